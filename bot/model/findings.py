@@ -1,0 +1,127 @@
+"""The types every layer shares: severities, fixes, size hints and estimates, findings.
+
+Rules create findings with a fix and a :class:`SizeHint` (what is wasted); the engine
+fills in the fingerprint, and ``estimate/`` turns the hint into a
+:class:`SizeEstimate` (how much). Types only: nothing here parses or computes.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+
+from bot.model.text import Edit, Span, check_disjoint
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"info": 0, "warning": 1, "error": 2}[self.value]
+
+
+class Safety(str, enum.Enum):
+    SAFE = "safe"  # same image minus the waste
+    REVIEW = "review"  # likely right, may change what is built: the reason says what to check
+    DISPLAY_ONLY = "display-only"  # a proposal that is not an edit of this file
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    title: str  # imperative: "Remove the apt lists in the same RUN"
+    edits: tuple[Edit, ...]
+    safety: Safety
+    reason: str = ""  # for REVIEW: what the author must check
+    proposal: str = ""  # for DISPLAY_ONLY: text to show (a .dockerignore, a rewrite)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "edits", tuple(check_disjoint(self.edits)))
+        if self.safety is Safety.REVIEW and not self.reason:
+            raise ValueError(f"review fix {self.title!r} needs a reason")
+        if self.safety is Safety.DISPLAY_ONLY and self.edits:
+            raise ValueError("a display-only fix carries no edits")
+        if self.safety is not Safety.DISPLAY_ONLY and not self.edits:
+            raise ValueError(f"fix {self.title!r} has no edits")
+
+    @property
+    def span(self) -> Span:
+        return Span(self.edits[0].span.start, max(e.span.end for e in self.edits))
+
+
+@dataclass(frozen=True, slots=True)
+class SizeHint:
+    """What a finding wastes, in terms estimate/ understands.
+
+    ``kind`` names a waste model (see ``bot/estimate/``), ``params`` its inputs
+    (package names, the base image reference, a URL, a uid). ``claims`` name the
+    bytes concerned: two findings that share a claim describe the same bytes, so
+    totals count them once (DT101 and DT201 on the same apt lists).
+    """
+
+    kind: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    claims: tuple[str, ...] = ()
+
+
+class Confidence(str, enum.Enum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+@dataclass(frozen=True, slots=True)
+class SizeEstimate:
+    """Bytes a fix would save (uncompressed, and compressed as a registry stores them)."""
+
+    bytes_low: int
+    bytes_high: int
+    basis: str  # one sentence a reviewer can check
+    confidence: Confidence
+    source: str  # table | measured | live | heuristic
+    compressed_low: int | None = None
+    compressed_high: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.bytes_low <= self.bytes_high:
+            raise ValueError(f"bad range {self.bytes_low}..{self.bytes_high}")
+        if self.source not in ("table", "measured", "live", "heuristic"):
+            raise ValueError(f"unknown estimate source {self.source!r}")
+
+    @property
+    def midpoint(self) -> int:
+        return (self.bytes_low + self.bytes_high) // 2
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "bytes_low": self.bytes_low,
+            "bytes_high": self.bytes_high,
+            "compressed_low": self.compressed_low,
+            "compressed_high": self.compressed_high,
+            "basis": self.basis,
+            "confidence": self.confidence.value,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    rule_name: str
+    severity: Severity
+    path: str
+    span: Span
+    message: str
+    stage: str = ""  # stage name, or its index as text when unnamed
+    fix: Fix | None = None
+    hint: SizeHint | None = None
+    estimate: SizeEstimate | None = None
+    estimate_note: str = ""  # why there is no estimate, when there is none
+    fingerprint: str = ""
+    anchor_text: str = ""  # normalised instruction text: fingerprints survive line shifts
+
+    def with_(self, **changes: Any) -> "Finding":
+        return replace(self, **changes)

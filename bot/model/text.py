@@ -1,0 +1,141 @@
+"""Positions, spans and text edits over a source file.
+
+Lines and columns are 1-based; columns count Unicode code points; span ends are
+exclusive (``start == end`` is an insertion point). A file's text is held without
+its UTF-8 BOM; ``\\r\\n`` line endings stay in the text, and columns never count
+the ``\\r``.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import Iterable
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Position:
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    start: Position
+    end: Position
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"span ends before it starts: {self.start}-{self.end}")
+
+    def contains(self, other: "Span") -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+    def overlaps(self, other: "Span") -> bool:
+        # Two insertions at one point overlap too: their order would be arbitrary.
+        if self.start == self.end == other.start == other.end:
+            return True
+        return self.start < other.end and other.start < self.end
+
+    def __str__(self) -> str:
+        return f"{self.start}-{self.end}"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Edit:
+    """Replace ``span`` by ``text``; empty text deletes, an empty span inserts.
+
+    ``text`` uses ``\\n`` line breaks; :func:`apply_edits` writes the file's own.
+    """
+
+    span: Span
+    text: str
+
+
+class LineIndex:
+    """Converts between string offsets and positions for one text."""
+
+    __slots__ = ("text", "_starts")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        starts = [0]
+        find = text.find
+        i = find("\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = find("\n", i + 1)
+        self._starts = starts
+
+    @property
+    def line_count(self) -> int:
+        return len(self._starts)
+
+    def position(self, offset: int) -> Position:
+        line = bisect.bisect_right(self._starts, offset) - 1
+        return Position(line + 1, offset - self._starts[line] + 1)
+
+    def offset(self, pos: Position) -> int:
+        if not 1 <= pos.line <= len(self._starts):
+            raise ValueError(f"line {pos.line} outside 1..{len(self._starts)}")
+        start = self._starts[pos.line - 1]
+        off = start + pos.column - 1
+        # A column may sit at the line end (before \r\n): that is where appends go.
+        if not start <= off <= self.line_end(pos.line):
+            raise ValueError(f"column {pos.column} outside line {pos.line}")
+        return off
+
+    def line_start(self, line: int) -> int:
+        return self._starts[line - 1]
+
+    def line_end(self, line: int) -> int:
+        """Offset of the line's end, before any ``\\r\\n`` or ``\\n``."""
+        if line == len(self._starts):
+            return len(self.text)
+        end = self._starts[line] - 1
+        if end > self._starts[line - 1] and self.text[end - 1] == "\r":
+            end -= 1
+        return end
+
+    def line_text(self, line: int) -> str:
+        return self.text[self._starts[line - 1] : self.line_end(line)]
+
+    def end_position(self) -> Position:
+        return self.position(len(self.text))
+
+
+def newline_of(text: str) -> str:
+    """The file's line ending: ``\\r\\n`` when its first line break is one."""
+    i = text.find("\n")
+    return "\r\n" if i > 0 and text[i - 1] == "\r" else "\n"
+
+
+def check_disjoint(edits: Iterable[Edit]) -> list[Edit]:
+    """Sorted edits, or ValueError when two overlap."""
+    ordered = sorted(edits)
+    for a, b in zip(ordered, ordered[1:]):
+        if a.span.overlaps(b.span):
+            raise ValueError(f"overlapping edits at {a.span} and {b.span}")
+    return ordered
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """Apply non-overlapping edits; inserted line breaks follow the file's style."""
+    ordered = check_disjoint(edits)
+    if not ordered:
+        return text
+    index = LineIndex(text)
+    nl = newline_of(text)
+    out: list[str] = []
+    cursor = 0
+    for edit in ordered:
+        start = index.offset(edit.span.start)
+        end = index.offset(edit.span.end)
+        out.append(text[cursor:start])
+        out.append(edit.text.replace("\n", nl) if nl != "\n" else edit.text)
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)

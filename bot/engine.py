@@ -1,0 +1,311 @@
+"""analyse(files) -> findings with fixes, fingerprints and size estimates; apply fixes.
+
+The engine parses each file once, runs the selected rules, applies suppression
+pragmas (reporting unused ones as DT901), fingerprints findings and attaches size
+estimates. Fixes are applied here too, so the CLI, the action and measure share
+one definition of "the file with its fixes applied".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from bot.model.dockerfile import Dockerfile, parse
+from bot.model.findings import Finding, Safety
+from bot.model.pragmas import Suppression, parse_suppressions
+from bot.model.source import Source, SourceError, decode, read
+from bot.model.text import Edit, apply_edits
+from bot import rules as catalogue
+from bot.rules.base import BuildContext, Context, Rule
+
+DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
+
+
+@dataclass(frozen=True)
+class Options:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    estimate: bool = True
+    online: bool = False
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    source_text: str
+    findings: tuple[Finding, ...] = ()
+    error: str | None = None  # the file could not be read: the reason
+    bom: bool = False
+
+
+@dataclass(frozen=True)
+class LintResult:
+    files: tuple[FileResult, ...] = field(default_factory=tuple)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for r in self.files for f in r.findings]
+
+    @property
+    def errors(self) -> list[FileResult]:
+        return [r for r in self.files if r.error]
+
+
+def _rules(options: Options) -> list[Rule]:
+    return [cls() for cls in catalogue.select(list(options.select), list(options.ignore))]
+
+
+def fingerprint(f: Finding) -> str:
+    """Stable across unrelated line shifts: no line numbers, only content."""
+    h = hashlib.sha256("\x1f".join((f.rule_id, f.path, f.stage, f.anchor_text)).encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
+def _suppressed(finding: Finding, sups: list[Suppression], ins_index_of, dl_map) -> Suppression | None:
+    target = ins_index_of(finding)
+    for s in sups:
+        if s.is_global or s.target == target:
+            for code in s.codes:
+                if code == finding.rule_id or finding.rule_id in dl_map.get(code, ()):
+                    return s
+    return None
+
+
+def analyse_source(
+    source: Source,
+    options: Options = Options(),
+    build_context: BuildContext | None = None,
+    estimator=None,
+) -> FileResult:
+    df = parse(source.text, source.path)
+    ctx = Context(df, source.path, build_context)
+    rules = _rules(options)
+    findings: list[Finding] = []
+    for rule in rules:
+        if getattr(rule, "engine_only", False):
+            continue
+        findings.extend(rule.check(ctx))
+    findings = _apply_suppressions(ctx, df, rules, findings)
+    findings = [f.with_(fingerprint=fingerprint(f)) for f in findings]
+    if options.estimate and findings:
+        findings = _estimate(findings, estimator, options)
+    findings.sort(key=lambda f: (f.span.start, f.rule_id, f.span.end))
+    return FileResult(source.path, source.text, tuple(findings), bom=source.bom)
+
+
+def _apply_suppressions(ctx: Context, df: Dockerfile, rules: list[Rule], findings: list[Finding]) -> list[Finding]:
+    sups = parse_suppressions(df)
+    if not sups:
+        return findings
+    dl_map = catalogue.hadolint_map()
+    starts = sorted((ins.span, ins.index) for ins in df.instructions)
+
+    def ins_index_of(f: Finding) -> int | None:
+        for span, index in starts:
+            if span.contains(f.span) or span.start <= f.span.start < span.end:
+                return index
+        return None
+
+    kept, used = [], set()
+    for f in findings:
+        s = _suppressed(f, sups, ins_index_of, dl_map)
+        if s is None:
+            kept.append(f)
+        else:
+            used.add((id(s), f.rule_id))
+    unused_rule = next((r for r in rules if r.id == "DT901"), None)
+    if unused_rule is not None:
+        ran = {r.id for r in rules}
+        kept.extend(unused_rule.report_unused(ctx, sups, used, ran, dl_map))
+    return kept
+
+
+def _estimate(findings: list[Finding], estimator, options: Options) -> list[Finding]:
+    if estimator is None:
+        from bot.estimate import Estimator, default_lookups
+
+        estimator = Estimator(lookups=default_lookups() if options.online else None)
+    out = []
+    for f in findings:
+        if f.hint is None:
+            out.append(f)
+            continue
+        est, why = estimator.estimate(f.hint)
+        out.append(f.with_(estimate=est, estimate_note="" if est else why))
+    return out
+
+
+def analyse_text(
+    path: str, text: str, options: Options = Options(), build_context: BuildContext | None = None, estimator=None
+) -> FileResult:
+    return analyse_source(Source(path, text), options, build_context, estimator)
+
+
+def analyse_file(path: str, options: Options = Options(), build_context=None, estimator=None) -> FileResult:
+    try:
+        source = read(path)
+    except SourceError as exc:
+        return FileResult(path, "", error=str(exc))
+    return analyse_source(source, options, build_context, estimator)
+
+
+def analyse_bytes(path: str, data: bytes, options: Options = Options(), build_context=None, estimator=None) -> FileResult:
+    try:
+        source = decode(path, data)
+    except SourceError as exc:
+        return FileResult(path, "", error=str(exc))
+    return analyse_source(source, options, build_context, estimator)
+
+
+# ---------------------------------------------------------------------------- fixes
+
+
+def _eligible(f: Finding, unsafe: bool) -> bool:
+    if f.fix is None or f.fix.safety is Safety.DISPLAY_ONLY:
+        return False
+    return f.fix.safety is Safety.SAFE or unsafe
+
+
+def choose_fixes(findings: Iterable[Finding], unsafe: bool = False) -> list[Finding]:
+    """Fixes that can apply together: in position order, skipping any that overlaps
+    one already taken (it gets its turn in the next pass)."""
+    taken: list[Finding] = []
+    edits: list[Edit] = []
+    for f in sorted((f for f in findings if _eligible(f, unsafe)), key=lambda f: (f.fix.span.start, f.rule_id)):
+        if any(e.span.overlaps(o.span) for e in f.fix.edits for o in edits):
+            continue
+        taken.append(f)
+        edits.extend(f.fix.edits)
+    return taken
+
+
+def apply_fixes(text: str, findings: Iterable[Finding], unsafe: bool = False) -> tuple[str, list[Finding]]:
+    """One pass: the text with every compatible eligible fix applied."""
+    taken = choose_fixes(findings, unsafe)
+    edits = [e for f in taken for e in f.fix.edits]
+    return apply_edits(text, edits), taken
+
+
+MAX_FIX_PASSES = 6
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    path: str
+    original: str
+    fixed: str
+    applied: tuple[Finding, ...]
+    remaining: tuple[Finding, ...]
+    rejected: str = ""  # why fixes were not applied (they would break the file)
+
+
+def fix_source(source: Source, options: Options = Options(), unsafe: bool = False, build_context=None) -> FixOutcome:
+    """Apply fixes until nothing more applies. A pass that would add a parse error
+    is rejected: a fix never breaks a Dockerfile that parsed before."""
+    opts = Options(options.select, options.ignore, estimate=False)
+    text = source.text
+    applied: list[Finding] = []
+    rejected = ""
+    base_errors = len(parse(text, source.path).errors)
+    for _ in range(MAX_FIX_PASSES):
+        result = analyse_source(Source(source.path, text, source.bom), opts, build_context)
+        new_text, taken = apply_fixes(text, result.findings, unsafe)
+        if not taken or new_text == text:
+            break
+        if len(parse(new_text, source.path).errors) > base_errors:
+            rejected = "applying " + ", ".join(sorted({f.rule_id for f in taken})) + " would make the file unparseable"
+            break
+        text = new_text
+        applied.extend(taken)
+    final = analyse_source(Source(source.path, text, source.bom), opts, build_context)
+    return FixOutcome(source.path, source.text, text, tuple(applied), final.findings, rejected)
+
+
+# ---------------------------------------------------------------------------- files
+
+
+def is_dockerfile_name(name: str) -> bool:
+    return (
+        name in DOCKERFILE_NAMES
+        or name.startswith(("Dockerfile.", "Containerfile."))
+        or name.endswith((".Dockerfile", ".dockerfile", ".Containerfile"))
+        or name.lower() in ("dockerfile", "containerfile")
+    )
+
+
+SKIP_DIRS = frozenset((".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".hg", ".svn"))
+
+
+def discover(paths: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Dockerfiles named by ``paths`` (directories searched recursively), and errors."""
+    found: list[str] = []
+    errors: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+                found.extend(os.path.join(root, f) for f in sorted(files) if is_dockerfile_name(f))
+        elif os.path.exists(p):
+            found.append(p)
+        else:
+            errors.append(f"{p}: no such file or directory")
+    return found, errors
+
+
+def analyse_paths(paths: Sequence[str], options: Options = Options(), estimator=None) -> LintResult:
+    files, _ = discover(paths)
+    if options.estimate and estimator is None:
+        from bot.estimate import Estimator, default_lookups
+
+        estimator = Estimator(lookups=default_lookups() if options.online else None)
+    return LintResult(tuple(analyse_file(p, options, build_context_for(p), estimator) for p in files))
+
+
+def build_context_for(dockerfile_path: str, context_dir: str | None = None) -> BuildContext | None:
+    """The build context a local run can see: the Dockerfile's directory by default."""
+    root = context_dir or os.path.dirname(os.path.abspath(dockerfile_path))
+    return LazyBuildContext(root)
+
+
+class LazyBuildContext(BuildContext):
+    """The build context on disk, walked only when a rule asks."""
+
+    MAX_FILES = 20000  # a huge context: enough to decide, not to inventory
+
+    def __init__(self, root: str) -> None:
+        super().__init__(root)
+
+    @property
+    def files(self):
+        if self._files is None:
+            out: dict[str, int] = {}
+            for root, dirs, names in os.walk(self.root):
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS or d == ".git")
+                if os.path.basename(root) == ".git":
+                    dirs[:] = []
+                for n in names:
+                    full = os.path.join(root, n)
+                    try:
+                        out[os.path.relpath(full, self.root)] = os.path.getsize(full)
+                    except OSError:
+                        continue
+                if len(out) > self.MAX_FILES:
+                    break
+            self._files = out
+        return self._files
+
+    def text(self, path: str):
+        cached = super().text(path)
+        if cached is not None:
+            return cached
+        full = os.path.join(self.root, path)
+        try:
+            with open(full, encoding="utf-8", errors="replace") as fh:
+                data = fh.read(256 * 1024)
+        except OSError:
+            return None
+        self._texts[path] = data
+        return data

@@ -1,0 +1,255 @@
+"""The shell inside RUN, parsed with tree-sitter-bash into commands with positions.
+
+Rules ask questions of :class:`Command` objects ("an ``apt-get`` with argument
+``install``, and does it have ``--no-install-recommends``?") instead of matching
+text. tree-sitter always returns a tree; where it had to recover from broken
+input the script is marked ``ok=False`` and rules offer no fix there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from bot.model.dockerfile import Dockerfile, Instruction, Logical
+from bot.model.text import Span
+
+_PARSER = None
+OPERATORS = frozenset(("&&", "||", ";", "|", "|&", "&", ";;"))
+# Nodes whose words are not arguments of the command they sit in.
+_REDIRECTS = frozenset(("file_redirect", "heredoc_redirect", "herestring_redirect"))
+_DYNAMIC = frozenset(("simple_expansion", "expansion", "command_substitution", "process_substitution", "arithmetic_expansion"))
+SHELLS = frozenset(("sh", "bash", "dash", "ash", "zsh", "/bin/sh", "/bin/bash", "/bin/ash", "/usr/bin/env"))
+
+
+def _parser():
+    global _PARSER
+    if _PARSER is None:
+        import tree_sitter_bash
+        from tree_sitter import Language, Parser
+
+        _PARSER = Parser(Language(tree_sitter_bash.language()))
+    return _PARSER
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str  # quotes removed where static
+    raw: str
+    span: Span
+    dynamic: bool  # contains $VAR, $(...), ...
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str  # as written: "apt-get", "/usr/bin/pip3"
+    args: tuple[Word, ...]
+    span: Span
+    name_span: Span
+    operator_before: str  # "", "&&", "||", ";", "|", "&", "\n"
+    depth: int  # 0 in the RUN's top-level list, more inside (...), if, $(...), ...
+    assignments: tuple[str, ...] = ()  # VAR=value prefixes
+    end: int = 0  # logical offset just past the command, for insertions
+
+    @property
+    def program(self) -> str:
+        """The command's base name: ``/usr/bin/pip3`` -> ``pip3``."""
+        return self.name.rsplit("/", 1)[-1]
+
+    @property
+    def words(self) -> list[str]:
+        return [a.text for a in self.args]
+
+    def options(self) -> set[str]:
+        """Option words, with short clusters split: ``-qy`` gives ``-q`` and ``-y``."""
+        out: set[str] = set()
+        for a in self.args:
+            t = a.text
+            if t.startswith("--"):
+                out.add(t.split("=", 1)[0])
+            elif t.startswith("-") and len(t) > 1:
+                out.add(t)
+                out.update("-" + c for c in t[1:] if c.isalpha())
+        return out
+
+    def has_option(self, *names: str) -> bool:
+        opts = self.options()
+        return any(n in opts for n in names)
+
+    def positionals(self) -> list[Word]:
+        return [a for a in self.args if not a.text.startswith("-")]
+
+    def subcommand(self) -> str:
+        """First positional argument: ``apt-get -y install x`` -> ``install``."""
+        p = self.positionals()
+        return p[0].text if p else ""
+
+    def arg(self, text: str) -> Word | None:
+        for a in self.args:
+            if a.text == text:
+                return a
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ShellScript:
+    logical: Logical
+    commands: tuple[Command, ...]
+    ok: bool  # parsed without error nodes
+    end: int  # logical offset after the last statement (before a trailing comment)
+    has_comment: bool = False
+
+    def find(self, *programs: str, sub: str | None = None) -> list[Command]:
+        """Commands whose program is one of ``programs`` (and first positional ``sub``)."""
+        return [
+            c
+            for c in self.commands
+            if c.program in programs and (sub is None or c.subcommand() == sub)
+        ]
+
+    def top_level(self) -> list[Command]:
+        return [c for c in self.commands if c.depth == 0]
+
+
+def _unquote(node, src: bytes) -> tuple[str, bool]:
+    t = node.type
+    if t == "raw_string":
+        return src[node.start_byte + 1 : node.end_byte - 1].decode("utf-8", "replace"), False
+    if t == "string":
+        parts, dynamic = [], False
+        for c in node.named_children:
+            if c.type in _DYNAMIC:
+                dynamic = True
+        inner = src[node.start_byte + 1 : node.end_byte - 1].decode("utf-8", "replace")
+        parts.append(inner)
+        return "".join(parts), dynamic
+    if t == "concatenation":
+        out, dynamic = [], False
+        for c in node.children:
+            text, d = _unquote(c, src)
+            out.append(text)
+            dynamic = dynamic or d
+        return "".join(out), dynamic
+    if t in _DYNAMIC:
+        return src[node.start_byte : node.end_byte].decode("utf-8", "replace"), True
+    text = src[node.start_byte : node.end_byte].decode("utf-8", "replace")
+    if t == "word" and "\\" in text:
+        text = text.replace("\\\n", "").replace("\\", "")
+    return text, False
+
+
+class _Walker:
+    def __init__(self, df: Dockerfile, logical: Logical, src: bytes) -> None:
+        self.df, self.logical, self.src = df, logical, src
+        self.ascii = len(src) == len(logical.text)
+        self.commands: list[Command] = []
+        self.pending = ""
+        self.last_end_line = -1
+
+    def char(self, byte: int) -> int:
+        if self.ascii:
+            return byte
+        return len(self.src[:byte].decode("utf-8", "replace"))
+
+    def span(self, node) -> Span:
+        return self.df.logical_span(self.logical, self.char(node.start_byte), self.char(node.end_byte))
+
+    def walk(self, node, depth: int) -> None:
+        for child in node.children:
+            t = child.type
+            if t in OPERATORS:
+                self.pending = t
+            elif t == "command":
+                self.command(child, depth)
+            elif t == "comment":
+                continue
+            elif child.child_count:
+                nested = depth + (t not in ("list", "pipeline", "redirected_statement", "negated_command"))
+                self.walk(child, nested)
+
+    def command(self, node, depth: int) -> None:
+        name_node = None
+        args: list[Word] = []
+        assignments: list[str] = []
+        nested: list = []
+        for c in node.children:
+            if c.type == "command_name":
+                name_node = c
+            elif c.type == "variable_assignment":
+                assignments.append(self.src[c.start_byte : c.end_byte].decode("utf-8", "replace"))
+            elif name_node is not None and c.is_named and c.type not in _REDIRECTS and c.type != "comment":
+                text, dynamic = _unquote(c, self.src)
+                raw = self.src[c.start_byte : c.end_byte].decode("utf-8", "replace")
+                args.append(Word(text, raw, self.span(c), dynamic))
+                if dynamic:
+                    nested.append(c)
+        if name_node is None:
+            return
+        name, _ = _unquote(name_node.children[0] if name_node.children else name_node, self.src)
+        op = self.pending
+        if not op and self.commands and node.start_point[0] > self.last_end_line:
+            op = "\n"
+        self.pending = ""
+        self.last_end_line = node.end_point[0]
+        self.commands.append(
+            Command(
+                name,
+                tuple(args),
+                self.span(node),
+                self.span(name_node),
+                op,
+                depth,
+                tuple(assignments),
+                self.char(node.end_byte),
+            )
+        )
+        for c in nested:  # $(...) inside arguments run too
+            saved = self.pending
+            self.walk(c, depth + 1)
+            self.pending = saved
+
+
+def parse_shell(df: Dockerfile, logical: Logical) -> ShellScript:
+    src = logical.text.encode("utf-8")
+    tree = _parser().parse(src)
+    root = tree.root_node
+    walker = _Walker(df, logical, src)
+    walker.walk(root, 0)
+    end = 0
+    has_comment = False
+    for child in root.children:
+        if child.type == "comment":
+            has_comment = True
+        elif child.is_named:  # not a trailing ';' or '&': appending goes before those
+            end = max(end, walker.char(child.end_byte))
+    return ShellScript(logical, tuple(walker.commands), not root.has_error, end, has_comment)
+
+
+def exec_form_script(instruction: Instruction) -> str | None:
+    """The script of ``RUN ["sh", "-c", "script"]``, else None."""
+    args = instruction.json_args
+    if args and len(args) >= 3 and args[0] in SHELLS and args[1] == "-c":
+        return args[2]
+    return None
+
+
+def run_scripts(df: Dockerfile, instruction: Instruction) -> Iterable[ShellScript]:
+    """The shell scripts a RUN executes: its line, or its heredoc body for ``RUN <<EOF``.
+
+    Exec form without a shell, and non-POSIX shells, give nothing.
+    """
+    ins = instruction.effective()
+    if ins.keyword != "RUN" or not df.is_posix_shell(df.stage_of(ins)):
+        return ()
+    if ins.json_args is not None:
+        return ()
+    body = ins.body.text.strip()
+    if ins.heredocs and body.startswith("<<") and len(body.split()) == 1:
+        return (parse_shell(df, ins.heredocs[0].body),)
+    scripts = [parse_shell(df, ins.body)]
+    return scripts
+
+
+def iter_commands(scripts: Iterable[ShellScript]) -> Iterator[Command]:
+    for s in scripts:
+        yield from s.commands

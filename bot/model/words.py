@@ -1,0 +1,115 @@
+"""Dockerfile-level word splitting and variable expansion (not shell: see shell.py).
+
+Instructions other than RUN take whitespace-separated words with quotes
+(``COPY "a b" /x``, ``ENV K="v 1"``) and ``$VAR`` / ``${VAR:-default}`` expansion.
+This is Dockerfile syntax as BuildKit reads it, with positions kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+
+@dataclass(frozen=True, slots=True)
+class RawWord:
+    text: str  # with quotes removed
+    start: int  # offsets into the logical text the word came from
+    end: int
+
+
+def split_words(text: str, escape: str = "\\") -> list[RawWord]:
+    words: list[RawWord] = []
+    i, n = 0, len(text)
+    while i < n:
+        while i < n and text[i] in " \t":
+            i += 1
+        if i >= n:
+            break
+        start, buf, quote = i, [], ""
+        while i < n:
+            c = text[i]
+            if quote:
+                if c == quote:
+                    quote = ""
+                elif c == escape and quote == '"' and i + 1 < n:
+                    i += 1
+                    buf.append(text[i])
+                else:
+                    buf.append(c)
+            elif c in "\"'":
+                quote = c
+            elif c in " \t":
+                break
+            elif c == escape and i + 1 < n:
+                i += 1
+                buf.append(text[i])
+            else:
+                buf.append(c)
+            i += 1
+        words.append(RawWord("".join(buf), start, i))
+    return words
+
+
+def expand(text: str, env: Mapping[str, str]) -> tuple[str, bool]:
+    """Expand ``$X``, ``${X}``, ``${X:-d}``, ``${X-d}``, ``${X:+a}``; report if all were known."""
+    out: list[str] = []
+    known = True
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c != "$" or i + 1 >= n:
+            out.append(c)
+            i += 1
+            continue
+        if text[i + 1] == "{":
+            close = text.find("}", i + 2)
+            if close == -1:
+                out.append(text[i:])
+                break
+            body = text[i + 2 : close]
+            name, op, arg = body, "", ""
+            for candidate in (":-", ":+", "-", "+"):
+                j = body.find(candidate)
+                if j > 0:
+                    name, op, arg = body[:j], candidate, body[j + len(candidate) :]
+                    break
+            value = env.get(name)
+            if op in (":-", "-"):
+                if value is None or (op == ":-" and value == ""):
+                    value = arg
+            elif op in (":+", "+"):
+                value = arg if value else ""
+            if value is None:
+                known, value = False, ""
+            out.append(value)
+            i = close + 1
+            continue
+        j = i + 1
+        while j < n and (text[j].isalnum() or text[j] == "_"):
+            j += 1
+        if j == i + 1:
+            out.append(c)
+            i += 1
+            continue
+        value = env.get(text[i + 1 : j])
+        if value is None:
+            known, value = False, ""
+        out.append(value)
+        i = j
+    return "".join(out), known
+
+
+def key_values(words: list[RawWord]) -> list[tuple[str, str]]:
+    """``ENV``/``ARG``/``LABEL`` pairs: ``K=V`` words, or the legacy ``ENV K V w o r d s``."""
+    if not words:
+        return []
+    if "=" not in words[0].text:
+        if len(words) == 1:
+            return [(words[0].text, "")]
+        return [(words[0].text, " ".join(w.text for w in words[1:]))]
+    pairs = []
+    for w in words:
+        k, _, v = w.text.partition("=")
+        pairs.append((k, v))
+    return pairs

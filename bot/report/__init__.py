@@ -1,0 +1,1 @@
+"""Renderers: LintResult -> text, JSON, SARIF, rdjson, markdown. Pure: they return strings."""

@@ -1,0 +1,60 @@
+"""The JSON report: the contract other tools depend on (``"version": 1``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.engine import FileResult, LintResult
+from bot.model.findings import Finding
+from bot.model.text import Span
+
+VERSION = 1
+
+
+def span_json(span: Span) -> dict[str, int]:
+    return {
+        "line": span.start.line,
+        "column": span.start.column,
+        "end_line": span.end.line,
+        "end_column": span.end.column,
+    }
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    fix = None
+    if f.fix is not None:
+        fix = {
+            "safety": f.fix.safety.value,
+            "title": f.fix.title,
+            "reason": f.fix.reason,
+            "edits": [{**span_json(e.span), "text": e.text} for e in f.fix.edits],
+        }
+        if f.fix.proposal:
+            fix["proposal"] = f.fix.proposal
+    return {
+        "rule": f.rule_id,
+        "name": f.rule_name,
+        "severity": f.severity.value,
+        **span_json(f.span),
+        "message": f.message,
+        "stage": f.stage,
+        "fingerprint": f.fingerprint,
+        "fix": fix,
+        "estimate": f.estimate.to_json() if f.estimate else None,
+        "estimate_note": f.estimate_note or None,
+    }
+
+
+def file_json(r: FileResult) -> dict[str, Any]:
+    out: dict[str, Any] = {"path": r.path, "findings": [finding_json(f) for f in r.findings]}
+    if r.error:
+        out["error"] = r.error
+    return out
+
+
+def render(result: LintResult, totals: dict[str, Any] | None = None) -> str:
+    doc: dict[str, Any] = {"version": VERSION, "files": [file_json(r) for r in result.files]}
+    if totals is not None:
+        doc["totals"] = totals
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,67 @@
+"""Terminal output: ``path:line:col: DT101 [name] message``, a hint line per fix."""
+
+from __future__ import annotations
+
+from bot.engine import LintResult
+from bot.model.findings import Finding, Safety, Severity
+
+_COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
+
+
+def _c(code: str, text: str, colour: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if colour else text
+
+
+def format_size(f: Finding) -> str:
+    if f.estimate is None:
+        return ""
+    from bot.estimate.format import format_estimate
+
+    return format_estimate(f.estimate)
+
+
+def finding_line(f: Finding, colour: bool = False) -> str:
+    loc = f"{f.path}:{f.span.start.line}:{f.span.start.column}:"
+    code = _c(_COLOURS[f.severity], f.rule_id, colour)
+    size = format_size(f)
+    line = f"{_c('1', loc, colour)} {code} [{f.rule_name}] {f.message}"
+    if size:
+        line += f" ({size})"
+    return line
+
+
+def hint_line(f: Finding) -> str | None:
+    if f.fix is None:
+        return None
+    if f.fix.safety is Safety.SAFE:
+        return f"  = fix (safe, `dockerdiet fix`): {f.fix.title}"
+    if f.fix.safety is Safety.REVIEW:
+        return f"  = fix (review, `dockerdiet fix --unsafe`): {f.fix.title} ({f.fix.reason})"
+    return f"  = suggestion: {f.fix.title}"
+
+
+def render(result: LintResult, colour: bool = False, show_fixes: bool = True) -> str:
+    out: list[str] = []
+    for r in result.files:
+        if r.error:
+            out.append(f"{r.path}: error: {r.error}")
+            continue
+        for f in r.findings:
+            out.append(finding_line(f, colour))
+            hint = hint_line(f) if show_fixes else None
+            if hint:
+                out.append(hint)
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def summary_line(result: LintResult) -> str:
+    findings = result.findings
+    n = len(findings)
+    fixable = sum(1 for f in findings if f.fix is not None and f.fix.safety is Safety.SAFE)
+    files = sum(1 for r in result.files if r.findings)
+    if not n:
+        return f"No findings in {len(result.files)} file(s)."
+    text = f"Found {n} finding(s) in {files} of {len(result.files)} file(s)"
+    if fixable:
+        text += f"; {fixable} fixable with `dockerdiet fix`"
+    return text + "."

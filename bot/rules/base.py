@@ -1,0 +1,238 @@
+"""What a rule is, and the questions it may ask of a parsed Dockerfile.
+
+A rule is one class: id, kebab-case name, severity, docs with fixed headings,
+examples that the test suite runs, and ``check(ctx)``. Rules do no I/O, read no
+environment, compute no sizes (they describe waste with a SizeHint) and never
+match regexes over raw text: they ask :class:`Context`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Iterator, Mapping
+
+from bot.model.dockerfile import Dockerfile, Instruction, Stage
+from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.shell import Command, ShellScript, run_scripts
+from bot.model.text import Span
+from bot.model.words import expand, key_values, split_words
+
+DOC_HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
+
+
+@dataclass(frozen=True, slots=True)
+class Valid:
+    """A Dockerfile on which the rule must stay silent."""
+
+    code: str
+    note: str = ""
+    context: Mapping[str, str] | None = None  # build-context files, for rules that look at them
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """A Dockerfile on which the rule must fire (at ``at`` = "line:col-line:col" if given).
+
+    ``fixed`` is the whole file after applying this rule's fixes; it proves the fix.
+    """
+
+    code: str
+    fixed: str | None = None
+    at: str | None = None
+    message: str | None = None  # a substring of the message
+    note: str = ""
+    context: Mapping[str, str] | None = None
+
+
+class BuildContext:
+    """What rules may know of the build context: relative file paths with their sizes,
+    and the text of small files such as ``.dockerignore``. The engine provides it (from
+    the file system locally, from the repository tree in the action); rules only ask."""
+
+    def __init__(self, root: str = "", files: Mapping[str, int] | None = None, texts: Mapping[str, str] | None = None):
+        self.root = root
+        self._files = dict(files) if files is not None else None
+        self._texts = dict(texts or {})
+
+    @property
+    def files(self) -> Mapping[str, int]:
+        return self._files or {}
+
+    def exists(self, path: str) -> bool:
+        return _norm(path) in self.files
+
+    def text(self, path: str) -> str | None:
+        return self._texts.get(_norm(path))
+
+
+def _norm(path: str) -> str:
+    while path.startswith("./"):
+        path = path[2:]
+    return path.lstrip("/")
+
+
+class Rule:
+    id: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity] = Severity.WARNING
+    summary: ClassVar[str]  # one line for tables
+    explanation: ClassVar[str]  # markdown with the DOC_HEADINGS as "## " sections
+    hadolint: ClassVar[tuple[str, ...]] = ()
+    fix_safety: ClassVar[Safety | None] = None  # the strongest safety its fixes have
+    size_rule: ClassVar[bool] = True  # only report in stages that reach the final image
+    examples: ClassVar[tuple[Valid | Invalid, ...]] = ()
+
+    def check(self, ctx: "Context") -> Iterator[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def fixable(cls) -> bool:
+        return any(isinstance(e, Invalid) and e.fixed is not None for e in cls.examples)
+
+    @classmethod
+    def anchor(cls) -> str:
+        return cls.id.lower()
+
+
+class Context:
+    """One parsed file, and the questions rules ask of it."""
+
+    def __init__(self, df: Dockerfile, path: str, build_context: BuildContext | None = None) -> None:
+        self.df = df
+        self.path = path
+        self.build_context = build_context
+        self._scripts: dict[int, tuple[ShellScript, ...]] = {}
+        self._occurrences: dict[tuple[str, str], int] = {}
+
+    # ---------------------------------------------------------------- structure
+    def stages(self, final_only: bool = False) -> list[Stage]:
+        return [s for s in self.df.stages if not final_only or s.index in self.df.reaches_final]
+
+    def instructions(self, *keywords: str, final_only: bool = False) -> Iterator[Instruction]:
+        """Effective instructions (ONBUILD's inner ones included) in file order."""
+        for ins in self.df.all_instructions():
+            if keywords and ins.keyword not in keywords:
+                continue
+            if final_only and not self.df.in_final_image(ins):
+                continue
+            if ins.stage < 0:
+                continue
+            yield ins
+
+    def runs(self, final_only: bool = False) -> Iterator[Instruction]:
+        return self.instructions("RUN", final_only=final_only)
+
+    def scripts(self, ins: Instruction) -> tuple[ShellScript, ...]:
+        key = ins.span.start.line * 100000 + ins.span.start.column
+        if key not in self._scripts:
+            self._scripts[key] = tuple(run_scripts(self.df, ins))
+        return self._scripts[key]
+
+    def commands(
+        self, *programs: str, sub: str | None = None, final_only: bool = False
+    ) -> Iterator[tuple[Instruction, ShellScript, Command]]:
+        for ins in self.runs(final_only):
+            for script in self.scripts(ins):
+                for cmd in script.find(*programs, sub=sub):
+                    yield ins, script, cmd
+
+    def stage(self, ins: Instruction) -> Stage | None:
+        return self.df.stage_of(ins)
+
+    def lineage(self, stage: Stage) -> list[Stage]:
+        """The stage and the stages it is built FROM, nearest first."""
+        out = [stage]
+        while out[-1].parent is not None and len(out) <= len(self.df.stages):
+            out.append(self.df.stages[out[-1].parent])
+        return out
+
+    def base_image(self, stage: Stage | None) -> str:
+        """The external image a stage builds on, through ``FROM <stage>`` chains."""
+        if stage is None:
+            return ""
+        return self.lineage(stage)[-1].image
+
+    def before(self, ins: Instruction) -> Iterator[Instruction]:
+        """Instructions that run before ``ins`` in its image: earlier ones of its stage
+        and every instruction of the stages it is built from, nearest first."""
+        stage = self.stage(ins)
+        if stage is None:
+            return
+        for s in self.lineage(stage):
+            for other in reversed(s.instructions):
+                other = other.effective()
+                if s is stage and (other.index >= ins.index):
+                    continue
+                yield other
+
+    def env(self, ins: Instruction) -> dict[str, str]:
+        """ENV and ARG values in force at ``ins`` (ARG values are their defaults)."""
+        values: dict[str, str] = {}
+        for other in reversed(list(self.before(ins))):
+            if other.keyword in ("ENV", "ARG"):
+                for k, v in key_values(split_words(other.body.text, self.df.escape)):
+                    if other.keyword == "ARG" and k in values and not v:
+                        continue
+                    if other.keyword == "ARG" and not v and k in self.df.global_args:
+                        v = self.df.global_args[k]
+                    values[k] = expand(v, values)[0]
+        return values
+
+    def same_layer_text_commands(self, ins: Instruction) -> list[Command]:
+        return [c for s in self.scripts(ins) for c in s.commands]
+
+    def reaches_final(self, ins: Instruction) -> bool:
+        return self.df.in_final_image(ins)
+
+    def cache_mounts(self, ins: Instruction) -> list[str]:
+        """Targets of ``--mount=type=cache`` and ``type=tmpfs`` on this RUN."""
+        targets = []
+        for value in ins.flag_values("mount"):
+            parts = dict(p.partition("=")[::2] for p in value.split(","))
+            if parts.get("type") in ("cache", "tmpfs"):
+                target = parts.get("target") or parts.get("dst") or parts.get("destination") or ""
+                targets.append(target.rstrip("/") or "/")
+        return targets
+
+    def mounts_cover(self, ins: Instruction, path: str) -> bool:
+        path = path.rstrip("/")
+        return any(path == t or path.startswith(t + "/") for t in self.cache_mounts(ins))
+
+    # ---------------------------------------------------------------- findings
+    def finding_at(self, rule: Rule, span: Span, message: str, *, fix: Fix | None = None) -> Finding:
+        """A finding not tied to an instruction (a parse error, a comment)."""
+        text = " ".join(self.df.index.line_text(span.start.line).split())
+        key = (rule.id, text)
+        occurrence = self._occurrences.get(key, 0)
+        self._occurrences[key] = occurrence + 1
+        return Finding(rule.id, rule.name, rule.severity, self.path, span, message, fix=fix,
+                       anchor_text=f"{text}\x00{occurrence}")
+
+    def finding(
+        self,
+        rule: Rule,
+        ins: Instruction,
+        span: Span,
+        message: str,
+        *,
+        fix: Fix | None = None,
+        hint: SizeHint | None = None,
+        severity: Severity | None = None,
+    ) -> Finding:
+        stage = self.stage(ins)
+        text = ins.normalized
+        key = (rule.id, text)
+        occurrence = self._occurrences.get(key, 0)
+        self._occurrences[key] = occurrence + 1
+        return Finding(
+            rule_id=rule.id,
+            rule_name=rule.name,
+            severity=severity or rule.severity,
+            path=self.path,
+            span=span,
+            message=message,
+            stage=stage.label if stage else "",
+            fix=fix,
+            hint=hint,
+            anchor_text=f"{text}\x00{occurrence}",
+        )

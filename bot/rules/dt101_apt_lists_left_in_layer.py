@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from bot.model import hints
+from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.rules.edits import append_command
+from bot.rules.facts import APT, apt_lists_claim, removes_apt_lists
+
+CLEANUP = "rm -rf /var/lib/apt/lists/*"
+
+
+class AptListsLeftInLayer(Rule):
+    id = "DT101"
+    name = "apt-lists-left-in-layer"
+    severity = Severity.WARNING
+    summary = "apt package lists left in the layer after `apt-get update`"
+    hadolint = ("DL3009",)
+    fix_safety = Safety.SAFE
+    explanation = """
+## What it does
+Finds a `RUN` that runs `apt-get update` but does not remove `/var/lib/apt/lists/*`
+before the layer is committed, in a stage that ends up in the final image.
+
+## Why is this bad?
+`apt-get update` downloads the package indexes (about 20 MB on Debian 12, more on
+Ubuntu). They are only needed while installing; left in the layer, they ship with
+every pull of the image. Deleting them in a *later* `RUN` saves nothing: the earlier
+layer still holds them.
+
+## Example
+```dockerfile
+FROM debian:12
+RUN apt-get update && apt-get install -y curl
+```
+
+## Use instead
+```dockerfile
+FROM debian:12
+RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*
+```
+
+## Fix safety
+Safe: the lists are removed after every command of the `RUN` has run, so nothing in
+that layer can miss them. The fix is offered only when the same `RUN` installs
+something; a lone `apt-get update` is DT203's case (removing the lists there would
+break the next `RUN`).
+
+## Size impact
+The size of the apt lists of the base image's distribution and release (measured:
+19.9 MB on Debian 12). Not reported when a BuildKit cache mount covers
+`/var/lib/apt` or in stages that do not reach the final image.
+"""
+    examples = (
+        Invalid(
+            "FROM debian:12\nRUN apt-get update && apt-get install -y curl\n",
+            fixed="FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n",
+            at="2:5-2:19",
+        ),
+        Invalid(
+            "FROM ubuntu:22.04\nRUN apt-get update \\\n    && apt-get install -y git \\\n    && apt-get clean\n",
+            fixed="FROM ubuntu:22.04\nRUN apt-get update \\\n    && apt-get install -y git \\\n    && apt-get clean \\\n"
+            "    && rm -rf /var/lib/apt/lists/*\n",
+            note="continuation style (leading &&) is kept; apt-get clean does not remove lists",
+        ),
+        Invalid(
+            "FROM debian:12\nRUN apt-get update && \\\n    apt-get install -y curl  # tools\n",
+            fixed="FROM debian:12\nRUN apt-get update && \\\n    apt-get install -y curl && \\\n"
+            "    rm -rf /var/lib/apt/lists/*  # tools\n",
+            note="trailing && style kept; the comment stays last",
+        ),
+        Invalid(
+            "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n",
+            at="2:5-2:19",
+            note="no fix here: removing lists after a lone update breaks the next RUN (DT203 merges them)",
+        ),
+        Valid("FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n"),
+        Valid(
+            "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n"
+            "    apt-get update && apt-get install -y curl\n",
+            note="the lists live in a cache mount, not in the layer",
+        ),
+        Valid(
+            "FROM debian:12 AS build\nRUN apt-get update && apt-get install -y gcc\n"
+            "FROM debian:12-slim\nCOPY --from=build /usr/bin/gcc /usr/bin/gcc\n",
+            note="a builder stage: its layers do not reach the final image",
+        ),
+        Valid("FROM alpine:3.20\nRUN apk add --no-cache curl\n"),
+    )
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for ins in ctx.runs(final_only=True):
+            if ctx.mounts_cover(ins, "/var/lib/apt/lists"):
+                continue
+            for script in ctx.scripts(ins):
+                updates = [c for c in script.commands if c.program in APT and c.subcommand() == "update"]
+                if not updates or any(removes_apt_lists(c) for c in script.commands):
+                    continue
+                update = updates[0]
+                later = [
+                    c
+                    for c in script.commands
+                    if c.program in APT and c.subcommand() not in ("update", "") and c.span.start > update.span.start
+                ]
+                fix = None
+                if later:
+                    edit = append_command(ctx.df, ins, script, CLEANUP)
+                    if edit is not None:
+                        fix = Fix("Remove the apt lists in the same RUN", (edit,), Safety.SAFE)
+                stage = ctx.stage(ins)
+                yield ctx.finding(
+                    self,
+                    ins,
+                    update.span,
+                    f"`{update.name} update` leaves the apt lists in this layer; "
+                    "remove /var/lib/apt/lists/* in the same RUN",
+                    fix=fix,
+                    hint=SizeHint(
+                        hints.APT_LISTS,
+                        {"base_image": ctx.base_image(stage)},
+                        (apt_lists_claim(ins),),
+                    ),
+                )
+                break

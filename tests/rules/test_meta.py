@@ -1,0 +1,43 @@
+"""The catalogue's own rules: ids, names, docs, examples, fixes, generated docs."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+
+from bot.report import ruledocs
+from bot.rules import all_rules
+from bot.rules.base import DOC_HEADINGS, Invalid, Valid
+from bot.model.findings import Safety
+from tests.conftest import ROOT
+
+RULES = all_rules()
+
+
+def test_ids_unique_and_well_formed():
+    ids = [r.id for r in RULES]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"DT\d{3}", i) for i in ids)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_rule_declaration(rule):
+    assert re.fullmatch(r"[a-z]+(-[a-z0-9]+)*", rule.name) and not rule.name.startswith(("no-", "avoid-"))
+    module = sys.modules[rule.__module__].__name__.rsplit(".", 1)[-1]
+    assert module == f"{rule.id.lower()}_{rule.name.replace('-', '_')}", module
+    for heading in DOC_HEADINGS:
+        assert f"## {heading}" in rule.explanation, f"{rule.id} docs lack '## {heading}'"
+    assert rule.summary and not rule.summary.endswith(".")
+    assert any(isinstance(e, Valid) for e in rule.examples), "needs a Valid example"
+    assert any(isinstance(e, Invalid) for e in rule.examples), "needs an Invalid example"
+    # fix availability is proven by examples, never only declared
+    if rule.fix_safety in (Safety.SAFE, Safety.REVIEW):
+        assert rule.fixable(), f"{rule.id} declares {rule.fix_safety} fixes but no example shows one"
+    if rule.fixable():
+        assert rule.fix_safety in (Safety.SAFE, Safety.REVIEW)
+
+
+def test_generated_docs_are_fresh():
+    assert ruledocs.sync(ROOT, check=True) == [], "run `dockerdiet docs` and commit the result"

@@ -1,0 +1,151 @@
+"""The Dockerfile model: exact positions through every syntax BuildKit accepts."""
+
+from __future__ import annotations
+
+from bot.model.dockerfile import parse
+from bot.model.shell import run_scripts
+from bot.model.text import Position, Span
+
+
+def sp(a: str, b: str) -> Span:
+    (l1, c1), (l2, c2) = (map(int, a.split(":")), map(int, b.split(":")))
+    return Span(Position(l1, c1), Position(l2, c2))
+
+
+def commands(df, ins):
+    return [(c.name, c.words) for s in run_scripts(df, ins) for c in s.commands]
+
+
+def test_continuations_skip_comments_and_blank_lines():
+    text = "FROM debian:12\nRUN apt-get update \\\n    # why\n\n    && apt-get install -y curl\n"
+    df = parse(text)
+    run = df.instructions[1]
+    assert run.span == sp("2:1", "5:31")
+    assert commands(df, run) == [("apt-get", ["update"]), ("apt-get", ["install", "-y", "curl"])]
+    install = list(run_scripts(df, run))[0].commands[1]
+    assert install.span == sp("5:8", "5:31")
+    assert df.index.text[df.index.offset(install.span.start) :].startswith("apt-get install")
+
+
+def test_escape_directive_backtick_and_windows_shell_not_parsed():
+    text = "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN dir `\n    c:\\\n"
+    df = parse(text)
+    assert df.escape == "`"
+    assert df.directives == {"escape": "`"}
+    run = df.instructions[1]
+    assert run.body.text == "dir     c:\\"
+    assert run.span == sp("3:1", "4:8")
+    assert list(run_scripts(df, run)) == []  # not a POSIX shell: no commands claimed
+
+
+def test_crlf_positions_exclude_carriage_returns():
+    text = "FROM debian:12\r\nRUN apt-get update && \\\r\n    apt-get install -y curl\r\n"
+    df = parse(text)
+    run = df.instructions[1]
+    assert "\r" not in run.body.text
+    assert run.span == sp("2:1", "3:28")
+    assert commands(df, run)[1] == ("apt-get", ["install", "-y", "curl"])
+
+
+def test_lowercase_instructions_tabs_and_flags():
+    text = "from debian:12 as Base\nrun\t--mount=type=cache,target=/var/cache/apt --network=none\techo hi\n"
+    df = parse(text)
+    assert [i.keyword for i in df.instructions] == ["FROM", "RUN"]
+    assert df.stages[0].name == "base"
+    run = df.instructions[1]
+    assert [(f.name, f.value) for f in run.flags] == [("mount", "type=cache,target=/var/cache/apt"), ("network", "none")]
+    assert run.flags[0].span == sp("2:5", "2:45")
+    assert run.body.text == "echo hi"
+
+
+def test_heredocs_several_and_dash_form():
+    text = (
+        "FROM debian:12\n"
+        "COPY <<a.txt <<-b.txt /dst/\n"
+        "hello\n"
+        "a.txt\n"
+        "\tworld\n"
+        "\tb.txt\n"
+        "RUN <<EOF\n"
+        "set -e\n"
+        "apt-get update\n"
+        "EOF\n"
+        "CMD [\"bash\"]\n"
+    )
+    df = parse(text)
+    copy, run, cmd = df.instructions[1:]
+    assert [h.word for h in copy.heredocs] == ["a.txt", "b.txt"]
+    assert copy.heredocs[0].body.text == "hello\n"
+    assert copy.heredocs[1].strip_tabs and copy.span.end.line == 6
+    assert run.span == sp("7:1", "10:4")
+    assert commands(df, run) == [("set", ["-e"]), ("apt-get", ["update"])]
+    assert list(run_scripts(df, run))[0].commands[1].span == sp("9:1", "9:15")
+    assert cmd.json_args == ("bash",)
+    assert not df.errors
+
+
+def test_unclosed_heredoc_is_an_error_not_a_crash():
+    df = parse("FROM debian:12\nRUN <<EOF\necho hi\n")
+    assert len(df.errors) == 1 and "never closed" in df.errors[0].message
+
+
+def test_here_string_is_not_a_heredoc():
+    df = parse("FROM debian:12\nRUN cat <<<'x'\nRUN echo 2\n")
+    assert len(df.instructions) == 3 and not df.instructions[1].heredocs
+
+
+def test_json_form_and_broken_json_falls_back_to_shell_form():
+    df = parse('FROM debian:12\nRUN ["apt-get", "install", "-y", "x"]\nRUN ["unterminated\n')
+    assert df.instructions[1].json_args == ("apt-get", "install", "-y", "x")
+    assert df.instructions[2].json_args is None
+
+
+def test_arg_before_from_resolves_stage_images_and_parents():
+    text = "ARG PY=3.12\nARG V\nFROM python:${PY}-slim AS base\nFROM base AS build\nRUN make\nFROM python:$V\nCOPY --from=build /out /out\n"
+    df = parse(text)
+    assert df.global_args == {"PY": "3.12", "V": ""}
+    assert [s.image for s in df.stages] == ["python:3.12-slim", "base", "python:"]
+    assert df.stages[1].parent == 0
+    assert df.reaches_final == {2}  # copying one path out of a builder does not carry its layers
+
+
+def test_reaching_stages_follow_from_chains_and_whole_fs_copies():
+    text = "FROM debian:12 AS a\nFROM a AS b\nFROM alpine AS c\nFROM b\nCOPY --from=c / /\n"
+    df = parse(text)
+    assert df.reaches_final == {0, 1, 2, 3}
+
+
+def test_bom_stripped_by_source_and_positions_start_after_it():
+    from bot.model.source import decode
+
+    src = decode("Dockerfile", "\ufeffFROM debian:12\n".encode())
+    assert src.bom and src.text == "FROM debian:12\n"
+    assert src.render(src.text).startswith(b"\xef\xbb\xbf")
+    assert parse(src.text).instructions[0].span.start == Position(1, 1)
+
+
+def test_onbuild_wraps_an_instruction_with_positions():
+    df = parse("FROM debian:12\nONBUILD RUN apt-get update\n")
+    ob = df.instructions[1]
+    assert ob.keyword == "ONBUILD" and ob.inner.keyword == "RUN"
+    assert commands(df, ob.inner) == [("apt-get", ["update"])]
+    assert list(run_scripts(df, ob))[0].commands[0].span == sp("2:13", "2:27")
+
+
+def test_unknown_instruction_and_instruction_before_from():
+    df = parse("COPY a b\nFROM debian:12\nRUNN x\nRUN echo ok\n")
+    messages = [e.message for e in df.errors]
+    assert any("before the first FROM" in m for m in messages)
+    assert any("unknown instruction 'RUNN'" in m for m in messages)
+    assert df.instructions[-1].keyword == "RUN"
+
+
+def test_empty_and_comment_only_files():
+    assert parse("").instructions == []
+    assert parse("# just a comment\n\n").comments[0].text == "just a comment"
+
+
+def test_continuation_at_end_of_file():
+    df = parse("FROM debian:12\nRUN echo hi \\\n")
+    assert df.instructions[1].body.text == "echo hi "
+    assert not df.errors

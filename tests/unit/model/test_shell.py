@@ -1,0 +1,55 @@
+"""Shell commands inside RUN: names, arguments, operators, nesting, recovery."""
+
+from __future__ import annotations
+
+from bot.model.dockerfile import parse
+from bot.model.shell import run_scripts
+
+
+def script(body: str):
+    df = parse(f"FROM debian:12\nRUN {body}\n")
+    return list(run_scripts(df, df.instructions[1]))[0]
+
+
+def test_operators_and_pipelines():
+    s = script("a && b || c ; d | e & f")
+    assert [(c.name, c.operator_before) for c in s.commands] == [
+        ("a", ""), ("b", "&&"), ("c", "||"), ("d", ";"), ("e", "|"), ("f", "&")
+    ]
+
+
+def test_quotes_are_removed_and_expansions_marked_dynamic():
+    s = script("""apt-get install -y "curl" 'git' "$PKG" pkg-$(uname -m)""")
+    install = s.commands[0]
+    assert install.words == ["install", "-y", "curl", "git", "$PKG", "pkg-$(uname -m)"]
+    assert [a.dynamic for a in install.args] == [False, False, False, False, True, True]
+    assert [c.name for c in s.commands] == ["apt-get", "uname"]
+    assert s.commands[1].depth > 0
+
+
+def test_double_bracket_test_parses():
+    s = script("[[ -f /x ]] && echo yes")
+    assert s.ok and [c.name for c in s.commands] == ["echo"]
+
+
+def test_option_clusters_and_subcommand():
+    c = script("apt-get -qy install --no-install-recommends=true curl").commands[0]
+    assert c.subcommand() == "install"
+    assert c.has_option("-y") and c.has_option("--no-install-recommends")
+    assert [w.text for w in c.positionals()] == ["install", "curl"]
+
+
+def test_env_prefix_and_program_basename():
+    c = script("DEBIAN_FRONTEND=noninteractive /usr/bin/apt-get update").commands[0]
+    assert c.assignments == ("DEBIAN_FRONTEND=noninteractive",)
+    assert c.program == "apt-get"
+
+
+def test_trailing_comment_and_semicolon_are_not_part_of_the_script_end():
+    s = script("echo hi; # note")
+    assert s.logical.text[: s.end] == "echo hi"
+
+
+def test_broken_shell_is_flagged_not_raised():
+    s = script("echo 'unterminated && apt-get update")
+    assert not s.ok

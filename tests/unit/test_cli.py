@@ -1,0 +1,119 @@
+"""The CLI contract: exit codes, JSON shape, errors that name the file, fixes in place."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from bot.cli import main
+
+BAD = "FROM debian:12\nRUN apt-get update && apt-get install -y curl\n"
+GOOD = "FROM debian:12\nRUN echo hi\n"
+
+
+def write(tmp_path, name, data):
+    p = tmp_path / name
+    p.write_bytes(data if isinstance(data, bytes) else data.encode())
+    return str(p)
+
+
+def test_exit_codes(tmp_path, capsys):
+    assert main(["check", "--no-estimate", write(tmp_path, "Dockerfile", GOOD)]) == 0
+    assert main(["check", "--no-estimate", write(tmp_path, "bad.Dockerfile", BAD)]) == 1
+    assert main(["check", str(tmp_path / "missing")]) == 2
+    assert main(["check", "--select", "DT999", str(tmp_path)]) == 2
+    assert "unknown rule" in capsys.readouterr().err
+
+
+def test_text_output_format(tmp_path, capsys):
+    path = write(tmp_path, "Dockerfile", BAD)
+    main(["check", "--no-estimate", path])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"{path}:2:5: DT101 [apt-lists-left-in-layer] ")
+    assert out[1].startswith("  = fix (safe")
+
+
+def test_json_output_schema(tmp_path, capsys):
+    path = write(tmp_path, "Dockerfile", BAD)
+    main(["check", "--format", "json", "--no-estimate", path])
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["version"] == 1
+    f = doc["files"][0]["findings"][0]
+    assert {k: f[k] for k in ("rule", "line", "column", "end_line", "end_column")} == {
+        "rule": "DT101", "line": 2, "column": 5, "end_line": 2, "end_column": 19,
+    }
+    assert f["severity"] == "warning" and f["estimate"] is None
+    assert f["fix"]["safety"] == "safe"
+    assert f["fix"]["edits"] == [
+        {"line": 2, "column": 46, "end_line": 2, "end_column": 46, "text": " && rm -rf /var/lib/apt/lists/*"}
+    ]
+
+
+def test_directory_discovery(tmp_path, capsys):
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "node_modules").mkdir()
+    for name in ("svc/Dockerfile", "api.Dockerfile", "Dockerfile.dev", "Containerfile", "node_modules/Dockerfile", "notes.txt"):
+        write(tmp_path, name, BAD)
+    main(["check", "--no-estimate", "--format", "json", str(tmp_path)])
+    paths = sorted(os.path.relpath(f["path"], tmp_path) for f in json.loads(capsys.readouterr().out)["files"])
+    assert paths == ["Containerfile", "Dockerfile.dev", "api.Dockerfile", "svc/Dockerfile"]
+
+
+def test_bad_input_gets_a_clear_error_naming_the_file(tmp_path, capsys):
+    cases = {
+        "latin1.Dockerfile": "FROM debian\nLABEL a=\xe9\n".encode("latin-1"),
+        "binary.Dockerfile": b"\x7fELF\x00\x00\x01",
+        "huge.Dockerfile": b"FROM debian:12\n" + b"# x\n" * (3 * 1024 * 1024),
+    }
+    for name, data in cases.items():
+        path = write(tmp_path, name, data)
+        assert main(["check", "--no-estimate", path]) == 2
+        err = capsys.readouterr().err
+        assert path in err and "Traceback" not in err
+    assert main(["check", "--no-estimate", write(tmp_path, "empty.Dockerfile", b"")]) == 0
+
+
+def test_fix_in_place_keeps_bom_crlf_and_missing_final_newline(tmp_path, capsys):
+    text = "\ufeffFROM debian:12\r\nRUN apt-get update && \\\r\n    apt-get install -y curl"
+    path = write(tmp_path, "Dockerfile", text.encode("utf-8"))
+    assert main(["fix", path]) == 0
+    data = open(path, "rb").read().decode("utf-8")
+    assert data == (
+        "\ufeffFROM debian:12\r\nRUN apt-get update && \\\r\n    apt-get install -y curl && \\\r\n"
+        "    rm -rf /var/lib/apt/lists/*"
+    )
+    assert main(["fix", path]) == 0
+    assert open(path, "rb").read().decode("utf-8") == data
+
+
+def test_fix_diff_does_not_write(tmp_path, capsys):
+    path = write(tmp_path, "Dockerfile", BAD)
+    assert main(["fix", "--diff", path]) == 1
+    out = capsys.readouterr().out
+    assert "+RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*" in out
+    assert open(path).read() == BAD
+
+
+def test_review_fixes_need_unsafe(tmp_path, capsys):
+    path = write(tmp_path, "Dockerfile", BAD)
+    main(["fix", path])
+    once = open(path).read()
+    main(["fix", "--unsafe", path])
+    assert len(open(path).read()) >= len(once)
+
+
+def test_explain_and_rules(capsys):
+    assert main(["explain", "DT101"]) == 0
+    out = capsys.readouterr().out
+    for heading in ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety"):
+        assert heading in out
+    assert main(["rules"]) == 0
+    assert "DT101" in capsys.readouterr().out
+
+
+def test_console_script_runs_as_a_process(tmp_path):
+    path = write(tmp_path, "Dockerfile", BAD)
+    proc = subprocess.run([sys.executable, "-m", "bot", "check", "--no-estimate", path], capture_output=True, text=True)
+    assert proc.returncode == 1 and "DT101" in proc.stdout and proc.stderr == ""

@@ -25,6 +25,8 @@ INSTRUCTIONS = frozenset(
     "RUN SHELL STOPSIGNAL USER VOLUME WORKDIR".split()
 )
 HEREDOC_INSTRUCTIONS = frozenset(("RUN", "COPY", "ADD"))
+# BuildKit rejects these with fewer words (heredocs count as sources for COPY/ADD)
+_MIN_ARGS = {"RUN": 1, "COPY": 2, "ADD": 2, "FROM": 1, "WORKDIR": 1, "USER": 1, "ENV": 1, "ARG": 1}
 _DIRECTIVE = re.compile(r"#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$")
 _KEYWORD = re.compile(r"[A-Za-z]+")
 # <<EOF, <<-EOF, <<"EOF", <<'EOF'; not the here-string <<<
@@ -367,6 +369,13 @@ class _Lexer:
                 df.errors[-1] = ParseError(df.errors[-1].span, "ONBUILD needs a known instruction to run")
                 return None, next_line
         flags, body = ((), args) if keyword == "ONBUILD" else _split_flags(args, df)
+        need = _MIN_ARGS.get(keyword)
+        if need:
+            json_words = _json_form(body.text)
+            count = len(json_words) if json_words is not None else len(split_words(body.text, df.escape))
+            if count < need:
+                what = "an argument" if need == 1 else f"at least {need} arguments"
+                df.errors.append(ParseError(keyword_span, f"{keyword} needs {what}"))
         span = Span(df.index.position(logical.offsets[0]), df.index.position(end_offset))
         if inner is not None:
             span = Span(span.start, max(span.end, inner.span.end))

@@ -225,31 +225,67 @@ def parse_shell(df: Dockerfile, logical: Logical) -> ShellScript:
     return ShellScript(logical, tuple(walker.commands), not root.has_error, end, has_comment)
 
 
-def exec_form_script(instruction: Instruction) -> str | None:
-    """The script of ``RUN ["sh", "-c", "script"]``, else None."""
-    args = instruction.json_args
-    if args and len(args) >= 3 and args[0] in SHELLS and args[1] == "-c":
-        return args[2]
-    return None
+def _json_strings(body: Logical) -> list[tuple[int, int]] | None:
+    """(start, end) logical offsets of each string literal of a JSON array, quotes
+    included; None when the body is not a flat array of strings."""
+    text = body.text
+    out = []
+    i = text.find("[")
+    while i != -1 and i < len(text):
+        i += 1
+        while i < len(text) and text[i] in " \t,":
+            i += 1
+        if i >= len(text) or text[i] == "]":
+            return out
+        if text[i] != '"':
+            return None
+        j = i + 1
+        while j < len(text) and text[j] != '"':
+            j += 2 if text[j] == "\\" else 1
+        if j >= len(text):
+            return None
+        out.append((i, j + 1))
+        i = j
+    return out
+
+
+def _exec_form(df: Dockerfile, ins: Instruction) -> list[ShellScript]:
+    """``RUN ["apt-get", "update"]``: one command, no shell. ``RUN ["sh", "-c", "..."]``
+    without escapes in the script: that script, parsed as shell."""
+    args = ins.json_args or ()
+    strings = _json_strings(ins.body)
+    if not args or strings is None or len(strings) != len(args):
+        return []
+    if len(args) >= 3 and args[0] in SHELLS and args[1] == "-c":
+        a, b = strings[2]
+        if "\\" not in ins.body.text[a:b]:
+            return [parse_shell(df, ins.body.slice(a + 1, b - 1))]
+        return []
+    words = []
+    for value, (a, b) in zip(args, strings):
+        words.append(Word(value, ins.body.text[a:b], df.logical_span(ins.body, a, b), False))
+    first = words[0]
+    cmd = Command(first.text, tuple(words[1:]), Span(first.span.start, words[-1].span.end), first.span, "", 0)
+    # not ok: there is no shell to append commands to, so rules offer no fix here
+    return [ShellScript(ins.body, (cmd,), False, strings[-1][1])]
+
+
+_SHELL_NAMES = frozenset(("sh", "bash", "dash", "ash", "zsh"))
 
 
 def run_scripts(df: Dockerfile, instruction: Instruction) -> Iterable[ShellScript]:
-    """The shell scripts a RUN executes: its line, or its heredoc body for ``RUN <<EOF``.
-
-    Exec form without a shell, and non-POSIX shells, give nothing.
-    """
+    """The shell scripts a RUN executes: its line, and heredoc bodies fed to a shell
+    (``RUN <<EOF``, ``RUN <<EOF bash``). Non-POSIX shells give nothing; exec form
+    gives its one command (marked not ok: nothing can be appended to it)."""
     ins = instruction.effective()
     if ins.keyword != "RUN" or not df.is_posix_shell(df.stage_of(ins)):
         return ()
     if ins.json_args is not None:
-        return ()
-    body = ins.body.text.strip()
-    if ins.heredocs and body.startswith("<<") and len(body.split()) == 1:
-        return (parse_shell(df, ins.heredocs[0].body),)
-    scripts = [parse_shell(df, ins.body)]
-    return scripts
-
-
-def iter_commands(scripts: Iterable[ShellScript]) -> Iterator[Command]:
-    for s in scripts:
-        yield from s.commands
+        return _exec_form(df, ins)
+    if not ins.heredocs:
+        return (parse_shell(df, ins.body),)
+    rest = [w for w in ins.body.text.split() if not w.startswith("<<")]
+    fed_to_shell = not rest or (rest[0].rsplit("/", 1)[-1] in _SHELL_NAMES and "-c" not in rest)
+    if fed_to_shell:
+        return tuple(parse_shell(df, h.body) for h in ins.heredocs)
+    return (parse_shell(df, ins.body),)

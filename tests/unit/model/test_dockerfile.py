@@ -149,3 +149,14 @@ def test_continuation_at_end_of_file():
     df = parse("FROM debian:12\nRUN echo hi \\\n")
     assert df.instructions[1].body.text == "echo hi "
     assert not df.errors
+
+
+def test_missing_arguments_are_parse_errors():
+    df = parse("FROM debian:12\nRUN \nCOPY --from=build /only/src\nCOPY <<EOF /dst\nhi\nEOF\n")
+    assert [e.message for e in df.errors] == ["RUN needs an argument", "COPY needs at least 2 arguments"]
+
+
+def test_comment_right_after_a_heredoc_terminator():
+    # corpus 0860: hadolint 2.15.1 reports DL1000 "unexpected '#'" here; BuildKit accepts it
+    df = parse("FROM debian:12\nRUN <<EOT bash\n  echo hi\nEOT\n# next part\nRUN echo 2\n")
+    assert not df.errors and len(df.instructions) == 3 and df.comments[0].line == 5

@@ -53,3 +53,26 @@ def test_trailing_comment_and_semicolon_are_not_part_of_the_script_end():
 def test_broken_shell_is_flagged_not_raised():
     s = script("echo 'unterminated && apt-get update")
     assert not s.ok
+
+
+def test_exec_form_is_one_command_with_exact_word_spans():
+    from bot.model.text import Position
+
+    df = parse('FROM debian:12\nRUN ["apt-get", "install", "-y", "vim"]\n')
+    (s,) = run_scripts(df, df.instructions[1])
+    (c,) = s.commands
+    assert (c.name, c.words, s.ok) == ("apt-get", ["install", "-y", "vim"], False)
+    assert c.args[2].span.start == Position(2, 34) and c.args[2].raw == '"vim"'
+
+
+def test_exec_form_shell_c_parses_the_script():
+    df = parse('FROM debian:12\nRUN ["/bin/sh", "-c", "apt-get update && apt-get install -y x"]\n')
+    (s,) = run_scripts(df, df.instructions[1])
+    assert [c.subcommand() for c in s.commands] == ["update", "install"]
+    assert s.commands[0].span.start.column == 24
+
+
+def test_heredoc_fed_to_bash_is_shell_but_cat_heredoc_is_data():
+    df = parse("FROM debian:12\nRUN <<EOT bash\n  apt-get update\nEOT\nRUN cat <<EOF > /etc/x\napt-get nope\nEOF\n")
+    assert [c.name for s in run_scripts(df, df.instructions[1]) for c in s.commands] == ["apt-get"]
+    assert [c.name for s in run_scripts(df, df.instructions[2]) for c in s.commands] == ["cat"]

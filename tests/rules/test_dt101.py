@@ -1,0 +1,56 @@
+"""DT101 edge cases, including where it differs from hadolint's DL3009 on purpose."""
+
+from __future__ import annotations
+
+from bot.rules.dt101_apt_lists_left_in_layer import AptListsLeftInLayer as DT101
+from tests.rules.harness import fixed_text, run
+
+
+def test_hadolint_wrong_typo_in_cleanup_path_still_leaves_the_lists():
+    # corpus 0537: DL3009 accepts "rm -rf /var/lib/apt/list/*" (no "s"): the lists stay
+    code = "FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/list/*\n"
+    assert run(DT101, code)
+
+
+def test_hadolint_wrong_unrelated_rm_is_no_cleanup():
+    # corpus 0771: DL3009 is silenced by any `rm -rf`, even of another directory
+    code = "FROM debian:12\nRUN apt-get update && apt-get install -y git && rm -rf /src/tmp\n"
+    assert run(DT101, code)
+
+
+def test_exec_form_is_reported_without_a_fix():
+    (f,) = run(DT101, 'FROM debian:12\nRUN ["apt-get", "update"]\nRUN ["apt-get", "install", "-y", "vim"]\n')
+    assert f.fix is None
+
+
+def test_heredoc_fed_to_bash_gets_the_cleanup_before_the_terminator():
+    code = "FROM debian:12\nRUN <<EOT bash\n  set -ex\n  apt-get update\n  apt-get install -y git\nEOT\n"
+    assert fixed_text(DT101, code) == (
+        "FROM debian:12\nRUN <<EOT bash\n  set -ex\n  apt-get update\n  apt-get install -y git\n"
+        "  rm -rf /var/lib/apt/lists/*\nEOT\n"
+    )
+
+
+def test_before_first_from_is_a_parse_error_not_dt101():
+    # corpus 0274: hadolint reports DL3009 on a RUN that has no stage to run in
+    assert not run(DT101, "RUN apt-get update && apt-get install -y x\nFROM debian:12\n")
+
+
+def test_distclean_and_find_delete_count_as_cleanup():
+    assert not run(DT101, "FROM debian:13\nRUN apt-get update && apt-get install -y x && apt-get distclean\n")
+    assert not run(DT101, "FROM debian:12\nRUN apt-get update && apt-get install -y x && find /var/lib/apt/lists -delete\n")
+
+
+def test_cleanup_inside_a_subshell_or_if_counts():
+    code = "FROM debian:12\nRUN apt-get update && apt-get install -y x && (rm -rf /var/lib/apt/lists/* || true)\n"
+    assert not run(DT101, code)
+
+
+def test_stage_reused_by_from_is_reported():
+    code = "FROM debian:12 AS base\nRUN apt-get update && apt-get install -y x\nFROM base\nRUN echo hi\n"
+    assert run(DT101, code)
+
+
+def test_whole_filesystem_copy_carries_the_lists():
+    code = "FROM debian:12 AS base\nRUN apt-get update && apt-get install -y x\nFROM scratch\nCOPY --from=base / /\n"
+    assert run(DT101, code)

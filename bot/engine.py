@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 from bot.model.dockerfile import Dockerfile, parse
-from bot.model.findings import Finding, Safety
+from bot.model.findings import Finding, Safety, Severity
 from bot.model.pragmas import Suppression, parse_suppressions
 from bot.model.source import Source, SourceError, decode, read
 from bot.model.text import Edit, apply_edits
@@ -30,6 +31,39 @@ class Options:
     ignore: tuple[str, ...] = ()
     estimate: bool = True
     online: bool = False
+    severity: tuple[tuple[str, Severity], ...] = ()  # per-rule overrides
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, selectors)
+    min_saving: int = 0  # hide findings estimated to save less (bytes, high bound)
+    root: str = ""  # per-file-ignores globs are relative to this directory
+
+    def ignores_for(self, path: str) -> tuple[str, ...]:
+        if not self.per_file_ignores:
+            return self.ignore
+        rel = os.path.relpath(os.path.abspath(path), os.path.abspath(self.root or ".")).replace(os.sep, "/")
+        extra = [sel for glob, sels in self.per_file_ignores if _glob_match(rel, glob) for sel in sels]
+        return self.ignore + tuple(extra)
+
+
+def _glob_match(rel: str, glob: str) -> bool:
+    """As ruff's per-file-ignores: ``*`` stays within a directory, ``**`` crosses them,
+    and a glob without ``/`` matches the file's base name anywhere."""
+    glob = glob[2:] if glob.startswith("./") else glob
+    if "/" not in glob:
+        rel = rel.rsplit("/", 1)[-1]
+    pattern = ""
+    i = 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            pattern, i = pattern + "(?:.*/)?", i + 3
+        elif glob.startswith("**", i):
+            pattern, i = pattern + ".*", i + 2
+        elif glob[i] == "*":
+            pattern, i = pattern + "[^/]*", i + 1
+        elif glob[i] == "?":
+            pattern, i = pattern + "[^/]", i + 1
+        else:
+            pattern, i = pattern + re.escape(glob[i]), i + 1
+    return re.fullmatch(pattern, rel) is not None
 
 
 @dataclass(frozen=True)
@@ -54,8 +88,8 @@ class LintResult:
         return [r for r in self.files if r.error]
 
 
-def _rules(options: Options) -> list[Rule]:
-    return [cls() for cls in catalogue.select(list(options.select), list(options.ignore))]
+def _rules(options: Options, path: str) -> list[Rule]:
+    return [cls() for cls in catalogue.select(list(options.select), list(options.ignores_for(path)))]
 
 
 def fingerprint(f: Finding) -> str:
@@ -82,16 +116,21 @@ def analyse_source(
 ) -> FileResult:
     df = parse(source.text, source.path)
     ctx = Context(df, source.path, build_context)
-    rules = _rules(options)
+    rules = _rules(options, source.path)
     findings: list[Finding] = []
     for rule in rules:
         if getattr(rule, "engine_only", False):
             continue
         findings.extend(rule.check(ctx))
     findings = _apply_suppressions(ctx, df, rules, findings)
-    findings = [f.with_(fingerprint=fingerprint(f)) for f in findings]
+    overrides = dict(options.severity)
+    findings = [
+        f.with_(fingerprint=fingerprint(f), severity=overrides.get(f.rule_id, f.severity)) for f in findings
+    ]
     if options.estimate and findings:
         findings = _estimate(findings, estimator, options)
+        if options.min_saving:
+            findings = [f for f in findings if f.estimate is None or f.estimate.bytes_high >= options.min_saving]
     findings.sort(key=lambda f: (f.span.start, f.rule_id, f.span.end))
     return FileResult(source.path, source.text, tuple(findings), bom=source.bom)
 
@@ -123,11 +162,20 @@ def _apply_suppressions(ctx: Context, df: Dockerfile, rules: list[Rule], finding
     return kept
 
 
+def make_estimator(online: bool = False):
+    """The size model; with ``online`` it may ask the registry and PyPI (bounded)."""
+    from bot.estimate import Estimator
+
+    if not online:
+        return Estimator()
+    from bot.estimate.lookups import Lookups
+
+    return Estimator(lookups=Lookups())
+
+
 def _estimate(findings: list[Finding], estimator, options: Options) -> list[Finding]:
     if estimator is None:
-        from bot.estimate import Estimator, default_lookups
-
-        estimator = Estimator(lookups=default_lookups() if options.online else None)
+        estimator = make_estimator(options.online)
     out = []
     for f in findings:
         if f.hint is None:
@@ -205,7 +253,7 @@ class FixOutcome:
 def fix_source(source: Source, options: Options = Options(), unsafe: bool = False, build_context=None) -> FixOutcome:
     """Apply fixes until nothing more applies. A pass that would add a parse error
     is rejected: a fix never breaks a Dockerfile that parsed before."""
-    opts = Options(options.select, options.ignore, estimate=False)
+    opts = replace(options, estimate=False, min_saving=0)
     text = source.text
     applied: list[Finding] = []
     rejected = ""
@@ -258,9 +306,7 @@ def discover(paths: Sequence[str]) -> tuple[list[str], list[str]]:
 def analyse_paths(paths: Sequence[str], options: Options = Options(), estimator=None) -> LintResult:
     files, _ = discover(paths)
     if options.estimate and estimator is None:
-        from bot.estimate import Estimator, default_lookups
-
-        estimator = Estimator(lookups=default_lookups() if options.online else None)
+        estimator = make_estimator(options.online)
     return LintResult(tuple(analyse_file(p, options, build_context_for(p), estimator) for p in files))
 
 

@@ -65,3 +65,25 @@ def summary_line(result: LintResult) -> str:
     if fixable:
         text += f"; {fixable} fixable with `dockerdiet fix`"
     return text + "."
+
+
+def statistics(result: LintResult) -> str:
+    """Counts per rule with the estimated savings (overlapping claims counted once)."""
+    from collections import Counter
+
+    findings = result.findings
+    counts = Counter(f.rule_id for f in findings)
+    names = {f.rule_id: f.rule_name for f in findings}
+    fixable = Counter(f.rule_id for f in findings if f.fix is not None and f.fix.edits)
+    lines = []
+    for rule_id, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        fix = f"  [{fixable[rule_id]} fixable]" if fixable[rule_id] else ""
+        lines.append(f"{n:6d}  {rule_id}  {names[rule_id]}{fix}")
+    if any(f.estimate for f in findings):
+        from bot.estimate import totals
+        from bot.estimate.format import format_range
+
+        t = totals(findings)
+        lines.append(f"Estimated avoidable size: {format_range(t.bytes_low, t.bytes_high)}")
+    lines.append(f"{len(findings)} finding(s) in {sum(1 for r in result.files if r.findings)} of {len(result.files)} file(s)")
+    return "\n".join(lines) + "\n"

@@ -109,12 +109,18 @@ The size of the apt lists of the base image's distribution and release (measured
                     if edit is not None:
                         fix = Fix("Remove the apt lists in the same RUN", (edit,), Safety.SAFE)
                 stage = ctx.stage(ins)
+                message = (
+                    f"`{update.name} update` leaves the apt lists in this layer; "
+                    "remove /var/lib/apt/lists/* in the same RUN"
+                    if later
+                    else f"`{update.name} update` alone leaves the apt lists in this layer; "
+                    "update, install and clean up in one RUN"
+                )
                 yield ctx.finding(
                     self,
                     ins,
                     update.span,
-                    f"`{update.name} update` leaves the apt lists in this layer; "
-                    "remove /var/lib/apt/lists/* in the same RUN",
+                    message,
                     fix=fix,
                     hint=SizeHint(
                         hints.APT_LISTS,

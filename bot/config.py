@@ -1,0 +1,247 @@
+"""Configuration: ``.dockerdiet.toml`` or ``[tool.dockerdiet]`` in ``pyproject.toml``.
+
+Found by walking up from the checked path (``--config FILE`` overrides). Every value
+remembers where it came from, for ``dockerdiet config``. Unknown keys and bad values
+are errors naming the file, the key and what is allowed: nothing is silently ignored.
+A ``.hadolint.yaml`` ``ignored:`` list is honoured for the DL codes our rules share.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import rules as catalogue
+from bot.engine import Options
+from bot.model.findings import Severity
+
+CONFIG_NAMES = (".dockerdiet.toml", "pyproject.toml")
+HADOLINT_NAMES = (".hadolint.yaml", ".hadolint.yml")
+KEYS = ("select", "ignore", "severity", "per-file-ignores", "fail-on", "min-saving", "online")
+SEVERITIES = tuple(s.value for s in Severity)
+_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
+
+
+class ConfigError(Exception):
+    def __init__(self, path: str, key: str, message: str) -> None:
+        super().__init__(f"{path}: {key}: {message}" if key else f"{path}: {message}")
+
+
+@dataclass(frozen=True)
+class FailOn:
+    """When to exit 1: at a severity, never, or above an estimated avoidable size."""
+
+    severity: Severity | None = Severity.INFO
+    bytes: int | None = None
+    never: bool = False
+
+    def __str__(self) -> str:
+        if self.never:
+            return "never"
+        if self.bytes is not None:
+            return f"{self.bytes}B"
+        return self.severity.value if self.severity else "info"
+
+
+@dataclass
+class Config:
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, Severity] = field(default_factory=dict)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    fail_on: FailOn = field(default_factory=FailOn)
+    min_saving: int = 0
+    online: bool = False
+    root: str = "."
+    sources: dict[str, str] = field(default_factory=dict)  # key -> where the value came from
+
+    def options(self, estimate: bool = True) -> Options:
+        return Options(
+            select=tuple(self.select),
+            ignore=tuple(self.ignore),
+            estimate=estimate,
+            online=self.online,
+            severity=tuple(sorted(self.severity.items())),
+            per_file_ignores=tuple((g, tuple(v)) for g, v in sorted(self.per_file_ignores.items())),
+            min_saving=self.min_saving,
+            root=self.root,
+        )
+
+    def describe(self) -> str:
+        """The effective configuration as TOML, each value with its origin."""
+        import json
+
+        def origin(key: str) -> str:
+            return f"  # from {self.sources.get(key, 'default')}"
+
+        lines = [
+            f"select = {json.dumps(self.select)}{origin('select')}",
+            f"ignore = {json.dumps(self.ignore)}{origin('ignore')}",
+            f"fail-on = {json.dumps(str(self.fail_on))}{origin('fail-on')}",
+            f"min-saving = {self.min_saving}{origin('min-saving')}",
+            f"online = {'true' if self.online else 'false'}{origin('online')}",
+            f"\n[severity]{origin('severity')}",
+        ]
+        lines += [f"{k} = {json.dumps(v.value)}" for k, v in sorted(self.severity.items())]
+        lines.append(f"\n[per-file-ignores]{origin('per-file-ignores')}")
+        lines += [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in sorted(self.per_file_ignores.items())]
+        return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------- parsing values
+
+
+def parse_size(value: Any, path: str, key: str) -> int:
+    if isinstance(value, bool):
+        raise ConfigError(path, key, f"expected a size such as 50MB or a byte count, got {value!r}")
+    if isinstance(value, int) and value >= 0:
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower().replace(" ", "")
+        num = text.rstrip("abcdefghijklmnopqrstuvwxyz")
+        unit = text[len(num) :] or "b"
+        try:
+            number = float(num)
+        except ValueError:
+            number = -1
+        if unit in _UNITS and number >= 0:
+            return int(number * _UNITS[unit])
+    raise ConfigError(path, key, f"expected a size such as 50MB, 1.5GB or a byte count, got {value!r}")
+
+
+def parse_fail_on(value: Any, path: str, key: str = "fail-on") -> FailOn:
+    if isinstance(value, str):
+        v = value.strip().lower()
+        if v == "never":
+            return FailOn(None, None, True)
+        if v in SEVERITIES:
+            return FailOn(Severity(v))
+        if v and v[0].isdigit():
+            return FailOn(None, parse_size(v, path, key))
+    raise ConfigError(path, key, f"expected one of never, {', '.join(SEVERITIES)} or a size such as 50MB, got {value!r}")
+
+
+def _selectors(value: Any, path: str, key: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(path, key, f"expected a list of rule ids, names or prefixes, got {value!r}")
+    for v in value:
+        try:
+            catalogue.resolve_selector(v)
+        except ValueError:
+            known = ", ".join(r.id for r in catalogue.all_rules())
+            raise ConfigError(path, key, f"unknown rule {v!r} (known: {known}, their names, or prefixes like DT1)") from None
+    return list(value)
+
+
+def _bool(value: Any, path: str, key: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ConfigError(path, key, f"expected true or false, got {value!r}")
+
+
+def apply_table(cfg: Config, table: dict[str, Any], origin: str) -> None:
+    """Merge one configuration table into ``cfg``; validate every key and value."""
+    for key, value in table.items():
+        if key not in KEYS:
+            raise ConfigError(origin, key, f"unknown key (allowed: {', '.join(KEYS)})")
+        if key == "select":
+            cfg.select = _selectors(value, origin, key)
+        elif key == "ignore":
+            cfg.ignore = _selectors(value, origin, key)
+        elif key == "severity":
+            if not isinstance(value, dict):
+                raise ConfigError(origin, key, "expected a table of rule id = severity")
+            for rule, sev in value.items():
+                ids = _selectors([rule], origin, f"severity.{rule}")
+                if sev not in SEVERITIES:
+                    raise ConfigError(origin, f"severity.{rule}", f"expected one of {', '.join(SEVERITIES)}, got {sev!r}")
+                for rid in catalogue.resolve_selector(ids[0]):
+                    cfg.severity[rid] = Severity(sev)
+        elif key == "per-file-ignores":
+            if not isinstance(value, dict):
+                raise ConfigError(origin, key, 'expected a table of "glob" = [rule ids]')
+            cfg.per_file_ignores = {g: _selectors(v, origin, f"per-file-ignores.{g!r}") for g, v in value.items()}
+        elif key == "fail-on":
+            cfg.fail_on = parse_fail_on(value, origin)
+        elif key == "min-saving":
+            cfg.min_saving = parse_size(value, origin, key)
+        elif key == "online":
+            cfg.online = _bool(value, origin, key)
+        cfg.sources[key] = origin
+
+
+def _toml(path: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "", f"invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(path, "", exc.strerror or str(exc)) from None
+
+
+def _hadolint_ignored(path: str) -> list[str]:
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(path, "", f"cannot read: {exc}") from None
+    ignored = data.get("ignored", []) if isinstance(data, dict) else []
+    if not isinstance(ignored, list):
+        raise ConfigError(path, "ignored", "expected a list of rule codes")
+    dl_map = catalogue.hadolint_map()
+    return sorted({rid for code in ignored if isinstance(code, str) for rid in dl_map.get(code.upper(), ())})
+
+
+def find_config(start: str) -> tuple[str | None, str | None]:
+    """The nearest dockerdiet config (and .hadolint.yaml) walking up from ``start``."""
+    here = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
+    found, hadolint = None, None
+    while True:
+        for name in CONFIG_NAMES:
+            candidate = os.path.join(here, name)
+            if found is None and os.path.isfile(candidate):
+                if name == "pyproject.toml" and "dockerdiet" not in _toml(candidate).get("tool", {}):
+                    continue
+                found = candidate
+        for name in HADOLINT_NAMES:
+            candidate = os.path.join(here, name)
+            if hadolint is None and os.path.isfile(candidate):
+                hadolint = candidate
+        parent = os.path.dirname(here)
+        if found or parent == here or os.path.isdir(os.path.join(here, ".git")):
+            return found, hadolint
+        here = parent
+
+
+def load(start: str = ".", explicit: str | None = None) -> Config:
+    cfg = Config()
+    path, hadolint = (explicit, None) if explicit else find_config(start)
+    if explicit and not os.path.isfile(explicit):
+        raise ConfigError(explicit, "", "no such file")
+    if hadolint:
+        ids = _hadolint_ignored(hadolint)
+        if ids:
+            cfg.ignore = ids
+            cfg.sources["ignore"] = f"{hadolint} (ignored:)"
+    if path:
+        data = _toml(path)
+        table = data.get("tool", {}).get("dockerdiet", {}) if path.endswith("pyproject.toml") else data
+        if not isinstance(table, dict):
+            raise ConfigError(path, "tool.dockerdiet", "expected a table")
+        hadolint_ignores = list(cfg.ignore)
+        apply_table(cfg, table, path)
+        if hadolint_ignores and "ignore" in table:
+            cfg.ignore = sorted(set(cfg.ignore) | set(hadolint_ignores))
+        cfg.root = os.path.dirname(os.path.abspath(path))
+    return cfg

@@ -1,0 +1,490 @@
+"""SizeHint -> SizeEstimate: one small function per hint kind (see bot/model/hints.py).
+
+Every estimate is a low-high byte range with a one-sentence basis, a confidence and
+where the numbers come from (table | measured | live | heuristic). When there is no
+defensible number the answer is ``(None, reason)``: never a made-up size.
+Only hint params are read (image references, package names, a uid, a URL), never syntax.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping
+
+from bot.estimate import images
+from bot.estimate.tables import TableError, apt_packages, load, waste_models
+from bot.model import hints as K
+from bot.model.findings import Confidence, SizeEstimate, SizeHint
+
+Result = tuple[SizeEstimate | None, str]
+MB = 1_000_000
+
+
+def _mb(n: float) -> str:
+    return f"{n / MB:.1f} MB" if n < 100 * MB else f"{n / MB:.0f} MB"
+
+
+def _conf(name: str) -> Confidence:
+    return Confidence(name)
+
+
+def _weaker(a: Confidence, b: Confidence) -> Confidence:
+    order = [Confidence.LOW, Confidence.MEDIUM, Confidence.HIGH]
+    return min(a, b, key=order.index)
+
+
+def _model(kind: str, key: str) -> Any:
+    return waste_models().get((kind, key))
+
+
+def _from_model(m: Any, scale: int = 1, basis: str | None = None) -> SizeEstimate:
+    return SizeEstimate(
+        bytes_low=m.low * scale, bytes_high=m.high * scale, basis=basis or m.basis,
+        confidence=_conf(m.confidence), source="measured" if m.source_kind == "measured" else
+        ("table" if m.source_kind == "table" else "heuristic"),
+        compressed_low=None if m.compressed_low is None else m.compressed_low * scale,
+        compressed_high=None if m.compressed_high is None else m.compressed_high * scale,
+    )  # fmt: skip
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(value.split())
+    return tuple(str(v) for v in value)
+
+
+def _apt_name(pkg: str) -> str:
+    """curl=7.88.* -> curl; libssl-dev:amd64 -> libssl-dev; nginx/bookworm -> nginx."""
+    return pkg.split("=", 1)[0].split("/", 1)[0].split(":", 1)[0].strip().lower()
+
+
+class Estimator:
+    """Turns size hints into estimates; ``lookups`` (optional) adds live registry data."""
+
+    def __init__(self, lookups: Any = None) -> None:
+        self.lookups = lookups
+
+    # -- public API ---------------------------------------------------------------
+    def estimate(self, hint: SizeHint | None) -> Result:
+        if hint is None:
+            return None, "the finding carries no size hint"
+        handler = HANDLERS.get(hint.kind)
+        if handler is None:
+            if hint.kind in K.ALL_KINDS:
+                return None, f"no size model for hint kind {hint.kind!r} yet"
+            return None, f"unknown size-hint kind {hint.kind!r}"
+        try:
+            return handler(self, dict(hint.params or {}))
+        except TableError as e:
+            return None, f"size table unusable: {e}"
+        except (TypeError, ValueError) as e:
+            return None, f"bad params for {hint.kind!r}: {e}"
+
+    def base_image_size(self, ref: str) -> SizeEstimate | None:
+        """Size of a base image (uncompressed range; compressed from the registry data)."""
+        if ref.strip() == "scratch":
+            return SizeEstimate(0, 0, "scratch is empty", Confidence.HIGH, "table", 0, 0)
+        parsed = images.parse_ref(ref)
+        if parsed is None:
+            return None
+        match = images.match_row(parsed)
+        if match is not None and (match.row.compressed or match.row.uncompressed):
+            return self._row_size(parsed, match)
+        if self.lookups is not None:
+            live = self.lookups.image_compressed_size(str(parsed))
+            if live is not None:
+                return self._scaled(live, f"{parsed}: {_mb(live)} compressed per the registry manifest", "live",
+                                    Confidence.MEDIUM)  # fmt: skip
+        return None
+
+    # -- helpers ------------------------------------------------------------------
+    def _scaled(self, compressed: int, what: str, source: str, conf: Confidence) -> SizeEstimate:
+        ratio = _model("image_ratio", "default")
+        low, high = compressed * ratio.low // 1000, compressed * ratio.high // 1000
+        return SizeEstimate(
+            low, high, f"{what}, about {ratio.low / 1000:.1f}-{ratio.high / 1000:.1f}x that on disk",
+            conf, source, compressed, compressed,
+        )  # fmt: skip
+
+    def _row_size(self, parsed: images.ImageRef, match: images.Match) -> SizeEstimate:
+        row = match.row
+        label = f"{row.image}:{row.tag}"
+        if match.quality == "version":
+            label += f" (table row for {parsed.tag})"
+        elif match.quality == "nearest":
+            label += f" (nearest table row for {parsed.tag})"
+        conf = {"exact": Confidence.HIGH, "version": Confidence.MEDIUM}.get(match.quality, Confidence.LOW)
+        if row.uncompressed:
+            u = row.uncompressed
+            return SizeEstimate(u * 95 // 100, u * 105 // 100, f"{label}: about {_mb(u)} on disk ({row.date})",
+                                conf, "table", row.compressed, row.compressed)  # fmt: skip
+        assert row.compressed is not None
+        return self._scaled(row.compressed, f"{label}: {_mb(row.compressed)} compressed ({row.date})", "table",
+                            _weaker(conf, Confidence.MEDIUM))  # fmt: skip
+
+
+Handler = Callable[[Estimator, Mapping[str, Any]], Result]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(*kinds: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        for kind in kinds:
+            HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+# -- package managers -----------------------------------------------------------
+def _apt_key(base: str) -> str:
+    d = images.distro_of(base)
+    if d is None:
+        return "unknown"
+    if d.family == "debian":
+        return f"debian-{d.release}" if _model("apt_lists", f"debian-{d.release}") else "debian"
+    return "ubuntu" if d.family == "ubuntu" else "unknown"
+
+
+@handles(K.APT_LISTS)
+def apt_lists(est: Estimator, p: Mapping[str, Any]) -> Result:
+    return _from_model(_model("apt_lists", _apt_key(p.get("base_image", "")))), ""
+
+
+def _apt_rows(packages: Iterable[str]) -> tuple[list[Any], list[str]]:
+    table = apt_packages()
+    known, unknown = [], []
+    for raw in packages:
+        name = _apt_name(raw)
+        if not name or name.startswith("$"):
+            continue
+        (known.append(table[name]) if name in table else unknown.append(name))
+    return known, unknown
+
+
+def _distro_spread(base: str) -> tuple[float, float, Confidence, str]:
+    """(low factor, high factor, confidence cap, note) for running Debian 12 numbers on this base."""
+    d = images.distro_of(base)
+    if d is not None and d.family == "debian" and d.release == "12":
+        return 1.0, 1.0, Confidence.HIGH, ""
+    if d is not None and d.family == "debian":
+        return 0.7, 1.4, Confidence.MEDIUM, f" (table is Debian 12; base is Debian {d.release or '?'})"
+    return 0.5, 1.6, Confidence.LOW, " (table is Debian 12; other distros differ)"
+
+
+def _layer_range(low_installed: int, high_installed: int) -> tuple[int, int]:
+    """Installed-Size sums -> layer bytes (dpkg metadata adds, slim bases drop docs)."""
+    f = _model("apt_install", "layer_factor")
+    return low_installed * f.low // 1000, high_installed * f.high // 1000
+
+
+@handles(K.APT_RECOMMENDS)
+def apt_recommends(est: Estimator, p: Mapping[str, Any]) -> Result:
+    base = p.get("base_image", "")
+    known, unknown = _apt_rows(_strs(p.get("packages")))
+    if not known:
+        names = ", ".join(unknown) or "none named"
+        return None, f"no apt table row for the packages ({names})"
+    savings = sorted((r.recommends_saving for r in known), reverse=True)
+    low, high = _layer_range(savings[0], sum(savings))
+    lo_f, hi_f, conf, note = _distro_spread(base)
+    low, high = int(low * lo_f), int(high * hi_f)
+    names = ", ".join(r.name for r in known[:4]) + (", ..." if len(known) > 4 else "")
+    basis = f"apt's simulation on Debian 12: Recommends of {names} add {_mb(sum(savings))} installed{note}"
+    if len(known) > 1:
+        basis += "; shared dependencies make the sum an upper bound"
+    if images.is_full_variant(base):
+        low, conf = 0, Confidence.LOW
+        basis += "; this full base image already ships many recommended packages"
+    if unknown:
+        conf = Confidence.LOW
+        basis += f"; {len(unknown)} package(s) not in the table are not counted"
+    elif len(known) == 1 and conf is Confidence.HIGH and not images.is_full_variant(base):
+        conf = Confidence.HIGH
+    else:
+        conf = _weaker(conf, Confidence.MEDIUM)
+    return SizeEstimate(low, max(low, high), basis + ".", conf, "table"), ""
+
+
+@handles(K.BUILD_PACKAGES)
+def build_packages(est: Estimator, p: Mapping[str, Any]) -> Result:
+    manager = str(p.get("manager", "apt")) or "apt"
+    base = p.get("base_image", "")
+    if manager not in ("apt", "apt-get"):
+        return None, f"no package-size table for {manager} (only apt on Debian 12 is tabulated)"
+    if images.is_full_variant(base):
+        return SizeEstimate(0, 5 * MB, f"{base} already contains the compilers and -dev packages, so purging "
+                            "them in a later stage saves little in this image.", Confidence.LOW, "heuristic"), ""  # fmt: skip
+    known, unknown = _apt_rows(_strs(p.get("packages")))
+    if not known:
+        return None, f"no apt table row for the packages ({', '.join(unknown) or 'none named'})"
+    no_rec = sorted((r.no_recommends for r in known), reverse=True)
+    recommends = p.get("recommends")
+    high_sizes = [r.no_recommends if recommends is False else r.with_recommends for r in known]
+    low, high = _layer_range(no_rec[0], sum(high_sizes))
+    lo_f, hi_f, conf, note = _distro_spread(base)
+    low, high = int(low * lo_f), int(high * hi_f)
+    names = ", ".join(r.name for r in known[:4]) + (", ..." if len(known) > 4 else "")
+    basis = (f"apt's simulation on Debian 12: {names} install {_mb(no_rec[0])}-{_mb(sum(high_sizes))} with their "
+             f"dependencies{note}; the runtime may still need some of them")  # fmt: skip
+    conf = _weaker(conf, Confidence.MEDIUM)
+    if unknown:
+        conf = Confidence.LOW
+        basis += f"; {len(unknown)} package(s) not in the table are not counted"
+    return SizeEstimate(low, max(low, high), basis + ".", conf, "table"), ""
+
+
+@handles(K.APK_CACHE)
+def apk_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
+    return _from_model(_model("apk_cache", "alpine")), ""
+
+
+@handles(K.RPM_CACHE)
+def rpm_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
+    manager = str(p.get("manager", "")).lower()
+    m = _model("rpm_cache", manager)
+    if m is None:
+        return None, f"no metadata-size model for package manager {manager or '(not named)'!r}"
+    return _from_model(m), ""
+
+
+def _pip_table() -> dict[str, int]:
+    return {r["package"].lower(): int(r["download_bytes"]) for r in load("pip_downloads.csv")}
+
+
+def _py_name(req: str) -> str:
+    import re
+
+    return re.split(r"[\s\[<>=!~;@]", req.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+@handles(K.PIP_CACHE)
+def pip_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
+    names = [n for n in (_py_name(x) for x in _strs(p.get("packages"))) if n and not n.startswith(("-", "$", "."))]
+    if not names:
+        src = ", ".join(_strs(p.get("requirements"))) or "a requirements file"
+        return None, f"the pip cache holds what {src} downloads, which the estimator cannot see"
+    table = _pip_table()
+    known = {n: table[n] for n in names if n in table}
+    missing = [n for n in names if n not in table]
+    live: dict[str, int] = {}
+    if missing and est.lookups is not None:
+        for n in missing:
+            size = est.lookups.wheel_size(n)
+            if size is not None:
+                live[n] = size
+    missing = [n for n in missing if n not in live]
+    if not known and not live:
+        return None, f"no download size known for {', '.join(names)} (not in the table; look-ups off or failed)"
+    sizes = sorted(known.values(), reverse=True)
+    # table rows include dependencies (overlap between packages: max..sum); live sizes are the
+    # named wheel only, so its dependencies may add as much again
+    low = (sizes[0] if sizes else 0) + sum(live.values())
+    high = sum(sizes) + 2 * sum(live.values())
+    parts = []
+    if known:
+        parts.append(f"{', '.join(known)} download {_mb(sum(sizes))} of wheels with dependencies (pip download, CPython 3.12)")
+    if live:
+        parts.append(f"PyPI lists {_mb(sum(live.values()))} of wheels for {', '.join(live)} (dependencies not counted)")
+    basis = "pip keeps every downloaded wheel in its cache: " + "; ".join(parts)
+    conf = Confidence.MEDIUM
+    if live or missing or len(names) > 1:
+        conf = Confidence.LOW if (missing or live) else Confidence.MEDIUM
+    if missing:
+        basis += f"; {', '.join(missing)} not counted"
+    return SizeEstimate(low, high, basis + ".", conf, "live" if live else "table", low, high), ""
+
+
+def _npm_rows() -> list[tuple[frozenset[str], int, int]]:
+    out = []
+    for r in load("pkg_cache_measured.csv"):
+        if r["tool"] == "npm":
+            out.append((frozenset(r["packages"].split()), int(r["installed_kb"]) * 1024, int(r["cache_kb"]) * 1024))
+    return out
+
+
+def _npm_match(packages: tuple[str, ...]) -> tuple[list[str], int, int]:
+    names = {x.rsplit("@", 1)[0] if not x.startswith("@") or x.count("@") > 1 else x for x in packages}
+    hit, installed, cache = [], 0, 0
+    for group, inst, c in _npm_rows():
+        if group <= names:
+            hit.extend(sorted(group))
+            installed, cache = installed + inst, cache + c
+    return hit, installed, cache
+
+
+@handles(K.NPM_CACHE)
+def npm_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
+    packages = _strs(p.get("packages"))
+    if not packages:
+        return None, "the npm cache holds what package.json pulls in, which the estimator cannot see"
+    hit, _, cache = _npm_match(packages)
+    if not hit:
+        return None, f"no measured npm cache size for {', '.join(packages)}"
+    rest = len({*packages} - set(hit))
+    basis = f"measured: installing {', '.join(hit)} leaves {_mb(cache)} in the npm cache"
+    conf = Confidence.MEDIUM
+    if rest:
+        basis += f"; {rest} other package(s) not counted"
+        conf = Confidence.LOW
+    return SizeEstimate(cache * 8 // 10, cache * 125 // 100, basis + ".", conf, "measured"), ""
+
+
+@handles(K.YARN_CACHE)
+def yarn_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
+    packages = _strs(p.get("packages"))
+    if not packages:
+        return None, "the yarn cache holds what package.json pulls in, which the estimator cannot see"
+    hit, installed, _ = _npm_match(packages)
+    if not hit:
+        return None, f"no measured package size for {', '.join(packages)}"
+    basis = (f"yarn v1 keeps an unpacked copy of every package in its cache, about the {_mb(installed)} "
+             f"node_modules measured for {', '.join(hit)}")  # fmt: skip
+    return SizeEstimate(installed * 8 // 10, installed * 15 // 10, basis + ".", Confidence.LOW, "heuristic"), ""
+
+
+@handles(K.GEM_DOCS)
+def gem_docs(est: Estimator, p: Mapping[str, Any]) -> Result:
+    ref = images.parse_ref(p.get("base_image", ""))
+    if ref is not None and ref.name == "ruby":
+        return _from_model(_model("gem_docs", "ruby-official")), ""
+    return None, "ri/rdoc size depends on the gems installed; no table for it"
+
+
+@handles(K.BUNDLER_CACHE, K.CONDA_CACHE, K.DEV_DEPENDENCIES)
+def depends_on_project(est: Estimator, p: Mapping[str, Any]) -> Result:
+    return None, "the size depends on the project's dependency manifest, which the estimator cannot see"
+
+
+@handles(K.CACHE_BUSTING_COPY)
+def cache_busting(est: Estimator, p: Mapping[str, Any]) -> Result:
+    return None, "this costs build time and cache reuse, not image size"
+
+
+# -- layers -----------------------------------------------------------------------
+@handles(K.LATER_LAYER_CLEANUP)
+def later_cleanup(est: Estimator, p: Mapping[str, Any]) -> Result:
+    cleaned = p.get("cleaned", "")
+    if not cleaned or cleaned == K.LATER_LAYER_CLEANUP:
+        return None, "the cleaned-up waste is not named"
+    inner, reason = est.estimate(SizeHint(cleaned, {k: v for k, v in p.items() if k != "cleaned"}))
+    if inner is None:
+        return None, reason
+    basis = "The later cleanup frees nothing; doing it in the creating RUN saves: " + inner.basis[0].lower() + inner.basis[1:]
+    return SizeEstimate(inner.bytes_low, inner.bytes_high, basis, inner.confidence, inner.source,
+                        inner.compressed_low, inner.compressed_high), ""  # fmt: skip
+
+
+def _known_bytes(p: Mapping[str, Any], what: str) -> Result:
+    n = p.get("bytes")
+    if isinstance(n, int) and n >= 0:
+        return SizeEstimate(n, n, f"{what}: {_mb(n)} measured in the build context.", Confidence.HIGH, "measured"), ""
+    return None, f"{what}: size not known (no file sizes given)"
+
+
+@handles(K.CHOWN_DUPLICATE)
+def chown_duplicate(est: Estimator, p: Mapping[str, Any]) -> Result:
+    return _known_bytes(p, "chown/chmod -R in its own layer stores the files a second time")
+
+
+@handles(K.BUILD_CONTEXT)
+def build_context(est: Estimator, p: Mapping[str, Any]) -> Result:
+    return _known_bytes(p, "files a .dockerignore would exclude")
+
+
+@handles(K.MERGE_RUNS)
+def merge_runs(est: Estimator, p: Mapping[str, Any]) -> Result:
+    count = int(p.get("count", 1))
+    m = _model("merge_runs", "per_layer")
+    return _from_model(m, scale=max(count, 0)), ""
+
+
+@handles(K.ARCHIVE_LEFT, K.ADDED_ARCHIVE)
+def archive(est: Estimator, p: Mapping[str, Any]) -> Result:
+    url = str(p.get("url") or "")
+    if isinstance(p.get("bytes"), int):
+        return _known_bytes(p, "the archive stays in the layer")
+    if url.startswith(("http://", "https://")) and est.lookups is not None:
+        size = est.lookups.content_length(url)
+        if size is not None:
+            return SizeEstimate(size, size, f"the archive stays in the layer: Content-Length {_mb(size)}.",
+                                Confidence.HIGH, "live", size, size), ""  # fmt: skip
+        return None, f"archive size unknown: the look-up of {url} failed"
+    if url:
+        return None, "archive size unknown (live look-ups are off)"
+    return None, "archive size unknown (no URL)"
+
+
+@handles(K.LASTLOG)
+def lastlog(est: Estimator, p: Mapping[str, Any]) -> Result:
+    uid = int(p.get("uid", 0))
+    if uid < 0:
+        raise ValueError(f"uid {uid} is negative")
+    d = images.distro_of(p.get("base_image", ""))
+    if d is None:
+        key = "unknown"
+    elif d.family == "debian" and d.release.isdigit() and int(d.release) >= 12:
+        key = "debian-12+"
+    elif d.family == "alpine":
+        return SizeEstimate(0, 0, "Alpine's adduser (busybox) writes no lastlog/faillog.", Confidence.MEDIUM, "heuristic"), ""
+    else:
+        key = "writes"
+    m = _model("lastlog", key)
+    n = uid + 1  # records 0..uid
+    basis = m.basis if key == "debian-12+" else f"uid {uid} x up to {m.high} bytes: " + m.basis
+    est_ = SizeEstimate(m.low * n, m.high * n, basis, _conf(m.confidence),
+                        "measured" if m.source_kind == "measured" else "heuristic",
+                        0, m.high * n // 1000 + 1024 if m.high else 0)  # fmt: skip
+    return est_, ""
+
+
+# -- base images ------------------------------------------------------------------
+def _swap(est: Estimator, from_ref: str, to_ref: str, extra: str = "") -> Result:
+    a = est.base_image_size(from_ref)
+    if a is None:
+        return None, f"size of {from_ref or 'the base image'} unknown"
+    b = est.base_image_size(to_ref) if to_ref else None
+    if b is None:
+        return None, f"size of {to_ref or 'the target image'} unknown"
+    low, high = max(0, a.bytes_low - b.bytes_high), max(0, a.bytes_high - b.bytes_low)
+    if high == 0:
+        return None, f"{to_ref} is not smaller than {from_ref}"
+    # both sizes share the same compression ratio: narrow the range to the ratio's spread
+    if a.compressed_low is not None and b.compressed_low is not None:
+        dc = (a.compressed_low or 0) - (b.compressed_high or 0)
+        if dc > 0:
+            r = _model("image_ratio", "default")
+            low, high = dc * r.low // 1000, dc * r.high // 1000
+    ca, cb = a.compressed_low, b.compressed_low
+    comp = (ca - cb) if ca is not None and cb is not None and ca > cb else None
+    basis = f"{a.basis.split(',')[0]} vs {b.basis.split(',')[0]}{extra}"
+    conf = _weaker(a.confidence, b.confidence)
+    src = "live" if "live" in (a.source, b.source) else "table"
+    return SizeEstimate(low, max(low, high), basis + ".", conf, src, comp, comp), ""
+
+
+@handles(K.BASE_IMAGE_SWAP)
+def base_swap(est: Estimator, p: Mapping[str, Any]) -> Result:
+    return _swap(est, str(p.get("from_image", "")), str(p.get("to_image", "")))
+
+
+@handles(K.TOOLCHAIN_RUNTIME)
+def toolchain_runtime(est: Estimator, p: Mapping[str, Any]) -> Result:
+    e, reason = _swap(est, str(p.get("from_image", "")), str(p.get("to_image", "")),
+                      "; the built artifacts are added back on top")  # fmt: skip
+    if e is None:
+        return None, reason
+    return SizeEstimate(e.bytes_low, e.bytes_high, e.basis, _weaker(e.confidence, Confidence.MEDIUM), e.source,
+                        e.compressed_low, e.compressed_high), ""  # fmt: skip
+
+
+@handles(K.COPY_WHOLE_FS)
+def copy_whole_fs(est: Estimator, p: Mapping[str, Any]) -> Result:
+    src = str(p.get("from_image", ""))
+    size = est.base_image_size(src)
+    if size is None:
+        return None, f"size of {src or 'the source stage base'} unknown"
+    basis = f"COPY --from=... / / copies the whole stage, at least its base image ({size.basis.split(',')[0]})."
+    return SizeEstimate(size.bytes_low, size.bytes_high, basis, Confidence.LOW, size.source,
+                        size.compressed_low, size.compressed_high), ""  # fmt: skip

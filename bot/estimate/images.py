@@ -1,0 +1,236 @@
+"""Base-image references: normalise, match against base_images.csv, tell the distro.
+
+Matching is by image, version prefix and variant: ``python:3.12.4-bookworm`` finds the
+``python:3.12-bookworm`` row, ``python:3.12.4`` the ``python:3.12`` row and
+``node:22-bookworm-slim`` the ``node:22-slim`` row (whose base is bookworm-slim).
+Distro codenames in a tag are optional when the row's variant names the same distro.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from bot.estimate.tables import load
+
+HUB_ALIASES = ("docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com")
+
+# distro codename -> (family, release)
+CODENAMES: dict[str, tuple[str, str]] = {
+    "buster": ("debian", "10"), "bullseye": ("debian", "11"), "bookworm": ("debian", "12"),
+    "trixie": ("debian", "13"), "forky": ("debian", "14"), "sid": ("debian", "unstable"),
+    "bionic": ("ubuntu", "18.04"), "focal": ("ubuntu", "20.04"), "jammy": ("ubuntu", "22.04"),
+    "noble": ("ubuntu", "24.04"), "plucky": ("ubuntu", "25.04"), "questing": ("ubuntu", "25.10"),
+}  # fmt: skip
+DEBIAN_NUMBERS = {"10": "10", "11": "11", "12": "12", "13": "13", "14": "14"}
+RHEL_IMAGES = ("centos", "rockylinux", "almalinux", "fedora", "amazonlinux", "oraclelinux", "ubi")
+SUSE_IMAGES = ("opensuse", "suse", "sles", "bci")
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    registry: str  # "docker.io" for Docker Hub
+    repository: str  # "python", "bitnami/redis", "mcr.microsoft.com/dotnet/aspnet" -> "dotnet/aspnet"
+    tag: str
+
+    @property
+    def name(self) -> str:
+        """Table key: Hub images without registry, others with it."""
+        return self.repository if self.registry == "docker.io" else f"{self.registry}/{self.repository}"
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.tag}"
+
+
+def parse_ref(ref: str) -> ImageRef | None:
+    """Normalise ``docker.io/library/python:3.12@sha256:..`` etc.; None for ARG-dependent refs."""
+    ref = (ref or "").strip()
+    if not ref or "$" in ref or ref == "scratch" or any(c.isspace() for c in ref):
+        return None
+    ref = ref.split("@", 1)[0]
+    parts = ref.split("/")
+    registry = "docker.io"
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        registry = parts.pop(0).lower()
+        if registry in HUB_ALIASES:
+            registry = "docker.io"
+    last = parts[-1]
+    tag = "latest"
+    if ":" in last:
+        last, tag = last.split(":", 1)
+    parts[-1] = last
+    if registry == "docker.io" and len(parts) == 2 and parts[0] == "library":
+        parts.pop(0)
+    repository = "/".join(parts).lower()
+    if not repository or not tag:
+        return None
+    return ImageRef(registry, repository, tag)
+
+
+@dataclass(frozen=True, slots=True)
+class TagParts:
+    version: tuple[int, ...]  # (3, 12, 4); () when the tag has no leading version
+    flavour: frozenset[str]  # slim, alpine, jdk, jre, chiseled, ...
+    codename: str  # bookworm, jammy, alpine3.20, ... ("" when absent)
+
+
+VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)")
+
+
+def split_tag(tag: str) -> TagParts:
+    tag = tag.lower()
+    m = VERSION.match(tag)
+    version: tuple[int, ...] = ()
+    rest = tag
+    if m:
+        version = tuple(int(x) for x in m.group(1).split("."))
+        rest = tag[m.end() :]
+        rest = re.sub(r"^[._+][0-9a-z.+_]*?(?=-|$)", "", rest)  # 21.0.3_9 build suffixes
+    flavour, codename = set(), ""
+    for tok in (t for t in rest.split("-") if t):
+        if tok in CODENAMES:
+            codename = tok
+        elif re.fullmatch(r"alpine\d+(\.\d+)*", tok):
+            flavour.add("alpine")
+            codename = tok
+        elif tok not in ("latest",):
+            flavour.add(tok)
+    return TagParts(version, frozenset(flavour), codename)
+
+
+@dataclass(frozen=True, slots=True)
+class BaseRow:
+    image: str
+    tag: str
+    variant: str
+    compressed: int | None  # bytes
+    uncompressed: int | None
+    source: str
+    date: str
+
+
+@functools.lru_cache(maxsize=None)
+def base_rows() -> dict[str, tuple[BaseRow, ...]]:
+    """image name -> its linux/amd64 rows."""
+    out: dict[str, list[BaseRow]] = {}
+    for r in load("base_images.csv"):
+        if r["arch"] != "linux/amd64":
+            continue
+        ref = parse_ref(f"{r['image']}:{r['tag']}")
+        if ref is None:
+            continue
+        mb = lambda k: int(round(float(r[k]) * 1e6)) if r[k] else None  # noqa: E731
+        exact = re.search(r"\((?:amd64 )?(?:Total Size )?(\d{6,}) bytes\)", r["source"])
+        compressed = int(exact.group(1)) if exact and r["compressed_mb"] else mb("compressed_mb")
+        out.setdefault(ref.name, []).append(
+            BaseRow(ref.name, r["tag"], r["variant"], compressed, mb("uncompressed_mb"), r["source"], r["date"])
+        )
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    row: BaseRow
+    quality: str  # exact | version | nearest
+
+
+def _row_codename(row: BaseRow) -> str:
+    parts = split_tag(row.tag)
+    if parts.codename:
+        return parts.codename
+    text = row.variant.lower()
+    for name in CODENAMES:
+        if name in text:
+            return name
+    for num, name in (("debian 11", "bullseye"), ("debian 12", "bookworm"), ("debian 13", "trixie")):
+        if num in text:
+            return name
+    return ""
+
+
+def _same_codename(want: str, have: str) -> bool:
+    if want.startswith("alpine") and have.startswith("alpine"):
+        return want == have or want == "alpine" or have == "alpine"
+    return want == have
+
+
+def match_row(ref: ImageRef) -> Match | None:
+    rows = base_rows().get(ref.name, ())
+    if not rows:
+        return None
+    if ref.name == "debian":  # debian:12-slim is debian:bookworm-slim
+        head, _, tail = ref.tag.partition("-")
+        for name, (family, release) in CODENAMES.items():
+            if family == "debian" and head.split(".")[0] == release:
+                ref = ImageRef(ref.registry, ref.repository, name + ("-" + tail if tail else ""))
+    for row in rows:
+        if row.tag == ref.tag:
+            return Match(row, "exact")
+    want = split_tag(ref.tag)
+    best: tuple[tuple, Match] | None = None
+    for row in rows:
+        have = split_tag(row.tag)
+        if have.flavour != want.flavour:
+            continue
+        if want.version and have.version and want.version[: len(have.version)] != have.version:
+            continue
+        if bool(want.version) != bool(have.version) and ref.tag != "latest":
+            continue
+        codename_ok = not want.codename or _same_codename(want.codename, _row_codename(row))
+        if want.codename.startswith("alpine") and "alpine" in have.flavour:
+            codename_ok = True  # alpine point releases differ little
+        quality = "version" if codename_ok else "nearest"
+        # prefer: codename agrees, longest version prefix, tag without explicit codename, newest
+        key = (codename_ok, len(have.version), not have.codename, have.version)
+        if best is None or key > best[0]:
+            best = (key, Match(row, quality))
+    return best[1] if best else None
+
+
+@dataclass(frozen=True, slots=True)
+class Distro:
+    family: str  # debian | ubuntu | alpine | rhel | suse
+    release: str  # "12", "22.04", "3.22", "" when unknown
+
+
+def distro_of(base_image: str) -> Distro | None:
+    """Distro of a base-image reference, from its name, its tag or its table row."""
+    ref = parse_ref(base_image)
+    if ref is None:
+        return None
+    parts = split_tag(ref.tag)
+    repo = ref.repository.split("/")[-1]
+    if repo == "alpine" or "alpine" in parts.flavour:
+        return Distro("alpine", ref.tag if repo == "alpine" else parts.codename.removeprefix("alpine"))
+    if parts.codename in CODENAMES:
+        return Distro(*CODENAMES[parts.codename])
+    if repo == "debian":
+        if ref.tag.split("-")[0] in DEBIAN_NUMBERS:
+            return Distro("debian", ref.tag.split("-")[0].split(".")[0])
+        return Distro("debian", "13" if ref.tag.split("-")[0] in ("latest", "stable", "slim") else "")
+    if repo == "ubuntu":
+        return Distro("ubuntu", ref.tag if re.fullmatch(r"\d\d\.\d\d", ref.tag) else "")
+    if repo.startswith(RHEL_IMAGES) or ref.registry in ("registry.access.redhat.com", "registry.redhat.io"):
+        return Distro("rhel", ref.tag)
+    if repo.startswith(SUSE_IMAGES) or ref.repository.startswith("opensuse/"):
+        return Distro("suse", ref.tag)
+    m = match_row(ref)
+    if m is not None:
+        text = m.row.variant.lower()
+        for name, (family, release) in CODENAMES.items():
+            if name in text:
+                return Distro(family, release)
+        for fam, rel in re.findall(r"(debian|ubuntu|alpine) (\d+(?:\.\d+)?)", text):
+            return Distro(fam, rel)
+    return None
+
+
+def is_full_variant(base_image: str) -> bool:
+    """buildpack-deps based 'full' language images already carry many -dev and recommended packages."""
+    ref = parse_ref(base_image)
+    if ref is None or ref.registry != "docker.io":
+        return False
+    parts = split_tag(ref.tag)
+    langs = ("python", "node", "golang", "ruby", "rust", "buildpack-deps", "openjdk", "php", "perl", "gcc")
+    return ref.repository in langs and not parts.flavour & {"slim", "alpine", "windowsservercore"}

@@ -1,0 +1,114 @@
+"""The bundled data tables: loaded lazily (first use), validated, cached per process.
+
+Each CSV in ``data/`` names the columns that carry its provenance (``PROVENANCE``):
+a row without them is rejected, so no number enters an estimate without its source.
+Provenance of whole tables (method, how to refresh) is in ``data/PROVENANCE.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+# table file -> columns every row must fill (its provenance)
+PROVENANCE: dict[str, tuple[str, ...]] = {
+    "base_images.csv": ("source", "date"),
+    "apt_packages.csv": ("source", "method", "date"),
+    "pkg_cache_measured.csv": ("tool_version", "method", "date"),
+    "waste_models.csv": ("basis", "source", "date"),
+    "measured.csv": ("dockerfile_before", "dockerfile_after", "tool", "date"),
+    "pip_downloads.csv": ("source", "method", "date"),
+}
+
+DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$|^undated \(.+\)$")
+
+
+class TableError(ValueError):
+    """A bundled table is malformed (names the file and the row)."""
+
+
+def check_rows(name: str, rows: list[dict[str, str]]) -> None:
+    """Raise TableError for the first row whose provenance is missing."""
+    required = PROVENANCE[name]
+    for i, row in enumerate(rows, start=2):  # line 1 is the header
+        for col in required:
+            value = (row.get(col) or "").strip()
+            if not value:
+                raise TableError(f"{name}:{i}: row has no {col!r} (provenance is required)")
+            if col == "date" and not DATE.match(value):
+                raise TableError(f"{name}:{i}: date {value!r} is not YYYY[-MM[-DD]] or 'undated (why)'")
+
+
+@functools.lru_cache(maxsize=None)
+def load(name: str) -> tuple[dict[str, str], ...]:
+    """Rows of ``data/<name>`` as dicts; validated once per process."""
+    if name not in PROVENANCE:
+        raise TableError(f"{name}: not a known table")
+    path = DATA_DIR / name
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as e:
+        raise TableError(f"{path}: cannot read ({e.strerror})") from None
+    check_rows(name, rows)
+    return tuple(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class WasteModel:
+    """One row of waste_models.csv: a byte range for one kind of waste on one base."""
+
+    kind: str
+    key: str
+    low: int
+    high: int
+    compressed_low: int | None
+    compressed_high: int | None
+    confidence: str
+    source_kind: str  # measured | table | heuristic
+    basis: str
+
+
+@functools.lru_cache(maxsize=None)
+def waste_models() -> dict[tuple[str, str], WasteModel]:
+    out: dict[tuple[str, str], WasteModel] = {}
+    for r in load("waste_models.csv"):
+        opt = lambda k: int(r[k]) if r.get(k) else None  # noqa: E731
+        m = WasteModel(
+            kind=r["kind"], key=r["key"], low=int(r["low_bytes"]), high=int(r["high_bytes"]),
+            compressed_low=opt("compressed_low"), compressed_high=opt("compressed_high"),
+            confidence=r["confidence"], source_kind=r["source_kind"], basis=r["basis"],
+        )  # fmt: skip
+        if not 0 <= m.low <= m.high:
+            raise TableError(f"waste_models.csv: {m.kind}/{m.key}: bad range {m.low}..{m.high}")
+        out[(m.kind, m.key)] = m
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class AptPackage:
+    name: str
+    with_recommends: int  # installed bytes, package alone on bookworm-slim
+    no_recommends: int
+    new_with: int  # packages newly installed
+    new_without: int
+
+    @property
+    def recommends_saving(self) -> int:
+        return max(0, self.with_recommends - self.no_recommends)
+
+
+@functools.lru_cache(maxsize=None)
+def apt_packages() -> dict[str, AptPackage]:
+    return {
+        r["package"]: AptPackage(
+            r["package"], int(r["installed_bytes_with_recommends"]), int(r["installed_bytes_no_recommends"]),
+            int(r["new_pkgs_with_recommends"]), int(r["new_pkgs_no_recommends"]),
+        )  # fmt: skip
+        for r in load("apt_packages.csv")
+    }

@@ -1,0 +1,79 @@
+"""Totals over findings, counting each claim once.
+
+Findings whose hints share a claim describe the same bytes (DT101 and DT201 on the
+same apt lists): such a group contributes the max of its lows and the max of its highs,
+not their sum. Claims are scoped by file so equal claim strings in two files stay apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from bot.model.findings import Finding, SizeEstimate
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTotal:
+    bytes_low: int
+    bytes_high: int
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    bytes_low: int
+    bytes_high: int
+    count: int  # findings with an estimate
+    by_rule: dict[str, RuleTotal] = field(default_factory=dict)
+    unestimated: int = 0  # findings without an estimate (not in the sums)
+    base: SizeEstimate | None = None  # the final image's base, when known
+
+    @property
+    def midpoint(self) -> int:
+        return (self.bytes_low + self.bytes_high) // 2
+
+
+def _groups(items: list[tuple[int, Finding]]) -> list[list[Finding]]:
+    """Union findings that share a (path, claim)."""
+    parent = list(range(len(items)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[tuple[str, str], int] = {}
+    for i, (_, f) in enumerate(items):
+        for claim in f.hint.claims if f.hint else ():
+            key = (f.path, claim)
+            if key in owner:
+                parent[find(i)] = find(owner[key])
+            else:
+                owner[key] = i
+    groups: dict[int, list[Finding]] = {}
+    for i, (_, f) in enumerate(items):
+        groups.setdefault(find(i), []).append(f)
+    return list(groups.values())
+
+
+def _sum(findings: list[Finding]) -> tuple[int, int]:
+    low = high = 0
+    for group in _groups(list(enumerate(findings))):
+        low += max(f.estimate.bytes_low for f in group)  # type: ignore[union-attr]
+        high += max(f.estimate.bytes_high for f in group)  # type: ignore[union-attr]
+    return low, high
+
+
+def totals(findings: Iterable[Finding], base: SizeEstimate | None = None) -> Totals:
+    """Sum of non-overlapping savings, overall and per rule."""
+    all_ = list(findings)
+    with_est = [f for f in all_ if f.estimate is not None]
+    low, high = _sum(with_est)
+    by_rule: dict[str, RuleTotal] = {}
+    for rule in sorted({f.rule_id for f in with_est}):
+        mine = [f for f in with_est if f.rule_id == rule]
+        lo, hi = _sum(mine)
+        by_rule[rule] = RuleTotal(lo, hi, len(mine))
+    return Totals(low, high, len(with_est), by_rule, len(all_) - len(with_est), base)

@@ -1,0 +1,62 @@
+"""Totals count each claim once; the text format is stable."""
+
+from bot.estimate import Totals, totals
+from bot.estimate.format import format_bytes, format_estimate
+from bot.model.findings import Confidence, Finding, Severity, SizeEstimate, SizeHint
+from bot.model.text import Position, Span
+
+MB = 1_000_000
+SPAN = Span(Position(1, 1), Position(1, 2))
+
+
+def finding(rule, low, high, claims=(), path="Dockerfile", estimate=True):
+    e = SizeEstimate(low, high, "b", Confidence.MEDIUM, "table") if estimate else None
+    return Finding(rule, "n", Severity.WARNING, path, SPAN, "m", hint=SizeHint("k", {}, tuple(claims)), estimate=e)
+
+
+def test_overlapping_claims_count_once_with_the_max():
+    fs = [
+        finding("DT101", 18 * MB, 22 * MB, ["apt-lists@1"]),
+        finding("DT201", 17 * MB, 23 * MB, ["apt-lists@1"]),
+        finding("DT105", 1 * MB, 2 * MB, ["pip@2"]),
+    ]
+    t = totals(fs)
+    assert isinstance(t, Totals)
+    assert (t.bytes_low, t.bytes_high, t.count) == (19 * MB, 25 * MB, 3)
+    assert t.by_rule["DT101"].bytes_high == 22 * MB and t.by_rule["DT201"].count == 1
+
+
+def test_claims_chain_transitively_and_stay_per_file():
+    fs = [
+        finding("DT101", 10, 10, ["a"]),
+        finding("DT201", 20, 20, ["a", "b"]),
+        finding("DT204", 5, 5, ["b"]),
+        finding("DT101", 10, 10, ["a"], path="other/Dockerfile"),
+    ]
+    t = totals(fs)
+    assert (t.bytes_low, t.bytes_high) == (30, 30)
+
+
+def test_findings_without_claims_or_estimates():
+    fs = [finding("DT204", 1, 2), finding("DT204", 1, 2), finding("DT301", 0, 0, estimate=False)]
+    t = totals(fs)
+    assert (t.bytes_low, t.bytes_high, t.count, t.unestimated) == (2, 4, 2, 1)
+
+
+def test_totals_of_nothing():
+    t = totals([])
+    assert (t.bytes_low, t.bytes_high, t.count, t.by_rule) == (0, 0, 0, {})
+
+
+def test_format_estimate():
+    e = SizeEstimate(15 * MB, 25 * MB, "b", Confidence.MEDIUM, "table")
+    assert format_estimate(e) == "≈ 20 MB (15–25 MB)"
+    assert format_estimate(SizeEstimate(0, 0, "b", Confidence.HIGH, "measured")) == "≈ 0 MB"
+    assert format_estimate(SizeEstimate(300_000, 1_200_000, "b", Confidence.LOW, "heuristic")) == "≈ 750 KB (300 KB–1.2 MB)"
+    assert format_estimate(None) == "size impact unknown"
+
+
+def test_format_bytes_rounding():
+    assert [format_bytes(n) for n in (999_999, 4_240_000, 19_868_160, 1_100_000_000, 1500)] == [
+        "1 MB", "4.2 MB", "20 MB", "1.1 GB", "1.5 KB",
+    ]

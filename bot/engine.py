@@ -343,6 +343,15 @@ class LazyBuildContext(BuildContext):
             self._files = out
         return self._files
 
+    def exists(self, path: str) -> bool:
+        # a stat, not a walk: most rules only ask about a few manifest files
+        if self._files is not None:
+            return super().exists(path)
+        rel = path.lstrip("/")
+        while rel.startswith("./"):
+            rel = rel[2:]
+        return os.path.isfile(os.path.join(self.root, rel))
+
     def text(self, path: str):
         cached = super().text(path)
         if cached is not None:

@@ -1,0 +1,1 @@
+"""Bottom layer: source text, positions, the parsed Dockerfile, shell commands, pragmas, finding types."""

@@ -1,0 +1,278 @@
+"""GitHub-flavoured Markdown for review comments and the review summary (pure).
+
+Everything shown here may contain pull-request text (instruction snippets in messages,
+replacement lines in suggestions), so prose is HTML-escaped and every code block gets a
+fence longer than any backtick run inside it: PR text can never close our fence or forge
+our hidden marker.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from bot.model.findings import Finding, Safety, SizeEstimate
+
+DOCS_BASE = "https://github.com/dockerdiet/dockerdiet/blob/main/docs/rules.md"
+BODY_BUDGET = 60_000  # GitHub rejects bodies above 65,536 characters
+
+_BACKTICKS = re.compile(r"`+")
+
+
+def rule_doc_url(rule_id: str) -> str:
+    return f"{DOCS_BASE}#{rule_id.lower()}"
+
+
+def fence_for(text: str, char: str = "`") -> str:
+    runs = [len(m) for m in _BACKTICKS.findall(text)] if char == "`" else []
+    return char * max(3, max(runs, default=0) + 1)
+
+
+def code_block(text: str, info: str = "") -> str:
+    """A fenced block; empty text gives an empty block (a suggestion that deletes)."""
+    fence = fence_for(text)
+    body = text if not text or text.endswith("\n") else text + "\n"
+    return f"{fence}{info}\n{body}{fence}"
+
+
+def escape_prose(text: str) -> str:
+    """Escape text for Markdown prose on one line: no raw HTML (so no forged markers).
+
+    Code spans stay verbatim (entities would show literally inside them and HTML is
+    inert there); a backtick run without its closing run is plain text.
+    """
+    text = " ".join(text.split())
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        m = _BACKTICKS.match(text, i)
+        if m:
+            run = m.group(0)
+            close = re.compile(r"(?<!`)" + run + r"(?!`)")
+            end = close.search(text, m.end())
+            if end:
+                out.append(text[i:end.end()])
+                i = end.end()
+                continue
+            out.append(run)
+            i = m.end()
+            continue
+        ch = text[i]
+        out.append({"&": "&amp;", "<": "&lt;", ">": "&gt;"}.get(ch, ch))
+        i += 1
+    return "".join(out)
+
+
+def escape_cell(text: str) -> str:
+    return escape_prose(text).replace("|", "\\|")
+
+
+def format_bytes(n: int) -> str:
+    """Decimal units, as registries and `docker images` show sizes."""
+    if n >= 1_000_000_000:
+        return f"{n / 1e9:.1f} GB"
+    if n >= 1_000_000:
+        value = n / 1e6
+        return f"{value:.0f} MB" if value >= 10 else f"{value:.1f} MB"
+    if n >= 1_000:
+        return f"{n / 1e3:.0f} kB"
+    return f"{n} B"
+
+
+def format_range(low: int, high: int) -> str:
+    try:  # one wording for sizes across the project, once estimate/ provides it
+        from bot.estimate import format as est_format
+        fmt_bytes, fmt_range = est_format.format_bytes, est_format.format_range
+    except ImportError:
+        fmt_bytes, fmt_range = format_bytes, lambda a, b: f"{format_bytes(a)}–{format_bytes(b)}"
+    if low == high:
+        return fmt_bytes(low)
+    return f"≈ {fmt_bytes((low + high) // 2)} ({fmt_range(low, high)})"
+
+
+def estimate_text(finding: Finding) -> str:
+    """One line: the size impact with its basis, or why it is unknown."""
+    est = finding.estimate
+    try:  # estimate/ owns the canonical wording once it exists
+        from bot.estimate.format import format_estimate
+    except ImportError:
+        format_estimate = None
+    if format_estimate is not None:
+        try:
+            return str(format_estimate(est) if est is not None else format_estimate(None))
+        except Exception:  # noqa: BLE001 - a formatter bug must not cost the review
+            pass
+    if est is None:
+        return "size impact unknown" + (f": {finding.estimate_note}" if finding.estimate_note else "")
+    return f"{format_range(est.bytes_low, est.bytes_high)}, {est.basis}"
+
+
+def short_estimate(est: SizeEstimate | None) -> str:
+    if est is None:
+        return "unknown"
+    return format_range(est.bytes_low, est.bytes_high)
+
+
+def rule_why(rule_id: str) -> str:
+    """The first paragraph of the rule's "Why is this bad?" section, when rules exist."""
+    try:
+        from bot.rules import by_id
+        rule = by_id().get(rule_id)
+    except Exception:  # noqa: BLE001 - a broken rule module must not cost the review
+        return ""
+    text = getattr(rule, "explanation", "") or ""
+    match = re.search(r"#+\s*Why is this bad\??\s*\n(.*?)(?:\n\s*\n|\n#|\Z)", text, re.S)
+    return " ".join(match.group(1).split()) if match else ""
+
+
+@dataclass(frozen=True, slots=True)
+class CommentParts:
+    """What one inline comment shows besides the finding itself."""
+
+    suggestion: str | None = None  # exact replacement of the commented lines
+    proposal: str = ""  # a fix we cannot offer as a suggestion (shown as a diff)
+    note: str = ""  # e.g. "this suggestion also applies DT102"
+    marker: str = ""
+
+
+def comment_body(finding: Finding, parts: CommentParts, why: str = "") -> str:
+    lines = [
+        f"**{finding.rule_id}** [{finding.rule_name}]({rule_doc_url(finding.rule_id)}): "
+        f"{escape_prose(finding.message)}",
+        "",
+        f"**Estimated impact:** {escape_prose(estimate_text(finding))}",
+    ]
+    if why:
+        lines += ["", f"**Why:** {escape_prose(why)}"]
+    fix = finding.fix
+    if fix is not None:
+        lines += ["", f"**Fix:** {escape_prose(fix.title)}"]
+        if fix.safety is Safety.REVIEW and fix.reason:
+            lines.append(f"> [!CAUTION]\n> Check before applying: {escape_prose(fix.reason)}")
+        if parts.suggestion is not None:
+            lines += ["", code_block(parts.suggestion, "suggestion")]
+        elif parts.proposal:
+            lines += ["", "<details><summary>Proposed change</summary>", "",
+                      code_block(parts.proposal, "diff"), "", "</details>"]
+        if fix.safety is Safety.DISPLAY_ONLY and fix.proposal:
+            lines += ["", code_block(fix.proposal)]
+    if parts.note:
+        lines += ["", f"_{escape_prose(parts.note)}_"]
+    if parts.marker:
+        lines += ["", parts.marker]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryRow:
+    finding: Finding
+    new: bool
+    where: str  # "inline", "already commented", "outside the diff", "over the comment cap", ...
+    proposal: str = ""  # diff of the fix, for findings not commented inline
+
+
+def line_range(finding: Finding) -> str:
+    start, end = finding.span.start.line, finding.span.end.line
+    if end > start and finding.span.end.column == 1:
+        end -= 1
+    return f"{start}" if end <= start else f"{start}–{end}"
+
+
+def savings_total(findings: Iterable[Finding]) -> tuple[int, int]:
+    """Sum of estimates counting bytes claimed by several findings once.
+
+    estimate/'s model when present (claims scoped per file, a group counts its max);
+    otherwise greedy by size: a finding whose claims were already counted adds nothing.
+    """
+    findings = list(findings)
+    try:
+        from bot.estimate.totals import totals
+    except ImportError:
+        totals = None
+    if totals is not None:
+        t = totals(findings)
+        return t.bytes_low, t.bytes_high
+    low = high = 0
+    claimed: set[str] = set()
+    ordered = sorted((f for f in findings if f.estimate is not None),
+                     key=lambda f: -f.estimate.bytes_high)  # type: ignore[union-attr]
+    for f in ordered:
+        claims = set(f.hint.claims) if f.hint is not None else set()
+        if claims & claimed:
+            continue
+        claimed |= claims
+        low += f.estimate.bytes_low  # type: ignore[union-attr]
+        high += f.estimate.bytes_high  # type: ignore[union-attr]
+    return low, high
+
+
+def summary_markdown(rows: Sequence[SummaryRow], *, title: str, notes: Sequence[str] = (),
+                     budget: int = BODY_BUDGET, files_analysed: int = 0) -> str:
+    """Totals, one table row per finding, then collapsed fixes for findings not inline.
+
+    Truncates to ``budget`` characters with a note; rows are never silently dropped.
+    """
+    new = [r.finding for r in rows if r.new]
+    old = [r.finding for r in rows if not r.new]
+    new_low, new_high = savings_total(new)
+    old_low, old_high = savings_total(old)
+    head = [f"### {title}", ""]
+    if not rows:
+        head.append(f"No size or cache waste found in {files_analysed} Dockerfile(s). :tada:")
+    else:
+        head.append(
+            f"**{len(rows)} finding(s)** in {len({r.finding.path for r in rows})} Dockerfile(s): "
+            f"**{len(new)} new** in this pull request, {len(old)} already on the base branch."
+        )
+        head.append("")
+        head.append(f"- Avoidable size added by this pull request: **{_total(new, new_low, new_high)}**")
+        head.append(f"- Avoidable size already present: {_total(old, old_low, old_high)}")
+    for note in notes:
+        head += ["", escape_prose(note)]
+    table = ["", "| File | Rule | Lines | Estimated saving | Status | Message |",
+             "|---|---|---|---|---|---|"]
+    table_rows = [
+        f"| `{escape_cell(r.finding.path)}` | [{r.finding.rule_id}]({rule_doc_url(r.finding.rule_id)}) "
+        f"{r.finding.rule_name} | {line_range(r.finding)} | {short_estimate(r.finding.estimate)} | "
+        f"{'new' if r.new else 'existing'}, {r.where} | {escape_cell(r.finding.message)} |"
+        for r in rows
+    ]
+    details = [
+        f"<details><summary>{r.finding.rule_id} in {escape_prose(r.finding.path)} "
+        f"line {line_range(r.finding)}: {escape_prose(r.finding.fix.title)}</summary>\n\n"
+        f"{code_block(r.proposal, 'diff')}\n\n</details>"
+        for r in rows
+        if r.proposal and r.finding.fix is not None
+    ]
+    out = "\n".join(head)
+    if not rows:
+        return out
+    out += "\n" + "\n".join(table[:3])
+    reserve = 400  # room for the truncation note
+    for i, row in enumerate(table_rows):
+        if len(out) + len(row) + 1 > budget - reserve:
+            return out + _truncated(len(table_rows) - i)
+        out += "\n" + row
+    if details:
+        out += "\n\n**Proposed fixes for findings not commented inline**\n"
+        for i, block in enumerate(details):
+            if len(out) + len(block) + 2 > budget - reserve:
+                return out + f"\n\n_{len(details) - i} more proposed fix(es) left out to stay within GitHub's size limit._"
+            out += "\n" + block
+    return out
+
+
+def _total(findings: Sequence[Finding], low: int, high: int) -> str:
+    if not findings:
+        return "none"
+    unknown = sum(1 for f in findings if f.estimate is None)
+    if unknown == len(findings):
+        return "unknown (no estimate available)"
+    text = format_range(low, high)
+    return text + (f" (+{unknown} finding(s) without an estimate)" if unknown else "")
+
+
+def _truncated(left: int) -> str:
+    return (f"\n\n_Truncated: {left} more finding(s) are not listed here to stay within "
+            "GitHub's size limit; the job summary and the JSON report list every finding._")

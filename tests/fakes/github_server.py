@@ -1,0 +1,513 @@
+"""A stateful fake GitHub REST API over real HTTP on 127.0.0.1 (github.md §8).
+
+Driven by the real PyGithub client (and, end to end, by ``python -m bot.action`` as a
+subprocess). It keeps pulls, files, blobs, reviews and review comments across runs,
+builds absolute URLs from the request's Host header (PyGithub asserts they match its
+base URL), paginates with ``Link`` headers, validates review anchors like GitHub
+(§3.2, 422 with a string array), records every request and injects faults.
+Also answers under the ``/api/v3`` prefix (GHES) and at ``/graphql``.
+"""
+
+from __future__ import annotations
+
+import base64
+import difflib
+import hashlib
+import itertools
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+BOT = {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}
+HUMAN = {"login": "octocat", "id": 1, "type": "User"}
+
+
+def blob_sha(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def hunk_patch(old: str, new: str, context: int = 3) -> str:
+    """A hunks-only patch as the files endpoint returns it (no ---/+++ header)."""
+    lines = list(difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=context))
+    return "\n".join(lines[2:])
+
+
+def right_hunks(patch: str) -> list[set[int]]:
+    hunks: list[set[int]] = []
+    line = 0
+    for raw in patch.split("\n"):
+        m = re.match(r"@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@", raw)
+        if m:
+            hunks.append(set())
+            line = int(m.group(1))
+        elif not hunks or raw.startswith("\\"):
+            continue
+        elif raw.startswith("-"):
+            continue
+        else:
+            hunks[-1].add(line)
+            line += 1
+    return hunks
+
+
+@dataclass
+class Fault:
+    method: str
+    pattern: str  # regex on the path (without prefix and query)
+    status: int  # 0: answer normally (a hook that only runs ``then``)
+    times: int = 1  # -1: forever
+    after_store: bool = False  # handle the request, then answer with the fault (502 after create)
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    delay: float = 0.0
+    then: Any = None  # callable run when the fault fires (e.g. a push between two calls)
+
+
+@dataclass
+class PullFile:
+    filename: str
+    status: str
+    sha: str | None
+    patch: str | None
+    previous_filename: str | None = None
+    additions: int = 0
+    deletions: int = 0
+
+
+@dataclass
+class Pull:
+    number: int
+    base_sha: str
+    head_sha: str
+    base_tree: dict[str, str]  # path -> text
+    head_tree: dict[str, str]
+    files: list[PullFile]
+    state: str = "open"
+    commits: list[str] = field(default_factory=list)
+
+
+class FakeGitHub:
+    """State plus the HTTP server. Use as a context manager; ``url`` is the base URL."""
+
+    def __init__(self, repo: str = "octo/app", prefix: str = "") -> None:
+        self.repo = repo
+        self.prefix = prefix
+        self.pulls: dict[int, Pull] = {}
+        self.trees: dict[str, dict[str, str]] = {}  # commit sha -> path -> text
+        self.blobs: dict[str, bytes] = {}
+        self.reviews: list[dict[str, Any]] = []
+        self.comments: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []
+        self.faults: list[Fault] = []
+        self.minimized: list[str] = []
+        self._ids = itertools.count(1000)
+        self._commit_seq = itertools.count(1)
+        self._lock = threading.RLock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- lifecycle -----------------------------------------------------------------
+    def __enter__(self) -> "FakeGitHub":
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        assert self._server is not None
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}{self.prefix}"
+
+    # -- seeding -------------------------------------------------------------------
+    def commit(self, tree: dict[str, str]) -> str:
+        sha = hashlib.sha1(f"commit {next(self._commit_seq)} {sorted(tree.items())}".encode()).hexdigest()
+        self.trees[sha] = dict(tree)
+        for text in tree.values():
+            data = text.encode()
+            self.blobs[blob_sha(data)] = data
+        return sha
+
+    def open_pull(self, number: int, base: dict[str, str], head: dict[str, str],
+                  renames: dict[str, str] | None = None, no_patch: set[str] = frozenset()) -> Pull:
+        """A PR whose files are the differences between two trees; renames: new -> old."""
+        base_sha = self.commit(base)
+        head_sha = self.commit(head)
+        pull = Pull(number, base_sha, head_sha, dict(base), dict(head), [], commits=[head_sha])
+        pull.files = self._files(base, head, renames or {}, no_patch)
+        self.pulls[number] = pull
+        return pull
+
+    def push(self, number: int, head: dict[str, str], renames: dict[str, str] | None = None) -> str:
+        """A new head commit; comments whose anchor changed become outdated (line null)."""
+        with self._lock:
+            pull = self.pulls[number]
+            pull.head_sha = self.commit(head)
+            pull.commits.append(pull.head_sha)
+            pull.head_tree = dict(head)
+            pull.files = self._files(pull.base_tree, head, renames or {}, set())
+            for c in self.comments:
+                if c["_pull"] != number or c["line"] is None:
+                    continue
+                lines = head.get(c["path"], "").splitlines()
+                entry = next((f for f in pull.files if f.filename == c["path"]), None)
+                in_hunk = entry is not None and entry.patch and any(
+                    c["line"] in h for h in right_hunks(entry.patch))
+                same = len(lines) >= c["line"] and lines[c["line"] - 1] == c["_anchor_text"]
+                if not (in_hunk and same):
+                    c["line"] = c["start_line"] = c["position"] = None
+            return pull.head_sha
+
+    def _files(self, base: dict[str, str], head: dict[str, str], renames: dict[str, str],
+               no_patch: set[str]) -> list[PullFile]:
+        files: list[PullFile] = []
+        renamed_from = set(renames.values())
+        for path in sorted(set(base) | set(head)):
+            if path in renamed_from and path not in head:
+                continue
+            old_path = renames.get(path, path)
+            old, new = base.get(old_path), head.get(path)
+            if old == new:
+                continue
+            if new is None:
+                status, text_old, text_new = "removed", old or "", ""
+            elif old is None:
+                status, text_old, text_new = "added", "", new
+            else:
+                status = "renamed" if path in renames else "modified"
+                text_old, text_new = old, new
+            patch = hunk_patch(text_old, text_new) if text_old != text_new else None
+            if path in no_patch:
+                patch = None
+            sha = blob_sha(new.encode()) if new is not None else None
+            files.append(PullFile(path, status, sha, patch, renames.get(path),
+                                  additions=sum(1 for l in (patch or "").split("\n") if l.startswith("+")),
+                                  deletions=sum(1 for l in (patch or "").split("\n") if l.startswith("-"))))
+        return files
+
+    def add_comment(self, number: int, path: str, line: int, body: str, user: dict | None = None) -> dict:
+        with self._lock:
+            pull = self.pulls[number]
+            c = self._new_comment(number, None, pull.head_sha,
+                                  {"path": path, "line": line, "body": body, "side": "RIGHT"},
+                                  user or HUMAN)
+            self.comments.append(c)
+            return c
+
+    def fail(self, method: str, pattern: str, status: int, **kw: Any) -> Fault:
+        fault = Fault(method, pattern, status, **kw)
+        self.faults.append(fault)
+        return fault
+
+    # -- queries for tests ---------------------------------------------------------
+    def calls(self, method: str | None = None, pattern: str = "") -> list[dict[str, Any]]:
+        return [r for r in self.requests
+                if (method is None or r["method"] == method) and re.search(pattern, r["path"])]
+
+    def reviews_of(self, number: int) -> list[dict[str, Any]]:
+        return [r for r in self.reviews if r["_pull"] == number]
+
+    def comments_of(self, number: int) -> list[dict[str, Any]]:
+        return [c for c in self.comments if c["_pull"] == number]
+
+    # -- JSON shapes ---------------------------------------------------------------
+    def _repo_url(self, base: str) -> str:
+        return f"{base}/repos/{self.repo}"
+
+    def pull_json(self, base: str, pull: Pull) -> dict[str, Any]:
+        repo = {"full_name": self.repo, "name": self.repo.split("/")[1],
+                "url": self._repo_url(base), "owner": {"login": self.repo.split("/")[0], "type": "User"}}
+        url = f"{self._repo_url(base)}/pulls/{pull.number}"
+        return {
+            "url": url, "id": pull.number * 10, "node_id": f"PR_{pull.number}", "number": pull.number,
+            "state": pull.state, "draft": False, "title": "Change Dockerfiles",
+            "issue_url": f"{self._repo_url(base)}/issues/{pull.number}",
+            "head": {"sha": pull.head_sha, "ref": "feature", "repo": repo, "label": "octo:feature"},
+            "base": {"sha": pull.base_sha, "ref": "main", "repo": repo, "label": "octo:main"},
+            "changed_files": len(pull.files), "maintainer_can_modify": False,
+            "user": HUMAN,
+        }
+
+    def comment_json(self, base: str, c: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in c.items() if not k.startswith("_")}
+        out["url"] = f"{self._repo_url(base)}/pulls/comments/{c['id']}"
+        out["pull_request_url"] = f"{self._repo_url(base)}/pulls/{c['_pull']}"
+        return out
+
+    def review_json(self, base: str, r: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in r.items() if not k.startswith("_")}
+        out["pull_request_url"] = f"{self._repo_url(base)}/pulls/{r['_pull']}"
+        return out
+
+    def _new_comment(self, number: int, review_id: int | None, commit: str, spec: dict, user: dict) -> dict:
+        cid = next(self._ids)
+        text = self.pulls[number].head_tree.get(spec["path"], "").splitlines()
+        line = spec.get("line")
+        return {
+            "id": cid, "node_id": f"PRRC_{cid}", "pull_request_review_id": review_id,
+            "path": spec["path"], "line": line, "original_line": line,
+            "start_line": spec.get("start_line"), "original_start_line": spec.get("start_line"),
+            "side": spec.get("side", "RIGHT"), "start_side": spec.get("start_side"),
+            "position": line, "commit_id": commit, "original_commit_id": commit,
+            "body": spec["body"], "user": user, "in_reply_to_id": None, "subject_type": "line",
+            "_pull": number,
+            "_anchor_text": text[line - 1] if line and len(text) >= line else None,
+        }
+
+    # -- review validation (github.md §3.2) ------------------------------------------
+    def validate_review(self, pull: Pull, payload: dict[str, Any]) -> list[str]:
+        errors: list[str] = []
+        if payload.get("commit_id") and payload["commit_id"] not in pull.commits:
+            errors.append("Pull request review commit_id is not part of the pull request")
+        if payload.get("event") in ("COMMENT", "REQUEST_CHANGES") and not payload.get("body"):
+            errors.append("Body can't be blank")
+        files = {f.filename: f for f in pull.files}
+        for c in payload.get("comments") or []:
+            if "position" in c:
+                errors.append("position is not supported by this fake")
+                continue
+            entry = files.get(c.get("path"))
+            if entry is None or entry.status == "removed":
+                errors.append("Pull request review thread path is invalid")
+                continue
+            if not entry.patch:
+                errors.append("Pull request review thread diff hunk can't be blank")
+                continue
+            line, start = c.get("line"), c.get("start_line")
+            if not isinstance(line, int) or line < 1:
+                errors.append("Pull request review thread line must be part of the diff")
+                continue
+            if c.get("side", "RIGHT") != "RIGHT":
+                errors.append("Pull request review thread side is not supported by this fake")
+                continue
+            hunks = right_hunks(entry.patch)
+            hunk = next((h for h in hunks if line in h), None)
+            if hunk is None:
+                errors.append("Pull request review thread line must be part of the diff")
+                continue
+            if start is not None:
+                if start >= line:
+                    errors.append("Pull request review thread start line must precede the end line")
+                elif start not in hunk:
+                    errors.append("Pull request review thread start line must be part of the same hunk as the line")
+            if not c.get("body"):
+                errors.append("Pull request review thread body can't be blank")
+        return errors
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeGitHub
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms ACK stalls
+
+    def log_message(self, *args: Any) -> None:  # quiet
+        pass
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
+    def do_PUT(self) -> None:
+        self._handle("PUT")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    # -- plumbing -----------------------------------------------------------------
+    def _handle(self, method: str) -> None:
+        fake = self.fake
+        split = urlsplit(self.path)
+        path = split.path
+        prefix = ""
+        if path.startswith("/api/v3/"):
+            prefix, path = "/api/v3", path[len("/api/v3"):]
+        elif path == "/api/graphql":
+            prefix, path = "/api", "/graphql"
+        query = {k: v[-1] for k, v in parse_qs(split.query).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        payload = json.loads(raw) if raw else {}
+        base = f"http://{self.headers.get('Host')}{prefix}"
+        with fake._lock:
+            fake.requests.append({"method": method, "path": path, "query": query, "json": payload,
+                                  "headers": dict(self.headers)})
+            fault = next((f for f in fake.faults if f.times != 0 and f.method == method
+                          and re.search(f.pattern, path)), None)
+            if fault is not None and fault.times > 0:
+                fault.times -= 1
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+        if fault is not None and fault.then is not None:
+            fault.then()
+        if fault is not None and not fault.after_store and fault.status:
+            return self._send(fault.status, fault.body or {"message": "fault"}, fault.headers)
+        try:
+            with fake._lock:
+                status, body, headers = self._route(method, path, query, payload, base)
+        except _HTTPError as err:
+            status, body, headers = err.status, err.body, {}
+        if fault is not None and fault.status:  # after_store: the change happened, the client sees an error
+            return self._send(fault.status, fault.body or {"message": "Bad Gateway"}, fault.headers)
+        self._send(status, body, headers)
+
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-RateLimit-Remaining", "4999")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _page(self, items: list[Any], query: dict[str, str], url: str) -> tuple[int, Any, dict]:
+        per_page = min(int(query.get("per_page", 30)), 100)
+        page = int(query.get("page", 1))
+        last = max(1, -(-len(items) // per_page))
+        chunk = items[(page - 1) * per_page: page * per_page]
+        headers = {}
+        if page < last:
+            link = lambda p: f'<{url}?per_page={per_page}&page={p}>'  # noqa: E731
+            headers["Link"] = f'{link(page + 1)}; rel="next", {link(last)}; rel="last"'
+        return 200, chunk, headers
+
+    # -- routes --------------------------------------------------------------------
+    def _route(self, method: str, path: str, query: dict[str, str], payload: Any, base: str):
+        fake = self.fake
+        if method == "POST" and path == "/graphql":
+            return self._graphql(payload)
+        rp = f"/repos/{fake.repo}"
+        if not path.startswith(rp):
+            raise _HTTPError(404, {"message": "Not Found"})
+        rest = path[len(rp):]
+        repo_url = f"{base}{rp}"
+        if method == "GET" and rest == "":
+            return 200, {"full_name": fake.repo, "name": fake.repo.split("/")[1], "url": repo_url,
+                         "owner": {"login": fake.repo.split("/")[0]}}, {}
+        m = re.fullmatch(r"/pulls/(\d+)(/.*)?", rest)
+        if m:
+            pull = fake.pulls.get(int(m.group(1)))
+            if pull is None:
+                raise _HTTPError(404, {"message": "Not Found"})
+            return self._pull_route(method, pull, m.group(2) or "", query, payload, base, repo_url)
+        m = re.fullmatch(r"/pulls/comments/(\d+)", rest)
+        if m and method == "PATCH":
+            c = next((c for c in fake.comments if c["id"] == int(m.group(1))), None)
+            if c is None:
+                raise _HTTPError(404, {"message": "Not Found"})
+            c["body"] = payload["body"]
+            return 200, fake.comment_json(base, c), {}
+        m = re.fullmatch(r"/contents/(.+)", rest)
+        if m and method == "GET":
+            tree = fake.trees.get(query.get("ref", ""))
+            file_path = unquote(m.group(1))
+            if tree is None or file_path not in tree:
+                raise _HTTPError(404, {"message": "Not Found"})
+            data = tree[file_path].encode()
+            return 200, {"type": "file", "encoding": "base64", "size": len(data), "name": file_path.rsplit("/", 1)[-1],
+                         "path": file_path, "sha": blob_sha(data),
+                         "content": base64.encodebytes(data).decode(),
+                         "url": f"{repo_url}/contents/{quote(file_path)}"}, {}
+        m = re.fullmatch(r"/git/blobs/([0-9a-f]{40})", rest)
+        if m and method == "GET":
+            data = fake.blobs.get(m.group(1))
+            if data is None:
+                raise _HTTPError(404, {"message": "Not Found"})
+            return 200, {"sha": m.group(1), "size": len(data), "encoding": "base64",
+                         "content": base64.encodebytes(data).decode(),
+                         "url": f"{repo_url}/git/blobs/{m.group(1)}"}, {}
+        m = re.fullmatch(r"/commits/([0-9a-f]{40})", rest)
+        if m and method == "GET" and m.group(1) in fake.trees:
+            return 200, {"sha": m.group(1), "url": f"{repo_url}/commits/{m.group(1)}", "files": []}, {}
+        raise _HTTPError(404, {"message": "Not Found"})
+
+    def _pull_route(self, method, pull: Pull, rest, query, payload, base, repo_url):
+        fake = self.fake
+        pull_url = f"{repo_url}/pulls/{pull.number}"
+        if method == "GET" and rest == "":
+            return 200, fake.pull_json(base, pull), {}
+        if method == "GET" and rest == "/files":
+            items = [{
+                "sha": f.sha, "filename": f.filename, "status": f.status,
+                "additions": f.additions, "deletions": f.deletions, "changes": f.additions + f.deletions,
+                "blob_url": f"{base}/blob/{f.sha}", "raw_url": f"{base}/raw/{f.sha}",
+                "contents_url": f"{repo_url}/contents/{quote(f.filename)}?ref={pull.head_sha}",
+                **({"patch": f.patch} if f.patch is not None else {}),
+                **({"previous_filename": f.previous_filename} if f.previous_filename else {}),
+            } for f in pull.files]
+            return self._page(items, query, f"{pull_url}/files")
+        if method == "GET" and rest == "/comments":
+            items = [fake.comment_json(base, c) for c in fake.comments_of(pull.number)]
+            return self._page(items, query, f"{pull_url}/comments")
+        if method == "GET" and rest == "/reviews":
+            items = [fake.review_json(base, r) for r in fake.reviews_of(pull.number)]
+            return self._page(items, query, f"{pull_url}/reviews")
+        m = re.fullmatch(r"/reviews/(\d+)(/comments)?", rest)
+        if m:
+            review = next((r for r in fake.reviews_of(pull.number) if r["id"] == int(m.group(1))), None)
+            if review is None:
+                raise _HTTPError(404, {"message": "Not Found"})
+            if method == "PUT" and not m.group(2):
+                review["body"] = payload["body"]
+                return 200, fake.review_json(base, review), {}
+            if method == "GET" and m.group(2):
+                items = [fake.comment_json(base, c) for c in fake.comments
+                         if c["pull_request_review_id"] == review["id"]]
+                return self._page(items, query, f"{pull_url}/reviews/{review['id']}/comments")
+            if method == "GET":
+                return 200, fake.review_json(base, review), {}
+        if method == "POST" and rest == "/reviews":
+            errors = fake.validate_review(pull, payload)
+            if errors:
+                raise _HTTPError(422, {
+                    "message": "Unprocessable Entity",
+                    "errors": [_join_sentences(errors)],
+                    "documentation_url": "https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request",
+                    "status": "422"})
+            rid = next(fake._ids)
+            commit = payload.get("commit_id") or pull.head_sha
+            review = {"id": rid, "node_id": f"PRR_{rid}", "user": BOT, "body": payload.get("body", ""),
+                      "state": "COMMENTED" if payload.get("event") == "COMMENT" else "PENDING",
+                      "html_url": f"{base}/review/{rid}", "commit_id": commit,
+                      "submitted_at": "2026-01-01T00:00:00Z", "author_association": "NONE",
+                      "_pull": pull.number}
+            fake.reviews.append(review)
+            for spec in payload.get("comments") or []:
+                fake.comments.append(fake._new_comment(pull.number, rid, commit, spec, BOT))
+            return 200, fake.review_json(base, review), {}
+        raise _HTTPError(404, {"message": "Not Found"})
+
+    def _graphql(self, payload: dict[str, Any]):
+        query = payload.get("query", "")
+        variables = payload.get("variables") or {}
+        if "minimizeComment" in query:
+            subject = (variables.get("input") or {}).get("subjectId") or variables.get("subjectId")
+            self.fake.minimized.append(subject)
+            return 200, {"data": {"minimizeComment": {"minimizedComment": {"isMinimized": True}}}}, {}
+        return 200, {"errors": [{"message": "unsupported query in fake"}]}, {}
+
+
+class _HTTPError(Exception):
+    def __init__(self, status: int, body: Any) -> None:
+        self.status, self.body = status, body
+
+
+def _join_sentences(errors: list[str]) -> str:
+    if len(errors) == 1:
+        return errors[0]
+    return ", ".join(errors[:-1]) + ", and " + errors[-1]

@@ -223,7 +223,9 @@ def choose_fixes(findings: Iterable[Finding], unsafe: bool = False) -> list[Find
     taken: list[Finding] = []
     edits: list[Edit] = []
     for f in sorted((f for f in findings if _eligible(f, unsafe)), key=lambda f: (f.fix.span.start, f.rule_id)):
-        if any(e.span.overlaps(o.span) for e in f.fix.edits for o in edits):
+        # Touching counts as a conflict between different fixes: an insertion at the
+        # edge of another fix's replacement would be applied in an arbitrary order.
+        if any(e.span.start <= o.span.end and o.span.start <= e.span.end for e in f.fix.edits for o in edits):
             continue
         taken.append(f)
         edits.extend(f.fix.edits)

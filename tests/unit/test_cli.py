@@ -9,8 +9,8 @@ import sys
 
 from bot.cli import main
 
-BAD = "FROM debian:12\nRUN apt-get update && apt-get install -y curl\n"
-GOOD = "FROM debian:12\nRUN echo hi\n"
+BAD = "FROM debian:12-slim\nRUN apt-get update && apt-get install -y curl\n"
+GOOD = "FROM debian:12-slim\nRUN echo hi\n"
 
 
 def write(tmp_path, name, data):
@@ -29,7 +29,7 @@ def test_exit_codes(tmp_path, capsys):
 
 def test_text_output_format(tmp_path, capsys):
     path = write(tmp_path, "Dockerfile", BAD)
-    main(["check", "--no-estimate", path])
+    main(["check", "--no-estimate", "--select", "DT101", path])
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"{path}:2:5: DT101 [apt-lists-left-in-layer] ")
     assert out[1].startswith("  = fix (safe")
@@ -37,7 +37,7 @@ def test_text_output_format(tmp_path, capsys):
 
 def test_json_output_schema(tmp_path, capsys):
     path = write(tmp_path, "Dockerfile", BAD)
-    main(["check", "--format", "json", "--no-estimate", path])
+    main(["check", "--format", "json", "--no-estimate", "--select", "DT101", path])
     doc = json.loads(capsys.readouterr().out)
     assert doc["version"] == 1
     f = doc["files"][0]["findings"][0]
@@ -76,15 +76,15 @@ def test_bad_input_gets_a_clear_error_naming_the_file(tmp_path, capsys):
 
 
 def test_fix_in_place_keeps_bom_crlf_and_missing_final_newline(tmp_path, capsys):
-    text = "\ufeffFROM debian:12\r\nRUN apt-get update && \\\r\n    apt-get install -y curl"
+    text = "\ufeffFROM debian:12-slim\r\nRUN apt-get update && \\\r\n    apt-get install -y curl"
     path = write(tmp_path, "Dockerfile", text.encode("utf-8"))
-    assert main(["fix", path]) == 0
+    assert main(["fix", "--select", "DT101", path]) == 0
     data = open(path, "rb").read().decode("utf-8")
     assert data == (
-        "\ufeffFROM debian:12\r\nRUN apt-get update && \\\r\n    apt-get install -y curl && \\\r\n"
+        "\ufeffFROM debian:12-slim\r\nRUN apt-get update && \\\r\n    apt-get install -y curl && \\\r\n"
         "    rm -rf /var/lib/apt/lists/*"
     )
-    assert main(["fix", path]) == 0
+    assert main(["fix", "--select", "DT101", path]) == 0
     assert open(path, "rb").read().decode("utf-8") == data
 
 
@@ -117,3 +117,19 @@ def test_console_script_runs_as_a_process(tmp_path):
     path = write(tmp_path, "Dockerfile", BAD)
     proc = subprocess.run([sys.executable, "-m", "bot", "check", "--no-estimate", path], capture_output=True, text=True)
     assert proc.returncode == 1 and "DT101" in proc.stdout and proc.stderr == ""
+
+
+def test_fixes_touching_at_a_point_are_applied_in_separate_passes():
+    from bot.engine import choose_fixes
+    from bot.model.findings import Finding, Fix, Safety, Severity
+    from bot.model.text import Edit, Position, Span
+
+    def finding(rule, a, b, text):
+        span = Span(Position(1, a), Position(1, b))
+        return Finding(rule, rule.lower(), Severity.WARNING, "Dockerfile", span, "m",
+                       fix=Fix("t", (Edit(span, text),), Safety.SAFE))
+
+    replace = finding("DT001", 1, 5, "x")
+    insert_at_end = finding("DT002", 5, 5, " y")
+    elsewhere = finding("DT003", 7, 7, "z")
+    assert choose_fixes([insert_at_end, replace, elsewhere]) == [replace, elsewhere]

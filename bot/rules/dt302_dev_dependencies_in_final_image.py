@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from bot.model import hints
+from bot.model.dockerfile import Instruction
+from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.shell import Command
+from bot.model.text import Edit, Span
+from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.rules.edits import insert_after
+from bot.rules.ecosystems import dependency_install, parse_image, runs_node_build, tool_args
+
+NODE_PROD_FLAGS = ("--omit", "--production", "--only", "--prod", "-P")
+DEV_REQUIREMENTS = re.compile(r"(^|/)(requirements[-_.]?(dev|test|tests|testing|local|ci)[^/]*\.txt|(dev|test|tests|testing)[-_.]?requirements[^/]*\.txt|requirements/(dev|test|tests|testing|local|ci)[^/]*\.txt)$")
+
+
+DEV_SERVER = re.compile(r"^(serve|dev|develop|watch|start:dev|dev:.*|nodemon|ts-node|ts-node-dev|vue-cli-service|vite)$")
+
+
+def _node_major(image: str) -> int | None:
+    ref = parse_image(image)
+    if ref is None or ref.name != "node":
+        return None
+    m = re.match(r"(\d+)", ref.tag)
+    if m:
+        return int(m.group(1))
+    return 99 if ref.tag.split("-")[0] in ("", "latest", "lts", "current", "slim", "alpine") else None
+
+
+def _production_env(env: dict[str, str], cmd: Command) -> bool:
+    values = dict(env)
+    values.update(dict(a.partition("=")[::2] for a in cmd.assignments))
+    if values.get("NODE_ENV", "").strip("\"'") == "production":
+        return True
+    lowered = {k.lower(): v.strip("\"'").lower() for k, v in values.items()}
+    return lowered.get("npm_config_production") == "true" or lowered.get("npm_config_omit") == "dev"
+
+
+class DevDependenciesInFinalImage(Rule):
+    id = "DT302"
+    name = "dev-dependencies-in-final-image"
+    severity = Severity.WARNING
+    summary = "development dependencies installed in the final image (npm, yarn, pnpm, composer, bundler, pip)"
+    fix_safety = Safety.REVIEW
+    explanation = """
+## What it does
+Finds dependency installs in the final image that include development dependencies:
+`npm ci`/`npm install` without `--omit=dev` (or `--production`) while `NODE_ENV` is not
+`production`, `yarn install` without `--production`, `pnpm install` without `--prod`,
+`composer install` without `--no-dev`, `bundle install` with the development and test
+groups, and `pip install -r requirements-dev.txt` (or `requirements/test.txt`, ...).
+
+## Why is this bad?
+Test runners, linters, type checkers, bundlers and debuggers often outweigh the runtime
+dependencies, and nothing in the running container uses them. They also widen the attack
+surface of the image.
+
+## Example
+```dockerfile
+FROM node:20-slim
+WORKDIR /app
+COPY package*.json ./
+RUN npm ci
+COPY . .
+CMD ["node", "server.js"]
+```
+
+## Use instead
+```dockerfile
+FROM node:20-slim
+WORKDIR /app
+COPY package*.json ./
+RUN npm ci --omit=dev
+COPY . .
+CMD ["node", "server.js"]
+```
+
+## Fix safety
+Review: something used at run time may be declared as a dev dependency (a start script
+using `ts-node` or `nodemon`, a Rails initializer requiring a test gem). The flag matches
+the tool's version where the base image tells it (`--production` for npm before 7).
+For bundler the fix sets `ENV BUNDLE_WITHOUT=development:test`, which also keeps
+`bundle exec` from asking for the skipped groups at run time. Not reported when the same
+stage then runs a build or test step that needs the dev dependencies (`npm run build`,
+`tsc`, `npm test`): that stage should be split into a build stage and a runtime stage
+(DT402), not stripped; nor when the container runs a development server (`npm run serve`,
+`npm run dev`, nodemon, ts-node). No fix for pip, where the dev requirements file has to go.
+
+## Size impact
+The development dependencies of the project: unknown without the lock file, often tens
+to hundreds of MB for node projects.
+"""
+    examples = (
+        Invalid(
+            "FROM node:20-slim\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nCMD [\"node\", \"server.js\"]\n",
+            fixed="FROM node:20-slim\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci --omit=dev\nCOPY . .\nCMD [\"node\", \"server.js\"]\n",
+            at="4:5-4:11",
+        ),
+        Invalid(
+            "FROM node:14\nRUN npm install\n",
+            fixed="FROM node:14\nRUN npm install --production\n",
+            note="npm 6 (node 14) predates --omit",
+        ),
+        Invalid("FROM node:20-alpine\nRUN yarn install --frozen-lockfile\n",
+                fixed="FROM node:20-alpine\nRUN yarn install --production --frozen-lockfile\n"),
+        Invalid("FROM php:8.3-cli\nRUN composer install --optimize-autoloader\n",
+                fixed="FROM php:8.3-cli\nRUN composer install --no-dev --optimize-autoloader\n"),
+        Invalid(
+            "FROM ruby:3.3-slim\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\n",
+            fixed="FROM ruby:3.3-slim\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nENV BUNDLE_WITHOUT=development:test\nRUN bundle install\n",
+        ),
+        Invalid("FROM python:3.12-slim\nRUN pip install -r requirements-dev.txt\n", message="requirements-dev.txt"),
+        Valid("FROM node:20-slim\nRUN npm ci --omit=dev\n"),
+        Valid("FROM node:20-slim\nENV NODE_ENV=production\nRUN npm ci\n", note="NODE_ENV=production skips devDependencies"),
+        Valid(
+            "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD [\"node\", \"dist/main.js\"]\n",
+            note="the build needs devDependencies: DT402's multi-stage advice applies, not --omit=dev",
+        ),
+        Valid(
+            "FROM node:20 AS build\nRUN npm ci\nFROM node:20-slim\nCOPY --from=build /app/dist /app\n",
+            note="a builder stage",
+        ),
+        Valid("FROM node:14-alpine\nWORKDIR /app\nCOPY package.json ./\nRUN npm install\nCMD [\"npm\", \"run\", \"serve\"]\n",
+              note="a development server runs in the container: it needs its devDependencies"),
+        Valid("FROM ruby:3.3\nRUN bundle config set without 'development test' && bundle install\n"),
+        Valid("FROM php:8.3\nRUN composer install --no-dev\n"),
+        Valid("FROM python:3.12-slim\nRUN pip install -r requirements.txt\n"),
+    )
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        final = ctx.df.final_stage
+        for ins in ctx.runs(final_only=True):
+            env = ctx.env(ins)
+            for script in ctx.scripts(ins):
+                for cmd in script.commands:
+                    found = self._dev_install(ctx, ins, cmd, env)
+                    if found is None:
+                        continue
+                    eco, fix = found
+                    if self._builds_later(ctx, ins, cmd, eco, final) or self._dev_server(ctx, eco, final):
+                        continue
+                    label = " ".join([tool_args(cmd)[0]] + [a.text for a in tool_args(cmd)[1][:1]])
+                    what = {"npm": "devDependencies", "yarn": "devDependencies", "pnpm": "devDependencies",
+                            "composer": "require-dev packages", "bundler": "development and test gems"}.get(eco)
+                    msg = f"`{label}` installs {what} into the final image" if what else ""
+                    if eco == "pip":
+                        msg = f"`{label}` installs {fix} (development requirements) into the final image"
+                        fix = None
+                    yield ctx.finding(self, ins, cmd.span, msg, fix=fix,
+                                      hint=SizeHint(hints.DEV_DEPENDENCIES, {"ecosystem": eco}))
+
+    def _dev_install(self, ctx: Context, ins: Instruction, cmd: Command, env: dict[str, str]):
+        prog, args = tool_args(cmd)
+        if prog == "pip":
+            files = [args[i + 1].text for i, a in enumerate(args[:-1]) if a.text in ("-r", "--requirement")]
+            dev = [f for f in files if DEV_REQUIREMENTS.search(f)]
+            return ("pip", dev[0]) if dev else None
+        inst = dependency_install(cmd)
+        if inst is None or inst.ecosystem not in ("npm", "yarn", "pnpm", "composer", "bundler"):
+            return None
+        words = [a.text.split("=", 1)[0] for a in args]
+        eco = inst.ecosystem
+        sub = next((a for a in args if not a.text.startswith("-")), None)
+        if eco in ("npm", "yarn", "pnpm"):
+            if any(w in NODE_PROD_FLAGS for w in words) or _production_env(env, cmd):
+                return None
+            if eco == "npm":
+                major = _node_major(ctx.base_image(ctx.stage(ins)))
+                flag = "--omit=dev" if major is not None and major >= 16 else "--production"
+            else:
+                flag = "--production" if eco == "yarn" else "--prod"
+            if eco == "yarn" and ctx.build_context is not None and ctx.build_context.exists(".yarnrc.yml"):
+                return eco, None  # yarn 2+: `yarn workspaces focus --production`, not a flag
+            anchor = sub if sub is not None else cmd
+            return eco, self._fix(insert_after(anchor, f" {flag}"), eco)
+        if eco == "composer":
+            if "--no-dev" in words or env.get("COMPOSER_NO_DEV", "") in ("1", "true"):
+                return None
+            return eco, self._fix(insert_after(sub, " --no-dev"), eco)
+        # bundler
+        if "--without" in words or "BUNDLE_WITHOUT" in env or any(a.startswith("BUNDLE_WITHOUT=") for a in cmd.assignments):
+            return None
+        if any(self._bundle_config_without(c) for s in ctx.scripts(ins) for c in s.commands) or any(
+            self._bundle_config_without(c)
+            for other in ctx.before(ins)
+            if other.keyword == "RUN"
+            for s in ctx.scripts(other)
+            for c in s.commands
+        ):
+            return None
+        bc = ctx.build_context
+        if bc is not None and bc.exists("Gemfile") and not re.search(r"group\b[^\n]*:(development|test)", bc.text("Gemfile") or ""):
+            return None
+        line_start = Span(ins.span.start, ins.span.start)
+        return eco, self._fix(Edit(line_start, "ENV BUNDLE_WITHOUT=development:test\n"), eco)
+
+    @staticmethod
+    def _bundle_config_without(cmd: Command) -> bool:
+        return cmd.program in ("bundle", "bundler") and cmd.subcommand() == "config" and bool(cmd.arg("without"))
+
+    @staticmethod
+    def _fix(edit: Edit, eco: str) -> Fix:
+        reasons = {
+            "npm": "Check that nothing at run time needs a devDependency (e.g. a start script using ts-node or nodemon)",
+            "yarn": "Check that nothing at run time needs a devDependency (e.g. a start script using ts-node or nodemon)",
+            "pnpm": "Check that nothing at run time needs a devDependency (e.g. a start script using ts-node)",
+            "composer": "Check that no require-dev package is used at run time (e.g. a debug bundle enabled in prod)",
+            "bundler": "Check that no development or test gem is required at run time (initializers, Rakefile tasks)",
+        }
+        return Fix("Install production dependencies only", (edit,), Safety.REVIEW, reasons[eco])
+
+    @staticmethod
+    def _dev_server(ctx: Context, eco: str, final) -> bool:
+        """The container runs a development server (``npm run serve``, nodemon): it needs
+        its dev dependencies, the image is a development image."""
+        if eco not in ("npm", "yarn", "pnpm") or final is None:
+            return False
+        for ins in final.instructions:
+            if ins.keyword in ("CMD", "ENTRYPOINT"):
+                words = list(ins.json_args) if ins.json_args else ins.body.text.split()
+                if any(DEV_SERVER.search(w) for w in words):
+                    return True
+        return False
+
+    @staticmethod
+    def _builds_later(ctx: Context, ins: Instruction, cmd: Command, eco: str, final) -> bool:
+        """A later step of the final image (same RUN or a later one) that needs dev deps."""
+        if eco not in ("npm", "yarn", "pnpm"):
+            return False
+        for other in ctx.runs(final_only=True):
+            if other.index < ins.index:
+                continue
+            for s in ctx.scripts(other):
+                for c in s.commands:
+                    if other.index == ins.index and c.span.start <= cmd.span.start:
+                        continue
+                    if runs_node_build(c):
+                        return True
+        return False

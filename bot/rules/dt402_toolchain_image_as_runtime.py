@@ -1,0 +1,419 @@
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from bot.model import hints
+from bot.model.dockerfile import Instruction, Stage
+from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.shell import Command
+from bot.model.text import Edit, Span
+from bot.model.words import split_words
+from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.rules.edits import append_command
+from bot.rules.ecosystems import (
+    ImageRef,
+    dotnet_runtime,
+    go_runtime,
+    java_runtime,
+    node_runtime,
+    parse_image,
+    runs_node_build,
+    rust_runtime,
+    toolchain_of,
+    tool_args,
+    workdir_at,
+)
+
+# Instructions that describe how the container runs: carried into the runtime stage.
+RUNTIME_META = ("ENV", "EXPOSE", "LABEL", "USER", "VOLUME", "STOPSIGNAL", "CMD", "ENTRYPOINT")
+DISTROLESS_USERS = ("root", "nonroot", "nobody", "0", "65532", "65534")
+SHELL_CHARS = re.compile(r"[$&|;<>*?(){}`'\"\\]")
+NODE_PACKAGE_TOOLS = frozenset(("npm", "yarn", "pnpm", "npx", "node", "mkdir", "rm", "cp", "mv", "ls", "echo"))
+
+
+@dataclass(frozen=True)
+class Build:
+    ecosystem: str
+    ins: Instruction
+    cmd: Command
+
+
+def _build_step(ctx: Context, eco: str, ins: Instruction) -> Command | None:
+    for script in ctx.scripts(ins):
+        for cmd in script.commands:
+            prog, args = tool_args(cmd)
+            pos = [a.text for a in args if not a.text.startswith("-")]
+            sub = pos[0] if pos else ""
+            if eco == "go" and prog == "go" and sub in ("build", "install"):
+                return cmd
+            if eco == "rust" and prog == "cargo" and sub in ("build", "install"):
+                return cmd
+            if eco == "java" and (
+                (prog == "mvn" and any(p in ("package", "install", "verify") for p in pos))
+                or (prog == "gradle" and any(p in ("build", "bootJar", "jar", "assemble", "installDist", "shadowJar") for p in pos))
+                or prog == "javac"
+            ):
+                return cmd
+            if eco == "node" and runs_node_build(cmd) and not (prog in ("npm", "pnpm") and sub == "test"):
+                return cmd
+            if eco == "dotnet" and prog == "dotnet" and sub in ("publish", "build"):
+                return cmd
+            if eco == "c" and prog in ("gcc", "g++", "cc", "make", "cmake"):
+                return cmd
+    return None
+
+
+class ToolchainImageAsRuntime(Rule):
+    id = "DT402"
+    name = "toolchain-image-as-runtime"
+    severity = Severity.ERROR
+    summary = "the final image is the SDK/toolchain image that built the application"
+    fix_safety = Safety.REVIEW
+    explanation = """
+## What it does
+Finds a final stage that builds the application on a toolchain image and then runs it
+there: `go build` on `golang`, `cargo build` on `rust`, `mvn package`/`gradle build` on
+`maven`/`gradle`/a JDK, `dotnet publish` on the .NET SDK, `npm run build` on `node`,
+`gcc`/`make` on `gcc`.
+
+## Why is this bad?
+Compilers, SDKs, package caches and the whole source tree ship with every pull, though
+the running program needs only its build output and a runtime. This is usually the
+largest single saving in an image (hundreds of MB), and it also removes the compiler from
+the attack surface.
+
+## Example
+```dockerfile
+FROM golang:1.22
+WORKDIR /src
+COPY . .
+RUN go build -o /bin/app .
+CMD ["/bin/app"]
+```
+
+## Use instead
+```dockerfile
+FROM golang:1.22 AS build
+WORKDIR /src
+COPY . .
+RUN CGO_ENABLED=0 go build -o /bin/app .
+CMD ["/bin/app"]
+
+FROM gcr.io/distroless/static-debian12:nonroot
+WORKDIR /src
+COPY --from=build /bin/app /bin/app
+CMD ["/bin/app"]
+```
+
+## Fix safety
+Review. The stage becomes the build stage (`AS build`) and a runtime stage is appended
+that copies only the artifact and repeats the stage's ENV, EXPOSE, LABEL, USER, WORKDIR,
+CMD and ENTRYPOINT. A simple shell-form CMD/ENTRYPOINT is carried over in exec form. Go: a static build
+(`CGO_ENABLED=0`) on `gcr.io/distroless/static-debian12:nonroot` (no shell; runs as uid
+65532, so no fix when the stage exposes a port below 1024);
+Java: the jar named by `java -jar` on `eclipse-temurin:<N>-jre` for the build image's Java
+version; .NET: the `dotnet publish -o` directory on `mcr.microsoft.com/dotnet/aspnet` of the
+same tag; Node: the application directory, with dev dependencies pruned after the build, on the slim
+image.
+Check: files the program reads at run time (templates, static assets, config) that are
+not part of the artifact, packages installed with apt, and whether the code needs cgo.
+No fix (the finding stays) when the artifact or runtime cannot be told from the file: no
+`-o`, a wildcard jar, a HEALTHCHECK or named USER the runtime image lacks, a RUN or COPY
+after the build, Rust without a Debian release in the tag, gcc.
+
+## Size impact
+The toolchain image minus the runtime image (e.g. golang:1.26 312 MB vs distroless static
+about 2 MB), plus the source tree and build caches.
+"""
+    examples = (
+        Invalid(
+            "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /bin/app .\nCMD [\"/bin/app\"]\n",
+            fixed="FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /bin/app .\n"
+            "CMD [\"/bin/app\"]\n\nFROM gcr.io/distroless/static-debian12:nonroot\nWORKDIR /src\nCOPY --from=build /bin/app /bin/app\n"
+            "CMD [\"/bin/app\"]\n",
+            at="1:6-1:17",
+        ),
+        Invalid(
+            "FROM maven:3.9-eclipse-temurin-21\nWORKDIR /app\nCOPY . .\nRUN mvn -B package -DskipTests\n"
+            "EXPOSE 8080\nCMD [\"java\", \"-jar\", \"target/app.jar\"]\n",
+            fixed="FROM maven:3.9-eclipse-temurin-21 AS build\nWORKDIR /app\nCOPY . .\nRUN mvn -B package -DskipTests\n"
+            "EXPOSE 8080\nCMD [\"java\", \"-jar\", \"target/app.jar\"]\n\nFROM eclipse-temurin:21-jre\nWORKDIR /app\n"
+            "COPY --from=build /app/target/app.jar /app/target/app.jar\nEXPOSE 8080\n"
+            "CMD [\"java\", \"-jar\", \"target/app.jar\"]\n",
+        ),
+        Invalid(
+            "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet publish -c Release -o /out\n"
+            "WORKDIR /out\nENTRYPOINT [\"dotnet\", \"App.dll\"]\n",
+            fixed="FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /src\nCOPY . .\nRUN dotnet publish -c Release -o /out\n"
+            "WORKDIR /out\nENTRYPOINT [\"dotnet\", \"App.dll\"]\n\nFROM mcr.microsoft.com/dotnet/aspnet:8.0\nWORKDIR /out\n"
+            "COPY --from=build /out /out\nENTRYPOINT [\"dotnet\", \"App.dll\"]\n",
+        ),
+        Invalid(
+            "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nENV PORT=3000\nCMD [\"node\", \"dist/main.js\"]\n",
+            fixed="FROM node:20 AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build && npm prune --omit=dev\n"
+            "ENV PORT=3000\nCMD [\"node\", \"dist/main.js\"]\n\nFROM node:20-slim\nWORKDIR /app\nENV PORT=3000\n"
+            "COPY --from=build /app /app\nCMD [\"node\", \"dist/main.js\"]\n",
+        ),
+        Invalid(
+            "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build .\nCMD [\"./src\"]\n",
+            message="golang:1.22",
+            note="no -o: the binary's name is not in the file, so no rewrite",
+        ),
+        Invalid("FROM rust:1.79\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\nCMD [\"./target/release/app\"]\n",
+                note="rust:1.79 does not say its Debian release: no runtime can be chosen safely"),
+        Valid(
+            "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /bin/app .\n"
+            "FROM gcr.io/distroless/static-debian12\nCOPY --from=build /bin/app /bin/app\nCMD [\"/bin/app\"]\n",
+            note="already multi-stage with a runtime final stage",
+        ),
+        Valid("FROM golang:1.22\nRUN go install example.com/tool@latest\n".replace("go install", "echo"),
+              note="a golang image that builds nothing"),
+        Valid("FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci --omit=dev\nCMD [\"node\", \"server.js\"]\n",
+              note="no build step: nothing to split"),
+        Valid("FROM eclipse-temurin:21-jre\nCOPY app.jar /app.jar\nCMD [\"java\", \"-jar\", \"/app.jar\"]\n"),
+    )
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        final = ctx.df.final_stage
+        if final is None:
+            return
+        chain = ctx.lineage(final)
+        root = chain[-1]
+        ref = parse_image(root.image)
+        if ref is None:
+            return
+        eco = toolchain_of(ref)
+        if not eco:
+            return
+        build = None
+        for stage in reversed(chain):
+            for ins in stage.instructions:
+                ins = ins.effective()
+                if ins.keyword == "RUN":
+                    cmd = _build_step(ctx, eco, ins)
+                    if cmd is not None:
+                        build = Build(eco, ins, cmd)
+        if build is None:
+            return
+        runtime = {
+            "go": go_runtime, "rust": rust_runtime, "java": java_runtime, "node": node_runtime,
+            "dotnet": dotnet_runtime, "c": lambda r: "",
+        }[eco](ref)  # fmt: skip
+        from_image = ref.with_tag(ref.tag) if ref.tag else ref.name
+        fix = None
+        if runtime and len(chain) == 1:
+            fix = _Rewriter(ctx, final, ref, build, runtime).fix()
+        word = root.from_instruction.words(ctx.df.escape)[0]
+        span = ctx.df.logical_span(root.from_instruction.body, word.start, word.end)
+        short = lambda image: image.removeprefix("mcr.microsoft.com/")  # noqa: E731
+        target = f", run on `{short(runtime)}`" if runtime else " and run on a runtime image"
+        yield ctx.finding(
+            self,
+            root.from_instruction,
+            span,
+            f"toolchain `{short(from_image)}` is the runtime image; build in a stage{target}",
+            fix=fix,
+            hint=SizeHint(hints.TOOLCHAIN_RUNTIME, {"from_image": from_image, "to_image": runtime, "ecosystem": eco}),
+        )
+
+
+class _Rewriter:
+    """Builds the runtime stage for one ecosystem, or gives up (``fix()`` -> None)."""
+
+    def __init__(self, ctx: Context, stage: Stage, ref: ImageRef, build: Build, runtime: str) -> None:
+        self.ctx, self.stage, self.ref, self.build, self.runtime = ctx, stage, ref, build, runtime
+        self.text = ctx.df.text
+        self.items = [i for i in stage.instructions]
+
+    def raw(self, ins: Instruction) -> str:
+        idx = self.ctx.df.index
+        return self.text[idx.offset(ins.span.start) : idx.offset(ins.span.end)]
+
+    def fix(self) -> Fix | None:
+        if any(i.inner is not None or i.keyword in ("HEALTHCHECK", "ONBUILD", "SHELL") for i in self.items):
+            return None
+        last_build = max(i.index for i in self.items if i.keyword == "RUN" and _build_step(self.ctx, self.build.ecosystem, i))
+        if any(i.index > last_build and i.keyword in ("RUN", "COPY", "ADD") for i in self.items):
+            return None
+        runs = [c for s in self.ctx.scripts(self.build.ins) for c in s.commands]
+        if any(c.program == "cd" for c in runs):
+            return None
+        wd_final = workdir_at(reversed(self.items))
+        eco = self.build.ecosystem
+        made = getattr(self, f"_{eco}")(wd_final)
+        if made is None:
+            return None
+        copy_lines, extra_edits, head, reason = made
+        meta = self._meta(wd_final)
+        if meta is None:
+            return None
+        workdir, env_lines, tail_lines = meta
+        name = self.stage.name or "build"
+        edits = list(extra_edits)
+        if not self.stage.name:
+            if self.ctx.df.stage_named("build") is not None:
+                return None
+            from_ins = self.stage.from_instruction
+            edits.append(Edit(Span(from_ins.span.end, from_ins.span.end), " AS build"))
+        lines = [f"FROM {self.runtime}"] + workdir + env_lines + [c.replace("{stage}", name) for c in copy_lines] + tail_lines
+        end = self.ctx.df.index.end_position()
+        lead = "" if self.text.endswith("\n") else "\n"
+        edits.append(Edit(Span(end, end), lead + head + "\n" + "\n".join(lines) + "\n"))
+        try:
+            return Fix("Build in a stage and run on a runtime image", tuple(edits), Safety.REVIEW, reason)
+        except ValueError:
+            return None
+
+    def _meta(self, wd_final: str | None):
+        env_lines, tail = [], []
+        for ins in self.items:
+            if ins.keyword == "ENV":
+                env_lines.append(self.raw(ins))
+            elif ins.keyword == "USER":
+                user = ins.body.text.strip().split(":")[0]
+                if self.runtime.startswith("gcr.io/distroless/") and user not in DISTROLESS_USERS:
+                    return None
+                if user not in ("root", "0") and self.build.ecosystem != "node":
+                    return None  # a user created in the build stage does not exist in the runtime image
+                # the node images' "node" user is uid 1000: numeric, so the runtime stage adds no DL3066
+                tail.append("USER 1000" if user == "node" and ":" not in ins.body.text else self.raw(ins))
+            elif ins.keyword in RUNTIME_META and ins.keyword != "ENV":
+                text = self.raw(ins)
+                if ins.keyword in ("CMD", "ENTRYPOINT") and ins.json_args is None:
+                    # exec form: distroless has no shell, and a copied shell form is a new DL3025
+                    words = ins.body.text.split()
+                    if not words or SHELL_CHARS.search(ins.body.text):
+                        return None
+                    text = f"{ins.keyword} [" + ", ".join(f'"{w}"' for w in words) + "]"
+                if ins.keyword == "EXPOSE" and self.runtime.endswith(":nonroot"):
+                    if any(p.split("/")[0].isdigit() and int(p.split("/")[0]) < 1024 for p in ins.body.text.split()):
+                        return None  # a non-root user cannot bind a privileged port
+                tail.append(text)
+        workdir = [f"WORKDIR {wd_final}"] if wd_final and wd_final != "/" else []
+        return workdir, env_lines, tail
+
+    def _entry_words(self) -> list[str]:
+        words: list[str] = []
+        for ins in self.items:
+            if ins.keyword in ("ENTRYPOINT", "CMD"):
+                words += list(ins.json_args) if ins.json_args else [w.text for w in split_words(ins.body.text)]
+        return words
+
+    def _abs(self, path: str, at: Instruction) -> str | None:
+        if "$" in path or "*" in path:
+            return None
+        if path.startswith("/"):
+            return posixpath.normpath(path)
+        wd = workdir_at(self.ctx.before(at))
+        return posixpath.normpath(posixpath.join(wd, path)) if wd else None
+
+    def _out_flag(self, *names: str) -> str | None:
+        args = list(self.build.cmd.args)
+        for i, a in enumerate(args):
+            for n in names:
+                if a.text == n and i + 1 < len(args):
+                    return args[i + 1].text
+                if a.text.startswith(n + "="):
+                    return a.text[len(n) + 1 :]
+        return None
+
+    # ------------------------------------------------------------ ecosystems
+
+    def _go(self, wd_final):
+        cmd = self.build.cmd
+        if tool_args(cmd)[1][0].text != "build":
+            return None
+        out = self._out_flag("-o")
+        artifact = self._abs(out, self.build.ins) if out else None
+        if artifact is None or out.endswith("/"):
+            return None
+        entry = self._entry_words()
+        if not entry or self._abs(entry[0], self.items[-1]) != artifact:
+            return None
+        env = self.ctx.env(self.build.ins)
+        assigned = dict(a.partition("=")[::2] for a in cmd.assignments)
+        cgo = assigned.get("CGO_ENABLED", env.get("CGO_ENABLED"))
+        edits = []
+        if cgo is None:
+            edits.append(Edit(Span(cmd.span.start, cmd.span.start), "CGO_ENABLED=0 "))
+        elif cgo != "0":
+            return None
+        reason = (
+            "Check that the program builds without cgo (CGO_ENABLED=0) and reads no files from the source tree "
+            "at run time; the distroless image has no shell"
+        )
+        return [f"COPY --from={{stage}} {artifact} {artifact}"], edits, "", reason
+
+    def _java(self, wd_final):
+        entry = self._entry_words()
+        if "-jar" not in entry or entry.index("-jar") + 1 >= len(entry):
+            return None
+        jar = self._abs(entry[entry.index("-jar") + 1], self.items[-1])
+        if jar is None:
+            return None
+        reason = "Check that the jar is self-contained (no lib/ or config next to it) and nothing at run time needs the JDK"
+        return [f"COPY --from={{stage}} {jar} {jar}"], [], "", reason
+
+    def _dotnet(self, wd_final):
+        out = self._out_flag("-o", "--output")
+        out_dir = self._abs(out, self.build.ins) if out else None
+        if out_dir is None:
+            return None
+        entry = self._entry_words()
+        dll = next((w for w in entry if w.endswith(".dll")), None)
+        if dll is None or not (self._abs(dll, self.items[-1]) or "").startswith(out_dir.rstrip("/") + "/"):
+            return None
+        reason = "Check that the app needs only the ASP.NET Core runtime (no SDK tools, no files outside the publish directory)"
+        return [f"COPY --from={{stage}} {out_dir} {out_dir}"], [], "", reason
+
+    def _node(self, wd_final):
+        if not wd_final or wd_final == "/":
+            return None
+        managers = set()
+        for ins in self.items:
+            if ins.keyword != "RUN":
+                continue
+            for s in self.ctx.scripts(ins):
+                for c in s.commands:
+                    if c.program not in NODE_PACKAGE_TOOLS:
+                        return None  # apt packages, global tools: lost in the runtime image
+                    if c.program in ("npm", "yarn", "pnpm") and c.has_option("-g", "--global"):
+                        return None
+                    if c.program in ("npm", "yarn", "pnpm"):
+                        managers.add(c.program)
+        if len(managers) != 1 or self.ref.name != "node":
+            return None
+        manager = managers.pop()
+        m = re.match(r"(\d+)", self.ref.tag)
+        old_npm = bool(m) and int(m.group(1)) < 16
+        prune = {
+            "npm": "npm prune --production" if old_npm else "npm prune --omit=dev",
+            "yarn": "yarn install --production --ignore-scripts --prefer-offline",
+            "pnpm": "pnpm prune --prod",
+        }[manager]
+        reason = (
+            "Check that the app needs nothing outside its directory and no devDependency at run time "
+            "(ts-node, nodemon); the prune runs after the build in the build stage"
+        )
+        last_run = [i for i in self.items if i.keyword == "RUN"][-1]
+        scripts = self.ctx.scripts(last_run)
+        edit = append_command(self.ctx.df, last_run, scripts[0], prune) if len(scripts) == 1 else None
+        if edit is None:
+            return None
+        return [f"COPY --from={{stage}} {wd_final} {wd_final}"], [edit], "", reason
+
+    def _rust(self, wd_final):
+        entry = self._entry_words()
+        if not entry:
+            return None
+        binary = self._abs(entry[0], self.items[-1])
+        if binary is None or "/target/release/" not in binary:
+            return None
+        reason = "Check that the binary needs no shared libraries beyond glibc (libssl: install it in the runtime stage)"
+        return [f"COPY --from={{stage}} {binary} {binary}"], [], "", reason
+
+    def _c(self, wd_final):
+        return None

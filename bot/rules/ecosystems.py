@@ -1,0 +1,499 @@
+"""What the language ecosystems look like inside a Dockerfile, as rule facts.
+
+Which commands install dependencies and which manifest files they read (DT301,
+DT302), which official image tags have a slimmer variant of the *same* version
+(DT401), and which images are toolchains with a known runtime image (DT402).
+Facts only, never sizes: how much a swap saves is estimate/'s business.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.model.shell import Command, Word
+
+# ---------------------------------------------------------------------------- images
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    """``[registry/]repository[:tag][@digest]`` split up; ``name`` drops Docker Hub's
+    ``docker.io/library/`` so official images compare as ``python``."""
+
+    registry: str  # "" for Docker Hub
+    repository: str
+    tag: str  # "" when the reference has none (Docker reads it as latest)
+    digest: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.registry}/{self.repository}" if self.registry else self.repository
+
+    def with_tag(self, tag: str) -> str:
+        return f"{self.name}:{tag}"
+
+
+_HUB = ("docker.io", "index.docker.io", "registry-1.docker.io")
+
+
+def parse_image(ref: str) -> ImageRef | None:
+    """None for references that still hold a variable or are empty."""
+    ref = ref.strip()
+    if not ref or "$" in ref or any(c.isspace() for c in ref):
+        return None
+    ref, _, digest = ref.partition("@")
+    parts = ref.split("/")
+    registry = ""
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        registry = parts.pop(0).lower()
+        if registry in _HUB:
+            registry = ""
+    if not registry and len(parts) == 2 and parts[0] == "library":
+        parts.pop(0)
+    last, _, tag = parts[-1].partition(":")
+    parts[-1] = last
+    return ImageRef(registry, "/".join(parts).lower(), tag, digest)
+
+
+DEBIAN_SUITES = ("buster", "bullseye", "bookworm", "trixie")
+_VERSION = r"\d+(?:\.\d+)*"
+NODE_ALIASES = ("lts", "current", "argon", "boron", "carbon", "dubnium", "erbium", "fermium",
+                "gallium", "hydrogen", "iron", "jod", "krypton")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    tag: str  # the lighter tag of the same version
+    kind: str  # "slim" (same distro, fewer packages) | "jre" (runtime without compiler)
+
+
+def _suite_slim(tag: str, version: str, slim_first: bool) -> str | None:
+    """python/ruby put ``slim`` before the suite (3.12-slim-bookworm), node after it
+    (20-bookworm-slim); a bare version or ``latest`` gets plain ``-slim``."""
+    suites = "|".join(DEBIAN_SUITES)
+    if tag in ("", "latest"):
+        return "slim"
+    if re.fullmatch(rf"(?:{suites})", tag):
+        return f"slim-{tag}" if slim_first else f"{tag}-slim"
+    m = re.fullmatch(rf"({version})(?:-({suites}))?", tag)
+    if not m:
+        return None
+    ver, suite = m.groups()
+    if not suite:
+        return f"{ver}-slim"
+    return f"{ver}-slim-{suite}" if slim_first else f"{ver}-{suite}-slim"
+
+
+def lighter_variant(ref: ImageRef) -> Variant | None:
+    """The slimmer tag of the same version, for official images whose full tag has one.
+
+    Full Debian-based python/node/ruby tags carry compilers and SCM tools on top of
+    the slim ones; debian has ``-slim``; JDK tags of eclipse-temurin and of the
+    deprecated openjdk (8 and 11 only: later openjdk versions never had a JRE tag)
+    have a JRE. Ubuntu has no slim variant. Alpine is never proposed here: musl can
+    break glibc-built wheels and binaries, so that is the author's call.
+    """
+    if ref.registry or ref.digest:
+        return None
+    name, tag = ref.repository, ref.tag
+    if name == "python":
+        t = _suite_slim(tag, _VERSION, slim_first=True)
+        return Variant(t, "slim") if t else None
+    if name == "ruby":
+        t = _suite_slim(tag, _VERSION, slim_first=True)
+        return Variant(t, "slim") if t else None
+    if name == "node":
+        aliases = "|".join(NODE_ALIASES)
+        t = _suite_slim(tag, rf"{_VERSION}|{aliases}", slim_first=False)
+        return Variant(t, "slim") if t else None
+    if name == "debian":
+        if tag in ("", "latest"):
+            return Variant("stable-slim", "slim")
+        if re.fullmatch(rf"(?:{'|'.join(DEBIAN_SUITES)}|stable|oldstable|testing|sid|unstable|\d+(?:\.\d+)?)", tag):
+            return Variant(f"{tag}-slim", "slim")
+        return None
+    if name == "eclipse-temurin":
+        m = re.fullmatch(r"(\d+(?:[._+\w]*?)?)(?:-jdk)?(-(?:jammy|focal|noble|ubi9-minimal|alpine|windowsservercore\S*|nanoserver\S*))?", tag)
+        if not m or "windows" in tag or "nanoserver" in tag or "jre" in tag:
+            return None
+        ver, suffix = m.group(1), m.group(2) or ""
+        if not re.match(r"\d", ver):
+            return None
+        return Variant(f"{ver}-jre{suffix}", "jre")
+    if name == "openjdk":
+        m = re.fullmatch(r"(8|11)(u\d+)?(?:-jdk)?(-slim|-alpine)?(-(?:buster|bullseye|stretch))?", tag)
+        if m and m.group(4) is None and not (m.group(1) == "11" and m.group(3) == "-alpine"):
+            # codename tags: the jre twin was not always published; 11 never had jre-alpine
+            return Variant(f"{m.group(1)}{m.group(2) or ''}-jre{m.group(3) or ''}", "jre")
+        return None
+    return None
+
+
+def java_version(ref: ImageRef) -> str:
+    """The Java feature version a JDK/build image carries ("" when the tag does not say)."""
+    tag = ref.tag
+    if ref.repository in ("eclipse-temurin", "openjdk", "amazoncorretto"):
+        m = re.match(r"(\d+)", tag)
+        return m.group(1) if m else ""
+    if ref.repository in ("maven", "gradle"):
+        m = re.search(r"(?:jdk|temurin|openjdk|corretto)-?(\d+)", tag)
+        return m.group(1) if m else ""
+    return ""
+
+
+# Tools the full python/node/ruby (buildpack-deps) and full JDK images ship that their
+# slim variants lack; a stage that calls one without installing it breaks on slim.
+FULL_ONLY_TOOLS = frozenset(
+    "git curl wget ssh scp svn hg gcc g++ cc c++ make cmake autoconf automake libtool "
+    "pkg-config patch unzip bzip2 file gpg dirmngr ps procps xz jq netcat nc".split()
+)
+# apt/apk package -> the tools it provides (enough for "was it installed first?")
+TOOL_PACKAGES: dict[str, tuple[str, ...]] = {
+    "build-essential": ("gcc", "g++", "cc", "c++", "make", "patch"),
+    "gcc": ("gcc", "cc"), "g++": ("g++", "c++"), "make": ("make",), "cmake": ("cmake",),
+    "git": ("git",), "curl": ("curl",), "wget": ("wget",), "openssh-client": ("ssh", "scp"),
+    "subversion": ("svn",), "mercurial": ("hg",), "autoconf": ("autoconf",), "automake": ("automake",),
+    "libtool": ("libtool",), "pkg-config": ("pkg-config",), "patch": ("patch",), "unzip": ("unzip",),
+    "bzip2": ("bzip2",), "file": ("file",), "gnupg": ("gpg", "dirmngr"), "gpg": ("gpg",),
+    "dirmngr": ("dirmngr",), "procps": ("ps", "procps"), "xz-utils": ("xz",), "jq": ("jq",),
+    "netcat": ("netcat", "nc"), "netcat-openbsd": ("netcat", "nc"), "netcat-traditional": ("netcat", "nc"),
+}  # fmt: skip
+# pip packages that have no manylinux wheels and compile on install: a full python
+# image has the compiler and headers, slim does not.
+PIP_NEEDS_COMPILER = frozenset(("uwsgi", "mysqlclient", "psycopg2", "python-ldap", "pycrypto", "pyodbc"))
+JAVA_COMPILERS = frozenset(("javac", "mvn", "mvnw", "gradle", "gradlew", "jar", "jlink", "jpackage", "native-image", "sbt", "lein", "ant"))
+
+
+# ---------------------------------------------------------------------------- toolchains
+
+
+@dataclass(frozen=True, slots=True)
+class Toolchain:
+    ecosystem: str  # go | rust | java | node | dotnet | c
+    runtime: str  # a runtime image for the same version ("" when it cannot be told)
+
+
+def toolchain_of(ref: ImageRef) -> str:
+    """The ecosystem whose SDK this image is, or "" (node is decided by the stage)."""
+    name = ref.name
+    if name in ("golang", "rust", "gcc", "maven", "gradle"):
+        return {"golang": "go", "rust": "rust", "gcc": "c", "maven": "java", "gradle": "java"}[name]
+    if name in ("mcr.microsoft.com/dotnet/sdk", "mcr.microsoft.com/dotnet/core/sdk"):
+        return "dotnet"
+    if name in ("eclipse-temurin", "openjdk", "amazoncorretto") and "jre" not in ref.tag:
+        return "java"
+    if name == "node":
+        return "node"
+    return ""
+
+
+def dotnet_runtime(ref: ImageRef) -> str:
+    """``sdk:8.0-alpine`` -> ``aspnet:8.0-alpine`` (aspnet includes the plain runtime)."""
+    if not re.fullmatch(r"\d+\.\d+(?:-[a-z0-9.-]+)?", ref.tag):
+        return ""
+    base = ref.name.rsplit("/", 1)[0]
+    return f"{base}/aspnet:{ref.tag}"
+
+
+def go_runtime(ref: ImageRef) -> str:
+    # a tag, because an untagged or :latest reference is its own lint finding (DL3006/DL3007)
+    return "gcr.io/distroless/static-debian12:nonroot"
+
+
+def rust_runtime(ref: ImageRef) -> str:
+    """Same Debian release as the build image (glibc must not be older), else ""."""
+    m = re.search(rf"-({'|'.join(DEBIAN_SUITES)})$", ref.tag)
+    return f"debian:{m.group(1)}-slim" if m else ""
+
+
+def node_runtime(ref: ImageRef) -> str:
+    v = lighter_variant(ref)
+    if v is not None:
+        return ref.with_tag(v.tag)
+    return ref.with_tag(ref.tag) if ref.tag else ref.name
+
+
+def java_runtime(ref: ImageRef) -> str:
+    ver = java_version(ref)
+    if not ver:
+        return ""
+    alpine = "-alpine" if "alpine" in ref.tag else ""
+    return f"eclipse-temurin:{ver}-jre{alpine}"
+
+
+# ---------------------------------------------------------------------------- commands
+
+PYTHON = re.compile(r"python(\d+(\.\d+)?)?$")
+PIP_NAMES = re.compile(r"pip(\d+(\.\d+)?)?$")
+
+
+def tool_args(cmd: Command) -> tuple[str, list[Word]]:
+    """The tool a command runs and its arguments: ``python -m pip install x`` -> pip."""
+    prog = cmd.program
+    args = list(cmd.args)
+    if PYTHON.fullmatch(prog) and len(args) >= 2 and args[0].text == "-m":
+        prog, args = args[1].text, args[2:]
+    if prog in ("npx", "corepack") and args and not args[0].text.startswith("-"):
+        prog, args = args[0].text, args[1:]
+    if PIP_NAMES.fullmatch(prog):
+        prog = "pip"
+    if prog == "uv" and len(args) >= 2 and args[0].text == "pip":
+        prog, args = "pip", args[1:]
+    if prog in ("./mvnw", "mvnw"):
+        prog = "mvn"
+    if prog in ("./gradlew", "gradlew"):
+        prog = "gradle"
+    if cmd.name in ("./mvnw", "./gradlew"):
+        prog = "mvn" if "mvnw" in cmd.name else "gradle"
+    return prog, args
+
+
+def _positionals(args: list[Word], takes_value: frozenset[str] = frozenset()) -> list[Word]:
+    out, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+            continue
+        if a.text.startswith("-"):
+            if a.text in takes_value:
+                skip = True
+            continue
+        out.append(a)
+    return out
+
+
+def _has(args: list[Word], *names: str) -> bool:
+    for a in args:
+        t = a.text.split("=", 1)[0]
+        if t in names:
+            return True
+    return False
+
+
+def _values(args: list[Word], *names: str) -> list[Word] | None:
+    """Values of options like ``-r FILE`` / ``--requirement=FILE``; None if one is dynamic."""
+    out: list[Word] = []
+    for i, a in enumerate(args):
+        t = a.text
+        for n in names:
+            if t == n and i + 1 < len(args):
+                out.append(args[i + 1])
+            elif n.startswith("--") and t.startswith(n + "="):
+                out.append(Word(t[len(n) + 1 :], a.raw, a.span, a.dynamic))
+            elif not n.startswith("--") and t.startswith(n) and len(t) > len(n):
+                out.append(Word(t[len(n) :], a.raw, a.span, a.dynamic))
+    if any(w.dynamic or "$" in w.text for w in out):
+        return None
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Install:
+    """A dependency-install step, and what it needs from the build context.
+
+    ``manifests``: files it reads (canonical names: DT301 checks them against the
+    build context). ``lock_choices``: alternatives of which the existing ones count.
+    ``dep_only``: a command that installs only the dependencies when this one also
+    needs the project source ("" when this command needs only the manifests, None
+    when no correct split is known).
+    """
+
+    ecosystem: str
+    command: Command
+    manifests: tuple[str, ...]
+    lock_choices: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()  # copied along when they exist (.npmrc, poetry.toml)
+    dep_only: str | None = ""
+    flag_split: str = ""  # a flag that turns this same command into the dependency-only step
+    canonical: str = ""  # the COPY sources to name when the context is unknown
+
+
+PIP_VALUE_OPTS = frozenset(("-r", "--requirement", "-c", "--constraint", "-i", "--index-url",
+                            "--extra-index-url", "-f", "--find-links", "-t", "--target",
+                            "--prefix", "--root", "--trusted-host", "--platform", "--python-version"))  # fmt: skip
+
+
+def _pip(cmd: Command, args: list[Word]) -> Install | None:
+    if not args or args[0].text != "install":
+        return None
+    rest = args[1:]
+    reqs = _values(rest, "-r", "--requirement")
+    cons = _values(rest, "-c", "--constraint") or []
+    local = [w for w in _positionals(rest, PIP_VALUE_OPTS) if _is_local_path(w.text)]
+    editable = _values(rest, "-e", "--editable")
+    if local or editable:
+        return Install("pip", cmd, ("pyproject.toml",), dep_only=None)
+    if reqs is None:
+        return Install("pip", cmd, (), dep_only=None)
+    if not reqs:
+        return None  # named packages from an index: no manifest involved
+    files = tuple(w.text for w in reqs + cons)
+    return Install("pip", cmd, files)
+
+
+def _is_local_path(text: str) -> bool:
+    """``.``, ``./pkg``, ``src/pkg``, ``dist/x.whl``: the project or files of the context."""
+    return text in (".", "..") or text.startswith(("./", "/", "../")) or ("/" in text and "://" not in text)
+
+
+NPM_LOCKS = ("package-lock.json", "npm-shrinkwrap.json")
+
+
+def _node(prog: str, cmd: Command, args: list[Word]) -> Install | None:
+    pos = _positionals(args, frozenset(("--prefix", "-C", "--cwd", "--filter", "--registry")))
+    sub = pos[0].text if pos else ""
+    if prog == "npm":
+        if sub == "ci" or (sub in ("install", "i") and len(pos) == 1 and not _has(args, "-g", "--global")):
+            return Install("npm", cmd, ("package.json",), NPM_LOCKS, (".npmrc",), canonical="package*.json")
+        return None
+    if prog == "yarn":
+        if _has(args, "--version", "-v", "--help", "-h", "-V"):
+            return None
+        if (not sub and not args) or (sub == "install" and len(pos) == 1) or (not sub and all(a.text.startswith("-") for a in args)):
+            return Install("yarn", cmd, ("package.json",), ("yarn.lock",), (".npmrc", ".yarnrc", ".yarnrc.yml"),
+                           canonical="package.json yarn.lock")
+        return None
+    if prog == "pnpm":
+        if sub in ("install", "i") and len(pos) == 1:
+            return Install("pnpm", cmd, ("package.json",), ("pnpm-lock.yaml",), (".npmrc",),
+                           canonical="package.json pnpm-lock.yaml")
+        return None
+    return None
+
+
+def dependency_install(cmd: Command) -> Install | None:
+    """The dependency install this command performs, if it is one."""
+    prog, args = tool_args(cmd)
+    pos = [a.text for a in _positionals(args)]
+    sub = pos[0] if pos else ""
+    if prog == "pip":
+        return _pip(cmd, args)
+    if prog in ("npm", "yarn", "pnpm"):
+        return _node(prog, cmd, args)
+    if prog == "poetry" and sub == "install":
+        if _has(args, "--no-root", "--only-root"):
+            return Install("poetry", cmd, ("pyproject.toml",), ("poetry.lock",), ("poetry.toml",))
+        return Install("poetry", cmd, ("pyproject.toml",), ("poetry.lock",), ("poetry.toml",), flag_split="--no-root")
+    if prog == "uv" and sub == "sync":
+        if _has(args, "--no-install-project", "--no-install-workspace"):
+            return Install("uv", cmd, ("pyproject.toml",), ("uv.lock",))
+        return Install("uv", cmd, ("pyproject.toml",), ("uv.lock",), flag_split="--no-install-project")
+    if prog == "pipenv" and sub in ("install", "sync") and len(pos) == 1:
+        return Install("pipenv", cmd, ("Pipfile",), ("Pipfile.lock",))
+    if prog == "go" and sub == "mod" and pos[1:2] == ["download"]:
+        return Install("go", cmd, ("go.mod",), ("go.sum",))
+    if prog == "go" and sub in ("build", "install"):
+        return Install("go", cmd, ("go.mod",), ("go.sum",), dep_only="go mod download")
+    if prog == "cargo" and sub in ("build", "fetch", "install"):
+        # cargo refuses a manifest without targets, so a manifests-only step needs a
+        # stub main.rs (or cargo-chef): no mechanical split
+        return Install("cargo", cmd, ("Cargo.toml",), ("Cargo.lock",), dep_only=None)
+    if prog in ("bundle", "bundler") and (sub == "install" or (not sub and not args)):
+        return Install("bundler", cmd, ("Gemfile",), ("Gemfile.lock",))
+    if prog == "composer" and sub in ("install", "i"):
+        if _has(args, "--no-scripts") and _has(args, "--no-autoloader"):
+            return Install("composer", cmd, ("composer.json",), ("composer.lock",))
+        return Install("composer", cmd, ("composer.json",), ("composer.lock",), dep_only=None)
+    if prog == "mvn" and any(p in ("dependency:go-offline", "dependency:resolve") for p in pos):
+        return Install("maven", cmd, ("pom.xml",))
+    if prog == "mvn" and any(p in ("package", "install", "verify", "compile") for p in pos):
+        plain = cmd.program == "mvn" and not _has(args, "-f", "--file", "-s", "--settings", "-pl", "--projects", "-P")
+        return Install("maven", cmd, ("pom.xml",), dep_only="mvn -B dependency:go-offline" if plain else None)
+    if prog == "gradle" and any(p in ("build", "dependencies", "assemble", "bootJar", "jar", "installDist", "shadowJar") for p in pos):
+        return Install("gradle", cmd, ("build.gradle",), dep_only=None)
+    if prog == "dotnet" and sub == "restore":
+        project = _dotnet_project(pos)
+        return Install("dotnet", cmd, (project,) if project else (), canonical="" if project else "*.csproj")
+    if prog == "dotnet" and sub in ("publish", "build"):
+        project = _dotnet_project(pos)
+        if project is None:
+            return Install("dotnet", cmd, (), dep_only=None)
+        return Install("dotnet", cmd, (project,) if project else (), dep_only=f"dotnet restore {project}".strip(),
+                       canonical="" if project else "*.csproj")
+    return None
+
+
+def _dotnet_project(pos: list[str]) -> str | None:
+    """The project file named (""), when none; None for a directory or other argument."""
+    rest = pos[1:]
+    if not rest:
+        return ""
+    if len(rest) == 1 and rest[0].endswith((".csproj", ".fsproj", ".vbproj")) and "$" not in rest[0]:
+        return rest[0]
+    return None
+
+
+# ---------------------------------------------------------------------------- dev dependencies
+
+NODE_BUILD_SCRIPTS = frozenset(("build", "compile", "bundle", "dist", "prepare", "tsc", "webpack", "vite"))
+
+
+def runs_node_build(cmd: Command) -> bool:
+    """``npm run build``, ``yarn build``, ``npx tsc``, ...: steps that need devDependencies."""
+    prog, args = tool_args(cmd)
+    pos = [a.text for a in _positionals(args)]
+    if prog in ("npm", "pnpm") and pos[:1] in (["run"], ["run-script"]) and len(pos) > 1:
+        return any(s in pos[1] for s in NODE_BUILD_SCRIPTS)
+    if prog in ("yarn", "pnpm") and pos:
+        target = pos[1] if pos[0] == "run" and len(pos) > 1 else pos[0]
+        return any(s in target for s in NODE_BUILD_SCRIPTS)
+    if prog in ("npm", "pnpm") and pos[:1] == ["test"]:
+        return True
+    return prog in ("tsc", "webpack", "vite", "ng", "next", "nest", "rollup", "esbuild", "parcel", "gulp", "grunt")
+
+
+# ---------------------------------------------------------------------------- stage facts
+
+SOURCE_FREE = frozenset(
+    "apt-get apt apk yum dnf microdnf zypper useradd groupadd adduser addgroup usermod "
+    "update-ca-certificates locale-gen true set echo ln mkdir rm chmod chown".split()
+)
+_PATH_COMMANDS = frozenset(("ln", "mkdir", "rm", "chmod", "chown"))
+_SYSTEM_DIRS = ("/var/", "/tmp", "/etc/", "/usr/", "/root", "/home/", "/run", "/opt/", "/srv/")
+
+
+def source_free(cmd: Command, app_dirs: tuple[str, ...] = ()) -> bool:
+    """A command that cannot read or change the copied project source: package
+    managers, user management, file commands on absolute system paths."""
+    prog, args = tool_args(cmd)
+    if prog == "pip":
+        return bool(args) and args[0].text == "install" and _pip(cmd, args) is None
+    if prog in ("npm", "gem") and args and args[0].text == "install":
+        return prog == "gem" or _has(args, "-g", "--global")
+    if prog not in SOURCE_FREE:
+        return False
+    if prog in _PATH_COMMANDS or prog == "echo":
+        if prog == "echo":
+            return True
+        for w in cmd.positionals():
+            t = w.text
+            if prog in ("chmod", "chown") and w is cmd.positionals()[0]:
+                continue  # the mode / owner
+            if w.dynamic or not t.startswith(_SYSTEM_DIRS) or any(t.startswith(d) for d in app_dirs if d):
+                return False
+    return True
+
+
+def workdir_at(before) -> str | None:
+    """The working directory in force, from the instructions before a point (nearest
+    first, as ``Context.before`` yields them); None when an image default or a
+    variable decides it."""
+    parts: list[str] = []
+    for ins in before:
+        if ins.keyword != "WORKDIR":
+            continue
+        path = ins.body.text.strip()
+        if not path or "$" in path:
+            return None
+        parts.append(path)
+        if path.startswith("/"):
+            break
+    else:
+        return None
+    import posixpath
+
+    out = parts[-1]
+    for p in reversed(parts[:-1]):
+        out = posixpath.join(out, p)
+    return posixpath.normpath(out)

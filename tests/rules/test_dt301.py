@@ -1,0 +1,91 @@
+from bot.rules.dt301_broad_copy_before_install import BroadCopyBeforeInstall as R
+from tests.rules.harness import run
+from tests.rules.rewrite_checks import assert_clean_rewrite
+
+
+def _fix(code, context=None):
+    found = run(R, code, context)
+    assert len(found) == 1, [f.message for f in found]
+    return found[0].fix
+
+
+def test_requirements_includes_are_copied_from_a_known_context():
+    code = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements/prod.txt\n"
+    ctx = {"requirements/prod.txt": "-r base.txt\nflask\n", "requirements/base.txt": "requests\n", "app.py": ""}
+    after = assert_clean_rewrite(R, code, ctx)
+    assert "COPY requirements/prod.txt requirements/base.txt ./requirements/\n" in after
+    assert after.index("RUN pip install") < after.index("COPY . .")
+
+
+def test_editable_line_in_requirements_gives_no_fix():
+    code = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n"
+    assert _fix(code, {"requirements.txt": "-e .\n"}) is None
+
+
+def test_missing_manifest_in_known_context_gives_no_fix():
+    code = "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
+    assert _fix(code, {"src/index.js": ""}) is None
+
+
+def test_go_replace_with_local_path_gives_no_fix():
+    code = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n"
+    assert _fix(code, {"go.mod": "module x\nreplace example.com/y => ./y\n", "go.sum": ""}) is None
+
+
+def test_unknown_context_names_canonical_files_and_says_so():
+    fix = _fix("FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN yarn install --frozen-lockfile\n")
+    assert "assumed to exist" in fix.reason and "yarn.lock" in fix.reason
+
+
+def test_relative_destination_without_workdir_gives_no_fix():
+    # where `.` lands depends on the base image; hadolint DL3045 would also flag the new COPY
+    assert _fix("FROM node:20-slim\nCOPY . .\nRUN npm ci\n") is None
+
+
+def test_run_between_that_may_use_the_source_blocks_the_fix():
+    code = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN ./scripts/prepare.sh\nRUN pip install -r requirements.txt\n"
+    assert _fix(code) is None
+
+
+def test_system_packages_between_stay_before_the_install():
+    code = (
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends gcc && rm -rf /var/lib/apt/lists/*\n"
+        "RUN pip install --no-cache-dir -r requirements.txt\n"
+    )
+    after = assert_clean_rewrite(R, code)
+    assert after.splitlines()[2:] == [
+        "COPY requirements.txt ./",
+        "RUN apt-get update && apt-get install -y --no-install-recommends gcc && rm -rf /var/lib/apt/lists/*",
+        "RUN pip install --no-cache-dir -r requirements.txt",
+        "COPY . .",
+    ]
+
+
+def test_manifest_copied_first_but_install_after_the_broad_copy():
+    code = "FROM node:20-slim\nWORKDIR /app\nCOPY package*.json ./\nCOPY . .\nRUN npm ci\n"
+    after = assert_clean_rewrite(R, code)
+    assert after == "FROM node:20-slim\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\n"
+
+
+def test_chown_flag_is_kept_on_both_copies():
+    code = "FROM node:20-slim\nWORKDIR /app\nCOPY --chown=node:node . .\nRUN npm ci\n"
+    after = assert_clean_rewrite(R, code)
+    assert "COPY --chown=node:node package*.json ./\nRUN npm ci\nCOPY --chown=node:node . .\n" in after
+
+
+def test_multiline_run_split_keeps_continuations():
+    code = "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci && \\\n    npm run build\n"
+    after = assert_clean_rewrite(R, code)
+    assert after.endswith("RUN npm ci\nCOPY . .\nRUN npm run build\n")
+
+
+def test_cargo_is_reported_without_fix():
+    found = run(R, "FROM rust:1.79\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\n")
+    assert found and found[0].fix is None
+
+
+def test_poetry_split_runs_once_more_for_the_project_and_is_stable():
+    code = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN poetry install --only main\n"
+    after = assert_clean_rewrite(R, code)
+    assert "RUN poetry install --no-root --only main\nCOPY . .\nRUN poetry install --only main\n" in after

@@ -1,0 +1,36 @@
+from bot.rules.dt302_dev_dependencies_in_final_image import DevDependenciesInFinalImage as R
+from tests.rules.harness import run
+from tests.rules.rewrite_checks import assert_clean_rewrite
+
+
+def test_node_env_assignment_on_the_command_counts():
+    assert not run(R, "FROM node:20-slim\nRUN NODE_ENV=production npm ci\n")
+
+
+def test_test_step_after_install_needs_dev_dependencies():
+    assert not run(R, "FROM node:20-slim\nCOPY . .\nRUN npm ci\nRUN npm test\n")
+
+
+def test_fix_keeps_other_flags_and_adds_no_hadolint_finding():
+    after = assert_clean_rewrite(R, "FROM node:20-slim\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci --ignore-scripts\n")
+    assert "RUN npm ci --omit=dev --ignore-scripts\n" in after
+
+
+def test_gemfile_without_dev_groups_is_not_reported():
+    code = "FROM ruby:3.3-slim\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\n"
+    assert not run(R, code, {"Gemfile": "source 'https://rubygems.org'\ngem 'rack'\n", "Gemfile.lock": ""})
+    assert run(R, code, {"Gemfile": "gem 'rack'\ngroup :development, :test do\n  gem 'rspec'\nend\n", "Gemfile.lock": ""})
+
+
+def test_yarn_berry_gets_no_flag_fix():
+    found = run(R, "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN yarn install\n", {".yarnrc.yml": "", "package.json": "{}"})
+    assert found and found[0].fix is None
+
+
+def test_yarn_version_is_not_an_install():
+    assert not run(R, "FROM node:20-slim\nRUN yarn --version\n")
+
+
+def test_dev_requirements_reported_without_fix():
+    found = run(R, "FROM python:3.12-slim\nRUN pip install -r requirements/test.txt\n")
+    assert found and found[0].fix is None

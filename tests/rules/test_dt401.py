@@ -1,0 +1,63 @@
+import pytest
+
+from bot.rules.dt401_heavier_base_than_needed import HeavierBaseThanNeeded as R
+from bot.rules.ecosystems import lighter_variant, parse_image
+from tests.rules.harness import run
+from tests.rules.rewrite_checks import assert_clean_rewrite
+
+
+@pytest.mark.parametrize(
+    "image,expected",
+    [
+        ("python:3.12", "3.12-slim"),
+        ("python:3.12-bookworm", "3.12-slim-bookworm"),
+        ("python", "slim"),
+        ("python:latest", "slim"),
+        ("node:20", "20-slim"),
+        ("node:20-bookworm", "20-bookworm-slim"),
+        ("node:lts", "lts-slim"),
+        ("ruby:3.3", "3.3-slim"),
+        ("debian:bookworm", "bookworm-slim"),
+        ("debian:12", "12-slim"),
+        ("eclipse-temurin:21", "21-jre"),
+        ("eclipse-temurin:21-jdk-jammy", "21-jre-jammy"),
+        ("openjdk:8-jdk-alpine", "8-jre-alpine"),
+        ("openjdk:11-jdk-slim", "11-jre-slim"),
+        ("docker.io/library/python:3.11", "3.11-slim"),
+    ],
+)
+def test_variant_keeps_the_version(image, expected):
+    assert lighter_variant(parse_image(image)).tag == expected
+
+
+@pytest.mark.parametrize(
+    "image",
+    ["ubuntu:24.04", "python:3.12-slim", "python:3.12-alpine", "node:20-alpine", "eclipse-temurin:21-jre",
+     "openjdk:17", "python:3.12-windowsservercore", "myregistry.io/python:3.12", "golang:1.22"],
+)
+def test_no_variant(image):
+    assert lighter_variant(parse_image(image)) is None
+
+
+def test_fix_on_stage_alias_chain_edits_the_root_from():
+    code = "FROM python:3.12 AS base\nRUN pip install --no-cache-dir flask\nFROM base\nCMD [\"flask\", \"run\"]\n"
+    after = assert_clean_rewrite(R, code)
+    assert after.startswith("FROM python:3.12-slim AS base\n")
+
+
+def test_tool_installed_after_use_still_blocks():
+    code = "FROM python:3.12\nRUN curl -fsSL https://example.com/x.sh -o /tmp/x.sh\nRUN apt-get update && apt-get install -y curl\n"
+    assert not run(R, code)
+
+
+def test_arg_holding_the_whole_image_gets_no_fix():
+    found = run(R, "ARG BASE=python:3.12\nFROM ${BASE}\nCOPY . /app\n")
+    assert found and found[0].fix is None
+
+
+def test_jre_not_suggested_when_jdk_tools_run_at_startup():
+    assert not run(R, "FROM eclipse-temurin:21\nCOPY app.jar /\nCMD [\"jshell\"]\n")
+
+
+def test_fixes_add_no_hadolint_findings():
+    assert_clean_rewrite(R, "FROM node:20\nWORKDIR /app\nCOPY . .\nCMD [\"node\", \"index.js\"]\n")

@@ -1,0 +1,71 @@
+import pytest
+
+from bot.model.dockerfile import parse
+from bot.rules.dt402_toolchain_image_as_runtime import ToolchainImageAsRuntime as R
+from bot.rules.ecosystems import parse_image, toolchain_of
+from tests.rules.harness import run
+from tests.rules.rewrite_checks import assert_clean_rewrite
+
+CASES = {
+    "go": ("FROM golang:1.22-bookworm\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\n"
+           "RUN go build -o server ./cmd/server\nEXPOSE 8080\nCMD ./server --port 8080\n", "/src/server"),
+    "java": ("FROM eclipse-temurin:17-jdk\nWORKDIR /app\nCOPY . .\nRUN ./mvnw -B package\n"
+             "ENTRYPOINT [\"java\", \"-jar\", \"/app/target/demo.jar\"]\n", "/app/target/demo.jar"),
+    "dotnet": ("FROM mcr.microsoft.com/dotnet/sdk:8.0-alpine\nWORKDIR /src\nCOPY . .\n"
+               "RUN dotnet publish App.csproj -c Release -o /app/publish\nWORKDIR /app/publish\n"
+               "ENTRYPOINT [\"dotnet\", \"App.dll\"]\n", "/app/publish"),
+    "node": ("FROM node:18\nWORKDIR /usr/src/app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\n"
+             "RUN npm run build\nUSER node\nCMD [\"npm\", \"start\"]\n", "/usr/src/app"),
+}
+RUNTIME_TOOLCHAINS = ("golang", "maven", "gradle", "rust", "gcc", "mcr.microsoft.com/dotnet/sdk")
+
+
+@pytest.mark.parametrize("eco", sorted(CASES))
+def test_rewrite_structure(eco):
+    code, artifact = CASES[eco]
+    after = assert_clean_rewrite(R, code)
+    df = parse(after)
+    assert len(df.stages) >= 2
+    final = df.final_stage
+    ref = parse_image(final.image)
+    assert ref.name not in RUNTIME_TOOLCHAINS and (toolchain_of(ref) in ("", "node") or "jre" in ref.tag)
+    copies = [i for i in final.instructions if i.keyword == "COPY" and i.flag("from")]
+    assert copies and artifact in copies[0].body.text.split()
+    entry = lambda stage: [i.keyword for i in stage.instructions if i.keyword in ("CMD", "ENTRYPOINT")]  # noqa: E731
+    assert entry(final) == entry(df.stages[0]) and entry(final)
+    orig_cmd = [i for i in parse(code).instructions if i.keyword in ("CMD", "ENTRYPOINT")][-1]
+    new_cmd = [i for i in final.instructions if i.keyword in ("CMD", "ENTRYPOINT")][-1]
+    assert (orig_cmd.json_args or tuple(orig_cmd.body.text.split())) == new_cmd.json_args
+
+
+def test_go_shell_cmd_becomes_exec_form_on_distroless():
+    after = assert_clean_rewrite(R, CASES["go"][0])
+    assert after.rstrip().endswith('CMD ["./server", "--port", "8080"]')
+    assert "RUN CGO_ENABLED=0 go build" in after
+
+
+def test_cgo_explicitly_on_gives_no_fix():
+    found = run(R, "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=1 go build -o /bin/app .\nCMD [\"/bin/app\"]\n")
+    assert found and found[0].fix is None
+
+
+def test_privileged_port_on_nonroot_distroless_gives_no_fix():
+    found = run(R, "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /bin/app .\nEXPOSE 80\nCMD [\"/bin/app\"]\n")
+    assert found and found[0].fix is None
+
+
+def test_named_user_created_in_the_stage_gives_no_fix():
+    code = "FROM golang:1.22\nRUN useradd app\nWORKDIR /src\nCOPY . .\nRUN go build -o /bin/app .\nUSER app\nCMD [\"/bin/app\"]\n"
+    found = run(R, code)
+    assert found and found[0].fix is None
+
+
+def test_node_stage_with_apt_packages_gives_no_fix():
+    code = "FROM node:20\nWORKDIR /app\nRUN apt-get update && apt-get install -y ffmpeg\nCOPY . .\nRUN npm ci && npm run build\nCMD [\"npm\", \"start\"]\n"
+    found = run(R, code)
+    assert found and found[0].fix is None
+
+
+def test_severity_is_error():
+    found = run(R, CASES["go"][0])
+    assert found[0].severity.value == "error"

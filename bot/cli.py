@@ -13,6 +13,7 @@ import sys
 from typing import Sequence
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FORMATS = ["text", "json", "sarif", "rdjson", "rdjsonl", "github"]
 
 
 class UsageError(Exception):
@@ -25,7 +26,8 @@ def _ids(value: str) -> list[str]:
 
 def _add_selection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--select", type=_ids, default=[], help="only these rules (ids, names or prefixes like DT1)")
-    p.add_argument("--ignore", type=_ids, default=[], help="skip these rules")
+    p.add_argument("--ignore", type=_ids, default=[], help="skip these rules (added to the configured ones)")
+    p.add_argument("--config", metavar="FILE", help="configuration file (default: nearest .dockerdiet.toml or pyproject.toml)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,9 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="report findings")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    check.add_argument("-f", "--format", default="text", choices=["text", "json"], help="output format")
+    check.add_argument("-f", "--format", default="text", choices=FORMATS, help="output format")
     check.add_argument("--no-estimate", action="store_true", help="skip size estimates")
     check.add_argument("--online", action="store_true", help="allow live size look-ups (registry, PyPI)")
+    check.add_argument("--fail-on", metavar="LEVEL", help="exit 1 at this severity, 'never', or a size like 50MB")
+    check.add_argument("-q", "--quiet", action="store_true", help="print findings only: no hints, summary or progress")
+    check.add_argument("--statistics", action="store_true", help="counts per rule and estimated savings instead of findings")
     _add_selection(check)
 
     fix = sub.add_parser("fix", help="apply fixes in place")
@@ -51,6 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--diff", action="store_true", help="print a unified diff instead of writing")
     _add_selection(fix)
 
+    # -- review / action (GitHub layer) --
+    review = sub.add_parser("review", help="print the PR review dockerdiet would post, from a local git diff")
+    review.add_argument("path", nargs="?", default=".", metavar="PATH")
+    review.add_argument("--base", required=True, metavar="REF", help="git revision to diff against (e.g. origin/main)")
+    review.add_argument("--online", action="store_true", help="allow live size look-ups")
+    review.add_argument("--max-comments", type=int, default=30, help="inline comment cap (as the action)")
+    sub.add_parser("action", help="run as the GitHub Action (reads GITHUB_* and INPUT_* variables)")
+
+    config = sub.add_parser("config", help="print the effective configuration and where each value came from")
+    config.add_argument("path", nargs="?", default=".", metavar="PATH")
+    config.add_argument("--config", metavar="FILE", help="configuration file")
+
     sub.add_parser("rules", help="list the rules")
     explain = sub.add_parser("explain", help="show a rule's documentation")
     explain.add_argument("rule", metavar="RULE")
@@ -58,21 +75,39 @@ def build_parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", help="regenerate the rule docs in README.md and docs/rules.md")
     docs.add_argument("--check", action="store_true", help="fail when they are stale")
     docs.add_argument("--root", default=".", help="repository root")
+
+    from bot.measure.cli import add_arguments as add_measure_arguments
+
+    measure = sub.add_parser("measure", help="build before and after the fixes and report real layer sizes")
+    add_measure_arguments(measure)
     return parser
 
 
 # ---------------------------------------------------------------------------- commands
 
 
-def _options(args: argparse.Namespace, estimate: bool = True):
-    from bot import rules
-    from bot.engine import Options
+def _config(args: argparse.Namespace):
+    """The configuration file's values, then the command line's on top."""
+    from bot import config as configuration
 
+    paths = getattr(args, "paths", None) or [getattr(args, "path", ".")]
     try:
-        rules.select(args.select, args.ignore)
-    except ValueError as exc:
+        cfg = configuration.load(paths[0], getattr(args, "config", None))
+        if getattr(args, "select", None):
+            cfg.select = configuration._selectors(args.select, "--select", "")
+            cfg.sources["select"] = "--select"
+        if getattr(args, "ignore", None):
+            cfg.ignore = cfg.ignore + configuration._selectors(args.ignore, "--ignore", "")
+            cfg.sources["ignore"] = "--ignore"
+        if getattr(args, "fail_on", None):
+            cfg.fail_on = configuration.parse_fail_on(args.fail_on, "--fail-on")
+            cfg.sources["fail-on"] = "--fail-on"
+        if getattr(args, "online", False):
+            cfg.online = True
+            cfg.sources["online"] = "--online"
+    except configuration.ConfigError as exc:
         raise UsageError(str(exc)) from None
-    return Options(tuple(args.select), tuple(args.ignore), estimate=estimate, online=getattr(args, "online", False))
+    return cfg
 
 
 def _discover(paths: Sequence[str]) -> list[str]:
@@ -86,33 +121,95 @@ def _discover(paths: Sequence[str]) -> list[str]:
     return files
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    from bot.engine import LintResult, analyse_file, build_context_for
+class _Progress:
+    """``[12/5000] path`` on stderr while checking, only when stderr is a terminal."""
 
-    options = _options(args, estimate=not args.no_estimate)
-    files = _discover(args.paths)
-    estimator = None
-    if options.estimate:
-        from bot.estimate import Estimator, default_lookups
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.enabled, self.last = total, enabled and total > 1 and sys.stderr.isatty(), 0.0
 
-        estimator = Estimator(lookups=default_lookups() if options.online else None)
-    result = LintResult(tuple(analyse_file(p, options, build_context_for(p), estimator) for p in files))
-    if args.format == "json":
+    def update(self, i: int, path: str) -> None:
+        import time
+
+        now = time.monotonic()
+        if self.enabled and now - self.last > 0.1:
+            self.last = now
+            sys.stderr.write(f"\r\x1b[K[{i}/{self.total}] {path[-60:]}")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\x1b[K")
+
+
+def _fails(cfg, result) -> bool:
+    fail = cfg.fail_on
+    if fail.never:
+        return False
+    findings = result.findings
+    if fail.bytes is not None:
+        from bot.estimate import totals
+
+        return totals(findings).bytes_low >= fail.bytes
+    return any(f.severity.rank >= fail.severity.rank for f in findings)
+
+
+def _render(fmt: str, result, args) -> str:
+    if fmt == "json":
         from bot.report import json_report
 
-        sys.stdout.write(json_report.render(result))
-    else:
-        from bot.report import text
+        return json_report.render(result)
+    if fmt == "sarif":
+        from bot.report import sarif
 
-        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        sys.stdout.write(text.render(result, colour=colour))
-        if sys.stdout.isatty():
-            print(text.summary_line(result))
+        return sarif.render(result)
+    if fmt == "rdjson":
+        from bot.report import rdjson
+
+        return rdjson.render(result)
+    if fmt == "rdjsonl":
+        from bot.report import rdjson
+
+        return rdjson.render_lines(result)
+    if fmt == "github":
+        from bot.report import annotations
+
+        return annotations.render(result)
+    from bot.report import text
+
+    if args.statistics:
+        return text.statistics(result)
+    colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    out = text.render(result, colour=colour, show_fixes=not args.quiet)
+    if not args.quiet and sys.stdout.isatty():
+        out += text.summary_line(result) + "\n"
+    return out
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from bot.engine import LintResult, analyse_file, build_context_for, make_estimator
+
+    cfg = _config(args)
+    options = cfg.options(estimate=not args.no_estimate)
+    files = _discover(args.paths)
+    estimator = make_estimator(options.online) if options.estimate else None
+    progress = _Progress(len(files), not args.quiet)
+    results = []
+    for i, path in enumerate(files, 1):
+        progress.update(i, path)
+        results.append(analyse_file(path, options, build_context_for(path), estimator))
+    progress.done()
+    result = LintResult(tuple(results))
+    sys.stdout.write(_render(args.format, result, args))
     for r in result.errors:
         print(f"dockerdiet: error: {r.path}: {r.error}", file=sys.stderr)
     if result.errors:
         return EXIT_ERROR
-    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
+    return EXIT_FINDINGS if _fails(cfg, result) else EXIT_CLEAN
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    sys.stdout.write(_config(args).describe())
+    return EXIT_CLEAN
 
 
 def _write(path: str, data: bytes) -> None:
@@ -130,7 +227,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
     from bot.engine import build_context_for, fix_source
     from bot.model.source import SourceError, read
 
-    options = _options(args, estimate=False)
+    options = _config(args).options(estimate=False)
     files = _discover(args.paths)
     errors = remaining = fixed_files = fixed_count = 0
     for path in files:
@@ -201,12 +298,40 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if (stale and args.check) else EXIT_CLEAN
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from bot.github.local import ReviewError, local_review
+
+    try:
+        result = local_review(args.base, args.path, online=args.online, max_comments=args.max_comments)
+    except ReviewError as exc:
+        print(f"dockerdiet: review: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    sys.stdout.write(result.markdown)
+    return EXIT_FINDINGS if result.plan.new_findings else EXIT_CLEAN
+
+
+def cmd_action(args: argparse.Namespace) -> int:
+    from bot.action import main as action_main
+
+    return action_main()
+
+
+def cmd_measure(args: argparse.Namespace) -> int:
+    from bot.measure.cli import run  # builds images: only loaded when asked for
+
+    return run(args)
+
+
 COMMANDS = {
     "check": cmd_check,
     "fix": cmd_fix,
+    "config": cmd_config,
     "rules": cmd_rules,
     "explain": cmd_explain,
     "docs": cmd_docs,
+    "review": cmd_review,
+    "action": cmd_action,
+    "measure": cmd_measure,
 }
 
 

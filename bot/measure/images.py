@@ -1,0 +1,65 @@
+"""What a measured image is made of: history entries and the layers they produced.
+
+Engines differ in how they hand out an image (an OCI layout, a ``docker save``
+tarball), but all of them end up here: the image config's history in order, each
+entry with the layer it created (``None`` for metadata-only entries such as ENV).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    diff_id: str  # digest of the uncompressed tar (the image config's rootfs.diff_ids)
+    size: int  # uncompressed tar bytes
+    gzip_size: int  # gzip-compressed bytes, as a registry stores the blob
+
+    def to_json(self) -> dict[str, Any]:
+        return {"diff_id": self.diff_id, "size": self.size, "gzip_size": self.gzip_size}
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    created_by: str
+    empty_layer: bool
+    layer: Layer | None  # None exactly when empty_layer
+
+
+@dataclass(frozen=True, slots=True)
+class ImageLayers:
+    image_id: str
+    history: tuple[HistoryEntry, ...]
+    layers: tuple[Layer, ...]
+
+    @property
+    def size(self) -> int:
+        return sum(layer.size for layer in self.layers)
+
+    @property
+    def gzip_size(self) -> int:
+        return sum(layer.gzip_size for layer in self.layers)
+
+
+class ImageFormatError(ValueError):
+    """An exported image that does not look like an OCI layout or docker save output."""
+
+
+def pair_history(history: list[dict[str, Any]], layers: list[Layer]) -> tuple[HistoryEntry, ...]:
+    """Attach layers to the history entries that created them (non-empty ones, in order).
+
+    When the counts disagree (images assembled by tools that skip history) the
+    history cannot be trusted: every layer then gets an anonymous entry, so sizes
+    stay right even though attribution is lost.
+    """
+    non_empty = [h for h in history if not h.get("empty_layer")]
+    if len(non_empty) != len(layers):
+        return tuple(HistoryEntry("", False, layer) for layer in layers)
+    out: list[HistoryEntry] = []
+    it = iter(layers)
+    for h in history:
+        empty = bool(h.get("empty_layer"))
+        out.append(HistoryEntry(str(h.get("created_by", "")), empty, None if empty else next(it)))
+    return tuple(out)

@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from bot.model import hints
+from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.shell import Command, Word
+from bot.model.words import expand
+from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.rules.edits import insert_after
+from bot.rules.facts import layer_claim
+
+# useradd's short options that take a value (shadow-utils useradd(8))
+VALUE_SHORT = frozenset("bcdefgGkKpPRsuZ")
+VALUE_LONG = frozenset(("--base-dir", "--comment", "--home-dir", "--expiredate", "--inactive", "--gid", "--groups",
+                        "--skel", "--key", "--password", "--prefix", "--root", "--shell", "--uid", "--selinux-user"))
+# hadolint DL3046 calls a UID "high" when it has more than 5 characters; as a number
+# that is 100000 and up.
+HIGH_UID = 100000
+
+
+def uid_word(cmd: Command) -> Word | None:
+    """The value of ``-u N``, ``-uN``, ``-ru N`` (clusters), ``--uid N`` or ``--uid=N``."""
+    args = cmd.args
+    found = None
+    i = 0
+    while i < len(args):
+        t = args[i].text
+        if t == "--":
+            break
+        if t.startswith("--"):
+            name, eq, value = t.partition("=")
+            if name == "--uid":
+                if eq:
+                    found = Word(value, args[i].raw, args[i].span, args[i].dynamic)
+                elif i + 1 < len(args):
+                    found = args[i + 1]
+                    i += 1
+            elif not eq and name in VALUE_LONG:
+                i += 1  # skip this option's value
+        elif t.startswith("-") and len(t) > 1:
+            for j, c in enumerate(t[1:], start=1):
+                if c in VALUE_SHORT:
+                    rest = t[j + 1 :]
+                    if c == "u":
+                        if rest:
+                            found = Word(rest, args[i].raw, args[i].span, args[i].dynamic)
+                        elif i + 1 < len(args):
+                            found = args[i + 1]
+                    if not rest:
+                        i += 1  # the value is the next word
+                    break
+        i += 1
+    return found
+
+
+def has_no_log_init(cmd: Command) -> bool:
+    args = cmd.args
+    i = 0
+    while i < len(args):
+        t = args[i].text
+        if t == "--":
+            break
+        if t.startswith("--no-log"):
+            return True
+        if t.startswith("--"):
+            if "=" not in t and t in VALUE_LONG:
+                i += 1
+        elif t.startswith("-") and len(t) > 1:
+            for j, c in enumerate(t[1:], start=1):
+                if c == "l":
+                    return True
+                if c in VALUE_SHORT:
+                    if j == len(t) - 1:
+                        i += 1  # the next word is this option's value
+                    break
+        i += 1
+    return False
+
+
+def uid_value(word: Word, env: dict[str, str]) -> int | None:
+    """The numeric UID, expanding ARG/ENV defaults; None when unknown."""
+    text = word.text
+    if word.dynamic or "$" in text:
+        text, known = expand(text, env)
+        if not known:
+            return None
+    text = text.strip()
+    return int(text) if text.isdigit() else None
+
+
+class UseraddLastlogInLayer(Rule):
+    id = "DT208"
+    name = "useradd-lastlog-in-layer"
+    severity = Severity.WARNING
+    summary = "`useradd` with a high UID without `-l` writes a huge sparse lastlog/faillog"
+    hadolint = ("DL3046",)
+    fix_safety = Safety.SAFE
+    explanation = """
+## What it does
+Finds `useradd -u UID` (also `--uid UID`, `-uUID`, `-ru UID`) with a UID of 100000 or
+more and without `-l` / `--no-log-init`, in a stage that ends up in the final image.
+A UID given as `$VAR` counts when an `ARG`/`ENV` default gives its value; otherwise the
+UID is unknown and nothing is reported.
+
+## Why is this bad?
+On distributions whose `useradd` still initialises `/var/log/lastlog` and
+`/var/log/faillog` (older Debian and Ubuntu, the RHEL family), it writes the new user's
+record at offset UID × 292 bytes. The file is sparse on disk but image layers store it
+in full: a UID of 1000000 adds about 292 MB of zeros. `-l` skips that initialisation.
+
+## Example
+```dockerfile
+FROM ubuntu:20.04
+RUN useradd -u 1000000 -m app
+```
+
+## Use instead
+```dockerfile
+FROM ubuntu:20.04
+RUN useradd -l -u 1000000 -m app
+```
+
+## Fix safety
+Safe: `-l` only skips adding the user to the lastlog and faillog databases; the user,
+its groups and home are the same.
+
+## Size impact
+About UID × 292 bytes (lastlog) plus UID × 32 bytes (faillog) where the base's
+`useradd` writes them; measured: Debian 12's `useradd` no longer does, so the estimate
+depends on the base image.
+
+## References
+hadolint DL3046 (which judges the UID by its length as written, so it also fires on
+`-u ${UID}` whose value it cannot know and misses `--uid`).
+"""
+    examples = (
+        Invalid(
+            "FROM ubuntu:20.04\nRUN useradd -u 1000000 -m app\n",
+            fixed="FROM ubuntu:20.04\nRUN useradd -l -u 1000000 -m app\n",
+            at="2:5-2:30",
+        ),
+        Invalid(
+            "FROM centos:7\nRUN groupadd -g 123456 app && useradd --uid=123456 -g app app\n",
+            fixed="FROM centos:7\nRUN groupadd -g 123456 app && useradd -l --uid=123456 -g app app\n",
+            note="hadolint misses the long form",
+        ),
+        Invalid(
+            "FROM ubuntu:18.04\nARG APP_UID=200000\nRUN useradd -ru ${APP_UID} app\n",
+            fixed="FROM ubuntu:18.04\nARG APP_UID=200000\nRUN useradd -l -ru ${APP_UID} app\n",
+            note="the ARG default gives the UID",
+        ),
+        Valid("FROM ubuntu:20.04\nRUN useradd -l -u 1000000 -m app\n"),
+        Valid("FROM ubuntu:20.04\nRUN useradd --no-log-init -u 1000000 -m app\n"),
+        Valid("FROM ubuntu:20.04\nRUN useradd -lu 1000000 app\n", note="-l inside a cluster"),
+        Valid("FROM ubuntu:20.04\nRUN useradd -u 99999 app\n", note="below hadolint's threshold"),
+        Valid("FROM ubuntu:20.04\nRUN useradd -u 000001 app\n", note="UID 1: hadolint fires on the 6 characters"),
+        Valid(
+            "FROM ubuntu:20.04\nARG UID\nRUN useradd -u ${UID} app\n",
+            note="unknown UID: hadolint fires because `${UID}` is 6 characters long",
+        ),
+        Valid("FROM ubuntu:20.04\nRUN useradd -m -s /bin/sh app\n"),
+        Valid(
+            "FROM ubuntu:20.04 AS build\nRUN useradd -u 1000000 app\n"
+            "FROM scratch\nCOPY --from=build /etc/passwd /etc/passwd\n",
+            note="a builder stage: its layers do not reach the final image",
+        ),
+    )
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for ins in ctx.runs(final_only=True):
+            env = None
+            for script in ctx.scripts(ins):
+                for cmd in script.find("useradd"):
+                    word = uid_word(cmd)
+                    if word is None or has_no_log_init(cmd):
+                        continue
+                    if env is None:
+                        env = ctx.env(ins)
+                    uid = uid_value(word, env)
+                    if uid is None or uid < HIGH_UID:
+                        continue
+                    fix = Fix("Add -l so useradd skips lastlog and faillog", (insert_after(cmd, " -l"),), Safety.SAFE)
+                    yield ctx.finding(
+                        self,
+                        ins,
+                        cmd.span,
+                        f"`useradd` with UID {uid} and without -l can write a lastlog of UID x 292 bytes "
+                        "into this layer",
+                        fix=fix,
+                        hint=SizeHint(
+                            hints.LASTLOG,
+                            {"uid": uid, "base_image": ctx.base_image(ctx.stage(ins))},
+                            (layer_claim("lastlog", ins),),
+                        ),
+                    )
+

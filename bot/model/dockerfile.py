@@ -329,7 +329,9 @@ class _Lexer:
             off, content = lines[i]
             col = 0
         text = "".join(chars)
-        logical = Logical(text, tuple(offsets) + (end_offset if not offsets else offsets[-1] + 1,))
+        if not text.strip():  # only continuation characters: nothing to run
+            return last_line + 1
+        logical = Logical(text, tuple(offsets) + (offsets[-1] + 1,))
         ins, next_line = self._build(logical, last_line, end_offset, len(df.instructions))
         if ins is not None:
             df.instructions.append(ins)

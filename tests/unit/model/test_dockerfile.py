@@ -160,3 +160,9 @@ def test_comment_right_after_a_heredoc_terminator():
     # corpus 0860: hadolint 2.15.1 reports DL1000 "unexpected '#'" here; BuildKit accepts it
     df = parse("FROM debian:12\nRUN <<EOT bash\n  echo hi\nEOT\n# next part\nRUN echo 2\n")
     assert not df.errors and len(df.instructions) == 3 and df.comments[0].line == 5
+
+
+def test_a_lone_continuation_character_is_no_instruction():
+    # found by hypothesis: positions must stay inside the file
+    df = parse("\\")
+    assert df.instructions == [] and df.errors == []

@@ -15,11 +15,11 @@ APT_RECOMMENDS = "apt_recommends"  # base_image, packages: tuple[str, ...]
 APK_CACHE = "apk_cache"  # base_image
 RPM_CACHE = "rpm_cache"  # base_image, manager: yum|dnf|microdnf|zypper
 PIP_CACHE = "pip_cache"  # packages, requirements: tuple of requirement-file paths
-NPM_CACHE = "npm_cache"  # packages (empty: from package.json)
-YARN_CACHE = "yarn_cache"  # packages
-GEM_DOCS = "gem_docs"  # gems
-BUNDLER_CACHE = "bundler_cache"  # (no params)
-CONDA_CACHE = "conda_cache"  # packages
+NPM_CACHE = "npm_cache"  # packages (empty: from package.json), base_image
+YARN_CACHE = "yarn_cache"  # packages (empty: from package.json), base_image
+GEM_DOCS = "gem_docs"  # gems, base_image
+BUNDLER_CACHE = "bundler_cache"  # base_image (gems come from Gemfile.lock)
+CONDA_CACHE = "conda_cache"  # packages, manager: conda|mamba|micromamba, base_image
 
 # Layer structure (2xx)
 LATER_LAYER_CLEANUP = "later_layer_cleanup"  # cleaned: a kind above (e.g. apt_lists), + its params

@@ -6,8 +6,11 @@ about the same files must build the same claim here.
 
 from __future__ import annotations
 
-from bot.model.dockerfile import Instruction
-from bot.model.shell import Command
+from dataclasses import dataclass
+from typing import Iterable
+
+from bot.model.dockerfile import Dockerfile, Instruction
+from bot.model.shell import Command, ShellScript, Word
 
 APT = frozenset(("apt-get", "apt"))
 PIP = frozenset(("pip", "pip3", "pip2")) | frozenset(f"pip3.{n}" for n in range(6, 16))
@@ -47,3 +50,547 @@ def apt_lists_claim(update_run: Instruction) -> str:
 def layer_claim(kind: str, run: Instruction) -> str:
     """Generic: the files of ``kind`` written by one RUN."""
     return f"{kind}@{run.index}"
+
+
+# ------------------------------------------------------------------ COPY/ADD and paths
+# (added for DT202/DT206/DT403/DT501: what a COPY/ADD writes, and where)
+
+ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz",
+                    ".tar.zst", ".zip", ".deb", ".rpm", ".whl", ".apk", ".7z", ".gz", ".xz", ".bz2")
+# ADD extracts these when they come from the build context (not from a URL)
+TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz")
+
+
+def is_archive(path: str) -> bool:
+    return path.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def is_url(src: str) -> bool:
+    return src.startswith(("http://", "https://", "git@")) or src.startswith("git://")
+
+
+@dataclass(frozen=True, slots=True)
+class CopyArgs:
+    """A COPY/ADD as words: sources, destination, and their positions in ``ins.body``."""
+
+    sources: tuple[str, ...]
+    dest: str
+    source_offsets: tuple[tuple[int, int], ...]  # (start, end) in ins.body, () for exec form
+    heredoc: bool = False
+    dest_offset: tuple[int, int] = (0, 0)
+
+
+def copy_args(df: Dockerfile, ins: Instruction) -> CopyArgs | None:
+    """Sources and destination of a COPY/ADD, or None when malformed."""
+    if ins.keyword not in ("COPY", "ADD"):
+        return None
+    if ins.json_args is not None:
+        if len(ins.json_args) < 2:
+            return None
+        return CopyArgs(tuple(ins.json_args[:-1]), ins.json_args[-1], ())
+    words = ins.words(df.escape)
+    if len(words) < 2:
+        return None
+    heredoc = any(w.text.startswith("<<") for w in words[:-1])
+    return CopyArgs(tuple(w.text for w in words[:-1]), words[-1].text,
+                    tuple((w.start, w.end) for w in words[:-1]), heredoc, (words[-1].start, words[-1].end))
+
+
+def workdir_at(before: Iterable[Instruction], escape: str = "\\") -> str:
+    """The WORKDIR in force, from the instructions that ran before (nearest first),
+    or "" when one of them uses a variable. ``/`` when none is set."""
+    parts: list[str] = []
+    for other in before:
+        if other.keyword != "WORKDIR":
+            continue
+        words = other.words(escape)
+        if not words or "$" in words[0].text:
+            return ""
+        parts.append(words[0].text)
+        if words[0].text.startswith("/"):
+            break
+    path = "/"
+    for p in reversed(parts):
+        path = join_path(path, p)
+    return path
+
+
+def join_path(base: str, path: str) -> str:
+    """``path`` resolved against directory ``base``, normalised (no trailing slash)."""
+    full = path if path.startswith("/") else base.rstrip("/") + "/" + path
+    out: list[str] = []
+    for part in full.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if out:
+                out.pop()
+            continue
+        out.append(part)
+    return "/" + "/".join(out)
+
+
+def path_within(path: str, parent: str) -> bool:
+    """``path`` is ``parent`` or inside it (both normalised absolute paths)."""
+    return path == parent or parent == "/" or path.startswith(parent.rstrip("/") + "/")
+
+
+# ------------------------------------------------------------------ package caches
+# (added for DT106-DT109 and DT208: where package managers keep their caches)
+
+
+def program_args(cmd: Command, takes_value: frozenset[str] = frozenset()) -> list[Word]:
+    """Positional words, skipping the values of options listed in ``takes_value``
+    (``npm --prefix app install`` -> ``install``)."""
+    out: list[Word] = []
+    skip = False
+    for a in cmd.args:
+        if skip:
+            skip = False
+        elif a.text.startswith("-") and len(a.text) > 1:
+            skip = a.text in takes_value
+        else:
+            out.append(a)
+    return out
+
+
+def option_value(cmd: Command, *names: str) -> Word | None:
+    """The value of ``--name VALUE`` / ``--name=VALUE`` (the last one wins)."""
+    found = None
+    args = cmd.args
+    for i, a in enumerate(args):
+        for n in names:
+            if a.text == n and i + 1 < len(args):
+                found = args[i + 1]
+            elif n.startswith("--") and a.text.startswith(n + "="):
+                found = Word(a.text[len(n) + 1 :], a.raw, a.span, a.dynamic)
+    return found
+
+
+def user_at(before: Iterable[Instruction], escape: str = "\\") -> str:
+    """The USER in force (from instructions nearest first); "root" when none is set."""
+    for other in before:
+        if other.keyword == "USER":
+            words = other.words(escape)
+            return words[0].text.split(":", 1)[0] if words else "root"
+    return "root"
+
+
+def home_dir(user: str, env: dict[str, str]) -> str:
+    """$HOME of a RUN: an ENV HOME wins, else root's or the usual /home/<user>."""
+    if env.get("HOME", "").startswith("/"):
+        return env["HOME"].rstrip("/") or "/"
+    if user in ("root", "0", ""):
+        return "/root"
+    return f"/home/{user}"
+
+
+def normalise_home(text: str, home: str) -> str:
+    """``~/.npm``, ``$HOME/.npm``, ``${HOME}/.npm`` -> ``<home>/.npm``."""
+    for prefix in ("~/", "$HOME/", "${HOME}/"):
+        if text.startswith(prefix):
+            return home.rstrip("/") + "/" + text[len(prefix) :]
+    if text in ("~", "$HOME", "${HOME}"):
+        return home
+    return text
+
+
+def removes_dir(cmd: Command, path: str, home: str = "/root") -> bool:
+    """``rm`` of ``path``, a parent of it, its contents, or a directory inside it: a
+    cache counts as cleaned when its content directory (``_cacache``, ``v6``) goes."""
+    if cmd.program != "rm":
+        return False
+    path = path.rstrip("/")
+    for w in cmd.positionals():
+        target = normalise_home(w.text, home).rstrip("/")
+        if target.endswith("/*"):
+            target = target[:-2]
+        if target and (path == target or path.startswith(target + "/") or target.startswith(path + "/")):
+            return True
+    return False
+
+
+def mount_overlaps(targets: Iterable[str], path: str) -> bool:
+    """A cache/tmpfs mount on ``path``, a parent, or a directory inside it."""
+    path = path.rstrip("/") or "/"
+    return any(path == t or path_within(path, t) or path_within(t, path) for t in targets)
+
+
+def cache_claim(kind: str, run: Instruction) -> str:
+    """A package-manager cache written by one RUN; ``kind`` is the SizeHint kind
+    (``hints.NPM_CACHE``) so DT106-DT109 and DT201 name the same bytes alike."""
+    return layer_claim(kind, run)
+
+
+# ------------------------------------------------------------------ shell shape
+# (added for DT201/DT203/DT204/DT205: what a script leaves behind for commands that
+# follow it, and whether two scripts can be joined with &&)
+
+# Builtins that change the shell a later command would run in.
+CWD_BUILTINS = frozenset(("cd", "pushd", "popd"))
+SHELL_BUILTINS = frozenset((
+    "exit", "return", "exec", "trap", "set", "shopt", "alias", "unalias", "ulimit", "umask",
+    "source", ".", "eval", "builtin", "enable", "shift", "read", "mapfile", "readarray", "let",
+    "hash", "wait", "getopts", "command", "newgrp",
+))
+_STATE_NODES = {"declaration_command": "env", "unset_command": "env", "function_definition": "function"}
+# these run in their own (sub)shell: nothing inside leaks out
+_ISOLATED = frozenset(("subshell", "command_substitution", "process_substitution"))
+
+
+def _tree(script: ShellScript):
+    # shell.py keeps the tree private; parsing again costs ~40 µs per RUN
+    from bot.model.shell import _parser
+
+    return _parser().parse(script.logical.text.encode("utf-8")).root_node
+
+
+def shell_effects(script: ShellScript) -> frozenset[str]:
+    """What the script leaves in its shell for a command appended after it: ``cwd``
+    (cd), ``env`` (assignments, export, unset, read), ``function``, ``shell`` (set,
+    source, exit, exec, alias, umask, ...) and ``background`` (a trailing or inner ``&``)."""
+    found: set[str] = set()
+
+    def walk(node, parent_type: str) -> None:
+        for child in node.children:
+            t = child.type
+            if t in _ISOLATED:
+                continue
+            if t == "&":
+                found.add("background")
+            elif t in _STATE_NODES:
+                found.add(_STATE_NODES[t])
+            elif t == "variable_assignment" and node.type != "command":
+                found.add("env")
+            elif t == "command":
+                name = child.child_by_field_name("name")
+                text = name.text.decode("utf-8", "replace").rsplit("/", 1)[-1] if name is not None else ""
+                if text in CWD_BUILTINS:
+                    found.add("cwd")
+                elif text in SHELL_BUILTINS:
+                    found.add("shell" if text != "read" else "env")
+            if child.child_count:
+                walk(child, t)
+
+    walk(_tree(script), "program")
+    if not script.ok:
+        found.add("shell")  # a script we could not fully read: assume the worst
+    return frozenset(found)
+
+
+def and_chain(script: ShellScript) -> bool:
+    """One top-level statement whose lists use ``&&`` only (pipes inside are fine), so
+    ``prefix && script`` fails exactly when either part fails."""
+    root = _tree(script)
+    statements = [c for c in root.named_children if c.type != "comment"]
+    if len(statements) != 1 or any(c.type in (";", "&", "\n") for c in root.children):
+        return False
+    node = statements[0]
+    while node.type == "list":
+        if any(c.type in ("||", ";", "&") for c in node.children):
+            return False
+        node = node.named_children[0]
+    return True
+
+
+def single_command(script: ShellScript) -> Command | None:
+    """The command of a script that is one simple command (with redirections and
+    ``$(...)`` arguments allowed), as hadolint's DL3059 counts it; else None."""
+    root = _tree(script)
+    statements = [c for c in root.named_children if c.type != "comment"]
+    if len(statements) != 1 or any(c.type in (";", "&") for c in root.children):
+        return None
+    node = statements[0]
+    if node.type == "redirected_statement":
+        node = node.named_children[0] if node.named_children else node
+    if node.type != "command":
+        return None
+    top = script.top_level()
+    return top[0] if len(top) == 1 else None
+
+
+# ------------------------------------------------------------------ downloads
+# (DT205 and DT201: files that curl/wget write, and what consumes them)
+
+_CURL_VALUE_SHORT = frozenset("oHdeuAxXwmrTFbcKECyYzDPQtU")
+_CURL_VALUE_LONG = frozenset((
+    "--output", "--header", "--data", "--data-raw", "--data-binary", "--data-urlencode", "--user",
+    "--user-agent", "--proxy", "--request", "--write-out", "--max-time", "--connect-timeout",
+    "--retry", "--retry-delay", "--retry-max-time", "--range", "--upload-file", "--form", "--cookie",
+    "--cookie-jar", "--config", "--cert", "--cacert", "--capath", "--continue-at", "--limit-rate",
+    "--referer", "--output-dir", "--resolve", "--interface", "--max-filesize", "--proto",
+    "--proto-redir", "--ciphers", "--key", "--pass", "--time-cond", "--url", "--noproxy",
+    "--socks5", "--socks5-hostname", "--speed-limit", "--speed-time", "--netrc-file", "--dns-servers",
+    "--max-redirs", "--expect100-timeout", "--keepalive-time", "--oauth2-bearer", "--proxy-user",
+))
+_WGET_VALUE_SHORT = frozenset("OoaPiBtTwQUelARDXI")
+_WGET_VALUE_LONG = frozenset((
+    "--output-document", "--directory-prefix", "--output-file", "--append-output", "--input-file",
+    "--tries", "--timeout", "--wait", "--user", "--password", "--header", "--user-agent",
+    "--post-data", "--post-file", "--referer", "--base", "--level", "--accept", "--reject",
+    "--domains", "--http-user", "--http-password", "--ca-certificate", "--certificate",
+    "--private-key", "--load-cookies", "--save-cookies", "--bind-address", "--limit-rate",
+))
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """A file that ``curl``/``wget`` writes: ``target`` as written (relative to the
+    command's working directory unless absolute); ``static`` when no variable is in it."""
+
+    command: Command
+    url: str
+    target: str
+    static: bool
+
+
+def _options(cmd: Command, value_short: frozenset[str], value_long: frozenset[str]):
+    """(option, value or None, word) triples and the positional words of ``cmd``."""
+    opts: list[tuple[str, str | None]] = []
+    positionals: list[Word] = []
+    args = cmd.args
+    i = 0
+    while i < len(args):
+        t = args[i].text
+        if t.startswith("--") and len(t) > 2:
+            name, eq, value = t.partition("=")
+            if eq:
+                opts.append((name, value))
+            elif name in value_long and i + 1 < len(args):
+                opts.append((name, args[i + 1].text))
+                i += 1
+            else:
+                opts.append((name, None))
+        elif t.startswith("-") and len(t) > 1 and not t.startswith("-n"):
+            for j, c in enumerate(t[1:], 1):
+                if c in value_short:
+                    rest = t[j + 1 :]
+                    if rest:
+                        opts.append(("-" + c, rest))
+                    elif i + 1 < len(args):
+                        opts.append(("-" + c, args[i + 1].text))
+                        i += 1
+                    else:
+                        opts.append(("-" + c, None))
+                    break
+                opts.append(("-" + c, None))
+        elif t.startswith("-n") and len(t) > 2:  # wget -nv, -nc, -nd
+            opts.append((t, None))
+        else:
+            positionals.append(args[i])
+        i += 1
+    return opts, positionals
+
+
+def url_basename(url: str) -> str:
+    """The file name ``curl -O`` / ``wget`` give a download: the URL path's last part."""
+    path = url.split("://", 1)[-1]
+    path = path.split("#", 1)[0]
+    if "?" in path:
+        return ""  # wget keeps the query in the name, curl drops it: no single answer
+    if "/" not in path:
+        return ""
+    return path.rsplit("/", 1)[-1]
+
+
+def downloads(cmd: Command) -> list[Download]:
+    """Files written by a ``curl``/``wget`` command (nothing for output to stdout)."""
+    if cmd.program == "curl":
+        opts, pos = _options(cmd, _CURL_VALUE_SHORT, _CURL_VALUE_LONG)
+        urls = [w for w in pos if "://" in w.text] + [
+            Word(v, v, cmd.span, "$" in v) for n, v in opts if n == "--url" and v
+        ]
+        names = {n for n, _ in opts}
+        if len(urls) != 1 or "-J" in names or "--remote-header-name" in names:
+            return []
+        url = urls[0]
+        out = [v for n, v in opts if n in ("-o", "--output") and v]
+        if out:
+            target = out[-1]
+        elif names & {"-O", "--remote-name", "--remote-name-all"}:
+            target = url_basename(url.text)
+            outdir = [v for n, v in opts if n == "--output-dir" and v]
+            if target and outdir:
+                target = outdir[-1].rstrip("/") + "/" + target
+        else:
+            return []
+    elif cmd.program == "wget":
+        opts, pos = _options(cmd, _WGET_VALUE_SHORT, _WGET_VALUE_LONG)
+        urls = [w for w in pos if "://" in w.text]
+        names = {n for n, _ in opts}
+        if not urls or names & {"-r", "--recursive", "-i", "--input-file", "-m", "--mirror", "--content-disposition"}:
+            return []
+        out = [v for n, v in opts if n in ("-O", "--output-document") and v]
+        url = urls[0]
+        if out:
+            target = out[-1]
+        elif len(urls) == 1:
+            target = url_basename(url.text)
+            prefix = [v for n, v in opts if n in ("-P", "--directory-prefix") and v]
+            if target and prefix:
+                target = prefix[-1].rstrip("/") + "/" + target
+        else:
+            return []
+    else:
+        return []
+    if not target or target == "-" or target.startswith("/dev/"):
+        return []
+    return [Download(cmd, url.text, target, "$" not in target and "`" not in target)]
+
+
+# Commands that read a downloaded file and leave it behind as waste once done.
+_EXTRACTORS = frozenset(("unzip", "7z", "7za", "bsdtar", "cpio"))
+_RUNNERS = frozenset(("sh", "bash", "dash", "ash", "zsh", "python", "python3", "python2", "perl", "ruby", "php"))
+_PKG_INSTALL = {
+    "dpkg": ("-i", "--install"),
+    "rpm": ("-i", "-U", "--install", "--upgrade", "-F", "--freshen"),
+}
+
+
+def consumes(cmd: Command, matches) -> bool:
+    """``cmd`` extracts, installs, runs or copies a file for which ``matches(word)`` holds:
+    the download is not the product, so keeping it is waste."""
+    prog = cmd.program
+    args = [a for a in cmd.args]
+    if matches(Word(cmd.name, cmd.name, cmd.name_span, "$" in cmd.name)) and "/" in cmd.name:
+        return True  # ./installer.sh, /tmp/install
+    if prog == "tar":
+        first = args[0].text if args else ""
+        extract = cmd.has_option("-x", "--extract", "--get") or (
+            first and not first.startswith("-") and "x" in first and first.isalpha()
+        )
+        files = [Word(a.text[7:], a.raw, a.span, a.dynamic) if a.text.startswith("--file=") else a for a in args]
+        return bool(extract) and any(matches(a) for a in files)
+    if prog in _EXTRACTORS or prog in _RUNNERS or prog.startswith("python"):
+        return any(matches(a) for a in cmd.positionals())
+    if prog in _PKG_INSTALL:
+        return cmd.has_option(*_PKG_INSTALL[prog]) and any(matches(a) for a in cmd.positionals())
+    if prog in APT | {"yum", "dnf", "microdnf", "zypper", "gdebi"} | PIP | {"npm"}:
+        return cmd.subcommand() in ("install", "localinstall", "reinstall", "i", "") and any(
+            matches(a) for a in cmd.positionals()
+        )
+    if prog in ("apk",) and cmd.subcommand() == "add":
+        return any(matches(a) for a in cmd.positionals())
+    if prog in ("cp", "install"):
+        sources = [a for a in cmd.positionals()][:-1]
+        return any(matches(a) for a in sources)
+    return False
+
+
+def archive_claim(path: str, run: Instruction) -> str:
+    """A downloaded file left in the layer of one RUN (DT205 and DT201 share it)."""
+    return f"archive:{path}@{run.index}"
+
+
+# ------------------------------------------------------------------ wrapped commands
+# (added for DT102-DT105: `sudo apt-get install`, `env X=1 pip install` run the inner tool)
+
+WRAPPERS = frozenset(("sudo", "env", "nice", "nohup", "time", "exec", "command", "stdbuf", "ionice"))
+# options of the wrappers above that take a separate value
+_WRAPPER_VALUES = frozenset(("-u", "-g", "-C", "-D", "-p", "-r", "-t", "-U", "-h", "-n", "-c",
+                             "--user", "--group", "--chdir", "--unset", "--adjustment"))  # fmt: skip
+
+
+def unwrap(cmd: Command) -> Command:
+    """The command a wrapper runs: ``sudo -E env PIP_X=1 pip install y`` -> ``pip install y``
+    (env's assignments become the command's), or ``cmd`` itself. Spans stay the wrapper's."""
+    seen = 0
+    while cmd.program in WRAPPERS and seen < 4:
+        seen += 1
+        args = list(cmd.args)
+        assignments = list(cmd.assignments)
+        i = 0
+        while i < len(args):
+            t = args[i].text
+            if t == "--":
+                i += 1
+                break
+            if t.startswith("-") and len(t) > 1:
+                i += 2 if t in _WRAPPER_VALUES else 1
+                continue
+            if cmd.program == "env" and "=" in t and not args[i].dynamic and t.split("=", 1)[0].isidentifier():
+                assignments.append(t)
+                i += 1
+                continue
+            break
+        if i >= len(args) or args[i].dynamic:
+            return cmd
+        inner = args[i]
+        cmd = Command(inner.text, tuple(args[i + 1 :]), cmd.span, inner.span, cmd.operator_before,
+                      cmd.depth, tuple(assignments), cmd.end)
+    return cmd
+
+
+
+def command_text(df: Dockerfile, script: ShellScript, cmd: Command) -> str:
+    """A command's text as the shell reads it (continuations joined), without redirections."""
+    import bisect
+
+    start = bisect.bisect_left(script.logical.offsets, df.index.offset(cmd.span.start))
+    return script.logical.text[start : cmd.end]
+
+
+def command_dirs(script: ShellScript, start: str) -> list[str]:
+    """The working directory each command of ``script`` runs in, in order: ``start``
+    (the WORKDIR) changed by top-level ``cd``; "" once it is unknown (a variable,
+    ``cd -``, a ``cd`` inside a subshell or branch we do not follow)."""
+    out: list[str] = []
+    cwd = start
+    for cmd in script.commands:
+        out.append(cwd)
+        if cmd.program not in CWD_BUILTINS:
+            continue
+        pos = cmd.positionals()
+        if cmd.depth != 0 or cmd.program != "cd" or len(pos) != 1 or pos[0].dynamic or pos[0].text in ("-", "~"):
+            cwd = ""
+        elif pos[0].text.startswith("/"):
+            cwd = join_path("/", pos[0].text)
+        else:
+            cwd = join_path(cwd, pos[0].text) if cwd else ""
+    return out
+
+
+def resolve(text: str, cwd: str, home: str) -> str:
+    """An absolute normalised path for a path word, or "" when it cannot be known."""
+    text = normalise_home(text, home)
+    if "$" in text or "`" in text:
+        return ""
+    if text.startswith("/"):
+        return join_path("/", text) + ("/*" if text.endswith("/*") else "")
+    return join_path(cwd, text) + ("/*" if text.endswith("/*") else "") if cwd else ""
+
+
+def rm_covers(cmd: Command, path: str, cwd: str, home: str) -> bool | None:
+    """Does this ``rm`` delete ``path`` (itself, a parent, or by a glob)? None when an
+    argument cannot be resolved (a variable), so callers can stay quiet."""
+    import fnmatch
+
+    if cmd.program != "rm":
+        return False
+    unknown = False
+    for w in cmd.positionals():
+        target = resolve(w.text, cwd, home)
+        if not target:
+            unknown = True
+            continue
+        if target.endswith("/*"):
+            target = target[:-2]
+        if any(c in target for c in "*?["):
+            if fnmatch.fnmatchcase(path, target) or any(
+                fnmatch.fnmatchcase(parent, target) for parent in _parents(path)
+            ):
+                return True
+            continue
+        if path_within(path, target):
+            return True
+    return None if unknown else False
+
+
+def _parents(path: str) -> list[str]:
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def short_name(name: str, limit: int = 30) -> str:
+    """A file name cut in the middle so messages stay short."""
+    return name if len(name) <= limit else name[: limit // 2 - 1] + "…" + name[-(limit // 2 - 1) :]

@@ -1,0 +1,239 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from bot.model import hints
+from bot.model.dockerfile import Instruction
+from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.shell import Command, ShellScript
+from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.rules.edits import insert_after
+from bot.rules.facts import APT, cache_claim, program_args, unwrap
+
+FLAG = "--no-install-recommends"
+SETTING = "APT::Install-Recommends"
+# apt-get options that take a separate value (`-o X=Y`, `-t bookworm-backports`)
+VALUE_OPTIONS = frozenset(("-o", "--option", "-c", "--config-file", "-t", "--target-release", "--default-release"))
+# apt's boolean parser (StringToBool) reads these as false
+FALSE = frozenset(("false", "0", "no", "off", "disable", "without"))
+REASON = (
+    "a recommended package may be needed at run time (e.g. ca-certificates for https "
+    "downloads with curl or wget): add the ones you need by name"
+)
+
+
+def apt_install(cmd: Command) -> Command | None:
+    """The ``apt-get install`` / ``apt install`` a command runs (through sudo/env), else None."""
+    cmd = unwrap(cmd)
+    if cmd.program not in APT:
+        return None
+    pos = program_args(cmd, VALUE_OPTIONS)
+    return cmd if pos and pos[0].text == "install" else None
+
+
+def _is_false(value: str) -> bool:
+    return value.strip().strip("\"';").strip().lower() in FALSE
+
+
+def disables_recommends(cmd: Command) -> bool:
+    """``--no-install-recommends`` (any value), ``--install-recommends=no`` or
+    ``-o APT::Install-Recommends=false`` on the command itself."""
+    if cmd.has_option(FLAG):
+        return True
+    args = cmd.args
+    for i, a in enumerate(args):
+        t = a.text
+        if t.startswith("--install-recommends=") and _is_false(t.partition("=")[2]):
+            return True
+        setting = ""
+        if t in ("-o", "--option") and i + 1 < len(args):
+            setting = args[i + 1].text
+        elif t.startswith("--option="):
+            setting = t[len("--option=") :]
+        elif t.startswith("-o") and len(t) > 2:
+            setting = t[2:]
+        key, _, value = setting.partition("=")
+        if key.strip().lower() == SETTING.lower() and _is_false(value):
+            return True
+    return False
+
+
+def _config_text_disables(text: str) -> bool:
+    """apt.conf syntax: ``APT::Install-Recommends "false";`` (or ``"0"``, ``false``)."""
+    lowered = text.lower()
+    key = SETTING.lower()
+    at = lowered.find(key)
+    while at >= 0:
+        rest = text[at + len(key) :].lstrip(" \t\\")
+        value = rest.split(";", 1)[0].split("\n", 1)[0]
+        if _is_false(value):
+            return True
+        at = lowered.find(key, at + 1)
+    return False
+
+
+def writes_no_recommends_config(ctx: Context, ins: Instruction) -> bool:
+    """An instruction that puts ``APT::Install-Recommends "false"`` into apt's config:
+    ``echo ... > /etc/apt/apt.conf.d/x`` (or printf/tee) in a RUN, or a COPY heredoc
+    or a COPY of a build-context file whose text is known."""
+    if ins.keyword == "RUN":
+        writers = [
+            c
+            for s in ctx.scripts(ins)
+            for c in map(unwrap, s.commands)
+            if c.program in ("echo", "printf", "tee", "cat") and any(SETTING.lower() in a.text.lower() for a in c.args)
+        ]
+        # the redirect target is not an argument: look for apt's config paths in the RUN
+        bodies = ins.body.text + "".join(h.body.text for h in ins.heredocs)
+        if "/etc/apt/apt.conf" in bodies:
+            if any(_config_text_disables(" ".join(a.text for a in c.args)) for c in writers):
+                return True
+            return any(_config_text_disables(h.body.text) for h in ins.heredocs)
+        return False
+    if ins.keyword in ("COPY", "ADD"):
+        words = ins.words(ctx.df.escape)
+        if not words or "/etc/apt/apt.conf" not in words[-1].text:
+            return False
+        if ins.heredocs:
+            return any(_config_text_disables(h.body.text) for h in ins.heredocs)
+        known = ctx.build_context is not None and ins.flag("from") is None
+        texts = [ctx.build_context.text(w.text) for w in words[:-1]] if known else [None]
+        # a file we cannot read goes into apt's config: it may well set this, so do less
+        return any(t is None or _config_text_disables(t) for t in texts)
+    return False
+
+
+def packages(cmd: Command) -> tuple[str, ...]:
+    """Static package names after ``install`` (versions and archs stripped)."""
+    out = []
+    for w in program_args(cmd, VALUE_OPTIONS)[1:]:
+        if w.dynamic or "$" in w.text:
+            continue
+        out.append(w.text.split("=", 1)[0].split(":", 1)[0] if not w.text.startswith(".") else w.text)
+    return tuple(out)
+
+
+class AptRecommendsInstalled(Rule):
+    id = "DT102"
+    name = "apt-recommends-installed"
+    severity = Severity.WARNING
+    summary = "`apt-get install` without `--no-install-recommends` pulls in recommended packages"
+    hadolint = ("DL3015",)
+    fix_safety = Safety.REVIEW
+    explanation = """
+## What it does
+Finds `apt-get install` (or `apt install`) without `--no-install-recommends` in a
+stage that ends up in the final image.
+
+## Why is this bad?
+By default apt also installs every package the requested ones *recommend*. In an
+image those are rarely used and often large: measured on Debian 12, `python3-pip`
+brings 429 MB of recommends (a compiler toolchain among them), `git` about 40 MB,
+`curl` only 1 MB.
+
+## Example
+```dockerfile
+FROM debian:12
+RUN apt-get update && apt-get install -y python3-pip && rm -rf /var/lib/apt/lists/*
+```
+
+## Use instead
+```dockerfile
+FROM debian:12
+RUN apt-get update && apt-get install -y --no-install-recommends python3-pip \\
+    && rm -rf /var/lib/apt/lists/*
+```
+
+## Fix safety
+Review: the fix adds `--no-install-recommends` right after `install`. The image then
+lacks packages that were installed before, and one of them may be needed at run time:
+typically `ca-certificates` for https downloads with `curl` or `wget`, or `gnupg` for
+`apt-key`. Add those by name.
+
+Not reported when apt is configured not to install recommends: by
+`-o APT::Install-Recommends=false` on the command, or by an earlier instruction of the
+image that writes `APT::Install-Recommends "false";` into `/etc/apt/apt.conf.d/`
+(an `echo`/`printf` redirect or a `COPY` heredoc), nor after a `COPY` of a file whose
+text is not known into apt's config (it may set exactly that).
+
+## Size impact
+The recommends of the named packages on the base image's distribution, from apt's own
+resolution (`apt-get install -s`), when the packages are known.
+"""
+    examples = (
+        Invalid(
+            "FROM debian:12\nRUN apt-get install -y curl\n",
+            fixed="FROM debian:12\nRUN apt-get install --no-install-recommends -y curl\n",
+            at="2:5-2:28",
+        ),
+        Invalid(
+            "FROM ubuntu:22.04\nRUN apt-get update \\\n    && apt-get -y install git python3-pip \\\n"
+            "    && rm -rf /var/lib/apt/lists/*\n",
+            fixed="FROM ubuntu:22.04\nRUN apt-get update \\\n    && apt-get -y install --no-install-recommends git python3-pip \\\n"
+            "    && rm -rf /var/lib/apt/lists/*\n",
+            note="options before `install`; the flag goes right after it",
+        ),
+        Invalid(
+            "FROM debian:12\nRUN apt install -y vim && sudo apt-get install -y --no-install-recommends git\n",
+            fixed="FROM debian:12\nRUN apt install --no-install-recommends -y vim && sudo apt-get install -y --no-install-recommends git\n",
+            message="`apt install`",
+            note="`apt` is apt-get's interactive front end with the same default",
+        ),
+        Invalid(
+            "FROM debian:12\nRUN apt-get install -t bookworm-backports -y podman\n",
+            fixed="FROM debian:12\nRUN apt-get install --no-install-recommends -t bookworm-backports -y podman\n",
+            note="`-t` takes a value: the packages are podman only",
+        ),
+        Valid("FROM debian:12\nRUN apt-get install -y --no-install-recommends curl\n"),
+        Valid(
+            "FROM debian:12\nRUN apt-get -o APT::Install-Recommends=0 install -y curl\n",
+            note="apt reads 0 as false (hadolint only knows the spelling =false)",
+        ),
+        Valid(
+            "FROM debian:12\n"
+            "RUN echo 'APT::Install-Recommends \"false\";' > /etc/apt/apt.conf.d/99norecommends\n"
+            "RUN apt-get install -y curl\n",
+            note="apt is configured not to install recommends for the whole image",
+        ),
+        Valid(
+            "FROM debian:12 AS build\nRUN apt-get install -y build-essential\n"
+            "FROM debian:12-slim\nCOPY --from=build /out /out\n",
+            note="a builder stage: its layers do not reach the final image",
+        ),
+    )
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        configured: dict[int, bool] = {}
+        for ins in ctx.runs(final_only=True):
+            for script in ctx.scripts(ins):
+                missing = [c for c in map(apt_install, script.commands) if c is not None and not disables_recommends(c)]
+                if not missing:
+                    continue
+                stage = ctx.stage(ins)
+                key = ins.index
+                if key not in configured:
+                    configured[key] = any(writes_no_recommends_config(ctx, o) for o in ctx.before(ins))
+                if configured[key]:
+                    continue
+                yield self._finding(ctx, ins, script, missing, stage)
+
+    def _finding(self, ctx: Context, ins: Instruction, script: ShellScript, missing: list[Command], stage) -> Finding:
+        fix = None
+        if script.ok:
+            edits = tuple(insert_after(program_args(c, VALUE_OPTIONS)[0], f" {FLAG}") for c in missing)
+            if edits:
+                fix = Fix("Add --no-install-recommends", edits, Safety.REVIEW, reason=REASON)
+        first = missing[0]
+        names = tuple(p for c in missing for p in packages(c))
+        return ctx.finding(
+            self,
+            ins,
+            first.span,
+            f"`{first.program} install` without `{FLAG}` also installs the recommended packages",
+            fix=fix,
+            hint=SizeHint(
+                hints.APT_RECOMMENDS,
+                {"base_image": ctx.base_image(stage), "packages": names},
+                (cache_claim(hints.APT_RECOMMENDS, ins),),
+            ),
+        )

@@ -1,0 +1,320 @@
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from bot.model import hints
+from bot.model.dockerfile import Instruction
+from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.shell import Command, ShellScript, Word
+from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.rules.edits import insert_after
+from bot.rules.facts import (
+    cache_claim,
+    home_dir,
+    mount_overlaps,
+    normalise_home,
+    option_value,
+    program_args,
+    unwrap,
+    user_at,
+)
+
+FLAG = "--no-cache-dir"
+PIP = re.compile(r"pip(\d+(\.\d+)?)?$")
+PYTHON = re.compile(r"python(\d+(\.\d+)?)?$")
+# pip's general options that take a separate value (`pip --cache-dir /x install y`)
+GLOBAL_VALUES = frozenset(("--log", "--log-file", "--proxy", "--retries", "--timeout", "--exists-action",
+                           "--trusted-host", "--cert", "--client-cert", "--cache-dir", "--python",
+                           "--use-feature", "--use-deprecated", "--src", "--progress-bar", "--keyring-provider"))  # fmt: skip
+# `pip install` options with a value, besides the general ones
+INSTALL_VALUES = GLOBAL_VALUES | frozenset(("-r", "--requirement", "-c", "--constraint", "-e", "--editable",
+                                            "-i", "--index-url", "--extra-index-url", "-f", "--find-links",
+                                            "-t", "--target", "--prefix", "--root", "--platform",
+                                            "--python-version", "--implementation", "--abi", "--only-binary",
+                                            "--no-binary", "--upgrade-strategy", "-C", "--config-settings",
+                                            "--global-option", "--report", "--group"))  # fmt: skip
+
+
+def pip_install(cmd: Command) -> tuple[Command, Word, list[Word]] | None:
+    """``pip install`` in any spelling: pip, pip3, pip3.12, /opt/venv/bin/pip,
+    ``python -m pip``, through sudo/env. Returns the (unwrapped) command, the
+    ``install`` word and the words after it. ``uv pip`` is not pip (own cache)."""
+    cmd = unwrap(cmd)
+    args = list(cmd.args)
+    if PYTHON.fullmatch(cmd.program):
+        i = 0
+        while i < len(args) and args[i].text.startswith("-") and args[i].text not in ("-m", "-mpip", "-c"):
+            i += 1  # interpreter flags such as -u, -B, -I
+        if i < len(args) and args[i].text == "-mpip":
+            args = args[i + 1 :]
+        elif i + 1 < len(args) and args[i].text == "-m" and args[i + 1].text == "pip":
+            args = args[i + 2 :]
+        else:
+            return None
+    elif not PIP.fullmatch(cmd.program):
+        return None
+    skip = False
+    for i, a in enumerate(args):
+        if skip:
+            skip = False
+        elif a.text.startswith("-"):
+            skip = a.text in GLOBAL_VALUES
+        elif a.text == "install":
+            return cmd, a, args[i + 1 :]
+        else:
+            return None
+    return None
+
+
+def _words_after(args: list[Word], names: tuple[str, ...]) -> list[str]:
+    out = []
+    for i, a in enumerate(args):
+        for n in names:
+            if a.text == n and i + 1 < len(args) and not args[i + 1].dynamic:
+                out.append(args[i + 1].text)
+            elif n.startswith("--") and a.text.startswith(n + "=") and not a.dynamic:
+                out.append(a.text[len(n) + 1 :])
+            elif not n.startswith("--") and a.text.startswith(n) and len(a.text) > len(n) and not a.dynamic:
+                out.append(a.text[len(n) :])
+    return out
+
+
+def _positionals(args: list[Word]) -> list[str]:
+    out, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a.text.startswith("-"):
+            skip = a.text in INSTALL_VALUES
+        elif not a.dynamic:
+            out.append(a.text)
+    return out
+
+
+def disables_cache(value: str | None) -> bool:
+    """PIP_NO_CACHE_DIR as pip reads it: any non-empty value turns the cache off.
+
+    pip parses the value with strtobool but, for backwards compatibility, disables the
+    cache for false values too (``PIP_NO_CACHE_DIR=0`` and ``=false`` disable it;
+    hadolint counts only true-looking values). An invalid value makes pip exit with an
+    error, so no cache either. An empty value leaves the cache on.
+    """
+    return value is not None and value.strip().strip("\"'") != ""
+
+
+def _assigned(assignments: tuple[str, ...]) -> dict[str, str]:
+    return dict(a.partition("=")[::2] for a in assignments)
+
+
+def _configures_no_cache(ctx: Context, ins: Instruction) -> bool:
+    """``pip config set global.no-cache-dir ...`` run in an earlier RUN (any value: the
+    config file entry behaves like the environment variable)."""
+    if ins.keyword != "RUN":
+        return False
+    for s in ctx.scripts(ins):
+        for c in map(unwrap, s.commands):
+            if (PIP.fullmatch(c.program) or PYTHON.fullmatch(c.program)) and any(
+                a.text.endswith(".no-cache-dir") for a in c.args
+            ):
+                if any(a.text == "config" for a in c.args) and any(a.text == "set" for a in c.args):
+                    return True
+    return False
+
+
+class PipCacheInLayer(Rule):
+    id = "DT105"
+    name = "pip-cache-in-layer"
+    severity = Severity.WARNING
+    summary = "`pip install` keeps its download and wheel cache in the layer"
+    hadolint = ("DL3042",)
+    fix_safety = Safety.SAFE
+    explanation = """
+## What it does
+Finds `pip install` (also `pip3`, `pip3.12`, `/opt/venv/bin/pip`, `python -m pip`)
+without `--no-cache-dir` in a stage that ends up in the final image, when nothing else
+keeps the cache out of the layer.
+
+## Why is this bad?
+pip keeps every downloaded file and every wheel it builds in `~/.cache/pip`
+(`/root/.cache/pip` as root). In an image that cache is dead weight, often as large as
+the installed packages themselves (hundreds of MB for torch or tensorflow).
+
+## Example
+```dockerfile
+FROM python:3.12-slim
+RUN pip install -r requirements.txt
+```
+
+## Use instead
+```dockerfile
+FROM python:3.12-slim
+RUN pip install --no-cache-dir -r requirements.txt
+```
+
+## Fix safety
+Safe: `--no-cache-dir` changes where pip keeps downloads, not what it installs.
+
+Not reported when `PIP_NO_CACHE_DIR` is set (by `ENV`, `ARG`, or on the command line)
+to any non-empty value: pip then disables the cache, even for `0` or `false` (a
+backwards-compatibility quirk pip documents; hadolint only accepts true-looking
+values). Also not reported when an earlier `RUN` ran `pip config set
+global.no-cache-dir ...`, when a BuildKit cache mount covers the cache directory (or
+`PIP_CACHE_DIR`), when the same `RUN` later removes it (`rm -rf ~/.cache/pip`,
+`pip cache purge`), or in stages that do not reach the final image.
+`uv pip install`, `pipx` and `pipenv` use their own caches and are not pip.
+
+## Size impact
+The downloaded archives and built wheels of the installed packages.
+"""
+    examples = (
+        Invalid(
+            "FROM python:3.12-slim\nRUN pip install -r requirements.txt\n",
+            fixed="FROM python:3.12-slim\nRUN pip install --no-cache-dir -r requirements.txt\n",
+            at="2:5-2:36",
+        ),
+        Invalid(
+            "FROM python:3.12\nRUN python3 -m pip install --upgrade pip \\\n    && /opt/venv/bin/pip install flask\n",
+            fixed="FROM python:3.12\nRUN python3 -m pip install --no-cache-dir --upgrade pip \\\n"
+            "    && /opt/venv/bin/pip install --no-cache-dir flask\n",
+            note="hadolint misses pip called by path",
+        ),
+        Invalid(
+            "FROM python:3.12\nENV PIP_NO_CACHE_DIR=\nRUN pip3.12 install numpy\n",
+            fixed="FROM python:3.12\nENV PIP_NO_CACHE_DIR=\nRUN pip3.12 install --no-cache-dir numpy\n",
+            note="an empty PIP_NO_CACHE_DIR leaves the cache on",
+        ),
+        Invalid(
+            "FROM python:3.12\nRUN pip install flask && rm -rf /root/.cache/pip/http\n",
+            fixed="FROM python:3.12\nRUN pip install --no-cache-dir flask && rm -rf /root/.cache/pip/http\n",
+            note="removing only the http cache keeps the built wheels",
+        ),
+        Valid("FROM python:3.12\nRUN pip install --no-cache-dir flask\n"),
+        Valid("FROM python:3.12\nENV PIP_NO_CACHE_DIR=1\nRUN pip install flask\n"),
+        Valid(
+            "FROM python:3.12\nENV PIP_NO_CACHE_DIR=off\nRUN pip install flask\n",
+            note="pip disables the cache for any valid value, false ones included (hadolint reports this)",
+        ),
+        Valid("FROM python:3.12\nRUN pip install flask && rm -rf ~/.cache/pip\n"),
+        Valid(
+            "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install flask\n",
+            note="the cache lives in a BuildKit cache mount",
+        ),
+        Valid("FROM python:3.12\nRUN uv pip install --system flask\n", note="uv keeps its own cache"),
+        Valid("FROM python:3.12\nRUN pip download -d /wheels flask\n"),
+        Valid(
+            "FROM python:3.12 AS build\nRUN pip wheel -w /wheels -r requirements.txt && pip install flask\n"
+            "FROM python:3.12-slim\nCOPY --from=build /wheels /wheels\n",
+            note="a builder stage: its layers do not reach the final image",
+        ),
+    )
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for ins in ctx.runs(final_only=True):
+            env = ctx.env(ins)
+            if disables_cache(env.get("PIP_NO_CACHE_DIR")):
+                continue
+            if any(_configures_no_cache(ctx, o) for o in ctx.before(ins)):
+                continue
+            home = home_dir(user_at(ctx.before(ins), ctx.df.escape), env)
+            mounts = ctx.cache_mounts(ins)
+            for script in ctx.scripts(ins):
+                finding = self._check_script(ctx, ins, script, env, home, mounts)
+                if finding is not None:
+                    yield finding
+
+    def _cache_dir(self, cmd: Command, env: dict[str, str], home: str) -> str | None:
+        """Where this pip keeps its cache; None when it cannot be told."""
+        local = _assigned(cmd.assignments)
+        flag = option_value(cmd, "--cache-dir")
+        if flag is not None:
+            return None if flag.dynamic else normalise_home(flag.text, home)
+        configured = local.get("PIP_CACHE_DIR") or env.get("PIP_CACHE_DIR")
+        if configured:
+            return normalise_home(configured, home)
+        xdg = local.get("XDG_CACHE_HOME") or env.get("XDG_CACHE_HOME")
+        if xdg:
+            return normalise_home(xdg, home).rstrip("/") + "/pip"
+        return f"{home}/.cache/pip"
+
+    def _check_script(self, ctx, ins, script: ShellScript, env, home, mounts) -> Finding | None:
+        leaking: list[tuple[int, Command, Word, list[Word]]] = []
+        for i, outer in enumerate(script.commands):
+            found = pip_install(outer)
+            if found is None:
+                continue
+            cmd, install, rest = found
+            if cmd.has_option(FLAG) or any(a.text == FLAG for a in rest):
+                continue
+            local = _assigned(cmd.assignments)
+            if disables_cache(local.get("PIP_NO_CACHE_DIR")) or _exported_no_cache(script):
+                continue
+            cache = self._cache_dir(cmd, env, home)
+            if cache is None or not cache.startswith("/"):
+                continue  # a cache directory we cannot place: do less
+            if mount_overlaps(mounts, cache):
+                continue
+            later = [unwrap(c) for c in script.commands[i + 1 :]]
+            if any(_removes_cache(c, cache, home) for c in later):
+                continue
+            if any(_purges(c) for c in later):
+                continue
+            leaking.append((i, cmd, install, rest))
+        if not leaking:
+            return None
+        fix = None
+        if script.ok:
+            edits = tuple(insert_after(install, f" {FLAG}") for _, _, install, _ in leaking)
+            fix = Fix("Add --no-cache-dir to pip install", edits, Safety.SAFE)
+        first = script.commands[leaking[0][0]]
+        packages = tuple(p for _, _, _, rest in leaking for p in _positionals(rest))
+        requirements = tuple(r for _, _, _, rest in leaking for r in _words_after(rest, ("-r", "--requirement")))
+        return ctx.finding(
+            self,
+            ins,
+            first.span,
+            f"`pip install` without `{FLAG}` keeps the pip cache in this layer",
+            fix=fix,
+            hint=SizeHint(
+                hints.PIP_CACHE,
+                {"packages": packages, "requirements": requirements, "base_image": ctx.base_image(ctx.stage(ins))},
+                (cache_claim(hints.PIP_CACHE, ins),),
+            ),
+        )
+
+
+def _exported_no_cache(script: ShellScript) -> bool:
+    """``PIP_NO_CACHE_DIR=1`` set anywhere in the script, e.g. by ``export`` (declarations
+    are not commands in the parsed script, so look at its text; hadolint does the same)."""
+    text = script.logical.text
+    at = text.find("PIP_NO_CACHE_DIR=")
+    while at >= 0:
+        value = text[at + len("PIP_NO_CACHE_DIR=") :].split(None, 1)
+        if value and disables_cache(value[0].rstrip(";&|")):
+            return True
+        at = text.find("PIP_NO_CACHE_DIR=", at + 1)
+    return False
+
+
+def _removes_cache(cmd: Command, cache: str, home: str) -> bool:
+    """``rm`` of the whole cache: the directory, its contents, or a parent (not just
+    ``~/.cache/pip/http``, which keeps the built wheels)."""
+    if cmd.program != "rm":
+        return False
+    cache = cache.rstrip("/")
+    for w in cmd.positionals():
+        target = normalise_home(w.text, home).rstrip("/")
+        if target.endswith("/*"):
+            target = target[:-2]
+        if target and (cache == target or cache.startswith(target + "/")):
+            return True
+    return False
+
+
+def _purges(cmd: Command) -> bool:
+    """``pip cache purge`` / ``python -m pip cache remove ...``."""
+    words = [w.text for w in program_args(cmd, GLOBAL_VALUES)]
+    is_pip = PIP.fullmatch(cmd.program) or (PYTHON.fullmatch(cmd.program) and words[:1] == ["pip"])
+    if PYTHON.fullmatch(cmd.program):
+        words = words[1:]
+    return bool(is_pip) and words[:2] in (["cache", "purge"], ["cache", "remove"])

@@ -1,0 +1,107 @@
+"""DT102 edge cases, including where it differs from hadolint's DL3015 on purpose."""
+
+from __future__ import annotations
+
+from bot.rules.dt102_apt_recommends_installed import AptRecommendsInstalled as DT102
+from tests.rules.harness import fixed_text, run
+
+CONF = "RUN echo 'APT::Install-Recommends \"false\";' > /etc/apt/apt.conf.d/99norecommends\n"
+
+
+def test_hadolint_wrong_apt_front_end_has_the_same_default():
+    # corpus 0001, 0032, 0466: DL3015 only knows apt-get; `apt install` installs recommends too
+    (f,) = run(DT102, "FROM ubuntu:22.04\nRUN apt update && apt install -y python3 build-essential\n")
+    assert "`apt install`" in f.message
+    assert f.hint.params["packages"] == ("python3", "build-essential")
+
+
+def test_hadolint_wrong_sudo_runs_apt_get():
+    # corpus 0777: `sudo apt-get -y install vim tmux` is missed by DL3015
+    code = "FROM ubuntu:22.04\nRUN sudo apt-get -y install vim tmux\n"
+    assert fixed_text(DT102, code) == "FROM ubuntu:22.04\nRUN sudo apt-get -y install --no-install-recommends vim tmux\n"
+
+
+def test_hadolint_wrong_builder_stage_never_reaches_the_image():
+    # corpus 0856: DL3015 fires in a heredoc RUN of a rust builder stage; only a wasm file is copied out
+    code = (
+        "FROM rust:1.64 AS buildbase\nRUN <<EOT bash\n    apt-get update\n    apt-get install -y git clang\nEOT\n"
+        "FROM buildbase AS build\nRUN cargo build --release\n"
+        "FROM scratch\nCOPY --from=build /src/target/app.wasm /app.wasm\n"
+    )
+    assert not run(DT102, code)
+
+
+def test_hadolint_wrong_zero_disables_recommends_too():
+    # apt's boolean parser reads 0/no/off as false; DL3015 only accepts the spelling "=false"
+    for value in ("0", "no", "False"):
+        assert not run(DT102, f"FROM debian:12\nRUN apt-get -o APT::Install-Recommends={value} install -y curl\n")
+    assert not run(DT102, "FROM debian:12\nRUN apt-get install -y -oAPT::Install-Recommends=false curl\n")
+    assert not run(DT102, "FROM debian:12\nRUN apt-get install -y --install-recommends=no curl\n")
+
+
+def test_flag_with_a_value_counts_as_present():
+    assert not run(DT102, "FROM debian:12\nRUN apt-get install -y --no-install-recommends=true curl\n")
+
+
+def test_config_written_earlier_in_the_stage_or_a_parent_stage():
+    assert not run(DT102, "FROM debian:12\n" + CONF + "RUN apt-get install -y curl\n")
+    assert not run(DT102, "FROM debian:12 AS base\n" + CONF + "FROM base\nRUN apt-get install -y curl\n")
+    printf = "RUN printf 'APT::Install-Recommends \"0\";\\nAPT::Install-Suggests \"0\";\\n' >> /etc/apt/apt.conf\n"
+    assert not run(DT102, "FROM debian:12\n" + printf + "RUN apt-get install -y curl\n")
+
+
+def test_config_in_an_unrelated_stage_or_set_to_true_does_not_count():
+    assert run(DT102, "FROM debian:12 AS other\n" + CONF + "FROM debian:12\nRUN apt-get install -y curl\n")
+    true_conf = CONF.replace('"false"', '"true"')
+    assert run(DT102, "FROM debian:12\n" + true_conf + "RUN apt-get install -y curl\n")
+
+
+def test_config_written_after_the_install_does_not_count():
+    assert run(DT102, "FROM debian:12\nRUN apt-get install -y curl\n" + CONF)
+
+
+def test_config_from_a_copy_heredoc():
+    code = "FROM debian:12\nCOPY <<EOF /etc/apt/apt.conf.d/01norec\nAPT::Install-Recommends \"0\";\nEOF\nRUN apt-get install -y curl\n"
+    assert not run(DT102, code)
+
+
+def test_copied_config_file_is_read_from_the_build_context_when_known():
+    code = "FROM debian:12\nCOPY apt.conf /etc/apt/apt.conf.d/99local\nRUN apt-get install -y curl\n"
+    assert not run(DT102, code), "unknown text copied into apt's config: stay silent"
+    assert not run(DT102, code, {"apt.conf": 'APT::Install-Recommends "false";\n'})
+    assert run(DT102, code, {"apt.conf": 'Acquire::http::Proxy "http://proxy:3128";\n'})
+
+
+def test_one_finding_per_run_fixing_every_install():
+    code = "FROM debian:12\nRUN apt-get install -y a && apt-get install -y --no-install-recommends b && apt install -y c\n"
+    (f,) = run(DT102, code)
+    assert f.hint.params["packages"] == ("a", "c")
+    assert fixed_text(DT102, code) == (
+        "FROM debian:12\nRUN apt-get install --no-install-recommends -y a && "
+        "apt-get install -y --no-install-recommends b && apt install --no-install-recommends -y c\n"
+    )
+
+
+def test_fix_is_review_with_a_reason():
+    (f,) = run(DT102, "FROM debian:12\nRUN apt-get install -y curl\n")
+    assert f.fix.safety.value == "review" and "ca-certificates" in f.fix.reason
+
+
+def test_heredoc_body_is_fixed_in_place():
+    code = "FROM debian:12\nRUN <<EOF\nset -e\napt-get update\napt-get install -y curl\nEOF\n"
+    assert fixed_text(DT102, code) == code.replace("install -y", "install --no-install-recommends -y")
+
+
+def test_package_hint_skips_option_values_versions_and_variables():
+    code = "FROM debian:12\nRUN apt-get install -o Dpkg::Options::=--force-confold -t bookworm-backports -y git=1:2.39 $EXTRA\n"
+    (f,) = run(DT102, code)
+    assert f.hint.params["packages"] == ("git",)
+
+
+def test_exec_form_is_reported_without_a_fix():
+    (f,) = run(DT102, 'FROM debian:12\nRUN ["apt-get", "install", "-y", "curl"]\n')
+    assert f.fix is None
+
+
+def test_other_apt_commands_are_not_installs():
+    assert not run(DT102, "FROM debian:12\nRUN apt-get update && apt-get upgrade -y && apt-get purge -y x\n")

@@ -1,0 +1,82 @@
+"""DT104 edge cases, including where it differs from hadolint's DL3032/DL3036/DL3040 on purpose."""
+
+from __future__ import annotations
+
+from bot.rules.dt104_rpm_cache_in_layer import RpmCacheInLayer as DT104
+from tests.rules.harness import fixed_text, run
+
+
+def test_hadolint_wrong_unrelated_rm_is_no_cleanup():
+    # hadolint 2.15.1 accepts any `rm -rf` after `yum install` / `dnf install` as the cleanup
+    assert run(DT104, "FROM centos:7\nRUN yum install -y httpd && rm -rf /tmp/build\n")
+    assert run(DT104, "FROM fedora:40\nRUN dnf install -y git && rm -rf /src\n")
+
+
+def test_hadolint_wrong_plain_zypper_clean_keeps_the_metadata():
+    # `zypper clean` without --all only removes downloaded packages (zypper(8)); DL3036 accepts it
+    code = "FROM opensuse/leap:15.6\nRUN zypper -n in curl && zypper cc\n"
+    assert fixed_text(DT104, code) == "FROM opensuse/leap:15.6\nRUN zypper -n in curl && zypper cc --all\n"
+    assert not run(DT104, "FROM opensuse/leap:15.6\nRUN zypper -n in curl && zypper clean -a\n")
+
+
+def test_hadolint_wrong_removing_the_zypp_cache_is_a_cleanup():
+    # DL3036 wants `zypper clean` and still fires after rm -rf /var/cache/zypp/*
+    assert not run(DT104, "FROM opensuse/leap:15.6\nRUN zypper -n in curl && rm -rf /var/cache/zypp/*\n")
+
+
+def test_hadolint_wrong_dnf_cleans_what_yum_fetched():
+    # on EL8+ yum is dnf: `yum install && dnf clean all` cleans the same cache (DL3032 fires)
+    assert not run(DT104, "FROM rockylinux:8\nRUN yum install -y git && dnf clean all\n")
+
+
+def test_hadolint_misses_update_and_refresh():
+    # corpus 0380, 0705, 0798: a lone `yum -y update` keeps the metadata it downloaded in its layer
+    code = "FROM centos:7\nRUN yum -y update\nRUN yum -y install httpd && yum clean all\n"
+    (f,) = run(DT104, code)
+    assert f.span.start.line == 2 and "`yum update`" in f.message
+    # corpus 0699: zypper ref / up in their own RUNs, `zypper clean -a` only in a later one
+    code = "FROM opensuse/leap:15.6\nRUN zypper --non-interactive ref\nRUN zypper --non-interactive clean -a\n"
+    assert run(DT104, code)
+
+
+def test_hadolint_wrong_builder_stage_never_reaches_the_image():
+    # corpus 0712: keycloak's ubi9 build stage; only the unpacked server is copied on
+    code = "FROM registry.access.redhat.com/ubi9 AS build\nRUN dnf install -y tar gzip\nFROM scratch\nCOPY --from=build /opt /opt\n"
+    assert not run(DT104, code)
+
+
+def test_partial_clean_is_not_enough():
+    assert run(DT104, "FROM fedora:40\nRUN dnf install -y git && dnf clean packages\n")
+    # yum's `clean metadata` leaves the sqlite cache (only `clean all` removes it); dnf's includes it
+    assert run(DT104, "FROM centos:7\nRUN yum install -y git && yum clean metadata\n")
+    assert not run(DT104, "FROM fedora:40\nRUN dnf install -y git && dnf clean metadata\n")
+
+
+def test_cleanup_in_a_later_run_saves_nothing():
+    assert run(DT104, "FROM fedora:40\nRUN dnf install -y git\nRUN dnf clean all\n")
+
+
+def test_group_and_module_installs_fetch_metadata():
+    (f,) = run(DT104, "FROM fedora:40\nRUN dnf group install -y 'Development Tools'\n")
+    assert "`dnf group install`" in f.message
+    assert run(DT104, "FROM rockylinux:9\nRUN dnf module enable -y nodejs:20 && dnf install -y nodejs\n")
+
+
+def test_commands_that_fetch_nothing_are_ignored():
+    assert not run(DT104, "FROM fedora:40\nRUN dnf remove -y vim-minimal && rpm -qa\n")
+
+
+def test_sudo_keeps_sudo_on_the_cleanup_and_options_with_values_are_skipped():
+    code = "FROM centos:7\nRUN sudo yum --enablerepo epel -y install jq\n"
+    (f,) = run(DT104, code)
+    assert "`yum install`" in f.message
+    assert fixed_text(DT104, code) == "FROM centos:7\nRUN sudo yum --enablerepo epel -y install jq && sudo yum clean all\n"
+
+
+def test_hint_names_the_manager_and_base():
+    (f,) = run(DT104, "FROM registry.access.redhat.com/ubi9/ubi-minimal:9.4\nRUN microdnf install -y tar\n")
+    assert f.hint.params == {"base_image": "registry.access.redhat.com/ubi9/ubi-minimal:9.4", "manager": "microdnf"}
+
+
+def test_cache_mount_on_a_parent_directory():
+    assert not run(DT104, "FROM fedora:40\nRUN --mount=type=cache,target=/var/cache dnf install -y gcc\n")

@@ -289,3 +289,26 @@ def run_scripts(df: Dockerfile, instruction: Instruction) -> Iterable[ShellScrip
     if fed_to_shell:
         return tuple(parse_shell(df, h.body) for h in ins.heredocs)
     return (parse_shell(df, ins.body),)
+
+
+def runs_last(script_text: str, appended_at: int) -> bool:
+    """Whether the last command the shell would run at the top level of ``script_text``
+    starts at or after character ``appended_at``. Fixes that append commands check
+    their result with this: an unclosed shell heredoc or quote would otherwise swallow
+    the new commands."""
+    src = script_text.encode("utf-8")
+    root = _parser().parse(src).root_node
+    if root.has_error:
+        return False
+    last = None
+    for child in root.children:
+        if child.is_named and child.type != "comment":
+            last = child
+    while last is not None and last.type in ("list", "pipeline", "redirected_statement"):
+        if any(c.type == "heredoc_redirect" for c in last.children):
+            return False
+        named = [c for c in last.children if c.is_named and c.type not in _REDIRECTS and c.type != "comment"]
+        last = named[-1] if named else None
+    if last is None or last.type != "command":
+        return False
+    return last.start_byte >= len(script_text[:appended_at].encode("utf-8"))

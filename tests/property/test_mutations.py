@@ -45,7 +45,7 @@ def mutated(draw):
 
 
 @requires_corpus
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_mutated_files_never_crash_and_fixes_are_idempotent(text):
     result = analyse_text("Dockerfile", text, Options(estimate=False))

@@ -54,3 +54,10 @@ def test_stage_reused_by_from_is_reported():
 def test_whole_filesystem_copy_carries_the_lists():
     code = "FROM debian:12 AS base\nRUN apt-get update && apt-get install -y x\nFROM scratch\nCOPY --from=base / /\n"
     assert run(DT101, code)
+
+
+def test_no_fix_when_an_unclosed_shell_heredoc_would_swallow_the_cleanup():
+    # found by the mutation test: the appended line would land inside `cat <<EOF`'s data
+    code = "FROM debian:12\nRUN <<EOT\napt-get update && apt-get install -y git\ncat <<EOF > /x\nEOT\n"
+    (f,) = run(DT101, code)
+    assert f.fix is None

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from bot.model import hints
+from bot.model.dockerfile import Instruction
+from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.rules.dt201_cleanup_in_later_layer import later_cleanups
+from bot.rules.dt203_apt_update_in_own_layer import lone_update
+from bot.rules.edits import merge_runs
+from bot.rules.facts import layer_claim, shell_effects, single_command
+
+REASON = (
+    "merging trades build-cache reuse for a layer: when either command changes, both re-run; "
+    "keep slow, rarely changing steps in their own RUN"
+)
+
+
+class ConsecutiveRuns(Rule):
+    id = "DT204"
+    name = "consecutive-runs"
+    severity = Severity.INFO
+    summary = "consecutive single-command RUNs that could be one layer"
+    hadolint = ("DL3059",)
+    fix_safety = Safety.REVIEW
+    explanation = """
+## What it does
+Finds a `RUN` of a single command that directly follows another single-command `RUN`
+in a stage that reaches the final image, when the two can be joined with `&&` without
+changing what the second one sees. Like hadolint's DL3059, RUNs that already chain
+several commands are left alone: their author chose the split.
+
+## Why is this bad?
+Every `RUN` commits a layer. Layers cost a little metadata and pull time each, and
+files changed by both commands are stored twice; a file written in one layer and
+deleted in the next is not deleted at all.
+
+## Example
+```dockerfile
+FROM python:3.12-slim
+RUN pip install --no-cache-dir flask
+RUN pip install --no-cache-dir gunicorn
+```
+
+## Use instead
+```dockerfile
+FROM python:3.12-slim
+RUN pip install --no-cache-dir flask && \\
+    pip install --no-cache-dir gunicorn
+```
+
+## Fix safety
+Needs review. The merged `RUN` behaves the same only because the rule checks that
+the first command leaves no shell state behind (`cd`, `export`, `set`, `source`,
+`.`, `alias`, `ulimit`, `umask`, a background `&`), that both are shell form with the
+same flags (`--mount`, `--network`) and no heredoc, and that only comments sit
+between them. But merging changes caching. Two exec-form RUNs (`RUN ["a"]`) are
+reported without a fix: they run no shell, so joining them means choosing one.
+
+### Drawbacks
+As hadolint's DL3059 page says, separate layers are sometimes what you want: a slow
+step that rarely changes (installing a toolchain) in its own `RUN` stays cached while
+a later, often-changing step re-runs. Merged, any edit to either command re-runs
+both. Keep them apart when that is the point, and suppress the finding with
+`# dockerdiet ignore=DT204`.
+
+## Size impact
+A layer's metadata; more only when the second command rewrites or deletes what the
+first wrote. Not reported in stages that do not reach the final image.
+"""
+    examples = (
+        Invalid(
+            "FROM python:3.12-slim\nRUN pip install --no-cache-dir flask\nRUN pip install --no-cache-dir gunicorn\n",
+            fixed="FROM python:3.12-slim\nRUN pip install --no-cache-dir flask && \\\n"
+            "    pip install --no-cache-dir gunicorn\n",
+            at="3:1-3:4",
+        ),
+        Invalid(
+            "FROM alpine:3.20\nRUN mkdir -p /data\n# the app's user\nRUN adduser -D app\n",
+            fixed="FROM alpine:3.20\nRUN mkdir -p /data && \\\n# the app's user\n    adduser -D app\n",
+            note="a comment between stays, inside the continuation (BuildKit skips it there)",
+        ),
+        Invalid(
+            "FROM alpine:3.20\nRUN mkdir /a\nRUN mkdir /b\nRUN mkdir /c\n",
+            fixed="FROM alpine:3.20\nRUN mkdir /a && \\\n    mkdir /b && \\\n    mkdir /c\n",
+            note="a run of three merges into one",
+        ),
+        Valid("FROM alpine:3.20\nWORKDIR /src\nRUN cd /src/app\nRUN make\n",
+              note="the cd would change the directory make runs in"),
+        Valid("FROM alpine:3.20\nRUN mkdir /a\nWORKDIR /a\nRUN mkdir b\n"),
+        Valid("FROM alpine:3.20\nRUN apk add --no-cache git && git --version\nRUN mkdir /a\n",
+              note="a RUN that already chains commands: the split looks deliberate (as DL3059)"),
+        Valid("FROM alpine:3.20\nRUN --mount=type=cache,target=/root/.cache pip install a\nRUN pip install b\n",
+              note="different flags"),
+        Invalid('FROM alpine:3.20\nRUN ["mkdir", "/a"]\nRUN ["mkdir", "/b"]\n',
+                note="exec form runs no shell: reported, but joining them is left to the author"),
+        Valid(
+            "FROM golang:1.22 AS build\nRUN go mod download\nRUN go build -o /app\n"
+            "FROM gcr.io/distroless/base\nCOPY --from=build /app /app\n",
+            note="a builder stage: its layers never reach the final image",
+        ),
+        Valid("FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n",
+              note="DT203's case: it merges the lone update"),
+        Valid("FROM python:3.12\nRUN pip install flask\nRUN rm -rf /root/.cache/pip\n",
+              note="DT201's case: a cleanup in a later layer"),
+    )
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for stage in ctx.stages(final_only=True):
+            own = stage.instructions
+            for prev, ins in zip(own, own[1:]):
+                if prev.keyword != "RUN" or ins.keyword != "RUN":
+                    continue
+                if prev.json_args is not None and ins.json_args is not None:
+                    if prev.flags or ins.flags:
+                        continue
+                    fix = None  # exec form runs no shell: joining needs a rewrite the author should choose
+                else:
+                    fix = self._merge(ctx, prev, ins)
+                    if fix is None:
+                        continue
+                yield ctx.finding(
+                    self,
+                    ins,
+                    ins.keyword_span,
+                    f"RUN on line {prev.line} and this one could be one layer; join them with &&",
+                    fix=fix,
+                    hint=SizeHint(hints.MERGE_RUNS, {"count": 1}, (layer_claim("merge", ins),)),
+                )
+
+    def _merge(self, ctx: Context, first: Instruction, second: Instruction) -> Fix | None:
+        if [(f.name, f.value) for f in first.flags] != [
+            (f.name, f.value) for f in second.flags
+        ]:
+            return None
+        a, b = ctx.scripts(first), ctx.scripts(second)
+        if len(a) != 1 or len(b) != 1:
+            return None
+        if single_command(a[0]) is None or single_command(b[0]) is None:
+            return None
+        if shell_effects(a[0]) or later_cleanups(ctx, second):
+            return None
+        if lone_update(a[0]) is not None or lone_update(b[0]) is not None:
+            # DT203 moves a lone update forward into the RUN that installs
+            return None
+        if any(
+            first.span.end.line < c.line < second.span.start.line
+            and c.text.lower().startswith(("hadolint", "dockerdiet"))
+            for c in ctx.df.comments
+        ):
+            return None
+        edit = merge_runs(ctx.df, first, a[0], second, b[0])
+        if edit is None:
+            return None
+        return Fix("Join the two RUNs with &&", (edit,), Safety.REVIEW, reason=REASON)

@@ -1,0 +1,94 @@
+"""DT201 edge cases: which cleanups are 'later', and when moving them is safe."""
+
+from __future__ import annotations
+
+from bot.rules.dt101_apt_lists_left_in_layer import AptListsLeftInLayer
+from bot.rules.dt201_cleanup_in_later_layer import CleanupInLaterLayer
+from bot.rules.dt205_downloaded_archive_left import DownloadedArchiveLeft
+
+from tests.rules.harness import fixed_text, run
+
+R = CleanupInLaterLayer
+
+
+def test_claim_is_shared_with_dt101():
+    code = "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN rm -rf /var/lib/apt/lists/*\n"
+    (mine,) = run(R, code)
+    (theirs,) = run(AptListsLeftInLayer, code)
+    assert mine.hint.kind == "later_layer_cleanup" and mine.hint.params["cleaned"] == "apt_lists"
+    assert set(mine.hint.claims) == set(theirs.hint.claims)
+
+
+def test_claim_is_shared_with_dt205():
+    code = "FROM debian:12\nRUN curl -o /tmp/a.tgz https://x.example/a.tgz && tar xzf /tmp/a.tgz\nRUN rm /tmp/a.tgz\n"
+    (mine,) = run(R, code)
+    (theirs,) = run(DownloadedArchiveLeft, code)
+    assert set(mine.hint.claims) == set(theirs.hint.claims)
+    assert mine.hint.params["cleaned"] == "archive_left" and mine.hint.params["path"] == "/tmp/a.tgz"
+
+
+def test_install_between_blocks_the_move():
+    # moving the rm into line 2 would break line 3's install
+    code = ("FROM debian:12\nRUN apt-get update && apt-get install -y a\nRUN apt-get install -y b\n"
+            "RUN rm -rf /var/lib/apt/lists/*\n")
+    (f,) = run(R, code)
+    assert f.fix is None
+
+
+def test_cleanup_run_doing_other_work_has_no_fix():
+    code = "FROM debian:12\nRUN apt-get update && apt-get install -y a\nRUN rm -rf /var/lib/apt/lists/* && make\n"
+    (f,) = run(R, code)
+    assert f.fix is None
+
+
+def test_or_true_cleanup_has_no_fix():
+    # `creator && rm x || true` would hide a failing creator
+    code = "FROM debian:12\nRUN apt-get update && apt-get install -y a\nRUN rm -rf /var/lib/apt/lists/* || true\n"
+    (f,) = run(R, code)
+    assert f.fix is None
+
+
+def test_relative_cleanup_after_cd_has_no_fix():
+    code = ("FROM debian:12\nWORKDIR /tmp\nRUN cd /opt && curl -O https://x.example/a.tgz && tar xzf a.tgz\n"
+            "RUN rm a.tgz\n")
+    # the rm in /tmp removes /tmp/a.tgz, not the /opt/a.tgz the first RUN wrote
+    assert not run(R, code)
+
+
+def test_absolute_cleanup_after_cd_is_moved():
+    code = ("FROM debian:12\nRUN cd /opt && curl -O https://x.example/a.tgz && tar xzf a.tgz\n"
+            "RUN rm /opt/a.tgz\n")
+    assert fixed_text(R, code) == (
+        "FROM debian:12\nRUN cd /opt && curl -O https://x.example/a.tgz && tar xzf a.tgz && rm /opt/a.tgz\n"
+    )
+
+
+def test_parent_stage_creator_is_reported_without_fix():
+    code = ("FROM debian:12 AS base\nRUN apt-get update && apt-get install -y a\n"
+            "FROM base\nRUN rm -rf /var/lib/apt/lists/*\n")
+    (f,) = run(R, code)
+    assert f.fix is None and "line 2" in f.message
+
+
+def test_user_home_cache():
+    code = "FROM python:3.12\nUSER app\nRUN pip install --user flask\nRUN rm -rf ~/.cache/pip\n"
+    (f,) = run(R, code)
+    assert f.hint.params["cleaned"] == "pip_cache"
+
+
+def test_pip_no_cache_env_means_nothing_to_clean():
+    code = "FROM python:3.12\nENV PIP_NO_CACHE_DIR=1\nRUN pip install flask\nRUN rm -rf /root/.cache/pip\n"
+    assert not run(R, code)
+
+
+def test_dnf_and_yum_share_rpm_kind():
+    code = "FROM fedora:40\nRUN dnf install -y git\nRUN dnf clean all\n"
+    (f,) = run(R, code)
+    assert f.hint.params["cleaned"] == "rpm_cache" and f.hint.params["manager"] == "dnf"
+    assert fixed_text(R, code) == "FROM fedora:40\nRUN dnf install -y git && dnf clean all\n"
+
+
+def test_fix_twice_changes_nothing():
+    code = "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN rm -rf /var/lib/apt/lists/*\n"
+    once = fixed_text(R, code)
+    assert fixed_text(R, once) == once and not run(R, once)

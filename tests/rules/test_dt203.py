@@ -1,0 +1,65 @@
+"""DT203 edge cases."""
+
+from __future__ import annotations
+
+from bot.rules.dt203_apt_update_in_own_layer import AptUpdateInOwnLayer
+
+from tests.rules.harness import fixed_text, run
+
+R = AptUpdateInOwnLayer
+
+
+def test_reported_in_builder_stage_without_size():
+    # the stale cache breaks builds in any stage; only the bytes need the final image
+    code = "FROM debian:12 AS build\nRUN apt-get update\nRUN apt-get install -y gcc\nFROM scratch\nCOPY --from=build /x /x\n"
+    (f,) = run(R, code)
+    assert f.hint is None and f.fix is not None
+
+
+def test_claim_is_shared_with_dt101():
+    from bot.rules.dt101_apt_lists_left_in_layer import AptListsLeftInLayer
+
+    code = "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n"
+    (mine,) = run(R, code)
+    theirs = [f for f in run(AptListsLeftInLayer, code) if f.span == mine.span]
+    assert theirs and set(mine.hint.claims) == set(theirs[0].hint.claims)
+
+
+def test_user_between_blocks_fix():
+    code = "FROM debian:12\nRUN apt-get update\nUSER app\nRUN sudo apt-get install -y curl\n"
+    (f,) = run(R, code)
+    assert f.fix is None
+
+
+def test_run_between_that_does_not_use_apt_blocks_fix():
+    code = "FROM debian:12\nRUN apt-get update\nRUN ./add-repo.sh\nRUN apt-get install -y curl\n"
+    (f,) = run(R, code)
+    assert f.fix is None
+
+
+def test_update_with_or_true_is_not_alone():
+    assert not run(R, "FROM debian:12\nRUN apt-get update || true\nRUN apt-get install -y curl\n")
+
+
+def test_cache_mounted_update_is_not_reported():
+    code = "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt apt-get update\nRUN apt-get install -y x\n"
+    assert not run(R, code)
+
+
+def test_export_in_lone_run_is_not_dropped():
+    code = "FROM debian:12\nRUN export http_proxy=http://p:3128 && apt-get update\nRUN apt-get install -y x\n"
+    assert not run(R, code)
+
+
+def test_install_run_with_flags_keeps_them():
+    code = "FROM debian:12\nRUN apt-get update\nRUN --mount=type=cache,target=/var/cache/apt apt-get install -y x\n"
+    assert fixed_text(R, code) == (
+        "FROM debian:12\nRUN --mount=type=cache,target=/var/cache/apt apt-get update && apt-get install -y x\n"
+    )
+
+
+def test_fix_is_idempotent_and_final():
+    code = "FROM debian:12\nRUN apt-get update\nLABEL a=b\nRUN apt-get install -y curl\n"
+    once = fixed_text(R, code)
+    assert once == "FROM debian:12\nLABEL a=b\nRUN apt-get update && apt-get install -y curl\n"
+    assert fixed_text(R, once) == once and not run(R, once)

@@ -165,6 +165,20 @@ class Context:
                     continue
                 yield other
 
+    def after(self, ins: Instruction) -> Iterator[Instruction]:
+        """Instructions that run after ``ins`` on top of its files: later ones of its
+        stage and every instruction of the stages built FROM it, in file order."""
+        stage = self.stage(ins)
+        if stage is None:
+            return
+        for s in self.df.stages[stage.index :]:
+            if stage not in self.lineage(s):
+                continue
+            for other in s.instructions:
+                other = other.effective()
+                if s is not stage or other.index > ins.index:
+                    yield other
+
     def env(self, ins: Instruction) -> dict[str, str]:
         """ENV and ARG values in force at ``ins`` (ARG values are their defaults)."""
         values: dict[str, str] = {}

@@ -9,6 +9,7 @@ from bot.rules.edits import append_command
 from bot.rules.facts import APT, apt_lists_claim, removes_apt_lists
 
 CLEANUP = "rm -rf /var/lib/apt/lists/*"
+NEEDS_LISTS = frozenset(("install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download", "reinstall"))
 
 
 class AptListsLeftInLayer(Rule):
@@ -75,6 +76,11 @@ The size of the apt lists of the base image's distribution and release (measured
             at="2:5-2:19",
             note="no fix here: removing lists after a lone update breaks the next RUN (DT203 merges them)",
         ),
+        Invalid(
+            "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN apt-get install -y git\n",
+            at="2:5-2:19",
+            note="no fix: the later install has no update of its own and needs these lists",
+        ),
         Valid("FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n"),
         Valid(
             "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n"
@@ -104,7 +110,7 @@ The size of the apt lists of the base image's distribution and release (measured
                     if c.program in APT and c.subcommand() not in ("update", "") and c.span.start > update.span.start
                 ]
                 fix = None
-                if later:
+                if later and not self._later_install_needs_lists(ctx, ins):
                     edit = append_command(ctx.df, ins, script, CLEANUP)
                     if edit is not None:
                         fix = Fix("Remove the apt lists in the same RUN", (edit,), Safety.SAFE)
@@ -129,3 +135,21 @@ The size of the apt lists of the base image's distribution and release (measured
                     ),
                 )
                 break
+
+    @staticmethod
+    def _later_install_needs_lists(ctx: Context, ins) -> bool:
+        """A later RUN that installs without its own ``apt-get update`` relies on these
+        lists: removing them would break that build."""
+        for other in ctx.after(ins):
+            if other.keyword != "RUN":
+                continue
+            for script in ctx.scripts(other):
+                for c in script.commands:
+                    if c.program not in APT:
+                        continue
+                    sub = c.subcommand()
+                    if sub == "update":
+                        break
+                    if sub in NEEDS_LISTS:
+                        return True
+        return False

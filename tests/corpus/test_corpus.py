@@ -97,3 +97,35 @@ def test_fixes_add_no_hadolint_finding(outcomes, tmp_path):
         if added:
             new[os.path.basename(a)] = added
     assert not new, f"fixes added hadolint findings: {new}"
+
+
+def _installs_without_lists(text: str) -> int:
+    """apt installs that run after the lists were removed in an earlier RUN of the image."""
+    from bot.rules.base import Context
+    from bot.rules.facts import APT, removes_apt_lists
+
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    count = 0
+    for stage in df.stages:
+        present = None  # unknown at the start of a stage
+        for ins in stage.instructions:
+            for script in ctx.scripts(ins.effective()):
+                for c in script.commands:
+                    if c.program in APT and c.subcommand() == "update":
+                        present = True
+                    elif removes_apt_lists(c):
+                        present = False
+                    elif c.program in APT and c.subcommand() in ("install", "upgrade", "dist-upgrade") and present is False:
+                        count += 1
+                        present = None
+    return count
+
+
+def test_fixes_never_remove_apt_lists_a_later_install_needs(outcomes):
+    broken = [
+        os.path.basename(p)
+        for p, o in outcomes.items()
+        if o is not None and _installs_without_lists(o.fixed) > _installs_without_lists(o.original)
+    ]
+    assert not broken

@@ -1,8 +1,9 @@
 """The GitHub Action: ``python -m bot.action`` (also ``dockerdiet action``).
 
-Reads the event and inputs, fetches the PR's Dockerfiles through the API (never a
-checkout), analyses head and base, posts one review (or annotations + job summary on a
-read-only token), writes outputs, the job summary and a JSON report.
+Reads the event and inputs, the configuration from the BASE commit, the PR's Dockerfiles
+and their build context through the API (never a checkout), analyses head and base, posts
+one review (or annotations + job summary on a read-only token), writes outputs, the job
+summary and a JSON report.
 
 Exit codes: 0 done, 1 the ``fail_on`` threshold was reached, 2 bad input or a GitHub
 failure (always with a one-line reason, never a traceback, and the job summary still
@@ -39,6 +40,7 @@ class RunState:
     base_sha: str = ""
     notes: tuple[str, ...] = ()
     outcome: str = "not run"
+    fail_on: object = None  # event.FailOn once the settings are known
 
 
 def retry_config_from(env: Mapping[str, str]):
@@ -83,15 +85,15 @@ def run(environ: Mapping[str, str], out: TextIO) -> int:
 
 
 def _review(env, ref, state: RunState, environ: Mapping[str, str], out: TextIO) -> int:
-    from bot.github import annotations as ann
-    from bot.github.analysis import analyse_pull
+    from bot.config import ConfigError
+    from bot.github.analysis import analyse_pull, base_paths
     from bot.github.client import ApiError, Forbidden, GitHubClient, RateLimited
+    from bot.github.context import RepoTree
     from bot.github.publish import Existing, Outcome, PlanOptions, execute, plan
+    from bot.github.settings import config_from, config_paths, effective
     from bot.github.summary import FORK_HINT
 
     inputs = env.inputs
-    if inputs.config:
-        say(out, "warning: the config input is not supported yet and is ignored")
     client = GitHubClient(inputs.token, env.repo, env.api_url, retry_config_from(environ))
     step = "reading the pull request"
     try:
@@ -107,8 +109,19 @@ def _review(env, ref, state: RunState, environ: Mapping[str, str], out: TextIO) 
             return EXIT_OK
         step = "listing the changed files"
         files = client.files(ref.number)
+        step = "reading the configuration and the Dockerfiles on the base branch"
+        try:
+            wanted = config_paths(inputs.config)
+            base_texts = client.texts_at(wanted + base_paths(files, inputs.paths), pull.base_sha)
+            settings = effective(config_from(*base_texts, inputs.config), inputs)
+        except ConfigError as exc:
+            return _bad_config(exc, pull.base_sha, state, out)
+        state.fail_on = settings.fail_on
+        if settings.source:
+            say(out, f"configuration: {settings.source} (base branch)")
         step = "reading the Dockerfiles"
-        analysis = analyse_pull(client, pull, files, inputs.paths, inputs.online)
+        analysis = analyse_pull(client, pull, files, inputs.paths, settings.online, settings.options,
+                                RepoTree(client, pull.head_sha), base_texts)
         state.notes = analysis.notes
         existing = Existing()
         if inputs.mode == "review":
@@ -123,7 +136,8 @@ def _review(env, ref, state: RunState, environ: Mapping[str, str], out: TextIO) 
         if inputs.mode == "review":
             step = "posting the review"
             try:
-                outcome = execute(review, client, ref.number, out, minimize=inputs.minimize)
+                outcome = execute(review, client, ref.number, out, minimize=inputs.minimize,
+                                  resolve_threads=inputs.resolve_threads)
             except Forbidden as exc:
                 say(out, f"no write access ({exc.status}: {exc.message}); falling back to annotations")
                 _annotate(review.new_findings or review.findings, out)
@@ -147,7 +161,19 @@ def _review(env, ref, state: RunState, environ: Mapping[str, str], out: TextIO) 
         say(out, f"error: GitHub API failed while {step}: {exc.status or 'no response'} {exc.message}{detail}")
         state.outcome = "failed"
         return EXIT_ERROR
-    return _exit_code(inputs.fail_on, state, out)
+    return _exit_code(state.fail_on, state, out)
+
+
+def _bad_config(exc: Exception, base_sha: str, state: RunState, out: TextIO) -> int:
+    """A broken configuration stops the run: exit 2, the reason in the log and summary."""
+    from bot.report.markdown import code_block
+
+    say(out, f"error: bad configuration: {exc}")
+    state.summary = (f"### dockerdiet\n\n**Configuration error** (read from the base branch, `{base_sha[:7]}`):"
+                     f"\n\n{code_block(str(exc))}\n\nFix the file on the base branch (or the `config` input); "
+                     "nothing was analysed.")
+    state.outcome = "bad configuration"
+    return EXIT_ERROR
 
 
 def _annotate(findings, out: TextIO) -> None:
@@ -165,6 +191,8 @@ def _annotate(findings, out: TextIO) -> None:
 def _exit_code(fail_on, state: RunState, out: TextIO) -> int:
     from bot.report.markdown import format_bytes, savings_total
 
+    if fail_on is None:
+        return EXIT_OK
     new = [r.finding for r in state.rows if r.new]
     if fail_on.severity is not None:
         worst = [f for f in new if f.severity.rank >= fail_on.severity.rank]

@@ -174,12 +174,14 @@ def apply_table(cfg: Config, table: dict[str, Any], origin: str) -> None:
         cfg.sources[key] = origin
 
 
-def _toml(path: str) -> dict[str, Any]:
+def _toml(path: str, text: str | None = None) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
     try:
+        if text is not None:
+            return tomllib.loads(text)
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
@@ -188,12 +190,14 @@ def _toml(path: str) -> dict[str, Any]:
         raise ConfigError(path, "", exc.strerror or str(exc)) from None
 
 
-def _hadolint_ignored(path: str) -> list[str]:
+def _hadolint_ignored(path: str, text: str | None = None) -> list[str]:
     import yaml
 
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh) or {}
+        if text is None:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        data = yaml.safe_load(text) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(path, "", f"cannot read: {exc}") from None
     ignored = data.get("ignored", []) if isinstance(data, dict) else []
@@ -244,4 +248,41 @@ def load(start: str = ".", explicit: str | None = None) -> Config:
         if hadolint_ignores and "ignore" in table:
             cfg.ignore = sorted(set(cfg.ignore) | set(hadolint_ignores))
         cfg.root = os.path.dirname(os.path.abspath(path))
+    return cfg
+
+
+def tool_table(data: dict[str, Any], path: str) -> dict[str, Any] | None:
+    """The dockerdiet table of a parsed file: ``[tool.dockerdiet]`` of a pyproject.toml
+    (None when it has none), the whole file otherwise."""
+    if not path.endswith("pyproject.toml"):
+        return data
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict) or "dockerdiet" not in tool:
+        return None
+    if not isinstance(tool["dockerdiet"], dict):
+        raise ConfigError(path, "tool.dockerdiet", "expected a table")
+    return tool["dockerdiet"]
+
+
+def from_text(text: str | None, path: str, hadolint_text: str | None = None,
+              hadolint_path: str = ".hadolint.yaml") -> Config:
+    """A configuration from file contents read elsewhere (the action reads them from the
+    base branch through the API). Same validation and precedence as :func:`load`;
+    ``path`` names the file in errors and anchors per-file-ignores globs."""
+    import posixpath
+
+    cfg = Config()
+    if hadolint_text is not None:
+        ids = _hadolint_ignored(hadolint_path, hadolint_text)
+        if ids:
+            cfg.ignore = ids
+            cfg.sources["ignore"] = f"{hadolint_path} (ignored:)"
+    table = tool_table(_toml(path, text), path) if text is not None else None
+    if table is not None:
+        hadolint_ignores = list(cfg.ignore)
+        apply_table(cfg, table, path)
+        if hadolint_ignores and "ignore" in table:
+            cfg.ignore = sorted(set(cfg.ignore) | set(hadolint_ignores))
+        cfg.root = posixpath.dirname(path)
+        cfg.sources["file"] = path
     return cfg

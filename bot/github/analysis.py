@@ -27,26 +27,62 @@ class Analysis:
     changed_paths: frozenset[str]
 
 
-def analyse_text(path: str, text: str, online: bool, estimate: bool = True) -> tuple[Finding, ...]:
-    """The engine's findings, with estimates when estimate/ is available."""
+def analyse_text(path: str, text: str, online: bool, estimate: bool = True, *, options=None,
+                 build_context=None) -> tuple[Finding, ...]:
+    """The engine's findings, with estimates when estimate/ is available.
+
+    ``options`` carries the repository's configuration (select, ignore, ...); ``online``
+    and ``estimate`` are set on top of it.
+    """
+    from dataclasses import replace
+
     from bot.engine import Options, analyse_text as engine_analyse
 
+    opts = replace(options or Options(), online=online, estimate=estimate)
     try:
-        result = engine_analyse(path, text, Options(online=online, estimate=estimate))
+        result = engine_analyse(path, text, opts, build_context)
     except ImportError:  # estimate/ not installed yet: findings without numbers
-        result = engine_analyse(path, text, Options(estimate=False))
+        result = engine_analyse(path, text, replace(opts, estimate=False), build_context)
     return tuple(result.findings)
+
+
+def _analyse_with_context(path: str, text: str, online: bool, estimate: bool, options, tree) -> tuple[Finding, ...]:
+    """With the tree-based build context while the tree is usable; a tree found unusable
+    during this analysis (truncated, unreadable) means analysing again without one."""
+    if tree is None or not tree.usable:
+        return analyse_text(path, text, online, estimate, options=options)
+    from bot.github.context import TreeBuildContext, context_root
+
+    found = analyse_text(path, text, online, estimate, options=options,
+                         build_context=TreeBuildContext(tree, context_root(path)))
+    if not tree.usable:
+        return analyse_text(path, text, online, estimate, options=options)
+    return found
 
 
 def selected_files(files: Sequence[PullFile], patterns: tuple[str, ...]) -> list[PullFile]:
     return [f for f in files if path_matches(f.filename, patterns)]
 
 
+def chosen_files(files: Sequence[PullFile], patterns: tuple[str, ...]) -> list[PullFile]:
+    return selected_files(files, patterns)[:MAX_DOCKERFILES]
+
+
+def base_paths(files: Sequence[PullFile], patterns: tuple[str, ...]) -> list[str]:
+    """Where the chosen Dockerfiles lived on the base branch (renames: the old path)."""
+    return [f.previous_filename or f.filename for f in chosen_files(files, patterns)
+            if f.status not in ("removed", "added", "copied")]
+
+
 def analyse_pull(client, pull: PullInfo, files: Sequence[PullFile], patterns: tuple[str, ...],
-                 online: bool) -> Analysis:
+                 online: bool, options=None, tree=None,
+                 base_texts: tuple[dict[str, str | None], dict[str, str]] | None = None) -> Analysis:
+    """``tree``: a RepoTree of the head commit (the build context), or None for none.
+    ``base_texts``: the base versions read beforehand (``client.texts_at``), else read here."""
     from bot.github.client import ApiError
 
     chosen = selected_files(files, patterns)
+    prefetched, unreadable = base_texts or ({}, {})
     notes: list[str] = []
     skipped: list[str] = []
     out: list[AnalysedFile] = []
@@ -65,15 +101,21 @@ def analyse_pull(client, pull: PullInfo, files: Sequence[PullFile], patterns: tu
                 skipped.append(f"{f.filename}: not found at the head commit")
                 continue
             base = None
+            old = f.previous_filename or f.filename
             if f.status not in ("added", "copied"):
-                base = client.text_at(f.previous_filename or f.filename, pull.base_sha)
+                if old in unreadable:
+                    raise ApiError(413, unreadable[old])
+                base = prefetched[old] if old in prefetched else client.text_at(old, pull.base_sha)
         except ApiError as exc:
             if exc.status in (403, 404, 413):
                 skipped.append(f"{f.filename}: {exc.message}")
                 continue
             raise
-        head_findings = analyse_text(f.filename, head, online)
-        base_fps = frozenset(fingerprint_of(x) for x in analyse_text(f.filename, base, False, estimate=False)) if base else frozenset()
+        head_findings = _analyse_with_context(f.filename, head, online, True, options, tree)
+        # The base version is analysed with the head's build context too: "new" then means
+        # the Dockerfile change brought the finding, not a change elsewhere in the tree.
+        base_fps = frozenset(fingerprint_of(x) for x in _analyse_with_context(f.filename, base, False, False, options, tree)) \
+            if base else frozenset()
         diff = parse_file_patch(f.filename, f.patch, added_file=f.status == "added")
         note = "" if diff.annotatable else "analysed, not annotatable (GitHub sent no diff for this file)"
         out.append(AnalysedFile(f.filename, head, head_findings, base_fps, diff, note))
@@ -82,4 +124,7 @@ def analyse_pull(client, pull: PullInfo, files: Sequence[PullFile], patterns: tu
                      "findings are listed here, not inline.")
     if skipped:
         notes.append("Not analysed: " + "; ".join(skipped))
+    if tree is not None and tree.problem:
+        notes.append(f"Build context unknown ({tree.problem}): rules that look at the files next to a "
+                     "Dockerfile stayed silent or assumed defaults.")
     return Analysis(tuple(out), tuple(notes), tuple(skipped), frozenset(f.filename for f in files))

@@ -9,38 +9,13 @@ severe first and stop at the caps; the job summary lists everything.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from bot.model.findings import Finding, Severity
+from bot.model.findings import Finding
+# The pure rendering lives in the report layer; re-exported for the action's callers.
+from bot.report.annotations import LEVEL, Annotation, annotation, escape_data, escape_property  # noqa: F401
 
 CAP_PER_LEVEL = 10
-_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
-
-
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-@dataclass(frozen=True, slots=True)
-class Annotation:
-    level: str  # error | warning | notice
-    file: str
-    line: int
-    end_line: int
-    title: str
-    message: str
-
-    def command(self) -> str:
-        props = [f"file={escape_property(self.file)}", f"line={self.line}"]
-        if self.end_line > self.line:
-            props.append(f"endLine={self.end_line}")
-        props.append(f"title={escape_property(self.title)}")
-        return f"::{self.level} {','.join(props)}::{escape_data(self.message)}"
 
 
 def annotations_for(findings: Iterable[Finding], describe=None) -> tuple[list[Annotation], int]:
@@ -52,15 +27,12 @@ def annotations_for(findings: Iterable[Finding], describe=None) -> tuple[list[An
     out: list[Annotation] = []
     left = 0
     for f in ordered:
-        level = _LEVEL[f.severity]
+        level = LEVEL[f.severity]
         if counts.get(level, 0) >= CAP_PER_LEVEL:
             left += 1
             continue
         counts[level] = counts.get(level, 0) + 1
-        end = f.span.end.line - (1 if f.span.end.column == 1 and f.span.end.line > f.span.start.line else 0)
-        message = describe(f) if describe else f.message
-        out.append(Annotation(level, f.path, f.span.start.line, max(end, f.span.start.line),
-                              f"{f.rule_id} {f.rule_name}", message))
+        out.append(annotation(f, describe(f) if describe else None))
     return out, left
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
@@ -20,6 +20,8 @@ from bot.github.records import PullFile, PullInfo, RemoteComment, RemoteReview
 
 API_VERSION = "2022-11-28"
 MAX_FILE_BYTES = 1_000_000  # we parse at most 1 MB per Dockerfile (github.md §5.2)
+GRAPHQL_BATCH = 50  # files per GraphQL query: well under GitHub's node and size limits
+_TOO_BIG = "\x00too big"  # GraphQL gave no usable text: ask REST
 
 
 class ApiError(Exception):
@@ -165,6 +167,69 @@ class GitHubClient:
             return _decode(content.decoded_content)
         return self._call(get)
 
+    def texts_at(self, paths: Sequence[str], ref: str) -> tuple[dict[str, str | None], dict[str, str]]:
+        """Many files at one commit in one GraphQL request per ``GRAPHQL_BATCH`` paths.
+
+        Returns ({path: text, or None when absent}, {path: why it is unreadable}). The
+        configuration candidates and every base-branch Dockerfile share one request where
+        REST would spend one each. Paths travel as variables, never inside the query text.
+        Falls back to REST when GraphQL is unavailable (an old GHES, a blocking proxy).
+        """
+        texts: dict[str, str | None] = {}
+        problems: dict[str, str] = {}
+        unique = list(dict.fromkeys(paths))
+        for i in range(0, len(unique), GRAPHQL_BATCH):
+            chunk = unique[i:i + GRAPHQL_BATCH]
+            try:
+                found = self._call(lambda chunk=chunk: self._graphql_blobs(chunk, ref))
+            except RateLimited:
+                raise
+            except ApiError:  # no GraphQL here (404), or it failed: REST answers the same question
+                found = None
+            for path in chunk:
+                if found is None or found.get(path, "") == _TOO_BIG:
+                    # REST for what GraphQL could not give (and everything when it failed)
+                    try:
+                        texts[path] = self.text_at(path, ref)
+                    except ApiError as exc:
+                        if exc.status not in (403, 404, 413):
+                            raise
+                        problems[path] = exc.message
+                else:
+                    texts[path] = found.get(path)
+        return texts, problems
+
+    def _graphql_blobs(self, paths: Sequence[str], ref: str) -> dict[str, str | None]:
+        aliases = {f"f{i}": p for i, p in enumerate(paths)}
+        fields = " ".join(f"{a}: object(expression: ${a}) {{ ... on Blob {{ text byteSize isBinary isTruncated }} }}"
+                          for a in aliases)
+        decl = "".join(f", ${a}: String!" for a in aliases)
+        owner, name = self.repo_name.split("/", 1)
+        query = f"query($owner: String!, $name: String!{decl}) {{ repository(owner: $owner, name: $name) {{ {fields} }} }}"
+        variables: dict[str, Any] = {"owner": owner, "name": name, **{a: f"{ref}:{p}" for a, p in aliases.items()}}
+        _, data = self._read.requester.graphql_query(query, variables)
+        repo = ((data or {}).get("data") or {}).get("repository") or {}
+        out: dict[str, str | None] = {}
+        for alias, path in aliases.items():
+            blob = repo.get(alias)
+            if not blob or "text" not in blob:  # absent, or a directory / submodule
+                out[path] = None
+            elif blob.get("isBinary") or blob.get("isTruncated") or blob.get("text") is None \
+                    or (blob.get("byteSize") or 0) > MAX_FILE_BYTES:
+                out[path] = _TOO_BIG  # REST decides: the limit message, or the full text
+            else:
+                out[path] = _decode(str(blob["text"]).encode())
+        return out
+
+    def tree(self, sha: str) -> tuple[dict[str, tuple[int, str]], bool]:
+        """Every blob of a commit's tree as {path: (size, blob sha)}, and whether GitHub
+        truncated the listing (huge repositories): one request."""
+        def get() -> tuple[dict[str, tuple[int, str]], bool]:
+            tree = self._rrepo.get_git_tree(sha, recursive=True)
+            entries = {str(e.path): (int(e.size or 0), str(e.sha)) for e in tree.tree if e.type == "blob"}
+            return entries, bool(tree.raw_data.get("truncated"))
+        return self._call(get)
+
     def review_comments(self, number: int) -> list[RemoteComment]:
         def get() -> list[RemoteComment]:
             out = []
@@ -214,6 +279,40 @@ class GitHubClient:
             self._write.requester.graphql_named_mutation(
                 "minimizeComment", {"subjectId": node_id, "classifier": classifier},
                 "minimizedComment { isMinimized }")
+        self._idempotent(mutate)
+
+    def review_threads(self, number: int) -> dict[int, tuple[str, bool]]:
+        """{id of a thread's first comment: (thread node id, resolved)}; GraphQL only
+        (REST cannot see or resolve threads)."""
+        owner, name = self.repo_name.split("/", 1)
+        query = ("query($owner: String!, $name: String!, $number: Int!, $cursor: String) { "
+                 "repository(owner: $owner, name: $name) { pullRequest(number: $number) { "
+                 "reviewThreads(first: 100, after: $cursor) { pageInfo { hasNextPage endCursor } "
+                 "nodes { id isResolved comments(first: 1) { nodes { databaseId } } } } } } }")
+
+        def get() -> dict[int, tuple[str, bool]]:
+            out: dict[int, tuple[str, bool]] = {}
+            cursor = None
+            for _ in range(30):  # 3000 threads: far beyond any review we post
+                _, data = self._read.requester.graphql_query(
+                    query, {"owner": owner, "name": name, "number": number, "cursor": cursor})
+                pr = (((data or {}).get("data") or {}).get("repository") or {}).get("pullRequest") or {}
+                threads = pr.get("reviewThreads") or {}
+                for node in threads.get("nodes") or ():
+                    first = ((node.get("comments") or {}).get("nodes") or [{}])[0] or {}
+                    if first.get("databaseId") is not None:
+                        out[int(first["databaseId"])] = (str(node["id"]), bool(node.get("isResolved")))
+                page = threads.get("pageInfo") or {}
+                if not page.get("hasNextPage"):
+                    break
+                cursor = page.get("endCursor")
+            return out
+        return self._call(get)
+
+    def resolve_thread(self, thread_id: str) -> None:
+        def mutate() -> None:
+            self._write.requester.graphql_named_mutation(
+                "resolveReviewThread", {"threadId": thread_id}, "thread { isResolved }")
         self._idempotent(mutate)
 
     # -- error mapping -----------------------------------------------------------------

@@ -50,8 +50,8 @@ class Inputs:
     paths: tuple[str, ...] = DEFAULT_PATHS
     config: str = ""
     max_comments: int = 30
-    fail_on: FailOn = FailOn()
-    online: bool = True
+    fail_on: FailOn | None = None  # None: not set (the config file or the default decides)
+    online: bool | None = None
     mode: str = "review"
     pr_file: str = ""
     minimize: bool = True
@@ -140,8 +140,8 @@ def load_inputs(env: Mapping[str, str]) -> Inputs:
         paths=parse_paths(read_input(env, "paths")),
         config=read_input(env, "config"),
         max_comments=parse_max_comments(read_input(env, "max_comments")),
-        fail_on=parse_fail_on(read_input(env, "fail_on", "never")),
-        online=parse_bool("online", read_input(env, "online"), True),
+        fail_on=parse_fail_on(fail_on) if (fail_on := read_input(env, "fail_on")) else None,
+        online=parse_bool("online", online, True) if (online := read_input(env, "online")) else None,
         mode=mode,
         pr_file=read_input(env, "pr_file"),
         minimize=parse_bool("minimize_fixed", read_input(env, "minimize_fixed"), True),

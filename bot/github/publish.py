@@ -370,7 +370,8 @@ class Outcome(str, Enum):
     HEAD_MOVED = "head-moved"  # a newer push: the newer run reviews it
 
 
-def execute(plan: ReviewPlan, client, number: int, out: TextIO, *, minimize: bool = True) -> Outcome:
+def execute(plan: ReviewPlan, client, number: int, out: TextIO, *, minimize: bool = True,
+            resolve_threads: bool = False) -> Outcome:
     """Carry out the plan. Raises client errors (Forbidden, ApiError) for the caller."""
     from bot.github.client import Ambiguous, ApiError, Unprocessable
 
@@ -386,6 +387,8 @@ def execute(plan: ReviewPlan, client, number: int, out: TextIO, *, minimize: boo
                 client.minimize(update.node_id)
             except ApiError as exc:  # minimising is a nicety; permissions vary
                 print(f"dockerdiet: could not minimise a resolved comment ({exc.status})", file=out)
+    if resolve_threads and plan.resolved:
+        _resolve_threads(plan, client, number, out)
     if not plan.post_review:
         if plan.summary_update:
             client.edit_review(number, plan.summary_update[0], plan.summary_update[1])
@@ -401,6 +404,31 @@ def execute(plan: ReviewPlan, client, number: int, out: TextIO, *, minimize: boo
         print("dockerdiet: retrying once with every finding in the review body", file=out)
         _post_once(plan, client, number, plan.fallback_body, [], out)
     return Outcome.POSTED
+
+
+RESOLVE_HINT = ("dockerdiet: cannot resolve review threads with this token (Resource not accessible by "
+                "integration): give the job `permissions: contents: write`, or set resolve_threads: false")
+
+
+def _resolve_threads(plan: ReviewPlan, client, number: int, out: TextIO) -> None:
+    """Resolve the threads of our fixed comments (opt-in: needs contents: write).
+
+    A nicety like minimising: any failure is logged and the run carries on.
+    """
+    from bot.github.client import ApiError
+
+    try:
+        threads = client.review_threads(number)
+        for update in plan.resolved:
+            thread = threads.get(update.comment_id)
+            if thread is not None and not thread[1]:
+                client.resolve_thread(thread[0])
+    except ApiError as exc:
+        if exc.status == 403 or any("not accessible" in e.lower() for e in (exc.message, *exc.errors)):
+            print(RESOLVE_HINT, file=out)
+        else:
+            print(f"dockerdiet: could not resolve review threads ({exc.status or 'no response'} {exc.message})",
+                  file=out)
 
 
 def _post_once(plan: ReviewPlan, client, number: int, body: str, comments: list[dict], out: TextIO) -> None:

@@ -1,8 +1,10 @@
 """GitHub workflow-command annotations (``::warning file=...::message``).
 
-Messages carry text from the Dockerfile, so every value is escaped: ``%``, ``\\r``,
-``\\n`` in the message, and also ``:`` and ``,`` in properties. Nothing a Dockerfile
-says can start a new workflow command.
+The one renderer of workflow commands: ``dockerdiet check --format github`` and the
+action (which adds per-level caps on top) both build them here. Messages carry text
+from the Dockerfile, so every value is escaped: ``%``, ``\\r``, ``\\n`` in the message,
+and also ``:`` and ``,`` in properties. Nothing a Dockerfile says can start a new
+workflow command.
 """
 
 from __future__ import annotations
@@ -29,17 +31,19 @@ class Annotation:
     file: str
     line: int
     end_line: int
-    column: int
-    end_column: int
     title: str
     message: str
+    column: int = 0  # 0: no column (the whole line)
+    end_column: int = 0
 
     def command(self) -> str:
         props = [f"file={escape_property(self.file)}", f"line={self.line}"]
         if self.end_line > self.line:
             props.append(f"endLine={self.end_line}")
-        else:  # GitHub ignores columns on multi-line annotations
-            props += [f"col={self.column}", f"endColumn={self.end_column}"]
+        elif self.column > 0:  # GitHub ignores columns on multi-line annotations
+            props.append(f"col={self.column}")
+            if self.end_column > self.column:
+                props.append(f"endColumn={self.end_column}")
         props.append(f"title={escape_property(self.title)}")
         return f"::{self.level} {','.join(props)}::{escape_data(self.message)}"
 
@@ -52,11 +56,11 @@ def annotation(f: Finding, message: str | None = None) -> Annotation:
         LEVEL[f.severity],
         f.path,
         f.span.start.line,
-        end_line,
-        f.span.start.column,
-        end.column,
+        max(end_line, f.span.start.line),
         f"{f.rule_id} {f.rule_name}",
         message if message is not None else f.message,
+        column=f.span.start.column,
+        end_column=end.column,
     )
 
 

@@ -13,15 +13,11 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from bot.model.findings import Finding, Safety, SizeEstimate
+from bot.report.ruledocs import rule_url
 
-DOCS_BASE = "https://github.com/dockerdiet/dockerdiet/blob/main/docs/rules.md"
 BODY_BUDGET = 60_000  # GitHub rejects bodies above 65,536 characters
 
 _BACKTICKS = re.compile(r"`+")
-
-
-def rule_doc_url(rule_id: str) -> str:
-    return f"{DOCS_BASE}#{rule_id.lower()}"
 
 
 def fence_for(text: str, char: str = "`") -> str:
@@ -138,7 +134,7 @@ class CommentParts:
 
 def comment_body(finding: Finding, parts: CommentParts, why: str = "") -> str:
     lines = [
-        f"**{finding.rule_id}** [{finding.rule_name}]({rule_doc_url(finding.rule_id)}): "
+        f"**{finding.rule_id}** [{finding.rule_name}]({rule_url(finding.rule_id)}): "
         f"{escape_prose(finding.message)}",
         "",
         f"**Estimated impact:** {escape_prose(estimate_text(finding))}",
@@ -233,7 +229,7 @@ def summary_markdown(rows: Sequence[SummaryRow], *, title: str, notes: Sequence[
     table = ["", "| File | Rule | Lines | Estimated saving | Status | Message |",
              "|---|---|---|---|---|---|"]
     table_rows = [
-        f"| `{escape_cell(r.finding.path)}` | [{r.finding.rule_id}]({rule_doc_url(r.finding.rule_id)}) "
+        f"| `{escape_cell(r.finding.path)}` | [{r.finding.rule_id}]({rule_url(r.finding.rule_id)}) "
         f"{r.finding.rule_name} | {line_range(r.finding)} | {short_estimate(r.finding.estimate)} | "
         f"{'new' if r.new else 'existing'}, {r.where} | {escape_cell(r.finding.message)} |"
         for r in rows

@@ -64,7 +64,8 @@ class Fault:
     after_store: bool = False  # handle the request, then answer with the fault (502 after create)
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
-    delay: float = 0.0
+    delay: float = 0.0  # sleep before handling (a request that dies slowly)
+    delay_after: float = 0.0  # sleep after handling, before answering (stored, then a slow reply)
     then: Any = None  # callable run when the fault fires (e.g. a push between two calls)
 
 
@@ -105,6 +106,10 @@ class FakeGitHub:
         self.requests: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
         self.minimized: list[str] = []
+        self.truncated_trees: set[str] = set()  # commit shas whose recursive listing is truncated
+        self.graphql_queries: list[dict[str, Any]] = []
+        self.resolved_threads: set[str] = set()
+        self.forbidden_mutations: set[str] = set()  # answered "Resource not accessible by integration"
         self._ids = itertools.count(1000)
         self._commit_seq = itertools.count(1)
         self._lock = threading.RLock()
@@ -237,6 +242,26 @@ class FakeGitHub:
             "user": HUMAN,
         }
 
+    def tree_json(self, repo_url: str, sha: str, recursive: bool) -> dict[str, Any]:
+        """``GET /git/trees/{sha}``: blobs plus the directories above them, like git."""
+        files = self.trees[sha]
+        entries: dict[str, dict[str, Any]] = {}
+        for path, text in sorted(files.items()):
+            parts = path.split("/")
+            for i in range(1, len(parts)):
+                d = "/".join(parts[:i])
+                entries.setdefault(d, {"path": d, "mode": "040000", "type": "tree",
+                                       "sha": hashlib.sha1(d.encode()).hexdigest(),
+                                       "url": f"{repo_url}/git/trees/{hashlib.sha1(d.encode()).hexdigest()}"})
+            data = text.encode()
+            entries[path] = {"path": path, "mode": "100644", "type": "blob", "sha": blob_sha(data),
+                             "size": len(data), "url": f"{repo_url}/git/blobs/{blob_sha(data)}"}
+        items = [e for e in entries.values() if recursive or "/" not in e["path"]]
+        truncated = sha in self.truncated_trees
+        if truncated:
+            items = items[: max(1, len(items) // 2)]
+        return {"sha": sha, "url": f"{repo_url}/git/trees/{sha}", "tree": items, "truncated": truncated}
+
     def comment_json(self, base: str, c: dict[str, Any]) -> dict[str, Any]:
         out = {k: v for k, v in c.items() if not k.startswith("_")}
         out["url"] = f"{self._repo_url(base)}/pulls/comments/{c['id']}"
@@ -360,6 +385,8 @@ class _Handler(BaseHTTPRequestHandler):
                 status, body, headers = self._route(method, path, query, payload, base)
         except _HTTPError as err:
             status, body, headers = err.status, err.body, {}
+        if fault is not None and fault.delay_after:
+            time.sleep(fault.delay_after)
         if fault is not None and fault.status:  # after_store: the change happened, the client sees an error
             return self._send(fault.status, fault.body or {"message": "Bad Gateway"}, fault.headers)
         self._send(status, body, headers)
@@ -369,11 +396,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("X-RateLimit-Remaining", "4999")
-        for k, v in (headers or {}).items():
+        headers = dict(headers or {})
+        if not any(k.lower() == "x-ratelimit-remaining" for k in headers):
+            self.send_header("X-RateLimit-Remaining", "4999")
+        for k, v in headers.items():
             self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
+            pass
 
     def _page(self, items: list[Any], query: dict[str, str], url: str) -> tuple[int, Any, dict]:
         per_page = min(int(query.get("per_page", 30)), 100)
@@ -431,6 +463,12 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, {"sha": m.group(1), "size": len(data), "encoding": "base64",
                          "content": base64.encodebytes(data).decode(),
                          "url": f"{repo_url}/git/blobs/{m.group(1)}"}, {}
+        m = re.fullmatch(r"/git/trees/([0-9a-f]{40})", rest)
+        if m and method == "GET":
+            tree = fake.trees.get(m.group(1))
+            if tree is None:
+                raise _HTTPError(404, {"message": "Not Found"})
+            return 200, fake.tree_json(repo_url, m.group(1), query.get("recursive") in ("1", "true")), {}
         m = re.fullmatch(r"/commits/([0-9a-f]{40})", rest)
         if m and method == "GET" and m.group(1) in fake.trees:
             return 200, {"sha": m.group(1), "url": f"{repo_url}/commits/{m.group(1)}", "files": []}, {}
@@ -495,11 +533,56 @@ class _Handler(BaseHTTPRequestHandler):
     def _graphql(self, payload: dict[str, Any]):
         query = payload.get("query", "")
         variables = payload.get("variables") or {}
+        self.fake.graphql_queries.append(payload)
+        if query.lstrip().startswith("query") and "object(expression:" in query:
+            return 200, {"data": {"repository": self._blobs_by_expression(query, variables)}}, {}
+        for mutation in self.fake.forbidden_mutations:
+            if mutation in query:
+                return 200, {"data": {mutation: None}, "errors": [{
+                    "type": "FORBIDDEN", "path": [mutation], "locations": [{"line": 1, "column": 1}],
+                    "message": "Resource not accessible by integration"}]}, {}
+        if "reviewThreads" in query:
+            return 200, {"data": {"repository": {"pullRequest": self._review_threads(variables)}}}, {}
+        if "resolveReviewThread" in query:
+            thread = (variables.get("input") or {}).get("threadId", "")
+            if not any(f"PRRT_{c['id']}" == thread for c in self.fake.comments):
+                return 200, {"data": {"resolveReviewThread": None}, "errors": [{
+                    "type": "NOT_FOUND", "message": f"Could not resolve to a node with the global id of '{thread}'"}]}, {}
+            self.fake.resolved_threads.add(thread)
+            return 200, {"data": {"resolveReviewThread": {"thread": {"isResolved": True}}}}, {}
         if "minimizeComment" in query:
             subject = (variables.get("input") or {}).get("subjectId") or variables.get("subjectId")
             self.fake.minimized.append(subject)
             return 200, {"data": {"minimizeComment": {"minimizedComment": {"isMinimized": True}}}}, {}
         return 200, {"errors": [{"message": "unsupported query in fake"}]}, {}
+
+
+    def _review_threads(self, variables: dict[str, Any], page_size: int = 2) -> dict[str, Any] | None:
+        """One thread per top-level review comment; small pages so tests cross a page."""
+        number = variables.get("number")
+        if number not in self.fake.pulls:
+            return None
+        roots = [c for c in self.fake.comments_of(number) if c.get("in_reply_to_id") is None]
+        start = int(variables.get("cursor") or 0)
+        chunk = roots[start:start + page_size]
+        nodes = [{"id": f"PRRT_{c['id']}", "isResolved": f"PRRT_{c['id']}" in self.fake.resolved_threads,
+                  "comments": {"nodes": [{"databaseId": c["id"]}]}} for c in chunk]
+        more = start + page_size < len(roots)
+        return {"reviewThreads": {"pageInfo": {"hasNextPage": more, "endCursor": str(start + page_size) if more else None},
+                                  "nodes": nodes}}
+
+    def _blobs_by_expression(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """``alias: object(expression: $var) { ... on Blob { text byteSize ... } }``"""
+        out: dict[str, Any] = {}
+        for alias, var in re.findall(r"(\w+): object\(expression: \$(\w+)\)", query):
+            ref, _, path = str(variables.get(var, "")).partition(":")
+            tree = self.fake.trees.get(ref)
+            if tree is None or path not in tree:
+                out[alias] = None
+                continue
+            data = tree[path].encode()
+            out[alias] = {"text": tree[path], "byteSize": len(data), "isBinary": False, "isTruncated": False}
+        return out
 
 
 class _HTTPError(Exception):

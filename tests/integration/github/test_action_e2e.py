@@ -31,7 +31,9 @@ def apply_suggestion(text: str, comment: dict, replacement: str) -> str:
 
 
 def writes(fake: FakeGitHub) -> list[dict]:
-    return [r for r in fake.requests if r["method"] != "GET"]
+    """Requests that change something (a GraphQL query is a POST but only reads)."""
+    return [r for r in fake.requests if r["method"] != "GET"
+            and not (r["path"] == "/graphql" and r["json"].get("query", "").lstrip().startswith("query"))]
 
 
 def test_new_pr_posts_one_review_whose_suggestions_fix_their_findings(fake, tmp_path):
@@ -200,7 +202,8 @@ def test_403_on_every_write_falls_back_to_annotations_and_job_summary(fake, tmp_
         fake.fail(method, r".", 403, times=-1, body={"message": "Resource not accessible by integration"})
     run = run_action(fake, tmp_path, 10, inputs={"fail_on": "warning"})
     assert fake.reviews_of(10) == []
-    assert re.search(r"^::warning file=Dockerfile,line=2,title=DT101 apt-lists-left-in-layer::", run.stdout, re.M)
+    assert re.search(r"^::warning file=Dockerfile,line=2,col=\d+,endColumn=\d+,title=DT101 apt-lists-left-in-layer::",
+                     run.stdout, re.M)
     assert "pull_request_target" in run.summary and "| `Dockerfile` |" in run.summary
     assert run.code == 1  # fail_on follows the findings, not the channel
     assert run.outputs["new_findings"] == "1"

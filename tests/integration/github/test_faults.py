@@ -1,0 +1,85 @@
+"""Rate limits and timeouts the action must survive: wait when the wait is bounded, fail
+cleanly (exit 2, report kept in the job summary, no traceback) when it is not, and never
+post a review twice."""
+
+from __future__ import annotations
+
+import time
+
+from tests.integration.github.conftest import run_action
+
+DOCKERFILE = "FROM debian:12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n"
+PRIMARY = {"message": "API rate limit exceeded for installation ID 1.",
+           "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}
+
+
+def primary_limit_headers(seconds: int) -> dict[str, str]:
+    return {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "0", "X-RateLimit-Used": "5000",
+            "X-RateLimit-Reset": str(int(time.time()) + seconds), "X-RateLimit-Resource": "core"}
+
+
+def test_primary_rate_limit_within_the_bound_is_waited_out(fake, tmp_path):
+    fake.open_pull(1, {}, {"Dockerfile": DOCKERFILE})
+    fault = fake.fail("GET", r"/pulls/1/files$", 403, headers=primary_limit_headers(1), body=PRIMARY)
+    run = run_action(fake, tmp_path, 1, extra_env={"DOCKERDIET_MAX_RATE_LIMIT_WAIT": "30"})
+    assert run.code == 0, run.stdout + run.stderr
+    assert fault.times == 0 and len(fake.calls("GET", r"/pulls/1/files$")) == 2
+    assert len(fake.reviews_of(1)) == 1
+
+
+def test_primary_rate_limit_beyond_the_bound_fails_cleanly_and_keeps_the_report(fake, tmp_path):
+    fake.open_pull(2, {}, {"Dockerfile": DOCKERFILE})
+    fake.fail("POST", r"/pulls/2/reviews$", 403, times=-1, headers=primary_limit_headers(3600), body=PRIMARY)
+    run = run_action(fake, tmp_path, 2, extra_env={"DOCKERDIET_MAX_RATE_LIMIT_WAIT": "5"})
+    assert run.code == 2
+    assert "error: GitHub rate limit while posting the review" in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
+    assert len(fake.calls("POST", r"/reviews$")) == 1  # no retry loop against a closed door
+    assert fake.reviews_of(2) == []
+    # the findings are not lost: the full report is in the job summary, the JSON report and outputs
+    assert "| `Dockerfile` |" in run.summary and "DT101" in run.summary
+    assert "dockerdiet outcome: failed" in run.summary
+    assert run.outputs["new_findings"] == "1" and run.report["totals"]["new_findings"] == 1
+
+
+def test_429_with_retry_after_is_waited_out_on_reads_and_on_the_review_post(fake, tmp_path):
+    fake.open_pull(3, {}, {"Dockerfile": DOCKERFILE})
+    slow_down = {"message": "Too Many Requests"}
+    fake.fail("GET", r"/pulls/3/files$", 429, headers={"Retry-After": "1"}, body=slow_down)
+    fake.fail("POST", r"/pulls/3/reviews$", 429, headers={"Retry-After": "1"}, body=slow_down)
+    run = run_action(fake, tmp_path, 3)
+    assert run.code == 0, run.stdout + run.stderr
+    assert len(fake.calls("GET", r"/pulls/3/files$")) == 2
+    # a 429 means GitHub did not process the POST, so repeating it cannot duplicate
+    assert len(fake.calls("POST", r"/reviews$")) == 2 and len(fake.reviews_of(3)) == 1
+
+
+def test_429_asking_for_too_long_a_wait_fails_cleanly(fake, tmp_path):
+    fake.open_pull(4, {}, {"Dockerfile": DOCKERFILE})
+    fake.fail("GET", r"/pulls/4/files$", 429, times=-1, headers={"Retry-After": "3600"},
+              body={"message": "Too Many Requests"})
+    run = run_action(fake, tmp_path, 4, extra_env={"DOCKERDIET_MAX_RATE_LIMIT_WAIT": "5"})
+    assert run.code == 2
+    assert "rate limit while listing the changed files" in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_review_stored_but_answered_after_the_timeout_is_not_posted_twice(fake, tmp_path):
+    fake.open_pull(5, {}, {"Dockerfile": DOCKERFILE})
+    fake.fail("POST", r"/pulls/5/reviews$", 0, delay_after=3)
+    run = run_action(fake, tmp_path, 5, extra_env={"DOCKERDIET_WRITE_TIMEOUT": "1"})
+    assert run.code == 0, run.stdout + run.stderr
+    assert "failed ambiguously" in run.stdout and "not posting again" in run.stdout
+    assert len(fake.calls("POST", r"/reviews$")) == 1
+    assert len(fake.reviews_of(5)) == 1 and len(fake.comments_of(5)) == 1
+
+
+def test_review_lost_in_a_timeout_is_posted_again_exactly_once(fake, tmp_path):
+    fake.open_pull(6, {}, {"Dockerfile": DOCKERFILE})
+    # the first POST hangs past the client timeout and is then dropped without being stored
+    fake.fail("POST", r"/pulls/6/reviews$", 504, delay=3, body={"message": "Gateway Timeout"})
+    run = run_action(fake, tmp_path, 6, extra_env={"DOCKERDIET_WRITE_TIMEOUT": "1"})
+    assert run.code == 0, run.stdout + run.stderr
+    assert "failed ambiguously" in run.stdout
+    assert len(fake.calls("POST", r"/reviews$")) == 2
+    assert len(fake.reviews_of(6)) == 1 and len(fake.comments_of(6)) == 1

@@ -174,7 +174,8 @@ runs *before* the install).
     )
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        if self._berry_context(ctx):
+        # the context is only consulted when a yarn command exists: listing it costs I/O
+        if not any(True for _ in ctx.commands("yarn")) or self._berry_context(ctx):
             return
         berry_runs = set()
         for ins in ctx.runs():

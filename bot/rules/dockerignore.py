@@ -1,0 +1,158 @@
+"""`.dockerignore` semantics as BuildKit applies them (moby/patternmatcher).
+
+Each non-comment line is a pattern, cleaned like Go's ``filepath.Clean`` with a
+leading ``/`` dropped; ``*`` and ``?`` never cross ``/``, ``**`` crosses any number
+of directories, ``[...]`` is a class, ``\\`` escapes. A pattern excludes a path when
+it matches the path or one of its parent directories; ``!`` re-includes; the last
+matching line wins. So ``node_modules`` excludes only the top-level folder, and
+``*`` alone excludes everything.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    text: str  # cleaned, without "!"
+    exclusion: bool  # a "!" line
+    regex: re.Pattern[str]
+
+
+def _clean(path: str) -> str:
+    out: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == ".." and out and out[-1] != "..":
+            out.pop()
+            continue
+        out.append(part)
+    return "/".join(out) or "."
+
+
+def _regex(pattern: str) -> re.Pattern[str]:
+    out = ["^"]
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "*":
+            if pattern.startswith("**", i):
+                i += 2
+                if i < n and pattern[i] == "/":
+                    i += 1
+                    out.append("(?:.*/)?")  # "**/" : zero or more directories
+                else:
+                    out.append(".*")
+                continue
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            j = pattern.find("]", i + 1)
+            if j == -1:
+                out.append(re.escape(c))
+            else:
+                body = pattern[i + 1 : j]
+                if body.startswith("^"):
+                    body = "!" + body[1:]
+                out.append("[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]")
+                i = j
+        elif c == "\\" and i + 1 < n:
+            i += 1
+            out.append(re.escape(pattern[i]))
+        else:
+            out.append(re.escape(c))
+        i += 1
+    out.append("$")
+    try:
+        return re.compile("".join(out))
+    except re.error:
+        return re.compile(r"(?!)")  # a malformed class matches nothing, as Go's Match errors
+
+
+def parse(text: str) -> list[Pattern]:
+    patterns = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        exclusion = line.startswith("!")
+        if exclusion:
+            line = line[1:].strip()
+        line = _clean(line.lstrip("/"))
+        if not line or line == ".":
+            continue
+        patterns.append(Pattern(line, exclusion, _regex(line)))
+    return patterns
+
+
+def _parents(path: str) -> list[str]:
+    parts = path.split("/")
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def is_excluded(patterns: list[Pattern], path: str) -> bool:
+    """Whether ``path`` (relative to the context root) is left out of the context."""
+    path = _clean(path)
+    candidates = _parents(path)
+    excluded = False
+    for p in patterns:
+        if any(p.regex.match(c) for c in candidates):
+            excluded = not p.exclusion
+    return excluded
+
+
+def included_files(patterns: list[Pattern], files: Mapping[str, int]) -> dict[str, int]:
+    return {p: size for p, size in files.items() if not is_excluded(patterns, p)}
+
+
+def files_under(files: Mapping[str, int], sources: Iterable[str]) -> dict[str, int]:
+    """Context files a COPY of ``sources`` reads (a source names a file or a folder;
+    wildcards match one path level like BuildKit's)."""
+    out: dict[str, int] = {}
+    for src in sources:
+        src = _clean(src.lstrip("/"))
+        if src == ".":
+            return dict(files)
+        rx = _regex(src) if any(ch in src for ch in "*?[") else None
+        for path, size in files.items():
+            for cand in _parents(path):
+                if cand == src or (rx is not None and rx.match(cand)):
+                    out[path] = size
+                    break
+    return out
+
+
+def ignore_file(context, dockerfile_path: str) -> tuple[str, str | None]:
+    """The ignore file BuildKit uses for this Dockerfile: ``<Dockerfile>.dockerignore``
+    next to it first, then ``.dockerignore`` at the context root. Returns (relative
+    path, text); text is None when neither exists."""
+    import os.path
+    import posixpath
+
+    root = (getattr(context, "root", "") or "").replace("\\", "/").rstrip("/")
+    if root.startswith("/") and not os.path.isabs(dockerfile_path):
+        dockerfile_path = os.path.abspath(dockerfile_path)  # the CLI passes paths as typed
+    path = dockerfile_path.replace("\\", "/")
+    rel = path[len(root) + 1 :] if root and path.startswith(root + "/") else posixpath.basename(path)
+    own = posixpath.join(posixpath.dirname(rel), posixpath.basename(rel) + ".dockerignore")
+    for candidate in (own, ".dockerignore"):
+        text = context.text(candidate) if context.exists(candidate) else None
+        if text is not None:
+            return candidate, text
+    return ".dockerignore", None
+
+
+def copied_bytes(context, dockerfile_path: str, sources: Iterable[str]) -> int | None:
+    """Bytes of the context files a COPY of ``sources`` sends, after .dockerignore;
+    None when the context is unknown or nothing matches."""
+    if context is None or not context.files:
+        return None
+    _, text = ignore_file(context, dockerfile_path)
+    files = included_files(parse(text or ""), context.files)
+    found = files_under(files, sources)
+    return sum(found.values()) if found else None

@@ -1,0 +1,394 @@
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from bot.model import hints
+from bot.model.dockerfile import Instruction
+from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.shell import Command, ShellScript, Word
+from bot.model.text import Edit, Span
+from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.rules.edits import append_command, insert_after
+from bot.rules.facts import APT, PIP, layer_claim
+
+# A JDK named -devel is a runtime choice (DT401/DT402 judge JDK vs JRE), not a header package.
+_NOT_BUILD = re.compile(r"(java|openjdk|jdk).*|dpkg-dev")
+TOOLCHAIN = frozenset(
+    "gcc g++ cc c++ gcc-c++ make cmake build-essential autoconf automake libtool libtool-bin "
+    "pkg-config pkgconf pkgconfig alpine-sdk build-base musl-dev linux-headers kernel-headers "
+    "kernel-devel bison flex".split()
+)
+_VERSIONED = re.compile(r"(gcc|g\+\+|cpp|clang)-\d+(\.\d+)?")
+_DEV = re.compile(r".+-(dev|devel|headers)")
+OPTION_ARGS = frozenset(("-X", "--repository", "-o", "--option", "-c", "--config", "-t", "--target-release",
+                         "--setopt", "--enablerepo", "--disablerepo", "-p", "--root"))
+RPM = frozenset(("yum", "dnf", "microdnf", "tdnf"))
+# Commands that compile, so the toolchain is needed while they run.
+BUILDERS = frozenset(
+    "make cmake ninja meson gcc g++ cc c++ cargo go gem bundle cpanm cpan pecl phpize luarocks "
+    "docker-php-ext-install docker-php-ext-configure node-gyp poetry pipenv uv mix rebar3 Rscript R "
+    "npm yarn pnpm conda mamba micromamba".split()
+) | PIP
+# Images meant for compiling: a final image that runs one of these, or has no command,
+# is a build/dev/CI image and keeps its toolchain on purpose.
+DEV_COMMANDS = frozenset("bash sh zsh ash dash make gcc g++ cc cmake ninja".split())
+TOOLCHAIN_IMAGES = frozenset("gcc buildpack-deps golang rust swift haskell".split())
+FULL_VARIANT_IMAGES = frozenset("python node ruby perl erlang elixir".split())
+OS_IMAGES = frozenset("ubuntu debian alpine centos fedora rockylinux almalinux amazonlinux archlinux "
+                      "opensuse leap tumbleweed oraclelinux ubi ubi8 ubi9 busybox".split())
+DEV_WORDS = frozenset("dev devel development devcontainer ci build builder builders test tests testing toolchain sdk".split())
+
+
+@dataclass(frozen=True)
+class Install:
+    cmd: Command
+    manager: str  # apt | apk | rpm
+    packages: tuple[Word, ...]
+    virtual: str  # apk --virtual name, "" when none
+
+
+class BuildPackagesInFinalImage(Rule):
+    id = "DT207"
+    name = "build-packages-in-final-image"
+    severity = Severity.WARNING
+    summary = "compilers and -dev packages installed and never purged in the final image"
+    fix_safety = Safety.REVIEW
+    explanation = """
+## What it does
+Finds build-only packages (gcc, g++, make, cmake, build-essential, autoconf, libtool,
+musl-dev, linux-headers, `*-dev`, `*-devel`) installed with `apt-get install`,
+`apk add` or `yum`/`dnf install` in a stage that reaches the final image, and not
+removed in the same `RUN` (`apt-get purge`, `apk del` of a `--virtual` group,
+`yum remove`).
+
+It stays silent for images whose purpose is compiling: a final stage named like
+`dev`, `ci`, `build` or `test`, a Dockerfile named so (`Dockerfile.dev`,
+`.devcontainer/`), a final command that is a shell or a build tool (`bash`, `make`),
+an OS base image (ubuntu, debian, alpine, ...) with no `CMD`/`ENTRYPOINT` (a base or
+tool image), `*-devel` bases (e.g. CUDA devel), compiler images (gcc, golang, rust,
+buildpack-deps: DT402's case), and the full variants of python, node, ruby, perl and
+erlang/elixir, which are built on buildpack-deps and ship gcc and the common `-dev`
+packages in the base already.
+
+## Why is this bad?
+A C toolchain with headers is typically 150-250 MB. Needed only to compile native
+extensions, it ships with every pull of the image and widens its attack surface.
+Removing it in a later `RUN` saves nothing: the earlier layer keeps it.
+
+## Example
+```dockerfile
+FROM python:3.12-slim
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev \\
+    && pip install --no-cache-dir psycopg2 && rm -rf /var/lib/apt/lists/*
+CMD ["python", "app.py"]
+```
+
+## Use instead
+```dockerfile
+FROM python:3.12-slim
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev \\
+    && pip install --no-cache-dir psycopg2 && rm -rf /var/lib/apt/lists/* \\
+    && apt-get purge -y --auto-remove gcc && apt-get purge -y libpq-dev
+CMD ["python", "app.py"]
+```
+or compile in a build stage and copy the result (see DT402). With apk:
+`apk add --virtual .build-deps gcc musl-dev && ... && apk del .build-deps`.
+
+## Fix safety
+Review. The edit is offered only when the same `RUN` compiles something after the
+install and no later `RUN` compiles again. With apt, the toolchain is purged with
+`--auto-remove` and `-dev` packages without it, so the runtime libraries they pulled
+in (libpq5 for libpq-dev) stay. With apk, the packages become a `--virtual
+.build-deps` group deleted at the end; `apk del` then also removes libraries only they
+needed, so add the runtime ones (e.g. `libpq` for `postgresql-dev`) to a plain
+`apk add`. Check that nothing compiles at run time. Mixed `apk add` lines (runtime and
+build packages together) and yum/dnf get no edit.
+
+## Size impact
+The installed size of the packages and their dependencies on the stage's base.
+"""
+    examples = (
+        Invalid(
+            "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev"
+            " && pip install --no-cache-dir psycopg2 && rm -rf /var/lib/apt/lists/*\nCMD [\"python\", \"app.py\"]\n",
+            fixed="FROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev"
+            " && pip install --no-cache-dir psycopg2 && rm -rf /var/lib/apt/lists/*"
+            " && apt-get purge -y --auto-remove gcc && apt-get purge -y libpq-dev\nCMD [\"python\", \"app.py\"]\n",
+            at="2:66-2:79",
+        ),
+        Invalid(
+            "FROM python:3.12-alpine\nRUN apk add --no-cache gcc musl-dev libffi-dev \\\n"
+            "    && pip install --no-cache-dir cffi\nCMD [\"python\", \"app.py\"]\n",
+            fixed="FROM python:3.12-alpine\nRUN apk add --no-cache --virtual .build-deps gcc musl-dev libffi-dev \\\n"
+            "    && pip install --no-cache-dir cffi \\\n    && apk del .build-deps\nCMD [\"python\", \"app.py\"]\n",
+            note="apk without --virtual",
+        ),
+        Invalid(
+            "FROM debian:12-slim\nRUN apt-get update && apt-get install -y build-essential && rm -rf /var/lib/apt/lists/*\n"
+            "RUN make -C /src install\nCMD [\"/usr/local/bin/app\"]\n",
+            message="build-essential",
+            note="a later RUN compiles: purging here would break it, so no edit",
+        ),
+        Invalid(
+            "FROM alpine:3.20\nRUN apk add --no-cache --virtual .build-deps gcc make && make -C /src\n"
+            "CMD [\"/src/app\"]\n",
+            fixed="FROM alpine:3.20\nRUN apk add --no-cache --virtual .build-deps gcc make && make -C /src && apk del .build-deps\n"
+            "CMD [\"/src/app\"]\n",
+            note="a --virtual group that is never deleted",
+        ),
+        Valid(
+            "FROM alpine:3.20\nRUN apk add --no-cache --virtual .build-deps gcc musl-dev && make -C /src "
+            "&& apk del .build-deps\nCMD [\"/src/app\"]\n",
+            note="the --virtual group is deleted in the same RUN",
+        ),
+        Valid(
+            "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc && pip install x "
+            "&& apt-get purge -y --auto-remove gcc && rm -rf /var/lib/apt/lists/*\nCMD [\"python\"]\n",
+        ),
+        Valid(
+            "FROM debian:12 AS build\nRUN apt-get update && apt-get install -y gcc make\n"
+            "FROM debian:12-slim\nCOPY --from=build /out/app /app\nCMD [\"/app\"]\n",
+            note="a builder stage",
+        ),
+        Valid(
+            "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y build-essential cmake git\n"
+            "CMD [\"bash\"]\n",
+            note="a development image: its command is a shell",
+        ),
+        Valid(
+            "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y build-essential cmake\n",
+            note="no CMD/ENTRYPOINT: a base or tool image meant to build on",
+        ),
+        Valid(
+            "FROM python:3.12-slim AS dev\nRUN apt-get update && apt-get install -y gcc\nCMD [\"python\"]\n",
+            note="the final stage is named dev",
+        ),
+        Valid(
+            "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y curl libpq5\nCMD [\"python\"]\n",
+            note="runtime packages only",
+        ),
+    )
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        if _meant_for_building(ctx):
+            return
+        for ins in ctx.runs(final_only=True):
+            for script in ctx.scripts(ins):
+                for install in _installs(script):
+                    left = _left(script, install)
+                    if left:
+                        yield self._finding(ctx, ins, script, install, left)
+
+    def _finding(self, ctx: Context, ins: Instruction, script: ShellScript, install: Install, left: list[Word]) -> Finding:
+        names = [w.text for w in left]
+        shown = ", ".join(names[:2]) + (f" +{len(names) - 2}" if len(names) > 2 else "")
+        where = "apk add --virtual, then apk del, in one RUN" if install.manager == "apk" else "purge in the same RUN"
+        return ctx.finding(
+            self,
+            ins,
+            Span(left[0].span.start, left[-1].span.end) if len(left) < 4 else left[0].span,
+            f"build-only {shown} left in the final image; {where} or use a build stage",
+            fix=self._fix(ctx, ins, script, install, left),
+            hint=SizeHint(
+                hints.BUILD_PACKAGES,
+                {"base_image": ctx.base_image(ctx.stage(ins)), "manager": install.manager, "packages": tuple(names)},
+                (layer_claim("build-packages", ins),),
+            ),
+        )
+
+    def _fix(self, ctx: Context, ins: Instruction, script: ShellScript, install: Install, left: list[Word]) -> Fix | None:
+        if not script.ok or install.cmd.depth or install.manager == "rpm":
+            return None
+        after = [c for c in script.commands if c.span.start > install.cmd.span.start]
+        if not any(_compiles(c) for c in after) or _compiles_later(ctx, ins):
+            return None
+        df = ctx.df
+        if install.manager == "apt":
+            tools = [w.text for w in left if not _DEV.fullmatch(w.text)]
+            devs = [w.text for w in left if _DEV.fullmatch(w.text)]
+            parts = []
+            if tools:
+                parts.append(f"{install.cmd.name} purge -y --auto-remove {' '.join(tools)}")
+            if devs:
+                parts.append(f"{install.cmd.name} purge -y {' '.join(devs)}")
+            edit = append_command(df, ins, script, " && ".join(parts))
+            if edit is None:
+                return None
+            reason = "check that nothing compiles at run time"
+            if devs:
+                reason += "; -dev packages are purged without --auto-remove so the libraries they pulled in stay"
+            return Fix("Purge the build packages in the same RUN", (edit,), Safety.REVIEW, reason=reason)
+        # apk: only a line of build packages alone can become a --virtual group
+        if len(left) != len(install.packages):
+            return None
+        edits = []
+        name = install.virtual
+        if not name:
+            taken = {w.text for c in script.commands for w in c.args}
+            name = next(n for n in (".build-deps", ".build-deps-dt207", ".dt207-build") if n not in taken)
+            add = install.cmd.arg("add")
+            opts = [a for a in install.cmd.args if a.text.startswith("-") and a.span.start < install.packages[0].span.start]
+            anchor = opts[-1] if opts else add
+            if anchor is None:
+                return None
+            edits.append(insert_after(anchor, f" --virtual {name}"))
+        tail = append_command(df, ins, script, f"apk del {name}")
+        if tail is None:
+            return None
+        edits.append(tail)
+        edits.sort(key=lambda e: e.span.start)
+        reason = "check that nothing compiles at run time"
+        if any(_DEV.fullmatch(w.text) for w in left):
+            reason += "; apk del also removes libraries only the -dev packages needed: add the runtime ones to a plain apk add"
+        return Fix("Group the build packages and delete them in the same RUN", tuple(edits), Safety.REVIEW, reason=reason)
+
+
+def is_build_package(name: str) -> bool:
+    if _NOT_BUILD.fullmatch(name):
+        return False
+    return name in TOOLCHAIN or bool(_VERSIONED.fullmatch(name)) or bool(_DEV.fullmatch(name))
+
+
+def _name(word: Word) -> str:
+    """Package name without version, architecture or release: ``gcc=4:12`` -> ``gcc``."""
+    return re.split(r"[=<>~:]|/", word.text, maxsplit=1)[0]
+
+
+def _installs(script: ShellScript) -> Iterator[Install]:
+    for cmd in script.commands:
+        p, sub = cmd.program, cmd.subcommand()
+        if p in APT and sub == "install":
+            manager = "apt"
+        elif p == "apk" and sub == "add":
+            manager = "apk"
+        elif p in RPM and sub == "install":
+            manager = "rpm"
+        else:
+            continue
+        packages, virtual = _operands(cmd, manager)
+        yield Install(cmd, manager, tuple(w for w in packages if not w.dynamic), virtual)
+
+
+def _operands(cmd: Command, manager: str) -> tuple[list[Word], str]:
+    """Package words after the subcommand (option arguments skipped), and the apk
+    ``--virtual`` name."""
+    packages, virtual, skip, seen_sub = [], "", False, False
+    for a in cmd.args:
+        t = a.text
+        if skip:
+            skip = False
+            if manager == "apk" and virtual == "?":
+                virtual = t
+            continue
+        if t.startswith("-"):
+            if manager == "apk" and t in ("-t", "--virtual"):
+                virtual, skip = "?", True
+            elif manager == "apk" and t.startswith("--virtual="):
+                virtual = t.split("=", 1)[1]
+            elif t in OPTION_ARGS:
+                skip = True
+            continue
+        if not seen_sub:
+            seen_sub = True  # the subcommand itself
+            continue
+        packages.append(a)
+    return packages, virtual
+
+
+def _left(script: ShellScript, install: Install) -> list[Word]:
+    build = [w for w in install.packages if is_build_package(_name(w))]
+    if not build:
+        return []
+    removed: set[str] = set()
+    everything = False
+    later = [c for c in script.commands if c.span.start > install.cmd.span.start]
+    marked_auto = any(c.program == "apt-mark" and c.subcommand() == "auto" for c in script.commands)
+    for c in later:
+        p, sub = c.program, c.subcommand()
+        manager = "apk" if p == "apk" else ("rpm" if p in RPM else "apt")
+        names = {_name(w) for w in _operands(c, manager)[0]}
+        if p in APT and sub in ("purge", "remove", "autoremove"):
+            removed |= names
+            everything = everything or (not names and marked_auto)
+        elif p == "apk" and sub == "del":
+            removed |= names
+            if install.virtual and install.virtual in names:
+                everything = True
+        elif p in RPM and sub in ("remove", "erase", "autoremove"):
+            removed |= names
+        elif p == "dpkg" and c.has_option("-P", "--purge", "-r", "--remove"):
+            removed |= {w.text for w in c.positionals()}
+    if everything:
+        return []
+    return [w for w in build if _name(w) not in removed]
+
+
+def _compiles(cmd: Command) -> bool:
+    p = cmd.program
+    if p in BUILDERS or p.endswith("configure"):
+        return True
+    if p in ("python", "python3") or p.startswith("python3."):
+        words = cmd.words
+        return "setup.py" in words or ("-m" in words and ("pip" in words or "build" in words))
+    return False
+
+
+def _compiles_later(ctx: Context, ins: Instruction) -> bool:
+    stage = ctx.stage(ins)
+    for other in ctx.runs():
+        if other.index <= ins.index:
+            continue
+        if ins not in list(ctx.before(other)):
+            continue
+        if any(_compiles(c) for s in ctx.scripts(other) for c in s.commands):
+            return True
+    return False
+
+
+def _tokens(text: str) -> set[str]:
+    return {t for t in re.split(r"[^a-z0-9]+", text.lower()) if t}
+
+
+def _meant_for_building(ctx: Context) -> bool:
+    """Heuristics for images whose job is to compile (dev containers, CI, builders)."""
+    df = ctx.df
+    final = df.final_stage
+    if final is None:
+        return True
+    path = ctx.path.replace("\\", "/")
+    if ".devcontainer/" in path or _tokens(path.rsplit("/", 1)[-1]) & DEV_WORDS:
+        return True
+    if _tokens(final.name) & DEV_WORDS:
+        return True
+    base = ctx.base_image(final).lower()
+    name, _, tag = base.partition(":")
+    name = name.rsplit("/", 1)[-1]
+    if "devel" in _tokens(tag) or name in TOOLCHAIN_IMAGES:
+        return True  # a compiler image: DT402 suggests the multi-stage build
+    if name in FULL_VARIANT_IMAGES and not (_tokens(tag) & {"slim", "alpine"}):
+        return True  # built on buildpack-deps: gcc and the usual -dev packages come with the base
+
+    command = None
+    for stage in ctx.lineage(final):
+        for ins in reversed(stage.instructions):
+            ins = ins.effective()
+            if ins.keyword in ("ENTRYPOINT", "CMD"):
+                command = ins
+                break
+        if command is not None:
+            break
+    if command is None:
+        # no command of its own: an OS base image is a tool/base image to build on; a
+        # language runtime base (python, node, php...) is an app started by compose
+        return base.split(":")[0].rsplit("/", 1)[-1] in OS_IMAGES
+    words = list(command.json_args) if command.json_args is not None else command.body.text.split()
+    if not words:
+        return True
+    program = words[0].rsplit("/", 1)[-1]
+    if program in ("env", "tini", "dumb-init", "/sbin/tini") and len(words) > 1:
+        program = words[-1].rsplit("/", 1)[-1] if words[1].startswith("-") else words[1].rsplit("/", 1)[-1]
+    if program in ("bash", "sh", "zsh", "ash", "dash"):
+        return all(w.startswith("-") and w != "-c" for w in words[1:])  # an interactive shell
+    return program in DEV_COMMANDS

@@ -1,0 +1,36 @@
+"""DT207 edge cases beyond the rule's examples."""
+
+from bot.rules.dt207_build_packages_in_final_image import BuildPackagesInFinalImage as R, is_build_package
+from tests.rules.harness import run
+
+
+def test_package_classification():
+    assert all(map(is_build_package, ("gcc", "g++-12", "libpq-dev", "python3-dev", "musl-dev", "openssl-devel")))
+    assert not any(map(is_build_package, ("udev", "libpq5", "java-17-openjdk-devel", "dpkg-dev", "curl")))
+
+
+def test_official_image_pattern_apt_mark_auto_then_purge():
+    code = ("FROM debian:12-slim\nRUN savedAptMark=\"$(apt-mark showmanual)\"; apt-get update; "
+            "apt-get install -y gcc make; make -C /src; apt-mark auto '.*' > /dev/null; "
+            "apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false\nCMD [\"/app\"]\n")
+    assert run(R, code) == []
+
+
+def test_named_dockerfile_dev_is_silent():
+    from bot.engine import Options, analyse_text
+    code = "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc\nCMD [\"python\"]\n"
+    res = analyse_text("docker/Dockerfile.dev", code, Options(select=("DT207",), estimate=False))
+    assert not res.findings
+    res = analyse_text("docker/Dockerfile", code, Options(select=("DT207",), estimate=False))
+    assert res.findings
+
+
+def test_apk_mixed_line_gets_no_edit():
+    code = "FROM alpine:3.20\nRUN apk add --no-cache libpq gcc musl-dev && make\nCMD [\"/app\"]\n"
+    (f,) = run(R, code)
+    assert f.fix is None and f.hint.params["packages"] == ("gcc", "musl-dev")
+
+
+def test_no_cmd_on_language_base_still_reported():
+    code = "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc libpq-dev\n"
+    assert run(R, code)

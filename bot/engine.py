@@ -318,6 +318,24 @@ def build_context_for(dockerfile_path: str, context_dir: str | None = None) -> B
     return LazyBuildContext(root)
 
 
+def _folder_size(path: str, limit: int = 200_000) -> tuple[int, int]:
+    """Files and bytes below ``path``, stopping after ``limit`` files (a lower bound then)."""
+    count = size = 0
+    stack = [path]
+    while stack and count < limit:
+        try:
+            with os.scandir(stack.pop()) as it:
+                for entry in it:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    elif entry.is_file(follow_symlinks=False):
+                        count += 1
+                        size += entry.stat(follow_symlinks=False).st_size
+        except OSError:
+            continue
+    return count, size
+
+
 class LazyBuildContext(BuildContext):
     """The build context on disk, walked only when a rule asks."""
 
@@ -331,13 +349,18 @@ class LazyBuildContext(BuildContext):
         if self._files is None:
             out: dict[str, int] = {}
             for root, dirs, names in os.walk(self.root):
-                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS or d == ".git")
-                if os.path.basename(root) == ".git":
-                    dirs[:] = []
+                rel_root = os.path.relpath(root, self.root)
+                heavy = [d for d in dirs if d in SKIP_DIRS]
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+                for d in heavy:
+                    # one summary entry: rules see the folder and its size, not its files
+                    count, size = _folder_size(os.path.join(root, d))
+                    key = os.path.normpath(os.path.join(rel_root, d, f"<{count} files>"))
+                    out[key.replace(os.sep, "/")] = size
                 for n in names:
                     full = os.path.join(root, n)
                     try:
-                        out[os.path.relpath(full, self.root)] = os.path.getsize(full)
+                        out[os.path.relpath(full, self.root).replace(os.sep, "/")] = os.path.getsize(full)
                     except OSError:
                         continue
                 if len(out) > self.MAX_FILES:

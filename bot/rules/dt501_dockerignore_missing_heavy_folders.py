@@ -127,7 +127,7 @@ Without a build context (reading a Dockerfile alone) the rule is silent.
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         bc = ctx.build_context
-        if bc is None or not bc.files:
+        if bc is None:
             return
         broad = None
         for ins in ctx.instructions("COPY", "ADD", final_only=True):
@@ -138,7 +138,7 @@ Without a build context (reading a Dockerfile alone) the rule is silent.
             if hit is not None:
                 broad = (ins, args, hit)
                 break
-        if broad is None:
+        if broad is None or not bc.files:  # list the context only for a broad COPY
             return
         ins, args, hit = broad
         ignore_path, text = ignore_file(bc, ctx.path)

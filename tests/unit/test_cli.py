@@ -133,3 +133,15 @@ def test_fixes_touching_at_a_point_are_applied_in_separate_passes():
     insert_at_end = finding("DT002", 5, 5, " y")
     elsewhere = finding("DT003", 7, 7, "z")
     assert choose_fixes([insert_at_end, replace, elsewhere]) == [replace, elsewhere]
+
+
+def test_local_build_context_summarises_heavy_folders(tmp_path):
+    from bot.engine import LazyBuildContext
+
+    (tmp_path / "node_modules" / "pkg").mkdir(parents=True)
+    (tmp_path / "node_modules" / "pkg" / "index.js").write_text("x" * 300)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (tmp_path / "app.py").write_text("print(1)\n")
+    files = LazyBuildContext(str(tmp_path)).files
+    assert files == {"node_modules/<1 files>": 300, ".git/<1 files>": 21, "app.py": 9}

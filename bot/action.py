@@ -3,7 +3,10 @@
 Reads the event and inputs, the configuration from the BASE commit, the PR's Dockerfiles
 and their build context through the API (never a checkout), analyses head and base, posts
 one review (or annotations + job summary on a read-only token), writes outputs, the job
-summary and a JSON report.
+summary and a JSON report. With the ``measure`` input, and only after the review is
+posted, it also builds the changed Dockerfiles from the workspace checkout (head, head
+with safe fixes, base) and adds the real sizes to the job summary and the review body:
+the one step that executes pull-request code (see bot/github/measured.py).
 
 Exit codes: 0 done, 1 the ``fail_on`` threshold was reached, 2 bad input or a GitHub
 failure (always with a one-line reason, never a traceback, and the job summary still
@@ -41,6 +44,7 @@ class RunState:
     notes: tuple[str, ...] = ()
     outcome: str = "not run"
     fail_on: object = None  # event.FailOn once the settings are known
+    measured: object = None  # measured.Measurement when the measure input ran
 
 
 def retry_config_from(env: Mapping[str, str]):
@@ -67,9 +71,11 @@ def retry_config_from(env: Mapping[str, str]):
 
 def run(environ: Mapping[str, str], out: TextIO) -> int:
     from bot.github.event import InputError, load_env, load_event, pull_ref
+    from bot.github.measured import measure_inputs
 
     try:
         env = load_env(environ)
+        measuring = measure_inputs(environ)
         event = load_event(env.event_path)
         ref = pull_ref(env, event)
         if not env.inputs.token:
@@ -79,12 +85,12 @@ def run(environ: Mapping[str, str], out: TextIO) -> int:
         return EXIT_ERROR
     state = RunState(number=ref.number)
     try:
-        return _review(env, ref, state, environ, out)
+        return _review(env, ref, state, environ, out, measuring)
     finally:
         _leave_behind(env, state, out)
 
 
-def _review(env, ref, state: RunState, environ: Mapping[str, str], out: TextIO) -> int:
+def _review(env, ref, state: RunState, environ: Mapping[str, str], out: TextIO, measuring=None) -> int:
     from bot.config import ConfigError
     from bot.github.analysis import analyse_pull, base_paths
     from bot.github.client import ApiError, Forbidden, GitHubClient, RateLimited
@@ -161,7 +167,142 @@ def _review(env, ref, state: RunState, environ: Mapping[str, str], out: TextIO) 
         say(out, f"error: GitHub API failed while {step}: {exc.status or 'no response'} {exc.message}{detail}")
         state.outcome = "failed"
         return EXIT_ERROR
+    if measuring is not None and measuring.enabled:  # after the review: it never waits for or depends on builds
+        _measure(env, measuring, client, pull, files, base_texts[0], analysis, settings.options, state, out)
     return _exit_code(state.fail_on, state, out)
+
+
+def _measure(env, measuring, client, pull, files, base_texts, analysis, options, state: RunState,
+             out: TextIO) -> None:
+    """Measured mode. Whatever happens here, the review stands and the exit code is unchanged."""
+    from bot.github import measured as m
+    from bot.github.annotations import escape_data
+    from bot.github.client import ApiError
+
+    say(out, "measure input on: building the changed Dockerfiles when allowed (this executes their RUN steps)")
+    try:
+        result = _measure_builds(env, measuring, pull, files, base_texts, analysis, options, out)
+    except Exception as exc:  # noqa: BLE001 - a measuring bug must not cost the review's outputs
+        result = m.skipped(f"Measuring failed: {type(exc).__name__}: {exc}")
+    for note in result.notes:
+        say(out, note)
+    if result.notes and not result.files and analysis.files:  # asked to measure, and could not
+        print(f"::warning title=dockerdiet measure::{escape_data(result.notes[0])}", file=out)
+    state.measured = result
+    section = m.markdown(result)
+    state.summary = (state.summary + "\n\n" if state.summary else "") + section
+    if env.inputs.mode != "review" or state.outcome not in ("posted", "updated", "nothing"):
+        return
+    try:  # edit the review of this head (PUT, no notification), never post a second one
+        target = m.review_to_edit(client.reviews(pull.number), pull.head_sha, env.inputs.bot_login)
+        body = None
+        if target is not None:
+            body = m.with_section(target.body, section) or m.with_section(target.body, m.markdown(result, compact=True))
+        if body is not None and body != target.body:
+            client.edit_review(pull.number, target.id, body)
+            say(out, "measurements added to the review")
+    except ApiError as exc:
+        say(out, f"could not add the measurements to the review ({exc.status or 'no response'} {exc.message}); "
+                 "they are in the job summary")
+    except Exception as exc:  # noqa: BLE001 - the review is posted; this edit is extra
+        say(out, f"could not add the measurements to the review ({type(exc).__name__}); they are in the job summary")
+
+
+def _measure_builds(env, measuring, pull, files, base_texts, analysis, options, out: TextIO):
+    from bot.github import measured as m
+    from bot.measure.budget import TimeBudget
+    from bot.measure.engines import MeasureError, make_engine
+
+    refusal = m.fork_refusal(env.event_name, pull)
+    if refusal:
+        return m.skipped(refusal)
+    if not analysis.files:
+        return m.skipped("Nothing to measure: no changed Dockerfile was analysed.")
+    sha, why = m.workspace_head(env.workspace)
+    if not sha:
+        return m.skipped(f"Measuring skipped: cannot tell which commit the workspace holds ({why}). "
+                         f"To measure, {m.CHECKOUT_HINT}.")
+    if sha != pull.head_sha:
+        return m.skipped(m.head_mismatch(sha, pull.head_sha))
+    budget = TimeBudget(measuring.timeout, hide=m.hidden_from_builds)
+    try:
+        engine = make_engine(measuring.engine, runner=budget.run)
+    except MeasureError as exc:
+        return m.skipped(f"Measuring skipped: {exc}.")
+    old_path = {f.filename: f.previous_filename or f.filename for f in files
+                if f.status not in ("added", "copied")}
+    measured, notes = [], []
+    for file in analysis.files:
+        if budget.left() <= 0:
+            rest = [f.path for f in analysis.files[len(measured):]]
+            notes.append(f"The time budget (measure_timeout, {measuring.timeout:g} s) ran out; not measured: "
+                         + ", ".join(rest))
+            break
+        base = base_texts.get(old_path[file.path]) if file.path in old_path else None
+        say(out, f"measuring {file.path}")
+        measured.append(_measure_file(file, base, env.workspace, engine, budget, options))
+    return m.Measurement(pull.head_sha, engine.name, tuple(measured), tuple(notes), budget.spent())
+
+
+def _measure_file(file, base_text, workspace: str, engine, budget, options):
+    """Head and head-with-safe-fixes through measure_pair, then the base version alone."""
+    import tempfile
+    import time
+
+    from bot.engine import LazyBuildContext
+    from bot.github import measured as m
+    from bot.measure.budget import BudgetExceeded
+    from bot.measure.engines import MeasureError
+    from bot.measure.pair import build_text, measure_pair
+    from bot.measure.result import STATUS_AFTER_FAILED, STATUS_BEFORE_FAILED, STATUS_NO_FIXES
+    from bot.model.findings import Safety
+    from bot.report.markdown import savings_total
+
+    t0 = time.monotonic()
+    low, high = savings_total([f for f in file.findings if f.fix is not None and f.fix.safety is Safety.SAFE])
+    est = {"estimate_low": low, "estimate_high": high} if high else {}
+    ctx, why = m.context_dir(workspace, file.path)
+    if not ctx:
+        return m.MeasuredFile(file.path, m.SKIPPED, note=why, **est)
+    try:
+        r = measure_pair(file.text, ctx, engine, path=file.path, options=options,
+                         build_context=LazyBuildContext(ctx))
+    except (BudgetExceeded, MeasureError) as exc:
+        return m.MeasuredFile(file.path, m.SKIPPED, note=str(exc), seconds=round(time.monotonic() - t0, 1), **est)
+    except Exception as exc:  # noqa: BLE001 - one file's surprise must not lose the others' numbers
+        return m.MeasuredFile(file.path, m.SKIPPED, note=f"{type(exc).__name__}: {exc}", **est)
+    fixes = tuple(sorted({f.rule_id for f in r.findings if f.applied}))
+    head = r.before.size if r.before else None
+    fixed = r.after.size if r.after else head if r.status == STATUS_NO_FIXES else None
+    status, note = m.OK, ""
+    if r.status == STATUS_BEFORE_FAILED:
+        status, note = m.HEAD_FAILED, _failure_text(r.before_failure)
+    elif r.status == STATUS_AFTER_FAILED:
+        status, note = m.FIXED_FAILED, _failure_text(r.after_failure)
+    elif r.status == STATUS_NO_FIXES:
+        status = m.NO_FIXES
+    base_size = None
+    if base_text is not None and head is not None:
+        try:
+            with tempfile.TemporaryDirectory(prefix="dockerdiet-base-") as tmp:
+                b = build_text(engine, base_text, ctx, tmp, "Dockerfile.base", None, (), None, ())
+                if b.ok:
+                    base_size = engine.layers(b.image_id).size
+                else:
+                    note = "; ".join(x for x in (note, "the base branch's version does not build with the "
+                                                         "head's build context") if x)
+        except (BudgetExceeded, MeasureError) as exc:
+            note = "; ".join(x for x in (note, f"base branch version not measured: {exc}") if x)
+    return m.MeasuredFile(file.path, status, head, fixed, base_size, fixes=fixes, note=note,
+                          seconds=round(time.monotonic() - t0, 1), **est)
+
+
+def _failure_text(failure) -> str:
+    if failure is None:
+        return ""
+    where = f"line {failure.line}: " if failure.line else ""
+    what = failure.instruction or (failure.log_tail[-1] if failure.log_tail else "")
+    return f"{where}{what}"[:200]
 
 
 def _bad_config(exc: Exception, base_sha: str, state: RunState, out: TextIO) -> int:
@@ -214,8 +355,10 @@ def _leave_behind(env, state: RunState, out: TextIO) -> None:
     from bot.github.summary import dump, job_summary, json_report
     from bot.report.markdown import savings_total
 
+    measured = state.measured
     report = json_report(state.rows, repo=env.repo, number=state.number, head_sha=state.head_sha,
-                         base_sha=state.base_sha, outcome=state.outcome, notes=state.notes)
+                         base_sha=state.base_sha, outcome=state.outcome, notes=state.notes,
+                         measured=measured.to_json() if measured is not None else None)
     report_path = ""
     try:
         base = Path(env.workspace) if env.workspace else Path.cwd()
@@ -232,6 +375,8 @@ def _leave_behind(env, state: RunState, out: TextIO) -> None:
         "report_path": report_path,
         "outcome": state.outcome,
     }
+    if measured is not None and measured.measured:
+        outputs["measured_savings_bytes"] = str(measured.savings)
     summary = state.summary or "### dockerdiet\n\nNo report: the run stopped early."
     try:
         append_file(env.output_path, output_lines(outputs))

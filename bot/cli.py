@@ -7,7 +7,6 @@ I/O error. Errors go to stderr and name the file and the reason.
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import sys
 from typing import Sequence
@@ -76,10 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--check", action="store_true", help="fail when they are stale")
     docs.add_argument("--root", default=".", help="repository root")
 
-    from bot.measure.cli import add_arguments as add_measure_arguments
-
-    measure = sub.add_parser("measure", help="build before and after the fixes and report real layer sizes")
-    add_measure_arguments(measure)
+    # measure's own parser lives with it and is loaded only when it runs (start-up time)
+    sub.add_parser("measure", help="build before and after the fixes and report real layer sizes", add_help=False)
     return parser
 
 
@@ -246,6 +243,8 @@ def cmd_fix(args: argparse.Namespace) -> int:
         fixed_files += 1
         fixed_count += len(outcome.applied)
         if args.diff:
+            import difflib
+
             sys.stdout.writelines(
                 difflib.unified_diff(
                     outcome.original.splitlines(keepends=True),
@@ -316,12 +315,6 @@ def cmd_action(args: argparse.Namespace) -> int:
     return action_main()
 
 
-def cmd_measure(args: argparse.Namespace) -> int:
-    from bot.measure.cli import run  # builds images: only loaded when asked for
-
-    return run(args)
-
-
 COMMANDS = {
     "check": cmd_check,
     "fix": cmd_fix,
@@ -331,11 +324,18 @@ COMMANDS = {
     "docs": cmd_docs,
     "review": cmd_review,
     "action": cmd_action,
-    "measure": cmd_measure,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["measure"]:
+        from bot.measure.cli import main as measure_main
+
+        try:
+            return measure_main(argv[1:])
+        except SystemExit as exc:  # its argparse exits on --help and usage errors
+            return int(exc.code or 0)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -313,9 +313,16 @@ def analyse_paths(paths: Sequence[str], options: Options = Options(), estimator=
 
 
 def build_context_for(dockerfile_path: str, context_dir: str | None = None) -> BuildContext | None:
-    """The build context a local run can see: the Dockerfile's directory by default."""
+    """The build context a local run can see: the Dockerfile's directory by default.
+    Dockerfiles in one directory share one context, listed at most once per run."""
     root = context_dir or os.path.dirname(os.path.abspath(dockerfile_path))
-    return LazyBuildContext(root)
+    context = _CONTEXTS.get(root)
+    if context is None:
+        context = _CONTEXTS[root] = LazyBuildContext(root)
+    return context
+
+
+_CONTEXTS: dict[str, "LazyBuildContext"] = {}
 
 
 def _folder_size(path: str, limit: int = 200_000) -> tuple[int, int]:
@@ -348,23 +355,27 @@ class LazyBuildContext(BuildContext):
     def files(self):
         if self._files is None:
             out: dict[str, int] = {}
-            for root, dirs, names in os.walk(self.root):
-                rel_root = os.path.relpath(root, self.root)
-                heavy = [d for d in dirs if d in SKIP_DIRS]
-                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-                for d in heavy:
-                    # one summary entry: rules see the folder and its size, not its files
-                    count, size = _folder_size(os.path.join(root, d))
-                    key = os.path.normpath(os.path.join(rel_root, d, f"<{count} files>"))
-                    out[key.replace(os.sep, "/")] = size
-                for n in names:
-                    full = os.path.join(root, n)
+            stack = [(self.root, "")]
+            while stack and len(out) <= self.MAX_FILES:
+                path, prefix = stack.pop()
+                try:
+                    entries = sorted(os.scandir(path), key=lambda e: e.name)
+                except OSError:
+                    continue
+                for entry in entries:
+                    rel = prefix + entry.name
                     try:
-                        out[os.path.relpath(full, self.root).replace(os.sep, "/")] = os.path.getsize(full)
+                        if entry.is_dir(follow_symlinks=False):
+                            if entry.name in SKIP_DIRS:
+                                # one summary entry: rules see the folder and its size, not its files
+                                count, size = _folder_size(entry.path)
+                                out[f"{rel}/<{count} files>"] = size
+                            else:
+                                stack.append((entry.path, rel + "/"))
+                        elif entry.is_file(follow_symlinks=False):
+                            out[rel] = entry.stat(follow_symlinks=False).st_size
                     except OSError:
                         continue
-                if len(out) > self.MAX_FILES:
-                    break
             self._files = out
         return self._files
 

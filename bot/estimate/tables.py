@@ -11,9 +11,10 @@ import csv
 import functools
 import re
 from dataclasses import dataclass
-from pathlib import Path
+import os
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+# a plain path: pathlib would cost start-up time on the check path
+DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 # table file -> columns every row must fill (its provenance)
 PROVENANCE: dict[str, tuple[str, ...]] = {
@@ -49,7 +50,7 @@ def load(name: str) -> tuple[dict[str, str], ...]:
     """Rows of ``data/<name>`` as dicts; validated once per process."""
     if name not in PROVENANCE:
         raise TableError(f"{name}: not a known table")
-    path = DATA_DIR / name
+    path = os.path.join(DATA_DIR, name)
     try:
         with open(path, newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))

@@ -29,7 +29,7 @@ def job_summary(report: str, *, status: str = "", hint: str = "") -> str:
 
 
 def json_report(rows: Sequence[SummaryRow], *, repo: str, number: int, head_sha: str, base_sha: str,
-                outcome: str, notes: Sequence[str] = ()) -> dict[str, Any]:
+                outcome: str, notes: Sequence[str] = (), measured: dict[str, Any] | None = None) -> dict[str, Any]:
     new = [r.finding for r in rows if r.new]
     low, high = savings_total(new)
     return {
@@ -44,6 +44,7 @@ def json_report(rows: Sequence[SummaryRow], *, repo: str, number: int, head_sha:
         "totals": {"findings": len(rows), "new_findings": len(new),
                    "new_savings_bytes_low": low, "new_savings_bytes_high": high},
         "findings": [_finding_json(r) for r in rows],
+        "measured": measured,  # real builds (the measure input); None when not measured
     }
 
 

@@ -11,6 +11,7 @@ import difflib
 import os
 import tempfile
 import time
+from dataclasses import replace
 from typing import Iterable, Sequence
 
 from bot.engine import Options, analyse_text, fix_source
@@ -30,12 +31,14 @@ from bot.model.text import Span
 _TEXT_WIDTH = 72
 
 
-def analyse_for_measure(path: str, text: str) -> tuple[Finding, ...]:
+def analyse_for_measure(path: str, text: str, options: Options | None = None,
+                        build_context=None) -> tuple[Finding, ...]:
     """Findings with estimates when estimate/ is available, without them otherwise."""
+    opts = options or Options()
     try:
-        result = analyse_text(path, text)
+        result = analyse_text(path, text, opts, build_context)
     except ImportError:  # estimate/ not installed in this build: measure without estimates
-        result = analyse_text(path, text, Options(estimate=False))
+        result = analyse_text(path, text, replace(opts, estimate=False), build_context)
     if result.error:
         raise MeasureError(f"{path}: {result.error}")
     return result.findings
@@ -193,12 +196,16 @@ def measure_pair(
     pull: str | None = None,
     extra_args: Sequence[str] = (),
     fixed_text: str | None = None,
+    options: Options | None = None,
+    build_context=None,
 ) -> MeasureResult:
     """Build ``dockerfile_text`` and the same file with its fixes applied; compare.
 
     ``engine``: an :class:`Engine`, a name (docker, podman, buildah) or None to
     auto-detect. ``unsafe`` also applies review fixes. ``fixed_text`` overrides the
-    fixed file (calibration applies one finding's fix at a time). The result is
+    fixed file (calibration applies one finding's fix at a time). ``options`` and
+    ``build_context`` are the engine's (the repository's configuration, the files
+    next to the Dockerfile), so the fixes measured are the fixes reviewed. The result is
     plain data (``result.to_json()``); a failed build is a result, not an
     exception. Raises :class:`MeasureError` only for problems of the setup: no
     engine, no context directory, a file that cannot be analysed.
@@ -208,9 +215,10 @@ def measure_pair(
     eng = engine if isinstance(engine, Engine) else make_engine(engine)
     if target is not None and parse(dockerfile_text, path).stage_named(target) is None:
         raise MeasureError(f"{path}: no stage named {target!r}")
-    findings = analyse_for_measure(path, dockerfile_text)
+    findings = analyse_for_measure(path, dockerfile_text, options, build_context)
     if fixed_text is None:
-        outcome = fix_source(Source(path, dockerfile_text), unsafe=unsafe)
+        outcome = fix_source(Source(path, dockerfile_text), options or Options(), unsafe=unsafe,
+                             build_context=build_context)
         fixed_text = outcome.fixed
         applied = {f.fingerprint for f in outcome.applied}
     else:

@@ -12,7 +12,6 @@ the engine reports as DT900, and the rest of the file is still modelled.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -270,6 +269,8 @@ def _json_form(body: str) -> tuple[str, ...] | None:
     stripped = body.strip()
     if not stripped.startswith("["):
         return None
+    import json  # only exec-form instructions need it
+
     try:
         value = json.loads(stripped)
     except ValueError:

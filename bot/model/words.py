@@ -8,6 +8,7 @@ This is Dockerfile syntax as BuildKit reads it, with positions kept.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Mapping
 
 
@@ -19,6 +20,11 @@ class RawWord:
 
 
 def split_words(text: str, escape: str = "\\") -> list[RawWord]:
+    return list(_split_words(text, escape))
+
+
+@lru_cache(maxsize=4096)  # rules ask for the words of one instruction many times
+def _split_words(text: str, escape: str) -> tuple[RawWord, ...]:
     words: list[RawWord] = []
     i, n = 0, len(text)
     while i < n:
@@ -48,7 +54,7 @@ def split_words(text: str, escape: str = "\\") -> list[RawWord]:
                 buf.append(c)
             i += 1
         words.append(RawWord("".join(buf), start, i))
-    return words
+    return tuple(words)
 
 
 def expand(text: str, env: Mapping[str, str]) -> tuple[str, bool]:

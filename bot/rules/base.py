@@ -53,6 +53,7 @@ class BuildContext:
         self.root = root
         self._files = dict(files) if files is not None else None
         self._texts = dict(texts or {})
+        self._under: dict[str, dict[str, int]] | None = None
 
     @property
     def files(self) -> Mapping[str, int]:
@@ -63,6 +64,16 @@ class BuildContext:
 
     def text(self, path: str) -> str | None:
         return self._texts.get(_norm(path))
+
+    def under(self, folder: str) -> dict[str, int]:
+        """Files below any directory named ``folder`` (at any depth)."""
+        if self._under is None:  # the file list never changes once listed
+            index: dict[str, dict[str, int]] = {}
+            for path, size in self.files.items():
+                for part in set(path.split("/")[:-1]):
+                    index.setdefault(part, {})[path] = size
+            self._under = index
+        return self._under.get(folder, {})
 
 
 def _norm(path: str) -> str:
@@ -103,6 +114,7 @@ class Context:
         self.build_context = build_context
         self._scripts: dict[int, tuple[ShellScript, ...]] = {}
         self._occurrences: dict[tuple[str, str], int] = {}
+        self._env: dict[tuple[int, str], dict[str, str]] = {}
 
     # ---------------------------------------------------------------- structure
     def stages(self, final_only: bool = False) -> list[Stage]:
@@ -181,6 +193,13 @@ class Context:
 
     def env(self, ins: Instruction) -> dict[str, str]:
         """ENV and ARG values in force at ``ins`` (ARG values are their defaults)."""
+        key = (ins.index, ins.keyword)
+        cached = self._env.get(key)
+        if cached is None:
+            cached = self._env[key] = self._compute_env(ins)
+        return dict(cached)
+
+    def _compute_env(self, ins: Instruction) -> dict[str, str]:
         values: dict[str, str] = {}
         for other in reversed(list(self.before(ins))):
             if other.keyword in ("ENV", "ARG"):

@@ -148,7 +148,7 @@ Without a build context (reading a Dockerfile alone) the rule is silent.
         for folder, pattern, condition in HEAVY:
             if not _needed(condition, folder, facts, bc):
                 continue
-            files = {p: n for p, n in bc.files.items() if folder in p.split("/")[:-1] and _top_or_any(pattern, p, folder)}
+            files = {p: n for p, n in bc.under(folder).items() if _top_or_any(pattern, p, folder)}
             if folder == ".git" and not files and not any(bc.exists(m) or _has_dir(bc, m) for m in REPO_MARKERS):
                 continue
             if folder != ".git" and not files:
@@ -189,7 +189,7 @@ def _top_or_any(pattern: str, path: str, folder: str) -> bool:
 
 
 def _has_dir(bc, name: str) -> bool:
-    return any(p.startswith(name + "/") for p in bc.files)
+    return any(p.startswith(name + "/") for p in bc.under(name))
 
 
 def _facts(ctx: Context) -> dict:

@@ -90,6 +90,7 @@ class Pull:
     files: list[PullFile]
     state: str = "open"
     commits: list[str] = field(default_factory=list)
+    head_repo: str = ""  # "owner/name" of a fork; "" = the repository itself
 
 
 class FakeGitHub:
@@ -134,8 +135,9 @@ class FakeGitHub:
         return f"http://127.0.0.1:{self._server.server_address[1]}{self.prefix}"
 
     # -- seeding -------------------------------------------------------------------
-    def commit(self, tree: dict[str, str]) -> str:
-        sha = hashlib.sha1(f"commit {next(self._commit_seq)} {sorted(tree.items())}".encode()).hexdigest()
+    def commit(self, tree: dict[str, str], sha: str | None = None) -> str:
+        """Store a tree; ``sha`` forces the commit id (a real git commit in a test's workspace)."""
+        sha = sha or hashlib.sha1(f"commit {next(self._commit_seq)} {sorted(tree.items())}".encode()).hexdigest()
         self.trees[sha] = dict(tree)
         for text in tree.values():
             data = text.encode()
@@ -143,11 +145,14 @@ class FakeGitHub:
         return sha
 
     def open_pull(self, number: int, base: dict[str, str], head: dict[str, str],
-                  renames: dict[str, str] | None = None, no_patch: set[str] = frozenset()) -> Pull:
-        """A PR whose files are the differences between two trees; renames: new -> old."""
+                  renames: dict[str, str] | None = None, no_patch: set[str] = frozenset(),
+                  head_sha: str | None = None, head_repo: str = "") -> Pull:
+        """A PR whose files are the differences between two trees; renames: new -> old.
+        ``head_sha`` forces the head commit id; ``head_repo`` makes it a fork PR."""
         base_sha = self.commit(base)
-        head_sha = self.commit(head)
-        pull = Pull(number, base_sha, head_sha, dict(base), dict(head), [], commits=[head_sha])
+        head_sha = self.commit(head, head_sha)
+        pull = Pull(number, base_sha, head_sha, dict(base), dict(head), [], commits=[head_sha],
+                    head_repo=head_repo)
         pull.files = self._files(base, head, renames or {}, no_patch)
         self.pulls[number] = pull
         return pull
@@ -236,7 +241,11 @@ class FakeGitHub:
             "url": url, "id": pull.number * 10, "node_id": f"PR_{pull.number}", "number": pull.number,
             "state": pull.state, "draft": False, "title": "Change Dockerfiles",
             "issue_url": f"{self._repo_url(base)}/issues/{pull.number}",
-            "head": {"sha": pull.head_sha, "ref": "feature", "repo": repo, "label": "octo:feature"},
+            "head": {"sha": pull.head_sha, "ref": "feature", "label": "octo:feature",
+                     "repo": repo if not pull.head_repo else {
+                         "full_name": pull.head_repo, "name": pull.head_repo.split("/")[1],
+                         "url": f"{base}/repos/{pull.head_repo}",
+                         "owner": {"login": pull.head_repo.split("/")[0], "type": "User"}}},
             "base": {"sha": pull.base_sha, "ref": "main", "repo": repo, "label": "octo:main"},
             "changed_files": len(pull.files), "maintainer_can_modify": False,
             "user": HUMAN,

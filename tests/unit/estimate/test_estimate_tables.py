@@ -7,7 +7,7 @@ import pytest
 
 from bot.estimate import tables
 
-DATA = tables.DATA_DIR
+DATA = Path(tables.DATA_DIR)
 
 
 @pytest.mark.parametrize("name", sorted(tables.PROVENANCE))

@@ -10,6 +10,9 @@ RUN python -m venv /opt/dockerdiet \
 
 FROM python:3.12.8-slim-bookworm
 COPY --from=build /opt/dockerdiet /opt/dockerdiet
+# The static docker CLI, for the opt-in `measure` input: it drives the runner's engine
+# through the mounted /var/run/docker.sock. No daemon is shipped.
+COPY --from=docker:27.3.1-cli /usr/local/bin/docker /usr/local/bin/docker
 ENV PATH=/opt/dockerdiet/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1

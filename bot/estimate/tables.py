@@ -7,10 +7,11 @@ Provenance of whole tables (method, how to refresh) is in ``data/PROVENANCE.md``
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import csv
 import functools
 import re
-from dataclasses import dataclass
 import os
 
 # a plain path: pathlib would cost start-up time on the check path
@@ -60,8 +61,7 @@ def load(name: str) -> tuple[dict[str, str], ...]:
     return tuple(rows)
 
 
-@dataclass(frozen=True, slots=True)
-class WasteModel:
+class WasteModel(NamedTuple):
     """One row of waste_models.csv: a byte range for one kind of waste on one base."""
 
     kind: str
@@ -91,8 +91,7 @@ def waste_models() -> dict[tuple[str, str], WasteModel]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class AptPackage:
+class AptPackage(NamedTuple):
     name: str
     with_recommends: int  # installed bytes, package alone on bookworm-slim
     no_recommends: int

@@ -7,25 +7,23 @@ not their sum. Claims are scoped by file so equal claim strings in two files sta
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Iterable
+from types import MappingProxyType
+from typing import Iterable, Mapping, NamedTuple
 
 from bot.model.findings import Finding, SizeEstimate
 
 
-@dataclass(frozen=True, slots=True)
-class RuleTotal:
+class RuleTotal(NamedTuple):
     bytes_low: int
     bytes_high: int
     count: int
 
 
-@dataclass(frozen=True, slots=True)
-class Totals:
+class Totals(NamedTuple):
     bytes_low: int
     bytes_high: int
     count: int  # findings with an estimate
-    by_rule: dict[str, RuleTotal] = field(default_factory=dict)
+    by_rule: Mapping[str, RuleTotal] = MappingProxyType({})
     unestimated: int = 0  # findings without an estimate (not in the sums)
     base: SizeEstimate | None = None  # the final image's base, when known
 

@@ -34,15 +34,14 @@ def analyse_text(path: str, text: str, online: bool, estimate: bool = True, *, o
     ``options`` carries the repository's configuration (select, ignore, ...); ``online``
     and ``estimate`` are set on top of it.
     """
-    from dataclasses import replace
 
     from bot.engine import Options, analyse_text as engine_analyse
 
-    opts = replace(options or Options(), online=online, estimate=estimate)
+    opts = (options or Options())._replace(online=online, estimate=estimate)
     try:
         result = engine_analyse(path, text, opts, build_context)
     except ImportError:  # estimate/ not installed yet: findings without numbers
-        result = engine_analyse(path, text, replace(opts, estimate=False), build_context)
+        result = engine_analyse(path, text, opts._replace(estimate=False), build_context)
     return tuple(result.findings)
 
 

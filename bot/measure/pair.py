@@ -11,7 +11,7 @@ import difflib
 import os
 import tempfile
 import time
-from dataclasses import replace
+
 from typing import Iterable, Sequence
 
 from bot.engine import Options, analyse_text, fix_source
@@ -38,7 +38,7 @@ def analyse_for_measure(path: str, text: str, options: Options | None = None,
     try:
         result = analyse_text(path, text, opts, build_context)
     except ImportError:  # estimate/ not installed in this build: measure without estimates
-        result = analyse_text(path, text, replace(opts, estimate=False), build_context)
+        result = analyse_text(path, text, opts._replace(estimate=False), build_context)
     if result.error:
         raise MeasureError(f"{path}: {result.error}")
     return result.findings

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from bot.model.text import LineIndex, Position, Span
 from bot.model.words import RawWord, expand, key_values, split_words
@@ -32,8 +32,7 @@ _KEYWORD = re.compile(r"[A-Za-z]+")
 _HEREDOC = re.compile(r"(?<!<)<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_.-]*)\2")
 
 
-@dataclass(frozen=True, slots=True)
-class Logical:
+class Logical(NamedTuple):
     """Text with continuations and skipped lines removed, mapped back to the file.
 
     ``offsets[i]`` is the file offset of ``text[i]``; one extra entry holds the
@@ -54,15 +53,13 @@ class Logical:
         return Logical(self.text[start:end], self.offsets[start:end] + (self.file_range(start, end)[1],))
 
 
-@dataclass(frozen=True, slots=True)
-class Flag:
+class Flag(NamedTuple):
     name: str  # without the leading dashes
     value: str | None
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Heredoc:
+class Heredoc(NamedTuple):
     word: str
     strip_tabs: bool  # <<-
     quoted: bool  # <<"EOF": no expansion inside
@@ -71,8 +68,7 @@ class Heredoc:
     closed: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Instruction:
+class Instruction(NamedTuple):
     keyword: str  # upper case
     index: int  # order in the file, ONBUILD inner instructions share their parent's
     span: Span  # keyword start .. end of the last line (incl. heredoc terminators)
@@ -118,15 +114,13 @@ class Instruction:
         return self.inner if self.inner is not None else self
 
 
-@dataclass(frozen=True, slots=True)
-class Comment:
+class Comment(NamedTuple):
     line: int
     text: str  # without the leading '#', stripped
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class ParseError:
+class ParseError(NamedTuple):
     span: Span
     message: str
 
@@ -281,9 +275,9 @@ def _json_form(body: str) -> tuple[str, ...] | None:
 
 
 class _Lexer:
-    def __init__(self, df: Dockerfile) -> None:
+    def __init__(self, df: Dockerfile, lines: list[tuple[int, str]]) -> None:
         self.df = df
-        self.lines = _physical_lines(df.text)
+        self.lines = lines
 
     def run(self, start: int) -> None:
         i = start
@@ -375,7 +369,12 @@ class _Lexer:
         need = _MIN_ARGS.get(keyword)
         if need:
             json_words = _json_form(body.text)
-            count = len(json_words) if json_words is not None else len(split_words(body.text, df.escape))
+            if json_words is not None:
+                count = len(json_words)
+            else:  # quotes only join words, so a plain split that finds enough is enough
+                count = len(body.text.split(None, need))
+                if count < need:
+                    count = len(split_words(body.text, df.escape))
             if count < need:
                 what = "an argument" if need == 1 else f"at least {need} arguments"
                 df.errors.append(ParseError(keyword_span, f"{keyword} needs {what}"))
@@ -423,6 +422,7 @@ class _Lexer:
 
 def _assign_stages(df: Dockerfile) -> None:
     env = dict(df.global_args)
+    placed = []
     for ins in df.instructions:
         if ins.keyword == "FROM":
             words = split_words(ins.body.text, df.escape)
@@ -445,12 +445,16 @@ def _assign_stages(df: Dockerfile) -> None:
                 df.errors.append(
                     ParseError(ins.keyword_span, f"{ins.keyword} before the first FROM: no build stage to run it in")
                 )
+            placed.append(ins)
             continue
         idx = len(df.stages) - 1
-        object.__setattr__(ins, "stage", idx)
-        if ins.inner is not None:
-            object.__setattr__(ins.inner, "stage", idx)
+        inner = ins.inner._replace(stage=idx) if ins.inner is not None else None
+        ins = ins._replace(stage=idx, inner=inner)
+        if ins.keyword == "FROM":
+            df.stages[idx].from_instruction = ins
         df.stages[idx].instructions.append(ins)
+        placed.append(ins)
+    df.instructions[:] = placed
 
 
 def _reaching_stages(df: Dockerfile) -> frozenset[int]:
@@ -495,7 +499,7 @@ def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
     if escape not in ("\\", "`"):
         escape = "\\"
     df = Dockerfile(path, text, LineIndex(text), escape, directives, [], [], [], {}, [])
-    _Lexer(df).run(first)
+    _Lexer(df, lines).run(first)
     _assign_stages(df)
     df.reaches_final = _reaching_stages(df)
     return df

@@ -8,8 +8,8 @@ fills in the fingerprint, and ``estimate/`` turns the hint into a
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from types import MappingProxyType
+from typing import Any, Mapping, NamedTuple
 
 from bot.model.text import Edit, Span, check_disjoint
 
@@ -30,30 +30,35 @@ class Safety(str, enum.Enum):
     DISPLAY_ONLY = "display-only"  # a proposal that is not an edit of this file
 
 
-@dataclass(frozen=True, slots=True)
-class Fix:
+class _FixFields(NamedTuple):
     title: str  # imperative: "Remove the apt lists in the same RUN"
     edits: tuple[Edit, ...]
     safety: Safety
     reason: str = ""  # for REVIEW: what the author must check
     proposal: str = ""  # for DISPLAY_ONLY: text to show (a .dockerignore, a rewrite)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "edits", tuple(check_disjoint(self.edits)))
-        if self.safety is Safety.REVIEW and not self.reason:
-            raise ValueError(f"review fix {self.title!r} needs a reason")
-        if self.safety is Safety.DISPLAY_ONLY and self.edits:
+
+class Fix(_FixFields):
+    """Edits (sorted, non-overlapping, one file) with a safety; checked when made."""
+
+    __slots__ = ()
+
+    def __new__(cls, title: str, edits, safety: Safety, reason: str = "", proposal: str = "") -> "Fix":
+        edits = tuple(check_disjoint(edits))
+        if safety is Safety.REVIEW and not reason:
+            raise ValueError(f"review fix {title!r} needs a reason")
+        if safety is Safety.DISPLAY_ONLY and edits:
             raise ValueError("a display-only fix carries no edits")
-        if self.safety is not Safety.DISPLAY_ONLY and not self.edits:
-            raise ValueError(f"fix {self.title!r} has no edits")
+        if safety is not Safety.DISPLAY_ONLY and not edits:
+            raise ValueError(f"fix {title!r} has no edits")
+        return tuple.__new__(cls, (title, edits, safety, reason, proposal))
 
     @property
     def span(self) -> Span:
         return Span(self.edits[0].span.start, max(e.span.end for e in self.edits))
 
 
-@dataclass(frozen=True, slots=True)
-class SizeHint:
+class SizeHint(NamedTuple):
     """What a finding wastes, in terms estimate/ understands.
 
     ``kind`` names a waste model (see ``bot/estimate/``), ``params`` its inputs
@@ -63,7 +68,7 @@ class SizeHint:
     """
 
     kind: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = MappingProxyType({})
     claims: tuple[str, ...] = ()
 
 
@@ -73,10 +78,7 @@ class Confidence(str, enum.Enum):
     LOW = "low"
 
 
-@dataclass(frozen=True, slots=True)
-class SizeEstimate:
-    """Bytes a fix would save (uncompressed, and compressed as a registry stores them)."""
-
+class _SizeEstimateFields(NamedTuple):
     bytes_low: int
     bytes_high: int
     basis: str  # one sentence a reviewer can check
@@ -85,11 +87,19 @@ class SizeEstimate:
     compressed_low: int | None = None
     compressed_high: int | None = None
 
-    def __post_init__(self) -> None:
-        if not 0 <= self.bytes_low <= self.bytes_high:
-            raise ValueError(f"bad range {self.bytes_low}..{self.bytes_high}")
-        if self.source not in ("table", "measured", "live", "heuristic"):
-            raise ValueError(f"unknown estimate source {self.source!r}")
+
+class SizeEstimate(_SizeEstimateFields):
+    """Bytes a fix would save (uncompressed, and compressed as a registry stores them)."""
+
+    __slots__ = ()
+
+    def __new__(cls, bytes_low: int, bytes_high: int, basis: str, confidence: Confidence, source: str,
+                compressed_low: int | None = None, compressed_high: int | None = None) -> "SizeEstimate":
+        if not 0 <= bytes_low <= bytes_high:
+            raise ValueError(f"bad range {bytes_low}..{bytes_high}")
+        if source not in ("table", "measured", "live", "heuristic"):
+            raise ValueError(f"unknown estimate source {source!r}")
+        return tuple.__new__(cls, (bytes_low, bytes_high, basis, confidence, source, compressed_low, compressed_high))
 
     @property
     def midpoint(self) -> int:
@@ -107,8 +117,7 @@ class SizeEstimate:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     rule_id: str
     rule_name: str
     severity: Severity
@@ -124,4 +133,4 @@ class Finding:
     anchor_text: str = ""  # normalised instruction text: fingerprints survive line shifts
 
     def with_(self, **changes: Any) -> "Finding":
-        return replace(self, **changes)
+        return self._replace(**changes)

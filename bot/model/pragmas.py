@@ -8,8 +8,9 @@ too; the engine maps DL codes to the rules that share them.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import bisect
-from dataclasses import dataclass
 
 from bot.model.dockerfile import Comment, Dockerfile
 from bot.model.text import Span
@@ -17,8 +18,7 @@ from bot.model.text import Span
 TOOLS = ("dockerdiet", "hadolint")
 
 
-@dataclass(frozen=True, slots=True)
-class Suppression:
+class Suppression(NamedTuple):
     tool: str  # dockerdiet | hadolint
     codes: tuple[str, ...]  # upper case, as written
     is_global: bool

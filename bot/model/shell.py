@@ -8,8 +8,9 @@ input the script is marked ``ok=False`` and rules offer no fix there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Iterator
+import os
+
+from typing import Any, Iterable, Iterator, NamedTuple
 
 from bot.model.dockerfile import Dockerfile, Instruction, Logical
 from bot.model.text import Span
@@ -22,39 +23,102 @@ _DYNAMIC = frozenset(("simple_expansion", "expansion", "command_substitution", "
 SHELLS = frozenset(("sh", "bash", "dash", "ash", "zsh", "/bin/sh", "/bin/bash", "/bin/ash", "/usr/bin/env"))
 
 
+def _bash_language():
+    """The grammar's ``language()`` pointer. The package's ``__init__`` imports
+    importlib.resources for query files we never use (8 ms of start-up), so load
+    its compiled binding directly when it is where the wheel puts it."""
+    import importlib.machinery
+    import importlib.util
+
+    spec = importlib.util.find_spec("tree_sitter_bash")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = f"{folder}/_binding{suffix}"
+            if os.path.exists(path):
+                loader = importlib.machinery.ExtensionFileLoader("tree_sitter_bash._binding", path)
+                module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+                loader.exec_module(module)
+                return module.language()
+    import tree_sitter_bash
+
+    return tree_sitter_bash.language()
+
+
 def _parser():
     global _PARSER
     if _PARSER is None:
-        import tree_sitter_bash
         from tree_sitter import Language, Parser
 
-        _PARSER = Parser(Language(tree_sitter_bash.language()))
+        _PARSER = Parser(Language(_bash_language()))
     return _PARSER
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
+class _Where:
+    """Where a word is, turned into a Span only when asked: most words never are,
+    and positions are the largest cost of modelling a RUN."""
+
+    __slots__ = ("df", "logical", "start", "end", "_span")
+
+    def __init__(self, df: Dockerfile, logical: Logical, start: int, end: int) -> None:
+        self.df, self.logical, self.start, self.end, self._span = df, logical, start, end, None
+
+    def span(self) -> Span:
+        if self._span is None:
+            self._span = self.df.logical_span(self.logical, self.start, self.end)
+        return self._span
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Where) and (self.logical, self.start, self.end) == (other.logical, other.start, other.end)
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end))
+
+
+class _WordFields(NamedTuple):
     text: str  # quotes removed where static
     raw: str
-    span: Span
+    where: "Span | _Where"
     dynamic: bool  # contains $VAR, $(...), ...
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
+class Word(_WordFields):
+    __slots__ = ()
+
+    @property
+    def span(self) -> Span:
+        where = self.where
+        return where if isinstance(where, Span) else where.span()
+
+
+class _CommandFields(NamedTuple):
     name: str  # as written: "apt-get", "/usr/bin/pip3"
     args: tuple[Word, ...]
-    span: Span
-    name_span: Span
+    where: "Span | _Where"
+    name_where: "Span | _Where"
     operator_before: str  # "", "&&", "||", ";", "|", "&", "\n"
     depth: int  # 0 in the RUN's top-level list, more inside (...), if, $(...), ...
     assignments: tuple[str, ...] = ()  # VAR=value prefixes
     end: int = 0  # logical offset just past the command, for insertions
+    program: str = ""  # the base name: ``/usr/bin/pip3`` -> ``pip3`` (rules ask it often)
+
+
+class Command(_CommandFields):
+    __slots__ = ()
 
     @property
-    def program(self) -> str:
-        """The command's base name: ``/usr/bin/pip3`` -> ``pip3``."""
-        return self.name.rsplit("/", 1)[-1]
+    def span(self) -> Span:
+        where = self.where
+        return where if isinstance(where, Span) else where.span()
+
+    @property
+    def name_span(self) -> Span:
+        where = self.name_where
+        return where if isinstance(where, Span) else where.span()
+
+    def __new__(cls, name: str, args, span: Span, name_span: Span, operator_before: str, depth: int,
+                assignments: tuple[str, ...] = (), end: int = 0) -> "Command":
+        program = name.rsplit("/", 1)[-1]
+        return tuple.__new__(cls, (name, args, span, name_span, operator_before, depth, assignments, end, program))
 
     @property
     def words(self) -> list[str]:
@@ -91,13 +155,13 @@ class Command:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class ShellScript:
+class ShellScript(NamedTuple):
     logical: Logical
     commands: tuple[Command, ...]
     ok: bool  # parsed without error nodes
     end: int  # logical offset after the last statement (before a trailing comment)
     has_comment: bool = False
+    root: Any = None  # the tree-sitter root node, for facts the command list does not keep
 
     def find(self, *programs: str, sub: str | None = None) -> list[Command]:
         """Commands whose program is one of ``programs`` (and first positional ``sub``)."""
@@ -151,8 +215,8 @@ class _Walker:
             return byte
         return len(self.src[:byte].decode("utf-8", "replace"))
 
-    def span(self, node) -> Span:
-        return self.df.logical_span(self.logical, self.char(node.start_byte), self.char(node.end_byte))
+    def where(self, node) -> _Where:
+        return _Where(self.df, self.logical, self.char(node.start_byte), self.char(node.end_byte))
 
     def walk(self, node, depth: int) -> None:
         for child in node.children:
@@ -180,7 +244,7 @@ class _Walker:
             elif name_node is not None and c.is_named and c.type not in _REDIRECTS and c.type != "comment":
                 text, dynamic = _unquote(c, self.src)
                 raw = self.src[c.start_byte : c.end_byte].decode("utf-8", "replace")
-                args.append(Word(text, raw, self.span(c), dynamic))
+                args.append(Word(text, raw, self.where(c), dynamic))
                 if dynamic:
                     nested.append(c)
         if name_node is None:
@@ -195,8 +259,8 @@ class _Walker:
             Command(
                 name,
                 tuple(args),
-                self.span(node),
-                self.span(name_node),
+                self.where(node),
+                self.where(name_node),
                 op,
                 depth,
                 tuple(assignments),
@@ -222,7 +286,7 @@ def parse_shell(df: Dockerfile, logical: Logical) -> ShellScript:
             has_comment = True
         elif child.is_named:  # not a trailing ';' or '&': appending goes before those
             end = max(end, walker.char(child.end_byte))
-    return ShellScript(logical, tuple(walker.commands), not root.has_error, end, has_comment)
+    return ShellScript(logical, tuple(walker.commands), not root.has_error, end, has_comment, root)
 
 
 def _json_strings(body: Logical) -> list[tuple[int, int]] | None:

@@ -6,7 +6,8 @@ caller names the file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
+
 
 BOM = "\ufeff"
 MAX_BYTES = 5 * 1024 * 1024  # the largest real Dockerfiles are a few hundred kB
@@ -16,8 +17,7 @@ class SourceError(Exception):
     """The file cannot be read as a Dockerfile; the message says why."""
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     path: str
     text: str  # without BOM, line endings as in the file
     bom: bool = False

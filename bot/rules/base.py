@@ -8,8 +8,7 @@ match regexes over raw text: they ask :class:`Context`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar, Iterator, Mapping
+from typing import ClassVar, Iterator, Mapping, NamedTuple
 
 from bot.model.dockerfile import Dockerfile, Instruction, Stage
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
@@ -20,8 +19,7 @@ from bot.model.words import expand, key_values, split_words
 DOC_HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 
 
-@dataclass(frozen=True, slots=True)
-class Valid:
+class Valid(NamedTuple):
     """A Dockerfile on which the rule must stay silent."""
 
     code: str
@@ -29,8 +27,7 @@ class Valid:
     context: Mapping[str, str] | None = None  # build-context files, for rules that look at them
 
 
-@dataclass(frozen=True, slots=True)
-class Invalid:
+class Invalid(NamedTuple):
     """A Dockerfile on which the rule must fire (at ``at`` = "line:col-line:col" if given).
 
     ``fixed`` is the whole file after applying this rule's fixes; it proves the fix.
@@ -115,23 +112,28 @@ class Context:
         self._scripts: dict[int, tuple[ShellScript, ...]] = {}
         self._occurrences: dict[tuple[str, str], int] = {}
         self._env: dict[tuple[int, str], dict[str, str]] = {}
+        self._before: dict[tuple[int, str], tuple[Instruction, ...]] = {}
+        self._selected: dict[tuple[tuple[str, ...], bool], tuple[Instruction, ...]] = {}
 
     # ---------------------------------------------------------------- structure
     def stages(self, final_only: bool = False) -> list[Stage]:
         return [s for s in self.df.stages if not final_only or s.index in self.df.reaches_final]
 
-    def instructions(self, *keywords: str, final_only: bool = False) -> Iterator[Instruction]:
+    def instructions(self, *keywords: str, final_only: bool = False) -> tuple[Instruction, ...]:
         """Effective instructions (ONBUILD's inner ones included) in file order."""
-        for ins in self.df.all_instructions():
-            if keywords and ins.keyword not in keywords:
-                continue
-            if final_only and not self.df.in_final_image(ins):
-                continue
-            if ins.stage < 0:
-                continue
-            yield ins
+        key = (keywords, final_only)
+        found = self._selected.get(key)
+        if found is None:
+            found = self._selected[key] = tuple(
+                ins
+                for ins in self.df.all_instructions()
+                if ins.stage >= 0
+                and (not keywords or ins.keyword in keywords)
+                and (not final_only or self.df.in_final_image(ins))
+            )
+        return found
 
-    def runs(self, final_only: bool = False) -> Iterator[Instruction]:
+    def runs(self, final_only: bool = False) -> tuple[Instruction, ...]:
         return self.instructions("RUN", final_only=final_only)
 
     def scripts(self, ins: Instruction) -> tuple[ShellScript, ...]:
@@ -164,9 +166,16 @@ class Context:
             return ""
         return self.lineage(stage)[-1].image
 
-    def before(self, ins: Instruction) -> Iterator[Instruction]:
+    def before(self, ins: Instruction) -> tuple[Instruction, ...]:
         """Instructions that run before ``ins`` in its image: earlier ones of its stage
         and every instruction of the stages it is built from, nearest first."""
+        key = (ins.index, ins.keyword)
+        cached = self._before.get(key)
+        if cached is None:
+            cached = self._before[key] = tuple(self._compute_before(ins))
+        return cached
+
+    def _compute_before(self, ins: Instruction) -> Iterator[Instruction]:
         stage = self.stage(ins)
         if stage is None:
             return

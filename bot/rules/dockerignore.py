@@ -11,12 +11,10 @@ matching line wins. So ``node_modules`` excludes only the top-level folder, and
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Pattern:
+class Pattern(NamedTuple):
     text: str  # cleaned, without "!"
     exclusion: bool  # a "!" line
     regex: re.Pattern[str]
@@ -106,7 +104,9 @@ def is_excluded(patterns: list[Pattern], path: str) -> bool:
     return excluded
 
 
-def included_files(patterns: list[Pattern], files: Mapping[str, int]) -> dict[str, int]:
+def included_files(patterns: list[Pattern], files: Mapping[str, int]) -> Mapping[str, int]:
+    if not patterns:
+        return files
     return {p: size for p, size in files.items() if not is_excluded(patterns, p)}
 
 
@@ -118,10 +118,16 @@ def files_under(files: Mapping[str, int], sources: Iterable[str]) -> dict[str, i
         src = _clean(src.lstrip("/"))
         if src == ".":
             return dict(files)
-        rx = _regex(src) if any(ch in src for ch in "*?[") else None
+        if not any(ch in src for ch in "*?["):  # a file or a folder: no need to match patterns
+            if src in files:
+                out[src] = files[src]
+            prefix = src.rstrip("/") + "/"
+            out.update((p, n) for p, n in files.items() if p.startswith(prefix))
+            continue
+        rx = _regex(src)
         for path, size in files.items():
             for cand in _parents(path):
-                if cand == src or (rx is not None and rx.match(cand)):
+                if cand == src or rx.match(cand):
                     out[path] = size
                     break
     return out

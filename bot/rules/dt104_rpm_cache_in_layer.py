@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
@@ -12,8 +11,7 @@ from bot.rules.edits import append_command, insert_after
 from bot.rules.facts import cache_claim, mount_overlaps, program_args, removes_dir, unwrap
 
 
-@dataclass(frozen=True, slots=True)
-class Manager:
+class Manager(NamedTuple):
     family: str  # managers of one family clean each other's cache (yum is dnf on EL8+)
     cache_dirs: tuple[str, ...]
     fetches: frozenset[str]  # subcommands that download repository metadata

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
@@ -36,8 +35,7 @@ RPM = frozenset(("yum", "dnf", "microdnf"))
 CONDA = frozenset(("conda", "mamba", "micromamba"))
 
 
-@dataclass(frozen=True, slots=True)
-class Where:
+class Where(NamedTuple):
     """What a check needs to know about the place a command runs."""
 
     home: str
@@ -46,8 +44,7 @@ class Where:
     ctx: Context
 
 
-@dataclass(frozen=True, slots=True)
-class Kind:
+class Kind(NamedTuple):
     """One sort of leftover files: who writes them, who removes them."""
 
     name: str  # a hints kind
@@ -152,8 +149,7 @@ def is_cleanup(cmd: Command) -> bool:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class LaterCleanup:
+class LaterCleanup(NamedTuple):
     """A command that removes files an earlier layer wrote."""
 
     command: Command

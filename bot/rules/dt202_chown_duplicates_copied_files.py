@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
@@ -27,8 +26,7 @@ PLUS_X = {"+x": "0755", "a+x": "0755", "ugo+x": "0755", "+rx": "0755", "a+rx": "
 SYMBOLIC_MODE = re.compile(r"[ugoa]*[-+=][rwxXst]*(,[ugoa]*[-+=][rwxXst]*)*")
 
 
-@dataclass(frozen=True)
-class Written:
+class Written(NamedTuple):
     """What one COPY/ADD wrote: a folder (``is_dir``) or a single file at ``path``."""
 
     ins: Instruction

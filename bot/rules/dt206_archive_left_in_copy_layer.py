@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
@@ -28,8 +27,7 @@ _VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 _SAFE_PATH = re.compile(r"[A-Za-z0-9_./+@%-]+")
 
 
-@dataclass(frozen=True)
-class Archive:
+class Archive(NamedTuple):
     ins: Instruction  # the COPY/ADD
     source: str  # as written: a context path or a URL
     path: str  # where it lands in the image

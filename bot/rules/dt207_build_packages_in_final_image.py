@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
@@ -41,8 +40,7 @@ OS_IMAGES = frozenset("ubuntu debian alpine centos fedora rockylinux almalinux a
 DEV_WORDS = frozenset("dev devel development devcontainer ci build builder builders test tests testing toolchain sdk".split())
 
 
-@dataclass(frozen=True)
-class Install:
+class Install(NamedTuple):
     cmd: Command
     manager: str  # apt | apk | rpm
     packages: tuple[Word, ...]

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction, Stage
@@ -20,8 +19,7 @@ NEUTRAL = frozenset(("ENV", "ARG", "LABEL", "EXPOSE", "USER", "WORKDIR", "VOLUME
                      "HEALTHCHECK", "CMD", "ENTRYPOINT", "SHELL", "MAINTAINER", "COPY", "ADD"))  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Broad:
+class Broad(NamedTuple):
     ins: Instruction
     dest: str
     flags: str  # "--chown=app:app " etc., as written

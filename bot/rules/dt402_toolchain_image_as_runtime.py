@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction, Stage
@@ -34,8 +33,7 @@ SHELL_CHARS = re.compile(r"[$&|;<>*?(){}`'\"\\]")
 NODE_PACKAGE_TOOLS = frozenset(("npm", "yarn", "pnpm", "npx", "node", "mkdir", "rm", "cp", "mv", "ls", "echo"))
 
 
-@dataclass(frozen=True)
-class Build:
+class Build(NamedTuple):
     ecosystem: str
     ins: Instruction
     cmd: Command

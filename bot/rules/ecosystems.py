@@ -8,16 +8,16 @@ Facts only, never sizes: how much a swap saves is estimate/'s business.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import re
-from dataclasses import dataclass
 
 from bot.model.shell import Command, Word
 
 # ---------------------------------------------------------------------------- images
 
 
-@dataclass(frozen=True, slots=True)
-class ImageRef:
+class ImageRef(NamedTuple):
     """``[registry/]repository[:tag][@digest]`` split up; ``name`` drops Docker Hub's
     ``docker.io/library/`` so official images compare as ``python``."""
 
@@ -62,8 +62,7 @@ NODE_ALIASES = ("lts", "current", "argon", "boron", "carbon", "dubnium", "erbium
                 "gallium", "hydrogen", "iron", "jod", "krypton")  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Variant:
+class Variant(NamedTuple):
     tag: str  # the lighter tag of the same version
     kind: str  # "slim" (same distro, fewer packages) | "jre" (runtime without compiler)
 
@@ -168,8 +167,7 @@ JAVA_COMPILERS = frozenset(("javac", "mvn", "mvnw", "gradle", "gradlew", "jar", 
 # ---------------------------------------------------------------------------- toolchains
 
 
-@dataclass(frozen=True, slots=True)
-class Toolchain:
+class Toolchain(NamedTuple):
     ecosystem: str  # go | rust | java | node | dotnet | c
     runtime: str  # a runtime image for the same version ("" when it cannot be told)
 
@@ -288,8 +286,7 @@ def _values(args: list[Word], *names: str) -> list[Word] | None:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class Install:
+class Install(NamedTuple):
     """A dependency-install step, and what it needs from the build context.
 
     ``manifests``: files it reads (canonical names: DT301 checks them against the

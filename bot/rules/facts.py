@@ -6,8 +6,7 @@ about the same files must build the same claim here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from bot.model.dockerfile import Dockerfile, Instruction
 from bot.model.shell import Command, ShellScript, Word
@@ -69,8 +68,7 @@ def is_url(src: str) -> bool:
     return src.startswith(("http://", "https://", "git@")) or src.startswith("git://")
 
 
-@dataclass(frozen=True, slots=True)
-class CopyArgs:
+class CopyArgs(NamedTuple):
     """A COPY/ADD as words: sources, destination, and their positions in ``ins.body``."""
 
     sources: tuple[str, ...]
@@ -239,8 +237,9 @@ _ISOLATED = frozenset(("subshell", "command_substitution", "process_substitution
 
 
 def _tree(script: ShellScript):
-    # shell.py keeps the tree private; parsing again costs ~40 µs per RUN
-    from bot.model.shell import _parser
+    if script.root is not None:
+        return script.root
+    from bot.model.shell import _parser  # exec form keeps no tree
 
     return _parser().parse(script.logical.text.encode("utf-8")).root_node
 
@@ -333,8 +332,7 @@ _WGET_VALUE_LONG = frozenset((
 ))
 
 
-@dataclass(frozen=True, slots=True)
-class Download:
+class Download(NamedTuple):
     """A file that ``curl``/``wget`` writes: ``target`` as written (relative to the
     command's working directory unless absolute); ``static`` when no variable is in it."""
 

@@ -29,7 +29,7 @@ class Analysis:
 
 def analyse_text(path: str, text: str, online: bool, estimate: bool = True, *, options=None,
                  build_context=None) -> tuple[Finding, ...]:
-    """The engine's findings, with estimates when estimate/ is available.
+    """The engine's findings, with size estimates.
 
     ``options`` carries the repository's configuration (select, ignore, ...); ``online``
     and ``estimate`` are set on top of it.
@@ -38,11 +38,7 @@ def analyse_text(path: str, text: str, online: bool, estimate: bool = True, *, o
     from bot.engine import Options, analyse_text as engine_analyse
 
     opts = (options or Options())._replace(online=online, estimate=estimate)
-    try:
-        result = engine_analyse(path, text, opts, build_context)
-    except ImportError:  # estimate/ not installed yet: findings without numbers
-        result = engine_analyse(path, text, opts._replace(estimate=False), build_context)
-    return tuple(result.findings)
+    return tuple(engine_analyse(path, text, opts, build_context).findings)
 
 
 def _analyse_with_context(path: str, text: str, online: bool, estimate: bool, options, tree) -> tuple[Finding, ...]:

@@ -33,12 +33,8 @@ _TEXT_WIDTH = 72
 
 def analyse_for_measure(path: str, text: str, options: Options | None = None,
                         build_context=None) -> tuple[Finding, ...]:
-    """Findings with estimates when estimate/ is available, without them otherwise."""
-    opts = options or Options()
-    try:
-        result = analyse_text(path, text, opts, build_context)
-    except ImportError:  # estimate/ not installed in this build: measure without estimates
-        result = analyse_text(path, text, opts._replace(estimate=False), build_context)
+    """Findings with their size estimates."""
+    result = analyse_text(path, text, options or Options(), build_context)
     if result.error:
         raise MeasureError(f"{path}: {result.error}")
     return result.findings

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from bot.estimate.format import format_bytes, format_estimate, format_range as _range
 from bot.model.findings import Finding, Safety, SizeEstimate
 from bot.report.ruledocs import rule_url
 
@@ -64,44 +65,19 @@ def escape_cell(text: str) -> str:
     return escape_prose(text).replace("|", "\\|")
 
 
-def format_bytes(n: int) -> str:
-    """Decimal units, as registries and `docker images` show sizes."""
-    if n >= 1_000_000_000:
-        return f"{n / 1e9:.1f} GB"
-    if n >= 1_000_000:
-        value = n / 1e6
-        return f"{value:.0f} MB" if value >= 10 else f"{value:.1f} MB"
-    if n >= 1_000:
-        return f"{n / 1e3:.0f} kB"
-    return f"{n} B"
-
-
 def format_range(low: int, high: int) -> str:
-    try:  # one wording for sizes across the project, once estimate/ provides it
-        from bot.estimate import format as est_format
-        fmt_bytes, fmt_range = est_format.format_bytes, est_format.format_range
-    except ImportError:
-        fmt_bytes, fmt_range = format_bytes, lambda a, b: f"{format_bytes(a)}–{format_bytes(b)}"
+    """"≈ 20 MB (15–25 MB)" for a total."""
     if low == high:
-        return fmt_bytes(low)
-    return f"≈ {fmt_bytes((low + high) // 2)} ({fmt_range(low, high)})"
+        return format_bytes(low)
+    return f"≈ {format_bytes((low + high) // 2)} ({_range(low, high)})"
 
 
 def estimate_text(finding: Finding) -> str:
     """One line: the size impact with its basis, or why it is unknown."""
     est = finding.estimate
-    try:  # estimate/ owns the canonical wording once it exists
-        from bot.estimate.format import format_estimate
-    except ImportError:
-        format_estimate = None
-    if format_estimate is not None:
-        try:
-            return str(format_estimate(est) if est is not None else format_estimate(None))
-        except Exception:  # noqa: BLE001 - a formatter bug must not cost the review
-            pass
     if est is None:
         return "size impact unknown" + (f": {finding.estimate_note}" if finding.estimate_note else "")
-    return f"{format_range(est.bytes_low, est.bytes_high)}, {est.basis}"
+    return f"{format_estimate(est)}: {est.basis}"
 
 
 def short_estimate(est: SizeEstimate | None) -> str:
@@ -176,31 +152,11 @@ def line_range(finding: Finding) -> str:
 
 
 def savings_total(findings: Iterable[Finding]) -> tuple[int, int]:
-    """Sum of estimates counting bytes claimed by several findings once.
+    """Sum of estimates, counting bytes that several findings claim once (estimate/'s model)."""
+    from bot.estimate.totals import totals
 
-    estimate/'s model when present (claims scoped per file, a group counts its max);
-    otherwise greedy by size: a finding whose claims were already counted adds nothing.
-    """
-    findings = list(findings)
-    try:
-        from bot.estimate.totals import totals
-    except ImportError:
-        totals = None
-    if totals is not None:
-        t = totals(findings)
-        return t.bytes_low, t.bytes_high
-    low = high = 0
-    claimed: set[str] = set()
-    ordered = sorted((f for f in findings if f.estimate is not None),
-                     key=lambda f: -f.estimate.bytes_high)  # type: ignore[union-attr]
-    for f in ordered:
-        claims = set(f.hint.claims) if f.hint is not None else set()
-        if claims & claimed:
-            continue
-        claimed |= claims
-        low += f.estimate.bytes_low  # type: ignore[union-attr]
-        high += f.estimate.bytes_high  # type: ignore[union-attr]
-    return low, high
+    t = totals(findings)
+    return t.bytes_low, t.bytes_high
 
 
 def summary_markdown(rows: Sequence[SummaryRow], *, title: str, notes: Sequence[str] = (),

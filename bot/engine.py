@@ -14,7 +14,7 @@ import re
 from typing import Iterable, NamedTuple, Sequence
 
 from bot.model.dockerfile import Dockerfile, parse
-from bot.model.findings import Finding, Safety, Severity
+from bot.model.findings import Finding, Safety, Severity, SizeEstimate
 from bot.model.pragmas import Suppression, parse_suppressions
 from bot.model.source import Source, SourceError, decode, read
 from bot.model.text import Edit, apply_edits
@@ -70,6 +70,8 @@ class FileResult(NamedTuple):
     findings: tuple[Finding, ...] = ()
     error: str | None = None  # the file could not be read: the reason
     bom: bool = False
+    base_image: str = ""  # the external image the final stage builds on
+    base_size: SizeEstimate | None = None  # its size, when estimates are on and it is known
 
 
 class LintResult(NamedTuple):
@@ -123,12 +125,19 @@ def analyse_source(
     findings = [
         f.with_(fingerprint=fingerprint(f), severity=overrides.get(f.rule_id, f.severity)) for f in findings
     ]
-    if options.estimate and findings:
-        findings = _estimate(findings, estimator, options)
-        if options.min_saving:
-            findings = [f for f in findings if f.estimate is None or f.estimate.bytes_high >= options.min_saving]
+    base_image = ctx.base_image(df.final_stage)
+    base_size = None
+    if options.estimate:
+        estimator = estimator or make_estimator(options.online)
+        if findings:
+            findings = _estimate(findings, estimator, options)
+            if options.min_saving:
+                findings = [f for f in findings if f.estimate is None or f.estimate.bytes_high >= options.min_saving]
+        if base_image:
+            base_size = estimator.base_image_size(base_image)
     findings.sort(key=lambda f: (f.span.start, f.rule_id, f.span.end))
-    return FileResult(source.path, source.text, tuple(findings), bom=source.bom)
+    return FileResult(source.path, source.text, tuple(findings), bom=source.bom, base_image=base_image,
+                      base_size=base_size)
 
 
 def _apply_suppressions(ctx: Context, df: Dockerfile, rules: list[Rule], findings: list[Finding]) -> list[Finding]:
@@ -170,8 +179,6 @@ def make_estimator(online: bool = False):
 
 
 def _estimate(findings: list[Finding], estimator, options: Options) -> list[Finding]:
-    if estimator is None:
-        estimator = make_estimator(options.online)
     out = []
     for f in findings:
         if f.hint is None:
@@ -180,6 +187,15 @@ def _estimate(findings: list[Finding], estimator, options: Options) -> list[Find
         est, why = estimator.estimate(f.hint)
         out.append(f.with_(estimate=est, estimate_note="" if est else why))
     return out
+
+
+def final_base(text: str, estimator=None, online: bool = False) -> tuple[str, SizeEstimate | None]:
+    """The external image the final stage builds on, and its estimated size."""
+    df = parse(text)
+    image = Context(df, "").base_image(df.final_stage)
+    if not image:
+        return "", None
+    return image, (estimator or make_estimator(online)).base_image_size(image)
 
 
 def analyse_text(

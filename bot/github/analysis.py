@@ -41,6 +41,19 @@ def analyse_text(path: str, text: str, online: bool, estimate: bool = True, *, o
     return tuple(engine_analyse(path, text, opts, build_context).findings)
 
 
+def image_share(path: str, text: str, findings: Sequence[Finding], online: bool) -> str:
+    """"`Dockerfile`: ≈ 480 MB (…) avoidable of an image of at least 1.1 GB (…): ≈ −44%"."""
+    if not any(f.estimate for f in findings):
+        return ""
+    from bot.engine import final_base
+    from bot.estimate import totals
+    from bot.estimate.format import format_share
+
+    image, size = final_base(text, online=online)
+    t = totals(findings)
+    return f"`{path}`: {format_share(t.bytes_low, t.bytes_high, size, image)}"
+
+
 def _analyse_with_context(path: str, text: str, online: bool, estimate: bool, options, tree) -> tuple[Finding, ...]:
     """With the tree-based build context while the tree is usable; a tree found unusable
     during this analysis (truncated, unreadable) means analysing again without one."""
@@ -114,6 +127,9 @@ def analyse_pull(client, pull: PullInfo, files: Sequence[PullFile], patterns: tu
         diff = parse_file_patch(f.filename, f.patch, added_file=f.status == "added")
         note = "" if diff.annotatable else "analysed, not annotatable (GitHub sent no diff for this file)"
         out.append(AnalysedFile(f.filename, head, head_findings, base_fps, diff, note))
+        share = image_share(f.filename, head, head_findings, online)
+        if share:
+            notes.append(share)
     if any(not a.diff.annotatable for a in out):
         notes.append("Some files came without a diff from GitHub (too large, binary or rename-only): their "
                      "findings are listed here, not inline.")

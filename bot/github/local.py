@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
-from bot.github.analysis import analyse_text
+from bot.github.analysis import analyse_text, image_share
 from bot.github.diff import parse_unified_diff
 from bot.github.event import DEFAULT_PATHS, path_matches
 from bot.github.publish import AnalysedFile, Existing, PlanOptions, ReviewPlan, fingerprint_of, plan
@@ -54,6 +54,7 @@ def local_review(base: str, path: str = ".", *, online: bool = False, max_commen
         raise ReviewError(f"cannot parse git diff: {exc}") from None
     commentable = parse_unified_diff(diff_text)
     files: list[AnalysedFile] = []
+    notes: list[str] = []
     for pf in patches:
         if pf.is_removed_file or not path_matches(pf.path, patterns):
             continue
@@ -70,8 +71,12 @@ def local_review(base: str, path: str = ".", *, online: bool = False, max_commen
         base_fps = frozenset(fingerprint_of(f) for f in analyse_text(pf.path, base_text, False, estimate=False)) \
             if base_text else frozenset()
         files.append(AnalysedFile(pf.path, head, findings, base_fps, commentable.files[pf.path]))
+        share = image_share(pf.path, head, findings, online)
+        if share:
+            notes.append(share)
     review = plan(files, Existing(), PlanOptions("0" * 40, "local", max_comments,
-                                                 changed_paths=frozenset(p.path for p in patches)))
+                                                 changed_paths=frozenset(p.path for p in patches),
+                                                 notes=tuple(notes)))
     return LocalReview(review, render(review))
 
 

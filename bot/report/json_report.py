@@ -50,6 +50,15 @@ def file_json(r: FileResult) -> dict[str, Any]:
     out: dict[str, Any] = {"path": r.path, "findings": [finding_json(f) for f in r.findings]}
     if r.error:
         out["error"] = r.error
+    elif r.base_image and any(f.estimate for f in r.findings):
+        from bot.estimate import totals
+
+        t = totals(r.findings)
+        out["image"] = {
+            "base": r.base_image,
+            "base_size": r.base_size.to_json() if r.base_size else None,
+            "avoidable": {"bytes_low": t.bytes_low, "bytes_high": t.bytes_high},
+        }
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.engine import LintResult
 from bot.model.findings import Finding, Safety, Severity
 
+MAX_SHARE_LINES = 20
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
 
@@ -81,9 +82,15 @@ def statistics(result: LintResult) -> str:
         lines.append(f"{n:6d}  {rule_id}  {names[rule_id]}{fix}")
     if any(f.estimate for f in findings):
         from bot.estimate import totals
-        from bot.estimate.format import format_range
+        from bot.estimate.format import format_range, format_share
 
         t = totals(findings)
         lines.append(f"Estimated avoidable size: {format_range(t.bytes_low, t.bytes_high)}")
+        shown = [r for r in result.files if any(f.estimate for f in r.findings)]
+        for r in shown[:MAX_SHARE_LINES]:
+            ft = totals(r.findings)
+            lines.append(f"  {r.path}: {format_share(ft.bytes_low, ft.bytes_high, r.base_size, r.base_image)}")
+        if len(shown) > MAX_SHARE_LINES:
+            lines.append(f"  ... and {len(shown) - MAX_SHARE_LINES} more file(s)")
     lines.append(f"{len(findings)} finding(s) in {sum(1 for r in result.files if r.findings)} of {len(result.files)} file(s)")
     return "\n".join(lines) + "\n"

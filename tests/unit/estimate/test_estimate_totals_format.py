@@ -60,3 +60,27 @@ def test_format_bytes_rounding():
     assert [format_bytes(n) for n in (999_999, 4_240_000, 19_868_160, 1_100_000_000, 1500)] == [
         "1 MB", "4.2 MB", "20 MB", "1.1 GB", "1.5 KB",
     ]
+
+
+def test_format_share_states_the_floor_and_the_share():
+    from bot.estimate.format import format_share
+    from bot.model.findings import Confidence, SizeEstimate
+
+    base = SizeEstimate(600_000_000, 800_000_000, "table", Confidence.MEDIUM, "table")
+    text = format_share(400_000_000, 600_000_000, base, "python:3.12")
+    # at least the base's low bound plus the waste's low bound; share of the midpoints
+    assert text == "≈ 500 MB (400–600 MB) avoidable of an image of at least 1 GB (base `python:3.12` ≈ 700 MB): ≈ −42%"
+    assert "not known" in format_share(1, 2, None)
+
+
+def test_json_report_carries_the_image_share(tmp_path, capsys):
+    import json
+
+    from bot.cli import main
+
+    path = tmp_path / "Dockerfile"
+    path.write_text("FROM python:3.12\nRUN apt-get update && apt-get install -y curl\n")
+    main(["check", "--format", "json", str(path)])
+    image = json.loads(capsys.readouterr().out)["files"][0]["image"]
+    assert image["base"] == "python:3.12" and image["base_size"]["bytes_low"] > 0
+    assert 0 < image["avoidable"]["bytes_low"] <= image["avoidable"]["bytes_high"]

@@ -10,6 +10,7 @@ from bot.model.text import Edit
 from bot.model.words import expand, split_words
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.ecosystems import (
+    final_image_root,
     FULL_ONLY_TOOLS,
     JAVA_COMPILERS,
     PIP_NEEDS_COMPILER,
@@ -123,14 +124,10 @@ python:3.12-slim 43.2 MB compressed).
     )
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        final = ctx.df.final_stage
-        if final is None:
+        found = final_image_root(ctx)
+        if found is None:
             return
-        chain = ctx.lineage(final)
-        root = chain[-1]
-        ref = parse_image(root.image)
-        if ref is None:
-            return
+        chain, root, ref = found
         variant = lighter_variant(ref)
         if variant is None:
             return

@@ -13,6 +13,7 @@ from bot.model.words import split_words
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command
 from bot.rules.ecosystems import (
+    final_image_root,
     ImageRef,
     dotnet_runtime,
     go_runtime,
@@ -175,14 +176,10 @@ about 2 MB), plus the source tree and build caches.
     )
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        final = ctx.df.final_stage
-        if final is None:
+        found = final_image_root(ctx)
+        if found is None:
             return
-        chain = ctx.lineage(final)
-        root = chain[-1]
-        ref = parse_image(root.image)
-        if ref is None:
-            return
+        chain, root, ref = found
         eco = toolchain_of(ref)
         if not eco:
             return
@@ -203,7 +200,7 @@ about 2 MB), plus the source tree and build caches.
         from_image = ref.with_tag(ref.tag) if ref.tag else ref.name
         fix = None
         if runtime and len(chain) == 1:
-            fix = _Rewriter(ctx, final, ref, build, runtime).fix()
+            fix = _Rewriter(ctx, chain[0], ref, build, runtime).fix()
         word = root.from_instruction.words(ctx.df.escape)[0]
         span = ctx.df.logical_span(root.from_instruction.body, word.start, word.end)
         short = lambda image: image.removeprefix("mcr.microsoft.com/")  # noqa: E731

@@ -494,3 +494,14 @@ def workdir_at(before) -> str | None:
     for p in reversed(parts[:-1]):
         out = posixpath.join(out, p)
     return posixpath.normpath(out)
+
+
+def final_image_root(ctx) -> "tuple[list, object, ImageRef] | None":
+    """The final stage's lineage (final first), its root stage and the root's external
+    image, or None when there is no final stage or the image is not known."""
+    final = ctx.df.final_stage
+    if final is None:
+        return None
+    chain = ctx.lineage(final)
+    ref = parse_image(chain[-1].image)
+    return (chain, chain[-1], ref) if ref is not None else None

@@ -79,7 +79,8 @@ The size of the apt lists of the base image's distribution and release (measured
         Invalid(
             "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN apt-get install -y git\n",
             at="2:5-2:19",
-            note="no fix: the later install has no update of its own and needs these lists",
+            message="for the RUN on line 3; update, install, clean in one RUN",
+            note="no fix, and no advice to remove them here: the later install has no update of its own",
         ),
         Valid("FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n"),
         Valid(
@@ -110,18 +111,21 @@ The size of the apt lists of the base image's distribution and release (measured
                     if c.program in APT and c.subcommand() not in ("update", "") and c.span.start > update.span.start
                 ]
                 fix = None
-                if later and not self._later_install_needs_lists(ctx, ins):
+                needing = self._later_install_needs_lists(ctx, ins)
+                if later and needing is None:
                     edit = append_command(ctx.df, ins, script, CLEANUP)
                     if edit is not None:
                         fix = Fix("Remove the apt lists in the same RUN", (edit,), Safety.SAFE)
                 stage = ctx.stage(ins)
-                message = (
-                    f"`{update.name} update` leaves the apt lists in this layer; "
-                    "remove /var/lib/apt/lists/* in the same RUN"
-                    if later
-                    else f"`{update.name} update` alone leaves the apt lists in this layer; "
-                    "update, install and clean up in one RUN"
-                )
+                if later and needing is not None:  # removing them here would break that RUN
+                    message = (f"`{update.name} update` leaves the apt lists here for the RUN on line {needing}; "
+                               "update, install, clean in one RUN")
+                elif later:
+                    message = (f"`{update.name} update` leaves the apt lists in this layer; "
+                               "remove /var/lib/apt/lists/* in the same RUN")
+                else:
+                    message = (f"`{update.name} update` alone leaves the apt lists in this layer; "
+                               "update, install and clean up in one RUN")
                 yield ctx.finding(
                     self,
                     ins,
@@ -137,9 +141,9 @@ The size of the apt lists of the base image's distribution and release (measured
                 break
 
     @staticmethod
-    def _later_install_needs_lists(ctx: Context, ins) -> bool:
-        """A later RUN that installs without its own ``apt-get update`` relies on these
-        lists: removing them would break that build."""
+    def _later_install_needs_lists(ctx: Context, ins) -> int | None:
+        """The line of a later RUN that installs without its own ``apt-get update``: it
+        relies on these lists, so removing them would break that build."""
         for other in ctx.after(ins):
             if other.keyword != "RUN":
                 continue
@@ -151,5 +155,5 @@ The size of the apt lists of the base image's distribution and release (measured
                     if sub == "update":
                         break
                     if sub in NEEDS_LISTS:
-                        return True
-        return False
+                        return other.line
+        return None

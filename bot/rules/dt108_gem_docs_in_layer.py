@@ -24,6 +24,7 @@ GEM_VALUE_OPTIONS = frozenset(("-v", "--version", "-i", "--install-dir", "-n", "
 BUNDLE_VALUE_OPTIONS = frozenset(("--jobs", "-j", "--retry", "--path", "--without", "--with", "--gemfile",
                                   "--binstubs", "--standalone", "--shebang", "--trust-policy"))  # fmt: skip
 DOC_DECIDED = ("--no-document", "-N", "--document", "--no-rdoc", "--no-ri", "--rdoc", "--ri")
+LEGACY_DOC_FLAGS = ("--no-ri", "--no-rdoc")  # RubyGems < 2 knows only these; RubyGems 3 dropped them
 # Images whose gemrc already says `install: --no-document` (docker-library/ruby writes
 # /usr/local/etc/gemrc; images built on it inherit it).
 GEMRC_IMAGES = frozenset(("ruby", "jruby", "jekyll"))
@@ -110,7 +111,9 @@ RUN apt-get update && apt-get install -y ruby && gem install --no-document rake
 and for bundler: `RUN bundle install && rm -rf /usr/local/bundle/cache`.
 
 ## Fix safety
-Safe: `--no-document` only skips generating documentation, and the `.gem` archives
+Safe: `--no-document` only skips generating documentation (where the image's gem commands
+already use `--no-ri --no-rdoc`, the fix uses those: RubyGems 1.x, e.g. on ubuntu:14.04,
+does not know `--no-document`), and the `.gem` archives
 in the cache are only read to reinstall a gem. The bundler fix is offered only when the
 cache path is known: `ENV GEM_HOME` set in the file, or the official `ruby` image
 (`GEM_HOME=/usr/local/bundle`) with no `BUNDLE_PATH`/deployment setting; elsewhere
@@ -140,6 +143,12 @@ gem directory, or in stages that do not reach the final image.
         Invalid(
             "FROM ruby:3.3\nENV BUNDLE_PATH=/gems\nRUN bundle install\n",
             note="no fix: with BUNDLE_PATH the cache sits under a Ruby-version directory",
+        ),
+        Invalid(
+            "FROM ubuntu:14.04\nRUN gem install --no-ri --no-rdoc fluentd && fluent-gem install fluent-plugin-s3\n",
+            fixed="FROM ubuntu:14.04\nRUN gem install --no-ri --no-rdoc fluentd && fluent-gem install --no-ri --no-rdoc fluent-plugin-s3\n",
+            message="add --no-ri --no-rdoc",
+            note="the file already uses the legacy flags: its RubyGems (1.x here) may not know --no-document",
         ),
         Valid("FROM debian:12\nRUN gem install --no-document rake\n"),
         Valid("FROM debian:12\nRUN gem install -N rake\n"),
@@ -181,7 +190,7 @@ gem directory, or in stages that do not reach the final image.
                     if writes_gemrc(cmd):
                         docs_known_off = True
                     if gem_install(cmd) and not docs_known_off and not doc_decided(cmd):
-                        yield self._gem_finding(ctx, ins, cmd, base)
+                        yield self._gem_finding(ctx, ins, cmd, base, _legacy_dialect(ctx, ins, before))
                 finding = self._bundle_finding(ctx, ins, script, env, home, base, before)
                 if finding is not None:
                     yield finding
@@ -190,15 +199,18 @@ gem directory, or in stages that do not reach the final image.
         args = copy_args(ctx.df, ins)
         return args is not None and args.dest.rstrip("/").endswith("gemrc")
 
-    def _gem_finding(self, ctx: Context, ins, cmd: Command, base: str) -> Finding:
+    def _gem_finding(self, ctx: Context, ins, cmd: Command, base: str, legacy: bool) -> Finding:
         install = program_args(cmd, GEM_VALUE_OPTIONS)[0]
-        fix = Fix("Install gems without documentation", (insert_after(install, " --no-document"),), Safety.SAFE)
+        # the image's RubyGems accepts the dialect the file already uses; --no-document
+        # fails on RubyGems 1.x (ubuntu:14.04), --no-ri on RubyGems 3
+        flags = " ".join(LEGACY_DOC_FLAGS) if legacy else "--no-document"
+        fix = Fix("Install gems without documentation", (insert_after(install, f" {flags}"),), Safety.SAFE)
         gems = tuple(w.text for w in program_args(cmd, GEM_VALUE_OPTIONS)[1:] if not w.dynamic)
         return ctx.finding(
             self,
             ins,
             cmd.span,
-            f"`{cmd.program} install` writes ri/rdoc documentation into this layer; add --no-document",
+            f"`{cmd.program} install` writes ri/rdoc documentation into this layer; add {flags}",
             fix=fix,
             hint=SizeHint(hints.GEM_DOCS, {"gems": gems, "base_image": base}, (cache_claim(hints.GEM_DOCS, ins),)),
         )
@@ -238,6 +250,17 @@ gem directory, or in stages that do not reach the final image.
             fix=fix,
             hint=SizeHint(hints.BUNDLER_CACHE, {"base_image": base}, (cache_claim(hints.BUNDLER_CACHE, ins),)),
         )
+
+
+def _legacy_dialect(ctx: Context, ins, before) -> bool:
+    """The image's gem commands already use --no-ri/--no-rdoc (this RUN or an earlier one)."""
+    runs = [ins] + [b for b in before if b.keyword == "RUN"]
+    return any(
+        gem_install(c) and c.has_option(*LEGACY_DOC_FLAGS)
+        for r in runs
+        for s in ctx.scripts(r)
+        for c in s.commands
+    )
 
 
 def _bundle_config(cmd: Command) -> bool:

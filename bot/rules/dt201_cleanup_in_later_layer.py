@@ -247,7 +247,7 @@ def later_cleanups(ctx: Context, run: Instruction) -> list[LaterCleanup]:
                 for path, url in _downloads_left(ctx, r):
                     if path in written or not rm_covers(cmd, path, dirs[j], w.home):
                         continue
-                    out.append(LaterCleanup(cmd, hints.ARCHIVE_LEFT, f"`{short_name(path.rsplit('/', 1)[-1])}`", (r,),
+                    out.append(LaterCleanup(cmd, hints.ARCHIVE_LEFT, f"`{short_name(path.rsplit('/', 1)[-1], 24)}`", (r,),
                                             (archive_claim(path, r),), {"url": url, "path": path}))
     return out
 

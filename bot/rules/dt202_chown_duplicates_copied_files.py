@@ -10,7 +10,7 @@ from bot.model.shell import Command, ShellScript, Word
 from bot.model.text import Edit, Position, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.dockerignore import copied_bytes
-from bot.rules.facts import copy_args, is_url, join_path, layer_claim, path_within, workdir_at, TAR_SUFFIXES
+from bot.rules.facts import copy_args, is_url, join_path, layer_claim, path_within, short_name, workdir_at, TAR_SUFFIXES
 
 # Folders a base image usually fills: a recursive chown there rewrites base files too,
 # which COPY --chown would not, so no edit is offered (the finding stays).
@@ -219,7 +219,7 @@ The size of the copied files (from the build context where it is known).
             self,
             ins,
             cmd.span,
-            f"`{verb}` rewrites {_short(paths)} that {kw} wrote, storing the files twice; use {kw} {flag}",
+            _message(verb, paths, kw, flag),
             fix=fix,
             hint=SizeHint(hints.CHOWN_DUPLICATE, params, (layer_claim("chown", ins),)),
             severity=severity,
@@ -403,9 +403,25 @@ def _is_file(ctx: Context, ins: Instruction, src: str, dest: str) -> bool:
     return _looks_like_file(src.split("?")[0]) or parent in ("bin", "sbin")
 
 
-def _short(paths: tuple[str, ...]) -> str:
+def _message(verb: str, paths: tuple[str, ...], kw: str, flag: str) -> str:
+    def text(shown: str) -> str:
+        return f"`{verb}` rewrites {shown} that {kw} wrote, storing them twice; use {kw} {flag}"
+
+    budget = 100 - len(text(""))
+    return text(_short(paths, budget))
+
+
+def _short(paths: tuple[str, ...], budget: int) -> str:
+    """The paths within ``budget`` characters; a long path keeps its file name."""
     text = ", ".join(paths[:2]) + (" ..." if len(paths) > 2 else "")
-    return text if len(text) <= 40 else text[:37] + "..."
+    if len(text) <= budget:
+        return text
+    more = " ..." if len(paths) > 1 else ""
+    name = paths[0].rstrip("/").rsplit("/", 1)[-1]
+    room = budget - len(more)
+    if len(paths[0]) <= room:
+        return paths[0] + more
+    return (".../" + name if len(name) + 4 <= room else short_name(name, room)) + more
 
 
 def _drop_recursive(cmd: Command) -> Edit | None:

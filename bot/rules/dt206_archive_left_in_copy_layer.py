@@ -19,6 +19,7 @@ from bot.rules.facts import (
     is_url,
     join_path,
     layer_claim,
+    short_name,
     workdir_at,
 )
 
@@ -149,11 +150,11 @@ until downloaded).
         extracted = any(not _removes(c, archive.path, ctx, r) for r, _, cmds in runs for c in cmds)
         name = archive.path.rsplit("/", 1)[-1]
         if remote:
-            advice = "download, unpack and delete it in one RUN"
+            advice = "fetch, unpack, delete in one RUN"
         elif name.lower().endswith(TAR_SUFFIXES):
-            advice = "bind-mount it into the RUN, or ADD it to extract"
+            advice = "bind-mount it, or let ADD extract it"
         else:
-            advice = "bind-mount it into the RUN that uses it"
+            advice = "bind-mount it into that RUN"
         params = {"url": archive.source if remote else "", "path": archive.path, "extracted": extracted}
         if not remote:
             size = copied_bytes(ctx.build_context, ctx.path, (archive.source,))
@@ -163,7 +164,7 @@ until downloaded).
             self,
             ins,
             df.logical_span(ins.body, *archive.word),
-            f"{_short(name)} stays in the {ins.keyword} layer after a later RUN unpacks it; {advice}",
+            _message(name, ins.keyword, advice),
             fix=self._fix(ctx, archive, runs),
             hint=SizeHint(hints.ADDED_ARCHIVE, params, (layer_claim("archive", ins),)),
         )
@@ -392,5 +393,8 @@ def _vars_in_scope(ctx: Context, run: Instruction, text: str) -> bool:
     return names <= declared
 
 
-def _short(name: str) -> str:
-    return name if len(name) <= 32 else name[:29] + "..."
+def _message(name: str, keyword: str, advice: str) -> str:
+    def text(shown: str) -> str:
+        return f"the {keyword} layer keeps {shown} after a RUN unpacks it; {advice}"
+
+    return text(short_name(name, 100 - len(text(""))))

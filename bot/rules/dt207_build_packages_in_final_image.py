@@ -10,7 +10,7 @@ from bot.model.shell import Command, ShellScript, Word
 from bot.model.text import Edit, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command, insert_after
-from bot.rules.facts import APT, PIP, layer_claim
+from bot.rules.facts import APT, PIP, layer_claim, short_name
 
 # A JDK named -devel is a runtime choice (DT401/DT402 judge JDK vs JRE), not a header package.
 _NOT_BUILD = re.compile(r"(java|openjdk|jdk).*|dpkg-dev")
@@ -181,13 +181,12 @@ The installed size of the packages and their dependencies on the stage's base.
 
     def _finding(self, ctx: Context, ins: Instruction, script: ShellScript, install: Install, left: list[Word]) -> Finding:
         names = [w.text for w in left]
-        shown = ", ".join(names[:2]) + (f" +{len(names) - 2}" if len(names) > 2 else "")
-        where = "apk add --virtual, then apk del, in one RUN" if install.manager == "apk" else "purge in the same RUN"
+        where = {"apk": "apk del", "apt": "purge"}.get(install.manager, "remove") + " in the same RUN"
         return ctx.finding(
             self,
             ins,
             Span(left[0].span.start, left[-1].span.end) if len(left) < 4 else left[0].span,
-            f"build-only {shown} left in the final image; {where} or use a build stage",
+            _message(names, where),
             fix=self._fix(ctx, ins, script, install, left),
             hint=SizeHint(
                 hints.BUILD_PACKAGES,
@@ -390,3 +389,19 @@ def _meant_for_building(ctx: Context) -> bool:
     if program in ("bash", "sh", "zsh", "ash", "dash"):
         return all(w.startswith("-") and w != "-c" for w in words[1:])  # an interactive shell
     return program in DEV_COMMANDS
+
+
+def _message(names: list[str], where: str) -> str:
+    def text(shown: str) -> str:
+        return f"build-only {shown} in the final image; {where} or use a build stage"
+
+    budget = 100 - len(text(""))
+
+    def listed(count: int) -> str:
+        return ", ".join(names[:count]) + (f" +{len(names) - count}" if count < len(names) else "")
+
+    fitting = [n for n in range(len(names), 0, -1) if len(listed(n)) <= budget]
+    if fitting:
+        return text(listed(fitting[0]))
+    more = f" +{len(names) - 1}" if len(names) > 1 else ""
+    return text(short_name(names[0], budget - len(more)) + more)

@@ -11,6 +11,7 @@ from bot.model.shell import Command, ShellScript
 from bot.model.text import Edit, Position, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.ecosystems import Install, dependency_install, source_free, tool_args, workdir_at
+from bot.rules.facts import short_name
 
 BROAD_SOURCES = (".", "./", "./.")
 # Instructions that may sit between the broad COPY and the install without needing
@@ -211,8 +212,7 @@ re-installs all dependencies). Reported in every stage, builder stages included.
                     self,
                     ins,
                     ins.span if ins.span.start.line == ins.span.end.line else Span(ins.span.start, ins.keyword_span.end),
-                    f"`{ins.keyword} {src} {broad.dest}` comes before `{_label(inst)}` (line {run.line}): "
-                    "any source change re-runs the install",
+                    _message(f"{ins.keyword} {src}", broad.dest, _label(inst), run.line),
                     fix=fix,
                     hint=SizeHint(hints.CACHE_BUSTING_COPY, {"ecosystem": inst.ecosystem}),
                 )
@@ -299,6 +299,13 @@ re-installs all dependencies). Reported in every stage, builder stages included.
             return Fix("Copy the dependency manifests first, install, then copy the rest", tuple(edits), Safety.REVIEW, reason), ""
         except ValueError:
             return None, "overlapping edits"
+
+
+def _message(copy: str, dest: str, label: str, line: int) -> str:
+    def text(shown: str) -> str:
+        return f"`{copy} {shown}` comes before `{label}` (line {line}): any source change re-runs the install"
+
+    return text(short_name(dest, max(100 - len(text("")), 8)))
 
 
 def _resolve(dest: str, workdir: str | None) -> str | None:

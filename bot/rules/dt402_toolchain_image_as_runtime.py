@@ -12,6 +12,7 @@ from bot.model.text import Edit, Span
 from bot.model.words import split_words
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command
+from bot.rules.facts import short_name
 from bot.rules.ecosystems import (
     final_image_root,
     ImageRef,
@@ -32,6 +33,17 @@ RUNTIME_META = ("ENV", "EXPOSE", "LABEL", "USER", "VOLUME", "STOPSIGNAL", "CMD",
 DISTROLESS_USERS = ("root", "nonroot", "nobody", "0", "65532", "65534")
 SHELL_CHARS = re.compile(r"[$&|;<>*?(){}`'\"\\]")
 NODE_PACKAGE_TOOLS = frozenset(("npm", "yarn", "pnpm", "npx", "node", "mkdir", "rm", "cp", "mv", "ls", "echo"))
+
+
+def _message(from_image: str, runtime: str) -> str:
+    short = lambda image: image.removeprefix("mcr.microsoft.com/")  # noqa: E731
+    if runtime == from_image:  # node on a slim tag already: the waste is what the build leaves
+        return "the build's devDependencies and caches ship in the image; build in a stage, copy the output"
+    image = f"toolchain `{short(from_image)}` is the runtime image"
+    for name in (short(runtime), short(runtime).split(":", 1)[0]) if runtime else ():
+        if len(f"{image}; build in a stage, run on `{name}`") <= 100:
+            return f"{image}; build in a stage, run on `{name}`"
+    return f"toolchain `{short_name(short(from_image), 28)}` is the runtime image; use a build stage and a runtime image"
 
 
 class Build(NamedTuple):
@@ -76,7 +88,8 @@ class ToolchainImageAsRuntime(Rule):
 Finds a final stage that builds the application on a toolchain image and then runs it
 there: `go build` on `golang`, `cargo build` on `rust`, `mvn package`/`gradle build` on
 `maven`/`gradle`/a JDK, `dotnet publish` on the .NET SDK, `npm run build` on `node`,
-`gcc`/`make` on `gcc`.
+`gcc`/`make` on `gcc`. The final image must have a start command (CMD or ENTRYPOINT in
+its own stages): without one it is a build-only image, a dev container or a tool box.
 
 ## Why is this bad?
 Compilers, SDKs, package caches and the whole source tree ship with every pull, though
@@ -173,6 +186,14 @@ about 2 MB), plus the source tree and build caches.
         Valid("FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci --omit=dev\nCMD [\"node\", \"server.js\"]\n",
               note="no build step: nothing to split"),
         Valid("FROM eclipse-temurin:21-jre\nCOPY app.jar /app.jar\nCMD [\"java\", \"-jar\", \"/app.jar\"]\n"),
+        Valid(
+            "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/app .\n",
+            note="no CMD or ENTRYPOINT: a build-only image (docker build --output/--target), not a runtime",
+        ),
+        Valid(
+            "FROM golang:1.22\nRUN go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.28\n",
+            note="a tool box image without a start command: the toolchain is its purpose",
+        ),
     )
 
     def check(self, ctx: Context) -> Iterator[Finding]:
@@ -182,6 +203,10 @@ about 2 MB), plus the source tree and build caches.
         chain, root, ref = found
         eco = toolchain_of(ref)
         if not eco:
+            return
+        if not any(i.keyword in ("CMD", "ENTRYPOINT") for stage in chain for i in stage.instructions):
+            # no start command of its own: a build-only image (`AS build` used with
+            # --target/--output), a dev container or a tool box, not an app's runtime
             return
         build = None
         for stage in reversed(chain):
@@ -203,13 +228,11 @@ about 2 MB), plus the source tree and build caches.
             fix = _Rewriter(ctx, chain[0], ref, build, runtime).fix()
         word = root.from_instruction.words(ctx.df.escape)[0]
         span = ctx.df.logical_span(root.from_instruction.body, word.start, word.end)
-        short = lambda image: image.removeprefix("mcr.microsoft.com/")  # noqa: E731
-        target = f", run on `{short(runtime)}`" if runtime else " and run on a runtime image"
         yield ctx.finding(
             self,
             root.from_instruction,
             span,
-            f"toolchain `{short(from_image)}` is the runtime image; build in a stage{target}",
+            _message(from_image, runtime),
             fix=fix,
             hint=SizeHint(hints.TOOLCHAIN_RUNTIME, {"from_image": from_image, "to_image": runtime, "ecosystem": eco}),
         )

@@ -129,3 +129,14 @@ def test_fixes_never_remove_apt_lists_a_later_install_needs(outcomes):
         if o is not None and _installs_without_lists(o.fixed) > _installs_without_lists(o.original)
     ]
     assert not broken
+
+
+def test_every_message_fits_in_100_characters():
+    # messages interpolate paths, package lists and image names: each rule must bound them
+    long = [
+        (os.path.basename(path), f.rule_id, f.message)
+        for path in FILES
+        for f in analyse_file(path, Options(estimate=False)).findings
+        if len(f.message) > 100
+    ]
+    assert not long, long[:5]

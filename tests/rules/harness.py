@@ -48,7 +48,7 @@ def check_example(rule: type[Rule], example) -> None:
     if example.message:
         assert any(example.message in f.message for f in findings), [f.message for f in findings]
     for f in findings:
-        assert len(f.message) <= 120, f.message
+        assert len(f.message) <= 100, f.message
         assert not f.message.endswith("."), f.message
     has_fix = any(f.fix is not None and f.fix.edits for f in findings)
     if example.fixed is None:

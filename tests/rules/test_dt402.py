@@ -69,3 +69,18 @@ def test_node_stage_with_apt_packages_gives_no_fix():
 def test_severity_is_error():
     found = run(R, CASES["go"][0])
     assert found[0].severity.value == "error"
+
+
+def test_node_on_its_slim_runtime_names_the_real_waste_not_the_same_image():
+    # the runtime for node:20-slim is node:20-slim itself: "run on `node:20-slim`" reads as nonsense
+    code = 'FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD ["node", "dist/main.js"]\n'
+    (f,) = run(R, code)
+    assert "devDependencies" in f.message and "node:20-slim" not in f.message
+
+
+@pytest.mark.parametrize("image", ["golang:1.15.7-alpine3.13", "mcr.microsoft.com/dotnet/sdk:8.0-bookworm-slim-amd64"])
+def test_message_stays_within_100_chars_for_long_image_names(image):
+    sub = "go build -o /app ." if image.startswith("golang") else "dotnet publish -c Release -o /out"
+    code = f'FROM {image}\nWORKDIR /src\nCOPY . .\nRUN {sub}\nCMD ["/app"]\n'
+    (f,) = run(R, code)
+    assert len(f.message) <= 100, f.message

@@ -179,6 +179,15 @@ def _layer_range(low_installed: int, high_installed: int) -> tuple[int, int]:
     return low_installed * f.low // 1000, high_installed * f.high // 1000
 
 
+def _widening(lo_f: float, hi_f: float) -> str:
+    """How the range was widened from the table, so the numbers shown can be checked."""
+    f = _model("apt_install", "layer_factor")
+    text = f"; the range allows x{f.low / 1000:.2f}-{f.high / 1000:.2f} for layer overhead"
+    if (lo_f, hi_f) != (1.0, 1.0):
+        text += f" and x{lo_f:.1f}-{hi_f:.1f} for the distribution"
+    return text
+
+
 @handles(K.APT_RECOMMENDS)
 def apt_recommends(est: Estimator, p: Mapping[str, Any]) -> Result:
     base = p.get("base_image", "")
@@ -194,6 +203,7 @@ def apt_recommends(est: Estimator, p: Mapping[str, Any]) -> Result:
     basis = f"apt's simulation on Debian 12: Recommends of {names} add {_mb(sum(savings))} installed{note}"
     if len(known) > 1:
         basis += "; shared dependencies make the sum an upper bound"
+    basis += _widening(lo_f, hi_f)
     if images.is_full_variant(base):
         low, conf = 0, Confidence.LOW
         basis += "; this full base image already ships many recommended packages"
@@ -228,6 +238,9 @@ def build_packages(est: Estimator, p: Mapping[str, Any]) -> Result:
     names = ", ".join(r.name for r in known[:4]) + (", ..." if len(known) > 4 else "")
     basis = (f"apt's simulation on Debian 12: {names} install {_mb(no_rec[0])}-{_mb(sum(high_sizes))} with their "
              f"dependencies{note}; the runtime may still need some of them")  # fmt: skip
+    if len(known) > 1:
+        basis += "; shared dependencies make the sum an upper bound"
+    basis += _widening(lo_f, hi_f)
     conf = _weaker(conf, Confidence.MEDIUM)
     if unknown:
         conf = Confidence.LOW

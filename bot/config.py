@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from bot import rules as catalogue
@@ -44,17 +43,19 @@ class FailOn(NamedTuple):
         return self.severity.value if self.severity else "info"
 
 
-@dataclass
 class Config:
-    select: list[str] = field(default_factory=list)
-    ignore: list[str] = field(default_factory=list)
-    severity: dict[str, Severity] = field(default_factory=dict)
-    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
-    fail_on: FailOn = field(default_factory=FailOn)
-    min_saving: int = 0
-    online: bool = False
-    root: str = "."
-    sources: dict[str, str] = field(default_factory=dict)  # key -> where the value came from
+    """The effective configuration; every value remembers its origin in ``sources``."""
+
+    def __init__(self) -> None:
+        self.select: list[str] = []
+        self.ignore: list[str] = []
+        self.severity: dict[str, Severity] = {}
+        self.per_file_ignores: dict[str, list[str]] = {}
+        self.fail_on = FailOn()
+        self.min_saving = 0
+        self.online = False
+        self.root = "."
+        self.sources: dict[str, str] = {}  # key -> where the value came from
 
     def options(self, estimate: bool = True) -> Options:
         return Options(

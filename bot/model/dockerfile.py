@@ -13,7 +13,6 @@ the engine reports as DT900, and the rest of the file is still modelled.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Iterator, NamedTuple
 
 from bot.model.text import LineIndex, Position, Span
@@ -125,34 +124,48 @@ class ParseError(NamedTuple):
     message: str
 
 
-@dataclass(slots=True)
 class Stage:
-    index: int
-    from_instruction: Instruction
-    base: str  # the image reference as written
-    image: str  # with ARG defaults substituted ("" when it uses an unknown variable)
-    name: str = ""  # lower case alias, "" when unnamed
-    parent: int | None = None  # the earlier stage this one is FROM
-    instructions: list[Instruction] = field(default_factory=list)
+    """A build stage; filled in while the file is parsed (plain classes here: importing
+    dataclasses costs start-up time)."""
+
+    __slots__ = ("index", "from_instruction", "base", "image", "name", "parent", "instructions")
+
+    def __init__(self, index: int, from_instruction: Instruction, base: str, image: str, name: str = "") -> None:
+        self.index = index
+        self.from_instruction = from_instruction
+        self.base = base  # the image reference as written
+        self.image = image  # with ARG defaults substituted ("" when it uses an unknown variable)
+        self.name = name  # lower case alias, "" when unnamed
+        self.parent: int | None = None  # the earlier stage this one is FROM
+        self.instructions: list[Instruction] = []
+
+    def __repr__(self) -> str:
+        return f"Stage({self.index}, {self.label!r}, image={self.image!r})"
 
     @property
     def label(self) -> str:
         return self.name or str(self.index)
 
 
-@dataclass(slots=True)
 class Dockerfile:
-    path: str
-    text: str
-    index: LineIndex
-    escape: str
-    directives: dict[str, str]
-    instructions: list[Instruction]
-    comments: list[Comment]
-    stages: list[Stage]
-    global_args: dict[str, str]
-    errors: list[ParseError]
-    reaches_final: frozenset[int] = frozenset()
+    __slots__ = ("path", "text", "index", "escape", "directives", "instructions", "comments", "stages",
+                 "global_args", "errors", "reaches_final")
+
+    def __init__(self, path: str, text: str, index: LineIndex, escape: str, directives: dict[str, str]) -> None:
+        self.path = path
+        self.text = text
+        self.index = index
+        self.escape = escape
+        self.directives = directives
+        self.instructions: list[Instruction] = []
+        self.comments: list[Comment] = []
+        self.stages: list[Stage] = []
+        self.global_args: dict[str, str] = {}
+        self.errors: list[ParseError] = []
+        self.reaches_final: frozenset[int] = frozenset()
+
+    def __repr__(self) -> str:
+        return f"Dockerfile({self.path!r}, {len(self.instructions)} instructions, {len(self.stages)} stages)"
 
     def span(self, start: int, end: int) -> Span:
         return Span(self.index.position(start), self.index.position(end))
@@ -498,7 +511,7 @@ def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
     escape = directives.get("escape", "\\")
     if escape not in ("\\", "`"):
         escape = "\\"
-    df = Dockerfile(path, text, LineIndex(text), escape, directives, [], [], [], {}, [])
+    df = Dockerfile(path, text, LineIndex(text), escape, directives)
     _Lexer(df, lines).run(first)
     _assign_stages(df)
     df.reaches_final = _reaching_stages(df)

@@ -41,3 +41,12 @@ def test_rule_declaration(rule):
 
 def test_generated_docs_are_fresh():
     assert ruledocs.sync(ROOT, check=True) == [], "run `dockerdiet docs` and commit the result"
+
+
+def test_catalogue_lists_every_rule_module_on_disk():
+    import os
+
+    from bot import rules
+
+    on_disk = sorted(f[:-3] for f in os.listdir(os.path.dirname(rules.__file__)) if f.startswith("dt") and f.endswith(".py"))
+    assert list(rules.MODULES) == on_disk

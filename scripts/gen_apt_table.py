@@ -20,7 +20,7 @@ words after ``install`` up to the next shell operator, drop flags, variables and
 pins): it only picks which packages to measure, it is not the product's parser.
 
 Usage (root not required, but run ``apt-get update`` first):
-    python3 scripts/gen_apt_table.py --corpus /work/shared/corpus/dockerfiles --top 300
+    python3 scripts/gen_apt_table.py --corpus ../shared/corpus/dockerfiles --top 300
 """
 
 from __future__ import annotations
@@ -218,7 +218,7 @@ def apt_version() -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--corpus", default="/work/shared/corpus/dockerfiles")
+    ap.add_argument("--corpus", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..", "shared", "corpus", "dockerfiles"))
     ap.add_argument("--top", type=int, default=300)
     ap.add_argument("--status", help="dpkg status file of the base to simulate against")
     ap.add_argument("--pseudo-status", action="store_true", help="synthesise the status file")

@@ -4,7 +4,7 @@
 # Usage: run.sh [name...]   (default: all sub-directories)
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-tool="${MEASURE_TOOL:-/work/shared/tools/measure_image.sh}"
+tool="${MEASURE_TOOL:-$(cd "$(dirname "$0")/../../../.." && pwd)/tools/measure_image.sh}"
 out="${RESULTS:-$here/results.jsonl}"
 cd "$here"
 names=("$@"); [ ${#names[@]} = 0 ] && names=($(ls -d */ | tr -d /))

@@ -16,6 +16,7 @@ from bot.rules.facts import (
     normalise_home,
     option_value,
     program_args,
+    removes,
     unwrap,
     user_at,
 )
@@ -255,7 +256,7 @@ The downloaded archives and built wheels of the installed packages.
             if mount_overlaps(mounts, cache):
                 continue
             later = [unwrap(c) for c in script.commands[i + 1 :]]
-            if any(_removes_cache(c, cache, home) for c in later):
+            if any(removes(c, cache, home) for c in later):  # not just ~/.cache/pip/http: it keeps the wheels
                 continue
             if any(_purges(c) for c in later):
                 continue
@@ -293,21 +294,6 @@ def _exported_no_cache(script: ShellScript) -> bool:
         if value and disables_cache(value[0].rstrip(";&|")):
             return True
         at = text.find("PIP_NO_CACHE_DIR=", at + 1)
-    return False
-
-
-def _removes_cache(cmd: Command, cache: str, home: str) -> bool:
-    """``rm`` of the whole cache: the directory, its contents, or a parent (not just
-    ``~/.cache/pip/http``, which keeps the built wheels)."""
-    if cmd.program != "rm":
-        return False
-    cache = cache.rstrip("/")
-    for w in cmd.positionals():
-        target = normalise_home(w.text, home).rstrip("/")
-        if target.endswith("/*"):
-            target = target[:-2]
-        if target and (cache == target or cache.startswith(target + "/")):
-            return True
     return False
 
 

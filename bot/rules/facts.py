@@ -20,18 +20,20 @@ def is_recursive_rm(cmd: Command) -> bool:
     return cmd.program == "rm" and cmd.has_option("-r", "-R", "--recursive")
 
 
-def removes(cmd: Command, path: str) -> bool:
-    """``rm`` (or ``find PATH -delete``) of ``path``, its contents, or a parent of it."""
+def removes(cmd: Command, path: str, home: str = "/root", inside: bool = False) -> bool:
+    """``rm`` (or ``find PATH -delete``) of ``path``, its contents, or a parent of it;
+    with ``inside``, a directory inside ``path`` counts too (a cache whose content
+    directory, ``_cacache`` or ``v6``, goes is cleaned). ``~`` and ``$HOME`` mean ``home``."""
     path = path.rstrip("/")
     if cmd.program == "rm":
         for w in cmd.positionals():
-            target = w.text.rstrip("/")
+            target = normalise_home(w.text, home).rstrip("/")
             if target.endswith("/*"):
                 target = target[:-2]
-            if target and (path == target or path.startswith(target + "/")):
+            if target and (path == target or path.startswith(target + "/") or (inside and target.startswith(path + "/"))):
                 return True
     if cmd.program == "find" and cmd.has_option("-delete"):
-        return any(w.text.rstrip("/") == path for w in cmd.positionals())
+        return any(normalise_home(w.text, home).rstrip("/") == path for w in cmd.positionals())
     return False
 
 
@@ -194,18 +196,8 @@ def normalise_home(text: str, home: str) -> str:
 
 
 def removes_dir(cmd: Command, path: str, home: str = "/root") -> bool:
-    """``rm`` of ``path``, a parent of it, its contents, or a directory inside it: a
-    cache counts as cleaned when its content directory (``_cacache``, ``v6``) goes."""
-    if cmd.program != "rm":
-        return False
-    path = path.rstrip("/")
-    for w in cmd.positionals():
-        target = normalise_home(w.text, home).rstrip("/")
-        if target.endswith("/*"):
-            target = target[:-2]
-        if target and (path == target or path.startswith(target + "/") or target.startswith(path + "/")):
-            return True
-    return False
+    """``rm`` of ``path``, a parent of it, its contents, or a directory inside it."""
+    return removes(cmd, path, home, inside=True)
 
 
 def mount_overlaps(targets: Iterable[str], path: str) -> bool:

@@ -121,6 +121,7 @@ def analyse_source(
             continue
         findings.extend(rule.check(ctx))
     findings = _apply_suppressions(ctx, df, rules, findings)
+    findings = _collapse_same_waste(findings)
     overrides = dict(options.severity)
     findings = [
         f.with_(fingerprint=fingerprint(f), severity=overrides.get(f.rule_id, f.severity)) for f in findings
@@ -138,6 +139,22 @@ def analyse_source(
     findings.sort(key=lambda f: (f.span.start, f.rule_id, f.span.end))
     return FileResult(source.path, source.text, tuple(findings), bom=source.bom, base_image=base_image,
                       base_size=base_size)
+
+
+def _collapse_same_waste(findings: list[Finding]) -> list[Finding]:
+    """One comment per waste: a finding without a fix is dropped when another finding on
+    the same span claims the same bytes and has a fix (DT101 and DT203 on a lone
+    ``apt-get update``: DT203's merge is the actionable one)."""
+    fixed = [f for f in findings if f.fix is not None and f.hint is not None and f.hint.claims]
+    if not fixed:
+        return findings
+    return [
+        f
+        for f in findings
+        if f.fix is not None
+        or f.hint is None
+        or not any(o.span == f.span and set(o.hint.claims) & set(f.hint.claims) for o in fixed)
+    ]
 
 
 def _apply_suppressions(ctx: Context, df: Dockerfile, rules: list[Rule], findings: list[Finding]) -> list[Finding]:

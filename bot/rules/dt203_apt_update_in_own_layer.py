@@ -57,6 +57,8 @@ class AptUpdateInOwnLayer(Rule):
     name = "apt-update-in-own-layer"
     severity = Severity.WARNING
     summary = "`apt-get update` alone in a RUN: stale package lists and an extra layer"
+    # hadolint reports DL3009 on the same command; its pragma silences this rule too
+    hadolint = ("DL3009",)
     fix_safety = Safety.SAFE
     size_rule = False  # the stale cache breaks builder stages too
     explanation = """

@@ -63,3 +63,13 @@ def test_fix_is_idempotent_and_final():
     once = fixed_text(R, code)
     assert once == "FROM debian:12\nLABEL a=b\nRUN apt-get update && apt-get install -y curl\n"
     assert fixed_text(R, once) == once and not run(R, once)
+
+
+def test_lone_update_gets_one_finding_the_actionable_one():
+    # DT101 and DT203 describe the same apt lists on the same command: the engine keeps
+    # DT203, whose fix merges the update into the install (DT101 then fixes that RUN)
+    from bot.engine import Options, analyse_text
+
+    code = "FROM debian:12-slim\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends curl\n"
+    found = [f.rule_id for f in analyse_text("Dockerfile", code, Options(estimate=False)).findings]
+    assert found.count("DT203") == 1 and "DT101" not in found

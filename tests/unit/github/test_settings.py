@@ -32,7 +32,7 @@ def test_first_config_wins_and_pyproject_needs_its_table():
     both = {".dockerdiet.toml": 'ignore = ["DT101"]\n', "pyproject.toml": '[tool.dockerdiet]\nignore = ["DT102"]\n'}
     assert config_from(both, {}).ignore == ["DT101"]
     assert config_from({"pyproject.toml": "[tool.ruff]\n"}, {}).sources == {}
-    assert config_from({".hadolint.yaml": "ignored: [DL3009]\n"}, {}).ignore == ["DT101"]
+    assert config_from({".hadolint.yaml": "ignored: [DL3009]\n"}, {}).ignore == ["DT101", "DT203"]
 
 
 def test_explicit_config_must_exist_and_unreadable_files_are_errors():

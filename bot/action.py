@@ -27,7 +27,7 @@ REPORT_NAME = "dockerdiet-report.json"
 
 def say(out: TextIO, message: str) -> None:
     """One log line; PR text in it can never start a workflow command."""
-    from bot.github.annotations import escape_data
+    from bot.report.annotations import escape_data
 
     print(f"dockerdiet: {escape_data(message)}", file=out, flush=True)
 
@@ -176,7 +176,7 @@ def _measure(env, measuring, client, pull, files, base_texts, analysis, options,
              out: TextIO) -> None:
     """Measured mode. Whatever happens here, the review stands and the exit code is unchanged."""
     from bot.github import measured as m
-    from bot.github.annotations import escape_data
+    from bot.report.annotations import escape_data
     from bot.github.client import ApiError
 
     say(out, "measure input on: building the changed Dockerfiles when allowed (this executes their RUN steps)")

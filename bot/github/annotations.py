@@ -12,8 +12,8 @@ import secrets
 from typing import Iterable, Mapping, Sequence
 
 from bot.model.findings import Finding
-# The pure rendering lives in the report layer; re-exported for the action's callers.
-from bot.report.annotations import LEVEL, Annotation, annotation, escape_data, escape_property  # noqa: F401
+# The pure rendering lives in the report layer.
+from bot.report.annotations import LEVEL, Annotation, annotation
 
 CAP_PER_LEVEL = 10
 

@@ -373,7 +373,7 @@ class Outcome(str, Enum):
 def execute(plan: ReviewPlan, client, number: int, out: TextIO, *, minimize: bool = True,
             resolve_threads: bool = False) -> Outcome:
     """Carry out the plan. Raises client errors (Forbidden, ApiError) for the caller."""
-    from bot.github.client import Ambiguous, ApiError, Unprocessable
+    from bot.github.client import ApiError, Unprocessable
 
     if not (plan.post_review or plan.resolved or plan.summary_update):
         return Outcome.NOTHING

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
-from bot.measure import ENGINES, PULL_POLICIES  # noqa: F401 (re-exported)
+from bot.measure import ENGINES
 from bot.measure.buildlog import FailurePoint, failure_point
 from bot.measure.export import SizeCache, read_docker_save, read_oci_layout
 from bot.measure.images import ImageFormatError, ImageLayers

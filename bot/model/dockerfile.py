@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Iterator, NamedTuple
 
-from bot.model.text import LineIndex, Position, Span
+from bot.model.text import LineIndex, Span
 from bot.model.words import RawWord, expand, key_values, split_words
 
 INSTRUCTIONS = frozenset(
@@ -516,7 +516,3 @@ def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
     _assign_stages(df)
     df.reaches_final = _reaching_stages(df)
     return df
-
-
-def position_of(df: Dockerfile, offset: int) -> Position:
-    return df.index.position(offset)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, Iterable, NamedTuple
 
 from bot.model.dockerfile import Dockerfile, Instruction, Logical
 from bot.model.text import Span

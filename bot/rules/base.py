@@ -220,9 +220,6 @@ class Context:
                     values[k] = expand(v, values)[0]
         return values
 
-    def same_layer_text_commands(self, ins: Instruction) -> list[Command]:
-        return [c for s in self.scripts(ins) for c in s.commands]
-
     def reaches_final(self, ins: Instruction) -> bool:
         return self.df.in_final_image(ins)
 

@@ -148,7 +148,6 @@ stages that do not reach the final image.
                     yield finding
 
     def _check_script(self, ctx, ins, script, env, home, mounts) -> Finding | None:
-        cleaned_after = -1  # index of the last cleanup command
         installs: list[tuple[int, Command]] = []
         for i, cmd in enumerate(script.commands):
             if npm_install(cmd):

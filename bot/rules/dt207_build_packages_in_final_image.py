@@ -7,7 +7,7 @@ from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript, Word
-from bot.model.text import Edit, Span
+from bot.model.text import Span
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command, insert_after
 from bot.rules.facts import APT, PIP, layer_claim, short_name
@@ -333,7 +333,6 @@ def _compiles(cmd: Command) -> bool:
 
 
 def _compiles_later(ctx: Context, ins: Instruction) -> bool:
-    stage = ctx.stage(ins)
     for other in ctx.runs():
         if other.index <= ins.index:
             continue

@@ -7,7 +7,7 @@ from typing import Iterator, NamedTuple
 from bot.model import hints
 from bot.model.dockerfile import Instruction, Stage
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
-from bot.model.shell import Command, ShellScript
+from bot.model.shell import ShellScript
 from bot.model.text import Edit, Position, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.ecosystems import Install, dependency_install, source_free, tool_args, workdir_at

@@ -20,7 +20,6 @@ from bot.rules.ecosystems import (
     go_runtime,
     java_runtime,
     node_runtime,
-    parse_image,
     runs_node_build,
     rust_runtime,
     toolchain_of,

@@ -57,10 +57,6 @@ def insert_after(word: Word | Command, text: str) -> Edit:
     return Edit(_point(end), text)
 
 
-def insert_before(word: Word, text: str) -> Edit:
-    return Edit(_point(word.span.start), text)
-
-
 def _continuation(df: Dockerfile, ins: Instruction, last_line: int) -> tuple[bool, str]:
     """(leading ``&&`` style, indent) of a RUN's continuation lines up to ``last_line``."""
     lines = [df.index.line_text(n) for n in range(ins.span.start.line, last_line + 1)]

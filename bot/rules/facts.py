@@ -16,10 +16,6 @@ PIP = frozenset(("pip", "pip3", "pip2")) | frozenset(f"pip3.{n}" for n in range(
 APT_LISTS = "/var/lib/apt/lists"
 
 
-def is_recursive_rm(cmd: Command) -> bool:
-    return cmd.program == "rm" and cmd.has_option("-r", "-R", "--recursive")
-
-
 def removes(cmd: Command, path: str, home: str = "/root", inside: bool = False) -> bool:
     """``rm`` (or ``find PATH -delete``) of ``path``, its contents, or a parent of it;
     with ``inside``, a directory inside ``path`` counts too (a cache whose content

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.rules import all_rules
-from bot.rules.base import Invalid, Valid
+from bot.rules.base import Invalid
 
 from tests.rules.harness import check_example, run
 

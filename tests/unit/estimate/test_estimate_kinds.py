@@ -1,6 +1,5 @@
 """Each hint kind: an honest range with a basis, or None with a reason."""
 
-import pytest
 
 from bot.estimate import Estimator
 from bot.estimate.tables import apt_packages

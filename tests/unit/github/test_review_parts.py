@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot.github.annotations import Annotation, annotations_for, escape_data, output_lines
+from bot.github.annotations import Annotation, annotations_for, output_lines
 from bot.github.diff import parse_file_patch, parse_unified_diff
 from bot.github.event import (InputError, load_inputs, parse_fail_on, path_matches, read_pr_file,
                               DEFAULT_PATHS)

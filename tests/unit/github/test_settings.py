@@ -52,6 +52,5 @@ def test_config_path_must_stay_inside_the_repository(path):
 
 def test_one_annotation_renderer_serves_check_and_the_action():
     assert gh_annotations.Annotation is report_annotations.Annotation
-    assert gh_annotations.escape_data is report_annotations.escape_data
     a = report_annotations.Annotation("notice", "D", 2, 2, "T", "m", column=3, end_column=9)
     assert a.command() == "::notice file=D,line=2,col=3,endColumn=9,title=T::m"

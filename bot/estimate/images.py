@@ -14,8 +14,8 @@ import functools
 import re
 
 from bot.estimate.tables import load
+from bot.model.images import parse_image
 
-HUB_ALIASES = ("docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com")
 
 # distro codename -> (family, release)
 CODENAMES: dict[str, tuple[str, str]] = {
@@ -47,26 +47,12 @@ class ImageRef(NamedTuple):
 def parse_ref(ref: str) -> ImageRef | None:
     """Normalise ``docker.io/library/python:3.12@sha256:..`` etc.; None for ARG-dependent refs."""
     ref = (ref or "").strip()
-    if not ref or "$" in ref or ref == "scratch" or any(c.isspace() for c in ref):
+    if ref == "scratch":
         return None
-    ref = ref.split("@", 1)[0]
-    parts = ref.split("/")
-    registry = "docker.io"
-    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
-        registry = parts.pop(0).lower()
-        if registry in HUB_ALIASES:
-            registry = "docker.io"
-    last = parts[-1]
-    tag = "latest"
-    if ":" in last:
-        last, tag = last.split(":", 1)
-    parts[-1] = last
-    if registry == "docker.io" and len(parts) == 2 and parts[0] == "library":
-        parts.pop(0)
-    repository = "/".join(parts).lower()
-    if not repository or not tag:
+    split = parse_image(ref)
+    if split is None or not split.repository:
         return None
-    return ImageRef(registry, repository, tag)
+    return ImageRef(split.registry or "docker.io", split.repository, split.tag or "latest")
 
 
 class TagParts(NamedTuple):

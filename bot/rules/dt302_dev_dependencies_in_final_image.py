@@ -10,7 +10,8 @@ from bot.model.shell import Command
 from bot.model.text import Edit, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import insert_after
-from bot.rules.ecosystems import dependency_install, parse_image, runs_node_build, tool_args
+from bot.model.images import parse_image
+from bot.rules.ecosystems import dependency_install, runs_node_build, tool_args
 
 NODE_PROD_FLAGS = ("--omit", "--production", "--only", "--prod", "-P")
 DEV_REQUIREMENTS = re.compile(r"(^|/)(requirements[-_.]?(dev|test|tests|testing|local|ci)[^/]*\.txt|(dev|test|tests|testing)[-_.]?requirements[^/]*\.txt|requirements/(dev|test|tests|testing|local|ci)[^/]*\.txt)$")

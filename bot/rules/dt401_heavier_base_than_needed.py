@@ -9,6 +9,7 @@ from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.text import Edit
 from bot.model.words import expand, split_words
 from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.model.images import parse_image
 from bot.rules.ecosystems import (
     final_image_root,
     FULL_ONLY_TOOLS,
@@ -16,7 +17,6 @@ from bot.rules.ecosystems import (
     PIP_NEEDS_COMPILER,
     TOOL_PACKAGES,
     lighter_variant,
-    parse_image,
     runs_node_build,
     tool_args,
 )

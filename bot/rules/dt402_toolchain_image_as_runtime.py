@@ -13,9 +13,9 @@ from bot.model.words import split_words
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command
 from bot.rules.facts import short_name
+from bot.model.images import ImageRef
 from bot.rules.ecosystems import (
     final_image_root,
-    ImageRef,
     dotnet_runtime,
     go_runtime,
     java_runtime,

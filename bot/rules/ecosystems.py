@@ -12,48 +12,10 @@ from typing import NamedTuple
 
 import re
 
+from bot.model.images import ImageRef, parse_image
 from bot.model.shell import Command, Word
 
 # ---------------------------------------------------------------------------- images
-
-
-class ImageRef(NamedTuple):
-    """``[registry/]repository[:tag][@digest]`` split up; ``name`` drops Docker Hub's
-    ``docker.io/library/`` so official images compare as ``python``."""
-
-    registry: str  # "" for Docker Hub
-    repository: str
-    tag: str  # "" when the reference has none (Docker reads it as latest)
-    digest: str
-
-    @property
-    def name(self) -> str:
-        return f"{self.registry}/{self.repository}" if self.registry else self.repository
-
-    def with_tag(self, tag: str) -> str:
-        return f"{self.name}:{tag}"
-
-
-_HUB = ("docker.io", "index.docker.io", "registry-1.docker.io")
-
-
-def parse_image(ref: str) -> ImageRef | None:
-    """None for references that still hold a variable or are empty."""
-    ref = ref.strip()
-    if not ref or "$" in ref or any(c.isspace() for c in ref):
-        return None
-    ref, _, digest = ref.partition("@")
-    parts = ref.split("/")
-    registry = ""
-    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
-        registry = parts.pop(0).lower()
-        if registry in _HUB:
-            registry = ""
-    if not registry and len(parts) == 2 and parts[0] == "library":
-        parts.pop(0)
-    last, _, tag = parts[-1].partition(":")
-    parts[-1] = last
-    return ImageRef(registry, "/".join(parts).lower(), tag, digest)
 
 
 DEBIAN_SUITES = ("buster", "bullseye", "bookworm", "trixie")

@@ -1,7 +1,8 @@
 import pytest
 
 from bot.rules.dt401_heavier_base_than_needed import HeavierBaseThanNeeded as R
-from bot.rules.ecosystems import lighter_variant, parse_image
+from bot.model.images import parse_image
+from bot.rules.ecosystems import lighter_variant
 from tests.rules.harness import run
 from tests.rules.rewrite_checks import assert_clean_rewrite
 

@@ -2,7 +2,8 @@ import pytest
 
 from bot.model.dockerfile import parse
 from bot.rules.dt402_toolchain_image_as_runtime import ToolchainImageAsRuntime as R
-from bot.rules.ecosystems import parse_image, toolchain_of
+from bot.model.images import parse_image
+from bot.rules.ecosystems import toolchain_of
 from tests.rules.harness import run
 from tests.rules.rewrite_checks import assert_clean_rewrite
 

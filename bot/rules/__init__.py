@@ -29,6 +29,7 @@ MODULES = (
     "dt206_archive_left_in_copy_layer",
     "dt207_build_packages_in_final_image",
     "dt208_useradd_lastlog_in_layer",
+    "dt209_build_tree_left_in_layer",
     "dt301_broad_copy_before_install",
     "dt302_dev_dependencies_in_final_image",
     "dt401_heavier_base_than_needed",

@@ -108,7 +108,24 @@ COMPOSER_INSTALLS = frozenset(("install", "update", "require", "create-project",
 COMPOSER = frozenset(("composer", "composer.phar"))
 
 
+def _via_php(cmd: Command) -> Command:
+    """``php composer.phar install`` -> ``composer.phar install`` (spans stay php's)."""
+    if cmd.program == "php" and cmd.args and cmd.args[0].text.rsplit("/", 1)[-1] in COMPOSER:
+        inner = cmd.args[0]
+        return Command(inner.text, cmd.args[1:], cmd.span, inner.span, cmd.operator_before, cmd.depth,
+                       cmd.assignments, cmd.end)  # fmt: skip
+    return cmd
+
+
+def invocation(cmd: Command) -> str:
+    """How to call the tool again the way this command did (``php composer.phar``)."""
+    if _via_php(cmd) is not cmd:
+        return f"{cmd.name} {cmd.args[0].text}"
+    return cmd.name
+
+
 def _composer(cmd: Command) -> bool:
+    cmd = _via_php(cmd)
     words = _sub(cmd, frozenset(("-d", "--working-dir")))
     if cmd.program not in COMPOSER:
         return False
@@ -118,10 +135,12 @@ def _composer(cmd: Command) -> bool:
 
 
 def _composer_clears(cmd: Command) -> bool:
+    cmd = _via_php(cmd)
     return cmd.program in COMPOSER and _sub(cmd)[:1] in (["clear-cache"], ["clearcache"], ["cc"])
 
 
 def _composer_off(cmd: Command, env: dict[str, str]) -> bool:
+    cmd = _via_php(cmd)
     return cmd.has_option("--no-cache") or (env.get("COMPOSER_CACHE_DIR") or "").strip("\"'") == "/dev/null"
 
 
@@ -189,9 +208,7 @@ def paths(cache: Cache, cmd: Command, env: dict[str, str], home: str) -> tuple[s
     if cache.key == "composer" and not value and env.get("COMPOSER_HOME"):
         value = env["COMPOSER_HOME"].rstrip("/") + "/cache"
     if cache.key == "maven":
-        flag = option_value(cmd, "-Dmaven.repo.local")
-        local_repo = next((w.text.split("=", 1)[1] for w in cmd.args if w.text.startswith("-Dmaven.repo.local=")), None)
-        value = local_repo or (flag.text if flag is not None else None)
+        value = next((w.text.split("=", 1)[1] for w in cmd.args if w.text.startswith("-Dmaven.repo.local=")), None)
     if cache.key == "gradle":
         flag = option_value(cmd, "-g", "--gradle-user-home")
         value = flag.text if flag is not None else value
@@ -326,7 +343,7 @@ def run_findings(ctx: "Context", caches: tuple[Cache, ...],
         fix = None
         last = lefts[-1]
         if not rerun and len({id(left.script) for left in lefts}) == 1 and last.script.commands[last.index].depth == 0:
-            text = cleanup_command(found, last.command.name)
+            text = cleanup_command(found, invocation(last.command))
             edit = append_command(ctx.df, ins, last.script, text)
             if edit is not None:
                 safety = Safety.SAFE if all(c.safety is Safety.SAFE for c in found) else Safety.REVIEW

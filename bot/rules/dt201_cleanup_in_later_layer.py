@@ -22,6 +22,7 @@ from bot.rules.facts import (
     home_dir,
     is_archive,
     is_url,
+    layer_claim,
     path_within,
     removes_apt_lists,
     removes_dir,
@@ -344,7 +345,7 @@ def _virtual_removals(ctx: Context, run: Instruction, script: ShellScript,
                     continue
                 if state:
                     out.append(LaterCleanup(cmd, hints.BUILD_PACKAGES, f"the `{short_name(name, 20)}` packages",
-                                            (r,), (f"apk-virtual:{name}@{r.index}",),
+                                            (r,), (layer_claim("build-packages", r),),
                                             {"manager": "apk", "packages": state, "base_image": ctx.base_image(ctx.stage(run))}))  # fmt: skip
                 break
     return out
@@ -450,7 +451,16 @@ class CleanupInLaterLayer(Rule):
 ## What it does
 Finds cleanup commands (`rm -rf /var/lib/apt/lists/*`, `apt-get clean`, `yum clean all`,
 `npm cache clean`, `rm -rf /root/.cache/pip`, `rm /tmp/x.tar.gz`, ...) that run in a
-later `RUN` than the one that wrote those files.
+later `RUN` than the one that wrote those files; `apk del NAME` of a virtual package an
+earlier `RUN` added (`apk add --virtual NAME ...`) and kept; and `rm -rf` of a directory,
+or part of one, that an earlier `COPY`/`ADD` brought in (`COPY . /app` then
+`RUN rm -rf /app/tests`).
+
+The files are blamed on the nearest earlier `RUN`s that left them, back to the first
+`RUN` that already cleaned them. Nothing is blamed when a setup script (`curl ... | bash`,
+`sh setup.sh`) ran in between, since it may have written the files itself; nor on a
+`COPY` when a command that may write into the copied tree (one that runs there or names a
+path in it) ran after it.
 
 ## Why is this bad?
 Each `RUN` commits a layer, and layers only ever add: deleting a file in a later layer
@@ -473,7 +483,7 @@ RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*
 ## Fix safety
 Safe, when offered: the cleanup `RUN` is deleted and its commands are appended with
 `&&` to the `RUN` that wrote the files. That is offered only when the cleanup `RUN`
-does nothing but clean (only `rm`, `find -delete` and cache-clean commands, joined
+does nothing but clean (only `rm`, `find -delete`, `apk del` and cache-clean commands, joined
 with `&&`), the writing `RUN` comes right before it in the same stage (only comments
 and `LABEL`/`EXPOSE`/`CMD`/`ENTRYPOINT`/... between, which cannot see files), and
 the writing `RUN` leaves no shell state that would change the cleanup (`export`, `set`,
@@ -481,9 +491,13 @@ the writing `RUN` leaves no shell state that would change the cleanup (`export`,
 same files; only the layer boundary moves. Otherwise the finding has no fix: moving
 a cleanup past other work could delete files that work needs.
 
+A removal of copied files has no fix: exclude them in `.dockerignore` or copy less.
+
 ## Size impact
-The size of the files cleaned (apt lists, a cache, the downloaded file), counted once
-with the finding about the same bytes in the writing layer (DT101, DT105, DT205, ...).
+The size of the files cleaned (apt lists, a cache, the downloaded file, the virtual
+package's packages), counted once with the finding about the same bytes in the writing
+layer (DT101, DT105, DT205, DT207, ...). Copied files: the size of that part of the build
+context, unknown here.
 """
     examples = (
         Invalid(

@@ -126,3 +126,10 @@ def test_copy_from_a_stage_counts_but_a_single_file_does_not():
             "COPY run.sh /usr/local/bin/run.sh\nRUN rm -rf /opt/out/tmp /usr/local/bin/run.sh\n")
     (f,) = run(R, code)
     assert "`/opt/out/tmp`" in f.message
+
+
+def test_apk_virtual_claim_names_the_creating_layer_like_dt207():
+    code = "FROM alpine:3.20\nRUN apk add --virtual .b gcc && make install\nRUN apk del .b\n"
+    (mine,) = run(R, code)
+    assert mine.hint.params["cleaned"] == "build_packages" and mine.hint.params["packages"] == ("gcc",)
+    assert len(mine.hint.claims) == 1 and mine.hint.claims[0].startswith("build-packages@")

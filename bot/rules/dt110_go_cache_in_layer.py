@@ -27,6 +27,8 @@ def _writes(cache: C.Cache, cmd, minor: int, module_mode: bool) -> bool:
     get = _sub(cmd) == "get"
     if cache.key == "go-build":
         return minor >= 10 and not (get and (minor >= 18 or cmd.has_option("-d")))
+    if any(a.text == "-mod=vendor" for a in cmd.args):
+        return False  # vendored modules: nothing is downloaded
     # before 1.16 module mode needs a go.mod we cannot see: count only what is sure
     return minor >= 16 or (minor >= 11 and (module_mode or _sub(cmd) == "mod"))
 
@@ -129,7 +131,10 @@ The module sources and compiled packages of the project's dependencies: they dep
     def _writes(ctx: Context):
         def writes(ins, cache: C.Cache, cmd) -> bool:
             base = ctx.base_image(ctx.stage(ins))
-            return _writes(cache, cmd, _minor(base, cmd.name), ctx.env(ins).get("GO111MODULE") == "on")
+            env = ctx.env(ins)
+            if cache.key == "go-mod" and "-mod=vendor" in env.get("GOFLAGS", ""):
+                return False
+            return _writes(cache, cmd, _minor(base, cmd.name), env.get("GO111MODULE") == "on")
 
         return writes
 

@@ -39,3 +39,10 @@ def test_go_get_since_1_18_builds_nothing():
 def test_entrypoint_running_go_keeps_the_caches():
     code = "FROM golang:1.22\nRUN go build ./...\nENTRYPOINT go run ./cmd/server\n"
     assert not run(DT110, code)
+
+
+def test_vendored_modules_download_nothing():
+    (f,) = run(DT110, "FROM golang:1.22\nRUN go build -mod=vendor -o /app .\n")
+    assert "Go build cache" in f.message and "module" not in f.message
+    (g,) = run(DT110, "FROM golang:1.22\nENV GOFLAGS=-mod=vendor\nRUN go build -o /app .\n")
+    assert "module" not in g.message

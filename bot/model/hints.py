@@ -20,6 +20,9 @@ YARN_CACHE = "yarn_cache"  # packages (empty: from package.json), base_image
 GEM_DOCS = "gem_docs"  # gems, base_image
 BUNDLER_CACHE = "bundler_cache"  # base_image (gems come from Gemfile.lock)
 CONDA_CACHE = "conda_cache"  # packages, manager: conda|mamba|micromamba, base_image
+GO_CACHE = "go_cache"  # caches: tuple of "go-mod"|"go-build", base_image
+JVM_BUILD_CACHE = "jvm_build_cache"  # caches: tuple of "maven"|"gradle"|"ivy", base_image
+PACKAGE_CACHE = "package_cache"  # caches: tuple of "cpanm"|"composer"|"cargo", base_image
 
 # Layer structure (2xx)
 LATER_LAYER_CLEANUP = "later_layer_cleanup"  # cleaned: a kind above (e.g. apt_lists), + its params
@@ -29,6 +32,7 @@ ARCHIVE_LEFT = "archive_left"  # url: str ("" when unknown), path: str
 ADDED_ARCHIVE = "added_archive"  # url or path, extracted: bool
 BUILD_PACKAGES = "build_packages"  # base_image, manager, packages
 LASTLOG = "lastlog"  # uid: int, base_image
+BUILD_TREE = "build_tree"  # path: the source tree left behind, url ("" when unknown)
 
 # Build cache and dependencies (3xx)
 CACHE_BUSTING_COPY = "cache_busting_copy"  # ecosystem (time, not bytes)

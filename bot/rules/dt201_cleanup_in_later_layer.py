@@ -16,9 +16,14 @@ from bot.rules.facts import (
     archive_claim,
     cache_claim,
     command_dirs,
+    copy_args,
     command_text,
     downloads,
     home_dir,
+    is_archive,
+    is_url,
+    layer_claim,
+    path_within,
     removes_apt_lists,
     removes_dir,
     resolve,
@@ -145,7 +150,7 @@ def is_cleanup(cmd: Command) -> bool:
         or _sub(cmd, RPM | CONDA | {"yarn"}, ("clean", "cache"))
         or _sub(cmd, ("npm",), ("cache",))
         or _sub(cmd, PIP, ("cache",))
-        or _sub(cmd, ("apk",), ("cache",))
+        or _sub(cmd, ("apk",), ("cache", "del"))
     )
 
 
@@ -169,6 +174,25 @@ def _runs_script(cmd: Command) -> bool:
     return cmd.program in SHELLS or "/" in cmd.name
 
 
+SETUP_WORDS = ("setup", "install", "bootstrap", "nodesource", "repo")
+
+
+def _setup_script(cmd: Command) -> bool:
+    """A setup script, which may run the package manager itself (NodeSource's run
+    ``apt-get update``): one piped into a shell or run by ``sh -c``, or a script whose name
+    says setup/install/bootstrap. Build scripts (``./configure``, ``sh autogen.sh``) are not."""
+    words = [w.text for w in cmd.args if not w.text.startswith("-") or w.text in ("-", "-c", "-s")]
+    if cmd.program in SHELLS:
+        if not words or words[0] in ("-", "-c", "-s") or cmd.operator_before == "|":
+            return True
+        name = words[0].rsplit("/", 1)[-1].lower()
+    elif cmd.program.endswith(".sh"):
+        name = cmd.program.lower()
+    else:
+        return False
+    return any(w in name for w in SETUP_WORDS)
+
+
 def _where(ctx: Context, run: Instruction) -> Where:
     return Where(home_dir(user_at(ctx.before(run), ctx.df.escape), ctx.env(run)), ctx.env(run), run, ctx)
 
@@ -188,6 +212,39 @@ def _leaves(ctx: Context, run: Instruction, kind: Kind) -> bool:
         if created:
             return True
     return False
+
+
+def _removes_kind(ctx: Context, run: Instruction, kind: Kind) -> bool:
+    """This RUN ends with no files of ``kind`` from before it: it cleans them (after any
+    it wrote itself)."""
+    w = _where(ctx, run)
+    for script in ctx.scripts(run):
+        cleaned = False
+        for cmd in script.commands:
+            if kind.creates(cmd, w):
+                cleaned = False
+            elif kind.cleans(cmd, w):
+                cleaned = True
+        if cleaned:
+            return True
+    return False
+
+
+def _creators(ctx: Context, earlier: list[Instruction], kind: Kind) -> tuple[Instruction, ...]:
+    """The earlier RUNs (nearest first) whose files of ``kind`` a cleanup now would
+    remove: back to the first RUN that already cleaned them. A RUN that runs a script we
+    cannot see into may have written them too: then nothing is blamed (the script's own
+    files may be what is cleaned, issue 13)."""
+    out: list[Instruction] = []
+    for r in earlier:
+        if _leaves(ctx, r, kind):
+            out.append(r)
+            continue
+        if _removes_kind(ctx, r, kind):
+            break
+        if not out and any(_setup_script(c) for s in ctx.scripts(r) for c in s.commands):
+            return ()
+    return tuple(out)
 
 
 def _downloads_left(ctx: Context, run: Instruction) -> list[tuple[str, str]]:
@@ -214,8 +271,6 @@ def later_cleanups(ctx: Context, run: Instruction) -> list[LaterCleanup]:
     """The cleanup commands of ``run`` that remove what earlier layers wrote."""
     out: list[LaterCleanup] = []
     earlier = [i for i in ctx.before(run) if i.keyword == "RUN"]
-    if not earlier:
-        return out
     w = _where(ctx, run)
     stage = ctx.stage(run)
     base = ctx.base_image(stage)
@@ -227,7 +282,7 @@ def later_cleanups(ctx: Context, run: Instruction) -> list[LaterCleanup]:
                     own = True
                 if own or not kind.cleans(cmd, w):
                     continue
-                creators = tuple(r for r in earlier if _leaves(ctx, r, kind))
+                creators = _creators(ctx, earlier, kind)
                 if creators:
                     params = {"base_image": base}
                     if kind.name == hints.RPM_CACHE:
@@ -249,7 +304,141 @@ def later_cleanups(ctx: Context, run: Instruction) -> list[LaterCleanup]:
                         continue
                     out.append(LaterCleanup(cmd, hints.ARCHIVE_LEFT, f"`{short_name(path.rsplit('/', 1)[-1], 24)}`", (r,),
                                             (archive_claim(path, r),), {"url": url, "path": path}))
+        out.extend(_virtual_removals(ctx, run, script, earlier))
+        out.extend(_copied_removals(ctx, run, script, dirs, w.home))
     return out
+
+
+def _apk_virtual(cmd: Command) -> tuple[str, tuple[str, ...]] | None:
+    """``apk add --virtual NAME pkgs`` / ``-t NAME``: (NAME, pkgs)."""
+    if not _sub(cmd, ("apk",), ("add",)):
+        return None
+    args = [a.text for a in cmd.args]
+    for i, a in enumerate(args):
+        if a in ("--virtual", "-t") and i + 1 < len(args):
+            name = args[i + 1]
+            pkgs = tuple(x for x in args[i + 2 :] if not x.startswith("-"))
+            return name, pkgs
+        if a.startswith("--virtual="):
+            return a.split("=", 1)[1], tuple(x for x in args[i + 1 :] if not x.startswith("-"))
+    return None
+
+
+def _apk_deleted(cmd: Command) -> set[str]:
+    return {w.text for w in cmd.positionals()[1:]} if _sub(cmd, ("apk",), ("del",)) else set()
+
+
+def _virtual_removals(ctx: Context, run: Instruction, script: ShellScript,
+                      earlier: list[Instruction]) -> list[LaterCleanup]:  # fmt: skip
+    """``apk del NAME`` of a virtual package an earlier RUN added and kept: the packages
+    stay in that RUN's layer."""
+    out: list[LaterCleanup] = []
+    added_here: set[str] = set()
+    for cmd in script.commands:
+        virtual = _apk_virtual(cmd)
+        if virtual:
+            added_here.add(virtual[0])
+        for name in sorted(_apk_deleted(cmd) - added_here):
+            for r in earlier:  # nearest first: the RUN whose add is still in force
+                state = _virtual_state(ctx, r, name)
+                if state is None:
+                    continue
+                if state:
+                    out.append(LaterCleanup(cmd, hints.BUILD_PACKAGES, f"the `{short_name(name, 20)}` packages",
+                                            (r,), (layer_claim("build-packages", r),),
+                                            {"manager": "apk", "packages": state, "base_image": ctx.base_image(ctx.stage(run))}))  # fmt: skip
+                break
+    return out
+
+
+def _virtual_state(ctx: Context, run: Instruction, name: str) -> tuple[str, ...] | None:
+    """The packages of virtual ``name`` this RUN leaves installed; () when it adds and
+    deletes it, None when it does not touch it."""
+    state = None
+    for script in ctx.scripts(run):
+        for cmd in script.commands:
+            virtual = _apk_virtual(cmd)
+            if virtual and virtual[0] == name:
+                state = virtual[1] or ("?",)
+            elif name in _apk_deleted(cmd):
+                state = ()
+    return state
+
+
+def _copied_removals(ctx: Context, run: Instruction, script: ShellScript, dirs: list[str],
+                     home: str) -> list[LaterCleanup]:  # fmt: skip
+    """``rm -rf`` of a directory an earlier COPY/ADD brought in (or of part of it): the
+    files stay in the COPY's layer. Not when a RUN in between may have written there."""
+    out: list[LaterCleanup] = []
+    stage = ctx.stage(run)
+    if stage is None:
+        return out
+    between: list[Instruction] = []
+    copies: list[tuple[Instruction, str]] = []
+    for other in ctx.before(run):  # nearest first
+        if other.keyword == "RUN":
+            between.append(other)
+            continue
+        if other.keyword not in ("COPY", "ADD") or other.heredocs:
+            continue
+        args = copy_args(ctx.df, other)
+        if args is None or len(args.sources) != 1:
+            continue
+        src = args.sources[0]
+        if is_url(src) or is_archive(src) or "$" in src or "*" in src:
+            continue  # URLs and archives are DT206's; patterns name unknown files
+        if not (src in (".", "./") or src.endswith("/") or "." not in src.rstrip("/").rsplit("/", 1)[-1]):
+            continue  # a single file: a small leftover at most
+        dest = resolve(args.dest, workdir_at(ctx.before(other), ctx.df.escape), home)
+        if not dest or dest == "/":
+            continue
+        if any(_may_write(ctx, r, dest) for r in between):
+            continue
+        copies.append((other, dest))
+    for j, cmd in enumerate(script.commands):
+        if cmd.program != "rm":
+            continue
+        for w in cmd.positionals():
+            target = resolve(w.text, dirs[j], home)
+            if not target:
+                continue
+            target = target[:-2] if target.endswith("/*") else target
+            for copy, dest in copies:
+                if target != dest and not target.startswith(dest.rstrip("/") + "/"):
+                    continue
+                if any(_writes_below(c, dirs[k], dest) for k, c in enumerate(script.commands[:j])):
+                    break  # an earlier command of this RUN may have written what is removed
+                shown = short_name(target, 30)
+                out.append(LaterCleanup(cmd, hints.LATER_LAYER_CLEANUP, f"`{shown}`", (copy,),
+                                        (f"copied:{target}@{copy.index}",), {"path": target}))
+                break
+    return out
+
+
+INERT = frozenset(("cd", "rm", "echo", "true", "set", "printf", "test", "[", "ls"))
+
+
+def _writes_below(cmd: Command, cwd: str, dest: str) -> bool:
+    """A command that may write below ``dest``: it runs there (or somewhere unknown), or
+    names a path there."""
+    if cmd.program in INERT:
+        return False
+    if not cwd or path_within(cwd, dest):
+        return True
+    return any(w.dynamic or path_within(resolve(w.text, cwd, "/root") or "/", dest) for w in cmd.args)
+
+
+def _may_write(ctx: Context, run: Instruction, dest: str) -> bool:
+    """A RUN that may have written below ``dest`` (runs in it, or names it)."""
+    start = workdir_at(ctx.before(run), ctx.df.escape)
+    if not start or path_within(start, dest) or dest in run.body.text:
+        return True
+    for script in ctx.scripts(run):
+        if not script.ok or any(d and path_within(d, dest) for d in command_dirs(script, start)):
+            return True
+        if any(not d for d in command_dirs(script, start)):
+            return True
+    return False
 
 
 class CleanupInLaterLayer(Rule):
@@ -262,7 +451,16 @@ class CleanupInLaterLayer(Rule):
 ## What it does
 Finds cleanup commands (`rm -rf /var/lib/apt/lists/*`, `apt-get clean`, `yum clean all`,
 `npm cache clean`, `rm -rf /root/.cache/pip`, `rm /tmp/x.tar.gz`, ...) that run in a
-later `RUN` than the one that wrote those files.
+later `RUN` than the one that wrote those files; `apk del NAME` of a virtual package an
+earlier `RUN` added (`apk add --virtual NAME ...`) and kept; and `rm -rf` of a directory,
+or part of one, that an earlier `COPY`/`ADD` brought in (`COPY . /app` then
+`RUN rm -rf /app/tests`).
+
+The files are blamed on the nearest earlier `RUN`s that left them, back to the first
+`RUN` that already cleaned them. Nothing is blamed when a setup script (`curl ... | bash`,
+`sh setup.sh`) ran in between, since it may have written the files itself; nor on a
+`COPY` when a command that may write into the copied tree (one that runs there or names a
+path in it) ran after it.
 
 ## Why is this bad?
 Each `RUN` commits a layer, and layers only ever add: deleting a file in a later layer
@@ -285,7 +483,7 @@ RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*
 ## Fix safety
 Safe, when offered: the cleanup `RUN` is deleted and its commands are appended with
 `&&` to the `RUN` that wrote the files. That is offered only when the cleanup `RUN`
-does nothing but clean (only `rm`, `find -delete` and cache-clean commands, joined
+does nothing but clean (only `rm`, `find -delete`, `apk del` and cache-clean commands, joined
 with `&&`), the writing `RUN` comes right before it in the same stage (only comments
 and `LABEL`/`EXPOSE`/`CMD`/`ENTRYPOINT`/... between, which cannot see files), and
 the writing `RUN` leaves no shell state that would change the cleanup (`export`, `set`,
@@ -293,9 +491,13 @@ the writing `RUN` leaves no shell state that would change the cleanup (`export`,
 same files; only the layer boundary moves. Otherwise the finding has no fix: moving
 a cleanup past other work could delete files that work needs.
 
+A removal of copied files has no fix: exclude them in `.dockerignore` or copy less.
+
 ## Size impact
-The size of the files cleaned (apt lists, a cache, the downloaded file), counted once
-with the finding about the same bytes in the writing layer (DT101, DT105, DT205, ...).
+The size of the files cleaned (apt lists, a cache, the downloaded file, the virtual
+package's packages), counted once with the finding about the same bytes in the writing
+layer (DT101, DT105, DT205, DT207, ...). Copied files: the size of that part of the build
+context, unknown here.
 """
     examples = (
         Invalid(
@@ -341,6 +543,43 @@ with the finding about the same bytes in the writing layer (DT101, DT105, DT205,
             "RUN curl -fsSL https://deb.example.com/setup | bash - && rm -rf /var/lib/apt/lists/*\n",
             note="the script may run apt-get update itself: the rm may clean its own RUN's lists",
         ),
+        Invalid(
+            "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN rm -rf /var/lib/apt/lists/*\n"
+            "RUN curl -fsSL https://deb.example.com/setup_20.x | bash -\nRUN rm -rf /var/lib/apt/lists/*\n",
+            fixed="FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n"
+            "RUN curl -fsSL https://deb.example.com/setup_20.x | bash -\nRUN rm -rf /var/lib/apt/lists/*\n",
+            at="3:5-3:32",
+            note="issue 13: line 5 is not blamed on line 2 (its lists were removed on line 3); the setup script "
+            "on line 4 may have written what line 5 cleans",
+        ),
+        Invalid(
+            "FROM alpine:3.20\nRUN apk add --no-cache --virtual .build-deps gcc musl-dev && make install\n"
+            "RUN apk del .build-deps\n",
+            fixed="FROM alpine:3.20\nRUN apk add --no-cache --virtual .build-deps gcc musl-dev && make install"
+            " && apk del .build-deps\n",
+            message="the `.build-deps` packages from the RUN on line 2 stay",
+            note="apk del of a virtual package in a later RUN: the packages stay in line 2's layer",
+        ),
+        Valid("FROM alpine:3.20\nRUN apk add --no-cache --virtual .build-deps gcc && make install && apk del .build-deps\n"),
+        Invalid(
+            "FROM python:3.12-slim\nCOPY . /app\nRUN rm -rf /app/tests && pip install --no-cache-dir /app\n",
+            message="`/app/tests` came with the COPY on line 2",
+            note="a tree an earlier COPY brought in: exclude it in .dockerignore instead (no fix)",
+        ),
+        Valid(
+            "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nRUN rm -rf /app/node_modules/.cache\n",
+            note="a RUN in between works in the copied tree: the removed files may be its own",
+        ),
+        Valid(
+            "FROM node:20\nCOPY . /app/\nWORKDIR /app\nRUN npm install --production && rm -r ./node_modules/x\n",
+            note="the same RUN wrote below the copied tree before the rm",
+        ),
+        Valid(
+            "FROM python:3.12-slim\nCOPY . /app\nRUN pip install --no-cache-dir /app && rm -rf /app/build\n",
+            note="the install may have written /app/build itself",
+        ),
+        Valid("FROM debian:12\nCOPY setup.sh /tmp/setup.sh\nRUN sh /tmp/setup.sh && rm /tmp/setup.sh\n",
+              note="a single copied file: a small leftover, not reported"),
         Valid("FROM python:3.12\nRUN pip install --no-cache-dir flask\nRUN rm -rf /root/.cache/pip\n",
               note="nothing cached earlier: the rm is useless but wastes nothing"),
         Valid(
@@ -360,7 +599,7 @@ with the finding about the same bytes in the writing layer (DT101, DT105, DT205,
                     self,
                     run,
                     c.command.span,
-                    _message(c.label, creator.line),
+                    _message(c.label, creator.line, creator.keyword),
                     fix=fix if i == 0 else None,
                     hint=SizeHint(hints.LATER_LAYER_CLEANUP, {"cleaned": c.kind, **c.params}, c.claims),
                 )
@@ -403,8 +642,10 @@ with the finding about the same bytes in the writing layer (DT101, DT105, DT205,
                    (append, delete_instruction(ctx.df, run)), Safety.SAFE)
 
 
-def _message(label: str, line: int) -> str:
-    plural = label.endswith("lists")
+def _message(label: str, line: int, keyword: str = "RUN") -> str:
+    if keyword != "RUN":
+        return f"{label} came with the {keyword} on line {line}: removing it later saves nothing"
+    plural = label.endswith(("lists", "packages"))
     return (f"{label} from the RUN on line {line} {'stay' if plural else 'stays'} in that layer; "
             "removing later saves nothing")
 

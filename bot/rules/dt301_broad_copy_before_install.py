@@ -11,7 +11,7 @@ from bot.model.shell import ShellScript
 from bot.model.text import Edit, Position, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.ecosystems import Install, dependency_install, source_free, tool_args, workdir_at
-from bot.rules.facts import short_name
+from bot.rules.facts import short_name, unwrap
 
 BROAD_SOURCES = (".", "./", "./.")
 # Instructions that may sit between the broad COPY and the install without needing
@@ -52,6 +52,29 @@ def _label(inst: Install) -> str:
     return f"{prog} {sub}".strip()
 
 
+# System package installs: (program, subcommands that install)
+SYSTEM_INSTALLS = {"apt-get": ("install",), "apt": ("install",), "apk": ("add",), "yum": ("install",),
+                   "dnf": ("install",), "microdnf": ("install",), "zypper": ("install", "in")}  # fmt: skip
+# What may stand between the broad COPY and a system install that moves above it: nothing
+# that changes the environment, the user or the files the RUN sees.
+MOVABLE_PAST = frozenset(("LABEL", "EXPOSE", "WORKDIR", "MAINTAINER", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT"))
+
+
+def _system_install(ctx: Context, ins: Instruction) -> str:
+    """``apt-get install`` / ``apk add`` / ... of repository packages in this RUN ("" none).
+    An install of a local package file (``./x.deb``) needs the copied source: not counted."""
+    for script in ctx.scripts(ins):
+        for cmd in map(unwrap, script.commands):
+            subs = SYSTEM_INSTALLS.get(cmd.program)
+            if subs and cmd.subcommand() in subs:
+                pos = cmd.positionals()[1:]
+                if any(w.dynamic or w.text.startswith((".", "/")) or w.text.endswith((".deb", ".rpm", ".apk"))
+                       for w in pos):  # fmt: skip
+                    return ""
+                return f"{cmd.program} {cmd.subcommand()}"
+    return ""
+
+
 def _installs(ctx: Context, ins: Instruction) -> list[tuple[ShellScript, Install]]:
     out = []
     for script in ctx.scripts(ins):
@@ -74,7 +97,9 @@ class BroadCopyBeforeInstall(Rule):
 Finds a broad `COPY . <dest>` (or `ADD . <dest>`) that comes before the step installing the
 project's dependencies in the same stage: pip (`-r requirements.txt`, `pip install .`),
 poetry, uv, pipenv, npm/yarn/pnpm, `go mod download`/`go build`, cargo, bundler,
-composer, maven, gradle and `dotnet restore`/`publish`.
+composer, maven, gradle and `dotnet restore`/`publish`. Also a broad COPY before a
+system package install (`apt-get install`, `apk add`, `yum`/`dnf`/`microdnf`/`zypper
+install`) of repository packages, which never need the source.
 
 ## Why is this bad?
 Docker reuses a cached layer only while everything it depends on is unchanged. After
@@ -113,6 +138,11 @@ maven modules and .NET project references all do. When the install also builds t
 (`go build`, `mvn package`, `dotnet publish`) a dependency-only step (`go mod download`,
 `mvn dependency:go-offline`, `dotnet restore`) is inserted first; for `poetry install` and
 `uv sync` the same command with `--no-root` / `--no-install-project` runs before the COPY.
+A system package install moves above the broad COPY when only `LABEL`, `EXPOSE`,
+`WORKDIR`, `CMD`, `ENTRYPOINT` and the like stand between them (no `ENV`, `ARG`,
+`USER` or other `RUN`) and every command of its `RUN` is a package manager or works on
+system paths outside the COPY's destination; an install of a local package file
+(`apt-get install ./x.deb`) is not reported.
 No fix where no correct split exists (`pip install .`, cargo, gradle, composer scripts), where
 a `RUN` between the COPY and the install may use the source, or where the install runs in a
 different directory than the COPY's destination.
@@ -165,6 +195,27 @@ re-installs all dependencies). Reported in every stage, builder stages included.
             context={"package.json": "{\"scripts\": {\"postinstall\": \"node scripts/setup.js\"}}", "package-lock.json": ""},
             note="a postinstall script may need the source: no fix",
         ),
+        Invalid(
+            "FROM debian:12-slim\nWORKDIR /app\nCOPY . .\nRUN apt-get update && apt-get install -y --no-install-recommends curl"
+            " && rm -rf /var/lib/apt/lists/*\nCMD [\"./run.sh\"]\n",
+            fixed="FROM debian:12-slim\nWORKDIR /app\nRUN apt-get update && apt-get install -y --no-install-recommends curl"
+            " && rm -rf /var/lib/apt/lists/*\nCOPY . .\nCMD [\"./run.sh\"]\n",
+            message="`apt-get install`",
+            note="a system package install never needs the source: it moves above the COPY",
+        ),
+        Invalid(
+            "FROM alpine:3.20\nCOPY . /src\nENV LANG=C.UTF-8\nRUN apk add --no-cache make\n",
+            message="`apk add`",
+            note="no fix: the ENV between would no longer apply to the moved install",
+        ),
+        Valid(
+            "FROM debian:12-slim\nCOPY . /src\nRUN apt-get install -y /src/pkg.deb\n",
+            note="a local package file from the copied source",
+        ),
+        Valid(
+            "FROM debian:12-slim\nRUN apt-get update && apt-get install -y curl\nCOPY . /app\n",
+            note="the install comes first",
+        ),
         Valid(
             "FROM node:20-slim\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n",
             note="manifests are copied and installed first",
@@ -183,6 +234,60 @@ re-installs all dependencies). Reported in every stage, builder stages included.
     def check(self, ctx: Context) -> Iterator[Finding]:
         for stage in ctx.stages():
             yield from self._stage(ctx, stage)
+            yield from self._system(ctx, stage)
+
+    def _system(self, ctx: Context, stage: Stage) -> Iterator[Finding]:
+        """A broad COPY before a system package install: the packages never need the
+        source, so the install belongs above the COPY."""
+        items = [i for i in stage.instructions if i.inner is None]
+        for pos, ins in enumerate(items):
+            broad = _broad_copy(ctx, ins)
+            if broad is None:
+                continue
+            for later_pos in range(pos + 1, len(items)):
+                run = items[later_pos]
+                if run.keyword != "RUN":
+                    if _broad_copy(ctx, run) is not None:
+                        break
+                    continue
+                label = _system_install(ctx, run)
+                if not label:
+                    continue
+                yield ctx.finding(
+                    self,
+                    ins,
+                    ins.span if ins.span.start.line == ins.span.end.line else Span(ins.span.start, ins.keyword_span.end),
+                    _message(f"{ins.keyword} .", broad.dest, label, run.line),
+                    fix=self._move_up(ctx, broad, items[pos + 1 : later_pos], run),
+                    hint=SizeHint(hints.CACHE_BUSTING_COPY, {"ecosystem": label.split()[0]}),
+                )
+                break
+
+    def _move_up(self, ctx: Context, broad: Broad, between: list[Instruction], run: Instruction) -> Fix | None:
+        """Move the install RUN above the COPY, when nothing between changes what it sees
+        and none of its commands can touch the copied source."""
+        if any(i.keyword not in MOVABLE_PAST for i in between) or run.heredocs:
+            return None
+        dest = _resolve(broad.dest, workdir_at(ctx.before(broad.ins)))
+        scripts = ctx.scripts(run)
+        if not scripts or not all(s.ok for s in scripts):
+            return None
+        if not all(source_free(c, (dest,) if dest else ("/",)) for s in scripts for c in s.commands):
+            return None
+        # the RUN moves with the comment lines right above it, to above the COPY's comments
+        line = ctx.df.index.line_text
+        run_top, copy_top = _comments_above(ctx, run.span.start.line), _comments_above(ctx, broad.ins.span.start.line)
+        end = run.span.end.line
+        moved = "".join(line(n).rstrip("\n") + "\n" for n in range(run_top, end + 1))
+        blank = lambda n: 1 <= n <= ctx.df.index.line_count and not line(n).strip()  # noqa: E731
+        last = end + 1 if blank(run_top - 1) and blank(end + 1) else end
+        gone = Span(Position(run_top, 1), Position(last + 1, 1) if last < ctx.df.index.line_count else ctx.df.index.end_position())
+        if blank(copy_top - 1) and last > end:
+            moved += "\n"
+        at = Position(copy_top, 1)
+        edits = (Edit(Span(at, at), moved), Edit(gone, ""))
+        return Fix("Install the system packages before copying the source", edits, Safety.REVIEW,
+                   "the install moves above the COPY: check that it needs no file of the build context")  # fmt: skip
 
     def _stage(self, ctx: Context, stage: Stage) -> Iterator[Finding]:
         seen_ecosystems: set[str] = set()
@@ -299,6 +404,13 @@ re-installs all dependencies). Reported in every stage, builder stages included.
             return Fix("Copy the dependency manifests first, install, then copy the rest", tuple(edits), Safety.REVIEW, reason), ""
         except ValueError:
             return None, "overlapping edits"
+
+
+def _comments_above(ctx: Context, line: int) -> int:
+    """The first line of the comment block right above ``line`` (``line`` when none)."""
+    while line > 1 and ctx.df.index.line_text(line - 1).lstrip().startswith("#"):
+        line -= 1
+    return line
 
 
 def _message(copy: str, dest: str, label: str, line: int) -> str:

@@ -92,3 +92,44 @@ def test_fix_twice_changes_nothing():
     code = "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN rm -rf /var/lib/apt/lists/*\n"
     once = fixed_text(R, code)
     assert fixed_text(R, once) == once and not run(R, once)
+
+
+def test_a_cleanup_is_not_blamed_on_files_an_earlier_cleanup_removed():
+    # issue 13: line 2's lists were already removed by line 3, and the setup script on
+    # line 4 may write lists of its own: line 5 blames nobody
+    code = ("FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN rm -rf /var/lib/apt/lists/*\n"
+            "RUN curl -fsSL https://deb.example.com/setup_20.x | bash -\nRUN rm -rf /var/lib/apt/lists/*\n")
+    assert [f.span.start.line for f in run(R, code)] == [3]
+
+
+def test_configure_and_make_between_do_not_hide_the_creator():
+    code = ("FROM debian:12\nRUN apt-get update && apt-get install -y gcc\n"
+            "RUN cd /tmp/src && ./configure && make && make install\nRUN rm -rf /var/lib/apt/lists/*\n")
+    (f,) = run(R, code)
+    assert "line 2" in f.message and f.fix is None
+
+
+def test_apk_virtual_added_and_deleted_in_one_run_is_not_blamed():
+    code = ("FROM alpine:3.20\nRUN apk add --virtual .b gcc && make && apk del .b\nRUN apk del .b\n")
+    assert not run(R, code)
+
+
+def test_copied_tree_removed_later_names_the_copy_and_has_no_fix():
+    code = "FROM debian:12\nWORKDIR /src\nCOPY . .\nRUN rm -rf /src/.git docs\n"
+    found = run(R, code)
+    assert sorted(f.message.split("`")[1] for f in found) == ["/src/.git", "/src/docs"]
+    assert all("COPY on line 3" in f.message and f.fix is None for f in found)
+
+
+def test_copy_from_a_stage_counts_but_a_single_file_does_not():
+    code = ("FROM debian:12 AS b\nRUN mkdir /out\nFROM debian:12\nCOPY --from=b /out /opt/out\n"
+            "COPY run.sh /usr/local/bin/run.sh\nRUN rm -rf /opt/out/tmp /usr/local/bin/run.sh\n")
+    (f,) = run(R, code)
+    assert "`/opt/out/tmp`" in f.message
+
+
+def test_apk_virtual_claim_names_the_creating_layer_like_dt207():
+    code = "FROM alpine:3.20\nRUN apk add --virtual .b gcc && make install\nRUN apk del .b\n"
+    (mine,) = run(R, code)
+    assert mine.hint.params["cleaned"] == "build_packages" and mine.hint.params["packages"] == ("gcc",)
+    assert len(mine.hint.claims) == 1 and mine.hint.claims[0].startswith("build-packages@")

@@ -1,5 +1,5 @@
 from bot.rules.dt301_broad_copy_before_install import BroadCopyBeforeInstall as R
-from tests.rules.harness import run
+from tests.rules.harness import fixed_text, run
 from tests.rules.rewrite_checks import assert_clean_rewrite
 
 
@@ -89,3 +89,30 @@ def test_poetry_split_runs_once_more_for_the_project_and_is_stable():
     code = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN poetry install --only main\n"
     after = assert_clean_rewrite(R, code)
     assert "RUN poetry install --no-root --only main\nCOPY . .\nRUN poetry install --only main\n" in after
+
+
+def _system(findings):
+    return [f for f in findings if "apt-get install" in f.message or "apk add" in f.message]
+
+
+def test_system_install_moves_with_its_comment_above_the_copy_comment():
+    code = ("FROM debian:12\nWORKDIR /app\n\n# the code\nCOPY . /app\n\n# os packages\n"
+            "RUN apt-get update && apt-get install -y curl\n\nCMD [\"./run\"]\n")
+    (f,) = _system(run(R, code))
+    assert f.fix is not None
+    assert fixed_text(R, code) == (
+        "FROM debian:12\nWORKDIR /app\n\n# os packages\nRUN apt-get update && apt-get install -y curl\n\n"
+        "# the code\nCOPY . /app\n\nCMD [\"./run\"]\n")
+
+
+def test_system_install_after_user_or_another_run_has_no_fix():
+    for between in ("USER app\n", "RUN make\n", "ARG V=1\n"):
+        code = f"FROM debian:12\nCOPY . /app\n{between}RUN apt-get update && apt-get install -y curl\n"
+        (f,) = _system(run(R, code))
+        assert f.fix is None, between
+
+
+def test_system_install_touching_the_copied_tree_has_no_fix():
+    code = "FROM debian:12\nCOPY . /app\nRUN apt-get update && apt-get install -y curl && chmod +x /app/run\n"
+    (f,) = _system(run(R, code))
+    assert f.fix is None

@@ -1,0 +1,372 @@
+"""The cache catalogue: for each package-manager or build-tool cache, where it lives
+(by environment variable and home), which commands write it, which commands and flags
+clean or disable it, and the command that removes it.
+
+DT110-DT112 read it; DT101 and DT103-DT109 keep their own tables for now and can move
+here one entry at a time (an entry is data plus small predicates over a Command).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
+
+from bot.model import hints
+from bot.model.dockerfile import Instruction
+from bot.model.findings import Fix, Safety, SizeHint
+from bot.model.shell import Command, ShellScript
+from bot.rules.edits import append_command
+from bot.rules.facts import (
+    home_dir,
+    mount_overlaps,
+    normalise_home,
+    option_value,
+    program_args,
+    removes_dir,
+    unwrap,
+    user_at,
+)
+
+if TYPE_CHECKING:
+    from bot.rules.base import Context
+
+
+class Cache(NamedTuple):
+    """One cache. Paths are absolute or start with ``~/`` (the RUN's home)."""
+
+    key: str  # short id: "go-mod"
+    tool: str  # the family, for messages: "go"
+    label: str  # "Go module cache"
+    kind: str  # the SizeHint kind that prices it
+    env: str  # the environment variable that moves it ("" none)
+    env_suffix: str  # appended to that variable's value: CARGO_HOME + "/registry"
+    defaults: tuple[str, ...]  # where it lives when the variable is unset (every candidate)
+    writes: Callable[[Command], bool]
+    cleans: Callable[[Command], bool]  # the tool's own cleanup (rm of a path is checked apart)
+    disabled: Callable[[Command, dict[str, str]], bool]  # a flag or setting keeps it out
+    cleanup: str  # the command that removes it; {tool} = the program as written
+    safety: Safety  # of appending ``cleanup`` at the end of the RUN
+    programs: frozenset[str]  # names the tool runs under, to spot later uses
+    reused: bool  # a later run of the tool reads it (removing it costs a re-download there)
+    prepares: Callable[[Command], bool] = lambda cmd: False  # only fills the cache for a later run
+
+
+def _never(cmd: Command, env: dict[str, str] | None = None) -> bool:
+    return False
+
+
+def _sub(cmd: Command, takes_value: frozenset[str] = frozenset()) -> list[str]:
+    return [w.text for w in program_args(cmd, takes_value)]
+
+
+# ------------------------------------------------------------------ Go
+GO = frozenset(("go",))
+GO_BUILDS = frozenset(("build", "install", "get", "test", "run", "vet", "generate"))
+
+
+def go_writes_mod(cmd: Command) -> bool:
+    words = _sub(cmd)
+    return cmd.program == "go" and (words[:1] and words[0] in GO_BUILDS or words[:2] in (["mod", "download"], ["mod", "tidy"]))
+
+
+def go_writes_build(cmd: Command) -> bool:
+    return cmd.program == "go" and bool(_sub(cmd)[:1]) and _sub(cmd)[0] in GO_BUILDS
+
+
+def _go_clean(flag: str) -> Callable[[Command], bool]:
+    return lambda cmd: cmd.program == "go" and _sub(cmd)[:1] == ["clean"] and cmd.has_option(flag)
+
+
+# ------------------------------------------------------------------ JVM
+def _mvn(cmd: Command) -> bool:
+    return cmd.program in ("mvn", "mvnw") and any(not w.startswith("-") for w in _sub(cmd, frozenset(("-f", "-s", "-pl", "-P", "-T", "-gs", "--file", "--settings", "--projects", "--activate-profiles", "--threads"))))  # fmt: skip
+
+
+GRADLE_VALUES = frozenset(("-g", "--gradle-user-home", "-p", "--project-dir", "-x", "--exclude-task", "-b",
+                           "--build-file", "-c", "--settings-file", "-I", "--init-script", "--console"))  # fmt: skip
+
+
+def _gradle(cmd: Command) -> bool:
+    return cmd.program in ("gradle", "gradlew") and bool(_sub(cmd, GRADLE_VALUES))
+
+
+def _sbt(cmd: Command) -> bool:
+    return cmd.program == "sbt" and bool(_sub(cmd))
+
+
+def _purges_maven(cmd: Command) -> bool:
+    return cmd.program in ("mvn", "mvnw") and any("purge-local-repository" in w for w in _sub(cmd))
+
+
+# ------------------------------------------------------------------ smaller managers
+def _cpanm(cmd: Command) -> bool:
+    return cmd.program in ("cpanm", "cpanminus") and not cmd.has_option("--help", "-h", "--version", "-V")
+
+
+COMPOSER_INSTALLS = frozenset(("install", "update", "require", "create-project", "upgrade", "i", "u", "reinstall"))
+
+
+COMPOSER = frozenset(("composer", "composer.phar"))
+
+
+def _via_php(cmd: Command) -> Command:
+    """``php composer.phar install`` -> ``composer.phar install`` (spans stay php's)."""
+    if cmd.program == "php" and cmd.args and cmd.args[0].text.rsplit("/", 1)[-1] in COMPOSER:
+        inner = cmd.args[0]
+        return Command(inner.text, cmd.args[1:], cmd.span, inner.span, cmd.operator_before, cmd.depth,
+                       cmd.assignments, cmd.end)  # fmt: skip
+    return cmd
+
+
+def invocation(cmd: Command) -> str:
+    """How to call the tool again the way this command did (``php composer.phar``)."""
+    if _via_php(cmd) is not cmd:
+        return f"{cmd.name} {cmd.args[0].text}"
+    return cmd.name
+
+
+def _composer(cmd: Command) -> bool:
+    cmd = _via_php(cmd)
+    words = _sub(cmd, frozenset(("-d", "--working-dir")))
+    if cmd.program not in COMPOSER:
+        return False
+    if words[:1] == ["global"]:
+        words = words[1:]
+    return bool(words) and words[0] in COMPOSER_INSTALLS
+
+
+def _composer_clears(cmd: Command) -> bool:
+    cmd = _via_php(cmd)
+    return cmd.program in COMPOSER and _sub(cmd)[:1] in (["clear-cache"], ["clearcache"], ["cc"])
+
+
+def _composer_off(cmd: Command, env: dict[str, str]) -> bool:
+    cmd = _via_php(cmd)
+    return cmd.has_option("--no-cache") or (env.get("COMPOSER_CACHE_DIR") or "").strip("\"'") == "/dev/null"
+
+
+CARGO_WRITES = frozenset(("build", "install", "fetch", "run", "test", "b", "r", "t", "check", "vendor"))
+
+
+def _cargo(cmd: Command) -> bool:
+    words = _sub(cmd, frozenset(("--manifest-path", "-j", "--jobs", "--target", "-p", "--package", "--root")))
+    return cmd.program == "cargo" and bool(words) and words[0] in CARGO_WRITES and not cmd.has_option("--offline", "--frozen")
+
+
+def _only(words: frozenset[str], prefixes: tuple[str, ...] = ()) -> Callable[[Command], bool]:
+    """A command whose goals are all preparation (fetch, compile): what it writes is for a
+    later run of the tool (at start-up or in a RUN dockerdiet cannot see)."""
+
+    def prepares(cmd: Command) -> bool:
+        goals = [w for w in _sub(cmd) if "=" not in w]
+        return bool(goals) and all(g in words or g.startswith(prefixes) for g in goals)
+
+    return prepares
+
+
+CATALOGUE: tuple[Cache, ...] = (
+    Cache("go-mod", "go", "Go module cache", hints.GO_CACHE, "GOMODCACHE", "",
+          ("/go/pkg/mod", "~/go/pkg/mod"), go_writes_mod, _go_clean("-modcache"), _never,
+          "{tool} clean -modcache", Safety.REVIEW, GO, True, _only(frozenset(("mod", "download")))),
+    Cache("go-build", "go", "Go build cache", hints.GO_CACHE, "GOCACHE", "",
+          ("~/.cache/go-build",), go_writes_build, _go_clean("-cache"), _never,
+          "{tool} clean -cache", Safety.REVIEW, GO, True, _only(frozenset(("mod", "download")))),
+    Cache("maven", "maven", "Maven repository ~/.m2", hints.JVM_BUILD_CACHE, "", "",
+          ("~/.m2/repository",), _mvn, _purges_maven, _never,
+          "rm -rf ~/.m2/repository", Safety.REVIEW, frozenset(("mvn", "mvnw")), True,
+          _only(frozenset(("clean", "validate", "compile", "test-compile", "process-resources")), ("dependency:",))),
+    Cache("gradle", "gradle", "Gradle home ~/.gradle", hints.JVM_BUILD_CACHE, "GRADLE_USER_HOME", "",
+          ("~/.gradle", "/home/gradle/.gradle"), _gradle, _never, _never,
+          'rm -rf "${GRADLE_USER_HOME:-$HOME/.gradle}"', Safety.REVIEW, frozenset(("gradle", "gradlew")), True,
+          _only(frozenset(("clean", "dependencies", "compileJava", "classes", "compileKotlin", "resolveDependencies")))),
+    Cache("ivy", "sbt", "sbt/ivy caches", hints.JVM_BUILD_CACHE, "", "",
+          ("~/.ivy2", "~/.cache/coursier", "~/.sbt"), _sbt, _never, _never,
+          "rm -rf ~/.ivy2 ~/.cache/coursier ~/.sbt", Safety.REVIEW, frozenset(("sbt",)), True,
+          _only(frozenset(("clean", "compile", "update", "test:compile", "Test/compile")))),
+    Cache("cpanm", "cpanm", "cpanm work directory ~/.cpanm", hints.PACKAGE_CACHE, "PERL_CPANM_HOME", "",
+          ("~/.cpanm",), _cpanm, _never, _never,
+          "rm -rf ~/.cpanm", Safety.SAFE, frozenset(("cpanm",)), False),
+    Cache("composer", "composer", "composer cache", hints.PACKAGE_CACHE, "COMPOSER_CACHE_DIR", "",
+          ("~/.composer/cache", "~/.cache/composer", "/tmp/cache"), _composer, _composer_clears, _composer_off,
+          "{tool} clear-cache", Safety.SAFE, COMPOSER, False),
+    Cache("cargo", "cargo", "cargo registry", hints.PACKAGE_CACHE, "CARGO_HOME", "/registry",
+          ("/usr/local/cargo/registry", "~/.cargo/registry"), _cargo, _never, _never,
+          'rm -rf "${CARGO_HOME:-$HOME/.cargo}/registry" "${CARGO_HOME:-$HOME/.cargo}/git"', Safety.REVIEW, frozenset(("cargo",)), True, _only(frozenset(("fetch",)))),
+)  # fmt: skip
+
+BY_KEY = {c.key: c for c in CATALOGUE}
+
+
+def paths(cache: Cache, cmd: Command, env: dict[str, str], home: str) -> tuple[str, ...]:
+    """Where ``cache`` lives for this command: the variable (from ENV or the command's
+    own assignments) when set, else every default candidate; "" entries are unknown."""
+    local = dict(a.partition("=")[::2] for a in cmd.assignments)
+    value = local.get(cache.env) or env.get(cache.env) if cache.env else None
+    if cache.key == "go-mod" and not value and (local.get("GOPATH") or env.get("GOPATH")):
+        value = (local.get("GOPATH") or env["GOPATH"]).split(":", 1)[0].rstrip("/") + "/pkg/mod"
+    if cache.key == "go-build" and not value and env.get("XDG_CACHE_HOME"):
+        value = env["XDG_CACHE_HOME"].rstrip("/") + "/go-build"
+    if cache.key == "composer" and not value and env.get("COMPOSER_HOME"):
+        value = env["COMPOSER_HOME"].rstrip("/") + "/cache"
+    if cache.key == "maven":
+        value = next((w.text.split("=", 1)[1] for w in cmd.args if w.text.startswith("-Dmaven.repo.local=")), None)
+    if cache.key == "gradle":
+        flag = option_value(cmd, "-g", "--gradle-user-home")
+        value = flag.text if flag is not None else value
+    if value:
+        value = value.strip("\"'")
+        if "$" in value:
+            return ("",)
+        return (normalise_home(value.rstrip("/") + cache.env_suffix, home),)
+    return tuple(normalise_home(p, home) for p in cache.defaults)
+
+
+def _removes_by_variable(cmd: Command, cache: Cache) -> bool:
+    """``rm -rf "${CARGO_HOME:-...}/registry"``: a removal through the cache's variable."""
+    if cmd.program != "rm" or not cache.env:
+        return False
+    return any(cache.env in w.raw and w.text.rstrip("/").endswith(cache.env_suffix) for w in cmd.positionals())
+
+
+def cleaned(cache: Cache, later: Iterable[Command], where: tuple[str, ...], home: str) -> bool:
+    """A later command of the same script removes the cache (any candidate location)."""
+    for c in map(unwrap, later):
+        if cache.cleans(c) or _removes_by_variable(c, cache):
+            return True
+        if any(p and removes_dir(c, p, home) for p in where):
+            return True
+    return False
+
+
+class Left(NamedTuple):
+    """A command of a RUN that leaves these caches in the layer."""
+
+    script: ShellScript
+    index: int  # of the writing command in script.commands
+    command: Command  # unwrapped
+    caches: tuple[Cache, ...]
+
+
+def left_in_run(scripts: Iterable[ShellScript], caches: Iterable[Cache], env: dict[str, str], home: str,
+                mounts: list[str], writes: Callable[[Cache, Command], bool] | None = None) -> list[Left]:  # fmt: skip
+    """Commands of one RUN that write a cache of ``caches`` which stays in the layer:
+    not disabled, not in a cache mount, not removed later in the same script."""
+    caches = tuple(caches)
+    out: list[Left] = []
+    for script in scripts:
+        for i, outer in enumerate(script.commands):
+            cmd = unwrap(outer)
+            found = []
+            for cache in caches:
+                if not cache.writes(cmd) or cache.disabled(cmd, env) or (writes and not writes(cache, cmd)):
+                    continue
+                where = paths(cache, cmd, env, home)
+                if "" in where or any(mount_overlaps(mounts, p) for p in where):
+                    continue
+                if cleaned(cache, script.commands[i + 1 :], where, home):
+                    continue
+                found.append(cache)
+            if found:
+                out.append(Left(script, i, cmd, tuple(found)))
+    return out
+
+
+def cleanup_command(caches: Iterable[Cache], program: str) -> str:
+    """One command removing ``caches`` (flags of one tool merged: ``go clean -modcache -cache``)."""
+    parts: list[str] = []
+    for cache in caches:
+        text = cache.cleanup.replace("{tool}", program)
+        head, _, flag = text.rpartition(" ")
+        if parts and flag.startswith("-") and parts[-1].startswith(head + " -"):
+            parts[-1] += " " + flag
+        elif text not in parts:
+            parts.append(text)
+    return " && ".join(parts)
+
+
+def names_tool(words: Iterable[str], caches: Iterable[Cache]) -> bool:
+    """Whether any word names a program of ``caches`` (``./gradlew``, ``/usr/bin/mvn``)."""
+    programs = frozenset().union(*(c.programs for c in caches))
+    return any(w.rsplit("/", 1)[-1] in programs for w in words)
+
+
+def claim(cache: Cache, run: Instruction) -> str:
+    return f"{cache.key}@{run.index}"
+
+
+# ------------------------------------------------------------------ the shared check
+class CacheFinding(NamedTuple):
+    """What DT110-DT112 report for one RUN."""
+
+    ins: Instruction
+    lefts: tuple[Left, ...]  # the commands that leave a cache, in order
+    caches: tuple[Cache, ...]  # every cache left by the RUN, in catalogue order
+    fix: Fix | None
+    rerun: str  # "" or the keyword of a later instruction that runs the tool again
+
+    @property
+    def first(self) -> Left:
+        return self.lefts[0]
+
+
+def run_findings(ctx: "Context", caches: tuple[Cache, ...],
+                 writes: Callable[[Instruction, Cache, Command], bool] | None = None) -> Iterator[CacheFinding]:  # fmt: skip
+    """RUNs of the final image that leave one of ``caches`` in their layer. Skipped when
+    the image's CMD/ENTRYPOINT runs the tool (a run-time cache, e.g. ``go run``); no fix
+    when a later RUN runs the tool again and would read the cache. ``writes`` narrows
+    which commands write a cache (a tool version without it)."""
+    for ins in ctx.runs(final_only=True):
+        env = ctx.env(ins)
+        home = home_dir(user_at(ctx.before(ins), ctx.df.escape), env)
+        here = (lambda cache, cmd, ins=ins: writes(ins, cache, cmd)) if writes else None
+        lefts = left_in_run(ctx.scripts(ins), caches, env, home, ctx.cache_mounts(ins), here)
+        if not lefts:
+            continue
+        found = tuple(c for c in caches if any(c in left.caches for left in lefts))
+        reused = tuple(c for c in found if c.reused)
+        if reused and any(
+            o.keyword in ("CMD", "ENTRYPOINT") and names_tool(instruction_words(ctx, o), reused)
+            for o in (*ctx.before(ins), *ctx.after(ins))
+        ):
+            continue
+        rerun = ""
+        if reused and all(c.prepares(left.command) for left in lefts for c in left.caches if c.reused):
+            rerun = "prepared"  # filled for a later run; reported only when that run is a RUN we see
+        if reused:
+            for o in ctx.after(ins):
+                if o.keyword == "RUN" and any(
+                    unwrap(c).program in p for s in ctx.scripts(o) for c in s.commands for p in (x.programs for x in reused)
+                ):
+                    rerun = "RUN"
+                    break
+        if rerun == "prepared":
+            continue
+        fix = None
+        last = lefts[-1]
+        if not rerun and len({id(left.script) for left in lefts}) == 1 and last.script.commands[last.index].depth == 0:
+            text = cleanup_command(found, invocation(last.command))
+            edit = append_command(ctx.df, ins, last.script, text)
+            if edit is not None:
+                safety = Safety.SAFE if all(c.safety is Safety.SAFE for c in found) else Safety.REVIEW
+                reason = "" if safety is Safety.SAFE else (
+                    f"nothing in the image may read the {found[0].tool} cache later: a later build would "
+                    "download the dependencies again, and an offline one would fail")
+                fix = Fix(f"Remove the {found[0].tool} cache in the same RUN", (edit,), safety, reason)
+        yield CacheFinding(ins, tuple(lefts), found, fix, rerun)
+
+
+def instruction_words(ctx: "Context", ins: Instruction) -> list[str]:
+    """The words of a CMD/ENTRYPOINT in either form (``sh -c`` scripts split on blanks)."""
+    if ins.json_args is not None:
+        return [p for a in ins.json_args for p in a.split()]
+    return [w.text for w in ins.words(ctx.df.escape)]
+
+
+def labels(caches: Iterable[Cache]) -> str:
+    names = [c.label for c in caches]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def hint(ctx: "Context", found: CacheFinding, kind: str) -> SizeHint:
+    return SizeHint(kind, {"caches": tuple(c.key for c in found.caches),
+                           "base_image": ctx.base_image(ctx.stage(found.ins))},
+                    tuple(claim(c, found.ins) for c in found.caches))  # fmt: skip

@@ -283,12 +283,16 @@ class GitHubClient:
 
     def review_threads(self, number: int) -> dict[int, tuple[str, bool]]:
         """{id of a thread's first comment: (thread node id, resolved)}; GraphQL only
-        (REST cannot see or resolve threads)."""
+        (REST cannot see or resolve threads).
+
+        Linked through ``fullDatabaseId`` (a BigInt, sent as a string): REST comment ids
+        passed 2^31, and the deprecated 32-bit ``databaseId`` can no longer hold them.
+        """
         owner, name = self.repo_name.split("/", 1)
         query = ("query($owner: String!, $name: String!, $number: Int!, $cursor: String) { "
                  "repository(owner: $owner, name: $name) { pullRequest(number: $number) { "
                  "reviewThreads(first: 100, after: $cursor) { pageInfo { hasNextPage endCursor } "
-                 "nodes { id isResolved comments(first: 1) { nodes { databaseId } } } } } } }")
+                 "nodes { id isResolved comments(first: 1) { nodes { fullDatabaseId } } } } } } }")
 
         def get() -> dict[int, tuple[str, bool]]:
             out: dict[int, tuple[str, bool]] = {}
@@ -300,8 +304,9 @@ class GitHubClient:
                 threads = pr.get("reviewThreads") or {}
                 for node in threads.get("nodes") or ():
                     first = ((node.get("comments") or {}).get("nodes") or [{}])[0] or {}
-                    if first.get("databaseId") is not None:
-                        out[int(first["databaseId"])] = (str(node["id"]), bool(node.get("isResolved")))
+                    full = str(first.get("fullDatabaseId") or "")
+                    if full.isdigit():
+                        out[int(full)] = (str(node["id"]), bool(node.get("isResolved")))
                 page = threads.get("pageInfo") or {}
                 if not page.get("hasNextPage"):
                     break

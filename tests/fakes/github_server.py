@@ -23,6 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+FIRST_ID = 2**31 + 1000
+INT32_MAX = 2**31 - 1
 BOT = {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}
 HUMAN = {"login": "octocat", "id": 1, "type": "User"}
 
@@ -111,7 +113,9 @@ class FakeGitHub:
         self.graphql_queries: list[dict[str, Any]] = []
         self.resolved_threads: set[str] = set()
         self.forbidden_mutations: set[str] = set()  # answered "Resource not accessible by integration"
-        self._ids = itertools.count(1000)
+        # GitHub's REST ids for comments and reviews passed 2^31 in 2025: every id we hand
+        # out is above it, so a client that squeezes them through a 32-bit Int breaks here too.
+        self._ids = itertools.count(FIRST_ID)
         self._commit_seq = itertools.count(1)
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -551,7 +555,15 @@ class _Handler(BaseHTTPRequestHandler):
                     "type": "FORBIDDEN", "path": [mutation], "locations": [{"line": 1, "column": 1}],
                     "message": "Resource not accessible by integration"}]}, {}
         if "reviewThreads" in query:
-            return 200, {"data": {"repository": {"pullRequest": self._review_threads(variables)}}}, {}
+            threads = self._review_threads(variables)
+            if re.search(r"\bdatabaseId\b", query) and any(
+                    n["comments"]["nodes"][0]["databaseId"] is None for n in (threads or {}).get("reviewThreads", {}).get("nodes", [])):
+                # what GitHub does with an id the deprecated 32-bit field cannot hold
+                return 200, {"data": None, "errors": [{
+                    "message": "Int cannot represent non 32-bit signed integer value", "path": [
+                        "repository", "pullRequest", "reviewThreads", "nodes", 0, "comments", "nodes", 0,
+                        "databaseId"]}]}, {}
+            return 200, {"data": {"repository": {"pullRequest": threads}}}, {}
         if "resolveReviewThread" in query:
             thread = (variables.get("input") or {}).get("threadId", "")
             if not any(f"PRRT_{c['id']}" == thread for c in self.fake.comments):
@@ -575,7 +587,9 @@ class _Handler(BaseHTTPRequestHandler):
         start = int(variables.get("cursor") or 0)
         chunk = roots[start:start + page_size]
         nodes = [{"id": f"PRRT_{c['id']}", "isResolved": f"PRRT_{c['id']}" in self.fake.resolved_threads,
-                  "comments": {"nodes": [{"databaseId": c["id"]}]}} for c in chunk]
+                  "comments": {"nodes": [{"fullDatabaseId": str(c["id"]),
+                                          "databaseId": c["id"] if c["id"] <= INT32_MAX else None}]}}
+                 for c in chunk]
         more = start + page_size < len(roots)
         return {"reviewThreads": {"pageInfo": {"hasNextPage": more, "endCursor": str(start + page_size) if more else None},
                                   "nodes": nodes}}

@@ -9,6 +9,8 @@ marker. Rate-limit waits honour ``Retry-After`` / ``x-ratelimit-reset`` up to a 
 from __future__ import annotations
 
 import base64
+import math
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, TypeVar
 
@@ -55,21 +57,55 @@ class RateLimited(ApiError):
 
 
 class BoundedRetry(GithubRetry):
-    """GithubRetry whose ``Retry-After`` sleep is bounded too (urllib3 obeys it blindly)."""
+    """GithubRetry whose ``Retry-After`` sleep is bounded too (urllib3 obeys it blindly),
+    and which remembers the last rate-limit answer: when retries run out, urllib3 raises a
+    bare ``RetryError`` and the wait GitHub asked for would otherwise be lost."""
 
-    def __init__(self, *, max_retry_after: float = 300, **kw: Any) -> None:
+    def __init__(self, *, max_retry_after: float = 300, seen: dict | None = None, **kw: Any) -> None:
         self.max_retry_after = max_retry_after
+        self.seen = {} if seen is None else seen  # shared by every copy urllib3 makes
         super().__init__(**kw)
 
     def new(self, **kw: Any) -> "BoundedRetry":
         kw.setdefault("max_retry_after", self.max_retry_after)
+        kw.setdefault("seen", self.seen)
         return super().new(**kw)  # type: ignore[return-value]
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if response is not None and response.status in (403, 429):
+            wait = limit_wait(response.headers, self.secondary_rate_wait)
+            if wait is not None:
+                self.seen["limit"] = wait
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
     def get_retry_after(self, response: Any) -> float | None:
         wait = super().get_retry_after(response)
         if wait is not None and wait > self.max_retry_after:
             raise RateLimitWaitTooLong(wait)
         return wait
+
+
+def limit_wait(headers: Any, secondary_wait: float = 60) -> tuple[str, float] | None:
+    """("primary" | "secondary", seconds to wait) when ``headers`` show a rate limit, else None.
+
+    Primary: ``x-ratelimit-remaining: 0`` with ``x-ratelimit-reset`` (epoch seconds).
+    Secondary: ``Retry-After`` (or, without it, GitHub's advice to wait at least a minute).
+    """
+    get = (lambda k: headers.get(k)) if headers is not None else (lambda k: None)
+    retry_after = get("Retry-After") or get("retry-after")
+    if retry_after is not None and str(retry_after).strip().isdigit():
+        return "secondary", float(retry_after)
+    remaining = get("X-RateLimit-Remaining") or get("x-ratelimit-remaining")
+    reset = get("X-RateLimit-Reset") or get("x-ratelimit-reset")
+    if str(remaining) == "0" and reset is not None and str(reset).isdigit():
+        return "primary", max(0.0, int(reset) - time.time())
+    if str(remaining) == "0":
+        return "primary", secondary_wait
+    return None
+
+
+def limit_message(kind: str, wait: float) -> str:
+    return f"GitHub rate limit: retry after {max(1, math.ceil(wait))} s ({kind} limit)"
 
 
 class RateLimitWaitTooLong(Exception):
@@ -94,7 +130,7 @@ class RetryConfig:
 T = TypeVar("T")
 
 
-def retry_configs(cfg: RetryConfig) -> tuple[GithubRetry, GithubRetry]:
+def retry_configs(cfg: RetryConfig) -> tuple[BoundedRetry, BoundedRetry]:
     """(read, write) retry policies of github.md §4.3, with bounded Retry-After."""
     common = dict(secondary_rate_wait=cfg.secondary_rate_wait, max_rate_limit_wait=cfg.max_rate_limit_wait,
                   max_retry_after=cfg.max_rate_limit_wait)
@@ -109,6 +145,8 @@ class GitHubClient:
     def __init__(self, token: str, repo: str, base_url: str, cfg: RetryConfig = RetryConfig(),
                  api_version: str | None = API_VERSION) -> None:
         read_retry, write_retry = retry_configs(cfg)
+        self._read_retry, self._write_retry = read_retry, write_retry
+        self._secondary_wait = cfg.secondary_rate_wait
         auth = Auth.Token(token)
         kw: dict[str, Any] = dict(base_url=base_url.rstrip("/"), auth=auth, per_page=100, lazy=True,
                                   seconds_between_requests=cfg.seconds_between_requests,
@@ -330,16 +368,18 @@ class GitHubClient:
 
     def _call(self, fn: Callable[[], T], write: bool = False) -> T:
         self.requests += 1
+        (self._write_retry if write else self._read_retry).seen.clear()
         try:
             return fn()
         except ApiError:
             raise
         except RateLimitWaitTooLong as exc:
-            raise RateLimited(429, str(exc)) from None
-        except RateLimitExceededExceedsMaxWait as exc:
-            raise RateLimited(exc.status, f"rate limit: {_message(exc)}") from None
-        except RateLimitExceededException as exc:
-            raise RateLimited(exc.status, f"rate limit: {_message(exc)}") from None
+            raise RateLimited(429, limit_message("secondary", exc.wait)) from None
+        except RateLimitExceededException as exc:  # also ...ExceedsMaxWait, which knows the wait
+            kind, wait = limit_wait(exc.headers, self._secondary_wait) or ("secondary", self._secondary_wait)
+            if isinstance(exc, RateLimitExceededExceedsMaxWait) and exc.wait is not None:
+                wait = exc.wait
+            raise RateLimited(exc.status, limit_message(kind, wait)) from None
         except GithubException as exc:
             status, message = exc.status, _message(exc)
             errors = _errors(exc.data)
@@ -354,11 +394,20 @@ class GitHubClient:
             raise ApiError(status, message, errors) from None
         except (requests.exceptions.RetryError, requests.exceptions.Timeout,
                 requests.exceptions.ConnectionError) as exc:
-            # Exhausted retries surface as RetryError, not GithubException (github.md §4.3).
-            kind = type(exc).__name__
+            # Exhausted retries surface as RetryError, not GithubException (github.md §4.3);
+            # when they were spent waiting on a rate limit, say so and how long it asks for.
+            limit = self._limit_seen(write)
+            if isinstance(exc, requests.exceptions.RetryError) and limit is not None:
+                raise RateLimited(429, limit_message(*limit)) from None
+            kind = "timeout" if isinstance(exc, requests.exceptions.Timeout) else \
+                "connection failed" if isinstance(exc, requests.exceptions.ConnectionError) else "retries exhausted"
             if write:
-                raise Ambiguous(0, f"{kind}: no usable answer from GitHub") from None
-            raise ApiError(0, f"{kind}: no usable answer from GitHub") from None
+                raise Ambiguous(0, f"no usable answer from GitHub ({kind})") from None
+            raise ApiError(0, f"no usable answer from GitHub ({kind})") from None
+
+    def _limit_seen(self, write: bool) -> tuple[str, float] | None:
+        seen = (self._write_retry if write else self._read_retry).seen
+        return seen.pop("limit", None)
 
 
 def _message(exc: GithubException) -> str:

@@ -4,6 +4,7 @@ post a review twice."""
 
 from __future__ import annotations
 
+import re
 import time
 
 from tests.integration.github.conftest import run_action
@@ -32,7 +33,8 @@ def test_primary_rate_limit_beyond_the_bound_fails_cleanly_and_keeps_the_report(
     fake.fail("POST", r"/pulls/2/reviews$", 403, times=-1, headers=primary_limit_headers(3600), body=PRIMARY)
     run = run_action(fake, tmp_path, 2, extra_env={"DOCKERDIET_MAX_RATE_LIMIT_WAIT": "5"})
     assert run.code == 2
-    assert "error: GitHub rate limit while posting the review" in run.stdout
+    assert re.search(r"error: GitHub rate limit: retry after (359\d|3600) s \(primary limit\), while posting the review",
+                     run.stdout), run.stdout
     assert "Traceback" not in run.stdout + run.stderr
     assert len(fake.calls("POST", r"/reviews$")) == 1  # no retry loop against a closed door
     assert fake.reviews_of(2) == []
@@ -60,7 +62,7 @@ def test_429_asking_for_too_long_a_wait_fails_cleanly(fake, tmp_path):
               body={"message": "Too Many Requests"})
     run = run_action(fake, tmp_path, 4, extra_env={"DOCKERDIET_MAX_RATE_LIMIT_WAIT": "5"})
     assert run.code == 2
-    assert "rate limit while listing the changed files" in run.stdout
+    assert "GitHub rate limit: retry after 3600 s (secondary limit), while listing the changed files" in run.stdout
     assert "Traceback" not in run.stdout + run.stderr
 
 

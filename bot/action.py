@@ -131,7 +131,8 @@ def run(environ: Mapping[str, str], out: TextIO) -> int:
 
 def _review(env, ref, state: RunState, environ: Mapping[str, str], out: TextIO, measuring=None) -> int:
     from bot.config import ConfigError
-    from bot.github.analysis import analyse_pull, base_paths
+    from bot.github.analysis import analyse_pull, chosen_files
+    from bot.github.reading import base_path, read_pull
     from bot.github.client import ApiError, Forbidden, GitHubClient, RateLimited
     from bot.github.context import RepoTree
     from bot.github.publish import Existing, Outcome, PlanOptions, execute, plan
@@ -154,19 +155,24 @@ def _review(env, ref, state: RunState, environ: Mapping[str, str], out: TextIO, 
             return EXIT_OK
         step = "listing the changed files"
         files = client.files(ref.number)
-        step = "reading the configuration and the Dockerfiles on the base branch"
+        step = "finding the merge base"
+        merge_base, base_note = _merge_base(client, pull)
+        step = "reading the configuration and the Dockerfiles"
+        tree = RepoTree(client, pull.head_sha)
         try:
-            wanted = config_paths(inputs.config)
-            base_texts = client.texts_at(wanted + base_paths(files, inputs.paths), pull.base_sha)
-            settings = effective(config_from(*base_texts, inputs.config), inputs)
+            texts = read_pull(client, pull, chosen_files(files, inputs.paths), config_paths(inputs.config),
+                              merge_base, tree)
+            settings = effective(config_from(texts.config, texts.config_problems, inputs.config), inputs)
         except ConfigError as exc:
             return _bad_config(exc, pull.base_sha, state, out)
+        if texts.fallback:
+            say(out, f"{texts.fallback}; read the files through REST")
         state.fail_on = settings.fail_on
         if settings.source:
             say(out, f"configuration: {settings.source} (base branch)")
-        step = "reading the Dockerfiles"
-        analysis = analyse_pull(client, pull, files, inputs.paths, settings.online, settings.options,
-                                RepoTree(client, pull.head_sha), base_texts)
+        step = "analysing the Dockerfiles"
+        analysis = analyse_pull(pull, files, inputs.paths, texts, settings.online, settings.options, tree,
+                                notes=(base_note,) if base_note else ())
         state.notes = analysis.notes
         existing = Existing()
         if inputs.mode == "review":
@@ -204,8 +210,23 @@ def _review(env, ref, state: RunState, environ: Mapping[str, str], out: TextIO, 
         return _failed(state, out, f"GitHub API failed while {step}: {exc.status or 'no response'} "
                                    f"{exc.message}{detail}")
     if measuring is not None and measuring.enabled:  # after the review: it never waits for or depends on builds
-        _measure(env, measuring, client, pull, files, base_texts[0], analysis, settings.options, state, out)
+        base_texts = {base_path(f): texts.base[f.filename].text for f in files
+                      if base_path(f) is not None and f.filename in texts.base}
+        _measure(env, measuring, client, pull, files, base_texts, analysis, settings.options, state, out)
     return _exit_code(state.fail_on, state, out)
+
+
+def _merge_base(client, pull) -> tuple[str, str]:
+    """(the PR's merge base, a note when it could not be found and the base tip stands in)."""
+    from bot.github.client import ApiError, RateLimited
+
+    try:
+        return client.merge_base(pull.base_sha, pull.head_sha), ""
+    except RateLimited:
+        raise
+    except ApiError as exc:
+        return pull.base_sha, (f"The merge base could not be read ({exc.status or 'no response'} {exc.message}): "
+                               "findings were compared with the base branch's latest commit.")
 
 
 def _measure(env, measuring, client, pull, files, base_texts, analysis, options, state: RunState,

@@ -85,7 +85,7 @@ def read_pull(client, pull: PullInfo, chosen: Sequence[PullFile], config_paths: 
         if old is not None:
             b = texts.get((merge_base, old), FileText("missing"))
             base[f.filename] = _guarded(lambda: client.text_at(old, merge_base)) if b.kind == "unread" else b
-    config, problems = _config_texts({p: texts.get((pull.base_sha, p), FileText("missing")) for p in config_paths})
+    config, problems = config_texts({p: texts.get((pull.base_sha, p), FileText("missing")) for p in config_paths})
     return PullTexts(head, base, config, problems)
 
 
@@ -119,7 +119,7 @@ def _read_rest(client, pull: PullInfo, live: Sequence[PullFile], config_paths: S
         text = reverse_patch(read.text, f.patch) if read.ok and not read.bom else None
         base[f.filename] = FileText("file", text) if text is not None else \
             _guarded(lambda: client.text_at(old, merge_base))
-    config, problems = _config_texts(config_reads)
+    config, problems = config_texts(config_reads)
     return PullTexts(head, base, config, problems, why)
 
 
@@ -139,7 +139,9 @@ def _guarded(read) -> FileText:
         raise
 
 
-def _config_texts(reads: dict[str, FileText]) -> tuple[dict[str, str | None], dict[str, str]]:
+def config_texts(reads: dict[str, FileText]) -> tuple[dict[str, str | None], dict[str, str]]:
+    """Configuration candidates as ``settings.config_from`` takes them: texts (None when
+    absent) and the files that exist but cannot be read."""
     texts: dict[str, str | None] = {}
     problems: dict[str, str] = {}
     for path, read in reads.items():

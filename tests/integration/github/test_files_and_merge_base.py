@@ -116,3 +116,57 @@ def test_request_count_is_at_most_2n_plus_8(fake, tmp_path, n, graphql):
     assert count <= 2 * n + 8
     if graphql:  # one query reads config, head and merge-base versions of every file
         assert count <= 9
+
+
+def test_five_push_story_merge_base_symlink_binary_fix_and_a_flaky_rerun(fake, tmp_path):
+    """One PR over five runs of the real entrypoint: no duplicate, no false "resolved",
+    nothing analysed that is not a Dockerfile, "new" always against the merge base."""
+    other = "FROM debian:12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends git\n"
+    pull = fake.open_pull(7, {"svc/Dockerfile": other}, {"svc/Dockerfile": other, "Dockerfile": LISTS})
+    merge_base = pull.base_sha
+    inputs = {"fail_on": "warning", "resolve_threads": "true"}
+
+    def bot_comments():
+        return [c for c in fake.comments_of(7) if c["user"]["type"] == "Bot"]
+
+    # 1. the PR adds a Dockerfile keeping its apt lists: one new finding, one comment
+    one = run_action(fake, tmp_path, 7, run_id="1", inputs=inputs)
+    assert one.code == 1 and one.outputs["new_findings"] == "1", one.stdout
+    (ours,) = bot_comments()
+    assert ours["path"] == "Dockerfile" and ours["id"] > 2**31
+    # 2. main moves on (it fixes svc/Dockerfile); the PR pushes an unrelated edit
+    fake.advance_base(7, {"svc/Dockerfile": other.replace("git", "git && rm -rf /var/lib/apt/lists/*")})
+    fake.push(7, {"svc/Dockerfile": other + "LABEL a=b\n", "Dockerfile": LISTS})
+    two = run_action(fake, tmp_path, 7, run_id="2", inputs=inputs)
+    assert two.code == 1 and two.outputs["new_findings"] == "1", two.stdout  # svc's DT101 is not new
+    assert len(bot_comments()) == 1 and not fake.calls("PATCH")
+    assert any(v == f"{merge_base}:svc/Dockerfile" for v in fake.graphql_queries[-1]["variables"].values())
+    # 3. the Dockerfile becomes a symlink and a binary "Dockerfile" appears: skipped, never
+    #    analysed, and our comment is not declared resolved by a file we could not read
+    fake.push(7, {"svc/Dockerfile": other + "LABEL a=b\n", "real/Dockerfile": LISTS,
+                  "Dockerfile": Symlink("real/Dockerfile"), "bin/Dockerfile": b"\x00\x1b[0m\x00"})
+    three = run_action(fake, tmp_path, 7, run_id="3", inputs=inputs)
+    assert "`Dockerfile` not analysed: a symbolic link" in three.summary
+    assert "`bin/Dockerfile` not analysed: a binary file" in three.summary
+    assert not any(f["rule_id"] == "DT900" for f in three.report["findings"])
+    assert "state=fixed" not in bot_comments()[0]["body"]
+    # the symlink's target is a Dockerfile of the PR in its own right: it gets its comment
+    assert [c["path"] for c in bot_comments()] == ["Dockerfile", "real/Dockerfile"]
+    # 4. the PR fixes the finding in a regular file: our comment is resolved, thread too
+    fake.push(7, {"svc/Dockerfile": other + "LABEL a=b\n", "Dockerfile": CLEAN})
+    four = run_action(fake, tmp_path, 7, run_id="4", inputs=inputs)
+    assert four.code == 0, four.stdout
+    resolved = [c for c in bot_comments() if "state=fixed" in c["body"]]
+    assert resolved == bot_comments()  # the fix, and real/Dockerfile gone from the PR
+    assert fake.resolved_threads == {f"PRRT_{c['id']}" for c in resolved}
+    # 5. a re-run on the same head through a secondary rate limit: waited out, writes nothing
+    before = [r for r in fake.requests if r["method"] in ("PATCH", "PUT")
+              or r["method"] == "POST" and r["path"].endswith("/reviews")]
+    fake.fail("GET", r"/pulls/7/files$", 403, headers={"Retry-After": "1"},
+              body={"message": "You have exceeded a secondary rate limit."})
+    five = run_action(fake, tmp_path, 7, run_id="5", inputs=inputs)
+    assert five.code == 0, five.stdout
+    after = [r for r in fake.requests if r["method"] in ("PATCH", "PUT")
+             or r["method"] == "POST" and r["path"].endswith("/reviews")]
+    assert after == before
+    assert len(fake.reviews_of(7)) == 2 and len(bot_comments()) == 2  # zero duplicates over five runs

@@ -9,8 +9,8 @@ marker. Rate-limit waits honour ``Retry-After`` / ``x-ratelimit-reset`` up to a 
 from __future__ import annotations
 
 import base64
-import re
 import math
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, TypeVar

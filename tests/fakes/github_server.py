@@ -289,6 +289,26 @@ class FakeGitHub:
         self.faults.append(fault)
         return fault
 
+    def rate_limit(self, method: str, pattern: str, kind: str = "secondary", seconds: int | None = 1,
+                   times: int = 1, status: int = 403) -> Fault:
+        """GitHub's two rate limits as it answers them (docs: rate limits for the REST API).
+
+        primary: ``x-ratelimit-remaining: 0`` and ``x-ratelimit-reset`` ``seconds`` from now;
+        secondary: "You have exceeded a secondary rate limit" with ``Retry-After: seconds``
+        (``seconds=None``: no Retry-After, the client must wait at least a minute).
+        """
+        if kind == "primary":
+            headers = {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "0", "X-RateLimit-Used": "5000",
+                       "X-RateLimit-Reset": str(int(time.time()) + (seconds or 0)), "X-RateLimit-Resource": "core"}
+            body = {"message": "API rate limit exceeded for installation ID 1.",
+                    "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}
+        else:
+            headers = {"Retry-After": str(seconds)} if seconds is not None else {}
+            body = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you "
+                               "try again.",
+                    "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}
+        return self.fail(method, pattern, status, times=times, headers=headers, body=body)
+
     # -- queries for tests ---------------------------------------------------------
     def calls(self, method: str | None = None, pattern: str = "") -> list[dict[str, Any]]:
         return [r for r in self.requests

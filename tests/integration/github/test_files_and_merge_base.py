@@ -162,8 +162,7 @@ def test_five_push_story_merge_base_symlink_binary_fix_and_a_flaky_rerun(fake, t
     # 5. a re-run on the same head through a secondary rate limit: waited out, writes nothing
     before = [r for r in fake.requests if r["method"] in ("PATCH", "PUT")
               or r["method"] == "POST" and r["path"].endswith("/reviews")]
-    fake.fail("GET", r"/pulls/7/files$", 403, headers={"Retry-After": "1"},
-              body={"message": "You have exceeded a secondary rate limit."})
+    fake.rate_limit("GET", r"/pulls/7/files$", "secondary", seconds=1)
     five = run_action(fake, tmp_path, 7, run_id="5", inputs=inputs)
     assert five.code == 0, five.stdout
     after = [r for r in fake.requests if r["method"] in ("PATCH", "PUT")

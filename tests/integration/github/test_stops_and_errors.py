@@ -5,14 +5,13 @@ limits that outlast the bound (never a bare "RetryError")."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from tests.integration.github.conftest import run_action
 
 DOCKERFILE = "FROM debian:12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n"
-SECONDARY = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
-             "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}
 
 
 def test_bogus_mode_writes_the_error_to_the_summary_and_sets_outcome(fake, tmp_path):
@@ -84,7 +83,7 @@ def test_workflow_run_that_did_not_succeed_stops_quietly(fake, tmp_path, conclus
 
 def test_persistent_secondary_rate_limit_names_the_wait_not_a_retry_error(fake, tmp_path):
     fake.open_pull(7, {}, {"Dockerfile": DOCKERFILE})
-    fake.fail("GET", r"/pulls/7/files$", 403, times=-1, headers={"Retry-After": "1"}, body=SECONDARY)
+    fake.rate_limit("GET", r"/pulls/7/files$", "secondary", seconds=1, times=-1)
     run = run_action(fake, tmp_path, 7, extra_env={"DOCKERDIET_MAX_RATE_LIMIT_WAIT": "30"})
     assert run.code == 2
     assert "error: GitHub rate limit: retry after 1 s (secondary limit), while listing the changed files" in run.stdout
@@ -95,9 +94,19 @@ def test_persistent_secondary_rate_limit_names_the_wait_not_a_retry_error(fake, 
 
 def test_secondary_limit_without_retry_after_beyond_the_bound(fake, tmp_path):
     fake.open_pull(8, {}, {"Dockerfile": DOCKERFILE})
-    fake.fail("GET", r"/pulls/8/files$", 403, times=-1, body=SECONDARY)
+    fake.rate_limit("GET", r"/pulls/8/files$", "secondary", seconds=None, times=-1)
     run = run_action(fake, tmp_path, 8, extra_env={"DOCKERDIET_MAX_RATE_LIMIT_WAIT": "5",
                                                    "DOCKERDIET_SECONDARY_RATE_WAIT": "60"})
     assert run.code == 2
     assert "GitHub rate limit: retry after 60 s (secondary limit)" in run.stdout
     assert len(fake.calls("GET", r"/pulls/8/files$")) == 1
+
+
+def test_primary_limit_on_the_review_post_names_the_reset(fake, tmp_path):
+    fake.open_pull(9, {}, {"Dockerfile": DOCKERFILE})
+    fake.rate_limit("POST", r"/pulls/9/reviews$", "primary", seconds=900, times=-1)
+    run = run_action(fake, tmp_path, 9, extra_env={"DOCKERDIET_MAX_RATE_LIMIT_WAIT": "5"})
+    assert run.code == 2
+    assert re.search(r"GitHub rate limit: retry after (89\d|90\d) s \(primary limit\), while posting the review",
+                     run.stdout), run.stdout
+    assert fake.reviews_of(9) == [] and "DT101" in run.summary  # the findings are kept in the summary

@@ -5,7 +5,6 @@ limits that outlast the bound (never a bare "RetryError")."""
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
@@ -101,12 +100,3 @@ def test_secondary_limit_without_retry_after_beyond_the_bound(fake, tmp_path):
     assert "GitHub rate limit: retry after 60 s (secondary limit)" in run.stdout
     assert len(fake.calls("GET", r"/pulls/8/files$")) == 1
 
-
-def test_primary_limit_on_the_review_post_names_the_reset(fake, tmp_path):
-    fake.open_pull(9, {}, {"Dockerfile": DOCKERFILE})
-    fake.rate_limit("POST", r"/pulls/9/reviews$", "primary", seconds=900, times=-1)
-    run = run_action(fake, tmp_path, 9, extra_env={"DOCKERDIET_MAX_RATE_LIMIT_WAIT": "5"})
-    assert run.code == 2
-    assert re.search(r"GitHub rate limit: retry after (89\d|90\d) s \(primary limit\), while posting the review",
-                     run.stdout), run.stdout
-    assert fake.reviews_of(9) == [] and "DT101" in run.summary  # the findings are kept in the summary

@@ -69,30 +69,70 @@ def retry_config_from(env: Mapping[str, str]):
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where a run leaves its outputs, job summary and report. Read from the environment
+    before any input is validated, so that even a bad input leaves them behind."""
+
+    repo: str
+    workspace: str
+    output_path: str
+    summary_path: str
+
+    @classmethod
+    def of(cls, environ: Mapping[str, str]) -> "Destination":
+        return cls(environ.get("GITHUB_REPOSITORY", ""), environ.get("GITHUB_WORKSPACE", ""),
+                   environ.get("GITHUB_OUTPUT", ""), environ.get("GITHUB_STEP_SUMMARY", ""))
+
+
+def stopped(title: str, reason: str, advice: str = "") -> str:
+    """The job summary of a run that stopped before reviewing anything."""
+    from bot.report.markdown import code_block
+
+    text = f"### dockerdiet\n\n**{title}**:\n\n{code_block(reason)}"
+    return f"{text}\n\n{advice}" if advice else text
+
+
 def run(environ: Mapping[str, str], out: TextIO) -> int:
-    from bot.github.event import InputError, load_env, load_event, pull_ref
+    from bot.github.event import InputError, NothingToDo, load_env, load_event, pull_ref
     from bot.github.measured import measure_inputs
 
+    state = RunState()
     try:
-        env = load_env(environ)
-        measuring = measure_inputs(environ)
-        event = load_event(env.event_path)
-        ref = pull_ref(env, event)
-        if not env.inputs.token:
-            raise InputError("input github_token is empty")
-    except InputError as exc:
-        say(out, f"error: {exc}")
-        return EXIT_ERROR
-    state = RunState(number=ref.number)
-    try:
+        try:
+            env = load_env(environ)
+            measuring = measure_inputs(environ)
+            event = load_event(env.event_path)
+            ref = pull_ref(env, event)
+            if not env.inputs.token:
+                raise InputError("input github_token is empty")
+        except InputError as exc:
+            say(out, f"error: {exc}")
+            state.outcome = "bad input"
+            state.summary = stopped("Input error", str(exc), "Nothing was analysed. Fix the workflow's inputs or "
+                                                              "trigger (see the README's workflow examples).")
+            return EXIT_ERROR
+        except NothingToDo as exc:
+            say(out, str(exc))
+            state.outcome = "skipped"
+            state.summary = stopped("Skipped", str(exc))
+            return EXIT_OK
+        state.number = ref.number
         return _review(env, ref, state, environ, out, measuring)
+    except BaseException as exc:
+        # main() turns this into one log line; the summary and outputs still say what happened
+        state.outcome = "failed"
+        state.summary = (state.summary + "\n\n" if state.summary else "") + stopped(
+            "Internal error", f"{type(exc).__name__}: {exc}")
+        raise
     finally:
-        _leave_behind(env, state, out)
+        _leave_behind(Destination.of(environ), state, out)
 
 
 def _review(env, ref, state: RunState, environ: Mapping[str, str], out: TextIO, measuring=None) -> int:
     from bot.config import ConfigError
-    from bot.github.analysis import analyse_pull, base_paths
+    from bot.github.analysis import analyse_pull, chosen_files
+    from bot.github.reading import base_path, read_pull
     from bot.github.client import ApiError, Forbidden, GitHubClient, RateLimited
     from bot.github.context import RepoTree
     from bot.github.publish import Existing, Outcome, PlanOptions, execute, plan
@@ -115,19 +155,24 @@ def _review(env, ref, state: RunState, environ: Mapping[str, str], out: TextIO, 
             return EXIT_OK
         step = "listing the changed files"
         files = client.files(ref.number)
-        step = "reading the configuration and the Dockerfiles on the base branch"
+        step = "finding the merge base"
+        merge_base, base_note = _merge_base(client, pull)
+        step = "reading the configuration and the Dockerfiles"
+        tree = RepoTree(client, pull.head_sha)
         try:
-            wanted = config_paths(inputs.config)
-            base_texts = client.texts_at(wanted + base_paths(files, inputs.paths), pull.base_sha)
-            settings = effective(config_from(*base_texts, inputs.config), inputs)
+            texts = read_pull(client, pull, chosen_files(files, inputs.paths), config_paths(inputs.config),
+                              merge_base, tree)
+            settings = effective(config_from(texts.config, texts.config_problems, inputs.config), inputs)
         except ConfigError as exc:
             return _bad_config(exc, pull.base_sha, state, out)
+        if texts.fallback:
+            say(out, f"{texts.fallback}; read the files through REST")
         state.fail_on = settings.fail_on
         if settings.source:
             say(out, f"configuration: {settings.source} (base branch)")
-        step = "reading the Dockerfiles"
-        analysis = analyse_pull(client, pull, files, inputs.paths, settings.online, settings.options,
-                                RepoTree(client, pull.head_sha), base_texts)
+        step = "analysing the Dockerfiles"
+        analysis = analyse_pull(pull, files, inputs.paths, texts, settings.online, settings.options, tree,
+                                notes=(base_note,) if base_note else ())
         state.notes = analysis.notes
         existing = Existing()
         if inputs.mode == "review":
@@ -159,17 +204,29 @@ def _review(env, ref, state: RunState, environ: Mapping[str, str], out: TextIO, 
         else:
             state.outcome = "summary only"
     except RateLimited as exc:
-        say(out, f"error: GitHub rate limit while {step}: {exc.message}")
-        state.outcome = "failed"
-        return EXIT_ERROR
+        return _failed(state, out, f"{exc.message}, while {step}")
     except ApiError as exc:
         detail = f" ({'; '.join(exc.errors)})" if exc.errors else ""
-        say(out, f"error: GitHub API failed while {step}: {exc.status or 'no response'} {exc.message}{detail}")
-        state.outcome = "failed"
-        return EXIT_ERROR
+        return _failed(state, out, f"GitHub API failed while {step}: {exc.status or 'no response'} "
+                                   f"{exc.message}{detail}")
     if measuring is not None and measuring.enabled:  # after the review: it never waits for or depends on builds
-        _measure(env, measuring, client, pull, files, base_texts[0], analysis, settings.options, state, out)
+        base_texts = {base_path(f): texts.base[f.filename].text for f in files
+                      if base_path(f) is not None and f.filename in texts.base}
+        _measure(env, measuring, client, pull, files, base_texts, analysis, settings.options, state, out)
     return _exit_code(state.fail_on, state, out)
+
+
+def _merge_base(client, pull) -> tuple[str, str]:
+    """(the PR's merge base, a note when it could not be found and the base tip stands in)."""
+    from bot.github.client import ApiError, RateLimited
+
+    try:
+        return client.merge_base(pull.base_sha, pull.head_sha), ""
+    except RateLimited:
+        raise
+    except ApiError as exc:
+        return pull.base_sha, (f"The merge base could not be read ({exc.status or 'no response'} {exc.message}): "
+                               "findings were compared with the base branch's latest commit.")
 
 
 def _measure(env, measuring, client, pull, files, base_texts, analysis, options, state: RunState,
@@ -305,6 +362,15 @@ def _failure_text(failure) -> str:
     return f"{where}{what}"[:200]
 
 
+def _failed(state: RunState, out: TextIO, reason: str) -> int:
+    """A GitHub failure: exit 2, the reason in the log and at the top of the job summary,
+    with whatever report the run had already built below it."""
+    say(out, f"error: {reason}")
+    state.outcome = "failed"
+    state.summary = stopped("Stopped", reason) + (f"\n\n{state.summary}" if state.summary else "")
+    return EXIT_ERROR
+
+
 def _bad_config(exc: Exception, base_sha: str, state: RunState, out: TextIO) -> int:
     """A broken configuration stops the run: exit 2, the reason in the log and summary."""
     from bot.report.markdown import code_block
@@ -349,7 +415,7 @@ def _exit_code(fail_on, state: RunState, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _leave_behind(env, state: RunState, out: TextIO) -> None:
+def _leave_behind(env: Destination, state: RunState, out: TextIO) -> None:
     """Outputs, job summary, JSON report: written on every path, errors included."""
     from bot.github.annotations import append_file, output_lines
     from bot.github.summary import dump, job_summary, json_report

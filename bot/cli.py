@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--base", required=True, metavar="REF", help="git revision to diff against (e.g. origin/main)")
     review.add_argument("--online", action="store_true", help="allow live size look-ups")
     review.add_argument("--max-comments", type=int, default=30, help="inline comment cap (as the action)")
+    review.add_argument("--config", default="", metavar="FILE",
+                        help="configuration file in the repository, read at --base like the action's config input "
+                             "(default: .dockerdiet.toml, else pyproject.toml [tool.dockerdiet], at --base)")
     sub.add_parser("action", help="run as the GitHub Action (reads GITHUB_* and INPUT_* variables)")
 
     config = sub.add_parser("config", help="print the effective configuration and where each value came from")
@@ -301,7 +304,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     from bot.github.local import ReviewError, local_review
 
     try:
-        result = local_review(args.base, args.path, online=args.online, max_comments=args.max_comments)
+        result = local_review(args.base, args.path, online=args.online, max_comments=args.max_comments,
+                              config=args.config)
     except ReviewError as exc:
         print(f"dockerdiet: review: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -1,18 +1,20 @@
-"""Fetch a PR's Dockerfiles through the API and analyse head and base versions.
+"""Analyse a PR's Dockerfiles, read through the API (``reading``), at head and merge base.
 
-Nothing is checked out or executed: texts come from the API at the PR's head and base
-commits and are only parsed. Base findings are computed under the HEAD path, so a
+Nothing is checked out or executed: texts come from the API at the PR's head commit and
+its merge base (what the PR's diff is taken against) and are only parsed. Base findings are computed under the HEAD path, so a
 renamed file keeps its fingerprints (the engine's fingerprint includes the path).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
 from bot.github.diff import parse_file_patch
 from bot.github.event import path_matches
 from bot.github.publish import AnalysedFile, fingerprint_of
+from bot.github.reading import PullTexts, skip_reason
 from bot.github.records import PullFile, PullInfo
 from bot.model.findings import Finding
 
@@ -76,22 +78,14 @@ def chosen_files(files: Sequence[PullFile], patterns: tuple[str, ...]) -> list[P
     return selected_files(files, patterns)[:MAX_DOCKERFILES]
 
 
-def base_paths(files: Sequence[PullFile], patterns: tuple[str, ...]) -> list[str]:
-    """Where the chosen Dockerfiles lived on the base branch (renames: the old path)."""
-    return [f.previous_filename or f.filename for f in chosen_files(files, patterns)
-            if f.status not in ("removed", "added", "copied")]
-
-
-def analyse_pull(client, pull: PullInfo, files: Sequence[PullFile], patterns: tuple[str, ...],
-                 online: bool, options=None, tree=None,
-                 base_texts: tuple[dict[str, str | None], dict[str, str]] | None = None) -> Analysis:
-    """``tree``: a RepoTree of the head commit (the build context), or None for none.
-    ``base_texts``: the base versions read beforehand (``client.texts_at``), else read here."""
-    from bot.github.client import ApiError
-
+def analyse_pull(pull: PullInfo, files: Sequence[PullFile], patterns: tuple[str, ...], texts: PullTexts,
+                 online: bool, options=None, tree=None, notes: Sequence[str] = ()) -> Analysis:
+    """Analyse the chosen Dockerfiles from ``texts`` (``reading.read_pull``): the head
+    version, and the merge-base version for "new". ``tree``: a RepoTree of the head commit
+    (the build context), or None for none. Symlinks, submodules, binary and unreadable
+    files are skipped with a one-line note each, never analysed."""
     chosen = selected_files(files, patterns)
-    prefetched, unreadable = base_texts or ({}, {})
-    notes: list[str] = []
+    notes = list(notes)
     skipped: list[str] = []
     out: list[AnalysedFile] = []
     if pull.changed_files > 3000:
@@ -103,22 +97,15 @@ def analyse_pull(client, pull: PullInfo, files: Sequence[PullFile], patterns: tu
     for f in chosen:
         if f.status == "removed":
             continue
-        try:
-            head = client.blob_text(f.sha) if f.sha else client.text_at(f.filename, pull.head_sha)
-            if head is None:
-                skipped.append(f"{f.filename}: not found at the head commit")
-                continue
-            base = None
-            old = f.previous_filename or f.filename
-            if f.status not in ("added", "copied"):
-                if old in unreadable:
-                    raise ApiError(413, unreadable[old])
-                base = prefetched[old] if old in prefetched else client.text_at(old, pull.base_sha)
-        except ApiError as exc:
-            if exc.status in (403, 404, 413):
-                skipped.append(f"{f.filename}: {exc.message}")
-                continue
-            raise
+        read = texts.head.get(f.filename)
+        if read is None or not read.ok:
+            why = skip_reason(read) if read is not None else "not read"
+            skipped.append(f"{f.filename}: {why}")
+            notes.append(f"{code_span(f.filename)} not analysed: {why}.")
+            continue
+        head = read.text or ""
+        base_read = texts.base.get(f.filename)
+        base = base_read.text if base_read is not None and base_read.ok else None
         head_findings = _analyse_with_context(f.filename, head, online, True, options, tree)
         # The base version is analysed with the head's build context too: "new" then means
         # the Dockerfile change brought the finding, not a change elsewhere in the tree.
@@ -133,9 +120,15 @@ def analyse_pull(client, pull: PullInfo, files: Sequence[PullFile], patterns: tu
     if any(not a.diff.annotatable for a in out):
         notes.append("Some files came without a diff from GitHub (too large, binary or rename-only): their "
                      "findings are listed here, not inline.")
-    if skipped:
-        notes.append("Not analysed: " + "; ".join(skipped))
     if tree is not None and tree.problem:
         notes.append(f"Build context unknown ({tree.problem}): rules that look at the files next to a "
                      "Dockerfile stayed silent or assumed defaults.")
     return Analysis(tuple(out), tuple(notes), tuple(skipped), frozenset(f.filename for f in files))
+
+
+def code_span(text: str) -> str:
+    """``text`` as an inline code span that no backtick inside it can close early."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from bot.github.records import TreeListing
 from bot.rules.base import BuildContext
 
 MAX_TEXT_READS = 16  # blob reads per run: manifests and ignore files are few
@@ -24,7 +25,7 @@ class RepoTree:
     def __init__(self, client, sha: str, max_reads: int = MAX_TEXT_READS) -> None:
         self._client = client
         self._sha = sha
-        self._entries: dict[str, tuple[int, str]] | None = None
+        self._tree: TreeListing | None = None
         self._texts: dict[str, str | None] = {}
         self._reads_left = max_reads
         self.fetched = False
@@ -36,32 +37,41 @@ class RepoTree:
 
     def entries(self) -> dict[str, tuple[int, str]]:
         """{path: (size, blob sha)}; empty when unknown (see ``problem``)."""
-        if not self.fetched:
-            self.fetched = True
+        return self._listing().blobs
+
+    def special(self) -> dict[str, str] | None:
+        """{path: "symlink" | "submodule"}, or None when the tree is unknown."""
+        listing = self._listing()
+        return None if self.problem else listing.special
+
+    def _listing(self) -> TreeListing:
+        if self._tree is None:
             from bot.github.client import ApiError
 
+            self.fetched = True
             try:
-                entries, truncated = self._client.tree(self._sha)
+                listing = self._client.tree(self._sha)
             except ApiError as exc:
                 self.problem = f"the repository tree could not be read ({exc.status or 'no response'} {exc.message})"
-                entries, truncated = {}, False
-            if truncated:
+                listing = TreeListing({}, {})
+            if listing.truncated:
                 self.problem = "the repository tree is too large for GitHub to list"
-                entries = {}
-            self._entries = entries
-        return self._entries or {}
+                listing = TreeListing({}, {})
+            self._tree = listing
+        return self._tree
 
     def text(self, path: str) -> str | None:
         if path in self._texts:
             return self._texts[path]
         entry = self.entries().get(path)
         text = None
-        if entry is not None and entry[0] <= MAX_TEXT_BYTES and self._reads_left > 0:
+        if entry is not None and entry[0] <= MAX_TEXT_BYTES and self._reads_left > 0 \
+                and path not in (self.special() or {}):
             from bot.github.client import ApiError
 
             self._reads_left -= 1
             try:
-                text = self._client.blob_text(entry[1])
+                text = self._client.blob(entry[1]).text
             except ApiError:
                 text = None
         self._texts[path] = text

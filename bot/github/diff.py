@@ -7,6 +7,7 @@ hunks only, so we prepend synthetic ``---``/``+++`` headers before unidiff parse
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from unidiff import PatchSet
@@ -109,3 +110,73 @@ def _file_diff(path: str, pf) -> FileDiff:
             hunks.append(frozenset(right))
     # No hunk parsed from a non-empty patch: we cannot map it, so no inline comments.
     return FileDiff(path, tuple(hunks), frozenset(added), annotatable=bool(hunks))
+
+
+_HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+
+
+def reverse_patch(new_text: str, patch: str | None) -> str | None:
+    """The old side of a file from its new text and the files endpoint's hunk-only patch.
+
+    The PR's patch is taken against the merge base, so this is the merge-base version,
+    read without a request. Every context and added line is checked against ``new_text``
+    and every hunk header against the line counts: any mismatch (a patch GitHub cut short,
+    line endings it normalised) gives None, and the caller reads the file instead.
+    """
+    if not patch:
+        return None
+    new = new_text.split("\n")
+    new_nl = new_text.endswith("\n")
+    if new_nl or new_text == "":
+        new.pop()
+    old: list[str] = []
+    old_marker = False  # "\ No newline at end of file" after an old-side line
+    j = 0  # next line of ``new`` (0-based)
+    last = ""
+    counts: list[int] | None = None  # remaining old, new lines of the current hunk
+    for raw in patch.split("\n"):
+        m = _HUNK.match(raw)
+        if m:
+            if counts and any(counts):
+                return None
+            o_start, o_len = int(m.group(1)), int(m.group(2) or 1)
+            n_start, n_len = int(m.group(3)), int(m.group(4) or 1)
+            first_new = n_start - 1 if n_len else n_start
+            if first_new < j or first_new > len(new):
+                return None
+            old += new[j:first_new]
+            j = first_new
+            if len(old) != (o_start - 1 if o_len else o_start):
+                return None
+            counts = [o_len, n_len]
+            continue
+        if counts is None:
+            if raw.startswith(("diff ", "index ", "--- ", "+++ ")) or raw == "":
+                continue
+            return None
+        tag, body = raw[:1], raw[1:]
+        if tag == "\\":
+            old_marker = old_marker or last in ("-", " ")
+            continue
+        if tag in (" ", "+"):
+            if j >= len(new) or new[j] != body or counts[1] == 0:
+                return None
+            j += 1
+            counts[1] -= 1
+        if tag in (" ", "-"):
+            if counts[0] == 0:
+                return None
+            old.append(body)
+            counts[0] -= 1
+        if tag not in (" ", "+", "-"):
+            if raw == "" and not any(counts):
+                continue  # the trailing newline of the patch text
+            return None
+        last = tag
+    if counts is None or any(counts):
+        return None
+    tail = new[j:]
+    old += tail
+    # the old file ends like the new one when both end in the same untouched lines
+    old_nl = new_nl if tail else not old_marker
+    return "\n".join(old) + ("\n" if old and old_nl else "")

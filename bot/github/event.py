@@ -31,6 +31,10 @@ class InputError(Exception):
     """A bad input or event: the message names the input and the reason."""
 
 
+class NothingToDo(Exception):
+    """The event is valid but asks for no review (a ``workflow_run`` whose run failed)."""
+
+
 @dataclass(frozen=True, slots=True)
 class FailOn:
     """``never``; a severity (fail when a NEW finding has at least it); or a byte size
@@ -195,7 +199,8 @@ def pull_ref(env: ActionEnv, event: dict) -> PullRef:
         head = (pr.get("head") or {}).get("sha", "")
         return PullRef(number, _sha(head, "pull_request.head.sha"))
     if name == "workflow_run":
-        run = event.get("workflow_run") or {}
+        run = event.get("workflow_run")
+        check_workflow_run(run)
         if not env.inputs.pr_file:
             raise InputError("workflow_run: set the pr_file input to the artifact file with the PR "
                              "number and head SHA")
@@ -208,6 +213,31 @@ def pull_ref(env: ActionEnv, event: dict) -> PullRef:
                              f"triggering run's head_sha {_sha(run_head, 'workflow_run.head_sha')}")
         return ref
     raise InputError(f"unsupported event {name!r}: use pull_request, pull_request_target or workflow_run")
+
+
+def check_workflow_run(run: object) -> None:
+    """Only a completed, successful ``pull_request`` run may lead to a review (github.md §5.3).
+
+    Raises InputError for payloads that must never post (no workflow_run object, as in a
+    workflow_dispatch or repository_dispatch payload; a run of another event; a run not
+    completed), NothingToDo for a completed run that did not succeed.
+    """
+    guard = ("guard the job with `if: github.event.workflow_run.event == 'pull_request' && "
+             "github.event.workflow_run.conclusion == 'success'`")
+    if not isinstance(run, dict):
+        raise InputError("workflow_run: the event payload has no workflow_run object (a workflow_dispatch or "
+                         "repository_dispatch payload?); refusing to post")
+    trigger = run.get("event")
+    if trigger != "pull_request":
+        raise InputError(f"workflow_run: the triggering run was started by {str(trigger)[:40]!r}, not "
+                         f"pull_request; refusing to post ({guard})")
+    conclusion = run.get("conclusion")
+    if conclusion is None:
+        raise InputError("workflow_run: the triggering run has not completed (conclusion is null); refusing to "
+                         f"post (trigger on `types: [completed]` and {guard})")
+    if conclusion != "success":
+        raise NothingToDo(f"workflow_run: the triggering run's conclusion is {str(conclusion)[:40]!r}, not "
+                          "success; nothing to review")
 
 
 def read_pr_file(path: Path) -> PullRef:

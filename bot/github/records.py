@@ -48,3 +48,31 @@ class RemoteReview:
     commit_id: str
     user_login: str
     user_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileText:
+    """One file as read at a commit. ``text`` is set only when ``kind`` is "file".
+
+    kind: "file"; "missing"; "symlink" (mode 120000) and "submodule" (mode 160000), which
+    are never analysed; "binary"; "unreadable" (``note`` says why: too large, not UTF-8).
+    """
+
+    kind: str
+    text: str | None = None
+    bom: bool = False  # the file starts with a UTF-8 BOM (``text`` is without it)
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.kind == "file"
+
+
+@dataclass(frozen=True, slots=True)
+class TreeListing:
+    """A commit's tree: blobs as {path: (size, blob sha)} (symlinks included, as git stores
+    them), and the entries that are not regular files as {path: "symlink" | "submodule"}."""
+
+    blobs: dict[str, tuple[int, str]]
+    special: dict[str, str]
+    truncated: bool = False

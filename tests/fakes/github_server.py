@@ -23,8 +23,53 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+FIRST_ID = 2**31 + 1000
+INT32_MAX = 2**31 - 1
 BOT = {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}
 HUMAN = {"login": "octocat", "id": 1, "type": "User"}
+
+
+@dataclass(frozen=True)
+class Symlink:
+    """A tree entry with mode 120000: git stores the target path as the blob's content."""
+
+    target: str
+
+
+@dataclass(frozen=True)
+class Submodule:
+    """A tree entry with mode 160000: a commit of another repository, no blob here."""
+
+    commit: str
+
+
+# A tree maps a path to its text (str), to raw bytes (a binary blob), or to a Symlink / Submodule.
+def entry_bytes(value: Any) -> bytes | None:
+    if isinstance(value, Submodule):
+        return None
+    if isinstance(value, Symlink):
+        return value.target.encode()
+    return value if isinstance(value, bytes) else value.encode()
+
+
+def entry_text(value: Any) -> str:
+    """What a diff shows for the entry (git shows a submodule as one "Subproject commit" line)."""
+    if isinstance(value, Submodule):
+        return f"Subproject commit {value.commit}\n"
+    data = entry_bytes(value)
+    return data.decode("utf-8", "replace")
+
+
+def entry_mode(value: Any) -> str:
+    return "160000" if isinstance(value, Submodule) else "120000" if isinstance(value, Symlink) else "100644"
+
+
+def entry_sha(value: Any) -> str:
+    return value.commit if isinstance(value, Submodule) else blob_sha(entry_bytes(value))
+
+
+def is_binary(value: Any) -> bool:
+    return isinstance(value, bytes) and b"\0" in value[:8000]
 
 
 def blob_sha(data: bytes) -> str:
@@ -91,6 +136,7 @@ class Pull:
     state: str = "open"
     commits: list[str] = field(default_factory=list)
     head_repo: str = ""  # "owner/name" of a fork; "" = the repository itself
+    base_history: list[str] = field(default_factory=list)  # base branch commits, oldest (the merge base) first
 
 
 class FakeGitHub:
@@ -111,7 +157,9 @@ class FakeGitHub:
         self.graphql_queries: list[dict[str, Any]] = []
         self.resolved_threads: set[str] = set()
         self.forbidden_mutations: set[str] = set()  # answered "Resource not accessible by integration"
-        self._ids = itertools.count(1000)
+        # GitHub's REST ids for comments and reviews passed 2^31 in 2025: every id we hand
+        # out is above it, so a client that squeezes them through a 32-bit Int breaks here too.
+        self._ids = itertools.count(FIRST_ID)
         self._commit_seq = itertools.count(1)
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -139,9 +187,10 @@ class FakeGitHub:
         """Store a tree; ``sha`` forces the commit id (a real git commit in a test's workspace)."""
         sha = sha or hashlib.sha1(f"commit {next(self._commit_seq)} {sorted(tree.items())}".encode()).hexdigest()
         self.trees[sha] = dict(tree)
-        for text in tree.values():
-            data = text.encode()
-            self.blobs[blob_sha(data)] = data
+        for value in tree.values():
+            data = entry_bytes(value)
+            if data is not None:
+                self.blobs[blob_sha(data)] = data
         return sha
 
     def open_pull(self, number: int, base: dict[str, str], head: dict[str, str],
@@ -152,10 +201,30 @@ class FakeGitHub:
         base_sha = self.commit(base)
         head_sha = self.commit(head, head_sha)
         pull = Pull(number, base_sha, head_sha, dict(base), dict(head), [], commits=[head_sha],
-                    head_repo=head_repo)
+                    head_repo=head_repo, base_history=[base_sha])
         pull.files = self._files(base, head, renames or {}, no_patch)
         self.pulls[number] = pull
         return pull
+
+    def advance_base(self, number: int, tree: dict[str, Any]) -> str:
+        """A commit lands on the base branch after the PR was opened: ``base.sha`` moves on,
+        the merge base (and so the PR's diff) stays where it was."""
+        with self._lock:
+            pull = self.pulls[number]
+            pull.base_sha = self.commit(tree)
+            pull.base_history.append(pull.base_sha)
+            return pull.base_sha
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        for pull in self.pulls.values():
+            ends = set(pull.base_history) | set(pull.commits)
+            if a in ends and b in ends:
+                if a in pull.base_history and b in pull.base_history:
+                    return min(a, b, key=pull.base_history.index)
+                if a in pull.commits and b in pull.commits:
+                    return min(a, b, key=pull.commits.index)
+                return pull.base_history[0]
+        return None
 
     def push(self, number: int, head: dict[str, str], renames: dict[str, str] | None = None) -> str:
         """A new head commit; comments whose anchor changed become outdated (line null)."""
@@ -168,7 +237,7 @@ class FakeGitHub:
             for c in self.comments:
                 if c["_pull"] != number or c["line"] is None:
                     continue
-                lines = head.get(c["path"], "").splitlines()
+                lines = entry_text(head.get(c["path"], "")).splitlines()
                 entry = next((f for f in pull.files if f.filename == c["path"]), None)
                 in_hunk = entry is not None and entry.patch and any(
                     c["line"] in h for h in right_hunks(entry.patch))
@@ -195,10 +264,12 @@ class FakeGitHub:
             else:
                 status = "renamed" if path in renames else "modified"
                 text_old, text_new = old, new
-            patch = hunk_patch(text_old, text_new) if text_old != text_new else None
+            binary = is_binary(old) or is_binary(new)
+            text_old, text_new = entry_text(text_old), entry_text(text_new)
+            patch = hunk_patch(text_old, text_new) if text_old != text_new and not binary else None
             if path in no_patch:
                 patch = None
-            sha = blob_sha(new.encode()) if new is not None else None
+            sha = entry_sha(new) if new is not None else None
             files.append(PullFile(path, status, sha, patch, renames.get(path),
                                   additions=sum(1 for l in (patch or "").split("\n") if l.startswith("+")),
                                   deletions=sum(1 for l in (patch or "").split("\n") if l.startswith("-"))))
@@ -217,6 +288,26 @@ class FakeGitHub:
         fault = Fault(method, pattern, status, **kw)
         self.faults.append(fault)
         return fault
+
+    def rate_limit(self, method: str, pattern: str, kind: str = "secondary", seconds: int | None = 1,
+                   times: int = 1, status: int = 403) -> Fault:
+        """GitHub's two rate limits as it answers them (docs: rate limits for the REST API).
+
+        primary: ``x-ratelimit-remaining: 0`` and ``x-ratelimit-reset`` ``seconds`` from now;
+        secondary: "You have exceeded a secondary rate limit" with ``Retry-After: seconds``
+        (``seconds=None``: no Retry-After, the client must wait at least a minute).
+        """
+        if kind == "primary":
+            headers = {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "0", "X-RateLimit-Used": "5000",
+                       "X-RateLimit-Reset": str(int(time.time()) + (seconds or 0)), "X-RateLimit-Resource": "core"}
+            body = {"message": "API rate limit exceeded for installation ID 1.",
+                    "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}
+        else:
+            headers = {"Retry-After": str(seconds)} if seconds is not None else {}
+            body = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you "
+                               "try again.",
+                    "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}
+        return self.fail(method, pattern, status, times=times, headers=headers, body=body)
 
     # -- queries for tests ---------------------------------------------------------
     def calls(self, method: str | None = None, pattern: str = "") -> list[dict[str, Any]]:
@@ -255,15 +346,18 @@ class FakeGitHub:
         """``GET /git/trees/{sha}``: blobs plus the directories above them, like git."""
         files = self.trees[sha]
         entries: dict[str, dict[str, Any]] = {}
-        for path, text in sorted(files.items()):
+        for path, value in sorted(files.items()):
             parts = path.split("/")
             for i in range(1, len(parts)):
                 d = "/".join(parts[:i])
                 entries.setdefault(d, {"path": d, "mode": "040000", "type": "tree",
                                        "sha": hashlib.sha1(d.encode()).hexdigest(),
                                        "url": f"{repo_url}/git/trees/{hashlib.sha1(d.encode()).hexdigest()}"})
-            data = text.encode()
-            entries[path] = {"path": path, "mode": "100644", "type": "blob", "sha": blob_sha(data),
+            if isinstance(value, Submodule):
+                entries[path] = {"path": path, "mode": "160000", "type": "commit", "sha": value.commit}
+                continue
+            data = entry_bytes(value)
+            entries[path] = {"path": path, "mode": entry_mode(value), "type": "blob", "sha": blob_sha(data),
                              "size": len(data), "url": f"{repo_url}/git/blobs/{blob_sha(data)}"}
         items = [e for e in entries.values() if recursive or "/" not in e["path"]]
         truncated = sha in self.truncated_trees
@@ -284,7 +378,7 @@ class FakeGitHub:
 
     def _new_comment(self, number: int, review_id: int | None, commit: str, spec: dict, user: dict) -> dict:
         cid = next(self._ids)
-        text = self.pulls[number].head_tree.get(spec["path"], "").splitlines()
+        text = entry_text(self.pulls[number].head_tree.get(spec["path"], "")).splitlines()
         line = spec.get("line")
         return {
             "id": cid, "node_id": f"PRRC_{cid}", "pull_request_review_id": review_id,
@@ -459,7 +553,15 @@ class _Handler(BaseHTTPRequestHandler):
             file_path = unquote(m.group(1))
             if tree is None or file_path not in tree:
                 raise _HTTPError(404, {"message": "Not Found"})
-            data = tree[file_path].encode()
+            value = tree[file_path]
+            if isinstance(value, Symlink) and value.target in tree:  # GitHub answers with the target file
+                file_path, value = value.target, tree[value.target]
+            if not isinstance(value, str | bytes):
+                kind = "submodule" if isinstance(value, Submodule) else "symlink"
+                return 200, {"type": kind, "size": 0, "name": file_path.rsplit("/", 1)[-1], "path": file_path,
+                             "sha": entry_sha(value), "url": f"{repo_url}/contents/{quote(file_path)}",
+                             **({"target": value.target} if kind == "symlink" else {})}, {}
+            data = entry_bytes(value)
             return 200, {"type": "file", "encoding": "base64", "size": len(data), "name": file_path.rsplit("/", 1)[-1],
                          "path": file_path, "sha": blob_sha(data),
                          "content": base64.encodebytes(data).decode(),
@@ -478,6 +580,19 @@ class _Handler(BaseHTTPRequestHandler):
             if tree is None:
                 raise _HTTPError(404, {"message": "Not Found"})
             return 200, fake.tree_json(repo_url, m.group(1), query.get("recursive") in ("1", "true")), {}
+        m = re.fullmatch(r"/compare/([0-9a-f]{40})\.\.\.([0-9a-f]{40})", rest)
+        if m and method == "GET":
+            base_sha, head_sha = m.groups()
+            merge_base = fake.merge_base(base_sha, head_sha)
+            if merge_base is None:
+                raise _HTTPError(404, {"message": "Not Found"})
+
+            def commit(sha: str) -> dict[str, Any]:
+                return {"sha": sha, "url": f"{repo_url}/commits/{sha}", "commit": {"message": "c"}}
+            return 200, {"url": f"{repo_url}/compare/{base_sha}...{head_sha}", "status": "diverged",
+                         "base_commit": commit(base_sha), "merge_base_commit": commit(merge_base),
+                         "ahead_by": 1, "behind_by": 0 if merge_base == base_sha else 1, "total_commits": 1,
+                         "commits": [], "files": []}, {}
         m = re.fullmatch(r"/commits/([0-9a-f]{40})", rest)
         if m and method == "GET" and m.group(1) in fake.trees:
             return 200, {"sha": m.group(1), "url": f"{repo_url}/commits/{m.group(1)}", "files": []}, {}
@@ -551,7 +666,15 @@ class _Handler(BaseHTTPRequestHandler):
                     "type": "FORBIDDEN", "path": [mutation], "locations": [{"line": 1, "column": 1}],
                     "message": "Resource not accessible by integration"}]}, {}
         if "reviewThreads" in query:
-            return 200, {"data": {"repository": {"pullRequest": self._review_threads(variables)}}}, {}
+            threads = self._review_threads(variables)
+            if re.search(r"\bdatabaseId\b", query) and any(
+                    n["comments"]["nodes"][0]["databaseId"] is None for n in (threads or {}).get("reviewThreads", {}).get("nodes", [])):
+                # what GitHub does with an id the deprecated 32-bit field cannot hold
+                return 200, {"data": None, "errors": [{
+                    "message": "Int cannot represent non 32-bit signed integer value", "path": [
+                        "repository", "pullRequest", "reviewThreads", "nodes", 0, "comments", "nodes", 0,
+                        "databaseId"]}]}, {}
+            return 200, {"data": {"repository": {"pullRequest": threads}}}, {}
         if "resolveReviewThread" in query:
             thread = (variables.get("input") or {}).get("threadId", "")
             if not any(f"PRRT_{c['id']}" == thread for c in self.fake.comments):
@@ -575,22 +698,55 @@ class _Handler(BaseHTTPRequestHandler):
         start = int(variables.get("cursor") or 0)
         chunk = roots[start:start + page_size]
         nodes = [{"id": f"PRRT_{c['id']}", "isResolved": f"PRRT_{c['id']}" in self.fake.resolved_threads,
-                  "comments": {"nodes": [{"databaseId": c["id"]}]}} for c in chunk]
+                  "comments": {"nodes": [{"fullDatabaseId": str(c["id"]),
+                                          "databaseId": c["id"] if c["id"] <= INT32_MAX else None}]}}
+                 for c in chunk]
         more = start + page_size < len(roots)
         return {"reviewThreads": {"pageInfo": {"hasNextPage": more, "endCursor": str(start + page_size) if more else None},
                                   "nodes": nodes}}
 
     def _blobs_by_expression(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        """``alias: object(expression: $var) { ... on Blob { text byteSize ... } }``"""
+        """``alias: object(expression: $var) { ... on Blob { text byteSize isBinary } }`` and
+        ``alias: object(expression: $var) { ... on Tree { entries { name mode type } } }``.
+
+        As GitHub: a symlink is a Blob holding its target path, a submodule resolves to
+        nothing (its commit is not in this repository), a binary blob has ``text: null``,
+        and an object of the other type than the fragment asks for comes back as ``{}``.
+        """
         out: dict[str, Any] = {}
-        for alias, var in re.findall(r"(\w+): object\(expression: \$(\w+)\)", query):
+        for alias, var, kind in re.findall(r"(\w+): object\(expression: \$(\w+)\)\s*\{\s*\.\.\. on (Blob|Tree)", query):
             ref, _, path = str(variables.get(var, "")).partition(":")
             tree = self.fake.trees.get(ref)
-            if tree is None or path not in tree:
+            if tree is None:
                 out[alias] = None
-                continue
-            data = tree[path].encode()
-            out[alias] = {"text": tree[path], "byteSize": len(data), "isBinary": False, "isTruncated": False}
+            elif path in tree:
+                value = tree[path]
+                data = entry_bytes(value)
+                if data is None:
+                    out[alias] = None
+                elif kind != "Blob":
+                    out[alias] = {}
+                else:
+                    binary = is_binary(value)
+                    out[alias] = {"text": None if binary else data.decode("utf-8", "replace"),
+                                  "byteSize": len(data), "isBinary": binary, "isTruncated": False}
+            elif path == "" or any(p.startswith(path.rstrip("/") + "/") for p in tree):
+                if kind != "Tree":
+                    out[alias] = {}
+                    continue
+                prefix = f"{path.rstrip('/')}/" if path else ""
+                names: dict[str, dict[str, Any]] = {}
+                for p, value in tree.items():
+                    if not p.startswith(prefix):
+                        continue
+                    name, _, rest = p[len(prefix):].partition("/")
+                    # GraphQL's TreeEntry.mode is an Int: the octal mode read as a number
+                    names[name] = {"name": name, "mode": 0o40000, "type": "tree"} if rest else {
+                        "name": name, "mode": int(entry_mode(value), 8),
+                        "type": "commit" if isinstance(value, Submodule) else "blob"}
+                out[alias] = {"entries": sorted(names.values(), key=lambda e: e["name"])}
+            else:
+                out[alias] = None
         return out
 
 

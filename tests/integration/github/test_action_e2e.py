@@ -306,7 +306,8 @@ def test_workflow_run_reads_and_validates_the_pr_file(fake, tmp_path):
     work = tmp_path / "run-500-1"
     work.mkdir()
     (work / "pr.json").write_text(json.dumps({"number": 18, "head_sha": pull.head_sha}))
-    payload = {"workflow_run": {"head_sha": pull.head_sha, "event": "pull_request", "pull_requests": []}}
+    payload = {"workflow_run": {"head_sha": pull.head_sha, "event": "pull_request", "conclusion": "success",
+                                "pull_requests": []}}
     run = run_action(fake, tmp_path, 18, event="workflow_run", payload=payload, run_id="500",
                      inputs={"pr_file": "pr.json"})
     assert run.code == 0, run.stdout
@@ -326,7 +327,7 @@ def test_workflow_run_rejects_bad_pr_files(fake, tmp_path, content):
     work.mkdir()
     (work / "pr.json").write_text(content.replace("%s", pull.head_sha) if "%s" in content else content)
     other = "f" * 40 if content.endswith('"%s"}') and "extra" not in content and "rm" not in content else pull.head_sha
-    payload = {"workflow_run": {"head_sha": other}}
+    payload = {"workflow_run": {"head_sha": other, "event": "pull_request", "conclusion": "success"}}
     run = run_action(fake, tmp_path, 18, event="workflow_run", payload=payload, run_id="501",
                      inputs={"pr_file": "pr.json"})
     assert run.code == 2

@@ -32,9 +32,11 @@ def test_config_is_read_from_the_base_branch_and_the_pr_cannot_switch_it_off(fak
     assert rules_of(run) == {"DT101"}  # DT102 ignored by the base config, DT101 kept despite the PR
     assert run.code == 1  # fail-on = "warning" from the base config
     assert "configuration: .dockerdiet.toml (base branch)" in run.stdout
-    (query,) = fake.graphql_queries
-    assert all(v.startswith(fake.pulls[1].base_sha + ":") for k, v in query["variables"].items()
-               if k not in ("owner", "name"))
+    (query,) = fake.graphql_queries  # configuration and Dockerfiles in one request
+    reads = [v for k, v in query["variables"].items() if k not in ("owner", "name")]
+    config_reads = [v for v in reads if v.endswith((".toml", ".yaml", ".yml"))]
+    assert config_reads and all(v.startswith(fake.pulls[1].base_sha + ":") for v in config_reads)
+    assert f"{fake.pulls[1].head_sha}:Dockerfile" in reads
     assert not fake.calls("GET", r"/contents/\.dockerdiet\.toml")  # no REST read of the PR's copy
 
 
@@ -114,10 +116,11 @@ def test_build_context_comes_from_one_tree_listing(fake, tmp_path):
     assert finding(run, "DT202")["estimate"]["bytes_high"] == app_bytes
     trees = fake.calls("GET", r"/git/trees/")
     assert len(trees) == 1 and trees[0]["path"].endswith(pull.head_sha) and trees[0]["query"]["recursive"] == "1"
-    # Blob reads: the Dockerfile and what rules asked about; never a file the tree says is absent.
+    # The Dockerfile came with the batched GraphQL read; blob reads are only what rules asked
+    # about, never a file the tree says is absent or too big.
     read = {r["path"].rsplit("/", 1)[1] for r in fake.calls("GET", r"/git/blobs/")}
-    assert blob_sha(NODE.encode()) in read and blob_sha(BIG.encode()) not in read
-    assert len(read) <= 3
+    assert blob_sha(NODE.encode()) not in read and blob_sha(BIG.encode()) not in read
+    assert 1 <= len(read) <= 2
 
 
 def test_dockerignore_is_read_lazily_and_honoured(fake, tmp_path):
@@ -168,4 +171,11 @@ def test_without_graphql_the_config_and_base_files_come_from_rest(fake, tmp_path
     assert run.code == 0, run.stdout
     assert rules_of(run) == {"DT101"}
     base_sha = fake.pulls[12].base_sha
-    assert {r["query"].get("ref") for r in fake.calls("GET", r"/contents/")} == {base_sha}
+    # the configuration: one listing of the base tip, then the blob of the file found there
+    assert [r["path"] for r in fake.calls("GET", r"/git/trees/")] == [
+        f"/repos/octo/app/git/trees/{base_sha}", f"/repos/octo/app/git/trees/{fake.pulls[12].head_sha}"]
+    blobs = {r["path"].rsplit("/", 1)[1] for r in fake.calls("GET", r"/git/blobs/")}
+    assert blob_sha(base[".dockerdiet.toml"].encode()) in blobs
+    # the base Dockerfile: the PR's patch reversed onto the head text, no read at all
+    assert not fake.calls("GET", r"/contents/")
+    assert run.outputs["new_findings"] == "1"

@@ -4,23 +4,16 @@ post a review twice."""
 
 from __future__ import annotations
 
-import time
+import re
 
 from tests.integration.github.conftest import run_action
 
 DOCKERFILE = "FROM debian:12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n"
-PRIMARY = {"message": "API rate limit exceeded for installation ID 1.",
-           "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}
-
-
-def primary_limit_headers(seconds: int) -> dict[str, str]:
-    return {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "0", "X-RateLimit-Used": "5000",
-            "X-RateLimit-Reset": str(int(time.time()) + seconds), "X-RateLimit-Resource": "core"}
 
 
 def test_primary_rate_limit_within_the_bound_is_waited_out(fake, tmp_path):
     fake.open_pull(1, {}, {"Dockerfile": DOCKERFILE})
-    fault = fake.fail("GET", r"/pulls/1/files$", 403, headers=primary_limit_headers(1), body=PRIMARY)
+    fault = fake.rate_limit("GET", r"/pulls/1/files$", "primary", seconds=1)
     run = run_action(fake, tmp_path, 1, extra_env={"DOCKERDIET_MAX_RATE_LIMIT_WAIT": "30"})
     assert run.code == 0, run.stdout + run.stderr
     assert fault.times == 0 and len(fake.calls("GET", r"/pulls/1/files$")) == 2
@@ -29,10 +22,11 @@ def test_primary_rate_limit_within_the_bound_is_waited_out(fake, tmp_path):
 
 def test_primary_rate_limit_beyond_the_bound_fails_cleanly_and_keeps_the_report(fake, tmp_path):
     fake.open_pull(2, {}, {"Dockerfile": DOCKERFILE})
-    fake.fail("POST", r"/pulls/2/reviews$", 403, times=-1, headers=primary_limit_headers(3600), body=PRIMARY)
+    fake.rate_limit("POST", r"/pulls/2/reviews$", "primary", seconds=3600, times=-1)
     run = run_action(fake, tmp_path, 2, extra_env={"DOCKERDIET_MAX_RATE_LIMIT_WAIT": "5"})
     assert run.code == 2
-    assert "error: GitHub rate limit while posting the review" in run.stdout
+    assert re.search(r"error: GitHub rate limit: retry after (359\d|3600) s \(primary limit\), while posting the review",
+                     run.stdout), run.stdout
     assert "Traceback" not in run.stdout + run.stderr
     assert len(fake.calls("POST", r"/reviews$")) == 1  # no retry loop against a closed door
     assert fake.reviews_of(2) == []
@@ -60,7 +54,7 @@ def test_429_asking_for_too_long_a_wait_fails_cleanly(fake, tmp_path):
               body={"message": "Too Many Requests"})
     run = run_action(fake, tmp_path, 4, extra_env={"DOCKERDIET_MAX_RATE_LIMIT_WAIT": "5"})
     assert run.code == 2
-    assert "rate limit while listing the changed files" in run.stdout
+    assert "GitHub rate limit: retry after 3600 s (secondary limit), while listing the changed files" in run.stdout
     assert "Traceback" not in run.stdout + run.stderr
 
 

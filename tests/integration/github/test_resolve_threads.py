@@ -28,6 +28,8 @@ def test_fixed_findings_get_their_threads_resolved(fake, tmp_path):
     open_and_fix(fake, tmp_path, 1, fixed=("a/Dockerfile", "c/Dockerfile"))
     run = run_action(fake, tmp_path, 1, run_id="200", inputs={"resolve_threads": "true"})
     assert run.code == 0, run.stdout
+    # ids above 2^31, as on github.com since 2025: the 32-bit GraphQL databaseId cannot link them
+    assert all(c["id"] > 2**31 for c in fake.comments_of(1))
     # c/Dockerfile's thread sits on the second page of the (2 per page) thread listing
     assert fake.resolved_threads == {thread_of(fake, 1, "a/Dockerfile"), thread_of(fake, 1, "c/Dockerfile")}
     fixed = [c for c in fake.comments_of(1) if "state=fixed" in c["body"]]

@@ -9,7 +9,7 @@ from bot.model.shell import ShellScript
 from bot.model.words import key_values, split_words
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import delete_instruction, prefix_script
-from bot.rules.facts import APT, and_chain, apt_lists_claim, single_command
+from bot.rules.facts import APT, and_chain, apt_lists_claim, single_command, unwrap
 
 # apt subcommands that read the package lists `apt-get update` wrote
 USES_LISTS = frozenset((
@@ -25,7 +25,7 @@ def lone_update(script: ShellScript):
     cmd = single_command(script)
     if cmd is None or len(script.commands) != 1:
         return None
-    if cmd.program in APT and cmd.subcommand() == "update" and cmd.depth == 0:
+    if unwrap(cmd).program in APT and unwrap(cmd).subcommand() == "update" and cmd.depth == 0:
         return cmd
     return None
 
@@ -167,7 +167,7 @@ finding on the same `RUN`. No size in stages that do not reach the final image.
                     self,
                     ins,
                     update.span,
-                    f"`{update.name} update` alone in a RUN: its lists go stale in the build cache; "
+                    f"`{unwrap(update).name} update` alone in a RUN: its lists go stale in the build cache; "
                     f"update in the RUN on line {target.line}",
                     fix=fix,
                     hint=hint,

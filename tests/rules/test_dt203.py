@@ -73,3 +73,12 @@ def test_lone_update_gets_one_finding_the_actionable_one():
     code = "FROM debian:12-slim\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends curl\n"
     found = [f.rule_id for f in analyse_text("Dockerfile", code, Options(estimate=False)).findings]
     assert found.count("DT203") == 1 and "DT101" not in found
+
+
+def test_lone_update_through_sudo_is_dt203s_not_dt204s():
+    from bot.rules.dt204_consecutive_runs import ConsecutiveRuns
+
+    code = "FROM debian:12\nUSER root\nRUN sudo apt update\nRUN sudo apt install -y curl\n"
+    (f,) = run(R, code)
+    assert "`apt update`" in f.message
+    assert not run(ConsecutiveRuns, code)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
@@ -8,7 +8,7 @@ from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import insert_after
-from bot.rules.facts import APT, cache_claim, program_args, unwrap
+from bot.rules.facts import APT, Need, cache_claim, command_needs, installs_dev_headers, program_args, unwrap, words_needs
 
 FLAG = "--no-install-recommends"
 SETTING = "APT::Install-Recommends"
@@ -17,9 +17,30 @@ VALUE_OPTIONS = frozenset(("-o", "--option", "-c", "--config-file", "-t", "--tar
 # apt's boolean parser (StringToBool) reads these as false
 FALSE = frozenset(("false", "0", "no", "off", "disable", "without"))
 REASON = (
-    "a recommended package may be needed at run time (e.g. ca-certificates for https "
-    "downloads with curl or wget): add the ones you need by name"
+    "a recommended package may be needed later in the build or at run time (ca-certificates "
+    "for https downloads, a compiler for pip or cgo builds): add the ones you need by name"
 )
+# Recommends (Debian 12, `apt-cache show`) that later steps often need, with the need
+# (facts.Need kinds) that keeps each one
+_HTTPS = (("ca-certificates", "https"),)
+_GO = (("gcc", "cgo"), ("g++", "cgo"), ("libc6-dev", "cgo"))
+KEEP: dict[str, tuple[tuple[str, str], ...]] = {
+    "curl": _HTTPS, "libcurl4": _HTTPS, "wget": _HTTPS, "nodejs": _HTTPS,
+    "git": _HTTPS + (("openssh-client", "ssh"),),
+    "npm": (("git", "git"),),
+    "python3-pip": (("build-essential", "compile"), ("python3-dev", "pybuild")),
+    "python-pip": (("build-essential", "compile"), ("python-dev", "pybuild")),
+    "golang": _GO, "golang-go": _GO,
+    "xvfb": (("xauth", "xauth"),),
+}
+# provided by a package that is installed anyway, so naming it is not needed
+_PROVIDED_BY = {"gcc": "build-essential", "g++": "build-essential", "libc6-dev": "build-essential"}
+
+
+def recommends_kept(package: str) -> tuple[tuple[str, str], ...]:
+    if package.startswith("golang-") and package.endswith("-go"):
+        return _GO
+    return KEEP.get(package, ())
 
 
 def apt_install(cmd: Command) -> Command | None:
@@ -146,9 +167,15 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3-pip \\
 
 ## Fix safety
 Review: the fix adds `--no-install-recommends` right after `install`. The image then
-lacks packages that were installed before, and one of them may be needed at run time:
-typically `ca-certificates` for https downloads with `curl` or `wget`, or `gnupg` for
-`apt-key`. Add those by name.
+lacks packages that were installed before, and a later step of the build, or the
+container at run time, may need one of them. The fix keeps by name the recommends that
+the rest of the image visibly needs: `ca-certificates` when `curl`, `wget`, `git` or
+`go get` later fetch over https; `build-essential` and `python3-dev` (recommended by
+`python3-pip`) when a `pip install` builds against `-dev` packages or a compiler runs;
+`gcc`, `g++` and `libc6-dev` (recommended by `golang`) before a cgo build; `git`
+(recommended by `npm`) before `git` or `bower install`; `xauth` before `xvfb-run`.
+The message says which it kept and why. Check for others: `gnupg` for `apt-key`, a
+compiler for a `pip install -r` whose packages have no wheel.
 
 Not reported when apt is configured not to install recommends: by
 `-o APT::Install-Recommends=false` on the command, or by an earlier instruction of the
@@ -184,6 +211,13 @@ resolution (`apt-get install -s`), when the packages are known.
             fixed="FROM debian:12\nRUN apt-get install --no-install-recommends -t bookworm-backports -y podman\n",
             note="`-t` takes a value: the packages are podman only",
         ),
+        Invalid(
+            "FROM debian:12\nRUN apt-get install -y curl\nRUN curl -fsSL https://example.com/install.sh | sh\n",
+            fixed="FROM debian:12\nRUN apt-get install --no-install-recommends -y curl ca-certificates\n"
+            "RUN curl -fsSL https://example.com/install.sh | sh\n",
+            message="keep ca-certificates for `curl https://…`, line 3",
+            note="curl recommends ca-certificates, which the https download later needs: kept by name",
+        ),
         Valid("FROM debian:12\nRUN apt-get install -y --no-install-recommends curl\n"),
         Valid(
             "FROM debian:12\nRUN apt-get -o APT::Install-Recommends=0 install -y curl\n",
@@ -218,18 +252,50 @@ resolution (`apt-get install -s`), when the packages are known.
                 yield self._finding(ctx, ins, script, missing, stage)
 
     def _finding(self, ctx: Context, ins: Instruction, script: ShellScript, missing: list[Command], stage) -> Finding:
+        needs = _later_needs(ctx, ins, script, missing[0])
+        named = _named_packages(ctx, ins)
+        kept_by: dict[int, list[str]] = {}
+        why: dict[str, str] = {}
+        for n, c in enumerate(missing):
+            for pkg in packages(c):
+                for rec, kind in recommends_kept(pkg):
+                    need = _satisfies(kind, needs, named)
+                    if need is None or rec in named or rec in why or _PROVIDED_BY.get(rec) in named | set(why):
+                        continue
+                    kept_by.setdefault(n, []).append(rec)
+                    why[rec] = f"{need.why}, line {need.line}" if need.line else need.why
         fix = None
         if script.ok:
-            edits = tuple(insert_after(program_args(c, VALUE_OPTIONS)[0], f" {FLAG}") for c in missing)
+            edits = []
+            for n, c in enumerate(missing):
+                args = program_args(c, VALUE_OPTIONS)
+                extra = " " + " ".join(kept_by[n]) if n in kept_by else ""
+                if len(args) > 1 and extra:
+                    edits += [insert_after(args[0], f" {FLAG}"), insert_after(args[-1], extra)]
+                else:
+                    edits.append(insert_after(args[0], f" {FLAG}{extra}"))
             if edits:
-                fix = Fix("Add --no-install-recommends", edits, Safety.REVIEW, reason=REASON)
+                title = "Add --no-install-recommends" + (f", keep {', '.join(why)}" if why else "")
+                reason = REASON
+                if why:
+                    reason = "kept by name: " + "; ".join(f"{p} ({w})" for p, w in why.items()) + ". " + REASON
+                fix = Fix(title, tuple(edits), Safety.REVIEW, reason=reason)
         first = missing[0]
-        names = tuple(p for c in missing for p in packages(c))
+        # recommends kept by name are not saved: leave their installer out of the estimate
+        keeps = {p for c in missing for p in packages(c) if any(r in why for r, _ in recommends_kept(p))}
+        names = tuple(p for c in missing for p in packages(c) if p not in keeps)
+        head = f"`{first.program} install` without `{FLAG}` also installs the recommended packages"
+        if why:
+            (pkg, reason_text), *rest = why.items()
+            more = f" (+{len(rest)})" if rest else ""
+            head = f"`{first.program} install` installs recommends; keep {pkg}{more} for {reason_text}"
+            if len(head) > 100:
+                head = f"`{first.program} install` installs recommends; keep {pkg}{more} (needed later)"
         return ctx.finding(
             self,
             ins,
             first.span,
-            f"`{first.program} install` without `{FLAG}` also installs the recommended packages",
+            head,
             fix=fix,
             hint=SizeHint(
                 hints.APT_RECOMMENDS,
@@ -237,3 +303,57 @@ resolution (`apt-get install -s`), when the packages are known.
                 (cache_claim(hints.APT_RECOMMENDS, ins),),
             ),
         )
+
+
+class _Need(NamedTuple):
+    why: str
+    line: int
+
+
+def _later_needs(ctx: Context, ins: Instruction, script: ShellScript, install: Command) -> dict[str, _Need]:
+    """What the steps after ``install`` need (same RUN, later instructions of the image),
+    first occurrence of each kind."""
+    found: dict[str, _Need] = {}
+
+    def add(needs: list[Need], line: int) -> None:
+        for n in needs:
+            found.setdefault(n.kind, _Need(n.why, line))
+
+    for s in ctx.scripts(ins):
+        for c in s.commands:
+            if s is not script or c.span.start > install.span.start:
+                add(command_needs(c, ctx.env(ins)), c.span.start.line)
+    for other in ctx.after(ins):
+        if other.keyword == "RUN":
+            for s in ctx.scripts(other):
+                for c in s.commands:
+                    add(command_needs(c, ctx.env(other)), c.span.start.line)
+        elif other.keyword in ("CMD", "ENTRYPOINT"):
+            words = list(other.json_args) if other.json_args is not None else other.body.text.split()
+            add(words_needs(words), other.line)
+    return found
+
+
+def _named_packages(ctx: Context, ins: Instruction) -> set[str]:
+    """Every package an apt install of this image names, before or after ``ins``."""
+    out: set[str] = set()
+    for other in (*ctx.before(ins), ins, *ctx.after(ins)):
+        if other.keyword == "RUN":
+            for s in ctx.scripts(other):
+                for c in s.commands:
+                    c = apt_install(c)
+                    if c is not None:
+                        out.update(packages(c))
+    return out
+
+
+def _satisfies(kind: str, needs: dict[str, _Need], named: set[str]) -> _Need | None:
+    """The later need that keeps a recommend of this kind, or None."""
+    if kind in needs:
+        return needs[kind]
+    if kind in ("compile", "pybuild") and "pip" in needs and installs_dev_headers(named):
+        # -dev headers next to a pip install: the author expects it to build from source
+        return needs["pip"]
+    if kind == "cgo" and "compile" in needs:
+        return needs["compile"]
+    return None

@@ -616,3 +616,82 @@ def _parents(path: str) -> list[str]:
 def short_name(name: str, limit: int = 30) -> str:
     """A file name cut in the middle so messages stay short."""
     return name if len(name) <= limit else name[: limit // 2 - 1] + "…" + name[-(limit // 2 - 1) :]
+
+
+# ------------------------------------------------------------------ what later steps need
+# (DT102 keeps the recommends they need; DT401 offers -slim only where it can work)
+
+COMPILERS = frozenset(("gcc", "cc", "g++", "c++", "clang", "clang++", "make", "cmake", "ninja", "configure"))
+GO_BUILDS = frozenset(("build", "install", "test", "run", "get", "generate"))
+GO_FETCHES = frozenset(("get", "install", "mod"))
+GIT_FETCHES = frozenset(("clone", "fetch", "pull", "ls-remote", "submodule"))
+
+
+class Need(NamedTuple):
+    """Something a command needs from the image: ``https`` (CA certificates), ``compile``
+    (a C compiler), ``cgo`` (go with cgo on), ``pip`` (a pip install, which compiles
+    when no wheel fits), ``pybuild`` (a C extension built against Python's headers), ``git``, ``ssh`` (a git clone over ssh), ``xauth`` (xvfb-run)."""
+
+    kind: str
+    why: str  # the command, short: "`curl https://…`"
+
+
+def _fetch_urls(cmd: Command) -> list[str]:
+    return [w.text for w in cmd.args if "://" in w.text or w.text.startswith("git@")]
+
+
+def command_needs(cmd: Command, env: dict[str, str] | None = None) -> list[Need]:
+    """What one command needs that a slim image or a `--no-install-recommends` install
+    may lack. ``env``: the ENV in force (for ``CGO_ENABLED``)."""
+    cmd = unwrap(cmd)
+    prog, words = cmd.program, cmd.words
+    sub = next((w for w in words if not w.startswith("-")), "")
+    out: list[Need] = []
+    urls = _fetch_urls(cmd)
+    if prog in ("curl", "wget") and any(u.startswith("https://") for u in urls):
+        out.append(Need("https", f"`{prog} https://…`"))
+    elif prog == "git":
+        out.append(Need("git", "`git`"))
+        if sub in GIT_FETCHES:
+            if any(u.startswith(("git@", "ssh://")) for u in urls):
+                out.append(Need("ssh", f"`git {sub}` over ssh"))
+            if any(u.startswith("https://") for u in urls) or sub == "submodule":
+                out.append(Need("https", f"`git {sub} https://…`"))
+    elif prog == "bower" and sub == "install":
+        out.append(Need("git", "`bower install`"))
+    elif prog == "go" and sub in GO_BUILDS | GO_FETCHES:
+        values = dict(env or {})
+        values.update(a.split("=", 1) for a in cmd.assignments if "=" in a)
+        if sub in GO_FETCHES:
+            out.append(Need("https", f"`go {sub}`"))
+        if sub == "get":
+            out.append(Need("git", "`go get`"))
+        if sub in GO_BUILDS and values.get("CGO_ENABLED", "").strip("\"'") != "0":
+            out.append(Need("cgo", f"`go {sub}` with cgo"))
+    elif prog in PIP and sub == "install":
+        out.append(Need("pip", f"`{prog} install`"))
+        if any(u.startswith("git+") for u in words):
+            out.append(Need("git", f"`{prog} install git+…`"))
+            if any("git+https://" in u for u in words):
+                out.append(Need("https", f"`{prog} install git+https://…`"))
+    elif prog in COMPILERS or prog.startswith(("gcc-", "g++-")):
+        out.append(Need("compile", f"`{prog}`"))
+    elif prog in ("python", "python3") and "setup.py" in words and any(w in ("build", "install", "build_ext") for w in words):
+        out += [Need("compile", "`setup.py build`"), Need("pybuild", "`setup.py build`")]
+    elif prog == "xvfb-run":
+        out.append(Need("xauth", "`xvfb-run`"))
+    return out
+
+
+def words_needs(words: list[str]) -> list[Need]:
+    """Needs of a CMD/ENTRYPOINT, from its words (it runs in the final container)."""
+    names = [w.rsplit("/", 1)[-1] for w in words]
+    out = []
+    if "xvfb-run" in names:
+        out.append(Need("xauth", "`xvfb-run` at run time"))
+    return out
+
+
+def installs_dev_headers(packages: Iterable[str]) -> bool:
+    """Any ``-dev``/``-devel`` package: the author expects something to compile against it."""
+    return any(p.endswith(("-dev", "-devel")) for p in packages)

@@ -105,3 +105,48 @@ def test_exec_form_is_reported_without_a_fix():
 
 def test_other_apt_commands_are_not_installs():
     assert not run(DT102, "FROM debian:12\nRUN apt-get update && apt-get upgrade -y && apt-get purge -y x\n")
+
+
+def test_pip_install_against_dev_headers_keeps_the_compiler_recommends():
+    # python3-pip recommends build-essential and python3-dev: a pip build against libpq-dev needs them
+    code = "FROM debian:12\nRUN apt-get install -y python3-pip libpq-dev\nCOPY . .\nRUN pip3 install -r requirements.txt\n"
+    (f,) = run(DT102, code)
+    assert "keep build-essential (+1) for `pip3 install`, line 4" in f.message
+    assert "build time" in f.fix.reason or "later in the build" in f.fix.reason
+    assert fixed_text(DT102, code).splitlines()[1] == (
+        "RUN apt-get install --no-install-recommends -y python3-pip libpq-dev build-essential python3-dev"
+    )
+
+
+def test_pip_install_without_sign_of_compiling_keeps_nothing():
+    code = "FROM debian:12\nRUN apt-get install -y python3-pip\nRUN pip3 install flask\n"
+    assert "keep" not in run(DT102, code)[0].message
+
+
+def test_cgo_build_keeps_the_compilers_golang_recommends():
+    code = "FROM debian:12\nRUN apt-get install -y golang\nRUN go build ./...\n"
+    assert fixed_text(DT102, code).splitlines()[1].endswith("golang gcc g++ libc6-dev")
+    off = "FROM debian:12\nENV CGO_ENABLED=0\nRUN apt-get install -y golang\nRUN go build ./...\n"
+    assert "keep" not in run(DT102, off)[0].message
+
+
+def test_xvfb_run_in_the_command_keeps_xauth():
+    code = 'FROM debian:12\nRUN apt-get install -y xvfb\nCMD ["xvfb-run", "app"]\n'
+    assert fixed_text(DT102, code).splitlines()[1] == "RUN apt-get install --no-install-recommends -y xvfb xauth"
+
+
+def test_git_clone_in_the_same_run_keeps_ca_certificates():
+    code = "FROM debian:12\nRUN apt-get install -y git && git clone https://github.com/a/b\n"
+    assert "git ca-certificates && git clone" in fixed_text(DT102, code)
+
+
+def test_a_recommend_already_named_or_provided_is_not_added_again():
+    code = "FROM debian:12\nRUN apt-get install -y curl ca-certificates\nRUN curl https://x\n"
+    assert "keep" not in run(DT102, code)[0].message
+    code = "FROM debian:12\nRUN apt-get install -y golang build-essential\nRUN go build .\n"
+    assert "keep" not in run(DT102, code)[0].message
+
+
+def test_bower_install_keeps_git_recommended_by_npm():
+    code = "FROM debian:12\nRUN apt-get install -y npm\nRUN npm install -g bower && bower install\n"
+    assert fixed_text(DT102, code).splitlines()[1].endswith("-y npm git")

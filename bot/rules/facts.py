@@ -499,6 +499,45 @@ def consumes(cmd: Command, matches) -> bool:
     return False
 
 
+_PACKAGE_SUFFIXES = (".deb", ".rpm", ".apk", ".whl", ".gem", ".egg", ".msi")
+_SCRIPT_SUFFIXES = (".sh", ".bash", ".py", ".pl", ".rb", ".php", ".run", ".bin")
+_UNPACKERS = frozenset(("tar", "gunzip", "unxz", "bunzip2", "gzip", "xz", "bzip2", "zstd")) | _EXTRACTORS
+
+
+def file_kind(name: str) -> str:
+    """``archive``, ``package``, ``script`` (an installer to run: a script suffix or
+    none at all), or "" for anything else (a .js, .jar or .conf is the product)."""
+    base = name.rsplit("/", 1)[-1].lower()
+    if base.endswith(_PACKAGE_SUFFIXES):
+        return "package"
+    if is_archive(base):
+        return "archive"
+    if base.endswith(_SCRIPT_SUFFIXES) or "." not in base.lstrip("."):
+        return "script"
+    return ""
+
+
+def consumer_kinds(cmd: Command) -> frozenset[str]:
+    """The file kinds a consuming command unpacks or installs (``consumes``): a copy
+    (cp, install) uses a file up without making it waste, so it takes none."""
+    prog = cmd.program
+    if prog in _UNPACKERS:
+        return frozenset(("archive",))
+    if prog in _RUNNERS or prog.startswith("python"):
+        return frozenset(("script",))
+    if prog in ("cp", "install"):
+        return frozenset()
+    if prog in _PKG_INSTALL or prog in APT | {"yum", "dnf", "microdnf", "zypper", "gdebi", "apk"} | PIP | {"npm"}:
+        return frozenset(("package", "archive"))
+    return frozenset(("script",))  # the file itself run: ./installer
+
+
+def unpacks_or_installs(cmd: Command, matches, name: str) -> bool:
+    """``consumes`` restricted to what the command does with a file of that kind: tar
+    unpacks an archive, dpkg installs a .deb, sh runs an installer."""
+    return consumes(cmd, matches) and file_kind(name) in consumer_kinds(cmd)
+
+
 def archive_claim(path: str, run: Instruction) -> str:
     """A downloaded file left in the layer of one RUN (DT205 and DT201 share it)."""
     return f"archive:{path}@{run.index}"

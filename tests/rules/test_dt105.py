@@ -111,3 +111,19 @@ def test_exec_form_is_reported_without_a_fix():
     # corpus 0873
     (f,) = run(DT105, 'FROM python:2.7\nRUN ["pip", "install", "lxml"]\n')
     assert f.fix is None
+
+
+def test_pips_abbreviation_no_cache_counts_as_the_flag():
+    # optparse takes an unambiguous prefix: `--no-cache` is `--no-cache-dir`; adding both is noise
+    assert not run(DT105, "FROM python:3.12\nRUN pip install --no-cache flask\n")
+    assert not run(DT105, "FROM python:3.12\nRUN pip install --no-cache-d flask\n")
+    # `--no-c` is ambiguous (--no-color, --no-compile): not the flag
+    assert run(DT105, "FROM python:3.12\nRUN pip install --no-compile flask\n")
+
+
+def test_distro_pip_1x_on_ancient_bases_is_left_alone():
+    # Ubuntu 14.04's python-pip is 1.5: no wheel cache, and --no-cache-dir is rejected
+    code = "FROM ubuntu:14.04\nRUN apt-get install -y python-pip\nRUN pip install flask\n"
+    assert not run(DT105, code)
+    upgraded = "FROM ubuntu:14.04\nRUN apt-get install -y python-pip && pip install -U pip\nRUN pip install flask\n"
+    assert run(DT105, upgraded)

@@ -30,6 +30,17 @@ def lone_update(script: ShellScript):
     return None
 
 
+def lists_user(ctx: Context, following) -> tuple[Instruction | None, list[Instruction]]:
+    """The first of ``following`` (the rest of a stage) that uses apt's lists, and the
+    instructions before it; (None, ...) when none does."""
+    between = []
+    for other in following:
+        if other.keyword == "RUN" and any(_uses_lists(s) for s in ctx.scripts(other)):
+            return other, between
+        between.append(other)
+    return None, between
+
+
 def _uses_lists(script: ShellScript) -> bool:
     for c in script.commands:
         words = [w.text for w in c.positionals()]
@@ -151,12 +162,7 @@ finding on the same `RUN`. No size in stages that do not reach the final image.
                 update = lone_update(scripts[0])
                 if update is None or ctx.mounts_cover(ins, "/var/lib/apt/lists"):
                     continue
-                target, between = None, []
-                for other in own[pos + 1 :]:
-                    if other.keyword == "RUN" and any(_uses_lists(s) for s in ctx.scripts(other)):
-                        target = other
-                        break
-                    between.append(other)
+                target, between = lists_user(ctx, own[pos + 1 :])
                 if target is None:
                     continue
                 fix = self._fix(ctx, ins, update, target, between)

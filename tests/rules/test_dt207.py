@@ -1,5 +1,7 @@
 """DT207 edge cases beyond the rule's examples."""
 
+import pytest
+
 from bot.rules.dt207_build_packages_in_final_image import BuildPackagesInFinalImage as R, is_build_package
 from tests.rules.harness import run
 
@@ -34,3 +36,20 @@ def test_apk_mixed_line_gets_no_edit():
 def test_no_cmd_on_language_base_still_reported():
     code = "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc libpq-dev\n"
     assert run(R, code)
+
+
+@pytest.mark.parametrize(
+    "command",
+    ['CMD ["go", "test", "-race", "./..."]', 'CMD go test ./...', 'ENTRYPOINT ["sh", "-c", "make && ./app"]',
+     'CMD ["/usr/bin/gcc", "--version"]'],
+)
+def test_a_command_that_compiles_at_run_time_keeps_its_compiler(command):
+    code = f"FROM debian:12-slim\nRUN apt-get update && apt-get install -y gcc libc6-dev golang\n{command}\n"
+    assert not run(R, code)
+
+
+def test_a_package_is_reported_once_per_run():
+    code = ("FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc libpq-dev "
+            "&& pip install psycopg2 && apt-get install -y gcc make\nCMD [\"python\", \"app.py\"]\n")
+    names = [p for f in run(R, code) for p in f.hint.params["packages"]]
+    assert sorted(names) == ["gcc", "libpq-dev", "make"]

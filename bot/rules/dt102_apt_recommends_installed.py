@@ -32,7 +32,16 @@ KEEP: dict[str, tuple[tuple[str, str], ...]] = {
     "python-pip": (("build-essential", "compile"), ("python-dev", "pybuild")),
     "golang": _GO, "golang-go": _GO,
     "xvfb": (("xauth", "xauth"),),
+    "docker.io": _HTTPS,
 }
+# Fetch tools installed but never run by the build are there for the container: it will
+# fetch over https, so their ca-certificates recommend is kept (the program that shows use)
+RUN_TIME_FETCHERS = {"curl": "curl", "wget": "wget", "git": "git", "libcurl4": "", "docker.io": "docker"}
+# Packages whose recommends are their content (metapackages, Kali's tool sets): without
+# them the install means something else, so it is not reported
+_RECOMMENDS_ARE_CONTENT = ("kali-linux-", "kali-tools-", "task-")
+_CONTENT_BASES = ("kalilinux/",)
+_SMALL_KEEPS = frozenset(("ca-certificates", "xauth", "openssh-client"))
 # provided by a package that is installed anyway, so naming it is not needed
 _PROVIDED_BY = {"gcc": "build-essential", "g++": "build-essential", "libc6-dev": "build-essential"}
 
@@ -170,14 +179,18 @@ Review: the fix adds `--no-install-recommends` right after `install`. The image 
 lacks packages that were installed before, and a later step of the build, or the
 container at run time, may need one of them. The fix keeps by name the recommends that
 the rest of the image visibly needs: `ca-certificates` when `curl`, `wget`, `git` or
-`go get` later fetch over https; `build-essential` and `python3-dev` (recommended by
+`go get` later fetch over https, or when `curl`, `wget`, `git`, `libcurl4` or `docker.io`
+is installed but never run by the build (it is there for the container, which will
+fetch over https); `build-essential` and `python3-dev` (recommended by
 `python3-pip`) when a `pip install` builds against `-dev` packages or a compiler runs;
 `gcc`, `g++` and `libc6-dev` (recommended by `golang`) before a cgo build; `git`
 (recommended by `npm`) before `git` or `bower install`; `xauth` before `xvfb-run`.
 The message says which it kept and why. Check for others: `gnupg` for `apt-key`, a
 compiler for a `pip install -r` whose packages have no wheel.
 
-Not reported when apt is configured not to install recommends: by
+Not reported for packages whose recommends are their content (metapackages such as
+`*-desktop` and `task-*`, Kali's `kali-linux-*` tool sets, anything on a `kalilinux/`
+base), nor when apt is configured not to install recommends: by
 `-o APT::Install-Recommends=false` on the command, or by an earlier instruction of the
 image that writes `APT::Install-Recommends "false";` into `/etc/apt/apt.conf.d/`
 (an `echo`/`printf` redirect or a `COPY` heredoc), nor after a `COPY` of a file whose
@@ -189,16 +202,17 @@ resolution (`apt-get install -s`), when the packages are known.
 """
     examples = (
         Invalid(
-            "FROM debian:12\nRUN apt-get install -y curl\n",
-            fixed="FROM debian:12\nRUN apt-get install --no-install-recommends -y curl\n",
-            at="2:5-2:28",
+            "FROM debian:12\nRUN apt-get install -y vim\n",
+            fixed="FROM debian:12\nRUN apt-get install --no-install-recommends -y vim\n",
+            at="2:5-2:27",
         ),
         Invalid(
             "FROM ubuntu:22.04\nRUN apt-get update \\\n    && apt-get -y install git python3-pip \\\n"
             "    && rm -rf /var/lib/apt/lists/*\n",
-            fixed="FROM ubuntu:22.04\nRUN apt-get update \\\n    && apt-get -y install --no-install-recommends git python3-pip \\\n"
+            fixed="FROM ubuntu:22.04\nRUN apt-get update \\\n    && apt-get -y install --no-install-recommends git python3-pip ca-certificates \\\n"
             "    && rm -rf /var/lib/apt/lists/*\n",
-            note="options before `install`; the flag goes right after it",
+            note="options before `install`; the flag goes right after it. git is not run by the build, so it "
+            "is there for the container, which will fetch over https: its ca-certificates recommend stays",
         ),
         Invalid(
             "FROM debian:12\nRUN apt install -y vim && sudo apt-get install -y --no-install-recommends git\n",
@@ -241,7 +255,8 @@ resolution (`apt-get install -s`), when the packages are known.
         for ins in ctx.runs(final_only=True):
             for script in ctx.scripts(ins):
                 missing = [c for c in map(apt_install, script.commands) if c is not None and not disables_recommends(c)]
-                if not missing:
+                missing = [c for c in missing if not any(_recommends_are_content(p) for p in packages(c))]
+                if not missing or ctx.base_image(ctx.stage(ins)).startswith(_CONTENT_BASES):
                     continue
                 stage = ctx.stage(ins)
                 key = ins.index
@@ -259,7 +274,7 @@ resolution (`apt-get install -s`), when the packages are known.
         for n, c in enumerate(missing):
             for pkg in packages(c):
                 for rec, kind in recommends_kept(pkg):
-                    need = _satisfies(kind, needs, named)
+                    need = _satisfies(kind, needs, named) or _run_time_fetch(pkg, kind, needs)
                     if need is None or rec in named or rec in why or _PROVIDED_BY.get(rec) in named | set(why):
                         continue
                     kept_by.setdefault(n, []).append(rec)
@@ -281,8 +296,10 @@ resolution (`apt-get install -s`), when the packages are known.
                     reason = "kept by name: " + "; ".join(f"{p} ({w})" for p, w in why.items()) + ". " + REASON
                 fix = Fix(title, tuple(edits), Safety.REVIEW, reason=reason)
         first = missing[0]
-        # recommends kept by name are not saved: leave their installer out of the estimate
-        keeps = {p for c in missing for p in packages(c) if any(r in why for r, _ in recommends_kept(p))}
+        # a large recommend kept by name (a compiler) is most of the saving: leave its
+        # installer out of the estimate; a small one (CA certificates) changes little
+        keeps = {p for c in missing for p in packages(c)
+                 if any(r in why and r not in _SMALL_KEEPS for r, _ in recommends_kept(p))}
         names = tuple(p for c in missing for p in packages(c) if p not in keeps)
         head = f"`{first.program} install` without `{FLAG}` also installs the recommended packages"
         if why:
@@ -319,15 +336,19 @@ def _later_needs(ctx: Context, ins: Instruction, script: ShellScript, install: C
         for n in needs:
             found.setdefault(n.kind, _Need(n.why, line))
 
+    def add_command(c: Command, env: dict[str, str]) -> None:
+        add(command_needs(c, env), c.span.start.line)
+        found.setdefault(f"uses:{unwrap(c).program}", _Need("", c.span.start.line))
+
     for s in ctx.scripts(ins):
         for c in s.commands:
             if s is not script or c.span.start > install.span.start:
-                add(command_needs(c, ctx.env(ins)), c.span.start.line)
+                add_command(c, ctx.env(ins))
     for other in ctx.after(ins):
         if other.keyword == "RUN":
             for s in ctx.scripts(other):
                 for c in s.commands:
-                    add(command_needs(c, ctx.env(other)), c.span.start.line)
+                    add_command(c, ctx.env(other))
         elif other.keyword in ("CMD", "ENTRYPOINT"):
             words = list(other.json_args) if other.json_args is not None else other.body.text.split()
             add(words_needs(words), other.line)
@@ -345,6 +366,21 @@ def _named_packages(ctx: Context, ins: Instruction) -> set[str]:
                     if c is not None:
                         out.update(packages(c))
     return out
+
+
+def _recommends_are_content(package: str) -> bool:
+    return package.startswith(_RECOMMENDS_ARE_CONTENT) or package.endswith("-desktop")
+
+
+def _run_time_fetch(package: str, kind: str, needs: dict[str, _Need]) -> _Need | None:
+    """A fetch tool the build never runs is installed for the container, which will
+    fetch over https: keep its CA certificates."""
+    if kind != "https" or package not in RUN_TIME_FETCHERS:
+        return None
+    program = RUN_TIME_FETCHERS[package]
+    if program and f"uses:{program}" in needs:
+        return None
+    return _Need("https at run time", 0)
 
 
 def _satisfies(kind: str, needs: dict[str, _Need], named: set[str]) -> _Need | None:

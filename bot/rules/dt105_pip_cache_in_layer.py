@@ -158,6 +158,8 @@ without `--no-cache-dir` (or an abbreviation pip accepts, such as `--no-cache`) 
 stage that ends up in the final image, when nothing else keeps the cache out of the
 layer. Not reported on bases whose distro pip predates 6.0 (Ubuntu 12.04/14.04, Debian
 7/8) unless pip was upgraded first: pip 1.x keeps no wheel cache and rejects the flag.
+Nor for `pip install --no-index` (ready wheels from a local directory: nothing is
+downloaded or built, so nothing is cached).
 
 ## Why is this bad?
 pip keeps every downloaded file and every wheel it builds in `~/.cache/pip`
@@ -272,6 +274,8 @@ The downloaded archives and built wheels of the installed packages.
             cmd, install, rest = found
             if has_no_cache_flag(cmd.args):
                 continue
+            if any(a.text == "--no-index" for a in rest):
+                continue  # local wheels only: nothing downloaded, nothing built to cache
             local = _assigned(cmd.assignments)
             if disables_cache(local.get("PIP_NO_CACHE_DIR")) or _exported_no_cache(script):
                 continue

@@ -6,6 +6,7 @@ about the same files must build the same claim here.
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, NamedTuple
 
 from bot.model.dockerfile import Dockerfile, Instruction
@@ -708,7 +709,8 @@ def command_needs(cmd: Command, env: dict[str, str] | None = None) -> list[Need]
         if sub in GO_BUILDS and values.get("CGO_ENABLED", "").strip("\"'") != "0":
             out.append(Need("cgo", f"`go {sub}` with cgo"))
     elif prog in PIP and sub == "install":
-        out.append(Need("pip", f"`{prog} install`"))
+        if not set(_pip_targets(words)) <= _PIP_ITSELF:
+            out.append(Need("pip", f"`{prog} install`"))
         if any(u.startswith("git+") for u in words):
             out.append(Need("git", f"`{prog} install git+…`"))
             if any("git+https://" in u for u in words):
@@ -720,6 +722,27 @@ def command_needs(cmd: Command, env: dict[str, str] | None = None) -> list[Need]
     elif prog == "xvfb-run":
         out.append(Need("xauth", "`xvfb-run`"))
     return out
+
+
+_PIP_ITSELF = frozenset(("pip", "setuptools", "wheel"))
+
+
+def _pip_targets(words: list[str]) -> list[str]:
+    """What a pip install installs, by name ("?" for a requirements file or nothing known)."""
+    out: list[str] = []
+    takes_value = False
+    for w in words[1:]:
+        if takes_value:
+            takes_value = False
+        elif w in ("-r", "--requirement", "-e", "--editable"):
+            out.append("?")
+            takes_value = True
+        elif w.startswith("-"):
+            takes_value = w in ("-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-c",
+                                "--constraint", "-t", "--target")
+        else:
+            out.append(re.split(r"[<>=!~\[;@ ]", w, maxsplit=1)[0].lower())
+    return out or ["?"]
 
 
 def words_needs(words: list[str]) -> list[Need]:

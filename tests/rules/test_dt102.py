@@ -88,7 +88,7 @@ def test_fix_is_review_with_a_reason():
 
 
 def test_heredoc_body_is_fixed_in_place():
-    code = "FROM debian:12\nRUN <<EOF\nset -e\napt-get update\napt-get install -y curl\nEOF\n"
+    code = "FROM debian:12\nRUN <<EOF\nset -e\napt-get update\napt-get install -y vim\nEOF\n"
     assert fixed_text(DT102, code) == code.replace("install -y", "install --no-install-recommends -y")
 
 
@@ -150,3 +150,31 @@ def test_a_recommend_already_named_or_provided_is_not_added_again():
 def test_bower_install_keeps_git_recommended_by_npm():
     code = "FROM debian:12\nRUN apt-get install -y npm\nRUN npm install -g bower && bower install\n"
     assert fixed_text(DT102, code).splitlines()[1].endswith("-y npm git")
+
+
+def test_fetch_tools_the_build_never_runs_keep_ca_certificates():
+    # precision sample (corpus 0192, 0808, 0853): curl/git installed for the container, which fetches over https
+    code = "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y sudo curl nano\nCMD [\"bash\"]\n"
+    (f,) = run(DT102, code)
+    assert "keep ca-certificates for https at run time" in f.message
+    assert "curl nano ca-certificates" in fixed_text(DT102, code)
+    # libcurl4 is a library: its users fetch at run time too (corpus 0448, a swift runtime image)
+    assert "ca-certificates" in run(DT102, "FROM ubuntu:20.04\nRUN apt-get install -y libcurl4\n")[0].message
+
+
+def test_a_fetch_tool_used_only_over_http_by_the_build_keeps_nothing():
+    code = "FROM debian:12\nRUN apt-get install -y wget\nRUN wget http://mirror.local/x.tgz\n"
+    assert "keep" not in run(DT102, code)[0].message
+
+
+def test_upgrading_pip_itself_is_no_sign_of_compiling():
+    # corpus 0003: `pip3 install --upgrade pip` next to python3-dev kept build-essential that DT207 then purged
+    code = "FROM ubuntu:22.04\nRUN apt-get install -y python3-pip python3-dev && pip3 install --upgrade pip\n"
+    assert "keep" not in run(DT102, code)[0].message
+
+
+def test_packages_whose_recommends_are_their_content_are_not_reported():
+    # corpus 0320, 0319: Kali's tool sets and metapackages deliver their tools through Recommends
+    assert not run(DT102, "FROM debian:12\nRUN apt-get install -y kali-linux-top10\n")
+    assert not run(DT102, "FROM ubuntu:22.04\nRUN apt-get install -y ubuntu-desktop\n")
+    assert not run(DT102, "FROM kalilinux/kali-linux-docker\nRUN apt-get -y install metasploit-framework\n")

@@ -232,7 +232,12 @@ to hundreds of MB for node projects.
         for ins in commands:
             words = list(ins.json_args) if ins.json_args else ins.body.text.split()
             # `CMD ['yarn', 'serve']` is not JSON (single quotes): read its words all the same
-            if any(DEV_SERVER.search(w.strip("[]'\",")) for w in words):
+            words = [t.strip("[]'\",;&") for w in words for t in w.split()]
+            if any(DEV_SERVER.search(w) for w in words):
+                return True
+            # installs or compiles when it starts (`npm install typescript && npm run start`)
+            pairs = set(zip(words, words[1:]))
+            if "tsc" in words or pairs & {("npm", "install"), ("npm", "i"), ("yarn", "install"), ("pnpm", "install")}:
                 return True
         return False
 

@@ -87,7 +87,8 @@ call). `python`/`python:latest` becomes `python:slim` (the same moving target);
 `openjdk` images had JRE tags only for 8 and 11, so later versions are not reported (move
 to `eclipse-temurin:N-jre`, which is built on Ubuntu: the reason says to check apt
 installs). An end-of-life `debian:` base moves to `debian:trixie-slim` (Debian 13) for
-review: package names and versions change; on a language image the version itself may
+review: package names and versions change; no fix when the file also adds apt sources or
+keys or names the old codename elsewhere (they would not match the new release); on a language image the version itself may
 not exist on a current release, so that finding has no fix. A tag set by an `ARG` is changed only when the suffix can be
 appended after the variable (`python:${PY}` -> `python:${PY}-slim`). Digest-pinned
 references get no fix. Toolchain stages that build the application are DT402's case.
@@ -148,6 +149,11 @@ python:3.12-slim 43.2 MB compressed).
             "FROM debian:buster\nCOPY run.sh /\nCMD [\"/run.sh\"]\n",
             fixed="FROM debian:trixie-slim\nCOPY run.sh /\nCMD [\"/run.sh\"]\n",
             message="`debian:buster` is Debian 10 (buster), past its end of life: use `debian:trixie-slim`",
+        ),
+        Invalid(
+            "FROM debian:jessie\nRUN echo 'deb http://example.com/debian jessie main' > /etc/apt/sources.list.d/x.list\n",
+            message="past its end of life; so are its apt sources",
+            note="the file adds apt sources for the old release: moving the base alone would break it, so no fix",
         ),
         Invalid("FROM python:3.7-slim-stretch\nCOPY . /app\n",
                 message="built on Debian 9 (stretch), past its end of life",
@@ -304,7 +310,8 @@ python:3.12-slim 43.2 MB compressed).
         release = f"Debian {EOL_DEBIAN[codename]} ({codename})"
         fix = None
         span = self._fix(ctx, root, ref.tag, ref.tag, "slim")[1]
-        if ref.repository == "debian" and not ref.registry and not ref.digest:
+        tied = _tied_to_release(ctx, instructions, codename)
+        if ref.repository == "debian" and not ref.registry and not ref.digest and not tied:
             target = f"{CURRENT_DEBIAN}-slim" if not self._needs_full(ctx, instructions, "slim", "debian") else CURRENT_DEBIAN
             fix, span = self._fix(ctx, root, ref.tag, target, "slim", ref.with_tag(target))
             if fix is not None:
@@ -316,6 +323,8 @@ python:3.12-slim 43.2 MB compressed).
                     "check every apt-get install and what the application links against",
                 )
             message = f"`{from_image}` is {release}, past its end of life: use `debian:{target}`"
+        elif tied:
+            message = f"`{short_name(from_image, 40)}` is {release}, past its end of life; so are its apt sources"
         else:
             message = f"`{short_name(from_image, 40)}` is built on {release}, past its end of life"
         return ctx.finding(self, root.from_instruction, span, message, fix=fix)
@@ -331,6 +340,19 @@ def _eol_codename(ref) -> str:
         if number:
             return number
     return next((p for p in parts if p in EOL_DEBIAN), "")
+
+
+def _tied_to_release(ctx: Context, instructions, codename: str) -> bool:
+    """The file leans on the old release beyond FROM: it names the codename or adds apt
+    sources and keys, which a new base would not match (moving them is the author's work)."""
+    marks = (codename, "sources.list", "apt-key", "add-apt-repository", "/etc/apt/trusted.gpg")
+    for ins in instructions:
+        if ins.keyword == "FROM":
+            continue
+        text = ins.body.text + "".join(h.body.text for h in ins.heredocs)
+        if any(m in text for m in marks):
+            return True
+    return False
 
 
 def _runs_java(instructions) -> bool:

@@ -46,3 +46,10 @@ def test_ruby_app_image_without_a_command_is_a_compose_development_image():
     code = "FROM ruby:2.6.5\nWORKDIR /myapp\nCOPY Gemfile* ./\nRUN bundle install\nCOPY . ./\n"
     assert not run(R, code)
     assert run(R, code + 'CMD ["bundle", "exec", "puma"]\n')
+
+
+def test_command_that_installs_or_compiles_at_start_needs_dev_dependencies():
+    # precision sample (seed 2026, corpus 0516): `CMD npm install typescript && npm run start`
+    code = "FROM node:20\nCOPY package.json .\nRUN npm install\nCOPY . .\nCMD npm install typescript && npm run start\n"
+    assert not run(R, code)
+    assert not run(R, 'FROM node:20\nCOPY . .\nRUN npm install\nCMD ["sh", "-c", "tsc && node dist/index.js"]\n')

@@ -21,7 +21,7 @@ from bot.rules.ecosystems import (
     runs_node_build,
     tool_args,
 )
-from bot.rules.facts import command_needs, installs_dev_headers, short_name
+from bot.rules.facts import command_needs, installs_dev_headers, short_name, unwrap
 
 INSTALLERS = frozenset(("apt-get", "apt", "apk", "yum", "dnf", "microdnf"))
 # Debian releases past their end of life (LTS included), by codename and number
@@ -87,8 +87,9 @@ call). `python`/`python:latest` becomes `python:slim` (the same moving target);
 `openjdk` images had JRE tags only for 8 and 11, so later versions are not reported (move
 to `eclipse-temurin:N-jre`, which is built on Ubuntu: the reason says to check apt
 installs). An end-of-life `debian:` base moves to `debian:trixie-slim` (Debian 13) for
-review: package names and versions change; no fix when the file also adds apt sources or
-keys or names the old codename elsewhere (they would not match the new release); on a language image the version itself may
+review, only when nothing else in the file uses the release: no fix when it installs
+packages, compiles against them, adds apt sources or keys or names the old codename
+(a new release renames and upgrades packages: that move is the author's work); on a language image the version itself may
 not exist on a current release, so that finding has no fix. A tag set by an `ARG` is changed only when the suffix can be
 appended after the variable (`python:${PY}` -> `python:${PY}-slim`). Digest-pinned
 references get no fix. Toolchain stages that build the application are DT402's case.
@@ -148,11 +149,12 @@ python:3.12-slim 43.2 MB compressed).
         Invalid(
             "FROM debian:buster\nCOPY run.sh /\nCMD [\"/run.sh\"]\n",
             fixed="FROM debian:trixie-slim\nCOPY run.sh /\nCMD [\"/run.sh\"]\n",
+            note="nothing here uses the release's packages: the move is a base swap",
             message="`debian:buster` is Debian 10 (buster), past its end of life: use `debian:trixie-slim`",
         ),
         Invalid(
             "FROM debian:jessie\nRUN echo 'deb http://example.com/debian jessie main' > /etc/apt/sources.list.d/x.list\n",
-            message="past its end of life; so are its apt sources",
+            message="past its end of life: move to a current release",
             note="the file adds apt sources for the old release: moving the base alone would break it, so no fix",
         ),
         Invalid("FROM python:3.7-slim-stretch\nCOPY . /app\n",
@@ -324,7 +326,7 @@ python:3.12-slim 43.2 MB compressed).
                 )
             message = f"`{from_image}` is {release}, past its end of life: use `debian:{target}`"
         elif tied:
-            message = f"`{short_name(from_image, 40)}` is {release}, past its end of life; so are its apt sources"
+            message = f"`{short_name(from_image, 40)}` is {release}, past its end of life: move to a current release"
         else:
             message = f"`{short_name(from_image, 40)}` is built on {release}, past its end of life"
         return ctx.finding(self, root.from_instruction, span, message, fix=fix)
@@ -343,8 +345,9 @@ def _eol_codename(ref) -> str:
 
 
 def _tied_to_release(ctx: Context, instructions, codename: str) -> bool:
-    """The file leans on the old release beyond FROM: it names the codename or adds apt
-    sources and keys, which a new base would not match (moving them is the author's work)."""
+    """The file leans on the old release beyond FROM: it installs its packages, compiles
+    against them, names the codename or adds apt sources and keys. A new release renames
+    and upgrades packages (OpenSSL 3, no python2), so moving is the author's work."""
     marks = (codename, "sources.list", "apt-key", "add-apt-repository", "/etc/apt/trusted.gpg")
     for ins in instructions:
         if ins.keyword == "FROM":
@@ -352,6 +355,13 @@ def _tied_to_release(ctx: Context, instructions, codename: str) -> bool:
         text = ins.body.text + "".join(h.body.text for h in ins.heredocs)
         if any(m in text for m in marks):
             return True
+        for script in ctx.scripts(ins):
+            for cmd in script.commands:
+                cmd = unwrap(cmd)
+                if cmd.program in ("apt-get", "apt", "aptitude", "dpkg") or any(
+                    n.kind in ("compile", "cgo", "pybuild") for n in command_needs(cmd)
+                ):
+                    return True
     return False
 
 

@@ -70,5 +70,8 @@ def test_end_of_life_base_with_its_own_apt_sources_gets_no_fix():
             "> /etc/apt/sources.list.d/saltstack.list\nRUN apt-get update && apt-get install -y salt-minion\n")
     (f,) = run(R, code)
     assert f.fix is None and "end of life" in f.message
-    (g,) = run(R, "FROM debian:jessie\nRUN apt-get update && apt-get install -y curl\n")
-    assert g.fix is not None
+    # installing or compiling against the old release's packages ties it too (corpus 0677: ruby 2.1 from source)
+    (g,) = run(R, "FROM debian:jessie\nRUN apt-get update && apt-get install -y libssl-dev && make\n")
+    assert g.fix is None
+    (h,) = run(R, "FROM debian:jessie\nCOPY app /app\nCMD [\"/app\"]\n")
+    assert h.fix is not None

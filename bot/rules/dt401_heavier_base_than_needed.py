@@ -325,7 +325,7 @@ python:3.12-slim 43.2 MB compressed).
                     "check every apt-get install and what the application links against",
                 )
             message = f"`{from_image}` is {release}, past its end of life: use `debian:{target}`"
-        elif tied:
+        elif tied and ref.repository == "debian":
             message = f"`{short_name(from_image, 40)}` is {release}, past its end of life: move to a current release"
         else:
             message = f"`{short_name(from_image, 40)}` is built on {release}, past its end of life"

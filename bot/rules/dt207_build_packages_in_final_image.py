@@ -329,9 +329,16 @@ def _left(script: ShellScript, install: Install) -> list[Word]:
     return [w for w in build if _name(w) not in removed]
 
 
+# verbs of the builders above that build nothing (`npm cache clean`, `pip --version`)
+_NOT_BUILDING = frozenset(("cache", "config", "clean", "version", "--version", "-v", "-V", "list", "ls",
+                           "outdated", "audit", "view", "info", "help", "--help", "freeze", "show", "env"))
+
+
 def _compiles(cmd: Command) -> bool:
     p = cmd.program
-    if p in BUILDERS or p.endswith("configure"):
+    if p in BUILDERS:
+        return not cmd.args or cmd.args[0].text not in _NOT_BUILDING
+    if p.endswith("configure"):
         return True
     if p in ("python", "python3") or p.startswith("python3."):
         words = cmd.words

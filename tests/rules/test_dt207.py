@@ -53,3 +53,11 @@ def test_a_package_is_reported_once_per_run():
             "&& pip install psycopg2 && apt-get install -y gcc make\nCMD [\"python\", \"app.py\"]\n")
     names = [p for f in run(R, code) for p in f.hint.params["packages"]]
     assert sorted(names) == ["gcc", "libpq-dev", "make"]
+
+
+def test_a_cache_cleanup_after_the_install_is_no_build_step():
+    # corpus 0062: a node base image installs build-base for its children's node-gyp; after DT106
+    # appended `npm cache clean`, DT207 took it for a build and deleted build-base right away
+    code = ("FROM node:14-alpine\nRUN npm i -g npm@7 && apk add --no-cache build-base "
+            "&& npm cache clean --force\nCMD [\"node\"]\n")
+    assert all(f.fix is None for f in run(R, code))

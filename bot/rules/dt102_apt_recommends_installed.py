@@ -33,6 +33,9 @@ KEEP: dict[str, tuple[tuple[str, str], ...]] = {
     "golang": _GO, "golang-go": _GO,
     "xvfb": (("xauth", "xauth"),),
     "docker.io": _HTTPS,
+    # a C compiler without the C library headers compiles nothing (no stdio.h)
+    "gcc": (("libc6-dev", "compile"),), "g++": (("libc6-dev", "compile"),),
+    "cmake": (("gcc", "compile"), ("make", "compile")),
 }
 # Fetch tools installed but never run by the build are there for the container: it will
 # fetch over https, so their ca-certificates recommend is kept (the program that shows use)
@@ -43,7 +46,9 @@ _RECOMMENDS_ARE_CONTENT = ("kali-linux-", "kali-tools-", "task-")
 _CONTENT_BASES = ("kalilinux/",)
 _SMALL_KEEPS = frozenset(("ca-certificates", "xauth", "openssh-client"))
 # provided by a package that is installed anyway, so naming it is not needed
-_PROVIDED_BY = {"gcc": "build-essential", "g++": "build-essential", "libc6-dev": "build-essential"}
+_PROVIDED_BY = {"gcc": "build-essential", "g++": "build-essential", "libc6-dev": "build-essential",
+                "make": "build-essential"}
+_COMPILERS = frozenset(("gcc", "g++", "clang", "build-essential"))
 
 
 def recommends_kept(package: str) -> tuple[tuple[str, str], ...]:
@@ -387,8 +392,8 @@ def _satisfies(kind: str, needs: dict[str, _Need], named: set[str]) -> _Need | N
     """The later need that keeps a recommend of this kind, or None."""
     if kind in needs:
         return needs[kind]
-    if kind in ("compile", "pybuild") and "pip" in needs and installs_dev_headers(named):
-        # -dev headers next to a pip install: the author expects it to build from source
+    if kind in ("compile", "pybuild") and "pip" in needs and (installs_dev_headers(named) or named & _COMPILERS):
+        # -dev headers or a compiler next to a pip install: the author expects it to build from source
         return needs["pip"]
     if kind == "cgo" and "compile" in needs:
         return needs["compile"]

@@ -65,8 +65,8 @@ It stays silent for images whose purpose is compiling: a final stage named like
 `dev`, `ci`, `build` or `test`, a Dockerfile named so (`Dockerfile.dev`,
 `.devcontainer/`), a final command that is a shell or a build tool (`bash`, `make`) or
 compiles when the container starts (`go test` with cgo, `sh -c "make && ./app"`),
-an OS base image (ubuntu, debian, alpine, ...) with no `CMD`/`ENTRYPOINT` (a base or
-tool image), `*-devel` bases (e.g. CUDA devel), compiler images (gcc, golang, rust,
+an OS base image (ubuntu, debian, alpine, ...) or an image that copies in no files,
+with no `CMD`/`ENTRYPOINT` (a base or tool image), `*-devel` bases (e.g. CUDA devel), compiler images (gcc, golang, rust,
 buildpack-deps: DT402's case), and the full variants of python, node, ruby, perl and
 erlang/elixir, which are built on buildpack-deps and ship gcc and the common `-dev`
 packages in the base already. A package is reported once per `RUN`, however often it
@@ -391,8 +391,10 @@ def _meant_for_building(ctx: Context) -> bool:
             break
     if command is None:
         # no command of its own: an OS base image is a tool/base image to build on; a
-        # language runtime base (python, node, php...) is an app started by compose
-        return base.split(":")[0].rsplit("/", 1)[-1] in OS_IMAGES
+        # language runtime base (python, node, php...) is an app started by compose,
+        # unless it holds no files of its own (a base for child images that compile)
+        copies = any(i.keyword in ("COPY", "ADD") for s in ctx.lineage(final) for i in s.instructions)
+        return base.split(":")[0].rsplit("/", 1)[-1] in OS_IMAGES or not copies
     words = list(command.json_args) if command.json_args is not None else command.body.text.split()
     if not words:
         return True

@@ -178,3 +178,15 @@ def test_packages_whose_recommends_are_their_content_are_not_reported():
     assert not run(DT102, "FROM debian:12\nRUN apt-get install -y kali-linux-top10\n")
     assert not run(DT102, "FROM ubuntu:22.04\nRUN apt-get install -y ubuntu-desktop\n")
     assert not run(DT102, "FROM kalilinux/kali-linux-docker\nRUN apt-get -y install metasploit-framework\n")
+
+
+def test_a_compiler_keeps_its_c_library_headers_for_the_build_that_follows():
+    # precision sample (seed 4242, corpus 0518): on python:3.7-slim `gcc` without libc6-dev cannot build mysqlclient
+    code = ("FROM python:3.7-slim\nRUN apt-get update\nRUN apt-get install -y gcc\n"
+            "RUN apt-get install -y default-libmysqlclient-dev\nRUN pip install mysqlclient\n")
+    assert "RUN apt-get install --no-install-recommends -y gcc libc6-dev\n" in fixed_text(DT102, code)
+    # a compiler named next to a pip install is sign enough that something compiles
+    code = "FROM python:3.12-slim\nRUN apt-get install -y gcc\nRUN pip install -r requirements.txt\n"
+    assert "gcc libc6-dev" in fixed_text(DT102, code)
+    # nothing compiles: nothing kept
+    assert "keep" not in run(DT102, "FROM debian:12\nRUN apt-get install -y gcc\n")[0].message

@@ -34,7 +34,8 @@ def test_apk_mixed_line_gets_no_edit():
 
 
 def test_no_cmd_on_language_base_still_reported():
-    code = "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc libpq-dev\n"
+    # an app (its files copied in) started by compose
+    code = "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc libpq-dev\nCOPY . /app\n"
     assert run(R, code)
 
 
@@ -61,3 +62,10 @@ def test_a_cache_cleanup_after_the_install_is_no_build_step():
     code = ("FROM node:14-alpine\nRUN npm i -g npm@7 && apk add --no-cache build-base "
             "&& npm cache clean --force\nCMD [\"node\"]\n")
     assert all(f.fix is None for f in run(R, code))
+
+
+def test_a_command_less_image_with_no_files_of_its_own_is_a_base_to_build_on():
+    # precision sample (seed 4242, corpus 0062): node-alpine plus build-base for the children's node-gyp
+    code = "FROM node:14-alpine\nRUN apk add --no-cache python2 curl build-base\n"
+    assert not run(R, code)
+    assert run(R, code + "COPY . /app\n")  # an app image started by compose

@@ -65,8 +65,9 @@ It stays silent for images whose purpose is compiling: a final stage named like
 `dev`, `ci`, `build` or `test`, a Dockerfile named so (`Dockerfile.dev`,
 `.devcontainer/`), a final command that is a shell or a build tool (`bash`, `make`) or
 compiles when the container starts (`go test` with cgo, `sh -c "make && ./app"`),
-an OS base image (ubuntu, debian, alpine, ...) or an image that copies in no files,
-with no `CMD`/`ENTRYPOINT` (a base or tool image), `*-devel` bases (e.g. CUDA devel), compiler images (gcc, golang, rust,
+an OS base image (ubuntu, debian, alpine, ...) with no `CMD`/`ENTRYPOINT` (a base or
+tool image), an image with neither a command nor files of its own whose build never
+uses the toolchain it installs (a base that child images compile on), `*-devel` bases (e.g. CUDA devel), compiler images (gcc, golang, rust,
 buildpack-deps: DT402's case), and the full variants of python, node, ruby, perl and
 erlang/elixir, which are built on buildpack-deps and ship gcc and the common `-dev`
 packages in the base already. A package is reported once per `RUN`, however often it
@@ -178,6 +179,8 @@ The installed size of the packages and their dependencies on the stage's base.
             for script in ctx.scripts(ins):
                 reported: set[str] = set()  # one finding per package and RUN
                 for install in _installs(script):
+                    if _for_child_images(ctx, ins, script, install):
+                        continue
                     left = []
                     for w in _left(script, install):
                         if _name(w) not in reported:
@@ -357,6 +360,19 @@ def _compiles_later(ctx: Context, ins: Instruction) -> bool:
     return False
 
 
+def _for_child_images(ctx: Context, ins: Instruction, script: ShellScript, install: Install) -> bool:
+    """An image with no command and no files of its own whose build never uses the
+    toolchain it installs: a base that child images compile on, so the toolchain is the point."""
+    final = ctx.df.final_stage
+    if final is None:
+        return False
+    own = [i for s in ctx.lineage(final) for i in s.instructions]
+    if any(i.keyword in ("COPY", "ADD", "CMD", "ENTRYPOINT") for i in own):
+        return False
+    after = [c for c in script.commands if c.span.start > install.cmd.span.start]
+    return not any(_compiles(c) for c in after) and not _compiles_later(ctx, ins)
+
+
 def _tokens(text: str) -> set[str]:
     return {t for t in re.split(r"[^a-z0-9]+", text.lower()) if t}
 
@@ -391,10 +407,8 @@ def _meant_for_building(ctx: Context) -> bool:
             break
     if command is None:
         # no command of its own: an OS base image is a tool/base image to build on; a
-        # language runtime base (python, node, php...) is an app started by compose,
-        # unless it holds no files of its own (a base for child images that compile)
-        copies = any(i.keyword in ("COPY", "ADD") for s in ctx.lineage(final) for i in s.instructions)
-        return base.split(":")[0].rsplit("/", 1)[-1] in OS_IMAGES or not copies
+        # language runtime base (python, node, php...) is an app started by compose
+        return base.split(":")[0].rsplit("/", 1)[-1] in OS_IMAGES
     words = list(command.json_args) if command.json_args is not None else command.body.text.split()
     if not words:
         return True

@@ -69,3 +69,6 @@ def test_a_command_less_image_with_no_files_of_its_own_is_a_base_to_build_on():
     code = "FROM node:14-alpine\nRUN apk add --no-cache python2 curl build-base\n"
     assert not run(R, code)
     assert run(R, code + "COPY . /app\n")  # an app image started by compose
+    # the base compiles with them itself (php extensions): afterwards they are waste
+    php = "FROM php:8.3-apache\nRUN apt-get update && apt-get install -y libpng-dev && docker-php-ext-install gd\n"
+    assert run(R, php)

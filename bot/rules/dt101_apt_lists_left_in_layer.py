@@ -7,6 +7,7 @@ from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command
 from bot.rules.facts import APT, apt_lists_claim, removes_apt_lists
+from bot.rules.dt203_apt_update_in_own_layer import lists_user, lone_update
 
 CLEANUP = "rm -rf /var/lib/apt/lists/*"
 NEEDS_LISTS = frozenset(("install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download", "reinstall"))
@@ -71,10 +72,9 @@ The size of the apt lists of the base image's distribution and release (measured
             "    rm -rf /var/lib/apt/lists/*  # tools\n",
             note="trailing && style kept; the comment stays last",
         ),
-        Invalid(
+        Valid(
             "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n",
-            at="2:5-2:19",
-            note="no fix here: removing lists after a lone update breaks the next RUN (DT203 merges them)",
+            note="a lone update that a later RUN uses is DT203's finding (one finding per line)",
         ),
         Invalid(
             "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN apt-get install -y git\n",
@@ -105,6 +105,8 @@ The size of the apt lists of the base image's distribution and release (measured
                 if not updates or any(removes_apt_lists(c) for c in script.commands):
                     continue
                 update = updates[0]
+                if lone_update(script) is not None and self._dt203_reports(ctx, ins):
+                    break  # a lone update that a later RUN uses: DT203 says it, once per line
                 later = [
                     c
                     for c in script.commands
@@ -139,6 +141,13 @@ The size of the apt lists of the base image's distribution and release (measured
                     ),
                 )
                 break
+
+    @staticmethod
+    def _dt203_reports(ctx: Context, ins) -> bool:
+        stage = ctx.stage(ins)
+        if stage is None or len(ctx.scripts(ins)) != 1:
+            return False
+        return lists_user(ctx, [i for i in stage.instructions if i.index > ins.index])[0] is not None
 
     @staticmethod
     def _later_install_needs_lists(ctx: Context, ins) -> int | None:

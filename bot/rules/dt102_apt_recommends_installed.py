@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
@@ -8,7 +8,7 @@ from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import insert_after
-from bot.rules.facts import APT, cache_claim, program_args, unwrap
+from bot.rules.facts import APT, Need, cache_claim, command_needs, installs_dev_headers, program_args, unwrap, words_needs
 
 FLAG = "--no-install-recommends"
 SETTING = "APT::Install-Recommends"
@@ -17,9 +17,44 @@ VALUE_OPTIONS = frozenset(("-o", "--option", "-c", "--config-file", "-t", "--tar
 # apt's boolean parser (StringToBool) reads these as false
 FALSE = frozenset(("false", "0", "no", "off", "disable", "without"))
 REASON = (
-    "a recommended package may be needed at run time (e.g. ca-certificates for https "
-    "downloads with curl or wget): add the ones you need by name"
+    "a recommended package may be needed later in the build or at run time (ca-certificates "
+    "for https downloads, a compiler for pip or cgo builds): add the ones you need by name"
 )
+# Recommends (Debian 12, `apt-cache show`) that later steps often need, with the need
+# (facts.Need kinds) that keeps each one
+_HTTPS = (("ca-certificates", "https"),)
+_GO = (("gcc", "cgo"), ("g++", "cgo"), ("libc6-dev", "cgo"))
+KEEP: dict[str, tuple[tuple[str, str], ...]] = {
+    "curl": _HTTPS, "libcurl4": _HTTPS, "wget": _HTTPS, "nodejs": _HTTPS,
+    "git": _HTTPS + (("openssh-client", "ssh"),),
+    "npm": (("git", "git"),),
+    "python3-pip": (("build-essential", "compile"), ("python3-dev", "pybuild")),
+    "python-pip": (("build-essential", "compile"), ("python-dev", "pybuild")),
+    "golang": _GO, "golang-go": _GO,
+    "xvfb": (("xauth", "xauth"),),
+    "docker.io": _HTTPS,
+    # a C compiler without the C library headers compiles nothing (no stdio.h)
+    "gcc": (("libc6-dev", "compile"),), "g++": (("libc6-dev", "compile"),),
+    "cmake": (("gcc", "compile"), ("make", "compile")),
+}
+# Fetch tools installed but never run by the build are there for the container: it will
+# fetch over https, so their ca-certificates recommend is kept (the program that shows use)
+RUN_TIME_FETCHERS = {"curl": "curl", "wget": "wget", "git": "git", "libcurl4": "", "docker.io": "docker"}
+# Packages whose recommends are their content (metapackages, Kali's tool sets): without
+# them the install means something else, so it is not reported
+_RECOMMENDS_ARE_CONTENT = ("kali-linux-", "kali-tools-", "task-")
+_CONTENT_BASES = ("kalilinux/",)
+_SMALL_KEEPS = frozenset(("ca-certificates", "xauth", "openssh-client"))
+# provided by a package that is installed anyway, so naming it is not needed
+_PROVIDED_BY = {"gcc": "build-essential", "g++": "build-essential", "libc6-dev": "build-essential",
+                "make": "build-essential"}
+_COMPILERS = frozenset(("gcc", "g++", "clang", "build-essential"))
+
+
+def recommends_kept(package: str) -> tuple[tuple[str, str], ...]:
+    if package.startswith("golang-") and package.endswith("-go"):
+        return _GO
+    return KEEP.get(package, ())
 
 
 def apt_install(cmd: Command) -> Command | None:
@@ -146,11 +181,21 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3-pip \\
 
 ## Fix safety
 Review: the fix adds `--no-install-recommends` right after `install`. The image then
-lacks packages that were installed before, and one of them may be needed at run time:
-typically `ca-certificates` for https downloads with `curl` or `wget`, or `gnupg` for
-`apt-key`. Add those by name.
+lacks packages that were installed before, and a later step of the build, or the
+container at run time, may need one of them. The fix keeps by name the recommends that
+the rest of the image visibly needs: `ca-certificates` when `curl`, `wget`, `git` or
+`go get` later fetch over https, or when `curl`, `wget`, `git`, `libcurl4` or `docker.io`
+is installed but never run by the build (it is there for the container, which will
+fetch over https); `build-essential` and `python3-dev` (recommended by
+`python3-pip`) when a `pip install` builds against `-dev` packages or a compiler runs;
+`gcc`, `g++` and `libc6-dev` (recommended by `golang`) before a cgo build; `git`
+(recommended by `npm`) before `git` or `bower install`; `xauth` before `xvfb-run`.
+The message says which it kept and why. Check for others: `gnupg` for `apt-key`, a
+compiler for a `pip install -r` whose packages have no wheel.
 
-Not reported when apt is configured not to install recommends: by
+Not reported for packages whose recommends are their content (metapackages such as
+`*-desktop` and `task-*`, Kali's `kali-linux-*` tool sets, anything on a `kalilinux/`
+base), nor when apt is configured not to install recommends: by
 `-o APT::Install-Recommends=false` on the command, or by an earlier instruction of the
 image that writes `APT::Install-Recommends "false";` into `/etc/apt/apt.conf.d/`
 (an `echo`/`printf` redirect or a `COPY` heredoc), nor after a `COPY` of a file whose
@@ -162,16 +207,17 @@ resolution (`apt-get install -s`), when the packages are known.
 """
     examples = (
         Invalid(
-            "FROM debian:12\nRUN apt-get install -y curl\n",
-            fixed="FROM debian:12\nRUN apt-get install --no-install-recommends -y curl\n",
-            at="2:5-2:28",
+            "FROM debian:12\nRUN apt-get install -y vim\n",
+            fixed="FROM debian:12\nRUN apt-get install --no-install-recommends -y vim\n",
+            at="2:5-2:27",
         ),
         Invalid(
             "FROM ubuntu:22.04\nRUN apt-get update \\\n    && apt-get -y install git python3-pip \\\n"
             "    && rm -rf /var/lib/apt/lists/*\n",
-            fixed="FROM ubuntu:22.04\nRUN apt-get update \\\n    && apt-get -y install --no-install-recommends git python3-pip \\\n"
+            fixed="FROM ubuntu:22.04\nRUN apt-get update \\\n    && apt-get -y install --no-install-recommends git python3-pip ca-certificates \\\n"
             "    && rm -rf /var/lib/apt/lists/*\n",
-            note="options before `install`; the flag goes right after it",
+            note="options before `install`; the flag goes right after it. git is not run by the build, so it "
+            "is there for the container, which will fetch over https: its ca-certificates recommend stays",
         ),
         Invalid(
             "FROM debian:12\nRUN apt install -y vim && sudo apt-get install -y --no-install-recommends git\n",
@@ -183,6 +229,13 @@ resolution (`apt-get install -s`), when the packages are known.
             "FROM debian:12\nRUN apt-get install -t bookworm-backports -y podman\n",
             fixed="FROM debian:12\nRUN apt-get install --no-install-recommends -t bookworm-backports -y podman\n",
             note="`-t` takes a value: the packages are podman only",
+        ),
+        Invalid(
+            "FROM debian:12\nRUN apt-get install -y curl\nRUN curl -fsSL https://example.com/install.sh | sh\n",
+            fixed="FROM debian:12\nRUN apt-get install --no-install-recommends -y curl ca-certificates\n"
+            "RUN curl -fsSL https://example.com/install.sh | sh\n",
+            message="keep ca-certificates for `curl https://…`, line 3",
+            note="curl recommends ca-certificates, which the https download later needs: kept by name",
         ),
         Valid("FROM debian:12\nRUN apt-get install -y --no-install-recommends curl\n"),
         Valid(
@@ -207,7 +260,8 @@ resolution (`apt-get install -s`), when the packages are known.
         for ins in ctx.runs(final_only=True):
             for script in ctx.scripts(ins):
                 missing = [c for c in map(apt_install, script.commands) if c is not None and not disables_recommends(c)]
-                if not missing:
+                missing = [c for c in missing if not any(_recommends_are_content(p) for p in packages(c))]
+                if not missing or ctx.base_image(ctx.stage(ins)).startswith(_CONTENT_BASES):
                     continue
                 stage = ctx.stage(ins)
                 key = ins.index
@@ -218,18 +272,52 @@ resolution (`apt-get install -s`), when the packages are known.
                 yield self._finding(ctx, ins, script, missing, stage)
 
     def _finding(self, ctx: Context, ins: Instruction, script: ShellScript, missing: list[Command], stage) -> Finding:
+        needs = _later_needs(ctx, ins, script, missing[0])
+        named = _named_packages(ctx, ins)
+        kept_by: dict[int, list[str]] = {}
+        why: dict[str, str] = {}
+        for n, c in enumerate(missing):
+            for pkg in packages(c):
+                for rec, kind in recommends_kept(pkg):
+                    need = _satisfies(kind, needs, named) or _run_time_fetch(pkg, kind, needs)
+                    if need is None or rec in named or rec in why or _PROVIDED_BY.get(rec) in named | set(why):
+                        continue
+                    kept_by.setdefault(n, []).append(rec)
+                    why[rec] = f"{need.why}, line {need.line}" if need.line else need.why
         fix = None
         if script.ok:
-            edits = tuple(insert_after(program_args(c, VALUE_OPTIONS)[0], f" {FLAG}") for c in missing)
+            edits = []
+            for n, c in enumerate(missing):
+                args = program_args(c, VALUE_OPTIONS)
+                extra = " " + " ".join(kept_by[n]) if n in kept_by else ""
+                if len(args) > 1 and extra:
+                    edits += [insert_after(args[0], f" {FLAG}"), insert_after(args[-1], extra)]
+                else:
+                    edits.append(insert_after(args[0], f" {FLAG}{extra}"))
             if edits:
-                fix = Fix("Add --no-install-recommends", edits, Safety.REVIEW, reason=REASON)
+                title = "Add --no-install-recommends" + (f", keep {', '.join(why)}" if why else "")
+                reason = REASON
+                if why:
+                    reason = "kept by name: " + "; ".join(f"{p} ({w})" for p, w in why.items()) + ". " + REASON
+                fix = Fix(title, tuple(edits), Safety.REVIEW, reason=reason)
         first = missing[0]
-        names = tuple(p for c in missing for p in packages(c))
+        # a large recommend kept by name (a compiler) is most of the saving: leave its
+        # installer out of the estimate; a small one (CA certificates) changes little
+        keeps = {p for c in missing for p in packages(c)
+                 if any(r in why and r not in _SMALL_KEEPS for r, _ in recommends_kept(p))}
+        names = tuple(p for c in missing for p in packages(c) if p not in keeps)
+        head = f"`{first.program} install` without `{FLAG}` also installs the recommended packages"
+        if why:
+            (pkg, reason_text), *rest = why.items()
+            more = f" (+{len(rest)})" if rest else ""
+            head = f"`{first.program} install` installs recommends; keep {pkg}{more} for {reason_text}"
+            if len(head) > 100:
+                head = f"`{first.program} install` installs recommends; keep {pkg}{more} (needed later)"
         return ctx.finding(
             self,
             ins,
             first.span,
-            f"`{first.program} install` without `{FLAG}` also installs the recommended packages",
+            head,
             fix=fix,
             hint=SizeHint(
                 hints.APT_RECOMMENDS,
@@ -237,3 +325,76 @@ resolution (`apt-get install -s`), when the packages are known.
                 (cache_claim(hints.APT_RECOMMENDS, ins),),
             ),
         )
+
+
+class _Need(NamedTuple):
+    why: str
+    line: int
+
+
+def _later_needs(ctx: Context, ins: Instruction, script: ShellScript, install: Command) -> dict[str, _Need]:
+    """What the steps after ``install`` need (same RUN, later instructions of the image),
+    first occurrence of each kind."""
+    found: dict[str, _Need] = {}
+
+    def add(needs: list[Need], line: int) -> None:
+        for n in needs:
+            found.setdefault(n.kind, _Need(n.why, line))
+
+    def add_command(c: Command, env: dict[str, str]) -> None:
+        add(command_needs(c, env), c.span.start.line)
+        found.setdefault(f"uses:{unwrap(c).program}", _Need("", c.span.start.line))
+
+    for s in ctx.scripts(ins):
+        for c in s.commands:
+            if s is not script or c.span.start > install.span.start:
+                add_command(c, ctx.env(ins))
+    for other in ctx.after(ins):
+        if other.keyword == "RUN":
+            for s in ctx.scripts(other):
+                for c in s.commands:
+                    add_command(c, ctx.env(other))
+        elif other.keyword in ("CMD", "ENTRYPOINT"):
+            words = list(other.json_args) if other.json_args is not None else other.body.text.split()
+            add(words_needs(words), other.line)
+    return found
+
+
+def _named_packages(ctx: Context, ins: Instruction) -> set[str]:
+    """Every package an apt install of this image names, before or after ``ins``."""
+    out: set[str] = set()
+    for other in (*ctx.before(ins), ins, *ctx.after(ins)):
+        if other.keyword == "RUN":
+            for s in ctx.scripts(other):
+                for c in s.commands:
+                    c = apt_install(c)
+                    if c is not None:
+                        out.update(packages(c))
+    return out
+
+
+def _recommends_are_content(package: str) -> bool:
+    return package.startswith(_RECOMMENDS_ARE_CONTENT) or package.endswith("-desktop")
+
+
+def _run_time_fetch(package: str, kind: str, needs: dict[str, _Need]) -> _Need | None:
+    """A fetch tool the build never runs is installed for the container, which will
+    fetch over https: keep its CA certificates."""
+    if kind != "https" or package not in RUN_TIME_FETCHERS:
+        return None
+    program = RUN_TIME_FETCHERS[package]
+    if program and f"uses:{program}" in needs:
+        return None
+    return _Need("https at run time", 0)
+
+
+def _satisfies(kind: str, needs: dict[str, _Need], named: set[str]) -> _Need | None:
+    """The later need that keeps a recommend of this kind, or None."""
+    if kind in needs:
+        return needs[kind]
+    if kind in ("compile", "pybuild") and "pip" in needs and (installs_dev_headers(named) or named & _COMPILERS):
+        # -dev headers or a compiler next to a pip install: the author expects it to build from source
+        return needs["pip"]
+    if kind == "cgo" and "compile" in needs:
+        return needs["compile"]
+    return None

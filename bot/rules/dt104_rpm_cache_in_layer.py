@@ -7,8 +7,8 @@ from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript
 from bot.rules.base import Context, Invalid, Rule, Valid
-from bot.rules.edits import append_command, insert_after
-from bot.rules.facts import cache_claim, mount_overlaps, program_args, removes_dir, unwrap
+from bot.rules.edits import append_command, delete_instruction, insert_after
+from bot.rules.facts import cache_claim, mount_overlaps, program_args, removes_dir, single_command, unwrap
 
 
 class Manager(NamedTuple):
@@ -225,4 +225,26 @@ and manager).
         edit = append_command(ctx.df, ins, script, cleanup)
         if edit is None:
             return None
-        return Fix(f"Run `{mgr.cleanup}` in the same RUN", (edit,), Safety.SAFE)
+        edits = [edit]
+        noop = self._later_lone_clean(ctx, ins, mgr.family)
+        if noop is not None:
+            edits.append(delete_instruction(ctx.df, noop))  # it would clean nothing any more
+        return Fix(f"Run `{mgr.cleanup}` in the same RUN", tuple(edits), Safety.SAFE)
+
+    @staticmethod
+    def _later_lone_clean(ctx: Context, ins: Instruction, family: str) -> Instruction | None:
+        """A later RUN of the stage that only cleans this family's cache, with no use of
+        the package manager in between: once the install cleans up, it is a no-op."""
+        stage = ctx.stage(ins)
+        for other in ctx.after(ins):
+            if ctx.stage(other) is not stage or other.inner is not None:
+                return None
+            if other.keyword != "RUN":
+                continue
+            scripts = ctx.scripts(other)
+            cmds = [unwrap(c) for s in scripts for c in s.commands]
+            if len(scripts) == 1 and len(cmds) == 1 and single_command(scripts[0]) is not None and cleans(cmds[0], family):
+                return other if not other.flags else None
+            if any(c.program in MANAGERS or c.program == "rpm" for c in cmds):
+                return None
+        return None

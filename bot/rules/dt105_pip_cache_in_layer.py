@@ -22,6 +22,27 @@ from bot.rules.facts import (
 )
 
 FLAG = "--no-cache-dir"
+# pip (optparse) takes any unambiguous prefix of a long option: `--no-cache` is `--no-cache-dir`
+# (`--no-c` is not: --no-color, --no-compile, --no-clean)
+_FLAG_PREFIX = "--no-ca"
+# bases whose distro pip is older than 6.0 (no --no-cache-dir, and no wheel cache to leave):
+# Ubuntu 12.04/14.04 ship pip 1.x, Debian 7/8 pip 1.1/1.5
+ANCIENT_PIP_BASES = frozenset((
+    "ubuntu:12.04", "ubuntu:precise", "ubuntu:14.04", "ubuntu:trusty",
+    "debian:7", "debian:wheezy", "debian:8", "debian:jessie",
+))
+
+
+def has_no_cache_flag(words) -> bool:
+    """``--no-cache-dir`` or an abbreviation pip accepts (``--no-cache``)."""
+    return any(FLAG.startswith(w.text.split("=", 1)[0]) and len(w.text.split("=", 1)[0]) >= len(_FLAG_PREFIX)
+               for w in words)
+
+
+def ancient_pip(base_image: str) -> bool:
+    name = base_image.removeprefix("docker.io/").removeprefix("library/")
+    repo, _, tag = name.partition(":")
+    return f"{repo}:{tag.split('-')[0]}" in ANCIENT_PIP_BASES
 PIP = re.compile(r"pip(\d+(\.\d+)?)?$")
 PYTHON = re.compile(r"python(\d+(\.\d+)?)?$")
 # pip's general options that take a separate value (`pip --cache-dir /x install y`)
@@ -133,8 +154,12 @@ class PipCacheInLayer(Rule):
     explanation = """
 ## What it does
 Finds `pip install` (also `pip3`, `pip3.12`, `/opt/venv/bin/pip`, `python -m pip`)
-without `--no-cache-dir` in a stage that ends up in the final image, when nothing else
-keeps the cache out of the layer.
+without `--no-cache-dir` (or an abbreviation pip accepts, such as `--no-cache`) in a
+stage that ends up in the final image, when nothing else keeps the cache out of the
+layer. Not reported on bases whose distro pip predates 6.0 (Ubuntu 12.04/14.04, Debian
+7/8) unless pip was upgraded first: pip 1.x keeps no wheel cache and rejects the flag.
+Nor for `pip install --no-index` (ready wheels from a local directory: nothing is
+downloaded or built, so nothing is cached).
 
 ## Why is this bad?
 pip keeps every downloaded file and every wheel it builds in `~/.cache/pip`
@@ -217,6 +242,8 @@ The downloaded archives and built wheels of the installed packages.
                 continue
             if any(_configures_no_cache(ctx, o) for o in ctx.before(ins)):
                 continue
+            if ancient_pip(ctx.base_image(ctx.stage(ins))) and not _pip_upgraded(ctx, ins):
+                continue  # pip 1.x: no cache to leave, and --no-cache-dir is an error
             home = home_dir(user_at(ctx.before(ins), ctx.df.escape), env)
             mounts = ctx.cache_mounts(ins)
             for script in ctx.scripts(ins):
@@ -245,8 +272,10 @@ The downloaded archives and built wheels of the installed packages.
             if found is None:
                 continue
             cmd, install, rest = found
-            if cmd.has_option(FLAG) or any(a.text == FLAG for a in rest):
+            if has_no_cache_flag(cmd.args):
                 continue
+            if any(a.text == "--no-index" for a in rest):
+                continue  # local wheels only: nothing downloaded, nothing built to cache
             local = _assigned(cmd.assignments)
             if disables_cache(local.get("PIP_NO_CACHE_DIR")) or _exported_no_cache(script):
                 continue
@@ -304,3 +333,16 @@ def _purges(cmd: Command) -> bool:
     if PYTHON.fullmatch(cmd.program):
         words = words[1:]
     return bool(is_pip) and words[:2] in (["cache", "purge"], ["cache", "remove"])
+
+
+def _pip_upgraded(ctx: Context, ins: Instruction) -> bool:
+    """pip replaced by a current one earlier (``get-pip.py``, ``pip install -U pip``)."""
+    for other in (*reversed(ctx.before(ins)), ins):
+        for script in ctx.scripts(other):
+            for c in script.commands:
+                found = pip_install(c)
+                if found is not None and any(w.text.split("=")[0].split("<")[0] == "pip" for w in found[2]):
+                    return True
+                if any("get-pip" in w.text for w in c.args):
+                    return True
+    return False

@@ -9,7 +9,7 @@ from bot.model.shell import ShellScript
 from bot.model.words import key_values, split_words
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import delete_instruction, prefix_script
-from bot.rules.facts import APT, and_chain, apt_lists_claim, single_command
+from bot.rules.facts import APT, and_chain, apt_lists_claim, single_command, unwrap
 
 # apt subcommands that read the package lists `apt-get update` wrote
 USES_LISTS = frozenset((
@@ -25,9 +25,20 @@ def lone_update(script: ShellScript):
     cmd = single_command(script)
     if cmd is None or len(script.commands) != 1:
         return None
-    if cmd.program in APT and cmd.subcommand() == "update" and cmd.depth == 0:
+    if unwrap(cmd).program in APT and unwrap(cmd).subcommand() == "update" and cmd.depth == 0:
         return cmd
     return None
+
+
+def lists_user(ctx: Context, following) -> tuple[Instruction | None, list[Instruction]]:
+    """The first of ``following`` (the rest of a stage) that uses apt's lists, and the
+    instructions before it; (None, ...) when none does."""
+    between = []
+    for other in following:
+        if other.keyword == "RUN" and any(_uses_lists(s) for s in ctx.scripts(other)):
+            return other, between
+        between.append(other)
+    return None, between
 
 
 def _uses_lists(script: ShellScript) -> bool:
@@ -151,12 +162,7 @@ finding on the same `RUN`. No size in stages that do not reach the final image.
                 update = lone_update(scripts[0])
                 if update is None or ctx.mounts_cover(ins, "/var/lib/apt/lists"):
                     continue
-                target, between = None, []
-                for other in own[pos + 1 :]:
-                    if other.keyword == "RUN" and any(_uses_lists(s) for s in ctx.scripts(other)):
-                        target = other
-                        break
-                    between.append(other)
+                target, between = lists_user(ctx, own[pos + 1 :])
                 if target is None:
                     continue
                 fix = self._fix(ctx, ins, update, target, between)
@@ -167,7 +173,7 @@ finding on the same `RUN`. No size in stages that do not reach the final image.
                     self,
                     ins,
                     update.span,
-                    f"`{update.name} update` alone in a RUN: its lists go stale in the build cache; "
+                    f"`{unwrap(update).name} update` alone in a RUN: its lists go stale in the build cache; "
                     f"update in the RUN on line {target.line}",
                     fix=fix,
                     hint=hint,

@@ -9,7 +9,7 @@ from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.dt201_cleanup_in_later_layer import later_cleanups
 from bot.rules.dt203_apt_update_in_own_layer import lone_update
 from bot.rules.edits import merge_runs
-from bot.rules.facts import layer_claim, shell_effects, single_command
+from bot.rules.facts import command_kind, layer_claim, shell_effects, single_command, step_kind
 
 REASON = (
     "merging trades build-cache reuse for a layer: when either command changes, both re-run; "
@@ -27,9 +27,12 @@ class ConsecutiveRuns(Rule):
     explanation = """
 ## What it does
 Finds a `RUN` of a single command that directly follows another single-command `RUN`
-in a stage that reaches the final image, when the two can be joined with `&&` without
-changing what the second one sees. Like hadolint's DL3059, RUNs that already chain
-several commands are left alone: their author chose the split.
+in a stage that reaches the final image, when merging them is plainly right: both are
+steps of the same package manager (`apt-get install`, `apk add`, `pip install`, ...)
+or both are file-system steps (`mkdir`, `chmod`, `ln`, `useradd`, ...), the first
+leaves no shell state behind, and nothing sits between them (a comment or blank line
+between is the author's structure and is kept). Like hadolint's DL3059, RUNs that
+already chain several commands are left alone: their author chose the split.
 
 ## Why is this bad?
 Every `RUN` commits a layer. Layers cost a little metadata and pull time each, and
@@ -54,9 +57,10 @@ RUN pip install --no-cache-dir flask && \\
 Needs review. The merged `RUN` behaves the same only because the rule checks that
 the first command leaves no shell state behind (`cd`, `export`, `set`, `source`,
 `.`, `alias`, `ulimit`, `umask`, a background `&`), that both are shell form with the
-same flags (`--mount`, `--network`) and no heredoc, and that only comments sit
-between them. But merging changes caching. Two exec-form RUNs (`RUN ["a"]`) are
-reported without a fix: they run no shell, so joining them means choosing one.
+same flags (`--mount`, `--network`) and no heredoc, and that the two RUNs are on
+adjacent lines: no comment moves into a RUN and no blank line is lost. But merging
+changes caching. Two exec-form RUNs (`RUN ["a"]`) are reported without a fix: they
+run no shell, so joining them means choosing one.
 
 ### Drawbacks
 As hadolint's DL3059 page says, separate layers are sometimes what you want: a slow
@@ -77,10 +81,16 @@ first wrote. Not reported in stages that do not reach the final image.
             at="3:1-3:4",
         ),
         Invalid(
-            "FROM alpine:3.20\nRUN mkdir -p /data\n# the app's user\nRUN adduser -D app\n",
-            fixed="FROM alpine:3.20\nRUN mkdir -p /data && \\\n# the app's user\n    adduser -D app\n",
-            note="a comment between stays, inside the continuation (BuildKit skips it there)",
+            "FROM alpine:3.20\nRUN mkdir -p /data\nRUN adduser -D app\n",
+            fixed="FROM alpine:3.20\nRUN mkdir -p /data && \\\n    adduser -D app\n",
+            note="file-system steps: creating a directory and a user",
         ),
+        Valid("FROM alpine:3.20\nRUN mkdir -p /data\n# the app's user\nRUN adduser -D app\n",
+              note="a comment between is the author's structure: it stays outside any RUN"),
+        Valid("FROM centos:7\nRUN R CMD javareconf\nRUN yum install -y libxml2\n",
+              note="unrelated steps: configuring R, then installing packages"),
+        Valid("FROM python:3.12\nRUN pip install flask\nRUN npm install -g yarn\n",
+              note="two different package managers: each keeps its own cached layer"),
         Invalid(
             "FROM alpine:3.20\nRUN mkdir /a\nRUN mkdir /b\nRUN mkdir /c\n",
             fixed="FROM alpine:3.20\nRUN mkdir /a && \\\n    mkdir /b && \\\n    mkdir /c\n",
@@ -112,8 +122,10 @@ first wrote. Not reported in stages that do not reach the final image.
             for prev, ins in zip(own, own[1:]):
                 if prev.keyword != "RUN" or ins.keyword != "RUN":
                     continue
+                if ins.span.start.line != prev.span.end.line + 1:
+                    continue  # a blank line or comment between: the author's structure
                 if prev.json_args is not None and ins.json_args is not None:
-                    if prev.flags or ins.flags:
+                    if prev.flags or ins.flags or not self._same_exec_kind(prev, ins):
                         continue
                     fix = None  # exec form runs no shell: joining needs a rewrite the author should choose
                 else:
@@ -129,6 +141,14 @@ first wrote. Not reported in stages that do not reach the final image.
                     hint=SizeHint(hints.MERGE_RUNS, {"count": 1}, (layer_claim("merge", ins),)),
                 )
 
+    @staticmethod
+    def _same_exec_kind(first: Instruction, second: Instruction) -> bool:
+        a, b = first.json_args, second.json_args
+        if not a or not b:
+            return False
+        kind = step_kind(a[0], list(a[1:]))
+        return kind is not None and kind == step_kind(b[0], list(b[1:]))
+
     def _merge(self, ctx: Context, first: Instruction, second: Instruction) -> Fix | None:
         if [(f.name, f.value) for f in first.flags] != [
             (f.name, f.value) for f in second.flags
@@ -137,18 +157,16 @@ first wrote. Not reported in stages that do not reach the final image.
         a, b = ctx.scripts(first), ctx.scripts(second)
         if len(a) != 1 or len(b) != 1:
             return None
-        if single_command(a[0]) is None or single_command(b[0]) is None:
+        one, two = single_command(a[0]), single_command(b[0])
+        if one is None or two is None:
+            return None
+        kind = command_kind(one)
+        if kind is None or kind != command_kind(two):
             return None
         if shell_effects(a[0]) or later_cleanups(ctx, second):
             return None
         if lone_update(a[0]) is not None or lone_update(b[0]) is not None:
             # DT203 moves a lone update forward into the RUN that installs
-            return None
-        if any(
-            first.span.end.line < c.line < second.span.start.line
-            and c.text.lower().startswith(("hadolint", "dockerdiet"))
-            for c in ctx.df.comments
-        ):
             return None
         edit = merge_runs(ctx.df, first, a[0], second, b[0])
         if edit is None:

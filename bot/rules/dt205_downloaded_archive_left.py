@@ -13,7 +13,7 @@ from bot.rules.edits import append_command
 from bot.rules.facts import (
     archive_claim,
     command_dirs,
-    consumes,
+    unpacks_or_installs,
     downloads,
     home_dir,
     resolve,
@@ -153,7 +153,7 @@ The size of the downloaded file (estimated from the URL where possible).
                             continue
                         name = path.rsplit("/", 1)[-1] if path else d.target
                         fix = None
-                        if any(consumes(c, lambda w, j=j: names(w, j)) for j, c in later):
+                        if any(unpacks_or_installs(c, lambda w, j=j: names(w, j), name) for j, c in later):
                             rm_path = path
                             if not d.target.startswith("/") and not command_dirs(script, "")[i] and not any(
                                 x.keyword == "WORKDIR" for x in before
@@ -164,7 +164,7 @@ The size of the downloaded file (estimated from the URL where possible).
                                 rm_path = "" if moved else d.target
                             fix = self._fix(ctx, run, script, path, rm_path) if rm_path else None
                             message = f"downloaded `{short_name(name)}` is unpacked or installed, never deleted in this RUN"
-                        elif path and (user := self._later_consumer(ctx, run, path, home)) is not None:
+                        elif path and (user := self._later_consumer(ctx, run, path, home, name)) is not None:
                             message = f"downloaded `{short_name(name)}` stays in this layer; the RUN on line {user.line} uses it"
                         else:
                             continue
@@ -179,7 +179,7 @@ The size of the downloaded file (estimated from the URL where possible).
                         )
 
     @staticmethod
-    def _later_consumer(ctx: Context, run: Instruction, path: str, home: str) -> Instruction | None:
+    def _later_consumer(ctx: Context, run: Instruction, path: str, home: str, name: str) -> Instruction | None:
         """A later RUN of the same stage that unpacks or installs the file."""
         stage = ctx.stage(run)
         if stage is None:
@@ -192,7 +192,7 @@ The size of the downloaded file (estimated from the URL where possible).
             for script in ctx.scripts(other):
                 dirs = command_dirs(script, start)
                 for j, c in enumerate(script.commands):
-                    if consumes(c, lambda w, j=j: bool(resolve(w.text, dirs[j], home) == path)):
+                    if unpacks_or_installs(c, lambda w, j=j: bool(resolve(w.text, dirs[j], home) == path), name):
                         return other
         return None
 

@@ -63,12 +63,15 @@ removed in the same `RUN` (`apt-get purge`, `apk del` of a `--virtual` group,
 
 It stays silent for images whose purpose is compiling: a final stage named like
 `dev`, `ci`, `build` or `test`, a Dockerfile named so (`Dockerfile.dev`,
-`.devcontainer/`), a final command that is a shell or a build tool (`bash`, `make`),
+`.devcontainer/`), a final command that is a shell or a build tool (`bash`, `make`) or
+compiles when the container starts (`go test` with cgo, `sh -c "make && ./app"`),
 an OS base image (ubuntu, debian, alpine, ...) with no `CMD`/`ENTRYPOINT` (a base or
-tool image), `*-devel` bases (e.g. CUDA devel), compiler images (gcc, golang, rust,
+tool image), an image with neither a command nor files of its own whose build never
+uses the toolchain it installs (a base that child images compile on), `*-devel` bases (e.g. CUDA devel), compiler images (gcc, golang, rust,
 buildpack-deps: DT402's case), and the full variants of python, node, ruby, perl and
 erlang/elixir, which are built on buildpack-deps and ship gcc and the common `-dev`
-packages in the base already.
+packages in the base already. A package is reported once per `RUN`, however often it
+is installed there.
 
 ## Why is this bad?
 A C toolchain with headers is typically 150-250 MB. Needed only to compile native
@@ -174,8 +177,15 @@ The installed size of the packages and their dependencies on the stage's base.
             return
         for ins in ctx.runs(final_only=True):
             for script in ctx.scripts(ins):
+                reported: set[str] = set()  # one finding per package and RUN
                 for install in _installs(script):
-                    left = _left(script, install)
+                    if _for_child_images(ctx, ins, script, install):
+                        continue
+                    left = []
+                    for w in _left(script, install):
+                        if _name(w) not in reported:
+                            reported.add(_name(w))
+                            left.append(w)
                     if left:
                         yield self._finding(ctx, ins, script, install, left)
 
@@ -322,9 +332,16 @@ def _left(script: ShellScript, install: Install) -> list[Word]:
     return [w for w in build if _name(w) not in removed]
 
 
+# verbs of the builders above that build nothing (`npm cache clean`, `pip --version`)
+_NOT_BUILDING = frozenset(("cache", "config", "clean", "version", "--version", "-v", "-V", "list", "ls",
+                           "outdated", "audit", "view", "info", "help", "--help", "freeze", "show", "env"))
+
+
 def _compiles(cmd: Command) -> bool:
     p = cmd.program
-    if p in BUILDERS or p.endswith("configure"):
+    if p in BUILDERS:
+        return not cmd.args or cmd.args[0].text not in _NOT_BUILDING
+    if p.endswith("configure"):
         return True
     if p in ("python", "python3") or p.startswith("python3."):
         words = cmd.words
@@ -341,6 +358,19 @@ def _compiles_later(ctx: Context, ins: Instruction) -> bool:
         if any(_compiles(c) for s in ctx.scripts(other) for c in s.commands):
             return True
     return False
+
+
+def _for_child_images(ctx: Context, ins: Instruction, script: ShellScript, install: Install) -> bool:
+    """An image with no command and no files of its own whose build never uses the
+    toolchain it installs: a base that child images compile on, so the toolchain is the point."""
+    final = ctx.df.final_stage
+    if final is None:
+        return False
+    own = [i for s in ctx.lineage(final) for i in s.instructions]
+    if any(i.keyword in ("COPY", "ADD", "CMD", "ENTRYPOINT") for i in own):
+        return False
+    after = [c for c in script.commands if c.span.start > install.cmd.span.start]
+    return not any(_compiles(c) for c in after) and not _compiles_later(ctx, ins)
 
 
 def _tokens(text: str) -> set[str]:
@@ -382,12 +412,29 @@ def _meant_for_building(ctx: Context) -> bool:
     words = list(command.json_args) if command.json_args is not None else command.body.text.split()
     if not words:
         return True
+    if _compiles_at_run_time(words):
+        return True  # `go test` with cgo, `make` in the command: the toolchain is the point
     program = words[0].rsplit("/", 1)[-1]
     if program in ("env", "tini", "dumb-init", "/sbin/tini") and len(words) > 1:
         program = words[-1].rsplit("/", 1)[-1] if words[1].startswith("-") else words[1].rsplit("/", 1)[-1]
     if program in ("bash", "sh", "zsh", "ash", "dash"):
         return all(w.startswith("-") and w != "-c" for w in words[1:])  # an interactive shell
     return program in DEV_COMMANDS
+
+
+RUN_TIME_BUILDS = frozenset(("gcc", "cc", "g++", "c++", "make", "cmake", "ninja", "cargo", "node-gyp"))
+GO_COMPILES = frozenset(("build", "test", "run", "install", "generate", "vet"))
+
+
+def _compiles_at_run_time(words: list[str]) -> bool:
+    """The image's command compiles when the container starts (``go test ./...``,
+    ``sh -c "make && ./app"``), so its compiler is needed at run time."""
+    tokens = [t.rsplit("/", 1)[-1] for w in words for t in re.split(r"[\s;&|()]+", w) if t]
+    for i, t in enumerate(tokens):
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if t in RUN_TIME_BUILDS or (t == "go" and nxt in GO_COMPILES) or t == "setup.py":
+            return True
+    return False
 
 
 def _message(names: list[str], where: str) -> str:

@@ -82,6 +82,8 @@ CMD ["node", "server.js"]
 Review: something used at run time may be declared as a dev dependency (a start script
 using `ts-node` or `nodemon`, a Rails initializer requiring a test gem). The flag matches
 the tool's version where the base image tells it (`--production` for npm before 7).
+A Ruby image with no `CMD`/`ENTRYPOINT` of its own is taken for a development image
+(compose gives the command, typically `rails s`) and not reported for bundler.
 For bundler the fix sets `ENV BUNDLE_WITHOUT=development:test`, which also keeps
 `bundle exec` from asking for the skipped groups at run time. Not reported when the same
 stage then runs a build or test step that needs the dev dependencies (`npm run build`,
@@ -109,9 +111,12 @@ to hundreds of MB for node projects.
         Invalid("FROM php:8.3-cli\nRUN composer install --optimize-autoloader\n",
                 fixed="FROM php:8.3-cli\nRUN composer install --no-dev --optimize-autoloader\n"),
         Invalid(
-            "FROM ruby:3.3-slim\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\n",
-            fixed="FROM ruby:3.3-slim\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nENV BUNDLE_WITHOUT=development:test\nRUN bundle install\n",
+            "FROM ruby:3.3-slim\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\nCMD [\"puma\"]\n",
+            fixed="FROM ruby:3.3-slim\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nENV BUNDLE_WITHOUT=development:test\n"
+            "RUN bundle install\nCMD [\"puma\"]\n",
         ),
+        Valid("FROM ruby:3.3-slim\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\n",
+              note="no command of its own: compose starts it, typically `rails s` in development"),
         Invalid("FROM python:3.12-slim\nRUN pip install -r requirements-dev.txt\n", message="requirements-dev.txt"),
         Valid("FROM node:20-slim\nRUN npm ci --omit=dev\n"),
         Valid("FROM node:20-slim\nENV NODE_ENV=production\nRUN npm ci\n", note="NODE_ENV=production skips devDependencies"),
@@ -215,14 +220,25 @@ to hundreds of MB for node projects.
     @staticmethod
     def _dev_server(ctx: Context, eco: str, final) -> bool:
         """The container runs a development server (``npm run serve``, nodemon): it needs
-        its dev dependencies, the image is a development image."""
-        if eco not in ("npm", "yarn", "pnpm") or final is None:
+        its dev dependencies, the image is a development image. A Ruby app image with no
+        command of its own gets one from compose, typically ``rails s`` in development."""
+        if final is None:
             return False
-        for ins in final.instructions:
-            if ins.keyword in ("CMD", "ENTRYPOINT"):
-                words = list(ins.json_args) if ins.json_args else ins.body.text.split()
-                if any(DEV_SERVER.search(w) for w in words):
-                    return True
+        commands = [i for s in ctx.lineage(final) for i in s.instructions if i.keyword in ("CMD", "ENTRYPOINT")]
+        if eco == "bundler":
+            return not commands
+        if eco not in ("npm", "yarn", "pnpm"):
+            return False
+        for ins in commands:
+            words = list(ins.json_args) if ins.json_args else ins.body.text.split()
+            # `CMD ['yarn', 'serve']` is not JSON (single quotes): read its words all the same
+            words = [t.strip("[]'\",;&") for w in words for t in w.split()]
+            if any(DEV_SERVER.search(w) for w in words):
+                return True
+            # installs or compiles when it starts (`npm install typescript && npm run start`)
+            pairs = set(zip(words, words[1:]))
+            if "tsc" in words or pairs & {("npm", "install"), ("npm", "i"), ("yarn", "install"), ("pnpm", "install")}:
+                return True
         return False
 
     @staticmethod

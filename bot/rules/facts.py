@@ -6,6 +6,7 @@ about the same files must build the same claim here.
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, NamedTuple
 
 from bot.model.dockerfile import Dockerfile, Instruction
@@ -296,6 +297,42 @@ def single_command(script: ShellScript) -> Command | None:
     return top[0] if len(top) == 1 else None
 
 
+# ------------------------------------------------------------------ step kinds
+# (DT204: two RUNs whose merge is plainly right do the same kind of cheap, stateless step)
+
+_MANAGER_FAMILY = {
+    "apt-get": "apt", "apt": "apt", "apk": "apk", "yum": "rpm", "dnf": "rpm", "microdnf": "rpm",
+    "zypper": "zypper", "npm": "npm", "yarn": "yarn", "pnpm": "pnpm", "gem": "gem", "conda": "conda",
+    "mamba": "conda", "micromamba": "conda", "composer": "composer",
+} | {p: "pip" for p in PIP}
+_MANAGER_VERBS = frozenset((
+    "install", "add", "remove", "del", "uninstall", "purge", "update", "upgrade", "dist-upgrade",
+    "clean", "autoremove", "global", "i", "ci",
+))
+FILE_SYSTEM_STEPS = frozenset((
+    "mkdir", "rmdir", "rm", "chmod", "chown", "chgrp", "ln", "cp", "mv", "touch",
+    "useradd", "adduser", "groupadd", "addgroup", "usermod",
+))
+
+
+def step_kind(program: str, args: list[str]) -> str | None:
+    """``pkg:<manager family>`` for a package manager's install/remove/clean step,
+    ``fs`` for a file-system step (mkdir, chmod, useradd, ...), else None."""
+    program = program.rsplit("/", 1)[-1]
+    if program in FILE_SYSTEM_STEPS:
+        return "fs"
+    family = _MANAGER_FAMILY.get(program)
+    verb = next((a for a in args if not a.startswith("-")), "")
+    if family is not None and verb in _MANAGER_VERBS:
+        return f"pkg:{family}"
+    return None
+
+
+def command_kind(cmd: Command) -> str | None:
+    cmd = unwrap(cmd)
+    return step_kind(cmd.program, cmd.words)
+
+
 # ------------------------------------------------------------------ downloads
 # (DT205 and DT201: files that curl/wget write, and what consumes them)
 
@@ -463,6 +500,45 @@ def consumes(cmd: Command, matches) -> bool:
     return False
 
 
+_PACKAGE_SUFFIXES = (".deb", ".rpm", ".apk", ".whl", ".gem", ".egg", ".msi")
+_SCRIPT_SUFFIXES = (".sh", ".bash", ".py", ".pl", ".rb", ".php", ".run", ".bin")
+_UNPACKERS = frozenset(("tar", "gunzip", "unxz", "bunzip2", "gzip", "xz", "bzip2", "zstd")) | _EXTRACTORS
+
+
+def file_kind(name: str) -> str:
+    """``archive``, ``package``, ``script`` (an installer to run: a script suffix or
+    none at all), or "" for anything else (a .js, .jar or .conf is the product)."""
+    base = name.rsplit("/", 1)[-1].lower()
+    if base.endswith(_PACKAGE_SUFFIXES):
+        return "package"
+    if is_archive(base):
+        return "archive"
+    if base.endswith(_SCRIPT_SUFFIXES) or "." not in base.lstrip("."):
+        return "script"
+    return ""
+
+
+def consumer_kinds(cmd: Command) -> frozenset[str]:
+    """The file kinds a consuming command unpacks or installs (``consumes``): a copy
+    (cp, install) uses a file up without making it waste, so it takes none."""
+    prog = cmd.program
+    if prog in _UNPACKERS:
+        return frozenset(("archive",))
+    if prog in _RUNNERS or prog.startswith("python"):
+        return frozenset(("script",))
+    if prog in ("cp", "install"):
+        return frozenset()
+    if prog in _PKG_INSTALL or prog in APT | {"yum", "dnf", "microdnf", "zypper", "gdebi", "apk"} | PIP | {"npm"}:
+        return frozenset(("package", "archive"))
+    return frozenset(("script",))  # the file itself run: ./installer
+
+
+def unpacks_or_installs(cmd: Command, matches, name: str) -> bool:
+    """``consumes`` restricted to what the command does with a file of that kind: tar
+    unpacks an archive, dpkg installs a .deb, sh runs an installer."""
+    return consumes(cmd, matches) and file_kind(name) in consumer_kinds(cmd)
+
+
 def archive_claim(path: str, run: Instruction) -> str:
     """A downloaded file left in the layer of one RUN (DT205 and DT201 share it)."""
     return f"archive:{path}@{run.index}"
@@ -580,3 +656,104 @@ def _parents(path: str) -> list[str]:
 def short_name(name: str, limit: int = 30) -> str:
     """A file name cut in the middle so messages stay short."""
     return name if len(name) <= limit else name[: limit // 2 - 1] + "…" + name[-(limit // 2 - 1) :]
+
+
+# ------------------------------------------------------------------ what later steps need
+# (DT102 keeps the recommends they need; DT401 offers -slim only where it can work)
+
+COMPILERS = frozenset(("gcc", "cc", "g++", "c++", "clang", "clang++", "make", "cmake", "ninja", "configure"))
+GO_BUILDS = frozenset(("build", "install", "test", "run", "get", "generate"))
+GO_FETCHES = frozenset(("get", "install", "mod"))
+GIT_FETCHES = frozenset(("clone", "fetch", "pull", "ls-remote", "submodule"))
+
+
+class Need(NamedTuple):
+    """Something a command needs from the image: ``https`` (CA certificates), ``compile``
+    (a C compiler), ``cgo`` (go with cgo on), ``pip`` (a pip install, which compiles
+    when no wheel fits), ``pybuild`` (a C extension built against Python's headers), ``git``, ``ssh`` (a git clone over ssh), ``xauth`` (xvfb-run)."""
+
+    kind: str
+    why: str  # the command, short: "`curl https://…`"
+
+
+def _fetch_urls(cmd: Command) -> list[str]:
+    return [w.text for w in cmd.args if "://" in w.text or w.text.startswith("git@")]
+
+
+def command_needs(cmd: Command, env: dict[str, str] | None = None) -> list[Need]:
+    """What one command needs that a slim image or a `--no-install-recommends` install
+    may lack. ``env``: the ENV in force (for ``CGO_ENABLED``)."""
+    cmd = unwrap(cmd)
+    prog, words = cmd.program, cmd.words
+    sub = next((w for w in words if not w.startswith("-")), "")
+    out: list[Need] = []
+    urls = _fetch_urls(cmd)
+    if prog in ("curl", "wget") and any(u.startswith("https://") for u in urls):
+        out.append(Need("https", f"`{prog} https://…`"))
+    elif prog == "git":
+        out.append(Need("git", "`git`"))
+        if sub in GIT_FETCHES:
+            if any(u.startswith(("git@", "ssh://")) for u in urls):
+                out.append(Need("ssh", f"`git {sub}` over ssh"))
+            if any(u.startswith("https://") for u in urls) or sub == "submodule":
+                out.append(Need("https", f"`git {sub} https://…`"))
+    elif prog == "bower" and sub == "install":
+        out.append(Need("git", "`bower install`"))
+    elif prog == "go" and sub in GO_BUILDS | GO_FETCHES:
+        values = dict(env or {})
+        values.update(a.split("=", 1) for a in cmd.assignments if "=" in a)
+        if sub in GO_FETCHES:
+            out.append(Need("https", f"`go {sub}`"))
+        if sub == "get":
+            out.append(Need("git", "`go get`"))
+        if sub in GO_BUILDS and values.get("CGO_ENABLED", "").strip("\"'") != "0":
+            out.append(Need("cgo", f"`go {sub}` with cgo"))
+    elif prog in PIP and sub == "install":
+        if not set(_pip_targets(words)) <= _PIP_ITSELF:
+            out.append(Need("pip", f"`{prog} install`"))
+        if any(u.startswith("git+") for u in words):
+            out.append(Need("git", f"`{prog} install git+…`"))
+            if any("git+https://" in u for u in words):
+                out.append(Need("https", f"`{prog} install git+https://…`"))
+    elif prog in COMPILERS or prog.startswith(("gcc-", "g++-")):
+        out.append(Need("compile", f"`{prog}`"))
+    elif prog in ("python", "python3") and "setup.py" in words and any(w in ("build", "install", "build_ext") for w in words):
+        out += [Need("compile", "`setup.py build`"), Need("pybuild", "`setup.py build`")]
+    elif prog == "xvfb-run":
+        out.append(Need("xauth", "`xvfb-run`"))
+    return out
+
+
+_PIP_ITSELF = frozenset(("pip", "setuptools", "wheel"))
+
+
+def _pip_targets(words: list[str]) -> list[str]:
+    """What a pip install installs, by name ("?" for a requirements file or nothing known)."""
+    out: list[str] = []
+    takes_value = False
+    for w in words[1:]:
+        if takes_value:
+            takes_value = False
+        elif w in ("-r", "--requirement", "-e", "--editable"):
+            out.append("?")
+            takes_value = True
+        elif w.startswith("-"):
+            takes_value = w in ("-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-c",
+                                "--constraint", "-t", "--target")
+        else:
+            out.append(re.split(r"[<>=!~\[;@ ]", w, maxsplit=1)[0].lower())
+    return out or ["?"]
+
+
+def words_needs(words: list[str]) -> list[Need]:
+    """Needs of a CMD/ENTRYPOINT, from its words (it runs in the final container)."""
+    names = [w.rsplit("/", 1)[-1] for w in words]
+    out = []
+    if "xvfb-run" in names:
+        out.append(Need("xauth", "`xvfb-run` at run time"))
+    return out
+
+
+def installs_dev_headers(packages: Iterable[str]) -> bool:
+    """Any ``-dev``/``-devel`` package: the author expects something to compile against it."""
+    return any(p.endswith(("-dev", "-devel")) for p in packages)

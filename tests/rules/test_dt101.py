@@ -61,3 +61,12 @@ def test_no_fix_when_an_unclosed_shell_heredoc_would_swallow_the_cleanup():
     code = "FROM debian:12\nRUN <<EOT\napt-get update && apt-get install -y git\ncat <<EOF > /x\nEOT\n"
     (f,) = run(DT101, code)
     assert f.fix is None
+
+
+def test_a_lone_update_that_a_later_run_uses_is_reported_once_by_dt203():
+    # corpus 0226: DT101 and DT203 both said it on the same line
+    from bot.rules.dt203_apt_update_in_own_layer import AptUpdateInOwnLayer
+
+    code = "FROM python:3.9\nRUN apt update\nRUN curl -fsSL https://x | bash -\nRUN apt-get install -y nodejs\n"
+    assert not run(DT101, code) and run(AptUpdateInOwnLayer, code)
+    assert run(DT101, "FROM debian:12\nRUN apt-get update\n")  # nothing uses them: DT101's alone

@@ -88,7 +88,7 @@ def test_fix_is_review_with_a_reason():
 
 
 def test_heredoc_body_is_fixed_in_place():
-    code = "FROM debian:12\nRUN <<EOF\nset -e\napt-get update\napt-get install -y curl\nEOF\n"
+    code = "FROM debian:12\nRUN <<EOF\nset -e\napt-get update\napt-get install -y vim\nEOF\n"
     assert fixed_text(DT102, code) == code.replace("install -y", "install --no-install-recommends -y")
 
 
@@ -105,3 +105,88 @@ def test_exec_form_is_reported_without_a_fix():
 
 def test_other_apt_commands_are_not_installs():
     assert not run(DT102, "FROM debian:12\nRUN apt-get update && apt-get upgrade -y && apt-get purge -y x\n")
+
+
+def test_pip_install_against_dev_headers_keeps_the_compiler_recommends():
+    # python3-pip recommends build-essential and python3-dev: a pip build against libpq-dev needs them
+    code = "FROM debian:12\nRUN apt-get install -y python3-pip libpq-dev\nCOPY . .\nRUN pip3 install -r requirements.txt\n"
+    (f,) = run(DT102, code)
+    assert "keep build-essential (+1) for `pip3 install`, line 4" in f.message
+    assert "build time" in f.fix.reason or "later in the build" in f.fix.reason
+    assert fixed_text(DT102, code).splitlines()[1] == (
+        "RUN apt-get install --no-install-recommends -y python3-pip libpq-dev build-essential python3-dev"
+    )
+
+
+def test_pip_install_without_sign_of_compiling_keeps_nothing():
+    code = "FROM debian:12\nRUN apt-get install -y python3-pip\nRUN pip3 install flask\n"
+    assert "keep" not in run(DT102, code)[0].message
+
+
+def test_cgo_build_keeps_the_compilers_golang_recommends():
+    code = "FROM debian:12\nRUN apt-get install -y golang\nRUN go build ./...\n"
+    assert fixed_text(DT102, code).splitlines()[1].endswith("golang gcc g++ libc6-dev")
+    off = "FROM debian:12\nENV CGO_ENABLED=0\nRUN apt-get install -y golang\nRUN go build ./...\n"
+    assert "keep" not in run(DT102, off)[0].message
+
+
+def test_xvfb_run_in_the_command_keeps_xauth():
+    code = 'FROM debian:12\nRUN apt-get install -y xvfb\nCMD ["xvfb-run", "app"]\n'
+    assert fixed_text(DT102, code).splitlines()[1] == "RUN apt-get install --no-install-recommends -y xvfb xauth"
+
+
+def test_git_clone_in_the_same_run_keeps_ca_certificates():
+    code = "FROM debian:12\nRUN apt-get install -y git && git clone https://github.com/a/b\n"
+    assert "git ca-certificates && git clone" in fixed_text(DT102, code)
+
+
+def test_a_recommend_already_named_or_provided_is_not_added_again():
+    code = "FROM debian:12\nRUN apt-get install -y curl ca-certificates\nRUN curl https://x\n"
+    assert "keep" not in run(DT102, code)[0].message
+    code = "FROM debian:12\nRUN apt-get install -y golang build-essential\nRUN go build .\n"
+    assert "keep" not in run(DT102, code)[0].message
+
+
+def test_bower_install_keeps_git_recommended_by_npm():
+    code = "FROM debian:12\nRUN apt-get install -y npm\nRUN npm install -g bower && bower install\n"
+    assert fixed_text(DT102, code).splitlines()[1].endswith("-y npm git")
+
+
+def test_fetch_tools_the_build_never_runs_keep_ca_certificates():
+    # precision sample (corpus 0192, 0808, 0853): curl/git installed for the container, which fetches over https
+    code = "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y sudo curl nano\nCMD [\"bash\"]\n"
+    (f,) = run(DT102, code)
+    assert "keep ca-certificates for https at run time" in f.message
+    assert "curl nano ca-certificates" in fixed_text(DT102, code)
+    # libcurl4 is a library: its users fetch at run time too (corpus 0448, a swift runtime image)
+    assert "ca-certificates" in run(DT102, "FROM ubuntu:20.04\nRUN apt-get install -y libcurl4\n")[0].message
+
+
+def test_a_fetch_tool_used_only_over_http_by_the_build_keeps_nothing():
+    code = "FROM debian:12\nRUN apt-get install -y wget\nRUN wget http://mirror.local/x.tgz\n"
+    assert "keep" not in run(DT102, code)[0].message
+
+
+def test_upgrading_pip_itself_is_no_sign_of_compiling():
+    # corpus 0003: `pip3 install --upgrade pip` next to python3-dev kept build-essential that DT207 then purged
+    code = "FROM ubuntu:22.04\nRUN apt-get install -y python3-pip python3-dev && pip3 install --upgrade pip\n"
+    assert "keep" not in run(DT102, code)[0].message
+
+
+def test_packages_whose_recommends_are_their_content_are_not_reported():
+    # corpus 0320, 0319: Kali's tool sets and metapackages deliver their tools through Recommends
+    assert not run(DT102, "FROM debian:12\nRUN apt-get install -y kali-linux-top10\n")
+    assert not run(DT102, "FROM ubuntu:22.04\nRUN apt-get install -y ubuntu-desktop\n")
+    assert not run(DT102, "FROM kalilinux/kali-linux-docker\nRUN apt-get -y install metasploit-framework\n")
+
+
+def test_a_compiler_keeps_its_c_library_headers_for_the_build_that_follows():
+    # precision sample (seed 4242, corpus 0518): on python:3.7-slim `gcc` without libc6-dev cannot build mysqlclient
+    code = ("FROM python:3.7-slim\nRUN apt-get update\nRUN apt-get install -y gcc\n"
+            "RUN apt-get install -y default-libmysqlclient-dev\nRUN pip install mysqlclient\n")
+    assert "RUN apt-get install --no-install-recommends -y gcc libc6-dev\n" in fixed_text(DT102, code)
+    # a compiler named next to a pip install is sign enough that something compiles
+    code = "FROM python:3.12-slim\nRUN apt-get install -y gcc\nRUN pip install -r requirements.txt\n"
+    assert "gcc libc6-dev" in fixed_text(DT102, code)
+    # nothing compiles: nothing kept
+    assert "keep" not in run(DT102, "FROM debian:12\nRUN apt-get install -y gcc\n")[0].message

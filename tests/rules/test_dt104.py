@@ -80,3 +80,17 @@ def test_hint_names_the_manager_and_base():
 
 def test_cache_mount_on_a_parent_directory():
     assert not run(DT104, "FROM fedora:40\nRUN --mount=type=cache,target=/var/cache dnf install -y gcc\n")
+
+
+def test_a_later_lone_clean_goes_once_the_install_cleans():
+    # it would clean nothing any more: a no-op layer left behind
+    code = 'FROM centos:7\nRUN yum install -y httpd\nRUN yum clean all\nCMD ["httpd"]\n'
+    assert fixed_text(DT104, code) == 'FROM centos:7\nRUN yum install -y httpd && yum clean all\nCMD ["httpd"]\n'
+
+
+def test_a_later_clean_that_covers_another_install_stays():
+    code = "FROM centos:7\nRUN yum install -y httpd\nRUN yum install -y git\nRUN yum clean all\n"
+    first, second = run(DT104, code)
+    assert len(first.fix.edits) == 1 and len(second.fix.edits) == 2
+    code = "FROM centos:7\nRUN yum install -y httpd\nRUN yum clean all && rm -rf /tmp/x\n"
+    assert fixed_text(DT104, code).endswith("RUN yum clean all && rm -rf /tmp/x\n")

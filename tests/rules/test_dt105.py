@@ -49,7 +49,7 @@ def test_removal_before_the_install_or_of_another_home_does_not_count():
 
 def test_hadolint_misses_pip_by_path_and_through_sudo():
     # corpus 0411 (/ve/bin/pip), 0444 (sudo pip3): DL3042 does not recognise these
-    code = "FROM python:3.12\nRUN /ve/bin/pip install --no-index -f /wheelhouse -r /wheelhouse/requirements.txt\n"
+    code = "FROM python:3.12\nRUN /ve/bin/pip install -f /wheelhouse -r /wheelhouse/requirements.txt\n"
     (f,) = run(DT105, code)
     assert f.hint.params["requirements"] == ("/wheelhouse/requirements.txt",)
     assert f.hint.params["packages"] == ()
@@ -111,3 +111,24 @@ def test_exec_form_is_reported_without_a_fix():
     # corpus 0873
     (f,) = run(DT105, 'FROM python:2.7\nRUN ["pip", "install", "lxml"]\n')
     assert f.fix is None
+
+
+def test_pips_abbreviation_no_cache_counts_as_the_flag():
+    # optparse takes an unambiguous prefix: `--no-cache` is `--no-cache-dir`; adding both is noise
+    assert not run(DT105, "FROM python:3.12\nRUN pip install --no-cache flask\n")
+    assert not run(DT105, "FROM python:3.12\nRUN pip install --no-cache-d flask\n")
+    # `--no-c` is ambiguous (--no-color, --no-compile): not the flag
+    assert run(DT105, "FROM python:3.12\nRUN pip install --no-compile flask\n")
+
+
+def test_distro_pip_1x_on_ancient_bases_is_left_alone():
+    # Ubuntu 14.04's python-pip is 1.5: no wheel cache, and --no-cache-dir is rejected
+    code = "FROM ubuntu:14.04\nRUN apt-get install -y python-pip\nRUN pip install flask\n"
+    assert not run(DT105, code)
+    upgraded = "FROM ubuntu:14.04\nRUN apt-get install -y python-pip && pip install -U pip\nRUN pip install flask\n"
+    assert run(DT105, upgraded)
+
+
+def test_install_from_local_wheels_only_downloads_nothing():
+    # precision sample (corpus 0411): --no-index -f /wheelhouse installs ready wheels: no cache to leave
+    assert not run(DT105, "FROM python:3.12\nRUN pip install --no-index -f /wheelhouse -r /wheelhouse/req.txt\n")

@@ -16,13 +16,12 @@ def test_reported_in_builder_stage_without_size():
     assert f.hint is None and f.fix is not None
 
 
-def test_claim_is_shared_with_dt101():
+def test_dt101_leaves_the_lone_update_to_dt203():
     from bot.rules.dt101_apt_lists_left_in_layer import AptListsLeftInLayer
 
     code = "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n"
     (mine,) = run(R, code)
-    theirs = [f for f in run(AptListsLeftInLayer, code) if f.span == mine.span]
-    assert theirs and set(mine.hint.claims) == set(theirs[0].hint.claims)
+    assert mine.hint is not None and not run(AptListsLeftInLayer, code)
 
 
 def test_user_between_blocks_fix():
@@ -73,3 +72,12 @@ def test_lone_update_gets_one_finding_the_actionable_one():
     code = "FROM debian:12-slim\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends curl\n"
     found = [f.rule_id for f in analyse_text("Dockerfile", code, Options(estimate=False)).findings]
     assert found.count("DT203") == 1 and "DT101" not in found
+
+
+def test_lone_update_through_sudo_is_dt203s_not_dt204s():
+    from bot.rules.dt204_consecutive_runs import ConsecutiveRuns
+
+    code = "FROM debian:12\nUSER root\nRUN sudo apt update\nRUN sudo apt install -y curl\n"
+    (f,) = run(R, code)
+    assert "`apt update`" in f.message
+    assert not run(ConsecutiveRuns, code)

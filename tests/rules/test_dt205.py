@@ -34,13 +34,29 @@ def test_where_the_download_lands(download, path):
 
 
 @pytest.mark.parametrize(
-    "consumer",
-    ["unzip /tmp/a.tgz -d /opt", "dpkg -i /tmp/a.tgz", "rpm -ivh /tmp/a.tgz", "bash /tmp/a.tgz",
-     "python3 /tmp/a.tgz", "pip install /tmp/a.tgz", "cp /tmp/a.tgz /opt/", "tar --extract --file=/tmp/a.tgz",
-     "chmod +x /tmp/a.tgz && /tmp/a.tgz --install"],
+    "name, consumer",
+    [("a.zip", "unzip /tmp/a.zip -d /opt"), ("a.deb", "dpkg -i /tmp/a.deb"), ("a.rpm", "rpm -ivh /tmp/a.rpm"),
+     ("a.sh", "bash /tmp/a.sh"), ("get-pip.py", "python3 /tmp/get-pip.py"), ("a.tgz", "pip install /tmp/a.tgz"),
+     ("a.tgz", "tar --extract --file=/tmp/a.tgz"), ("a.run", "chmod +x /tmp/a.run && /tmp/a.run --install"),
+     ("installer", "sh /tmp/installer")],
 )
-def test_consumers(consumer):
-    assert run(R, f"FROM debian:12\nRUN curl -o /tmp/a.tgz https://x.example/a.tgz && {consumer}\n")
+def test_consumers(name, consumer):
+    assert run(R, f"FROM debian:12\nRUN curl -o /tmp/{name} https://x.example/{name} && {consumer}\n")
+
+
+@pytest.mark.parametrize(
+    "name, consumer",
+    [("app.js", "cp /tmp/app.js /srv/static/"), ("a.tgz", "cp /tmp/a.tgz /opt/"), ("a.tgz", "bash /tmp/a.tgz"),
+     ("lib.js", "node /tmp/lib.js"), ("app.jar", "java -jar /tmp/app.jar --version"), ("a.conf", "sh /tmp/a.conf")],
+)
+def test_files_that_are_not_unpacked_or_installed_are_left_alone(name, consumer):
+    # a script, library or config fetched into place is the product: deleting it breaks the image
+    assert not run(R, f"FROM debian:12\nRUN curl -o /tmp/{name} https://x.example/{name} && {consumer}\n")
+
+
+def test_a_js_file_fetched_into_the_app_directory_is_not_flagged():
+    code = "FROM node:20\nWORKDIR /app\nRUN wget https://cdn.example/jquery.min.js && cp jquery.min.js public/\n"
+    assert not run(R, code)
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,7 @@
 """DT207 edge cases beyond the rule's examples."""
 
+import pytest
+
 from bot.rules.dt207_build_packages_in_final_image import BuildPackagesInFinalImage as R, is_build_package
 from tests.rules.harness import run
 
@@ -32,5 +34,41 @@ def test_apk_mixed_line_gets_no_edit():
 
 
 def test_no_cmd_on_language_base_still_reported():
-    code = "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc libpq-dev\n"
+    # an app (its files copied in) started by compose
+    code = "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc libpq-dev\nCOPY . /app\n"
     assert run(R, code)
+
+
+@pytest.mark.parametrize(
+    "command",
+    ['CMD ["go", "test", "-race", "./..."]', 'CMD go test ./...', 'ENTRYPOINT ["sh", "-c", "make && ./app"]',
+     'CMD ["/usr/bin/gcc", "--version"]'],
+)
+def test_a_command_that_compiles_at_run_time_keeps_its_compiler(command):
+    code = f"FROM debian:12-slim\nRUN apt-get update && apt-get install -y gcc libc6-dev golang\n{command}\n"
+    assert not run(R, code)
+
+
+def test_a_package_is_reported_once_per_run():
+    code = ("FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc libpq-dev "
+            "&& pip install psycopg2 && apt-get install -y gcc make\nCMD [\"python\", \"app.py\"]\n")
+    names = [p for f in run(R, code) for p in f.hint.params["packages"]]
+    assert sorted(names) == ["gcc", "libpq-dev", "make"]
+
+
+def test_a_cache_cleanup_after_the_install_is_no_build_step():
+    # corpus 0062: a node base image installs build-base for its children's node-gyp; after DT106
+    # appended `npm cache clean`, DT207 took it for a build and deleted build-base right away
+    code = ("FROM node:14-alpine\nRUN npm i -g npm@7 && apk add --no-cache build-base "
+            "&& npm cache clean --force\nCMD [\"node\"]\n")
+    assert all(f.fix is None for f in run(R, code))
+
+
+def test_a_command_less_image_with_no_files_of_its_own_is_a_base_to_build_on():
+    # precision sample (seed 4242, corpus 0062): node-alpine plus build-base for the children's node-gyp
+    code = "FROM node:14-alpine\nRUN apk add --no-cache python2 curl build-base\n"
+    assert not run(R, code)
+    assert run(R, code + "COPY . /app\n")  # an app image started by compose
+    # the base compiles with them itself (php extensions): afterwards they are waste
+    php = "FROM php:8.3-apache\nRUN apt-get update && apt-get install -y libpng-dev && docker-php-ext-install gd\n"
+    assert run(R, php)

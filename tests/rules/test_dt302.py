@@ -17,7 +17,7 @@ def test_fix_keeps_other_flags_and_adds_no_hadolint_finding():
 
 
 def test_gemfile_without_dev_groups_is_not_reported():
-    code = "FROM ruby:3.3-slim\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\n"
+    code = "FROM ruby:3.3-slim\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\nCMD [\"puma\"]\n"
     assert not run(R, code, {"Gemfile": "source 'https://rubygems.org'\ngem 'rack'\n", "Gemfile.lock": ""})
     assert run(R, code, {"Gemfile": "gem 'rack'\ngroup :development, :test do\n  gem 'rspec'\nend\n", "Gemfile.lock": ""})
 
@@ -34,3 +34,22 @@ def test_yarn_version_is_not_an_install():
 def test_dev_requirements_reported_without_fix():
     found = run(R, "FROM python:3.12-slim\nRUN pip install -r requirements/test.txt\n")
     assert found and found[0].fix is None
+
+
+def test_dev_server_in_a_single_quoted_command_is_still_a_dev_server():
+    # precision sample (corpus 0610): `CMD ['yarn', 'serve']` is not JSON, but it runs the dev server
+    assert not run(R, "FROM node:20\nWORKDIR /app\nCOPY . /app\nRUN yarn install\nCMD ['yarn', 'serve']\n")
+
+
+def test_ruby_app_image_without_a_command_is_a_compose_development_image():
+    # precision sample (corpus 0420): no CMD, compose runs `rails s`; BUNDLE_WITHOUT would break it
+    code = "FROM ruby:2.6.5\nWORKDIR /myapp\nCOPY Gemfile* ./\nRUN bundle install\nCOPY . ./\n"
+    assert not run(R, code)
+    assert run(R, code + 'CMD ["bundle", "exec", "puma"]\n')
+
+
+def test_command_that_installs_or_compiles_at_start_needs_dev_dependencies():
+    # precision sample (seed 2026, corpus 0516): `CMD npm install typescript && npm run start`
+    code = "FROM node:20\nCOPY package.json .\nRUN npm install\nCOPY . .\nCMD npm install typescript && npm run start\n"
+    assert not run(R, code)
+    assert not run(R, 'FROM node:20\nCOPY . .\nRUN npm install\nCMD ["sh", "-c", "tsc && node dist/index.js"]\n')

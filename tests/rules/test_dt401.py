@@ -62,3 +62,16 @@ def test_jre_not_suggested_when_jdk_tools_run_at_startup():
 
 def test_fixes_add_no_hadolint_findings():
     assert_clean_rewrite(R, "FROM node:20\nWORKDIR /app\nCOPY . .\nCMD [\"node\", \"index.js\"]\n")
+
+
+def test_end_of_life_base_with_its_own_apt_sources_gets_no_fix():
+    # precision sample (seed 2026, corpus 0375): a jessie-only saltstack repo; trixie would break the build
+    code = ("FROM debian:jessie\nRUN echo \"deb http://debian.saltstack.com/debian jessie-saltstack main\" "
+            "> /etc/apt/sources.list.d/saltstack.list\nRUN apt-get update && apt-get install -y salt-minion\n")
+    (f,) = run(R, code)
+    assert f.fix is None and "end of life" in f.message
+    # installing or compiling against the old release's packages ties it too (corpus 0677: ruby 2.1 from source)
+    (g,) = run(R, "FROM debian:jessie\nRUN apt-get update && apt-get install -y libssl-dev && make\n")
+    assert g.fix is None
+    (h,) = run(R, "FROM debian:jessie\nCOPY app /app\nCMD [\"/app\"]\n")
+    assert h.fix is not None

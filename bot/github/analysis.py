@@ -126,7 +126,8 @@ def analyse_pull(client, pull: PullInfo, files: Sequence[PullFile], patterns: tu
             if base else frozenset()
         diff = parse_file_patch(f.filename, f.patch, added_file=f.status == "added")
         note = "" if diff.annotatable else "analysed, not annotatable (GitHub sent no diff for this file)"
-        out.append(AnalysedFile(f.filename, head, head_findings, base_fps, diff, note))
+        out.append(AnalysedFile(f.filename, head, head_findings, base_fps, diff, note,
+                                previous_path=f.previous_filename or "", options=options))
         share = image_share(f.filename, head, head_findings, online)
         if share:
             notes.append(share)

@@ -18,7 +18,7 @@ from bot.github.diff import parse_unified_diff
 from bot.github.event import DEFAULT_PATHS, path_matches
 from bot.github.publish import AnalysedFile, Existing, PlanOptions, ReviewPlan, fingerprint_of, plan
 
-_MARKER_LINE = "<!-- dockerdiet:v1 "
+_MARKER_LINE = "<!-- dockerdiet:v"
 
 
 class ReviewError(Exception):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from bot.github.inputs import AnalysedFile
-from bot.github.suggestion import LineFix, block_fix, edited_lines, finding_lines, suggestable
+from bot.github.suggestion import LineFix, block_fix, edited_lines, finding_lines, real_lines, suggestable
 from bot.model.findings import Finding
 
 MAX_SUGGESTION_LINES = 40
@@ -100,6 +100,10 @@ class FilePlacer:
     def __init__(self, file: AnalysedFile) -> None:
         self.file = file
         self.groups = groups_of(file.findings)
+        last = real_lines(file.text)
+        for g in self.groups:
+            g.end = min(g.end, last)
+            g.start = min(g.start, g.end)
         self._before: Sequence[Finding] | None = None
         self._verified: set[int] = set()
 

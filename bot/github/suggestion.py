@@ -72,7 +72,9 @@ def line_fix(text: str, edits: Sequence[Edit], cover: tuple[int, int] | None = N
 def block_fix(text: str, fixed: str, start: int, end: int, bom: bool = False) -> LineFix | None:
     """Lines ``start..end`` of ``text`` and what they became in ``fixed`` (edits confined to them)."""
     index = LineIndex(text)
-    if end > index.line_count or start < 1:
+    end = min(end, real_lines(text, index))  # an insertion at the end of the file: its last line
+    start = min(start, end)
+    if start < 1:
         return None
     block_start = index.line_start(start)
     block_end = index.line_start(end + 1) if end < index.line_count else len(text)
@@ -89,6 +91,12 @@ def block_fix(text: str, fixed: str, start: int, end: int, bom: bool = False) ->
     return lf if lf.changes else None
 
 
+
+
+def real_lines(text: str, index: LineIndex | None = None) -> int:
+    """Lines as GitHub numbers them: a final newline starts no further line."""
+    count = (index or LineIndex(text)).line_count
+    return count - 1 if text.endswith("\n") and count > 1 else count
 
 
 def finding_lines(finding: Finding) -> tuple[int, int]:

@@ -167,7 +167,7 @@ def plan(files: Sequence[AnalysedFile], existing: Existing, options: PlanOptions
         notes.append(f"{len(resolved)} earlier comment(s) marked resolved: their findings are gone.")
     marker = summary_marker(options.head_sha, options.run_nonce)
     room = options.budget - len(marker) - 2
-    summary_args = dict(title=options.title, notes=notes, files_analysed=len(files))
+    summary_args = dict(title=options.title, notes=notes, files_analysed=len(files), bases=_bases(files))
     body = summary_markdown(ordered_rows, budget=room, **summary_args) + f"\n\n{marker}"
     fallback_rows = tuple(_row(r.finding, placers[r.finding.path], r.new, "listed here (inline comments were rejected)")
                           if r.where == "inline" else r for r in ordered_rows)
@@ -185,6 +185,17 @@ def plan(files: Sequence[AnalysedFile], existing: Existing, options: PlanOptions
         update = (previous[-1].id, body)
     return ReviewPlan(options.head_sha, options.run_nonce, comments, body, fallback, summary, resolved,
                       post, update, ordered_rows, len(rec.kept), tuple(updated))
+
+
+def _bases(files: Sequence[AnalysedFile]) -> dict:
+    """The final stage's base image size per file with estimated findings (for the share column)."""
+    if not any(f.estimate for file in files for f in file.findings):
+        return {}
+    from bot.engine import final_base, make_estimator
+
+    estimator = make_estimator(False)
+    return {file.path: final_base(file.text, estimator)[1] for file in files
+            if any(f.estimate for f in file.findings)}
 
 
 def resolved_body(body: str, marker: dict[str, str], short_sha: str) -> str:

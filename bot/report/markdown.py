@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from bot.estimate.format import format_bytes, format_estimate, format_range as _range
 from bot.model.findings import Finding, Safety, SizeEstimate
@@ -187,7 +187,7 @@ def savings_total(findings: Iterable[Finding]) -> tuple[int, int]:
 
 def summary_markdown(rows: Sequence[SummaryRow], *, title: str, notes: Sequence[str] = (),
                      budget: int = BODY_BUDGET, files_analysed: int = 0, full: bool = False,
-                     report_path: str = "") -> str:
+                     report_path: str = "", bases: Mapping[str, SizeEstimate | None] | None = None) -> str:
     """Totals, a compact table per file, the per-finding table (folded when long), then
     collapsed fixes for findings not inline.
 
@@ -215,7 +215,7 @@ def summary_markdown(rows: Sequence[SummaryRow], *, title: str, notes: Sequence[
     out = "\n".join(head)
     if not rows:
         return out
-    out += "\n\n" + _file_table(rows)
+    out += "\n\n" + _file_table(rows, bases or {})
     table_rows = [
         f"| `{escape_cell(r.finding.path)}` | [{r.finding.rule_id}]({rule_url(r.finding.rule_id)}) "
         f"{r.finding.rule_name} | {line_range(r.finding)} | {short_estimate(r.finding.estimate)} | "
@@ -259,19 +259,21 @@ def _bytes(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def _file_table(rows: Sequence[SummaryRow]) -> str:
-    """Per file: findings, new, avoidable size (claims counted once) and its share of the findings' total."""
+def _file_table(rows: Sequence[SummaryRow], bases: Mapping[str, SizeEstimate | None]) -> str:
+    """Per file: findings, new, avoidable size (claims counted once), and its share of the
+    image (waste / (base image + waste): an upper bound, the image holds at least both)."""
     paths: list[str] = []
     for r in rows:
         if r.finding.path not in paths:
             paths.append(r.finding.path)
-    _, grand_high = savings_total([r.finding for r in rows])
-    out = ["| File | Findings | New | Avoidable size | Share of the total |", "|---|---|---|---|---|"]
+    out = ["| File | Findings | New | Avoidable size | Share of the image |", "|---|---|---|---|---|"]
     for path in paths:
         mine = [r for r in rows if r.finding.path == path]
         fs = [r.finding for r in mine]
         low, high = savings_total(fs)
-        share = f"{round(100 * high / grand_high)}%" if grand_high and any(f.estimate for f in fs) else "–"
+        base = bases.get(path)
+        mid = (low + high) // 2
+        share = f"≈ {mid / (base.midpoint + mid):.0%}" if base is not None and mid else "unknown"
         out.append(f"| `{escape_cell(path)}` | {len(mine)} | {sum(1 for r in mine if r.new)} | "
                    f"{_total(fs, low, high)} | {share} |")
     return "\n".join(out)

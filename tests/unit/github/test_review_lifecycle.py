@@ -192,3 +192,67 @@ def test_plan_is_json_serialisable_and_anchors_are_valid():
     data = json.loads(json.dumps(p.to_json()))
     host = next(c for c in data["comments"] if "start_line" in c)
     assert (host["start_line"], host["line"], host["side"], host["start_side"]) == (2, 3, "RIGHT", "RIGHT")
+
+
+def test_a_merged_suggestion_that_adds_a_finding_becomes_advice():
+    # DT203's merge moves `apt update` into the install RUN, which then keeps the lists (DT101)
+    text = "FROM ubuntu:22.04\nRUN apt update -y\nRUN apt install curl -y\n"
+    p = plan([analysed(text)], Existing(), PlanOptions(HEAD, "1-1"))
+    assert {c.rule_id for c in p.comments} == {"DT203", "DT102"}
+    assert all(c.suggestion is None and "it would add a DT101 finding" in c.body for c in p.comments)
+
+
+class FlakyClient:
+    """In memory: the review POST lands but answers 502 and shows on the third list read;
+    every comment edit answers 404 (a human deleted the comments)."""
+
+    def __init__(self, head: str) -> None:
+        from bot.github.records import PullInfo
+
+        self.pull_info = PullInfo(1, "open", False, head, "b" * 40, "o/r", "o/r", 1)
+        self.calls: list[str] = []
+        self.stored: list[RemoteReview] = []
+        self.reads = 0
+
+    def pull(self, number):
+        self.calls.append("pull")
+        return self.pull_info
+
+    def create_review(self, number, head_sha, body, comments):
+        from bot.github.client import Ambiguous
+
+        self.calls.append("post")
+        self.stored.append(RemoteReview(1, body, head_sha, *BOT))
+        raise Ambiguous(502, "Bad Gateway")
+
+    def reviews(self, number):
+        self.calls.append("list")
+        self.reads += 1
+        return self.stored if self.reads >= 3 else []
+
+    def edit_comment(self, comment_id, body):
+        from bot.github.client import ApiError
+
+        self.calls.append("edit")
+        raise ApiError(404, "Not Found")
+
+    def minimize(self, node_id):
+        self.calls.append("minimize")
+
+
+def test_execute_posts_first_rereads_with_the_injected_wait_and_survives_failed_edits():
+    import io
+
+    from bot.github.execute import Outcome, execute
+
+    first = plan([analysed(APT)], Existing(), PlanOptions(HEAD, "1-1"))
+    fixed = "FROM debian:12-slim\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n" \
+            "RUN pip install flask\n"
+    p = plan([analysed(fixed)], Existing(posted(first)), PlanOptions("e" * 40, "2-1"))
+    assert p.post_review and p.resolved
+    client, waits, out = FlakyClient("e" * 40), [], io.StringIO()
+    outcome = execute(p, client, 1, out, reread_delays=(0.0, 0.5, 1.0, 2.0), sleep=waits.append)
+    assert outcome is Outcome.POSTED
+    assert client.calls[:2] == ["pull", "post"]  # the new review before any edit
+    assert client.calls.count("post") == 1 and waits == [0.5, 1.0]  # found on the third read
+    assert "edit" in client.calls and "it was deleted" in out.getvalue()

@@ -185,3 +185,32 @@ def test_story_flaky_api(tmp_path):
         check(fake, 7, run_action(fake, tmp_path, 7, run_id="4"))
         check(fake, 7, run_action(fake, tmp_path, 7, run_id="5"))
         assert len(fake.reviews_of(7)) == 3
+
+
+def test_nothing_lost_against_dockerdiet_check(fake, tmp_path):
+    """Inline comments ∪ review body ∪ job summary == ``dockerdiet check`` on the head files,
+    on a PR with more findings than the comment cap, an info finding and a file without a diff."""
+    import json
+    import subprocess
+    import sys
+
+    head = {f"s{i}/Dockerfile": APT.replace("curl", f"pkg{i}") + "RUN echo a\nRUN echo b\n" for i in range(4)}
+    head["py/Dockerfile"] = PIP
+    fake.open_pull(8, {}, head, no_patch={"py/Dockerfile"})
+    run = run_action(fake, tmp_path, 8, inputs={"max_comments": "3"})
+    assert run.code == 0, run.stdout
+    tree = tmp_path / "tree"
+    for path, text in head.items():
+        (tree / path).parent.mkdir(parents=True, exist_ok=True)
+        (tree / path).write_text(text)
+    proc = subprocess.run([sys.executable, "-m", "bot", "check", "--format", "json", *sorted(head)], cwd=tree,
+                          capture_output=True, text=True)
+    checked = Counter((file["path"], f["rule"]) for file in json.loads(proc.stdout)["files"]
+                      for f in file["findings"])
+    inline = Counter((c["path"], parse_marker(c["body"])["rule"]) for c in ours(fake, 8))
+    body = fake.reviews_of(8)[0]["body"]
+    in_body = Counter(re.findall(r"^\| `([^`]+)` \| \[(DT\d{3})\]", body, re.M))
+    in_summary = Counter(re.findall(r"^\| `([^`]+)` \| \[(DT\d{3})\]", run.summary, re.M))
+    assert sum(checked.values()) == 13 and sum(inline.values()) == 3  # 4 x (DT101, DT102, DT204) + DT105
+    assert in_summary == checked  # the job summary alone lists every finding
+    assert set(inline) | set(in_body) == set(checked) and in_body == checked

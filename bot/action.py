@@ -135,7 +135,7 @@ def _review(env, ref, state: RunState, environ: Mapping[str, str], out: TextIO, 
     from bot.github.reading import base_path, read_pull
     from bot.github.client import ApiError, Forbidden, GitHubClient, RateLimited
     from bot.github.context import RepoTree
-    from bot.github.publish import Existing, Outcome, PlanOptions, execute, plan
+    from bot.github.publish import Existing, Outcome, PlanOptions, execute, our_login, plan, reread_delays_from
     from bot.github.settings import config_from, config_paths, effective
     from bot.github.summary import FORK_HINT
 
@@ -178,7 +178,9 @@ def _review(env, ref, state: RunState, environ: Mapping[str, str], out: TextIO, 
         if inputs.mode == "review":
             step = "listing earlier comments"
             existing = Existing(tuple(client.review_comments(ref.number)), tuple(client.reviews(ref.number)))
-        options = PlanOptions(pull.head_sha, env.run_nonce, inputs.max_comments, inputs.bot_login,
+        login = our_login("github_token" if inputs.token.startswith("ghs_") else "", inputs.bot_login,
+                          client.login) if inputs.mode == "review" else inputs.bot_login
+        options = PlanOptions(pull.head_sha, env.run_nonce, inputs.max_comments, login,
                               analysis.changed_paths, analysis.notes)
         review = plan(analysis.files, existing, options)
         state.rows, state.summary = review.rows, review.summary
@@ -188,7 +190,8 @@ def _review(env, ref, state: RunState, environ: Mapping[str, str], out: TextIO, 
             step = "posting the review"
             try:
                 outcome = execute(review, client, ref.number, out, minimize=inputs.minimize,
-                                  resolve_threads=inputs.resolve_threads)
+                                  resolve_threads=inputs.resolve_threads,
+                                  reread_delays=reread_delays_from(environ))
             except Forbidden as exc:
                 say(out, f"no write access ({exc.status}: {exc.message}); falling back to annotations")
                 _annotate(review.new_findings or review.findings, out)

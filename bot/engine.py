@@ -1,14 +1,13 @@
 """analyse(files) -> findings with fixes, fingerprints and size estimates; apply fixes.
 
 The engine parses each file once, runs the selected rules, applies suppression
-pragmas (reporting unused ones as DT901), fingerprints findings and attaches size
+pragmas (reporting unused ones as DT901), gives findings their identity (bot/identity.py) and attaches size
 estimates. Fixes are applied here too, so the CLI, the action and measure share
 one definition of "the file with its fixes applied".
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from typing import Iterable, NamedTuple, Sequence
@@ -18,7 +17,7 @@ from bot.model.findings import Finding, Safety, Severity, SizeEstimate
 from bot.model.pragmas import Suppression, parse_suppressions
 from bot.model.source import Source, SourceError, decode, read
 from bot.model.text import Edit, apply_edits
-from bot import rules as catalogue
+from bot import identity, rules as catalogue
 from bot.rules.base import BuildContext, Context, Rule
 
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
@@ -90,12 +89,6 @@ def _rules(options: Options, path: str) -> list[Rule]:
     return [cls() for cls in catalogue.select(list(options.select), list(options.ignores_for(path)))]
 
 
-def fingerprint(f: Finding) -> str:
-    """Stable across unrelated line shifts: no line numbers, only content."""
-    h = hashlib.sha256("\x1f".join((f.rule_id, f.path, f.stage, f.anchor_text)).encode("utf-8"))
-    return h.hexdigest()[:16]
-
-
 def _suppressed(finding: Finding, sups: list[Suppression], ins_index_of, dl_map) -> Suppression | None:
     target = ins_index_of(finding)
     for s in sups:
@@ -123,9 +116,9 @@ def analyse_source(
     findings = _apply_suppressions(ctx, df, rules, findings)
     findings = _collapse_same_waste(findings)
     overrides = dict(options.severity)
-    findings = [
-        f.with_(fingerprint=fingerprint(f), severity=overrides.get(f.rule_id, f.severity)) for f in findings
-    ]
+    findings = identity.assign(ctx, findings)
+    if overrides:
+        findings = [f.with_(severity=overrides.get(f.rule_id, f.severity)) for f in findings]
     base_image = ctx.base_image(df.final_stage)
     base_size = None
     if options.estimate:

@@ -113,7 +113,8 @@ def analyse_pull(pull: PullInfo, files: Sequence[PullFile], patterns: tuple[str,
             if base else frozenset()
         diff = parse_file_patch(f.filename, f.patch, added_file=f.status == "added")
         note = "" if diff.annotatable else "analysed, not annotatable (GitHub sent no diff for this file)"
-        out.append(AnalysedFile(f.filename, head, head_findings, base_fps, diff, note))
+        out.append(AnalysedFile(f.filename, head, head_findings, base_fps, diff, note,
+                                previous_path=f.previous_filename or "", bom=read.bom, options=options))
         share = image_share(f.filename, head, head_findings, online)
         if share:
             notes.append(share)

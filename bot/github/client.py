@@ -292,7 +292,7 @@ class GitHubClient:
                 user = c.user
                 out.append(RemoteComment(int(c.id), str(c.node_id or ""), str(c.path or ""), c.line,
                                          str(c.body or ""), str(user.login if user else ""),
-                                         str(user.type if user else "")))
+                                         str(user.type if user else ""), c.original_line, c.start_line))
             return out
         return self._call(get)
 
@@ -305,6 +305,10 @@ class GitHubClient:
                                         str(user.login if user else ""), str(user.type if user else "")))
             return out
         return self._call(get)
+
+    def login(self) -> str:
+        """The login the token posts as (GET /user); installation tokens answer 403."""
+        return self._call(lambda: str(self._read.get_user().login or ""))
 
     # -- writes ----------------------------------------------------------------------
     def create_review(self, number: int, head_sha: str, body: str, comments: list[dict[str, Any]]) -> int:

@@ -26,7 +26,7 @@ from bot.github.reading import PullTexts, base_path, config_texts
 from bot.github.records import FileText, PullFile, PullInfo
 from bot.github.settings import config_from, config_paths, effective
 
-_MARKER_LINE = "<!-- dockerdiet:v1 "
+_MARKER_LINE = "<!-- dockerdiet:v"  # v1 and v2 markers
 LOCAL_SHA = "0" * 40
 
 

@@ -39,6 +39,12 @@ class RemoteComment:
     body: str
     user_login: str
     user_type: str
+    original_line: int | None = None  # where it was posted, in its original commit
+    start_line: int | None = None  # first line of a multi-line comment, as GitHub tracks it
+
+    @property
+    def outdated(self) -> bool:
+        return self.line is None
 
 
 @dataclass(frozen=True, slots=True)

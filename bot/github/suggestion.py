@@ -2,8 +2,7 @@
 
 A suggested change replaces exactly the commented lines ``start_line..line``, so the
 edits are widened to the lines they touch and the replacement is those lines after the
-edits. Fixes of two findings on the same lines are merged into one suggestion, because
-GitHub applies only one suggestion per line in a batch.
+edits. Which fixes go into one suggestion, and their re-check, is placement.py's job.
 """
 
 from __future__ import annotations
@@ -13,7 +12,9 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from bot.model.findings import Finding, Safety
-from bot.model.text import Edit, LineIndex, apply_edits, check_disjoint
+from bot.model.text import Edit, LineIndex, apply_edits
+
+BOM = "\ufeff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,49 +59,44 @@ def line_fix(text: str, edits: Sequence[Edit], cover: tuple[int, int] | None = N
     """
     if not edits:
         return None
-    index = LineIndex(text)
     start, end = edited_lines(edits)
     if cover is not None:
         start, end = min(start, cover[0]), max(end, cover[1])
-    if end > index.line_count:
-        return None
-    block_start = index.line_start(start)
-    block_end = index.line_start(end + 1) if end < index.line_count else len(text)
     try:
         new_text = apply_edits(text, edits)
     except ValueError:
         return None
-    delta = len(new_text) - len(text)
+    return block_fix(text, new_text, start, end)
+
+
+def block_fix(text: str, fixed: str, start: int, end: int, bom: bool = False) -> LineFix | None:
+    """Lines ``start..end`` of ``text`` and what they became in ``fixed`` (edits confined to them)."""
+    index = LineIndex(text)
+    end = min(end, real_lines(text, index))  # an insertion at the end of the file: its last line
+    start = min(start, end)
+    if start < 1:
+        return None
+    block_start = index.line_start(start)
+    block_end = index.line_start(end + 1) if end < index.line_count else len(text)
+    delta = len(fixed) - len(text)
+    if fixed[:block_start] != text[:block_start] or fixed[block_end + delta:] != text[block_end:]:
+        return None  # the fixes reach outside these lines
     old_block = text[block_start:block_end]
-    new_block = new_text[block_start:block_end + delta]
+    new_block = fixed[block_start:block_end + delta]
     original = _strip_eol(old_block)
     replacement = _strip_eol(new_block) if old_block.endswith("\n") else new_block.replace("\r\n", "\n")
-    fix = LineFix(start, end, original, replacement)
-    return fix if fix.changes else None
+    if bom and start == 1:  # GitHub replaces line 1 with the block as written: keep the BOM
+        original, replacement = BOM + original, BOM + replacement
+    lf = LineFix(start, end, original, replacement)
+    return lf if lf.changes else None
 
 
-def merge_edits(first: Sequence[Edit], second: Sequence[Edit]) -> tuple[Edit, ...] | None:
-    """One edit list doing both, or None when they conflict.
 
-    Two insertions at the same point (both findings append to the end of a RUN) are
-    chained in order; any other overlap is a conflict.
-    """
-    merged: list[Edit] = list(first)
-    for edit in second:
-        same_point = next(
-            (i for i, e in enumerate(merged)
-             if e.span.start == e.span.end == edit.span.start == edit.span.end),
-            None,
-        )
-        if same_point is not None:
-            kept = merged[same_point]
-            merged[same_point] = Edit(kept.span, kept.text + edit.text)
-        else:
-            merged.append(edit)
-    try:
-        return tuple(check_disjoint(merged))
-    except ValueError:
-        return None
+
+def real_lines(text: str, index: LineIndex | None = None) -> int:
+    """Lines as GitHub numbers them: a final newline starts no further line."""
+    count = (index or LineIndex(text)).line_count
+    return count - 1 if text.endswith("\n") and count > 1 else count
 
 
 def finding_lines(finding: Finding) -> tuple[int, int]:

@@ -1,7 +1,7 @@
 """The types every layer shares: severities, fixes, size hints and estimates, findings.
 
 Rules create findings with a fix and a :class:`SizeHint` (what is wasted); the engine
-fills in the fingerprint, and ``estimate/`` turns the hint into a
+fills in the identity and fingerprint, and ``estimate/`` turns the hint into a
 :class:`SizeEstimate` (how much). Types only: nothing here parses or computes.
 """
 
@@ -129,8 +129,11 @@ class Finding(NamedTuple):
     hint: SizeHint | None = None
     estimate: SizeEstimate | None = None
     estimate_note: str = ""  # why there is no estimate, when there is none
-    fingerprint: str = ""
-    anchor_text: str = ""  # normalised instruction text: fingerprints survive line shifts
+    fingerprint: str = ""  # the identity with its path (bot/identity.py): marker v2, reports
+    anchor_text: str = ""  # normalised instruction text: only for the v1 (legacy) fingerprint
+    subject: str = ""  # what the finding is about (a rule may set it; else derived by the engine)
+    identity: str = ""  # rule, stage key, subject, occurrence: the path-less identity
+    legacy_fingerprint: str = ""  # marker v1's fingerprint, to recognise comments of older runs
 
     def with_(self, **changes: Any) -> "Finding":
         return self._replace(**changes)

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from bot.estimate.format import format_bytes, format_estimate, format_range as _range
 from bot.model.findings import Finding, Safety, SizeEstimate
 from bot.report.ruledocs import rule_url
 
 BODY_BUDGET = 60_000  # GitHub rejects bodies above 65,536 characters
+COMMENT_LIMIT = 65_536
+JOB_SUMMARY_BUDGET = 1_000_000  # GitHub allows 1 MiB per step; counted in UTF-8 bytes
+FOLD_ROWS = 10  # a longer per-finding table is folded in <details>
 
 _BACKTICKS = re.compile(r"`+")
 
@@ -104,36 +107,59 @@ class CommentParts:
 
     suggestion: str | None = None  # exact replacement of the commented lines
     proposal: str = ""  # a fix we cannot offer as a suggestion (shown as a diff)
-    note: str = ""  # e.g. "this suggestion also applies DT102"
+    note: str = ""  # e.g. "the suggestion in the DT101 comment also applies this fix"
     marker: str = ""
+    saving: tuple[int, int, Sequence[str]] | None = None  # what the suggestion saves, when it fixes several
+    caveats: tuple[str, ...] = ()  # what to check for the review fixes the suggestion also applies
 
 
 def comment_body(finding: Finding, parts: CommentParts, why: str = "") -> str:
+    """At a glance: rule, problem, impact, the suggestion, the caveat; the why folded."""
     lines = [
         f"**{finding.rule_id}** [{finding.rule_name}]({rule_url(finding.rule_id)}): "
         f"{escape_prose(finding.message)}",
         "",
-        f"**Estimated impact:** {escape_prose(estimate_text(finding))}",
+        f"**Impact:** {escape_prose(_impact(finding, parts))}",
     ]
-    if why:
-        lines += ["", f"**Why:** {escape_prose(why)}"]
     fix = finding.fix
+    cautions = ([fix.reason] if fix is not None and fix.safety is Safety.REVIEW and fix.reason else [])
+    cautions += list(parts.caveats) if parts.suggestion is not None else []
+    if cautions:
+        lines += ["", "> [!CAUTION]\n> Check before applying: " + "<br>".join(escape_prose(c) for c in cautions)]
     if fix is not None:
-        lines += ["", f"**Fix:** {escape_prose(fix.title)}"]
-        if fix.safety is Safety.REVIEW and fix.reason:
-            lines.append(f"> [!CAUTION]\n> Check before applying: {escape_prose(fix.reason)}")
         if parts.suggestion is not None:
-            lines += ["", code_block(parts.suggestion, "suggestion")]
+            lines += ["", f"**Suggested fix:** {escape_prose(fix.title)}", "", code_block(parts.suggestion, "suggestion")]
         elif parts.proposal:
-            lines += ["", "<details><summary>Proposed change</summary>", "",
-                      code_block(parts.proposal, "diff"), "", "</details>"]
-        if fix.safety is Safety.DISPLAY_ONLY and fix.proposal:
-            lines += ["", code_block(fix.proposal)]
+            lines += ["", f"**Fix:** {escape_prose(fix.title)}", "", "<details><summary>Proposed change</summary>",
+                      "", code_block(parts.proposal, "diff"), "", "</details>"]
+        elif fix.safety is Safety.DISPLAY_ONLY and fix.proposal:
+            lines += ["", f"**Fix:** {escape_prose(fix.title)}", "", code_block(fix.proposal)]
+        else:
+            lines += ["", f"**Fix:** {escape_prose(fix.title)}"]
     if parts.note:
         lines += ["", f"_{escape_prose(parts.note)}_"]
+    details = []
+    if why:
+        details.append(escape_prose(why))
+    if finding.estimate is not None:
+        details.append(f"Estimate basis: {escape_prose(finding.estimate.basis)}")
+    if details:
+        lines += ["", "<details><summary>Why this matters</summary>", "", "\n\n".join(details), "", "</details>"]
     if parts.marker:
         lines += ["", parts.marker]
     return "\n".join(lines)
+
+
+def _impact(finding: Finding, parts: CommentParts) -> str:
+    if parts.suggestion is not None and parts.saving is not None:
+        low, high, rules = parts.saving
+        if high:
+            return (f"applying this suggestion saves {format_range(low, high)} (the sum of the estimates of the "
+                    f"findings it fixes: {', '.join(rules)})")
+    est = finding.estimate
+    if est is None:
+        return "size impact unknown" + (f": {finding.estimate_note}" if finding.estimate_note else "")
+    return format_estimate(est)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,10 +186,14 @@ def savings_total(findings: Iterable[Finding]) -> tuple[int, int]:
 
 
 def summary_markdown(rows: Sequence[SummaryRow], *, title: str, notes: Sequence[str] = (),
-                     budget: int = BODY_BUDGET, files_analysed: int = 0) -> str:
-    """Totals, one table row per finding, then collapsed fixes for findings not inline.
+                     budget: int = BODY_BUDGET, files_analysed: int = 0, full: bool = False,
+                     report_path: str = "", bases: Mapping[str, SizeEstimate | None] | None = None) -> str:
+    """Totals, a compact table per file, the per-finding table (folded when long), then
+    collapsed fixes for findings not inline.
 
-    Truncates to ``budget`` characters with a note; rows are never silently dropped.
+    ``budget`` counts UTF-8 bytes. Past it the text says how many findings it leaves out
+    and where they are: the job summary (``full=False``, the review body) or the JSON
+    report (``full=True``, the job summary itself). Rows are never silently dropped.
     """
     new = [r.finding for r in rows if r.new]
     old = [r.finding for r in rows if not r.new]
@@ -182,8 +212,10 @@ def summary_markdown(rows: Sequence[SummaryRow], *, title: str, notes: Sequence[
         head.append(f"- Avoidable size already present: {_total(old, old_low, old_high)}")
     for note in notes:
         head += ["", escape_prose(note)]
-    table = ["", "| File | Rule | Lines | Estimated saving | Status | Message |",
-             "|---|---|---|---|---|---|"]
+    out = "\n".join(head)
+    if not rows:
+        return out
+    out += "\n\n" + _file_table(rows, bases or {})
     table_rows = [
         f"| `{escape_cell(r.finding.path)}` | [{r.finding.rule_id}]({rule_url(r.finding.rule_id)}) "
         f"{r.finding.rule_name} | {line_range(r.finding)} | {short_estimate(r.finding.estimate)} | "
@@ -197,22 +229,54 @@ def summary_markdown(rows: Sequence[SummaryRow], *, title: str, notes: Sequence[
         for r in rows
         if r.proposal and r.finding.fix is not None
     ]
-    out = "\n".join(head)
-    if not rows:
-        return out
-    out += "\n" + "\n".join(table[:3])
+    fold = len(table_rows) > FOLD_ROWS
+    opening = ["", f"<details><summary>Every finding ({len(table_rows)})</summary>", ""] if fold else [""]
+    out += "\n" + "\n".join(opening + ["| File | Rule | Lines | Estimated saving | Status | Message |",
+                                        "|---|---|---|---|---|---|"])
+    closing = "\n\n</details>" if fold else ""
+    size = _bytes(out) + _bytes(closing)
     reserve = 400  # room for the truncation note
     for i, row in enumerate(table_rows):
-        if len(out) + len(row) + 1 > budget - reserve:
-            return out + _truncated(len(table_rows) - i)
+        if size + _bytes(row) + 1 > budget - reserve:
+            return out + closing + _truncated(len(table_rows) - i, full, report_path)
         out += "\n" + row
+        size += _bytes(row) + 1
+    out += closing
+    size = _bytes(out)
     if details:
-        out += "\n\n**Proposed fixes for findings not commented inline**\n"
+        heading = "\n\n**Proposed fixes for findings not commented inline**\n"
+        out += heading
+        size += _bytes(heading)
         for i, block in enumerate(details):
-            if len(out) + len(block) + 2 > budget - reserve:
+            if size + _bytes(block) + 1 > budget - reserve:
                 return out + f"\n\n_{len(details) - i} more proposed fix(es) left out to stay within GitHub's size limit._"
             out += "\n" + block
+            size += _bytes(block) + 1
     return out
+
+
+def _bytes(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _file_table(rows: Sequence[SummaryRow], bases: Mapping[str, SizeEstimate | None]) -> str:
+    """Per file: findings, new, avoidable size (claims counted once), and its share of the
+    image (waste / (base image + waste): an upper bound, the image holds at least both)."""
+    paths: list[str] = []
+    for r in rows:
+        if r.finding.path not in paths:
+            paths.append(r.finding.path)
+    out = ["| File | Findings | New | Avoidable size | Share of the image |", "|---|---|---|---|---|"]
+    for path in paths:
+        mine = [r for r in rows if r.finding.path == path]
+        fs = [r.finding for r in mine]
+        low, high = savings_total(fs)
+        base = bases.get(path)
+        mid = (low + high) // 2
+        share = f"≈ {mid / (base.midpoint + mid):.0%}" if base is not None and mid else "unknown"
+        out.append(f"| `{escape_cell(path)}` | {len(mine)} | {sum(1 for r in mine if r.new)} | "
+                   f"{_total(fs, low, high)} | {share} |")
+    return "\n".join(out)
 
 
 def _total(findings: Sequence[Finding], low: int, high: int) -> str:
@@ -225,6 +289,8 @@ def _total(findings: Sequence[Finding], low: int, high: int) -> str:
     return text + (f" (+{unknown} finding(s) without an estimate)" if unknown else "")
 
 
-def _truncated(left: int) -> str:
+def _truncated(left: int, full: bool = False, report_path: str = "") -> str:
+    where = (f"the JSON report (`{report_path or 'dockerdiet-report.json'}`, the `report_path` output) "
+             "lists every finding" if full else "the job summary and the JSON report list every finding")
     return (f"\n\n_Truncated: {left} more finding(s) are not listed here to stay within "
-            "GitHub's size limit; the job summary and the JSON report list every finding._")
+            f"GitHub's size limit; {where}._")

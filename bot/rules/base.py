@@ -238,14 +238,19 @@ class Context:
         return any(path == t or path.startswith(t + "/") for t in self.cache_mounts(ins))
 
     # ---------------------------------------------------------------- findings
-    def finding_at(self, rule: Rule, span: Span, message: str, *, fix: Fix | None = None) -> Finding:
-        """A finding not tied to an instruction (a parse error, a comment)."""
+    def finding_at(self, rule: Rule, span: Span, message: str, *, fix: Fix | None = None,
+                   subject: str = "") -> Finding:
+        """A finding not tied to an instruction (a parse error, a comment).
+
+        ``subject``: what the finding is about, when the engine's default (hint
+        parameters, the command under the span) is too coarse; never raw instruction text.
+        """
         text = " ".join(self.df.index.line_text(span.start.line).split())
         key = (rule.id, text)
         occurrence = self._occurrences.get(key, 0)
         self._occurrences[key] = occurrence + 1
         return Finding(rule.id, rule.name, rule.severity, self.path, span, message, fix=fix,
-                       anchor_text=f"{text}\x00{occurrence}")
+                       anchor_text=f"{text}\x00{occurrence}", subject=subject)
 
     def finding(
         self,
@@ -257,7 +262,9 @@ class Context:
         fix: Fix | None = None,
         hint: SizeHint | None = None,
         severity: Severity | None = None,
+        subject: str = "",
     ) -> Finding:
+        """``subject`` refines the finding's identity (see ``finding_at``)."""
         stage = self.stage(ins)
         text = ins.normalized
         key = (rule.id, text)
@@ -274,4 +281,5 @@ class Context:
             fix=fix,
             hint=hint,
             anchor_text=f"{text}\x00{occurrence}",
+            subject=subject,
         )

@@ -27,6 +27,8 @@ FIRST_ID = 2**31 + 1000
 INT32_MAX = 2**31 - 1
 BOT = {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}
 HUMAN = {"login": "octocat", "id": 1, "type": "User"}
+OTHER_BOT = {"login": "other-linter[bot]", "id": 7, "type": "Bot"}
+BIG_IDS = 2**31 + 1000  # REST comment ids passed 2^31 in 2025 (github.md §3.6)
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ class Fault:
     delay: float = 0.0  # sleep before handling (a request that dies slowly)
     delay_after: float = 0.0  # sleep after handling, before answering (stored, then a slow reply)
     then: Any = None  # callable run when the fault fires (e.g. a push between two calls)
+    hidden_reads: int = 0  # after_store: the stored review is missing from this many list reads
 
 
 @dataclass
@@ -142,7 +145,8 @@ class Pull:
 class FakeGitHub:
     """State plus the HTTP server. Use as a context manager; ``url`` is the base URL."""
 
-    def __init__(self, repo: str = "octo/app", prefix: str = "") -> None:
+    def __init__(self, repo: str = "octo/app", prefix: str = "", first_id: int = FIRST_ID,
+                 user_login: str = "dockerdiet-pat-user") -> None:
         self.repo = repo
         self.prefix = prefix
         self.pulls: dict[int, Pull] = {}
@@ -157,9 +161,10 @@ class FakeGitHub:
         self.graphql_queries: list[dict[str, Any]] = []
         self.resolved_threads: set[str] = set()
         self.forbidden_mutations: set[str] = set()  # answered "Resource not accessible by integration"
-        # GitHub's REST ids for comments and reviews passed 2^31 in 2025: every id we hand
-        # out is above it, so a client that squeezes them through a 32-bit Int breaks here too.
-        self._ids = itertools.count(FIRST_ID)
+        # GitHub's REST ids for comments and reviews passed 2^31 in 2025: by default every id
+        # we hand out is above it, so a client that squeezes them through a 32-bit Int breaks here too.
+        self._ids = itertools.count(first_id)
+        self.user_login = user_login  # who GET /user says a non-installation token is
         self._commit_seq = itertools.count(1)
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -227,9 +232,13 @@ class FakeGitHub:
         return None
 
     def push(self, number: int, head: dict[str, str], renames: dict[str, str] | None = None) -> str:
-        """A new head commit; comments whose anchor changed become outdated (line null)."""
+        """A new head commit. Comments move as GitHub tracks them: a comment whose line is
+        unchanged (only shifted) follows it; one whose line was edited, deleted or renamed
+        away, or that left the diff, becomes outdated (``line``/``position`` null,
+        ``original_line`` kept)."""
         with self._lock:
             pull = self.pulls[number]
+            old_tree = pull.head_tree
             pull.head_sha = self.commit(head)
             pull.commits.append(pull.head_sha)
             pull.head_tree = dict(head)
@@ -237,14 +246,31 @@ class FakeGitHub:
             for c in self.comments:
                 if c["_pull"] != number or c["line"] is None:
                     continue
-                lines = entry_text(head.get(c["path"], "")).splitlines()
+                old_text, new_text = _text_or_none(old_tree.get(c["path"])), _text_or_none(head.get(c["path"]))
+                moved = _follow(old_text, new_text, c["line"])
+                start = _follow(old_text, new_text, c["start_line"]) if c["start_line"] else None
                 entry = next((f for f in pull.files if f.filename == c["path"]), None)
-                in_hunk = entry is not None and entry.patch and any(
-                    c["line"] in h for h in right_hunks(entry.patch))
-                same = len(lines) >= c["line"] and lines[c["line"] - 1] == c["_anchor_text"]
-                if not (in_hunk and same):
+                in_hunk = moved is not None and entry is not None and entry.patch and any(
+                    moved in h for h in right_hunks(entry.patch))
+                if not in_hunk or (c["start_line"] and start is None):
                     c["line"] = c["start_line"] = c["position"] = None
+                else:
+                    c["line"], c["start_line"], c["position"] = moved, start, moved
             return pull.head_sha
+
+    def delete_comment(self, comment_id: int) -> None:
+        """A human deletes a comment: later edits of it answer 404."""
+        with self._lock:
+            self.comments = [c for c in self.comments if c["id"] != comment_id]
+
+    def reply(self, number: int, comment: dict, body: str, user: dict | None = None) -> dict:
+        with self._lock:
+            c = self._new_comment(number, None, self.pulls[number].head_sha,
+                                  {"path": comment["path"], "line": comment["line"], "body": body,
+                                   "side": "RIGHT"}, user or HUMAN)
+            c["in_reply_to_id"] = comment["id"]
+            self.comments.append(c)
+            return c
 
     def _files(self, base: dict[str, str], head: dict[str, str], renames: dict[str, str],
                no_patch: set[str]) -> list[PullFile]:
@@ -378,7 +404,6 @@ class FakeGitHub:
 
     def _new_comment(self, number: int, review_id: int | None, commit: str, spec: dict, user: dict) -> dict:
         cid = next(self._ids)
-        text = entry_text(self.pulls[number].head_tree.get(spec["path"], "")).splitlines()
         line = spec.get("line")
         return {
             "id": cid, "node_id": f"PRRC_{cid}", "pull_request_review_id": review_id,
@@ -388,7 +413,6 @@ class FakeGitHub:
             "position": line, "commit_id": commit, "original_commit_id": commit,
             "body": spec["body"], "user": user, "in_reply_to_id": None, "subject_type": "line",
             "_pull": number,
-            "_anchor_text": text[line - 1] if line and len(text) >= line else None,
         }
 
     # -- review validation (github.md §3.2) ------------------------------------------
@@ -483,6 +507,7 @@ class _Handler(BaseHTTPRequestHandler):
             fault.then()
         if fault is not None and not fault.after_store and fault.status:
             return self._send(fault.status, fault.body or {"message": "fault"}, fault.headers)
+        self._fault = fault
         try:
             with fake._lock:
                 status, body, headers = self._route(method, path, query, payload, base)
@@ -526,6 +551,10 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         if method == "POST" and path == "/graphql":
             return self._graphql(payload)
+        if method == "GET" and path == "/user":
+            if self.headers.get("Authorization", "").startswith("token ghs_"):
+                raise _HTTPError(403, {"message": "Resource not accessible by integration"})
+            return 200, {"login": fake.user_login, "id": 99, "type": "User"}, {}
         rp = f"/repos/{fake.repo}"
         if not path.startswith(rp):
             raise _HTTPError(404, {"message": "Not Found"})
@@ -617,7 +646,13 @@ class _Handler(BaseHTTPRequestHandler):
             items = [fake.comment_json(base, c) for c in fake.comments_of(pull.number)]
             return self._page(items, query, f"{pull_url}/comments")
         if method == "GET" and rest == "/reviews":
-            items = [fake.review_json(base, r) for r in fake.reviews_of(pull.number)]
+            visible = []
+            for r in fake.reviews_of(pull.number):
+                if r.get("_hidden_reads"):
+                    r["_hidden_reads"] -= 1  # eventually consistent: listed on a later read
+                    continue
+                visible.append(r)
+            items = [fake.review_json(base, r) for r in visible]
             return self._page(items, query, f"{pull_url}/reviews")
         m = re.fullmatch(r"/reviews/(\d+)(/comments)?", rest)
         if m:
@@ -649,6 +684,8 @@ class _Handler(BaseHTTPRequestHandler):
                       "submitted_at": "2026-01-01T00:00:00Z", "author_association": "NONE",
                       "_pull": pull.number}
             fake.reviews.append(review)
+            if self._fault is not None and self._fault.hidden_reads:
+                review["_hidden_reads"] = self._fault.hidden_reads
             for spec in payload.get("comments") or []:
                 fake.comments.append(fake._new_comment(pull.number, rid, commit, spec, BOT))
             return 200, fake.review_json(base, review), {}
@@ -753,6 +790,21 @@ class _Handler(BaseHTTPRequestHandler):
 class _HTTPError(Exception):
     def __init__(self, status: int, body: Any) -> None:
         self.status, self.body = status, body
+
+
+def _text_or_none(entry: Any) -> str | None:
+    return None if entry is None else entry_text(entry)
+
+
+def _follow(old: str | None, new: str | None, line: int | None) -> int | None:
+    """Where line ``line`` of ``old`` is in ``new`` if it is unchanged, else None."""
+    if old is None or new is None or not line:
+        return None
+    matcher = difflib.SequenceMatcher(None, old.splitlines(), new.splitlines(), autojunk=False)
+    for a, b, size in matcher.get_matching_blocks():
+        if a < line <= a + size:
+            return b + (line - a)
+    return None
 
 
 def _join_sentences(errors: list[str]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -79,6 +80,7 @@ def run_action(fake: FakeGitHub, tmp_path: Path, number: int, *, event: str = "p
         "DOCKERDIET_SECONDS_BETWEEN_REQUESTS": "0",
         "DOCKERDIET_SECONDS_BETWEEN_WRITES": "0",
         "DOCKERDIET_BACKOFF_FACTOR": "0.01",
+        "DOCKERDIET_REREAD_DELAYS": "0,0.05,0.1",
     }
     for key, value in (inputs or {}).items():
         env[f"INPUT_{key.upper()}"] = value
@@ -89,6 +91,19 @@ def run_action(fake: FakeGitHub, tmp_path: Path, number: int, *, event: str = "p
     return ActionRun(proc.returncode, proc.stdout, proc.stderr, parse_outputs((work / "output").read_text()),
                      (work / "summary.md").read_text(),
                      json.loads(report_file.read_text()) if report_file.exists() else None)
+
+
+def suggestion_of(body: str) -> str | None:
+    """The text of the ```suggestion block of a comment body."""
+    m = re.search(r"^(`{3,})suggestion\n(.*?)^\1$", body, re.S | re.M)
+    return None if m is None else m.group(2)
+
+
+def apply_suggestion(text: str, comment: dict, replacement: str) -> str:
+    lines = text.split("\n")
+    start = (comment["start_line"] or comment["line"]) - 1
+    new = replacement[:-1].split("\n") if replacement else []
+    return "\n".join(lines[:start] + new + lines[comment["line"]:])
 
 
 @pytest.fixture

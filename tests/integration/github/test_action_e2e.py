@@ -9,25 +9,13 @@ import pytest
 
 from bot.engine import Options, analyse_text
 from tests.fakes.github_server import FakeGitHub
-from tests.integration.github.conftest import TOKEN, run_action
+from tests.integration.github.conftest import TOKEN, apply_suggestion, run_action, suggestion_of
 
 APT = "RUN apt-get update && apt-get install -y --no-install-recommends {pkg}\n"
 
 
 def dockerfile(pkg: str, extra: str = "") -> str:
     return f"FROM debian:12-slim\n{extra}" + APT.format(pkg=pkg)
-
-
-def suggestion_of(body: str) -> str | None:
-    m = re.search(r"^(`{3,})suggestion\n(.*?)^\1$", body, re.S | re.M)
-    return None if m is None else m.group(2)
-
-
-def apply_suggestion(text: str, comment: dict, replacement: str) -> str:
-    lines = text.split("\n")
-    start = (comment["start_line"] or comment["line"]) - 1
-    new = replacement[:-1].split("\n") if replacement else []
-    return "\n".join(lines[:start] + new + lines[comment["line"]:])
 
 
 def writes(fake: FakeGitHub) -> list[dict]:
@@ -53,7 +41,7 @@ def test_new_pr_posts_one_review_whose_suggestions_fix_their_findings(fake, tmp_
     assert {c["path"] for c in comments} == {"a/Dockerfile", "b/Dockerfile", "c/Dockerfile.dev"}
     suggested = 0
     for c in comments:
-        assert re.search(r"<!-- dockerdiet:v1 fp=[0-9a-f]+ rule=DT\d{3} run=100-1 -->\s*\Z", c["body"])
+        assert re.search(r"<!-- dockerdiet:v2 fp=[0-9a-f]{16} id=[0-9a-f]{16} rule=DT\d{3} run=100-1 -->\s*\Z", c["body"])
         replacement = suggestion_of(c["body"])
         if replacement is None:
             # b/Dockerfile: DT101 and DT102 fix the same RUN, so only one carries the suggestion
@@ -112,9 +100,9 @@ def test_push_fixing_a_finding_marks_our_comment_resolved_and_leaves_humans_alon
 def test_new_finding_outside_the_hunks_goes_to_the_body(fake, tmp_path):
     filler = "".join(f"LABEL l{i}=v\n" for i in range(8))
     base = "FROM debian:12-slim\n" + filler + APT.format(pkg="curl")
-    # A stage added on top renumbers the debian stage, so its finding is new (the stage is
-    # part of the fingerprint) while its line, 12, is far from the changed lines 1-2.
-    head = "FROM alpine:3 AS tools\nRUN echo t\n" + base
+    # Naming the stage changes its stage key (part of the identity), so the finding on
+    # line 10 is new while the changed line, 1, is far from it.
+    head = base.replace("FROM debian:12-slim\n", "FROM debian:12-slim AS app\n")
     fake.open_pull(4, {"Dockerfile": base}, {"Dockerfile": head})
     run = run_action(fake, tmp_path, 4)
     assert run.code == 0, run.stdout
@@ -250,7 +238,7 @@ def test_hostile_dockerfile_text_cannot_break_fences_markers_or_commands(fake, t
     (comment,) = fake.comments_of(14)
     assert comment["body"].count("`````suggestion") == 1  # fence outruns the 4-backtick run
     assert suggestion_of(comment["body"]).count("::warning::pwned") == 1
-    assert re.search(r"fp=[0-9a-f]{16} rule=DT101 run=100-1 -->\s*\Z", comment["body"])
+    assert re.search(r"fp=[0-9a-f]{16} id=[0-9a-f]{16} rule=DT101 run=100-1 -->\s*\Z", comment["body"])
     # annotations mode prints the finding, escaped: no line of stdout starts a forged command
     ann = run_action(fake, tmp_path, 14, run_id="300", inputs={"mode": "annotations"})
     assert not re.search(r"^::warning::pwned", ann.stdout, re.M)

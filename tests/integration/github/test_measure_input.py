@@ -109,7 +109,7 @@ def test_fork_on_pull_request_target_is_refused_with_a_warning(fake, tmp_path):
     assert "measured_savings_bytes" not in run.outputs
     assert posts_and_puts(fake, 1) == (1, 1)  # the review stands; its body gets the note by an edit
     body = fake.reviews_of(1)[0]["body"]
-    assert "comes from a fork" in body and re.search(r"<!-- dockerdiet:v1 summary [^>]*-->\s*\Z", body)
+    assert "comes from a fork" in body and re.search(r"<!-- dockerdiet:v2 summary [^>]*-->\s*\Z", body)
 
 
 def test_fork_on_pull_request_is_not_refused(fake, tmp_path):
@@ -171,7 +171,7 @@ def test_no_engine_gives_a_note_and_keeps_the_exit_code(fake, tmp_path):
     body = fake.reviews_of(1)[0]["body"]
     assert len(fake.reviews_of(1)) == 1 and body.count("<!-- dockerdiet:measured -->") == 1
     assert "no container engine found" in body
-    assert re.search(r"<!-- dockerdiet:v1 summary [^>]*-->\s*\Z", body)
+    assert re.search(r"<!-- dockerdiet:v2 summary [^>]*-->\s*\Z", body)
 
 
 def test_bad_measure_timeout_is_an_input_error(fake, tmp_path):

@@ -11,10 +11,7 @@ from bot.github.annotations import Annotation, annotations_for, output_lines
 from bot.github.diff import parse_file_patch, parse_unified_diff
 from bot.github.event import (InputError, load_inputs, parse_fail_on, path_matches, read_pr_file,
                               DEFAULT_PATHS)
-from bot.github.publish import (AnalysedFile, Existing, PlanOptions, comment_marker, parse_marker,
-                                plan, summary_marker)
-from bot.github.records import RemoteComment, RemoteReview
-from bot.github.suggestion import line_fix, merge_edits
+from bot.github.suggestion import line_fix
 from bot.model.findings import Confidence, Finding, Fix, Safety, Severity, SizeEstimate, SizeHint
 from bot.model.text import Edit, Position, Span, apply_edits
 from bot.report.markdown import code_block, fence_for, summary_markdown, SummaryRow
@@ -76,13 +73,6 @@ def test_line_fix_deletion_gives_empty_replacement_and_noop_gives_none():
     lf = line_fix(TEXT, [delete])
     assert (lf.start, lf.end, lf.replacement) == (4, 4, "")
     assert line_fix(TEXT, [Edit(span("4:1", "4:4"), "RUN")]) is None
-
-
-def test_merge_chains_insertions_at_one_point_and_rejects_overlap():
-    a = (Edit(span("4:14", "4:14"), " && a"),)
-    b = (Edit(span("4:14", "4:14"), " && b"),)
-    assert merge_edits(a, b) == (Edit(span("4:14", "4:14"), " && a && b"),)
-    assert merge_edits((Edit(span("4:1", "4:4"), "X"),), (Edit(span("4:2", "4:5"), "Y"),)) is None
 
 
 def test_fence_outruns_backticks():
@@ -165,66 +155,3 @@ def test_pr_file_validation(tmp_path, content):
     p.write_text(content.replace("%s", "a" * 40))
     with pytest.raises(InputError):
         read_pr_file(p)
-
-
-# -- plan ---------------------------------------------------------------------------------------
-PATCH = "@@ -0,0 +1,4 @@\n+FROM debian:12\n+RUN apt-get update \\\n+    && apt-get install -y git\n+RUN echo done"
-
-
-def analysed(findings, base_fps=frozenset(), patch=PATCH, text=TEXT) -> AnalysedFile:
-    return AnalysedFile("Dockerfile", text, tuple(findings), frozenset(base_fps),
-                        parse_file_patch("Dockerfile", patch, added_file=True))
-
-
-def test_two_fixes_on_the_same_lines_become_one_suggestion():
-    append = Edit(span("3:30", "3:30"), " && rm -rf /var/lib/apt/lists/*")
-    flag = Edit(span("3:23", "3:23"), " --no-install-recommends")
-    a = finding("DT101", span("2:5", "2:19"), [append], size=(20_000_000, 20_000_000))
-    b = finding("DT102", span("3:8", "3:30"), [flag], safety=Safety.REVIEW, size=(1, 2))
-    p = plan([analysed([a, b])], Existing(), PlanOptions(HEAD, "1-1"))
-    suggestions = [c for c in p.comments if c.suggestion is not None]
-    assert len(p.comments) == 2 and len(suggestions) == 1
-    assert suggestions[0].suggestion.endswith("install --no-install-recommends -y git && rm -rf /var/lib/apt/lists/*")
-    other = next(c for c in p.comments if c.suggestion is None)
-    assert "also applies this fix" in other.body
-
-
-def test_existing_findings_go_to_the_body_and_cap_counts_live_comments():
-    fs = [finding("DT101", span(f"{i}:1", f"{i}:3"), fp=f"f{i}") for i in (1, 2, 3, 4)]
-    live = RemoteComment(1, "N1", "Dockerfile", 1, "x\n" + comment_marker("f1", "DT101", "9-1"), "github-actions[bot]", "Bot")
-    p = plan([analysed(fs, base_fps={"f4"})], Existing((live,)), PlanOptions(HEAD, "2-1", max_comments=2))
-    where = {r.finding.fingerprint: r.where for r in p.rows}
-    assert where == {"f1": "commented earlier", "f2": "inline", "f3": "over the inline comment limit",
-                     "f4": "already on the base branch"}
-    assert [c.fingerprint for c in p.comments] == ["f2"]
-
-
-def test_fixed_findings_resolve_our_comments_only():
-    ours = RemoteComment(1, "N1", "Dockerfile", 2, "body\n" + comment_marker("gone", "DT101", "9-1"), "github-actions[bot]", "Bot")
-    human = RemoteComment(2, "N2", "Dockerfile", 2, "quote\n" + comment_marker("gone2", "DT101", "9-1"), "octocat", "User")
-    outdated = RemoteComment(3, "N3", "Dockerfile", None, "b\n" + comment_marker("k", "DT101", "9-1"), "github-actions[bot]", "Bot")
-    review = RemoteReview(5, "s\n" + summary_marker("f" * 40, "9-1"), "f" * 40, "github-actions[bot]", "Bot")
-    keep = finding("DT101", span("4:1", "4:5"), fp="k")
-    p = plan([analysed([keep])], Existing((ours, human, outdated), (review,)), PlanOptions(HEAD, "10-1"))
-    assert [u.comment_id for u in p.resolved] == [1]
-    assert parse_marker(p.resolved[0].body) == {"fp": "gone", "rule": "DT101", "run": "9-1", "state": "fixed"}
-    assert [c.fingerprint for c in p.comments] == ["k"]  # only an outdated comment had it: post again
-    assert p.post_review
-
-
-def test_nothing_new_on_the_same_head_means_no_writes():
-    f = finding("DT101", span("2:1", "2:3"), fp="a")
-    first = plan([analysed([f])], Existing(), PlanOptions(HEAD, "1-1"))
-    posted = [RemoteComment(i, f"N{i}", c.path, c.line, c.body, "github-actions[bot]", "Bot")
-              for i, c in enumerate(first.comments)]
-    review = RemoteReview(9, first.body, HEAD, "github-actions[bot]", "Bot")
-    again = plan([analysed([f])], Existing(tuple(posted), (review,)), PlanOptions(HEAD, "2-1"))
-    assert not again.post_review and again.summary_update is None and not again.resolved
-
-
-def test_plan_is_json_serialisable_and_anchors_are_valid():
-    a = finding("DT101", span("2:5", "2:19"), [Edit(span("3:30", "3:30"), " && rm -rf /x")])
-    p = plan([analysed([a])], Existing(), PlanOptions(HEAD, "1-1"))
-    data = json.loads(json.dumps(p.to_json()))
-    (c,) = data["comments"]
-    assert (c["start_line"], c["line"], c["side"], c["start_side"]) == (2, 3, "RIGHT", "RIGHT")

@@ -1,0 +1,136 @@
+"""A finding's identity: what stays the same while the line around it is edited.
+
+Identity = rule, path, stage key, subject, occurrence index (DESIGN.md, style.md §2):
+
+- the stage key is the stage's name, else its base image (name without tag or digest)
+  and its ordinal among the unnamed stages on that image;
+- the subject is what the finding is about: what the rule passed as ``subject=``, else
+  the stable parameters of its size hint (a path, a URL, an ecosystem, a package
+  manager, an image name) and the command under its span (program and subcommand:
+  ``apt-get install``), else the instruction keyword;
+- the occurrence index orders findings that share everything else, in file order.
+
+Never the raw instruction text, a package list, a line number or anything the
+Dockerfile lexer prints: adding ``git`` to ``apt-get install -y curl`` leaves every
+finding on that RUN with its identity, and a rewrite of the lexer re-identifies nothing.
+The path-less part (:attr:`Finding.identity`) lets a renamed file keep its comments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Sequence
+
+from bot.model.dockerfile import Dockerfile, Instruction, Stage
+from bot.model.findings import Finding
+from bot.model.images import parse_image
+from bot.rules.base import Context
+
+# Hint parameters that name what a finding is about and survive edits that do not fix it.
+# Package lists, counts and the base image's tag are left out on purpose: they change
+# when a package is added to the same install, which fixes nothing.
+SUBJECT_PARAMS = ("path", "url", "ecosystem", "manager", "cleaned", "ignore_file", "uid")
+IMAGE_PARAMS = ("from_image", "into_image")
+_SUBCOMMAND = re.compile(r"[a-z][a-z0-9-]{0,23}")
+
+
+def digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def fingerprint(path: str, identity: str) -> str:
+    """The identity with its path: the ``fp`` of marker v2 and of every report."""
+    return digest(path, identity)
+
+
+def legacy_fingerprint(f: Finding) -> str:
+    """Marker v1's fingerprint (normalised instruction text): kept only to recognise v1 comments."""
+    return digest(f.rule_id, f.path, f.stage, f.anchor_text)
+
+
+def normalise(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def assign(ctx: Context, findings: Sequence[Finding]) -> list[Finding]:
+    """The findings with ``subject``, ``identity``, ``fingerprint`` and the legacy one filled in."""
+    df = ctx.df
+    spans = sorted(((ins.span, ins) for ins in df.instructions), key=lambda p: p[0].start)
+    keys: list[tuple[str, str, str]] = []
+    for f in findings:
+        ins = _instruction_at(spans, f)
+        stage = df.stage_of(ins) if ins is not None else None
+        subject = normalise(f.subject) if f.subject else derive_subject(ctx, f, ins)
+        keys.append((f.rule_id, stage_key(df, stage), subject))
+    seen: dict[tuple[str, str, str], int] = {}
+    order = sorted(range(len(findings)), key=lambda i: (findings[i].span.start, findings[i].span.end))
+    occurrence = [0] * len(findings)
+    for i in order:
+        occurrence[i] = seen.get(keys[i], 0)
+        seen[keys[i]] = occurrence[i] + 1
+    out = []
+    for f, (rule, stage, subject), n in zip(findings, keys, occurrence):
+        identity = "\x1e".join((rule, stage, subject, str(n)))
+        out.append(f.with_(subject=subject, identity=identity, fingerprint=fingerprint(f.path, identity),
+                           legacy_fingerprint=legacy_fingerprint(f)))
+    return out
+
+
+def _instruction_at(spans, f: Finding) -> Instruction | None:
+    hit = None
+    for span, ins in spans:
+        if span.start > f.span.start:
+            break
+        if f.span.start < span.end or span.contains(f.span):
+            hit = ins
+    return hit
+
+
+def stage_key(df: Dockerfile, stage: Stage | None) -> str:
+    if stage is None:
+        return ""
+    if stage.name:
+        return stage.name
+    image = _image_name(stage.base)
+    ordinal = sum(1 for s in df.stages[: stage.index] if not s.name and _image_name(s.base) == image)
+    return f"{image}#{ordinal}"
+
+
+def _image_name(ref: str) -> str:
+    parsed = parse_image(ref)
+    return parsed.name if parsed is not None else normalise(ref).lower()
+
+
+def derive_subject(ctx: Context, f: Finding, ins: Instruction | None) -> str:
+    parts: list[str] = []
+    params = f.hint.params if f.hint is not None else {}
+    for key in SUBJECT_PARAMS:
+        value = params.get(key)
+        if isinstance(value, str) and value:
+            parts.append(f"{key}={normalise(value)}")
+    for key in IMAGE_PARAMS:
+        value = params.get(key)
+        if isinstance(value, str) and value:
+            parts.append(f"{key}={_image_name(value)}")
+    if ins is not None:
+        command = _command_at(ctx, ins.effective(), f)
+        parts.append(command or ins.effective().keyword)
+    return " ".join(parts)
+
+
+def _command_at(ctx: Context, ins: Instruction, f: Finding) -> str:
+    """Program and subcommand of the innermost command under the finding's start."""
+    if ins.keyword != "RUN":
+        return ""
+    best = None
+    for script in ctx.scripts(ins):
+        for cmd in script.commands:
+            span = cmd.span
+            if span.start <= f.span.start < span.end or span.start == f.span.start:
+                if best is None or cmd.depth >= best.depth:
+                    best = cmd
+    if best is None:
+        return ""
+    sub = best.subcommand()
+    return f"{best.program} {sub}" if _SUBCOMMAND.fullmatch(sub) else best.program

@@ -23,7 +23,7 @@ from bot.model.lexer.lines import PhysicalLine, continuation_cut, is_blank, is_c
 from bot.model.lexer.shellwords import ShellSyntaxError
 from bot.model.lexer.spaces import WORD_BREAK, lead, trim_end
 from bot.model.stages import Stage, assign_stages, reaching_stages
-from bot.model.text import LineIndex, Span
+from bot.model.text import LineIndex, Position, Span
 from bot.model.words import RawWord, split_words
 
 __all__ = ["INSTRUCTIONS", "Comment", "Dockerfile", "Flag", "Heredoc", "Instruction", "Logical", "ParseError",
@@ -250,7 +250,7 @@ class _Assembler:
                 df.errors.append(ParseError(ins.keyword_span, str(exc), 0))
                 markers = []
             if markers:
-                heredocs, next_line, end_offset = self._heredocs(markers, next_line, end_offset)
+                heredocs, next_line, end_offset = self._heredocs(markers, next_line, end_offset, ins.span.start)
                 span = Span(target.span.start, df.index.position(end_offset))
                 target = target._replace(heredocs=heredocs, span=span)
                 if ins.inner is not None:
@@ -304,7 +304,8 @@ class _Assembler:
             span = Span(span.start, max(span.end, inner.span.end))
         return Instruction(keyword, index, span, keyword_span, args, flags, body, (), json_args, inner), word
 
-    def _heredocs(self, markers: list[Marker], line: int, end_offset: int) -> tuple[tuple[Heredoc, ...], int, int]:
+    def _heredocs(self, markers: list[Marker], line: int, end_offset: int,
+                  instruction_start: Position) -> tuple[tuple[Heredoc, ...], int, int]:
         df, lines = self.df, self.lines
         found = []
         for marker in markers:
@@ -326,8 +327,8 @@ class _Assembler:
             body = Logical("".join(chars), tuple(offsets) + ((offsets[-1] + 1) if offsets else end_offset,))
             start_off = lines[first].start if first < len(lines) else end_offset
             span = Span(df.index.position(start_off), df.index.position(end_offset))
-            if not closed:
-                df.errors.append(ParseError(span, f"unterminated heredoc: <<{marker.name} is never closed "
+            if not closed:  # BuildKit names the instruction's lines
+                df.errors.append(ParseError(Span(instruction_start, span.end), f"unterminated heredoc: <<{marker.name} is never closed "
                                                   f"(no line {marker.name!r})", 0))
             found.append(Heredoc(marker.name, marker.strip_tabs, marker.quoted, body, span, closed))
         return tuple(found), line, end_offset
@@ -343,9 +344,9 @@ def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
         at, message = directives.error
         df.errors.append(ParseError(df.span(lines[at].start, lines[at].start + len(lines[at].content)), message, 0))
     _Assembler(df, lines).run(directives.count)
-    if not df.instructions and not df.errors:
-        end = df.index.end_position()
-        df.errors.append(ParseError(Span(end, end), "file with no instructions", 0))
+    if not df.instructions and not df.errors:  # BuildKit names the last line it read
+        last = df.index.position(lines[-1].start) if lines else Position(1, 1)
+        df.errors.append(ParseError(Span(last, last), "file with no instructions", 0))
     for span, message in assign_stages(df):
         df.errors.append(ParseError(span, message))
     df.reaches_final = reaching_stages(df)

@@ -234,10 +234,17 @@ class _Assembler:
             last = j
             j += 1
             cut = continuation_cut(pieces[-1][1], escape)
-        chars = "".join(text for _, text in pieces)
-        offsets = [o for start, text in pieces for o in range(start, start + len(text))]
         end_offset = lines[last].start + len(lines[last].content)
-        logical = Logical(chars, tuple(offsets) + ((offsets[-1] + 1) if offsets else end_offset,))
+        if len(pieces) == 1:
+            start, chars = pieces[0]
+            offsets = range(start, start + len(chars) + 1)
+        else:
+            chars = "".join(text for _, text in pieces)
+            offsets = []
+            for start, text in pieces:
+                offsets.extend(range(start, start + len(text)))
+            offsets.append(offsets[-1] + 1 if offsets else end_offset)
+        logical = Logical(chars, tuple(offsets))
         ins, trigger = self._node(logical, len(df.instructions), nested=False)
         next_line = last + 1
         if ins is None:
@@ -275,9 +282,12 @@ class _Assembler:
                 shown = word[:40] if word else "(nothing)"
                 df.errors.append(ParseError(keyword_span, f"unknown instruction: {shown}"))
             return None, word
-        args = logical.slice(brk.end() if brk else e, e)
-        flag_words, body_at = read_flags(args.text, df.escape)
-        body = args.slice(body_at + lead(args.text[body_at:]), trim_end(args.text))
+        args = logical.slice(brk.end() if brk else e, e)  # starts and ends with a non-space
+        if args.text.startswith("--"):
+            flag_words, body_at = read_flags(args.text, df.escape)
+            body = args.slice(lead(args.text, body_at), len(args.text))
+        else:
+            flag_words, body = [], args
         flags = tuple(Flag(w.text[2:].partition("=")[0],
                            w.text.partition("=")[2] if "=" in w.text else None,
                            df.logical_span(args, w.start, w.end)) for w in flag_words)

@@ -38,9 +38,10 @@ class Arguments(NamedTuple):
 def json_array(text: str) -> tuple[str, ...] | None:
     """The strings of a JSON array, None when ``text`` is not one; raises ValueError for
     a valid array holding anything but strings (BuildKit rejects that outright)."""
-    text = text.lstrip(GO_SPACE)
     if not text.startswith("["):
-        return None
+        text = text.lstrip(GO_SPACE)
+        if not text.startswith("["):
+            return None
     import json  # only exec-form instructions pay for it
 
     def no_constants(name: str):
@@ -205,14 +206,11 @@ def _healthcheck(args: tuple[str, ...], flags: list[FlagWord]) -> str | None:
 def check(keyword: str, args: Arguments, flags: list[FlagWord], trigger: str = "") -> str | None:
     """BuildKit's instruction-level reason to reject an instruction the parser accepted."""
     words, n = args.words, len(args.words)
-
-    def flags_ok() -> str | None:
-        return None if keyword in UNCHECKED else check_flags(keyword, flags)
+    flag_error = check_flags(keyword, flags) if flags and keyword not in UNCHECKED else None
 
     if keyword in ("ENV", "LABEL"):
-        err = flags_ok()
-        if err:
-            return err
+        if flag_error:
+            return flag_error
         if not words:
             return f"{keyword} requires at least one argument"
         if any(words[i] == "" for i in range(0, n, 3)):
@@ -221,14 +219,13 @@ def check(keyword: str, args: Arguments, flags: list[FlagWord], trigger: str = "
     if keyword in ("MAINTAINER", "WORKDIR", "USER", "STOPSIGNAL"):
         if n != 1:
             return f"{keyword} requires exactly one argument"
-        return flags_ok()
+        return flag_error
     if keyword in ("ADD", "COPY"):
         if n < 2:
             return (f"{keyword} requires at least two arguments, but only one was provided. "
                     "Destination could not be determined")
-        err = flags_ok()
-        if err:
-            return err
+        if flag_error:
+            return flag_error
         try:
             dest_is_heredoc = marker_of(words[-1]) is not None
         except ShellSyntaxError:
@@ -241,13 +238,12 @@ def check(keyword: str, args: Arguments, flags: list[FlagWord], trigger: str = "
                         "name can't start with a number or contain symbols")
         elif n != 1:
             return "FROM requires either one or three arguments"
-        return flags_ok()
+        return flag_error
     if keyword == "ONBUILD":
         if not trigger:
             return "ONBUILD requires at least one argument"
-        err = flags_ok()
-        if err:
-            return err
+        if flag_error:
+            return flag_error
         t = trigger.upper()
         if t == "ONBUILD":
             return "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"
@@ -255,15 +251,14 @@ def check(keyword: str, args: Arguments, flags: list[FlagWord], trigger: str = "
             return f"{t} isn't allowed as an ONBUILD trigger"
         return None
     if keyword in ("RUN", "CMD", "ENTRYPOINT"):
-        return flags_ok()
+        return flag_error
     if keyword == "HEALTHCHECK":
         return _healthcheck(words, flags)
     if keyword in ("EXPOSE", "VOLUME"):
         if n == 0:
             return f"{keyword} requires at least one argument"
-        err = flags_ok()
-        if err:
-            return err
+        if flag_error:
+            return flag_error
         if keyword == "VOLUME" and any(not w.strip(GO_SPACE) for w in words):
             return "VOLUME specified can not be an empty string"
         return None
@@ -274,9 +269,8 @@ def check(keyword: str, args: Arguments, flags: list[FlagWord], trigger: str = "
             return "ARG names can not be blank"
         return None
     if keyword == "SHELL":
-        err = flags_ok()
-        if err:
-            return err
+        if flag_error:
+            return flag_error
         if n == 0:
             return "SHELL requires at least one argument"
         return None if args.json else "SHELL requires the arguments to be in JSON form"

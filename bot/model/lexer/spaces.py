@@ -13,9 +13,12 @@ GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\
 WORD_BREAK = re.compile(r"[\t\v\f\r ]+")
 
 
-def lead(text: str) -> int:
-    """Length of the leading white space (Go's TrimLeftFunc(unicode.IsSpace))."""
-    return len(text) - len(text.lstrip(GO_SPACE))
+_LEAD = re.compile(f"[{GO_SPACE}]*")
+
+
+def lead(text: str, pos: int = 0) -> int:
+    """Index of the first non-space character at or after ``pos`` (Go's unicode.IsSpace)."""
+    return _LEAD.match(text, pos).end()
 
 
 def trim_end(text: str, end: int | None = None) -> int:

@@ -12,23 +12,24 @@ the engine reports as DT900, and the rest of the file is still modelled.
 
 from __future__ import annotations
 
-import re
 from typing import Iterator, NamedTuple
 
-from bot.model.text import LineIndex, Span
-from bot.model.words import RawWord, expand, key_values, split_words
+from bot.model.lexer import arguments
+from bot.model.lexer.arguments import INSTRUCTIONS
+from bot.model.lexer.directives import read_directives
+from bot.model.lexer.flags import read_flags
+from bot.model.lexer.heredocs import Marker, markers_in_line
+from bot.model.lexer.lines import PhysicalLine, continuation_cut, is_blank, is_comment, physical_lines
+from bot.model.lexer.shellwords import ShellSyntaxError
+from bot.model.lexer.spaces import WORD_BREAK, lead, trim_end
+from bot.model.stages import Stage, assign_stages, reaching_stages
+from bot.model.text import LineIndex, Position, Span
+from bot.model.words import RawWord, split_words
 
-INSTRUCTIONS = frozenset(
-    "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD "
-    "RUN SHELL STOPSIGNAL USER VOLUME WORKDIR".split()
-)
+__all__ = ["INSTRUCTIONS", "Comment", "Dockerfile", "Flag", "Heredoc", "Instruction", "Logical", "ParseError",
+           "Stage", "parse"]
 HEREDOC_INSTRUCTIONS = frozenset(("RUN", "COPY", "ADD"))
-# BuildKit rejects these with fewer words (heredocs count as sources for COPY/ADD)
-_MIN_ARGS = {"RUN": 1, "COPY": 2, "ADD": 2, "FROM": 1, "WORKDIR": 1, "USER": 1, "ENV": 1, "ARG": 1}
-_DIRECTIVE = re.compile(r"#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$")
-_KEYWORD = re.compile(r"[A-Za-z]+")
-# <<EOF, <<-EOF, <<"EOF", <<'EOF'; not the here-string <<<
-_HEREDOC = re.compile(r"(?<!<)<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_.-]*)\2")
+_JSON_FORMS = frozenset(("RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"))
 
 
 class Logical(NamedTuple):
@@ -121,35 +122,13 @@ class Comment(NamedTuple):
 
 class ParseError(NamedTuple):
     span: Span
-    message: str
-
-
-class Stage:
-    """A build stage; filled in while the file is parsed (plain classes here: importing
-    dataclasses costs start-up time)."""
-
-    __slots__ = ("index", "from_instruction", "base", "image", "name", "parent", "instructions")
-
-    def __init__(self, index: int, from_instruction: Instruction, base: str, image: str, name: str = "") -> None:
-        self.index = index
-        self.from_instruction = from_instruction
-        self.base = base  # the image reference as written
-        self.image = image  # with ARG defaults substituted ("" when it uses an unknown variable)
-        self.name = name  # lower case alias, "" when unnamed
-        self.parent: int | None = None  # the earlier stage this one is FROM
-        self.instructions: list[Instruction] = []
-
-    def __repr__(self) -> str:
-        return f"Stage({self.index}, {self.label!r}, image={self.image!r})"
-
-    @property
-    def label(self) -> str:
-        return self.name or str(self.index)
+    message: str  # BuildKit's reason, in its words
+    phase: int = 1  # 0: the parser fails on it (BuildKit stops there first); 1: an instruction check
 
 
 class Dockerfile:
-    __slots__ = ("path", "text", "index", "escape", "directives", "instructions", "comments", "stages",
-                 "global_args", "errors", "reaches_final")
+    __slots__ = ("path", "text", "index", "escape", "directives", "directive_lines", "instructions", "comments",
+                 "stages", "global_args", "errors", "reaches_final")
 
     def __init__(self, path: str, text: str, index: LineIndex, escape: str, directives: dict[str, str]) -> None:
         self.path = path
@@ -157,6 +136,7 @@ class Dockerfile:
         self.index = index
         self.escape = escape
         self.directives = directives
+        self.directive_lines = 0  # the parser directives are the first lines of the file
         self.instructions: list[Instruction] = []
         self.comments: list[Comment] = []
         self.stages: list[Stage] = []
@@ -213,306 +193,171 @@ class Dockerfile:
         return True
 
 
-# ---------------------------------------------------------------------------- lexing
+class _Assembler:
+    """Walks the physical lines as BuildKit's parser does and builds the instructions."""
 
-
-def _physical_lines(text: str) -> list[tuple[int, str]]:
-    """(start offset, content without line ending) per line."""
-    out = []
-    pos = 0
-    for raw in text.split("\n"):
-        content = raw[:-1] if raw.endswith("\r") else raw
-        out.append((pos, content))
-        pos += len(raw) + 1
-    return out
-
-
-def _directives(lines: list[tuple[int, str]]) -> tuple[dict[str, str], int]:
-    """Parser directives at the top of the file; returns them and the first other line."""
-    found: dict[str, str] = {}
-    for i, (_, content) in enumerate(lines):
-        m = _DIRECTIVE.fullmatch(content.strip()) if content.strip().startswith("#") else None
-        if not m or m.group(1).lower() in found:
-            return found, i
-        found[m.group(1).lower()] = m.group(2)
-    return found, len(lines)
-
-
-def _continues(content: str, escape: str) -> int:
-    """Index of the escape char that continues this line, or -1."""
-    stripped = content.rstrip(" \t")
-    if stripped.endswith(escape):
-        return len(stripped) - 1
-    return -1
-
-
-def _is_comment(content: str) -> bool:
-    return content.lstrip(" \t").startswith("#")
-
-
-def _split_flags(args: Logical, df: Dockerfile) -> tuple[tuple[Flag, ...], Logical]:
-    flags: list[Flag] = []
-    text = args.text
-    i = 0
-    while text.startswith("--", i):
-        j = i
-        quote = ""
-        while j < len(text) and (quote or text[j] not in " \t"):
-            if text[j] in "\"'":
-                quote = "" if quote == text[j] else (quote or text[j])
-            j += 1
-        token = text[i + 2 : j]
-        name, eq, value = token.partition("=")
-        if not name:
-            break
-        flags.append(Flag(name.lower(), value if eq else None, df.logical_span(args, i, j)))
-        while j < len(text) and text[j] in " \t":
-            j += 1
-        i = j
-    return tuple(flags), args.slice(i)
-
-
-def _json_form(body: str) -> tuple[str, ...] | None:
-    stripped = body.strip()
-    if not stripped.startswith("["):
-        return None
-    import json  # only exec-form instructions need it
-
-    try:
-        value = json.loads(stripped)
-    except ValueError:
-        return None
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    return None
-
-
-class _Lexer:
-    def __init__(self, df: Dockerfile, lines: list[tuple[int, str]]) -> None:
+    def __init__(self, df: Dockerfile, lines: list[PhysicalLine]) -> None:
         self.df = df
         self.lines = lines
 
     def run(self, start: int) -> None:
-        i = start
-        n = len(self.lines)
-        while i < n:
-            off, content = self.lines[i]
-            stripped = content.strip()
-            if not stripped:
+        i, lines = start, self.lines
+        while i < len(lines):
+            line = lines[i]
+            if is_blank(line.content):
                 i += 1
-                continue
-            if stripped.startswith("#"):
-                lead = len(content) - len(content.lstrip(" \t"))
-                self.df.comments.append(
-                    Comment(i + 1, stripped[1:].strip(), self.df.span(off + lead, off + len(content)))
-                )
+            elif is_comment(line.content):
+                n = lead(line.content)
+                self.df.comments.append(Comment(i + 1, line.content[n + 1:].strip(),
+                                                self.df.span(line.start + n, line.start + len(line.content))))
                 i += 1
-                continue
-            i = self._instruction(i)
+            else:
+                i = self._instruction(i)
 
     def _instruction(self, i: int) -> int:
+        """Join a logical line from line ``i``; return the index of the next unread line."""
         df, lines, escape = self.df, self.lines, self.df.escape
-        chars: list[str] = []
-        offsets: list[int] = []
-        off, content = lines[i]
-        lead = len(content) - len(content.lstrip(" \t"))
-        col = lead
-        last_line = i
-        while True:
-            cut = _continues(content, escape)
-            seg_end = cut if cut >= 0 else len(content)
-            chars.append(content[col:seg_end])
-            offsets.extend(range(off + col, off + seg_end))
-            last_line = i
-            if cut < 0:
-                end_offset = off + len(content)
+        first = lines[i]
+        n = lead(first.content)
+        pieces = [(first.start + n, first.content[n:])]
+        last = i
+        cut = continuation_cut(pieces[0][1], escape)
+        j = i + 1
+        while cut >= 0:
+            pieces[-1] = (pieces[-1][0], pieces[-1][1][:cut])
+            # BuildKit skips comment and blank lines inside a continuation
+            while j < len(lines) and (is_comment(lines[j].content) or is_blank(lines[j].content)):
+                j += 1
+            if j >= len(lines):
                 break
-            # Continuation: BuildKit drops comment and blank lines inside it.
-            i += 1
-            while i < len(lines) and (not lines[i][1].strip() or _is_comment(lines[i][1])):
-                i += 1
-            if i >= len(lines):
-                end_offset = off + len(content)
-                break
-            off, content = lines[i]
-            col = 0
-        text = "".join(chars)
-        if not text.strip():  # only continuation characters: nothing to run
-            return last_line + 1
-        logical = Logical(text, tuple(offsets) + (offsets[-1] + 1,))
-        ins, next_line = self._build(logical, last_line, end_offset, len(df.instructions))
-        if ins is not None:
-            df.instructions.append(ins)
+            pieces.append((lines[j].start, lines[j].content))
+            last = j
+            j += 1
+            cut = continuation_cut(pieces[-1][1], escape)
+        end_offset = lines[last].start + len(lines[last].content)
+        if len(pieces) == 1:
+            start, chars = pieces[0]
+            offsets = range(start, start + len(chars) + 1)
+        else:
+            chars = "".join(text for _, text in pieces)
+            offsets = []
+            for start, text in pieces:
+                offsets.extend(range(start, start + len(text)))
+            offsets.append(offsets[-1] + 1 if offsets else end_offset)
+        logical = Logical(chars, tuple(offsets))
+        ins, trigger = self._node(logical, len(df.instructions), nested=False)
+        next_line = last + 1
+        if ins is None:
+            return next_line
+        target = ins.inner if ins.inner is not None else ins
+        if target.keyword in HEREDOC_INSTRUCTIONS and target.json_args is None and "<<" in chars:
+            try:
+                markers = markers_in_line(chars)
+            except ShellSyntaxError as exc:
+                df.errors.append(ParseError(ins.keyword_span, str(exc), 0))
+                markers = []
+            if markers:
+                heredocs, next_line, end_offset = self._heredocs(markers, next_line, end_offset, ins.span.start)
+                span = Span(target.span.start, df.index.position(end_offset))
+                target = target._replace(heredocs=heredocs, span=span)
+                if ins.inner is not None:
+                    ins = ins._replace(inner=target, span=Span(ins.span.start, span.end))
+                else:
+                    ins = target
+        df.instructions.append(ins)
         return next_line
 
-    def _build(
-        self, logical: Logical, last_line: int, end_offset: int, index: int
-    ) -> tuple[Instruction | None, int]:
-        df = self.df
-        m = _KEYWORD.match(logical.text)
-        kw_end = m.end() if m else len(logical.text.split(None, 1)[0] if logical.text.strip() else "")
-        keyword = logical.text[:kw_end].upper()
-        if not m or keyword not in INSTRUCTIONS or (
-            kw_end < len(logical.text) and logical.text[kw_end] not in " \t"
-        ):
-            word = logical.text.split(None, 1)[0] if logical.text.strip() else logical.text
-            df.errors.append(
-                ParseError(
-                    df.logical_span(logical, 0, max(1, len(word))),
-                    f"unknown instruction {word[:40]!r}",
-                )
-            )
-            return None, last_line + 1
-        a = kw_end
-        while a < len(logical.text) and logical.text[a] in " \t":
-            a += 1
-        args = logical.slice(a)
-        keyword_span = df.logical_span(logical, 0, kw_end)
-        next_line = last_line + 1
-        heredocs: tuple[Heredoc, ...] = ()
-        if keyword in HEREDOC_INSTRUCTIONS and "<<" in args.text:
-            heredocs, next_line, end_offset = self._heredocs(args.text, next_line, end_offset)
+    def _node(self, logical: Logical, index: int, nested: bool) -> tuple[Instruction | None, str]:
+        """The instruction of one logical line (BuildKit's newNodeFromLine plus its checks)
+        and the keyword as written; None for an unknown keyword."""
+        df, text = self.df, logical.text
+        s, e = lead(text), trim_end(text)
+        brk = WORD_BREAK.search(text, s, e)
+        kw_end = brk.start() if brk else e
+        word = text[s:kw_end]
+        keyword = word.upper()
+        keyword_span = df.logical_span(logical, s, max(kw_end, s + 1) if s < len(text) else s)
+        if keyword not in INSTRUCTIONS:
+            if not nested:  # BuildKit runs no checks on an ONBUILD trigger before it fires
+                shown = word[:40] if word else "(nothing)"
+                df.errors.append(ParseError(keyword_span, f"unknown instruction: {shown}"))
+            return None, word
+        args = logical.slice(brk.end() if brk else e, e)  # starts and ends with a non-space
+        if args.text.startswith("--"):
+            flag_words, body_at = read_flags(args.text, df.escape)
+            body = args.slice(lead(args.text, body_at), len(args.text))
+        else:
+            flag_words, body = [], args
+        flags = tuple(Flag(w.text[2:].partition("=")[0],
+                           w.text.partition("=")[2] if "=" in w.text else None,
+                           df.logical_span(args, w.start, w.end)) for w in flag_words)
         inner = None
         if keyword == "ONBUILD":
-            inner, next_line = self._build(args, last_line, end_offset, index)
-            if inner is None:
-                df.errors[-1] = ParseError(df.errors[-1].span, "ONBUILD needs a known instruction to run")
-                return None, next_line
-        flags, body = ((), args) if keyword == "ONBUILD" else _split_flags(args, df)
-        need = _MIN_ARGS.get(keyword)
-        if need:
-            json_words = _json_form(body.text)
-            if json_words is not None:
-                count = len(json_words)
-            else:  # quotes only join words, so a plain split that finds enough is enough
-                count = len(body.text.split(None, need))
-                if count < need:
-                    count = len(split_words(body.text, df.escape))
-            if count < need:
-                what = "an argument" if need == 1 else f"at least {need} arguments"
-                df.errors.append(ParseError(keyword_span, f"{keyword} needs {what}"))
-        span = Span(df.index.position(logical.offsets[0]), df.index.position(end_offset))
+            inner, trigger = self._node(body, index, nested=True) if body.text else (None, "")
+            error = None if nested else arguments.check("ONBUILD", arguments.Arguments((), False, None),
+                                                        flag_words, trigger)
+            json_args = None
+        else:
+            parsed = arguments.dispatch(keyword, body.text, df.escape)
+            json_args = tuple(parsed.words) if parsed.json and keyword in _JSON_FORMS else None
+            if parsed.error:
+                df.errors.append(ParseError(keyword_span, parsed.error, 0))
+                error = None
+            else:
+                error = None if nested else arguments.check(keyword, parsed, flag_words)
+        if error:
+            df.errors.append(ParseError(keyword_span, error))
+        end = logical.offsets[e - 1] + 1 if e > s else logical.offsets[s]
+        span = Span(df.index.position(logical.offsets[s] if s < len(text) else logical.offsets[-1]),
+                    df.index.position(end))
         if inner is not None:
             span = Span(span.start, max(span.end, inner.span.end))
-        json_args = _json_form(body.text) if keyword in ("RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME") else None
-        return (
-            Instruction(keyword, index, span, keyword_span, args, flags, body, heredocs, json_args, inner),
-            next_line,
-        )
+        return Instruction(keyword, index, span, keyword_span, args, flags, body, (), json_args, inner), word
 
-    def _heredocs(self, args: str, line: int, end_offset: int) -> tuple[tuple[Heredoc, ...], int, int]:
+    def _heredocs(self, markers: list[Marker], line: int, end_offset: int,
+                  instruction_start: Position) -> tuple[tuple[Heredoc, ...], int, int]:
         df, lines = self.df, self.lines
         found = []
-        for m in _HEREDOC.finditer(args):
-            strip_tabs, quoted, word = m.group(1) == "-", bool(m.group(2)), m.group(3)
+        for marker in markers:
             first = line
             chars: list[str] = []
             offsets: list[int] = []
             closed = False
             while line < len(lines):
-                off, content = lines[line]
-                check = content.lstrip("\t") if strip_tabs else content
+                physical = lines[line]
                 line += 1
-                if check == word:
+                check = physical.content.lstrip("\t") if marker.strip_tabs else physical.content
+                if check == marker.name:
                     closed = True
-                    end_offset = off + len(content)
+                    end_offset = physical.start + len(physical.content)
                     break
-                chars.append(content + "\n")
-                offsets.extend(range(off, off + len(content)))
-                offsets.append(off + len(content))  # the newline (or \r\n) after the content
-                end_offset = off + len(content)
+                chars.append(physical.content + "\n")
+                offsets.extend(range(physical.start, physical.start + len(physical.content) + 1))
+                end_offset = physical.start + len(physical.content)
             body = Logical("".join(chars), tuple(offsets) + ((offsets[-1] + 1) if offsets else end_offset,))
-            start_off = lines[first][0] if first < len(lines) else end_offset
+            start_off = lines[first].start if first < len(lines) else end_offset
             span = Span(df.index.position(start_off), df.index.position(end_offset))
-            if not closed:
-                df.errors.append(ParseError(span, f"heredoc <<{word} is never closed (no line {word!r})"))
-            found.append(Heredoc(word, strip_tabs, quoted, body, span, closed))
+            if not closed:  # BuildKit names the instruction's lines
+                df.errors.append(ParseError(Span(instruction_start, span.end), f"unterminated heredoc: <<{marker.name} is never closed "
+                                                  f"(no line {marker.name!r})", 0))
+            found.append(Heredoc(marker.name, marker.strip_tabs, marker.quoted, body, span, closed))
         return tuple(found), line, end_offset
-
-
-# ---------------------------------------------------------------------------- stages
-
-
-def _assign_stages(df: Dockerfile) -> None:
-    env = dict(df.global_args)
-    placed = []
-    for ins in df.instructions:
-        if ins.keyword == "FROM":
-            words = split_words(ins.body.text, df.escape)
-            base = words[0].text if words else ""
-            name = ""
-            if len(words) >= 3 and words[1].text.lower() == "as":
-                name = words[2].text.lower()
-            image, known = expand(base, env)
-            stage = Stage(len(df.stages), ins, base, image if known else "", name)
-            parent = df.stage_named(image) if known and image and not image.isdigit() else None
-            if parent is not None and parent.index < stage.index:
-                stage.parent = parent.index
-            df.stages.append(stage)
-        elif not df.stages:
-            if ins.keyword == "ARG":
-                for k, v in key_values(split_words(ins.body.text, df.escape)):
-                    df.global_args[k] = v
-                    env[k] = v
-            else:
-                df.errors.append(
-                    ParseError(ins.keyword_span, f"{ins.keyword} before the first FROM: no build stage to run it in")
-                )
-            placed.append(ins)
-            continue
-        idx = len(df.stages) - 1
-        inner = ins.inner._replace(stage=idx) if ins.inner is not None else None
-        ins = ins._replace(stage=idx, inner=inner)
-        if ins.keyword == "FROM":
-            df.stages[idx].from_instruction = ins
-        df.stages[idx].instructions.append(ins)
-        placed.append(ins)
-    df.instructions[:] = placed
-
-
-def _reaching_stages(df: Dockerfile) -> frozenset[int]:
-    """Stages whose layers end up in the final image.
-
-    The final stage and the stages it is built FROM; plus any stage copied whole
-    (``COPY --from=x / /``) into one of those. Copying single files out of a builder
-    stage does not carry its caches along, so such stages do not count.
-    """
-    if not df.stages:
-        return frozenset()
-    reached: set[int] = set()
-    todo = [len(df.stages) - 1]
-    while todo:
-        idx = todo.pop()
-        if idx in reached:
-            continue
-        reached.add(idx)
-        stage = df.stages[idx]
-        if stage.parent is not None:
-            todo.append(stage.parent)
-        for ins in stage.instructions:
-            ins = ins.effective()
-            if ins.keyword != "COPY":
-                continue
-            src = ins.flag("from")
-            if src is None or src.value is None:
-                continue
-            words = split_words(ins.body.text, df.escape)
-            if any(w.text in ("/", "/.", "/*") for w in words[:-1]):
-                ref = df.stage_named(src.value)
-                if ref is not None and ref.index < idx:
-                    todo.append(ref.index)
-    return frozenset(reached)
 
 
 def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
     """Parse Dockerfile text (BOM already removed). Never raises on bad input."""
-    lines = _physical_lines(text)
-    directives, first = _directives(lines)
-    escape = directives.get("escape", "\\")
-    if escape not in ("\\", "`"):
-        escape = "\\"
-    df = Dockerfile(path, text, LineIndex(text), escape, directives)
-    _Lexer(df, lines).run(first)
-    _assign_stages(df)
-    df.reaches_final = _reaching_stages(df)
+    lines = physical_lines(text)
+    directives = read_directives(lines)
+    df = Dockerfile(path, text, LineIndex(text), directives.escape, directives.values)
+    df.directive_lines = directives.count
+    if directives.error:
+        at, message = directives.error
+        df.errors.append(ParseError(df.span(lines[at].start, lines[at].start + len(lines[at].content)), message, 0))
+    _Assembler(df, lines).run(directives.count)
+    if not df.instructions and not df.errors:  # BuildKit names the last line it read
+        last = df.index.position(lines[-1].start) if lines else Position(1, 1)
+        df.errors.append(ParseError(Span(last, last), "file with no instructions", 0))
+    for span, message in assign_stages(df):
+        df.errors.append(ParseError(span, message))
+    df.reaches_final = reaching_stages(df)
     return df

@@ -43,7 +43,8 @@ def _split_words(text: str, escape: str) -> tuple[RawWord, ...]:
             if quote:
                 if c == quote:
                     quote = ""
-                elif c == escape and quote == '"' and i + 1 < n:
+                elif c == escape and quote == '"' and i + 1 < n and text[i + 1] in ('"', "$", escape):
+                    # BuildKit keeps the escape inside double quotes unless it escapes ", $ or itself
                     i += 1
                     buf.append(text[i])
                 else:

@@ -72,7 +72,9 @@ def test_bad_input_gets_a_clear_error_naming_the_file(tmp_path, capsys):
         assert main(["check", "--no-estimate", path]) == 2
         err = capsys.readouterr().err
         assert path in err and "Traceback" not in err
-    assert main(["check", "--no-estimate", write(tmp_path, "empty.Dockerfile", b"")]) == 0
+    # BuildKit refuses a file with no instructions: one DT900, not a crash and not silence
+    assert main(["check", "--no-estimate", write(tmp_path, "empty.Dockerfile", b"")]) == 1
+    assert "DT900 [parse-error] file with no instructions" in capsys.readouterr().out
 
 
 def test_fix_in_place_keeps_bom_crlf_and_missing_final_newline(tmp_path, capsys):

@@ -136,7 +136,7 @@ def test_unknown_instruction_and_instruction_before_from():
     df = parse("COPY a b\nFROM debian:12\nRUNN x\nRUN echo ok\n")
     messages = [e.message for e in df.errors]
     assert any("before the first FROM" in m for m in messages)
-    assert any("unknown instruction 'RUNN'" in m for m in messages)
+    assert any("unknown instruction: RUNN" in m for m in messages)
     assert df.instructions[-1].keyword == "RUN"
 
 
@@ -147,13 +147,15 @@ def test_empty_and_comment_only_files():
 
 def test_continuation_at_end_of_file():
     df = parse("FROM debian:12\nRUN echo hi \\\n")
-    assert df.instructions[1].body.text == "echo hi "
+    assert df.instructions[1].body.text == "echo hi"  # BuildKit trims the arguments
     assert not df.errors
 
 
 def test_missing_arguments_are_parse_errors():
+    # BuildKit runs an empty RUN (sh -c ""), but a COPY needs a destination; a heredoc counts as a source
     df = parse("FROM debian:12\nRUN \nCOPY --from=build /only/src\nCOPY <<EOF /dst\nhi\nEOF\n")
-    assert [e.message for e in df.errors] == ["RUN needs an argument", "COPY needs at least 2 arguments"]
+    assert [e.message for e in df.errors] == [
+        "COPY requires at least two arguments, but only one was provided. Destination could not be determined"]
 
 
 def test_comment_right_after_a_heredoc_terminator():
@@ -162,7 +164,10 @@ def test_comment_right_after_a_heredoc_terminator():
     assert not df.errors and len(df.instructions) == 3 and df.comments[0].line == 5
 
 
-def test_a_lone_continuation_character_is_no_instruction():
-    # found by hypothesis: positions must stay inside the file
+def test_a_lone_continuation_character_is_an_empty_instruction():
+    # found by hypothesis: positions must stay inside the file; BuildKit joins the line with
+    # nothing and rejects the empty instruction
     df = parse("\\")
-    assert df.instructions == [] and df.errors == []
+    assert df.instructions == []
+    assert [e.message for e in df.errors] == ["unknown instruction: (nothing)"]
+    assert df.errors[0].span.start.line == 1

@@ -1,0 +1,52 @@
+"""Parser directives (``# escape=``, ``# syntax=``, ``# check=``) at the top of a file.
+
+BuildKit reads them until the first line that is not one: a blank line, an instruction,
+an ordinary comment, or a comment naming an unknown directive all end the block. A
+repeated directive, or an escape other than backslash or backtick, fails the build.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from bot.model.lexer.lines import PhysicalLine
+from bot.model.lexer.spaces import lead
+
+KNOWN = ("syntax", "escape", "check")
+# Go's RE2 ``\s`` is ASCII [\t\n\f\r ]; the value is lazy up to trailing space
+_DIRECTIVE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z")
+
+
+class Directives(NamedTuple):
+    values: dict[str, str]
+    escape: str
+    count: int  # how many leading lines are directives
+    error: tuple[int, str] | None  # (0-based line, BuildKit's reason)
+
+
+def read_directives(lines: list[PhysicalLine]) -> Directives:
+    values: dict[str, str] = {}
+    escape = "\\"
+    for i, line in enumerate(lines):
+        token = line.content[lead(line.content):]
+        if not token.startswith("#"):
+            break
+        rest = token[1:]
+        m = _DIRECTIVE.match(rest[lead(rest):])
+        if not m:
+            break
+        name = m.group(1).lower()
+        if name not in KNOWN:
+            break
+        if name in values:
+            return Directives(values, escape, i, (i, f"only one {name} parser directive can be used"))
+        value = m.group(2)
+        if name == "escape":
+            if value not in ("\\", "`"):
+                return Directives(values, escape, i, (i, f"invalid escape token '{value}' does not match ` or \\"))
+            escape = value
+        values[name] = value
+    else:
+        i = len(lines)
+    return Directives(values, escape, i, None)

@@ -1,0 +1,128 @@
+"""Invariants of the lexer over Dockerfiles generated from a grammar of BuildKit's constructs."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.model.dockerfile import parse
+from bot.model.text import LineIndex
+
+WORDS = st.sampled_from(["a", "b", "-x", "$V", "${V:-d}", "'q q'", '"d d"', "x=1", "\\t", "&&", "|", ";", "/p/q"])
+NEWLINE = st.sampled_from(["\n", "\r\n"])
+
+
+@st.composite
+def shell_line(draw):
+    words = draw(st.lists(WORDS, min_size=1, max_size=5))
+    return " ".join(words)
+
+
+@st.composite
+def run(draw, nl):
+    parts = draw(st.lists(shell_line(), min_size=1, max_size=3))
+    flags = draw(st.sampled_from(["", "--mount=type=cache,target=/c ", '--network="none" ', "-- "]))
+    out = "RUN " + flags
+    for i, part in enumerate(parts):
+        out += part
+        if i < len(parts) - 1:
+            out += " \\" + nl
+            out += draw(st.sampled_from(["", "# inner comment" + nl, nl, "   "]))
+    return out + nl
+
+
+@st.composite
+def heredoc(draw, nl):
+    name = draw(st.sampled_from(["EOF", "END", "x.txt"]))
+    marker = draw(st.sampled_from(["<<", "<<-", "<< ", "<<'", '<<"']))
+    close = "'" if marker == "<<'" else '"' if marker == '<<"' else ""
+    keyword = draw(st.sampled_from(["RUN cat ", "COPY ", "RUN "]))
+    dest = " /dst" if keyword == "COPY " else ""
+    body = draw(st.lists(shell_line(), max_size=3))
+    text = f"{keyword}{marker}{name}{close}{dest}{nl}"
+    text += "".join(("\t" if marker == "<<-" else "") + b + nl for b in body)
+    return text + name + nl
+
+
+@st.composite
+def instruction(draw, nl):
+    kind = draw(st.sampled_from(["run", "heredoc", "env", "copy", "cmd", "comment", "blank", "quoted-marker"]))
+    if kind == "run":
+        return draw(run(nl))
+    if kind == "heredoc":
+        return draw(heredoc(nl))
+    if kind == "env":
+        return "ENV " + draw(st.sampled_from(["A=1", 'A="x y" B=2', "A b c", "C=trailing\\\\"])) + nl
+    if kind == "copy":
+        return "COPY " + draw(st.sampled_from(["", '--from="s" ', "--chown=a:b ", "--link "])) + "a /b" + nl
+    if kind == "cmd":
+        return "CMD " + draw(st.sampled_from(['["a", "b"]', "a b", "['a']"])) + nl
+    if kind == "comment":
+        return draw(st.sampled_from(["# note", "  # indented", "#"])) + nl
+    if kind == "blank":
+        return draw(st.sampled_from(["", "   ", "\t"])) + nl
+    return "RUN echo " + draw(st.sampled_from(['"<<EOF"', "'<<EOF'", "\\<<EOF"])) + nl
+
+
+@st.composite
+def dockerfile(draw):
+    nl = draw(NEWLINE)
+    head = draw(st.sampled_from(["", "# syntax=docker/dockerfile:1" + nl, "# escape=\\" + nl]))
+    body = draw(st.lists(instruction(nl), max_size=8))
+    return head + "FROM a AS s" + nl + "".join(body)
+
+
+def _line_kinds(text: str, df) -> list[str]:
+    """What each physical line is part of: an instruction, a comment, a directive or blank."""
+    index = LineIndex(text)
+    kinds = ["?"] * index.line_count
+    for n in range(df.directive_lines):
+        kinds[n] = "directive"
+    for c in df.comments:
+        kinds[c.line - 1] = "comment" if kinds[c.line - 1] == "?" else "overlap"
+    for ins in df.instructions:
+        for line in range(ins.span.start.line, ins.span.end.line + 1):
+            kinds[line - 1] = "instruction" if kinds[line - 1] == "?" else "overlap"
+    for n, kind in enumerate(kinds):
+        if kind == "?" and not index.line_text(n + 1).strip():
+            kinds[n] = "blank"
+    return kinds
+
+
+@settings(max_examples=300, deadline=None)
+@given(dockerfile())
+def test_every_line_belongs_to_exactly_one_part(text):
+    df = parse(text)
+    assert not df.errors, [e.message for e in df.errors]
+    kinds = _line_kinds(text, df)
+    assert "overlap" not in kinds and "?" not in kinds, list(zip(text.splitlines(), kinds))
+    starts = [ins.span.start for ins in df.instructions]
+    assert starts == sorted(starts)
+    for a, b in zip(df.instructions, df.instructions[1:]):
+        assert a.span.end < b.span.start
+
+
+@settings(max_examples=300, deadline=None)
+@given(dockerfile())
+def test_every_character_maps_back_to_the_file(text):
+    df = parse(text)
+    for ins in df.instructions:
+        for logical in (ins.args, ins.body):
+            for ch, offset in zip(logical.text, logical.offsets):
+                assert text[offset] == ch
+        for h in ins.heredocs:
+            for ch, offset in zip(h.body.text, h.body.offsets):
+                assert text[offset] == ch or (ch == "\n" and text[offset] in "\r\n")
+        index = df.index
+        assert index.position(index.offset(ins.span.start)) == ins.span.start
+        assert index.position(index.offset(ins.span.end)) == ins.span.end
+
+
+@settings(max_examples=200, deadline=None)
+@given(dockerfile(), st.sampled_from(['"<<EOF"', "'<<EOF'", '"x <<EOF y"']))
+def test_a_quoted_heredoc_marker_changes_nothing_after_it(text, quoted):
+    plain = parse(text + "RUN echo EOF\nRUN apt-get update\n")
+    marked = parse(text + f"RUN echo {quoted}\nRUN apt-get update\n")
+    assert [(i.keyword, i.body.text) for i in plain.instructions][-1] == \
+        [(i.keyword, i.body.text) for i in marked.instructions][-1] == ("RUN", "apt-get update")
+    assert len(plain.instructions) == len(marked.instructions)

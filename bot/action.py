@@ -226,9 +226,20 @@ def _measure_builds(env, measuring, pull, files, base_texts, analysis, options, 
         return m.skipped(m.head_mismatch(sha, pull.head_sha))
     budget = TimeBudget(measuring.timeout, hide=m.hidden_from_builds)
     try:
-        engine = make_engine(measuring.engine, runner=budget.run)
+        engine = make_engine(measuring.engine, runner=budget.run, housekeeping=budget.unbounded)
     except MeasureError as exc:
         return m.skipped(f"Measuring skipped: {exc}.")
+    if engine.note:
+        say(out, engine.note)
+    try:
+        return _measure_files(env, measuring, pull, files, base_texts, analysis, options, engine, budget, out)
+    finally:  # the images and build cache of this run go, whatever happened
+        say(out, f"measure cleanup: {engine.cleanup() or 'nothing built'}")
+
+
+def _measure_files(env, measuring, pull, files, base_texts, analysis, options, engine, budget, out: TextIO):
+    from bot.github import measured as m
+
     old_path = {f.filename: f.previous_filename or f.filename for f in files
                 if f.status not in ("added", "copied")}
     measured, notes = [], []

@@ -228,3 +228,13 @@ def test_plan_is_json_serialisable_and_anchors_are_valid():
     data = json.loads(json.dumps(p.to_json()))
     (c,) = data["comments"]
     assert (c["start_line"], c["line"], c["side"], c["start_side"]) == (2, 3, "RIGHT", "RIGHT")
+
+
+def test_proposed_change_diff_names_the_files_lines():
+    """A fix on lines 3-4 (DT204 reaching outside the diff) shows @@ -3,2 +3,2 @@, not 1,2."""
+    from bot.github.suggestion import LineFix
+
+    fix = LineFix(3, 4, "RUN a\nRUN b", "RUN a && b\nRUN c")
+    assert fix.as_diff("Dockerfile").splitlines()[2] == "@@ -3,2 +3,2 @@"
+    assert LineFix(7, 7, "RUN x", "").as_diff("D").splitlines()[2] == "@@ -7 +6,0 @@"  # deletion: as diff -U0
+    assert LineFix(5, 6, "A\nB", "A\nC").as_diff("D").splitlines()[2:] == ["@@ -6 +6 @@", "-B", "+C"]

@@ -6,13 +6,17 @@ ARG DOCKER_CLI_IMAGE=docker:27.3.1-cli
 
 FROM ${DOCKER_CLI_IMAGE} AS docker-cli
 
+# The dependency list alone: a pyproject.toml change that keeps it (a version, a test marker)
+# leaves the install below cached, since COPY is cached by content.
+FROM ${PYTHON_IMAGE} AS requirements
+COPY pyproject.toml /src/
+RUN python -c 'import tomllib; print("\n".join(tomllib.load(open("/src/pyproject.toml", "rb"))["project"]["dependencies"]))' >/src/requirements.txt
+
 FROM ${PYTHON_IMAGE} AS deps
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
-# The dependencies, from pyproject.toml alone: this layer stays cached while the code changes.
 # Wheels only: the image has no compiler and needs none.
-COPY pyproject.toml /src/
+COPY --from=requirements /src/requirements.txt /src/
 RUN python -m venv /opt/dockerdiet \
-    && python -c 'import tomllib; print("\n".join(tomllib.load(open("/src/pyproject.toml", "rb"))["project"]["dependencies"]))' >/src/requirements.txt \
     && /opt/dockerdiet/bin/pip install --only-binary=:all: -r /src/requirements.txt \
     && /opt/dockerdiet/bin/pip uninstall --yes pip
 

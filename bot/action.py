@@ -8,9 +8,10 @@ posted, it also builds the changed Dockerfiles from the workspace checkout (head
 with safe fixes, base) and adds the real sizes to the job summary and the review body:
 the one step that executes pull-request code (see bot/github/measured.py).
 
-Exit codes: 0 done, 1 the ``fail_on`` threshold was reached, 2 bad input or a GitHub
-failure (always with a one-line reason, never a traceback, and the job summary still
-written).
+Exit codes: 0 done, 1 the ``fail_on`` threshold was reached, 2 bad input, a GitHub
+failure or a runner file command (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY) that could not be
+written (always with a one-line reason, never a traceback, and the job summary still
+written where it can be).
 """
 
 from __future__ import annotations
@@ -94,31 +95,9 @@ def stopped(title: str, reason: str, advice: str = "") -> str:
 
 
 def run(environ: Mapping[str, str], out: TextIO) -> int:
-    from bot.github.event import InputError, NothingToDo, load_env, load_event, pull_ref
-    from bot.github.measured import measure_inputs
-
     state = RunState()
     try:
-        try:
-            env = load_env(environ)
-            measuring = measure_inputs(environ)
-            event = load_event(env.event_path)
-            ref = pull_ref(env, event)
-            if not env.inputs.token:
-                raise InputError("input github_token is empty")
-        except InputError as exc:
-            say(out, f"error: {exc}")
-            state.outcome = "bad input"
-            state.summary = stopped("Input error", str(exc), "Nothing was analysed. Fix the workflow's inputs or "
-                                                              "trigger (see the README's workflow examples).")
-            return EXIT_ERROR
-        except NothingToDo as exc:
-            say(out, str(exc))
-            state.outcome = "skipped"
-            state.summary = stopped("Skipped", str(exc))
-            return EXIT_OK
-        state.number = ref.number
-        return _review(env, ref, state, environ, out, measuring)
+        code = _start(environ, out, state)
     except BaseException as exc:
         # main() turns this into one log line; the summary and outputs still say what happened
         state.outcome = "failed"
@@ -126,7 +105,34 @@ def run(environ: Mapping[str, str], out: TextIO) -> int:
             "Internal error", f"{type(exc).__name__}: {exc}")
         raise
     finally:
-        _leave_behind(Destination.of(environ), state, out)
+        written = _leave_behind(Destination.of(environ), state, out)
+    return code if written or code != EXIT_OK else EXIT_ERROR  # lost outputs must not pass silently
+
+
+def _start(environ: Mapping[str, str], out: TextIO, state: "RunState") -> int:
+    from bot.github.event import InputError, NothingToDo, load_env, load_event, pull_ref
+    from bot.github.measured import measure_inputs
+
+    try:
+        env = load_env(environ)
+        measuring = measure_inputs(environ)
+        event = load_event(env.event_path)
+        ref = pull_ref(env, event)
+        if not env.inputs.token:
+            raise InputError("input github_token is empty")
+    except InputError as exc:
+        say(out, f"error: {exc}")
+        state.outcome = "bad input"
+        state.summary = stopped("Input error", str(exc), "Nothing was analysed. Fix the workflow's inputs or "
+                                                          "trigger (see the README's workflow examples).")
+        return EXIT_ERROR
+    except NothingToDo as exc:
+        say(out, str(exc))
+        state.outcome = "skipped"
+        state.summary = stopped("Skipped", str(exc))
+        return EXIT_OK
+    state.number = ref.number
+    return _review(env, ref, state, environ, out, measuring)
 
 
 def _review(env, ref, state: RunState, environ: Mapping[str, str], out: TextIO, measuring=None) -> int:
@@ -286,9 +292,20 @@ def _measure_builds(env, measuring, pull, files, base_texts, analysis, options, 
         return m.skipped(m.head_mismatch(sha, pull.head_sha))
     budget = TimeBudget(measuring.timeout, hide=m.hidden_from_builds)
     try:
-        engine = make_engine(measuring.engine, runner=budget.run)
+        engine = make_engine(measuring.engine, runner=budget.run, housekeeping=budget.unbounded)
     except MeasureError as exc:
         return m.skipped(f"Measuring skipped: {exc}.")
+    if engine.note:
+        say(out, engine.note)
+    try:
+        return _measure_files(env, measuring, pull, files, base_texts, analysis, options, engine, budget, out)
+    finally:  # the images and build cache of this run go, whatever happened
+        say(out, f"measure cleanup: {engine.cleanup() or 'nothing built'}")
+
+
+def _measure_files(env, measuring, pull, files, base_texts, analysis, options, engine, budget, out: TextIO):
+    from bot.github import measured as m
+
     old_path = {f.filename: f.previous_filename or f.filename for f in files
                 if f.status not in ("added", "copied")}
     measured, notes = [], []
@@ -418,9 +435,11 @@ def _exit_code(fail_on, state: RunState, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _leave_behind(env: Destination, state: RunState, out: TextIO) -> None:
-    """Outputs, job summary, JSON report: written on every path, errors included."""
+def _leave_behind(env: Destination, state: RunState, out: TextIO) -> bool:
+    """Outputs, job summary, JSON report: written on every path, errors included. False when
+    a runner file command could not be written (a ``::warning`` says which)."""
     from bot.github.annotations import append_file, output_lines
+    from bot.report.annotations import escape_data
     from bot.github.summary import dump, job_summary, json_report
     from bot.report.markdown import savings_total
 
@@ -431,7 +450,7 @@ def _leave_behind(env: Destination, state: RunState, out: TextIO) -> None:
     report_path = ""
     try:
         base = Path(env.workspace) if env.workspace else Path.cwd()
-        (base / REPORT_NAME).write_text(dump(report), encoding="utf-8")
+        _write_as_owner(base / REPORT_NAME, dump(report), base)
         report_path = REPORT_NAME if env.workspace else str(base / REPORT_NAME)
     except OSError as exc:
         say(out, f"could not write {REPORT_NAME}: {exc.strerror}")
@@ -447,11 +466,30 @@ def _leave_behind(env: Destination, state: RunState, out: TextIO) -> None:
     if measured is not None and measured.measured:
         outputs["measured_savings_bytes"] = str(measured.savings)
     summary = state.summary or "### dockerdiet\n\nNo report: the run stopped early."
-    try:
-        append_file(env.output_path, output_lines(outputs))
-        append_file(env.summary_path, job_summary(summary, status=f"dockerdiet outcome: {state.outcome}"))
-    except OSError as exc:
-        say(out, f"could not write the step outputs or summary: {exc.strerror}")
+    written = True
+    for what, name, path, text in (
+        ("the step outputs", "GITHUB_OUTPUT", env.output_path, output_lines(outputs)),
+        ("the job summary", "GITHUB_STEP_SUMMARY", env.summary_path,
+         job_summary(summary, status=f"dockerdiet outcome: {state.outcome}")),
+    ):
+        try:
+            append_file(path, text)
+        except OSError as exc:  # e.g. a container user that may not write the runner's files
+            written = False
+            print(f"::warning title=dockerdiet::{escape_data(f'could not write {what} ({name}={path}): {exc.strerror}')}",
+                  file=out, flush=True)
+    return written
+
+
+def _write_as_owner(path: Path, text: str, workspace: Path) -> None:
+    """Write a file in the workspace that the runner's user can read and remove: a container
+    action runs as root, the workspace belongs to the runner's user (uid 1001 on GitHub)."""
+    path.write_text(text, encoding="utf-8")
+    os.chmod(path, 0o644)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        owner = workspace.stat()
+        if (owner.st_uid, owner.st_gid) != (0, 0):
+            os.chown(path, owner.st_uid, owner.st_gid)
 
 
 def main(argv: list[str] | None = None) -> int:

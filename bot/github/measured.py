@@ -240,7 +240,9 @@ def markdown(m: Measurement, *, compact: bool = False) -> str:
         return "\n\n".join(out[:1] + out[2:])
     built = f"Built with {m.engine}" if m.engine else "Built"
     out.append(f"{built} from the workspace checkout of `{m.head_sha[:7]}` (the analysed head commit), "
-               f"in {m.seconds:.0f} s. Sizes are uncompressed and include the base image.")
+               f"in {m.seconds:.0f} s. Sizes are uncompressed and include the base image"
+               + (" (docker's own layer sizes, as `docker images` shows them)." if m.engine == "docker"
+                  else " (tar bytes of the layers)."))
     out.append("")
     if m.measured:
         estimate = [(f.estimate_low, f.estimate_high) for f in m.files

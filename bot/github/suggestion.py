@@ -8,6 +8,7 @@ edits. Which fixes go into one suggestion, and their re-check, is placement.py's
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -15,6 +16,8 @@ from bot.model.findings import Finding, Safety
 from bot.model.text import Edit, LineIndex, apply_edits
 
 BOM = "\ufeff"
+
+_HUNK = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +34,14 @@ class LineFix:
         return self.original != self.replacement
 
     def as_diff(self, path: str) -> str:
+        """A unified diff whose hunk headers carry the file's line numbers, not the snippet's."""
         before = self.original.split("\n") if self.original else []
         after = self.replacement.split("\n") if self.replacement else []
+        shift = self.start - 1
         return "\n".join(
-            difflib.unified_diff(before, after, f"a/{path}", f"b/{path}",
-                                 n=0, lineterm="")
+            _HUNK.sub(lambda m: f"@@ -{int(m[1]) + shift}{m[2] or ''} +{int(m[3]) + shift}{m[4] or ''} @@", line)
+            if line.startswith("@@") else line
+            for line in difflib.unified_diff(before, after, f"a/{path}", f"b/{path}", n=0, lineterm="")
         )
 
 

@@ -35,6 +35,18 @@ class TimeBudget:
     def spent(self) -> float:
         return round(self.seconds - self.left(), 1)
 
+    def _hidden(self, kw: dict) -> None:
+        if self._hide is not None:
+            env = kw.get("env")
+            kw["env"] = {k: v for k, v in (os.environ if env is None else env).items()  # type: ignore[union-attr]
+                         if not self._hide(k)}
+
+    def unbounded(self, cmd: Sequence[str], **kw: object) -> "subprocess.CompletedProcess[str]":
+        """For listing and cleaning up: the same hidden environment, no budget (cleanup
+        must run after the budget is spent); only the caller's ``timeout``."""
+        self._hidden(kw)
+        return subprocess.run(list(cmd), text=True, capture_output=True, **kw)  # type: ignore[call-overload]
+
     def run(self, cmd: Sequence[str], **kw: object) -> "subprocess.CompletedProcess[str]":
         """``subprocess.run(cmd, text=True, capture_output=True)`` bounded by the budget
         (and by a ``timeout`` the caller passes, whichever is shorter)."""
@@ -43,10 +55,7 @@ class TimeBudget:
             raise BudgetExceeded(f"no time left to run {cmd[0]}")
         asked = kw.pop("timeout", None)
         timeout = min(left, float(asked)) if asked is not None else left  # type: ignore[arg-type]
-        if self._hide is not None:
-            env = kw.get("env")
-            kw["env"] = {k: v for k, v in (os.environ if env is None else env).items()  # type: ignore[union-attr]
-                         if not self._hide(k)}
+        self._hidden(kw)
         # A session of its own, so a timeout kills the RUN steps too, not just the engine.
         proc = subprocess.Popen(list(cmd), text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 start_new_session=True, **kw)  # type: ignore[call-overload]

@@ -2,7 +2,8 @@
 
 buildah and podman print ``STEP 3/5: RUN make`` before each instruction and end
 with ``error building at STEP "RUN make": ...``; BuildKit (``--progress=plain``)
-prints ``Dockerfile:7`` and an excerpt with ``>>>`` on the failing line.
+prints ``Dockerfile:7`` and an excerpt with ``>>>`` on the failing line; docker's legacy
+builder prints ``Step 3/5 : RUN make`` before each instruction.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 _STEP = re.compile(r"^STEP (\d+)/(\d+): (.*)$", re.M)
+_LEGACY_STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$", re.M)  # docker's legacy builder
 _BUILDAH_ERROR = re.compile(r'error:? building at STEP "(.*?)": ', re.S | re.I)
 _BUILDKIT_LINE = re.compile(r"^\s*(?:\S+/)?Dockerfile[^:\s]*:(\d+)\s*$", re.M)
 _BUILDKIT_STEP = re.compile(r"^\s*> \[(?:[^\]]*\s)?(\d+)/(\d+)\] (.*?):?\s*$", re.M)
@@ -41,6 +43,6 @@ def failure_point(log: str, tail: int = 15) -> FailurePoint:
     if lines or steps:
         text = steps[-1][2].strip() if steps else ""
         return FailurePoint(text, int(lines[-1]) if lines else None, last_lines(clean, tail))
-    steps = _STEP.findall(clean)
+    steps = _STEP.findall(clean) or _LEGACY_STEP.findall(clean)
     text = steps[-1][2].strip() if steps else ""
     return FailurePoint(text, None, last_lines(clean, tail))

@@ -1,7 +1,9 @@
 """``dockerdiet measure``: build before and after the fixes and show real layer sizes.
 
 Exit codes: 0 measured; 1 the original does not build; 3 the original builds but
-the fixed file does not (a broken fix); 2 usage errors and a missing engine.
+the fixed file does not (a broken fix); 2 usage errors and an engine or CLI that cannot
+build at all (named, with the fix). The images and build cache of the run are removed at
+its end.
 """
 
 from __future__ import annotations
@@ -44,18 +46,28 @@ def _build_args(values: Sequence[str]) -> list[tuple[str, str]]:
     return out
 
 
+def _engine(name: str | None, err: TextIO):
+    from bot.measure.engines import make_engine
+
+    engine = make_engine(name)
+    if engine.note:
+        err.write(f"dockerdiet measure: {engine.note}\n")
+    return engine
+
+
 def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    from bot.measure.engines import MeasureError, make_engine
+    from bot.measure.engines import MeasureError
     from bot.measure.pair import measure_pair
     from bot.measure.render import render_text
     from bot.measure.result import STATUS_AFTER_FAILED, STATUS_BEFORE_FAILED
 
+    engine = None
     try:
         build_args = _build_args(args.build_arg)
         if args.calibrate:
             from bot.measure.calibrate import calibrate_dir, write_csv
 
-            engine = make_engine(args.engine)
+            engine = _engine(args.engine, err)
             rows = calibrate_dir(args.calibrate, engine, build_args=build_args, pull=args.pull,
                                  extra_args=args.engine_arg, progress=err)
             if args.out:
@@ -73,13 +85,18 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
         except (OSError, UnicodeDecodeError) as e:
             raise MeasureError(f"{args.dockerfile}: cannot read: {e}") from e
         context = args.context or os.path.dirname(os.path.abspath(args.dockerfile))
-        engine = make_engine(args.engine)
+        engine = _engine(args.engine, err)
         result = measure_pair(text, context, engine, path=args.dockerfile, target=args.target,
                               build_args=build_args, unsafe=args.unsafe, pull=args.pull,
                               extra_args=args.engine_arg)
     except MeasureError as e:
         err.write(f"dockerdiet measure: error: {e}\n")
         return EXIT_USAGE
+    finally:
+        if engine is not None:
+            done = engine.cleanup()
+            if done:
+                err.write(f"dockerdiet measure: {done}\n")
     if args.format == "json":
         json.dump(result.to_json(), out, indent=2)
         out.write("\n")

@@ -57,14 +57,17 @@ def gzipped_length(stream: IO[bytes], level: int = 6) -> tuple[int, int]:
 
 
 class SizeCache:
-    """Blob digest -> uncompressed size; base layers are shared by before and after."""
+    """Digest -> sizes computed once per run: the base layers shared by every image an
+    engine measures (head, fixed head, base branch) are unpacked or compressed only once."""
 
     def __init__(self) -> None:
-        self._sizes: dict[str, int] = {}
+        self._sizes: dict[str, Any] = {}
+        self.computed = 0  # how many times a size had to be computed (the rest were reused)
 
-    def get(self, digest: str, compute: Callable[[], int]) -> int:
+    def get(self, digest: str, compute: Callable[[], Any]) -> Any:
         if digest not in self._sizes:
             self._sizes[digest] = compute()
+            self.computed += 1
         return self._sizes[digest]
 
 
@@ -103,12 +106,15 @@ def read_oci_layout(layout: str, cache: SizeCache | None = None) -> ImageLayers:
     return ImageLayers(image_id, pair_history(history, layers), tuple(layers))
 
 
-def read_docker_save(tar_path: str) -> ImageLayers:
+def read_docker_save(tar_path: str, cache: SizeCache | None = None) -> ImageLayers:
     """Sizes and history from ``docker save`` output (legacy manifest.json layout).
 
     Docker 25+ writes an OCI layout into the same tarball and keeps manifest.json
-    pointing at ``blobs/sha256/...``; both are plain uncompressed tars here.
+    pointing at ``blobs/sha256/...``; both are plain uncompressed tars here. A layer
+    whose diff_id ``cache`` already knows is not read again (gzip of a base layer costs
+    seconds per image).
     """
+    cache = cache or SizeCache()
     try:
         tf = tarfile.open(tar_path, mode="r:*")
     except (OSError, tarfile.TarError) as e:
@@ -126,10 +132,13 @@ def read_docker_save(tar_path: str) -> ImageLayers:
             layers: list[Layer] = []
             diff_ids = config.get("rootfs", {}).get("diff_ids", [])
             for name, diff_id in zip(manifest["Layers"], diff_ids):
-                f = tf.extractfile(name)
-                if f is None:
-                    raise ImageFormatError(f"{tar_path}: layer {name} missing")
-                raw, packed = _layer_sizes(f)
+                def sizes(name: str = name) -> tuple[int, int]:
+                    f = tf.extractfile(name)
+                    if f is None:
+                        raise ImageFormatError(f"{tar_path}: layer {name} missing")
+                    return _layer_sizes(f)
+
+                raw, packed = cache.get(diff_id, sizes)
                 layers.append(Layer(diff_id, raw, packed))
         except (KeyError, IndexError, json.JSONDecodeError) as e:
             raise ImageFormatError(f"{tar_path}: not docker save output ({e})") from e

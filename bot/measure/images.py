@@ -28,11 +28,17 @@ class HistoryEntry:
     layer: Layer | None  # None exactly when empty_layer
 
 
+# What an uncompressed layer size counts (reported with every measured image).
+TAR_BYTES = "tar"  # the layer's tar stream: file contents plus 512-byte headers and padding
+ENGINE_SIZE = "engine"  # the engine's own count (docker: file bytes, as `docker images` shows)
+
+
 @dataclass(frozen=True, slots=True)
 class ImageLayers:
     image_id: str
     history: tuple[HistoryEntry, ...]
     layers: tuple[Layer, ...]
+    size_basis: str = TAR_BYTES
 
     @property
     def size(self) -> int:
@@ -63,3 +69,24 @@ def pair_history(history: list[dict[str, Any]], layers: list[Layer]) -> tuple[Hi
         empty = bool(h.get("empty_layer"))
         out.append(HistoryEntry(str(h.get("created_by", "")), empty, None if empty else next(it)))
     return tuple(out)
+
+
+def with_engine_sizes(image: ImageLayers, newest_first: list[int]) -> ImageLayers:
+    """``image`` with each layer's uncompressed size replaced by the engine's own figure.
+
+    ``newest_first``: one size per history entry, as ``docker history`` lists them (it
+    walks the image config's history, so the counts agree unless the history could not be
+    paired with the layers; then the tar sizes stay).
+    """
+    sizes = list(reversed(newest_first))
+    if len(sizes) != len(image.history):
+        return image
+    history, layers = [], []
+    for entry, size in zip(image.history, sizes):
+        if entry.layer is None:
+            history.append(entry)
+            continue
+        layer = Layer(entry.layer.diff_id, size, entry.layer.gzip_size)
+        layers.append(layer)
+        history.append(HistoryEntry(entry.created_by, False, layer))
+    return ImageLayers(image.image_id, tuple(history), tuple(layers), ENGINE_SIZE)

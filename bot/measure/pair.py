@@ -84,7 +84,7 @@ def measured_image(engine: Engine, outcome: BuildOutcome, df: Dockerfile, target
         ))
     return MeasuredImage(
         outcome.image_id, outcome.seconds, round(time.monotonic() - t0, 2), image.size, image.gzip_size,
-        _sum(att.base), _sum(att.base, True), _sum(att.unattributed), tuple(layers),
+        _sum(att.base), _sum(att.base, True), _sum(att.unattributed), tuple(layers), image.size_basis,
     )
 
 

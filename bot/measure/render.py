@@ -76,6 +76,8 @@ def render_text(r: MeasureResult) -> str:
             out.append("  note: some layers could not be attributed to an instruction (counted in totals only)")
         times = f"build {b.build_seconds:.1f} s" + (f" / {a.build_seconds:.1f} s" if a else "")
         out.append(f"  {times} (layer cache on)")
+        out.append("  uncompressed sizes: " + ("the engine's own layer sizes (file bytes, as `docker images` shows)"
+                                               if b.size_basis == "engine" else "tar bytes of the layers"))
     if r.findings:
         out += ["", f"{'finding':<8} {'lines':>7}  {'estimate':>21} {'measured':>10}  note", "-" * 72]
         for f in r.findings:

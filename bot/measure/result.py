@@ -33,6 +33,7 @@ class MeasuredImage:
     base_gzip_size: int
     unattributed_size: int  # layers no instruction explains (0 when attribution worked)
     layers: tuple[InstructionLayer, ...]
+    size_basis: str = "tar"  # "tar": tar bytes of the layers; "engine": the engine's own (docker: file bytes)
 
 
 @dataclass(frozen=True, slots=True)

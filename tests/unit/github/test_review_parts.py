@@ -155,3 +155,13 @@ def test_pr_file_validation(tmp_path, content):
     p.write_text(content.replace("%s", "a" * 40))
     with pytest.raises(InputError):
         read_pr_file(p)
+
+
+def test_proposed_change_diff_names_the_files_lines():
+    """A fix on lines 3-4 (DT204 reaching outside the diff) shows @@ -3,2 +3,2 @@, not 1,2."""
+    from bot.github.suggestion import LineFix
+
+    fix = LineFix(3, 4, "RUN a\nRUN b", "RUN a && b\nRUN c")
+    assert fix.as_diff("Dockerfile").splitlines()[2] == "@@ -3,2 +3,2 @@"
+    assert LineFix(7, 7, "RUN x", "").as_diff("D").splitlines()[2] == "@@ -7 +6,0 @@"  # deletion: as diff -U0
+    assert LineFix(5, 6, "A\nB", "A\nC").as_diff("D").splitlines()[2:] == ["@@ -6 +6 @@", "-B", "+C"]

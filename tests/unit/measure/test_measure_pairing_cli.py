@@ -121,7 +121,7 @@ def test_engine_detection_prefers_a_reachable_docker_then_podman():
     runner = FakeRunner(1)  # docker daemon unreachable
     which = {"docker": "/usr/bin/docker", "podman": "/usr/bin/podman"}.get
     assert make_engine(None, runner, which).name == "podman"
-    with pytest.raises(MeasureError, match="daemon is not reachable"):
+    with pytest.raises(MeasureError, match="engine is not reachable.*docker.sock"):
         make_engine("docker", runner, which)
     with pytest.raises(MeasureError, match="no container engine found"):
         make_engine(None, runner, lambda _: None)

@@ -187,3 +187,27 @@ def test_gzipped_length_matches_gzip_module():
     assert raw == len(data)
     assert packed == len(gzip.compress(data, 6, mtime=0))
     assert zlib.decompress(gzip.compress(data), 31) == data
+
+
+def test_docker_save_compresses_a_shared_layer_once_per_engine(tmp_path):
+    """head, fixed head and base branch share the base layer: one gzip pass for all three."""
+    payloads = [os.urandom(5000), b"\0" * 100_000, b"x" * 512, os.urandom(3000)]
+    cache = SizeCache()
+    first = read_docker_save(_docker_save_tar(tmp_path, payloads), cache)
+    assert cache.computed == 4
+    (tmp_path / "again").mkdir()
+    again = read_docker_save(_docker_save_tar(tmp_path / "again", payloads), cache)
+    assert cache.computed == 4 and again.layers == first.layers
+
+
+def test_docker_history_sizes_replace_tar_bytes_when_the_entries_line_up(tmp_path):
+    from bot.measure.images import ENGINE_SIZE, TAR_BYTES, with_engine_sizes
+
+    payloads = [os.urandom(5000), b"\0" * 100_000, b"x" * 512, os.urandom(3000)]
+    image = read_docker_save(_docker_save_tar(tmp_path, payloads))
+    n = len(image.history)
+    sizes = [0 if e.layer is None else 1000 + i for i, e in enumerate(image.history)]
+    mine = with_engine_sizes(image, list(reversed(sizes)))
+    assert mine.size_basis == ENGINE_SIZE and [x.size for x in mine.layers] == [s for s in sizes if s]
+    assert [x.gzip_size for x in mine.layers] == [x.gzip_size for x in image.layers]
+    assert with_engine_sizes(image, [1] * (n + 1)).size_basis == TAR_BYTES  # counts disagree: tar bytes stay

@@ -21,6 +21,7 @@ from bot.github.suggestion import LineFix, block_fix, edited_lines, finding_line
 from bot.model.findings import Finding
 
 MAX_SUGGESTION_LINES = 40
+CONFLICT = "Not offered as a suggestion: this fix conflicts with another fix on the same lines; apply that one first."
 
 
 @dataclass
@@ -157,8 +158,7 @@ class FilePlacer:
             return slot
         if not any(x is f for x in g.fixes):
             if slot is not None:
-                slot.notes.append("Not offered as a suggestion: this fix conflicts with another fix on the "
-                                  "same lines; apply that one first.")
+                slot.notes.append(CONFLICT)
             return slot
         where = self.anchor(g)
         lf = self.line_fix(g, *where) if where is not None else None
@@ -183,7 +183,9 @@ class FilePlacer:
             return None, (), _refused(g)
         if g.host is not None:
             return None, (), _pointer(g, f)
-        if any(x is f for x in g.fixes) and start <= g.start and g.end <= end \
+        if not any(x is f for x in g.fixes):
+            return None, (), CONFLICT  # the same note as on the first run: a re-run edits nothing
+        if start <= g.start and g.end <= end \
                 and end - start < MAX_SUGGESTION_LINES:
             lf = self.line_fix(g, start, end)
             if lf is not None:

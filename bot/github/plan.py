@@ -116,7 +116,7 @@ def plan(files: Sequence[AnalysedFile], existing: Existing, options: PlanOptions
          why: Callable[[str], str] = rule_why) -> ReviewPlan:
     ours = [c for c in existing.comments
             if (m := parse_marker(c.body)) and "fp" in m and is_ours(c.user_login, c.user_type, options.bot_login)]
-    rec = reconcile(ours, files)
+    rec = reconcile(ours, files, options.changed_paths)
     live_count = sum(1 for m in rec.kept if not m.comment.outdated) + sum(
         1 for c in rec.untouched if not c.outdated and live(parse_marker(c.body) or {}))
     budget = max(0, options.max_comments - live_count)

@@ -6,7 +6,8 @@ line GitHub itself tracks for it (``line``, null once outdated) as a second sign
 comment still anchored on a line that carries a finding of the same rule is that
 finding. A comment is fixed only when its file was analysed and nothing matched it:
 an edited line that still wastes keeps its comment. Comments on files this run did not
-analyse are left alone (we cannot tell).
+analyse are left alone (we cannot tell), unless the file left the pull request altogether
+(it is no longer among its changed paths): then the finding is gone with it.
 """
 
 from __future__ import annotations
@@ -44,8 +45,10 @@ def live(marker: dict) -> bool:
     return marker.get("state") != "fixed" and ("fp" in marker)
 
 
-def reconcile(ours: Sequence[RemoteComment], files: Sequence[AnalysedFile]) -> Reconciled:
-    """``ours``: our comments (login and marker checked by the caller); oldest first."""
+def reconcile(ours: Sequence[RemoteComment], files: Sequence[AnalysedFile],
+              changed_paths: frozenset[str] = frozenset()) -> Reconciled:
+    """``ours``: our comments (login and marker checked by the caller); oldest first.
+    ``changed_paths``: every path the pull request changes now (empty when unknown)."""
     by_path = {f.path: f for f in files}
     for f in files:
         if f.previous_path and f.previous_path not in by_path:
@@ -59,7 +62,10 @@ def reconcile(ours: Sequence[RemoteComment], files: Sequence[AnalysedFile]) -> R
     for c, m in comments:
         file = by_path.get(c.path)
         if file is None:
-            untouched.append(c)
+            if changed_paths and c.path not in changed_paths:
+                fixed.append((c, m))
+            else:
+                untouched.append(c)
             continue
         finding, how = _by_identity(c, m, file, taken)
         if finding is None:

@@ -98,6 +98,17 @@ def test_every_readme_yaml_block_is_valid(actionlint, tmp_path):
         if wf is not None:
             workflows[f"README.md:{line}"] = wf
             continue
+        if isinstance(data, dict) and set(data) == {"runs"}:
+            # a release's change to action.yml: the repository's action.yml with these keys
+            # replaced must still be a valid action
+            action = yaml.safe_load((ROOT / "action.yml").read_text())
+            action["runs"].update(data["runs"])
+            path = tmp_path / f"action-{line}.yml"
+            path.write_text(yaml.safe_dump(action))
+            run = check_jsonschema("vendor.github-actions", path)
+            assert run.returncode == 0, f"README.md line {line}: {run.stdout}{run.stderr}"
+            assert data["runs"]["image"].startswith(("docker://", "Dockerfile"))
+            continue
         # not a workflow: the pre-commit example, whose hook ids must exist
         assert isinstance(data, dict) and "repos" in data, f"README.md line {line}: unrecognised YAML block"
         hooks = {h["id"] for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}

@@ -46,12 +46,14 @@ class Measured(NamedTuple):
     kind: str
     bytes: int
     paths: tuple[tuple[int, str], ...]  # largest files concerned, biggest first
+    wrote: tuple[int, int]  # (line, end_line) of the instruction that wrote the bytes
     removed_by: tuple[int, int] | None = None  # (line, end_line) of the removing instruction
     merged: tuple[str, ...] = ()  # the DT7xx ids a static finding absorbed
 
     def to_json(self) -> dict[str, Any]:
         out = finding_json(self.finding)
         out["measured"] = {"kind": self.kind, "bytes": self.bytes, "merged": list(self.merged),
+                           "written_by": {"line": self.wrote[0], "end_line": self.wrote[1]},
                            "paths": [{"path": "/" + p, "bytes": b} for b, p in self.paths]}
         if self.removed_by is not None:
             out["removed_by"] = {"line": self.removed_by[0], "end_line": self.removed_by[1]}
@@ -99,7 +101,8 @@ def raw_findings(a: Analysis, df: Dockerfile, path: str) -> list[Measured]:
         msg = f"{human(r.bytes)} written here are {verb} by {by}, still shipped in this layer"
         top = _top((b, p) for b, p, _ in r.top)
         out.append(Measured(make.finding("DT701", writer, msg, r.bytes, REMOVED, f"{r.files} file(s) {verb}"),
-                            REMOVED, r.bytes, top, (remover.line, remover.end_line) if remover else None))
+                            REMOVED, r.bytes, top, (writer.line, writer.end_line),
+                            (remover.line, remover.end_line) if remover else None))
     groups: dict[tuple[int, str], list] = {}
     for w in a.waste:
         ins = owner[w.layer]
@@ -119,7 +122,7 @@ def raw_findings(a: Analysis, df: Dockerfile, path: str) -> list[Measured]:
         msg = f"{label} left in the image: {human(n)} in /{where}{more}"
         rule_id = RULE_OF_FAMILY[FAMILY[kind]]
         out.append(Measured(make.finding(rule_id, ins, msg, n, kind, f"{files} file(s) in the final image"),
-                            kind, n, _top(top)))
+                            kind, n, _top(top), (ins.line, ins.end_line)))
     dups: dict[int, list] = {}
     for d in a.duplicates:
         ins = owner[d.layer]
@@ -133,7 +136,7 @@ def raw_findings(a: Analysis, df: Dockerfile, path: str) -> list[Measured]:
         big = max(copies)
         msg = f"{human(n)} in {len(copies)} file(s) already in the image, e.g. /{big[1]} = /{big[2]}"
         out.append(Measured(make.finding("DT704", ins, msg, n, DUPLICATE, f"{len(copies)} duplicate file(s)"),
-                            DUPLICATE, n, _top((b, p) for b, p, _ in copies)))
+                            DUPLICATE, n, _top((b, p) for b, p, _ in copies), (ins.line, ins.end_line)))
     return out
 
 
@@ -162,7 +165,7 @@ def merge(measured: Sequence[Measured], static: Sequence[Finding]) -> tuple[list
         est = _estimate(n, ", ".join(dict.fromkeys([*(prev.merged if prev else ()), m.finding.rule_id]))
                         + f" ({m.finding.estimate.basis.split(': ', 1)[-1]})")
         new = static[k].with_(estimate=est, estimate_note="")
-        absorbed[k] = Measured(new, m.kind, n, _top([*(prev.paths if prev else ()), *m.paths]),
+        absorbed[k] = Measured(new, m.kind, n, _top([*(prev.paths if prev else ()), *m.paths]), m.wrote,
                                m.removed_by or (prev.removed_by if prev else None),
                                tuple(dict.fromkeys([*(prev.merged if prev else ()), m.finding.rule_id])))
         static[k] = new

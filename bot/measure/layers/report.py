@@ -11,13 +11,13 @@ from bot.measure.render import human
 _W = 44
 
 
-def _label(li) -> str:
+def _label(li, attributed: bool) -> str:
     ins = li.instruction
     if ins is not None:
         lines = f"{ins.line}" if ins.line == ins.end_line else f"{ins.line}-{ins.end_line}"
         return f"{lines:>7}  {ins.normalized}"
     text = " ".join(li.created_by.split()) or "(no history)"
-    return f"{'base' if li.instruction is None else '':>7}  {text}"
+    return f"{'base' if attributed else '':>7}  {text}"
 
 
 def _cut(text: str, n: int = _W) -> str:
@@ -42,7 +42,7 @@ def render_text(insp: Inspection, layers: bool = True) -> str:
         out += ["", f"{'':>3} {'lines':>7}  {'instruction':<{_W}} {'size':>9}  largest file", "-" * 90]
         for li in a.layers:
             top = f"/{li.top_files[0][1]} ({human(li.top_files[0][0])})" if li.top_files else ""
-            label = _label(li)
+            label = _label(li, bool(insp.path))
             out.append(f"{li.index + 1:>3} {label[:9]}{_cut(label[9:]):<{_W}} {human(li.tar_size):>9}  {_cut(top, 40)}")
     if insp.path:
         rows = line_table(insp)

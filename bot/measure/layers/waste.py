@@ -115,6 +115,10 @@ def waste_items(stack: Stack) -> list[WasteItem]:
     )
 
 
+# package documentation repeats licence texts per package: copies nobody can avoid
+_NOT_DUPLICATES = ("usr/share/doc/", "usr/share/common-licenses/", "usr/share/licenses/")
+
+
 def duplicates(stack: Stack, min_size: int = 1024) -> list[Duplicate]:
     """Extra copies of the same content (hard links are one copy, not two)."""
     first: dict[tuple[int, bytes], tuple[int, str, int]] = {}
@@ -125,7 +129,7 @@ def duplicates(stack: Stack, min_size: int = 1024) -> list[Duplicate]:
         blob = node.blob
         size = stack.blob_size[blob]
         digest = stack.blob_digest[blob]
-        if blob in seen or size < min_size or not digest:
+        if blob in seen or size < min_size or not digest or path.startswith(_NOT_DUPLICATES):
             continue
         seen.add(blob)
         key = (size, digest)

@@ -116,3 +116,28 @@ def test_dive_scores_a_deleted_file_as_fully_wasted_and_a_hidden_directory_once(
     # appearance: dive scores that 600/600 and does not count it as wasted
     s = stack_of([("dir", "d"), ("file", "d/x", b"x" * 600)], [("whiteout", "d")])
     assert efficiency(s).score == pytest.approx(1.0) and efficiency(s).wasted_bytes == 0
+
+
+def test_duplicates_are_content_copies_not_hard_links_nor_licence_texts():
+    from bot.measure.layers.waste import duplicates
+
+    data, lic = bytes(range(256)) * 10, b"L" * 3000
+    s = stack_of([("file", "opt/a", data), ("hardlink", "opt/b", "opt/a"), ("file", "usr/share/doc/x/copyright", lic)],
+                 [("file", "srv/c", data), ("file", "usr/share/doc/y/copyright", lic), ("file", "srv/small", b"s" * 10),
+                  ("file", "srv/small2", b"s" * 10)])
+    assert [(d.layer, d.path, d.original, d.bytes) for d in duplicates(s)] == [(1, "srv/c", "opt/a", 2560)]
+
+
+def test_waste_kinds_by_path_and_hard_links_shared_with_kept_files():
+    from bot.measure.layers.waste import waste_items
+
+    s = stack_of([("file", "root/.cache/pip/h/x", b"p" * 2000), ("file", "tmp/build/y.c", b"t" * 100),
+                  ("file", "app/.git/HEAD", b"g" * 40), ("file", "usr/src/pkg/config.status", b"c" * 30),
+                  ("file", "usr/src/pkg/lib/z.c", b"z" * 70), ("file", "var/lib/apt/lists/p", b"a" * 500),
+                  ("file", "home/u/.cargo/registry/cache/k.crate", b"k" * 60),
+                  ("file", "opt/conda/pkgs/n.conda", b"n" * 80), ("hardlink", "opt/conda/lib/n.so", "opt/conda/pkgs/n.conda"),
+                  ("file", "usr/bin/tool", b"b" * 900)])
+    got = {(w.kind, w.root): w.bytes for w in waste_items(s)}
+    assert got == {("pip-cache", "root/.cache/pip"): 2000, ("tmp", "tmp"): 100, ("git", "app/.git"): 40,
+                   ("build-tree", "usr/src/pkg"): 100, ("apt-lists", "var/lib/apt/lists"): 500,
+                   ("cargo-cache", "home/u/.cargo/registry"): 60}  # the conda blob is also a kept library

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.measure.layers.synth import write_index  # noqa: E402
 
-BLOCK = bytes(random.Random(1).randbytes(64 * 1024))
+BLOCK = bytes(random.Random(1).randbytes(8 * 1024))  # within gzip's window: compresses
 
 
 class _Hashing(io.RawIOBase):
@@ -71,7 +71,11 @@ def write_layer(layout: str, members) -> tuple[dict, str, int]:
                     tf.addfile(info)
                 else:  # an empty marker file: whiteout or opaque
                     tf.addfile(info)
-    digest = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
+    h = hashlib.sha256()
+    with open(tmp, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    digest = h.hexdigest()
     os.makedirs(os.path.join(layout, "blobs", "sha256"), exist_ok=True)
     os.replace(tmp, os.path.join(layout, "blobs", "sha256", digest))
     desc = {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": f"sha256:{digest}",
@@ -115,8 +119,15 @@ def build_layout(layout: str, gb: float) -> tuple[int, int]:
 
 
 CHILD = """
-import resource, sys, time
+import sys, time
 sys.path.insert(0, {root!r})
+
+
+def peak_kb():  # VmHWM: this process's own peak (ru_maxrss would include the parent's before exec)
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+
+
 from bot.measure.layers.source import open_image
 from bot.measure.layers.inspection import inspect_source
 t0 = time.perf_counter()
@@ -125,7 +136,7 @@ with open_image({layout!r}) as src:
 a = insp.analysis
 print(time.perf_counter() - t0, a.size, a.efficiency.score, sum(r.bytes for r in a.removed),
       sum(w.bytes for w in a.waste), sum(d.bytes for d in a.duplicates), sum(li.entries for li in a.layers),
-      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.process_time())
+      peak_kb(), time.process_time())
 """
 
 
@@ -134,24 +145,26 @@ def main() -> int:
     ap.add_argument("--gb", type=float, default=1.0)
     ap.add_argument("--dir", help="where to write the layout (default: a temporary directory)")
     ap.add_argument("--keep", action="store_true", help="keep the layout")
+    ap.add_argument("--reuse", action="store_true", help="analyse the layout already in --dir")
     args = ap.parse_args()
     base = args.dir or tempfile.mkdtemp(prefix="bench-inspect-")
     layout = os.path.join(base, "oci")
     os.makedirs(layout, exist_ok=True)
     try:
-        t0 = time.perf_counter()
-        raw = build_layout(layout, args.gb)
-        print(f"wrote {raw / 1e9:.2f} GB of layer tars in {time.perf_counter() - t0:.1f} s")
+        if not args.reuse:
+            t0 = time.perf_counter()
+            raw = build_layout(layout, args.gb)
+            print(f"wrote {raw / 1e9:.2f} GB of layer tars in {time.perf_counter() - t0:.1f} s")
         proc = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT), layout=layout)],
                               capture_output=True, text=True, check=True)
         secs, size, score, removed, waste, dups, entries, rss, cpu = proc.stdout.split()
-        peak = int(rss) / 1024  # ru_maxrss is in kB on Linux: the analysing process's own peak
+        peak = int(rss) / 1024
         print(f"analysed {int(size) / 1e9:.2f} GB ({entries} entries) in {float(secs):.1f} s wall, "
               f"{float(cpu):.1f} s CPU ({int(size) / 1e6 / float(secs):.0f} MB/s), peak RSS {peak:.0f} MB")
         print(f"efficiency {float(score) * 100:.1f} %, removed {int(removed) / 1e6:.0f} MB, "
               f"waste left {int(waste) / 1e6:.0f} MB, duplicates {int(dups) / 1e6:.0f} MB")
     finally:
-        if not args.keep:
+        if not args.keep and not args.reuse:
             shutil.rmtree(base)
     return 0
 

@@ -168,3 +168,13 @@ def test_fail_on_measured_waste_parses_and_check_ignores_it():
     assert str(parse_fail_on("measured-waste > 1kB", "f")) == "measured-waste>1000B"
     with pytest.raises(ConfigError):
         parse_fail_on("measured-waste>lots", "f")
+
+
+def test_markdown_line_table_for_the_action(image):
+    from bot.measure.layers.report import markdown_lines
+
+    table = markdown_lines(_inspect(image)).splitlines()
+    assert table[0] == "| Lines | Instruction | Adds | Of which waste |"
+    row2 = next(r for r in table if r.startswith("| 2 |"))
+    assert row2.endswith("| 500.0 kB |") and "`RUN make big`" in row2
+    assert next(r for r in table if r.startswith("| 3 |")).endswith("| — |")

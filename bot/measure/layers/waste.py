@@ -115,8 +115,10 @@ def waste_items(stack: Stack) -> list[WasteItem]:
     )
 
 
-# package documentation repeats licence texts per package: copies nobody can avoid
-_NOT_DUPLICATES = ("usr/share/doc/", "usr/share/common-licenses/", "usr/share/licenses/")
+# copies nobody can avoid: licence texts repeated per package, and the package managers'
+# own bookkeeping (dpkg and debconf keep "-old" copies of their databases on every run)
+_NOT_DUPLICATES = ("usr/share/doc/", "usr/share/common-licenses/", "usr/share/licenses/",
+                   "var/cache/debconf/", "var/lib/dpkg/", "var/log/")
 
 
 def duplicates(stack: Stack, min_size: int = 1024) -> list[Duplicate]:

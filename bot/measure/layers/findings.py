@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, NamedTuple, Sequence
 
-from bot.engine import fingerprint
+from bot.engine import fingerprint, unsuppressed
 from bot.measure.layers.analyse import Analysis
 from bot.measure.layers.waste import CACHE, FAMILY, LEFTOVER
 from bot.measure.render import human
@@ -176,7 +176,8 @@ def measured_findings(a: Analysis, df: Dockerfile, path: str, static: Sequence[F
                       selected: set[str] | None = None) -> tuple[list[Measured], list[Finding]]:
     """DT7xx findings of an analysed image (merged with ``static``), and ``static`` updated."""
     items = [m for m in raw_findings(a, df, path) if selected is None or m.finding.rule_id in selected]
-    return merge(items, static)
+    kept = {id(f) for f in unsuppressed(df, [m.finding for m in items])}  # "# dockerdiet ignore=DT703"
+    return merge([m for m in items if id(m.finding) in kept], static)
 
 
 def total_bytes(items: Iterable[Measured]) -> int:

@@ -178,3 +178,16 @@ def test_markdown_line_table_for_the_action(image):
     row2 = next(r for r in table if r.startswith("| 2 |"))
     assert row2.endswith("| 500.0 kB |") and "`RUN make big`" in row2
     assert next(r for r in table if r.startswith("| 3 |")).endswith("| — |")
+
+
+def test_pragmas_suppress_measured_findings_and_are_not_unused_in_check(image):
+    from bot.engine import Options, analyse_text
+
+    text = DOCKERFILE.replace("RUN mkdir -p /src/.git", "# dockerdiet ignore=DT703\nRUN mkdir -p /src/.git")
+    with open_image(image) as src:
+        insp = inspect_source(src, text, "Dockerfile")
+    assert not any(m.finding.rule_id == "DT703" for m in insp.measured)
+    assert any(m.finding.rule_id == "DT701" for m in insp.measured)
+    assert not [f for f in analyse_text("Dockerfile", text, Options()).findings if f.rule_id == "DT901"]
+    bad = analyse_text("Dockerfile", text.replace("DT703", "DT799"), Options()).findings
+    assert [f.rule_id for f in bad if f.rule_id == "DT901"] == ["DT901"]  # unknown codes still reported

@@ -1,4 +1,4 @@
-"""``dockerdiet inspect IMAGE [--dockerfile PATH]``: measured waste of a built image.
+"""dockerdiet inspect IMAGE [--dockerfile PATH]: measured waste of a built image.
 
 IMAGE is an OCI layout directory, a ``docker save`` archive, or an image name the
 engine has (exported first). With ``--dockerfile`` every measured byte is tied to the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import tarfile
 
 import pytest
 
@@ -143,3 +144,20 @@ def test_waste_kinds_by_path_and_hard_links_shared_with_kept_files():
     assert got == {("pip-cache", "root/.cache/pip"): 2000, ("tmp", "tmp"): 100, ("git", "app/.git"): 40,
                    ("build-tree", "usr/src/pkg"): 100, ("apt-lists", "var/lib/apt/lists"): 500,
                    ("cargo-cache", "home/u/.cargo/registry"): 60}  # the conda blob is also a kept library
+
+
+@pytest.mark.parametrize("fmt", [tarfile.PAX_FORMAT, tarfile.GNU_FORMAT])
+def test_long_names_and_links_in_pax_and_gnu_headers(fmt):
+    long_dir = "/".join(["d" * 60] * 4)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=fmt) as tf:
+        info = tarfile.TarInfo(f"{long_dir}/file")
+        info.size = 3000
+        tf.addfile(info, io.BytesIO(b"x" * 3000))
+        link = tarfile.TarInfo(f"{long_dir}/link")
+        link.type, link.linkname = tarfile.LNKTYPE, f"{long_dir}/file"
+        tf.addfile(link)
+    entries = list(LayerScan(io.BytesIO(buf.getvalue())))
+    assert [(e.path, e.kind, e.size, e.target) for e in entries] == [
+        (f"{long_dir}/file", "file", 3000, ""), (f"{long_dir}/link", "hardlink", 0, f"{long_dir}/file")]
+    assert entries[0].digest  # hashed: at least 1 kB

@@ -12,7 +12,9 @@ class DuplicateFilesMeasured(MeasuredRule):
 Hashes the content of every file of at least 1 kB in the built image's final
 filesystem and reports the copies an instruction added of content already present
 (the earliest written copy is the one kept); hard links are one copy, not two.
-Reported by `dockerdiet measure` and `dockerdiet inspect --dockerfile`.
+Copies inside the directories packages install into (`/usr` but not `/usr/local` or
+`/usr/src`, `/lib*`, `/bin`, `/sbin`, `/etc`, `/var/lib`) are the distribution's and
+not reported. Reported by `dockerdiet measure` and `dockerdiet inspect --dockerfile`.
 
 ## Why is this bad?
 Each copy is stored and pulled again: a `cp` instead of a move, the same asset

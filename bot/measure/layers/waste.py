@@ -115,14 +115,22 @@ def waste_items(stack: Stack) -> list[WasteItem]:
     )
 
 
-# copies nobody can avoid: licence texts repeated per package, and the package managers'
-# own bookkeeping (dpkg and debconf keep "-old" copies of their databases on every run)
-_NOT_DUPLICATES = ("usr/share/doc/", "usr/share/common-licenses/", "usr/share/licenses/",
-                   "var/cache/debconf/", "var/lib/dpkg/", "var/log/")
+# Copies the Dockerfile's author cannot avoid: what packages install into the system
+# directories (Debian's git ships the same binary in /usr/bin and /usr/lib/git-core, gcc
+# its headers twice), and the package managers' bookkeeping (debconf keeps "-old"
+# copies of its databases on every run). An extra copy there is the distribution's.
+_SYSTEM = ("usr/", "lib/", "lib32/", "lib64/", "libx32/", "bin/", "sbin/", "etc/", "var/lib/",
+           "var/cache/debconf/", "var/log/")
+_NOT_SYSTEM = ("usr/local/", "usr/src/")
+
+
+def _system(path: str) -> bool:
+    return path.startswith(_SYSTEM) and not path.startswith(_NOT_SYSTEM)
 
 
 def duplicates(stack: Stack, min_size: int = 1024) -> list[Duplicate]:
-    """Extra copies of the same content (hard links are one copy, not two)."""
+    """Extra copies of the same content (hard links are one copy, not two), outside the
+    system directories packages install into (the original may be anywhere)."""
     first: dict[tuple[int, bytes], tuple[int, str, int]] = {}
     out: list[Duplicate] = []
     seen: set[int] = set()
@@ -131,13 +139,13 @@ def duplicates(stack: Stack, min_size: int = 1024) -> list[Duplicate]:
         blob = node.blob
         size = stack.blob_size[blob]
         digest = stack.blob_digest[blob]
-        if blob in seen or size < min_size or not digest or path.startswith(_NOT_DUPLICATES):
+        if blob in seen or size < min_size or not digest:
             continue
         seen.add(blob)
         key = (size, digest)
         orig = first.get(key)
         if orig is None:
             first[key] = (node.layer, path, blob)
-        else:
+        elif not _system(path):
             out.append(Duplicate(node.layer, path, orig[1], orig[0], size))
     return out

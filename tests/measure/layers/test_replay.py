@@ -119,16 +119,18 @@ def test_dive_scores_a_deleted_file_as_fully_wasted_and_a_hidden_directory_once(
     assert efficiency(s).score == pytest.approx(1.0) and efficiency(s).wasted_bytes == 0
 
 
-def test_duplicates_are_content_copies_not_hard_links_licence_texts_nor_dpkg_bookkeeping():
+def test_duplicates_are_content_copies_outside_system_dirs_and_not_hard_links():
     from bot.measure.layers.waste import duplicates
 
     data, lic = bytes(range(256)) * 10, b"L" * 3000
     s = stack_of([("file", "opt/a", data), ("hardlink", "opt/b", "opt/a"), ("file", "usr/share/doc/x/copyright", lic),
                   ("file", "var/cache/debconf/templates.dat-old", lic)],
                  [("file", "srv/c", data), ("file", "usr/share/doc/y/copyright", lic), ("file", "srv/small", b"s" * 10),
-                  ("file", "var/cache/debconf/templates.dat", lic),
+                  ("file", "var/cache/debconf/templates.dat", lic), ("file", "usr/lib/git-core/git", data),
+                  ("file", "usr/local/bin/c2", data),
                   ("file", "srv/small2", b"s" * 10)])
-    assert [(d.layer, d.path, d.original, d.bytes) for d in duplicates(s)] == [(1, "srv/c", "opt/a", 2560)]
+    assert [(d.layer, d.path, d.original, d.bytes) for d in duplicates(s)] == [
+        (1, "srv/c", "opt/a", 2560), (1, "usr/local/bin/c2", "opt/a", 2560)]
 
 
 def test_waste_kinds_by_path_and_hard_links_shared_with_kept_files():

@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # measure's own parser lives with it and is loaded only when it runs (start-up time)
     sub.add_parser("measure", help="build before and after the fixes and report real layer sizes", add_help=False)
+    sub.add_parser("inspect", help="measured waste of a built image, tied to Dockerfile lines", add_help=False)
     return parser
 
 
@@ -143,7 +144,7 @@ class _Progress:
 
 def _fails(cfg, result) -> bool:
     fail = cfg.fail_on
-    if fail.never:
+    if fail.never or fail.measured is not None:  # measured waste needs a built image: measure/inspect
         return False
     findings = result.findings
     if fail.bytes is not None:
@@ -333,8 +334,11 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["measure"]:
-        from bot.measure.cli import main as measure_main
+    if argv[:1] in (["measure"], ["inspect"]):
+        if argv[0] == "measure":
+            from bot.measure.cli import main as measure_main
+        else:
+            from bot.measure.layers.cli import main as measure_main
 
         try:
             return measure_main(argv[1:])

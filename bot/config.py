@@ -29,15 +29,19 @@ class ConfigError(Exception):
 
 
 class FailOn(NamedTuple):
-    """When to exit 1: at a severity, never, or above an estimated avoidable size."""
+    """When to exit 1: at a severity, never, above an estimated avoidable size, or (for
+    ``measure``/``inspect``, which build or read the image) above the measured waste."""
 
     severity: Severity | None = Severity.INFO
     bytes: int | None = None
     never: bool = False
+    measured: int | None = None  # "measured-waste>50MB": static checks never fail on it
 
     def __str__(self) -> str:
         if self.never:
             return "never"
+        if self.measured is not None:
+            return f"{MEASURED_WASTE}>{self.measured}B"
         if self.bytes is not None:
             return f"{self.bytes}B"
         return self.severity.value if self.severity else "info"
@@ -111,16 +115,23 @@ def parse_size(value: Any, path: str, key: str) -> int:
     raise ConfigError(path, key, f"expected a size such as 50MB, 1.5GB or a byte count, got {value!r}")
 
 
+MEASURED_WASTE = "measured-waste"
+
+
 def parse_fail_on(value: Any, path: str, key: str = "fail-on") -> FailOn:
     if isinstance(value, str):
         v = value.strip().lower()
+        name, gt, size = v.partition(">")
+        if gt and name.strip() == MEASURED_WASTE:
+            return FailOn(None, None, False, parse_size(size, path, key))
         if v == "never":
             return FailOn(None, None, True)
         if v in SEVERITIES:
             return FailOn(Severity(v))
         if v and v[0].isdigit():
             return FailOn(None, parse_size(v, path, key))
-    raise ConfigError(path, key, f"expected one of never, {', '.join(SEVERITIES)} or a size such as 50MB, got {value!r}")
+    raise ConfigError(path, key, f"expected one of never, {', '.join(SEVERITIES)}, a size such as 50MB "
+                      f"or {MEASURED_WASTE}>SIZE, got {value!r}")
 
 
 def _selectors(value: Any, path: str, key: str) -> list[str]:

@@ -150,10 +150,8 @@ def _collapse_same_waste(findings: list[Finding]) -> list[Finding]:
     ]
 
 
-def _apply_suppressions(ctx: Context, df: Dockerfile, rules: list[Rule], findings: list[Finding]) -> list[Finding]:
-    sups = parse_suppressions(df)
-    if not sups:
-        return findings
+def _split_suppressed(df: Dockerfile, sups: list[Suppression], findings: list[Finding]) -> tuple[list[Finding], set]:
+    """The findings no pragma suppresses, and the (pragma, rule) pairs that did suppress."""
     dl_map = catalogue.hadolint_map()
     starts = sorted((ins.span, ins.index) for ins in df.instructions)
 
@@ -170,9 +168,24 @@ def _apply_suppressions(ctx: Context, df: Dockerfile, rules: list[Rule], finding
             kept.append(f)
         else:
             used.add((id(s), f.rule_id))
+    return kept, used
+
+
+def unsuppressed(df: Dockerfile, findings: list[Finding]) -> list[Finding]:
+    """Findings made outside the static pass (measured ones) minus those a pragma suppresses."""
+    sups = parse_suppressions(df)
+    return _split_suppressed(df, sups, findings)[0] if sups else findings
+
+
+def _apply_suppressions(ctx: Context, df: Dockerfile, rules: list[Rule], findings: list[Finding]) -> list[Finding]:
+    sups = parse_suppressions(df)
+    if not sups:
+        return findings
+    dl_map = catalogue.hadolint_map()
+    kept, used = _split_suppressed(df, sups, findings)
     unused_rule = next((r for r in rules if r.id == "DT901"), None)
     if unused_rule is not None:
-        ran = {r.id for r in rules}
+        ran = {r.id for r in rules if not r.measured}  # a measured rule's pragma is judged when measuring
         kept.extend(unused_rule.report_unused(ctx, sups, used, ran, dl_map))
     return kept
 

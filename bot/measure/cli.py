@@ -1,9 +1,13 @@
 """``dockerdiet measure``: build before and after the fixes and show real layer sizes.
 
 Exit codes: 0 measured; 1 the original does not build; 3 the original builds but
-the fixed file does not (a broken fix); 2 usage errors and an engine or CLI that cannot
+the fixed file does not (a broken fix); 4 the measured waste of the original reaches
+``fail-on = "measured-waste>SIZE"``; 2 usage errors and an engine or CLI that cannot
 build at all (named, with the fix). The images and build cache of the run are removed at
 its end.
+
+The original image's layers are also read (:mod:`bot.measure.layers`): the measured
+waste (DT701-DT704, or static findings with measured bytes) joins every format.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Sequence, TextIO
 
 from bot.measure import ENGINES, PULL_POLICIES
 
-EXIT_OK, EXIT_BUILD_FAILED, EXIT_USAGE, EXIT_FIX_BREAKS_BUILD = 0, 1, 2, 3
+EXIT_OK, EXIT_BUILD_FAILED, EXIT_USAGE, EXIT_FIX_BREAKS_BUILD, EXIT_MEASURED_WASTE = 0, 1, 2, 3, 4
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -26,7 +30,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", help="build this stage instead of the last one")
     p.add_argument("--build-arg", action="append", default=[], metavar="K=V", help="build argument (repeatable)")
     p.add_argument("--unsafe", action="store_true", help="also apply review fixes")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                   help="sarif: the original's findings, with the measured waste")
+    p.add_argument("--no-layers", action="store_true", help="skip reading the layers for measured waste")
+    p.add_argument("--fail-on", metavar="measured-waste>SIZE", help="exit 4 when the measured waste reaches SIZE")
     p.add_argument("--pull", choices=PULL_POLICIES, help="base image pull policy (podman/buildah; docker: always only)")
     p.add_argument("--engine-arg", action="append", default=[], metavar="ARG",
                    help="extra argument for the build command, e.g. --engine-arg=--network=host (repeatable)")
@@ -89,27 +96,59 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
         result = measure_pair(text, context, engine, path=args.dockerfile, target=args.target,
                               build_args=build_args, unsafe=args.unsafe, pull=args.pull,
                               extra_args=args.engine_arg)
+        insp, failing = _inspect(args, engine, result, text)
     except MeasureError as e:
         err.write(f"dockerdiet measure: error: {e}\n")
         return EXIT_USAGE
-    finally:
+    finally:  # after the layers were read: the run's images and build cache go
         if engine is not None:
             done = engine.cleanup()
             if done:
                 err.write(f"dockerdiet measure: {done}\n")
-    if args.format == "json":
-        json.dump(result.to_json(), out, indent=2)
+    if args.format == "sarif" and insp is not None:
+        from bot.measure.layers.report import render_sarif
+
+        out.write(render_sarif(insp))
+    elif args.format in ("json", "sarif"):  # sarif without layers: nothing measured to report
+        doc = result.to_json()
+        if insp is not None:
+            from bot.measure.layers.report import to_json
+
+            doc["measured_waste"] = to_json(insp)
+        json.dump(doc, out, indent=2)
         out.write("\n")
     else:
         out.write(render_text(result))
+        if insp is not None:
+            from bot.measure.layers.report import render_text as layers_text
+
+            out.write("\nmeasured waste of the original image\n" + layers_text(insp, layers=False))
     if result.status == STATUS_BEFORE_FAILED:
         return EXIT_BUILD_FAILED
     if result.status == STATUS_AFTER_FAILED:
         return EXIT_FIX_BREAKS_BUILD
-    return EXIT_OK
+    return EXIT_MEASURED_WASTE if failing else EXIT_OK
+
+
+def _inspect(args: argparse.Namespace, engine, result, text: str):
+    """The original image's measured waste, and whether it reaches the fail-on limit."""
+    if args.no_layers or result.before is None:
+        return None, False
+    from bot import config as configuration
+    from bot.measure.images import ImageFormatError
+    from bot.measure.layers.cli import over_limit
+    from bot.measure.layers.inspection import inspect_built
+    from bot.measure.layers.tarscan import LayerFormatError
+
+    try:
+        cfg = configuration.load(os.path.dirname(os.path.abspath(args.dockerfile)))
+        insp = inspect_built(engine, result.before.image_id, text, args.dockerfile, args.target, cfg.options())
+        return insp, over_limit(cfg, args.fail_on, insp.waste_bytes)
+    except (configuration.ConfigError, ImageFormatError, LayerFormatError) as e:
+        raise MeasureError(str(e)) from e
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="dockerdiet measure", description=__doc__.splitlines()[0])
     add_arguments(p)
-    return run(p.parse_args(argv))
+    return run(p.parse_args(argv), sys.stdout, sys.stderr)

@@ -59,6 +59,7 @@ def rule_section(rule: type[Rule]) -> str:
         f"Severity: {rule.severity.value}. Fix: {fix_label(rule)}."
         + (f" hadolint: {', '.join(rule.hadolint)}." if rule.hadolint else "")
         + (" Reported only in stages that reach the final image." if rule.size_rule else "")
+        + (" Measured: found in the built image's layers, never in the text." if rule.measured else "")
         + "\n\n"
     )
     body = rule.explanation.strip().replace("\n## ", "\n### ")
@@ -67,7 +68,7 @@ def rule_section(rule: type[Rule]) -> str:
     examples = [e for e in rule.examples if isinstance(e, Invalid)][:2] + [
         e for e in rule.examples if isinstance(e, Valid)
     ][:1]
-    extra = ["\n\n### Tested examples\n"]
+    extra = ["\n\n### Tested examples\n"] if examples else []
     for e in examples:
         kind = "Reported" if isinstance(e, Invalid) else "Not reported"
         note = f" ({e.note})" if e.note else ""

@@ -36,6 +36,10 @@ MODULES = (
     "dt402_toolchain_image_as_runtime",
     "dt403_copy_whole_filesystem",
     "dt501_dockerignore_missing_heavy_folders",
+    "dt701_removed_in_later_layer_measured",
+    "dt702_cache_left_measured",
+    "dt703_build_tree_left_measured",
+    "dt704_duplicate_files_measured",
     "dt900_parse_error",
     "dt901_unused_suppression",
 )

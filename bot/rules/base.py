@@ -89,6 +89,7 @@ class Rule:
     fix_safety: ClassVar[Safety | None] = None  # the strongest safety its fixes have
     size_rule: ClassVar[bool] = True  # only report in stages that reach the final image
     examples: ClassVar[tuple[Valid | Invalid, ...]] = ()
+    measured: ClassVar[bool] = False  # the DT7xx family: found in built layers (bot/rules/measured.py)
 
     def check(self, ctx: "Context") -> Iterator[Finding]:
         raise NotImplementedError

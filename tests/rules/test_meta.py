@@ -12,6 +12,7 @@ from bot.rules import all_rules
 from bot.rules.base import DOC_HEADINGS, Invalid, Valid
 from bot.model.findings import Safety
 from tests.conftest import ROOT
+from tests.rules.harness import run
 
 RULES = all_rules()
 
@@ -30,6 +31,9 @@ def test_rule_declaration(rule):
     for heading in DOC_HEADINGS:
         assert f"## {heading}" in rule.explanation, f"{rule.id} docs lack '## {heading}'"
     assert rule.summary and not rule.summary.endswith(".")
+    if rule.measured:
+        _measured_declaration(rule)
+        return
     assert any(isinstance(e, Valid) for e in rule.examples), "needs a Valid example"
     assert any(isinstance(e, Invalid) for e in rule.examples), "needs an Invalid example"
     # fix availability is proven by examples, never only declared
@@ -37,6 +41,25 @@ def test_rule_declaration(rule):
         assert rule.fixable(), f"{rule.id} declares {rule.fix_safety} fixes but no example shows one"
     if rule.fixable():
         assert rule.fix_safety in (Safety.SAFE, Safety.REVIEW)
+
+
+def _measured_declaration(rule):
+    """The measured family (DT7xx) is found in built layers: a static example cannot show it.
+
+    Honest instead of faked examples: no examples at all, no static finding ever, no fix
+    declared, a DT7xx id, a "-measured" name, and a kind of measured waste that produces it
+    (tests/measure/layers test those with synthetic layer tars and real builds)."""
+    from bot.measure.layers.findings import RULE_OF_FAMILY
+
+    assert rule.id.startswith("DT7") and rule.name.endswith("-measured")
+    assert rule.examples == () and rule.fix_safety is None and not rule.fixable()
+    assert rule.id in RULE_OF_FAMILY.values(), f"{rule.id}: no measured waste produces it"
+    assert "dockerdiet measure" in rule.explanation and "dockerdiet inspect" in rule.explanation
+    assert run(rule, "FROM debian:12\nRUN pip install flask && rm -rf /big\nRUN rm /x\n") == []
+
+
+def test_only_the_measured_family_is_measured():
+    assert {r.id for r in RULES if r.measured} == {r.id for r in RULES if r.id.startswith("DT7")}
 
 
 def test_generated_docs_are_fresh():

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, NamedTuple, Sequence
 
-from bot.engine import fingerprint, unsuppressed
+from bot.engine import unsuppressed
+from bot.identity import fingerprint, legacy_fingerprint, stage_key
 from bot.measure.layers.analyse import Analysis
 from bot.measure.layers.waste import CACHE, FAMILY, LEFTOVER
 from bot.measure.render import human
@@ -72,6 +73,7 @@ class _Maker:
     def __init__(self, df: Dockerfile, path: str) -> None:
         self.df, self.path = df, path
         self.rules = catalogue.by_id()
+        self.seen: dict[tuple[str, str, str], int] = {}
 
     def finding(self, rule_id: str, ins: Instruction, message: str, n: int, kind: str, what: str) -> Finding:
         rule = self.rules[rule_id]
@@ -79,7 +81,13 @@ class _Maker:
         f = Finding(rule.id, rule.name, rule.severity, self.path, ins.span, message, stage,
                     hint=SizeHint("measured", {"kind": kind, "bytes": n}, (f"measured:{kind}:{ins.line}",)),
                     estimate=_estimate(n, what), anchor_text=f"{ins.normalized}\x00{kind}")
-        return f.with_(fingerprint=fingerprint(f))
+        # identity as the engine's (rule, stage, subject, occurrence): what was measured, not the line
+        key = (rule.id, stage_key(self.df, self.df.stage_of(ins)), f"measured={kind} {ins.effective().keyword}")
+        occurrence = self.seen.get(key, 0)
+        self.seen[key] = occurrence + 1
+        identity = "\x1e".join((*key, str(occurrence)))
+        return f.with_(subject=key[2], identity=identity, fingerprint=fingerprint(self.path, identity),
+                       legacy_fingerprint=legacy_fingerprint(f))
 
 
 def _top(items: Iterable[tuple[int, str]], n: int = 5) -> tuple[tuple[int, str], ...]:

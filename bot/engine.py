@@ -131,7 +131,7 @@ def analyse_source(
     if options.estimate:
         estimator = estimator or make_estimator(options.online)
         if findings:
-            findings = _estimate(findings, estimator, options)
+            findings = _estimate(findings, estimator, options, df)
             if options.min_saving:
                 findings = [f for f in findings if f.estimate is None or f.estimate.bytes_high >= options.min_saving]
         if base_image:
@@ -195,13 +195,13 @@ def make_estimator(online: bool = False):
     return Estimator(lookups=Lookups())
 
 
-def _estimate(findings: list[Finding], estimator, options: Options) -> list[Finding]:
+def _estimate(findings: list[Finding], estimator, options: Options, df: Dockerfile | None = None) -> list[Finding]:
     out = []
     for f in findings:
         if f.hint is None:
             out.append(f)
             continue
-        est, why = estimator.estimate(f.hint)
+        est, why = estimator.estimate_finding(f, df)
         out.append(f.with_(estimate=est, estimate_note="" if est else why))
     return out
 

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Mapping
 from bot.estimate import images
 from bot.estimate.tables import TableError, apt_packages, load, waste_models
 from bot.model import hints as K
-from bot.model.findings import Confidence, SizeEstimate, SizeHint
+from bot.model.findings import Confidence, Finding, SizeEstimate, SizeHint
 
 Result = tuple[SizeEstimate | None, str]
 MB = 1_000_000
@@ -64,6 +64,23 @@ class Estimator:
 
     def __init__(self, lookups: Any = None) -> None:
         self.lookups = lookups
+        self._models: dict = {}  # the layer model of the file being estimated
+
+    def estimate_finding(self, finding: Finding, df: Any = None) -> Result:
+        """With the parsed file, apt findings are priced by the layer model (image as
+        written minus image with the fix); the rest from their hint alone."""
+        hint = finding.hint
+        if df is not None and hint is not None:
+            from bot.estimate.layers import finding as layered  # lazy: loads the package graph
+
+            if layered.applies(finding):
+                base = str(hint.params.get("base_image", ""))
+                lists, factor = _model("apt_lists", _apt_key(base)), _model("apt_install", "layer_factor")
+                got = layered.estimate(df, finding, self._models, (lists.low, lists.high),
+                                       (factor.low / 1000, factor.high / 1000), _distro_spread)  # fmt: skip
+                if got is not None:
+                    return got
+        return self.estimate(hint)
 
     # -- public API ---------------------------------------------------------------
     def estimate(self, hint: SizeHint | None) -> Result:

@@ -31,7 +31,7 @@ class Options(NamedTuple):
     online: bool = False
     severity: tuple[tuple[str, Severity], ...] = ()  # per-rule overrides
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, selectors)
-    min_saving: int = 0  # hide findings estimated to save less (bytes, high bound)
+    min_saving: int = 1_000_000  # hide size-only findings estimated to save less (bytes, high bound)
     root: str = ""  # per-file-ignores globs are relative to this directory
 
     def ignores_for(self, path: str) -> tuple[str, ...]:
@@ -133,7 +133,9 @@ def analyse_source(
         if findings:
             findings = _estimate(findings, estimator, options, df)
             if options.min_saving:
-                findings = [f for f in findings if f.estimate is None or f.estimate.bytes_high >= options.min_saving]
+                from bot.estimate.quiet import hidden
+
+                findings = [f for f in findings if not hidden(f, options.min_saving)]
         if base_image:
             base_size = estimator.base_image_size(base_image)
     findings.sort(key=lambda f: (f.span.start, f.rule_id, f.span.end))

@@ -79,8 +79,8 @@ class Estimator:
                 got = layered.estimate(df, finding, self._models, (lists.low, lists.high),
                                        (factor.low / 1000, factor.high / 1000), _distro_spread)  # fmt: skip
                 if got is not None:
-                    return got
-        return self.estimate(hint)
+                    return _kept(finding, got)
+        return _kept(finding, self.estimate(hint))
 
     # -- public API ---------------------------------------------------------------
     def estimate(self, hint: SizeHint | None) -> Result:
@@ -139,6 +139,14 @@ class Estimator:
         assert row.compressed is not None
         return self._scaled(row.compressed, f"{label}: {_mb(row.compressed)} compressed ({row.date})", "table",
                             _weaker(conf, Confidence.MEDIUM))  # fmt: skip
+
+
+def _kept(finding: Finding, result: Result) -> Result:
+    from bot.estimate.quiet import why_kept
+
+    est, reason = result
+    extra = why_kept(finding, est)
+    return (est._replace(basis=est.basis + extra) if extra and est is not None else est), reason
 
 
 Handler = Callable[[Estimator, Mapping[str, Any]], Result]

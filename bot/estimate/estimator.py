@@ -66,10 +66,18 @@ class Estimator:
         self.lookups = lookups
         self._models: dict = {}  # the layer model of the file being estimated
 
-    def estimate_finding(self, finding: Finding, df: Any = None) -> Result:
+    def estimate_finding(self, finding: Finding, df: Any = None, build_context: Any = None) -> Result:
         """With the parsed file, apt findings are priced by the layer model (image as
-        written minus image with the fix); the rest from their hint alone."""
+        written minus image with the fix), language caches from the manifests the build
+        context holds; the rest from their hint alone."""
         hint = finding.hint
+        if df is not None and hint is not None and hint.kind in MANIFEST_KINDS and not _strs(hint.params.get("packages")):
+            hint, note = _from_manifests(df, finding, build_context)
+            if note:
+                est, reason = self.estimate(hint)
+                if est is not None:
+                    est = est._replace(basis=est.basis[:-1] + f"; packages read from {note}.")
+                return _kept(finding, (est, reason))
         if df is not None and hint is not None:
             from bot.estimate.layers import finding as layered  # lazy: loads the package graph
 
@@ -139,6 +147,36 @@ class Estimator:
         assert row.compressed is not None
         return self._scaled(row.compressed, f"{label}: {_mb(row.compressed)} compressed ({row.date})", "table",
                             _weaker(conf, Confidence.MEDIUM))  # fmt: skip
+
+
+MANIFEST_KINDS = frozenset((K.PIP_CACHE, K.NPM_CACHE, K.YARN_CACHE))
+
+
+def _from_manifests(df: Any, finding: Finding, build_context: Any) -> tuple[SizeHint, str]:
+    """The hint with the packages its RUN installs from manifest files, and which files."""
+    from bot.estimate import manifests
+    from bot.rules.base import Context
+
+    hint = finding.hint
+    assert hint is not None
+    run = manifests.run_of(df, finding.span)
+    if run is None or build_context is None:
+        return hint, ""
+    ctx = Context(df, df.path, build_context)
+    if hint.kind == K.PIP_CACHE:
+        files = _strs(hint.params.get("requirements"))
+        names, missing = manifests.pip_requirements(ctx, run, files)
+        if not names:
+            return hint, ""
+        note = ", ".join(f for f in files if f not in missing) + " in the build context"
+        if missing:
+            note += f" ({', '.join(missing)} not found there, not counted)"
+    else:
+        names, note = manifests.npm_packages(ctx, run)
+        if not names:
+            return hint, ""
+        note += " in the build context"
+    return hint._replace(params={**hint.params, "packages": tuple(names)}), note
 
 
 def _kept(finding: Finding, result: Result) -> Result:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from bot.estimate import images
 from bot.estimate.layers.graph import graph
 from bot.estimate.layers.saving import Delta, Model, Prices, saving
-from bot.estimate.layers.state import UNKNOWN
 from bot.model import hints as K
 from bot.model.dockerfile import Dockerfile
 from bot.model.findings import Confidence, Finding, SizeEstimate
@@ -74,8 +73,7 @@ def estimate(df: Dockerfile, finding: Finding, models: dict, lists_range, deb_fa
         return None
     d, how = got
     run = next((i for i in df.all_instructions() if i.keyword == "RUN" and i.span.contains(finding.span)), None)
-    unknown = sorted({k[len(UNKNOWN):] for k in model.before.layer_keys(run.index)
-                      if k.startswith(UNKNOWN)} | set(d.unknown)) if run is not None else list(d.unknown)  # fmt: skip
+    unknown = sorted(set(model.before.unknown.get(run.index, ()) if run is not None else ()) | set(d.unknown))
     basis = describe(d, how, model.before.base_key, _mb((lists_range[0] + lists_range[1]) // 2))
     if d.debs:
         basis = basis[:-1] + f"; x{prices.deb_factor[0]:.2f}-{prices.deb_factor[1]:.2f} for layer overhead{note}."

@@ -8,11 +8,10 @@ them, its recommends not installed) and says so.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import NamedTuple
 
 from bot.estimate.layers.graph import Graph
-from bot.estimate.layers.state import DEB, LISTS, REFRESH, UNKNOWN, Image, simulate
+from bot.estimate.layers.state import Image, simulate
 from bot.model.dockerfile import Dockerfile, parse
 from bot.model.findings import Finding
 from bot.model.text import apply_edits
@@ -39,36 +38,19 @@ class Delta(NamedTuple):
     unknown: tuple[str, ...]  # packages outside the graph that the change touches
 
 
-def _price(key: str, g: Graph, p: Prices) -> tuple[int, int] | None:
-    if key == LISTS:
-        return p.lists
-    if key == REFRESH:
-        return REFRESH_RANGE
-    if key.startswith(DEB):
-        size = g.size(key[len(DEB):])
-        return int(size * p.deb_factor[0]), int(size * p.deb_factor[1])
-    return None
-
-
 def delta(before: Image, after: Image, g: Graph, p: Prices) -> Delta:
-    diff: Counter[str] = before.counts()
-    diff.subtract(after.counts())
+    gone, added = before.debs - after.debs, after.debs - before.debs
+    deb_bytes = sum(g.size(n) for n in gone) - sum(g.size(n) for n in added)
+    n_lists, n_refresh = before.lists - after.lists, before.refresh - after.refresh
     low = high = 0
-    unknown = []
-    for key, n in diff.items():
-        if n == 0:
-            continue
-        price = _price(key, g, p)
-        if price is None:
-            unknown.append(key.removeprefix(UNKNOWN))
-            continue
-        lo, hi = price
+    for n, (lo, hi) in ((n_lists, p.lists), (n_refresh, REFRESH_RANGE)):
         low, high = (low + n * lo, high + n * hi) if n > 0 else (low + n * hi, high + n * lo)
-    debs = tuple(sorted(k[len(DEB):] for k, n in diff.items() if k.startswith(DEB) and n > 0))
-    added = tuple(sorted(k[len(DEB):] for k, n in diff.items() if k.startswith(DEB) and n < 0))
-    deb_bytes = sum(g.size(n) for n in debs) - sum(g.size(n) for n in added)
-    high = max(high, 0)
-    return Delta(max(low, 0), high, diff[LISTS], diff[REFRESH], debs, added, deb_bytes, tuple(sorted(unknown)))
+    f_lo, f_hi = p.deb_factor
+    low += int(deb_bytes * (f_lo if deb_bytes > 0 else f_hi))
+    high += int(deb_bytes * (f_hi if deb_bytes > 0 else f_lo))
+    unknown = {n for names in before.unknown.values() for n in names} ^ {n for names in after.unknown.values() for n in names}
+    return Delta(max(low, 0), max(high, 0), n_lists, n_refresh, tuple(sorted(gone)), tuple(sorted(added)), deb_bytes,
+                 tuple(sorted(unknown)))
 
 
 class Model:

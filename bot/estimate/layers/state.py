@@ -1,47 +1,37 @@
 """The layer state of the final image: what each RUN of its stages leaves in its layer.
 
-One :class:`Item` is bytes a layer holds (the apt lists an update wrote, a package an
-install unpacked). Items are keyed by what they are, not by where, so two images
-compare by key: the same package in another layer is the same bytes. The simulator
+The image is kept as what its layers hold, not where: the same package in another
+layer is the same bytes, so two images compare by their contents. The simulator
 follows apt RUN by RUN: lists present or absent, the installed set (starting from the
 base image's), removals that free bytes only in the layer that wrote them.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Iterable, NamedTuple
 
 from bot.estimate import images
 from bot.estimate.layers.graph import Graph
-from bot.model.dockerfile import Dockerfile
+from bot.model.dockerfile import Dockerfile, Instruction
 from bot.rules.base import Context
 from bot.rules.dt102_apt_recommends_installed import apt_install, disables_recommends, packages, writes_no_recommends_config
 from bot.rules.facts import APT, apt_lists_claim, cache_claim, removes_apt_lists, unwrap
 from bot.model import hints as K
 
-LISTS = "apt-lists"
-REFRESH = "apt-lists-refresh"  # `apt-get update` over lists an earlier layer holds
-DEB = "deb:"
-UNKNOWN = "deb?:"
 REMOVE = frozenset(("remove", "purge"))
 
 
-class Item(NamedTuple):
-    key: str
-    layer: int  # instruction index of the RUN that wrote it
-
-
 class Image(NamedTuple):
-    items: tuple[Item, ...]
+    """What the final image's RUNs leave: packages (each installed once, so a set),
+    layers holding apt lists, refreshes over present lists, and per RUN the packages
+    outside the graph."""
+
+    debs: frozenset[str]
+    lists: int  # layers that keep a full set of apt lists
+    refresh: int  # layers that keep an `apt-get update` over lists already present
+    unknown: dict  # RUN instruction index -> names not in the graph
     base_key: str  # the graph's base-image set used ("" when none applies)
     lists_runs: tuple[int, ...]  # RUNs whose layer keeps apt lists
-
-    def counts(self) -> Counter[str]:
-        return Counter(i.key for i in self.items)
-
-    def layer_keys(self, layer: int) -> list[str]:
-        return [i.key for i in self.items if i.layer == layer]
 
 
 def base_key(base_image: str, g: Graph) -> str:
@@ -66,64 +56,99 @@ def base_key(base_image: str, g: Graph) -> str:
     return key if key in g.bases else "debian-12"
 
 
+Op = tuple  # ("update",) | ("rm-lists",) | ("install", names, no_recommends) | ("remove", names)
+_OPS: dict[tuple, tuple[Op, ...]] = {}  # RUN text -> its apt operations (a fixed file repeats most RUNs)
+
+
+def _ops(ctx: Context, ins: Instruction) -> tuple[Op, ...]:
+    key = (ins.body.text, tuple(h.body.text for h in ins.heredocs), tuple(ins.flag_values("mount")),
+           ctx.df.is_posix_shell(ctx.stage(ins)))  # fmt: skip
+    found = _OPS.get(key)
+    if found is not None:
+        return found
+    out: list[Op] = []
+    mounted = ctx.mounts_cover(ins, "/var/lib/apt/lists")
+    for script in ctx.scripts(ins):
+        for raw in script.commands:
+            cmd = unwrap(raw)
+            if cmd.program in APT and cmd.subcommand() == "update":
+                if not mounted:
+                    out.append(("update",))
+            elif removes_apt_lists(cmd):
+                out.append(("rm-lists",))
+            elif apt_install(cmd) is not None:
+                names = tuple(n for n in packages(cmd) if not n.startswith((".", "/")))
+                out.append(("install", names, disables_recommends(cmd)))
+            elif cmd.program in APT and cmd.subcommand() in REMOVE:
+                out.append(("remove", tuple(w.text.split("=")[0] for w in cmd.positionals()[1:])))
+    if len(_OPS) > 4096:
+        _OPS.clear()
+    found = _OPS[key] = tuple(out)
+    return found
+
+
+def _configures_no_recommends(ctx: Context, ins: Instruction) -> bool:
+    text = ins.body.text + "".join(h.body.text for h in ins.heredocs)
+    if ins.keyword in ("COPY", "ADD") and "apt.conf" not in text:
+        return False
+    if ins.keyword == "RUN" and "recommends" not in text.lower():
+        return False
+    return writes_no_recommends_config(ctx, ins)
+
+
 def simulate(df: Dockerfile, g: Graph, drop: Iterable[str] = ()) -> Image:
     """The final image's layers; ``drop`` names claims whose advice is followed (their
     apt lists removed in the RUN that wrote them, their recommends not installed)."""
     drop = frozenset(drop)
     stage = df.final_stage
-    ctx = Context(df, df.path)
     if stage is None:
-        return Image((), "", ())
+        return Image(frozenset(), 0, 0, {}, "", ())
+    ctx = Context(df, df.path)
     lineage = list(reversed(ctx.lineage(stage)))
     key = base_key(ctx.base_image(stage), g)
-    installed = set(g.bases.get(key, ()))
-    items: list[Item] = []
+    installed = frozenset(g.bases.get(key, ()))
+    debs: set[str] = set()
+    lists = refresh = 0
+    unknown: dict[int, tuple[str, ...]] = {}
     lists_live = False  # the lists exist in the file system (some layer holds them)
     no_rec_config = False
     lists_runs: list[int] = []
     for s in lineage:
         for ins in s.instructions:
             ins = ins.effective()
+            if ins.keyword in ("RUN", "COPY", "ADD") and not no_rec_config:
+                no_rec_config = _configures_no_recommends(ctx, ins)
             if ins.keyword != "RUN":
-                if not no_rec_config and ins.keyword in ("COPY", "ADD"):
-                    no_rec_config = writes_no_recommends_config(ctx, ins)
                 continue
-            if not no_rec_config:
-                no_rec_config = writes_no_recommends_config(ctx, ins)
-            mounted = ctx.mounts_cover(ins, "/var/lib/apt/lists")
-            layer: list[Item] = []
-            wrote_lists = False
-            for script in ctx.scripts(ins):
-                for raw in script.commands:
-                    cmd = unwrap(raw)
-                    if cmd.program in APT and cmd.subcommand() == "update" and not mounted:
-                        if not lists_live:
-                            layer.append(Item(LISTS, ins.index))
-                            wrote_lists = True
-                        elif not wrote_lists:
-                            layer.append(Item(REFRESH, ins.index))
-                        lists_live = True
-                    elif removes_apt_lists(cmd):
-                        lists_live = False
-                        if wrote_lists or any(i.key == REFRESH for i in layer):
-                            layer = [i for i in layer if i.key not in (LISTS, REFRESH)]
-                            wrote_lists = False
-                    elif apt_install(cmd) is not None:
-                        rec = not (disables_recommends(cmd) or no_rec_config
-                                   or cache_claim(K.APT_RECOMMENDS, ins) in drop)  # fmt: skip
-                        names = [n for n in packages(cmd) if not n.startswith((".", "/"))]
-                        known = [n for n in names if g.knows(n)]
-                        new = g.install(known, installed, rec)
-                        installed |= new
-                        layer += [Item(DEB + n, ins.index) for n in sorted(new)]
-                        layer += [Item(UNKNOWN + n, ins.index) for n in names if not g.knows(n)]
-                    elif cmd.program in APT and cmd.subcommand() in REMOVE:
-                        gone = {w.text.split("=")[0] for w in cmd.positionals()[1:]}
-                        layer = [i for i in layer if i.key.removeprefix(DEB) not in gone]
-                        installed -= gone
+            wrote = refreshed = False  # this layer holds the lists / a refresh of them
+            mine: set[str] = set()  # packages this layer unpacked
+            for op in _ops(ctx, ins):
+                if op[0] == "update":
+                    if not lists_live:
+                        wrote = True
+                    elif not wrote:
+                        refreshed = True
+                    lists_live = True
+                elif op[0] == "rm-lists":
+                    lists_live = wrote = refreshed = False
+                elif op[0] == "install":
+                    rec = not (op[2] or no_rec_config or cache_claim(K.APT_RECOMMENDS, ins) in drop)
+                    known = tuple(n for n in op[1] if g.knows(n))
+                    new = g.install(known, installed, rec)
+                    installed = installed | new
+                    mine |= new
+                    missing = tuple(n for n in op[1] if not g.knows(n))
+                    if missing:
+                        unknown[ins.index] = unknown.get(ins.index, ()) + missing
+                else:  # remove/purge: frees only what this layer unpacked
+                    gone = set(op[1])
+                    mine -= gone
+                    installed = installed - gone
             if apt_lists_claim(ins) in drop:
-                layer = [i for i in layer if i.key not in (LISTS, REFRESH)]
-            if any(i.key == LISTS for i in layer):
+                wrote = refreshed = False
+            debs |= mine
+            lists += wrote
+            refresh += refreshed
+            if wrote:
                 lists_runs.append(ins.index)
-            items += layer
-    return Image(tuple(items), key, tuple(lists_runs))
+    return Image(frozenset(debs), lists, refresh, unknown, key, tuple(lists_runs))

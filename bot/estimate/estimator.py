@@ -329,15 +329,11 @@ def _pip_table() -> dict[str, int]:
     return {r["package"].lower(): int(r["download_bytes"]) for r in load("pip_downloads.csv")}
 
 
-def _py_name(req: str) -> str:
-    import re
-
-    return re.split(r"[\s\[<>=!~;@]", req.strip(), maxsplit=1)[0].lower().replace("_", "-")
-
-
 @handles(K.PIP_CACHE)
 def pip_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
-    names = [n for n in (_py_name(x) for x in _strs(p.get("packages"))) if n and not n.startswith(("-", "$", "."))]
+    from bot.estimate.manifests import py_name
+
+    names = [n for n in (py_name(x) for x in _strs(p.get("packages"))) if n and not n.startswith(("-", "$", "."))]
     if not names:
         src = ", ".join(_strs(p.get("requirements"))) or "a requirements file"
         return None, f"the pip cache holds what {src} downloads, which the estimator cannot see"

@@ -13,7 +13,7 @@ import re
 from typing import Callable
 
 from bot.model.dockerfile import Dockerfile, Instruction
-from bot.rules.base import BuildContext, Context
+from bot.rules.base import Context
 from bot.rules.facts import copy_args, join_path, workdir_at
 
 Reader = Callable[[str], "str | None"]
@@ -48,7 +48,8 @@ def context_path(ctx: Context, run: Instruction, path: str) -> str | None:
     return None
 
 
-def _py_name(req: str) -> str:
+def py_name(req: str) -> str:
+    """A requirement's project name, normalised: ``Foo_Bar[x]>=1`` -> ``foo-bar``."""
     return re.split(r"[\s\[<>=!~;@]", req.strip(), maxsplit=1)[0].lower().replace("_", "-")
 
 
@@ -72,7 +73,7 @@ def requirement_names(text: str, read: Reader, here: str = "", depth: int = 0) -
             names += more
             missing += miss
         elif not line.startswith("-") and "://" not in line and not line.startswith((".", "/")):
-            name = _py_name(line)
+            name = py_name(line)
             if name:
                 names.append(name)
     return names, missing
@@ -119,4 +120,4 @@ def npm_packages(ctx: Context, run: Instruction) -> tuple[list[str], str]:
     return [], ""
 
 
-__all__ = ["BuildContext", "npm_packages", "pip_requirements", "requirement_names", "run_of"]
+__all__ = ["npm_packages", "pip_requirements", "requirement_names", "run_of"]

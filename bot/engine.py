@@ -131,7 +131,7 @@ def analyse_source(
     if options.estimate:
         estimator = estimator or make_estimator(options.online)
         if findings:
-            findings = _estimate(findings, estimator, options, df, build_context)
+            findings = _estimate(findings, estimator, options, ctx)
             if options.min_saving:
                 from bot.estimate.quiet import hidden
 
@@ -197,14 +197,13 @@ def make_estimator(online: bool = False):
     return Estimator(lookups=Lookups())
 
 
-def _estimate(findings: list[Finding], estimator, options: Options, df: Dockerfile | None = None,
-              build_context: BuildContext | None = None) -> list[Finding]:
+def _estimate(findings: list[Finding], estimator, options: Options, ctx: Context | None = None) -> list[Finding]:
     out = []
     for f in findings:
         if f.hint is None:
             out.append(f)
             continue
-        est, why = estimator.estimate_finding(f, df, build_context)
+        est, why = estimator.estimate_finding(f, ctx)
         out.append(f.with_(estimate=est, estimate_note="" if est else why))
     return out
 

@@ -66,13 +66,15 @@ class Estimator:
         self.lookups = lookups
         self._models: dict = {}  # the layer model of the file being estimated
 
-    def estimate_finding(self, finding: Finding, df: Any = None, build_context: Any = None) -> Result:
-        """With the parsed file, apt findings are priced by the layer model (image as
-        written minus image with the fix), language caches from the manifests the build
-        context holds; the rest from their hint alone."""
+    def estimate_finding(self, finding: Finding, ctx: Any = None) -> Result:
+        """With the parsed file (``ctx``: the rules' Context, whose parsed RUNs the model
+        reuses), apt findings are priced by the layer model (image as written minus image
+        with the fix), language caches from the manifests the build context holds; the
+        rest from their hint alone."""
         hint = finding.hint
+        df = ctx.df if ctx is not None else None
         if df is not None and hint is not None and hint.kind in MANIFEST_KINDS and not _strs(hint.params.get("packages")):
-            hint, note = _from_manifests(df, finding, build_context)
+            hint, note = _from_manifests(ctx, finding)
             if note:
                 est, reason = self.estimate(hint)
                 if est is not None:
@@ -84,7 +86,7 @@ class Estimator:
             if layered.applies(finding):
                 base = str(hint.params.get("base_image", ""))
                 lists, factor = _model("apt_lists", _apt_key(base)), _model("apt_install", "layer_factor")
-                got = layered.estimate(df, finding, self._models, (lists.low, lists.high),
+                got = layered.estimate(ctx, finding, self._models, (lists.low, lists.high),
                                        (factor.low / 1000, factor.high / 1000), _distro_spread)  # fmt: skip
                 if got is not None:
                     return _kept(finding, got)
@@ -152,17 +154,15 @@ class Estimator:
 MANIFEST_KINDS = frozenset((K.PIP_CACHE, K.NPM_CACHE, K.YARN_CACHE))
 
 
-def _from_manifests(df: Any, finding: Finding, build_context: Any) -> tuple[SizeHint, str]:
+def _from_manifests(ctx: Any, finding: Finding) -> tuple[SizeHint, str]:
     """The hint with the packages its RUN installs from manifest files, and which files."""
     from bot.estimate import manifests
-    from bot.rules.base import Context
 
     hint = finding.hint
     assert hint is not None
-    run = manifests.run_of(df, finding.span)
-    if run is None or build_context is None:
+    run = manifests.run_of(ctx.df, finding.span)
+    if run is None or ctx.build_context is None:
         return hint, ""
-    ctx = Context(df, df.path, build_context)
     if hint.kind == K.PIP_CACHE:
         files = _strs(hint.params.get("requirements"))
         names, missing = manifests.pip_requirements(ctx, run, files)

@@ -10,7 +10,7 @@ from bot.estimate import images
 from bot.estimate.layers.graph import graph
 from bot.estimate.layers.saving import Delta, Model, Prices, saving
 from bot.model import hints as K
-from bot.model.dockerfile import Dockerfile
+from bot.rules.base import Context
 from bot.model.findings import Confidence, Finding, SizeEstimate
 
 MB = 1_000_000
@@ -54,15 +54,16 @@ def describe(d: Delta, how: str, base_key: str, lists_mb: str) -> str:
     return f"Modelled RUN by RUN {what}: " + "; ".join(parts) + "."
 
 
-def estimate(df: Dockerfile, finding: Finding, models: dict, lists_range, deb_factor, spread) -> tuple[SizeEstimate | None, str] | None:
+def estimate(ctx: Context, finding: Finding, models: dict, lists_range, deb_factor, spread) -> tuple[SizeEstimate | None, str] | None:
     """None when the layer model does not apply (no graph, not a Debian-like final image)."""
     g = graph()
     if g is None or not applies(finding):
         return None
+    df = ctx.df
     model = models.get(id(df))
     if model is None or model.df is not df:
         models.clear()  # one file at a time
-        model = models[id(df)] = Model(df, g)
+        model = models[id(df)] = Model(ctx, g)
     if not model.before.base_key:
         return None
     base = finding.hint.params.get("base_image", "") if finding.hint else ""

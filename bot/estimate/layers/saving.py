@@ -12,7 +12,8 @@ from typing import NamedTuple
 
 from bot.estimate.layers.graph import Graph
 from bot.estimate.layers.state import Image, simulate
-from bot.model.dockerfile import Dockerfile, parse
+from bot.model.dockerfile import parse
+from bot.rules.base import Context
 from bot.model.findings import Finding
 from bot.model.text import apply_edits
 
@@ -57,10 +58,11 @@ class Model:
     """Simulations of one parsed file, cached: every finding of the file shares the
     image as written."""
 
-    def __init__(self, df: Dockerfile, g: Graph) -> None:
-        self.df = df
+    def __init__(self, ctx: Context, g: Graph) -> None:
+        self.ctx = ctx
+        self.df = ctx.df
         self.g = g
-        self.before = simulate(df, g)
+        self.before = simulate(self.df, g, ctx=ctx)
 
     def with_fix(self, finding: Finding) -> Image | None:
         assert finding.fix is not None
@@ -71,7 +73,7 @@ class Model:
         return simulate(fixed, self.g)
 
     def following(self, claims: tuple[str, ...]) -> Image:
-        return simulate(self.df, self.g, drop=claims)
+        return simulate(self.df, self.g, drop=claims, ctx=self.ctx)
 
 
 def saving(model: Model, finding: Finding, prices: Prices) -> tuple[Delta, str] | None:

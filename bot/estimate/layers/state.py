@@ -96,14 +96,15 @@ def _configures_no_recommends(ctx: Context, ins: Instruction) -> bool:
     return writes_no_recommends_config(ctx, ins)
 
 
-def simulate(df: Dockerfile, g: Graph, drop: Iterable[str] = ()) -> Image:
+def simulate(df: Dockerfile, g: Graph, drop: Iterable[str] = (), ctx: Context | None = None) -> Image:
     """The final image's layers; ``drop`` names claims whose advice is followed (their
-    apt lists removed in the RUN that wrote them, their recommends not installed)."""
+    apt lists removed in the RUN that wrote them, their recommends not installed).
+    ``ctx``: the rules' Context of ``df``, whose parsed RUN scripts are reused."""
     drop = frozenset(drop)
     stage = df.final_stage
     if stage is None:
         return Image(frozenset(), 0, 0, {}, "", ())
-    ctx = Context(df, df.path)
+    ctx = ctx if ctx is not None and ctx.df is df else Context(df, df.path)
     lineage = list(reversed(ctx.lineage(stage)))
     key = base_key(ctx.base_image(stage), g)
     installed = frozenset(g.bases.get(key, ()))

@@ -75,6 +75,10 @@ def estimate(ctx: Context, finding: Finding, models: dict, lists_range, deb_fact
     d, how = got
     run = next((i for i in df.all_instructions() if i.keyword == "RUN" and i.span.contains(finding.span)), None)
     unknown = sorted(set(model.before.unknown.get(run.index, ()) if run is not None else ()) | set(d.unknown))
+    recommends = finding.hint is not None and K.APT_RECOMMENDS in (finding.hint.kind, finding.hint.params.get("cleaned"))
+    if recommends and unknown and d.high < MB:
+        return None, (f"what the Recommends of {_names(tuple(unknown))} add is unknown: not in the Debian 12 "
+                      "package data (another release or a third-party repository)")
     basis = describe(d, how, model.before.base_key, _mb((lists_range[0] + lists_range[1]) // 2))
     if d.debs:
         basis = basis[:-1] + f"; x{prices.deb_factor[0]:.2f}-{prices.deb_factor[1]:.2f} for layer overhead{note}."

@@ -162,3 +162,8 @@ def test_language_images_get_the_release_of_their_current_tags(ref, release):
     from bot.estimate.images import distro_of
 
     assert distro_of(ref).release == release
+
+
+def test_recommends_of_packages_outside_the_data_are_unknown_not_zero():
+    f = one("FROM debian:12\nRUN apt-get install -y python3.6-venv\n", "DT102")
+    assert f.estimate is None and "python3.6-venv" in f.estimate_note

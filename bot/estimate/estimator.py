@@ -90,6 +90,8 @@ class Estimator:
                                        (factor.low / 1000, factor.high / 1000), _distro_spread)  # fmt: skip
                 if got is not None:
                     return _kept(finding, got)
+            if hint.kind == K.BASE_IMAGE_SWAP and _is_slim(str(hint.params.get("to_image", ""))):
+                return _kept(finding, _with_slim_docs(self.estimate(hint), layered.installed_by_runs(ctx, self._models)))
         return _kept(finding, self.estimate(hint))
 
     # -- public API ---------------------------------------------------------------
@@ -149,6 +151,28 @@ class Estimator:
         assert row.compressed is not None
         return self._scaled(row.compressed, f"{label}: {_mb(row.compressed)} compressed ({row.date})", "table",
                             _weaker(conf, Confidence.MEDIUM))  # fmt: skip
+
+
+def _is_slim(image: str) -> bool:
+    ref = images.parse_ref(image)
+    return ref is not None and "slim" in images.split_tag(ref.tag).flavour
+
+
+def _with_slim_docs(result: Result, installed: tuple[int, int] | None) -> Result:
+    """A slim base also drops the docs, man pages and translations of what the RUNs install."""
+    from bot.estimate.layers.finding import SLIM_DROPS
+
+    est, reason = result
+    if est is None or installed is None:
+        return result
+    n, size = installed
+    lo, hi = int(size * SLIM_DROPS[0]), int(size * SLIM_DROPS[1])
+    basis = (est.basis[:-1] + f"; slim's dpkg excludes also leave out the docs, man pages and translations of the "
+             f"{n} packages the RUNs install ({SLIM_DROPS[0]:.0%}-{SLIM_DROPS[1]:.0%} of their {_mb(size)} "
+             "Installed-Size, measured 9% for curl to 84% for wget).")
+    return est._replace(bytes_low=est.bytes_low + lo, bytes_high=est.bytes_high + hi, basis=basis,
+                        confidence=_weaker(est.confidence, Confidence.MEDIUM), compressed_low=None,
+                        compressed_high=None), reason
 
 
 MANIFEST_KINDS = frozenset((K.PIP_CACHE, K.NPM_CACHE, K.YARN_CACHE))

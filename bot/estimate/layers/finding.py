@@ -54,16 +54,37 @@ def describe(d: Delta, how: str, base_key: str, lists_mb: str) -> str:
     return f"Modelled RUN by RUN {what}: " + "; ".join(parts) + "."
 
 
+# measured on the local Debian 12 bases: slim's dpkg path-excludes drop 9% of curl's
+# Installed-Size, 33% of wget+curl+openssh-client+gnupg with recommends, 84% of wget's
+SLIM_DROPS = (0.05, 0.9)
+
+
+def installed_by_runs(ctx: Context, models: dict) -> tuple[int, int] | None:
+    """(packages, Installed-Size bytes) the final image's RUNs install, per the model."""
+    g = graph()
+    if g is None:
+        return None
+    model = _model(ctx, g, models)
+    if not model.before.base_key or not model.before.debs:
+        return None
+    return len(model.before.debs), sum(g.size(n) for n in model.before.debs)
+
+
+def _model(ctx: Context, g, models: dict) -> Model:
+    model = models.get(id(ctx.df))
+    if model is None or model.df is not ctx.df:
+        models.clear()  # one file at a time
+        model = models[id(ctx.df)] = Model(ctx, g)
+    return model
+
+
 def estimate(ctx: Context, finding: Finding, models: dict, lists_range, deb_factor, spread) -> tuple[SizeEstimate | None, str] | None:
     """None when the layer model does not apply (no graph, not a Debian-like final image)."""
     g = graph()
     if g is None or not applies(finding):
         return None
     df = ctx.df
-    model = models.get(id(df))
-    if model is None or model.df is not df:
-        models.clear()  # one file at a time
-        model = models[id(df)] = Model(ctx, g)
+    model = _model(ctx, g, models)
     if not model.before.base_key:
         return None
     base = finding.hint.params.get("base_image", "") if finding.hint else ""

@@ -85,7 +85,8 @@ class Estimator:
 
             if layered.applies(finding):
                 base = str(hint.params.get("base_image", ""))
-                lists, factor = _model("apt_lists", _apt_key(base)), _model("apt_install", "layer_factor")
+                lists = _model("apt_lists", _apt_key(base))
+                factor = _model("apt_install", "layer_factor_slim" if _is_slim(base) else "layer_factor_full")
                 got = layered.estimate(ctx, finding, self._models, (lists.low, lists.high),
                                        (factor.low / 1000, factor.high / 1000), _distro_spread)  # fmt: skip
                 if got is not None:

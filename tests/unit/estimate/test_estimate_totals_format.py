@@ -94,3 +94,13 @@ def test_json_report_carries_the_image_share(tmp_path, capsys):
     image = json.loads(capsys.readouterr().out)["files"][0]["image"]
     assert image["base"] == "python:3.12" and image["base_size"]["bytes_low"] > 0
     assert 0 < image["avoidable"]["bytes_low"] <= image["avoidable"]["bytes_high"]
+
+
+def test_repository_metadata_of_several_runs_counts_once():
+    from bot.engine import Options, analyse_text
+
+    text = "FROM rockylinux:9\nRUN dnf install -y git\nRUN dnf install -y make\n"
+    found = [f for f in analyse_text("Dockerfile", text, Options(min_saving=0)).findings if f.rule_id == "DT104"]
+    assert len(found) == 2 and all(f.estimate for f in found)
+    t = totals(found)
+    assert (t.bytes_low, t.bytes_high) == (found[0].estimate.bytes_low, found[0].estimate.bytes_high)

@@ -56,7 +56,7 @@ class Config:
         self.severity: dict[str, Severity] = {}
         self.per_file_ignores: dict[str, list[str]] = {}
         self.fail_on = FailOn()
-        self.min_saving = 0
+        self.min_saving = Options().min_saving
         self.online = False
         self.root = "."
         self.sources: dict[str, str] = {}  # key -> where the value came from

@@ -30,7 +30,7 @@ class Options(NamedTuple):
     online: bool = False
     severity: tuple[tuple[str, Severity], ...] = ()  # per-rule overrides
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, selectors)
-    min_saving: int = 0  # hide findings estimated to save less (bytes, high bound)
+    min_saving: int = 1_000_000  # hide size-only findings estimated to save less (bytes, high bound)
     root: str = ""  # per-file-ignores globs are relative to this directory
 
     def ignores_for(self, path: str) -> tuple[str, ...]:
@@ -124,9 +124,11 @@ def analyse_source(
     if options.estimate:
         estimator = estimator or make_estimator(options.online)
         if findings:
-            findings = _estimate(findings, estimator, options)
+            findings = _estimate(findings, estimator, options, ctx)
             if options.min_saving:
-                findings = [f for f in findings if f.estimate is None or f.estimate.bytes_high >= options.min_saving]
+                from bot.estimate.quiet import hidden
+
+                findings = [f for f in findings if not hidden(f, options.min_saving)]
         if base_image:
             base_size = estimator.base_image_size(base_image)
     findings.sort(key=lambda f: (f.span.start, f.rule_id, f.span.end))
@@ -201,13 +203,13 @@ def make_estimator(online: bool = False):
     return Estimator(lookups=Lookups())
 
 
-def _estimate(findings: list[Finding], estimator, options: Options) -> list[Finding]:
+def _estimate(findings: list[Finding], estimator, options: Options, ctx: Context | None = None) -> list[Finding]:
     out = []
     for f in findings:
         if f.hint is None:
             out.append(f)
             continue
-        est, why = estimator.estimate(f.hint)
+        est, why = estimator.estimate_finding(f, ctx)
         out.append(f.with_(estimate=est, estimate_note="" if est else why))
     return out
 

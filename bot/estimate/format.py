@@ -40,12 +40,13 @@ def format_estimate(est: SizeEstimate | None) -> str:
 
 def format_share(avoidable_low: int, avoidable_high: int, base: SizeEstimate | None, base_image: str = "") -> str:
     """"≈ 480 MB of an image of at least 1.1 GB (≈ −44%)": the final image holds at least
-    its base and the waste found, so the share is an upper bound of what is known."""
+    its base and the waste found (taken at the midpoint shown, so the waste never reads
+    larger than the image), so the share is an upper bound of what is known."""
     waste = format_range(avoidable_low, avoidable_high)
     mid = (avoidable_low + avoidable_high) // 2
     if base is None:
         return f"≈ {format_bytes(mid)} ({waste}) avoidable; the base image's size is not known"
-    floor = base.bytes_low + avoidable_low
+    floor = base.bytes_low + mid
     share = mid / (base.midpoint + mid) if base.midpoint + mid else 0.0
     named = f" (base `{base_image}` ≈ {format_bytes(base.midpoint)})" if base_image else ""
     return f"≈ {format_bytes(mid)} ({waste}) avoidable of an image of at least {format_bytes(floor)}{named}: ≈ −{share:.0%}"

@@ -209,7 +209,28 @@ def distro_of(base_image: str) -> Distro | None:
                 return Distro(family, release)
         for fam, rel in re.findall(r"(debian|ubuntu|alpine) (\d+(?:\.\d+)?)", text):
             return Distro(fam, rel)
-    return None
+    return current_release(ref)
+
+
+def current_release(ref: ImageRef) -> Distro | None:
+    """An official image whose tag names no distro (``node:20``, ``ruby:3.3``) builds on
+    the release its current tags use: the newest table row of that image that names
+    its release, one of the same flavour (full or slim) first."""
+    flavour = split_tag(ref.tag).flavour
+    if ref.registry != "docker.io" or "alpine" in flavour or "windowsservercore" in flavour:
+        return None
+    best: tuple[bool, str, Distro] | None = None
+    for row in base_rows().get(ref.name, ()):
+        have = split_tag(row.tag).flavour
+        if "alpine" in have or "windowsservercore" in have:
+            continue
+        codename = _row_codename(row)
+        found = re.findall(r"(debian|ubuntu) (\d+(?:\.\d+)?)", row.variant.lower())
+        distro = Distro(*CODENAMES[codename]) if codename in CODENAMES else Distro(*found[0]) if found else None
+        key = (have == flavour, row.date)
+        if distro is not None and (best is None or key > best[:2]):
+            best = (*key, distro)
+    return best[2] if best else None
 
 
 def is_full_variant(base_image: str) -> bool:

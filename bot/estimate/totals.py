@@ -3,6 +3,8 @@
 Findings whose hints share a claim describe the same bytes (DT101 and DT201 on the
 same apt lists): such a group contributes the max of its lows and the max of its highs,
 not their sum. Claims are scoped by file so equal claim strings in two files stay apart.
+Repository metadata (rpm, apk) is one set per image: every RUN that refreshes it over
+an earlier layer's copy adds little, so such claims of one file form one group.
 """
 
 from __future__ import annotations
@@ -10,7 +12,11 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Iterable, Mapping, NamedTuple
 
+from bot.model import hints as K
 from bot.model.findings import Finding, SizeEstimate
+
+
+PER_IMAGE = frozenset((K.RPM_CACHE, K.APK_CACHE))  # claims naming one set of files per image
 
 
 class RuleTotal(NamedTuple):
@@ -45,7 +51,8 @@ def _groups(items: list[tuple[int, Finding]]) -> list[list[Finding]]:
     owner: dict[tuple[str, str], int] = {}
     for i, (_, f) in enumerate(items):
         for claim in f.hint.claims if f.hint else ():
-            key = (f.path, claim)
+            kind = claim.partition("@")[0]
+            key = (f.path, kind if kind in PER_IMAGE else claim)
             if key in owner:
                 parent[find(i)] = find(owner[key])
             else:

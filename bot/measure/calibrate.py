@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, fields
 from typing import Sequence, TextIO
 
-from bot.engine import apply_fixes, is_dockerfile_name
+from bot.engine import Options, apply_fixes, is_dockerfile_name
 from bot.measure.engines import Engine
 from bot.measure.pair import analyse_for_measure, build_failure, build_text, measured_image, span_lines
 from bot.model.dockerfile import parse
@@ -52,7 +52,7 @@ def calibrate_file(path: str, engine: Engine, *, build_args: Sequence[tuple[str,
     with open(path, encoding="utf-8-sig") as f:
         text = f.read()
     context = os.path.dirname(os.path.abspath(path))
-    findings = analyse_for_measure(name, text)
+    findings = analyse_for_measure(name, text, Options(min_saving=0))  # calibrate the quiet ones too
     args = (None, build_args, pull, extra_args)
     rows: list[CalibrationRow] = []
 

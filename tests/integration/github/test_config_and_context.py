@@ -124,8 +124,9 @@ def test_build_context_comes_from_one_tree_listing(fake, tmp_path):
 
 
 def test_dockerignore_is_read_lazily_and_honoured(fake, tmp_path):
-    head = node_tree({"app/.dockerignore": "node_modules\n"})
-    fake.open_pull(9, {}, head)
+    quiet_off = {".dockerdiet.toml": "min-saving = 0\n"}  # the kept files are far below the 1 MB default
+    head = node_tree({"app/.dockerignore": "node_modules\n", **quiet_off})
+    fake.open_pull(9, quiet_off, head)
     run = run_action(fake, tmp_path, 9)
     assert run.code == 0, run.stdout
     assert "DT501" not in rules_of(run)
@@ -147,7 +148,7 @@ def test_truncated_tree_means_unknown_context(fake, tmp_path):
 
 
 def test_request_budget_with_build_context_for_20_dockerfiles(fake, tmp_path):
-    head, base = {}, {}
+    head, base = {".dockerdiet.toml": "min-saving = 0\n"}, {".dockerdiet.toml": "min-saving = 0\n"}  # tiny DT202s
     for i in range(20):
         head[f"svc{i:02}/Dockerfile"] = (f"FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\n"
                                          f"RUN pip install --no-cache-dir -r requirements.txt\n"

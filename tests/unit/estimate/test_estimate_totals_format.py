@@ -68,8 +68,18 @@ def test_format_share_states_the_floor_and_the_share():
 
     base = SizeEstimate(600_000_000, 800_000_000, "table", Confidence.MEDIUM, "table")
     text = format_share(400_000_000, 600_000_000, base, "python:3.12")
-    # at least the base's low bound plus the waste's low bound; share of the midpoints
-    assert text == "≈ 500 MB (400–600 MB) avoidable of an image of at least 1 GB (base `python:3.12` ≈ 700 MB): ≈ −42%"
+    # at least the base's low bound plus the waste shown (its midpoint); share of the midpoints
+    assert text == "≈ 500 MB (400–600 MB) avoidable of an image of at least 1.1 GB (base `python:3.12` ≈ 700 MB): ≈ −42%"
+
+
+def test_format_share_never_shows_more_waste_than_image():
+    from bot.estimate.format import format_share
+    from bot.model.findings import Confidence, SizeEstimate
+
+    # a wide waste range on a small base once read "310 MB avoidable of an image of at least 280 MB"
+    base = SizeEstimate(280_000_000, 300_000_000, "table", Confidence.MEDIUM, "table")
+    text = format_share(0, 620_000_000, base)
+    assert text.startswith("≈ 310 MB (0–620 MB) avoidable of an image of at least 590 MB"), text
     assert "not known" in format_share(1, 2, None)
 
 
@@ -84,3 +94,13 @@ def test_json_report_carries_the_image_share(tmp_path, capsys):
     image = json.loads(capsys.readouterr().out)["files"][0]["image"]
     assert image["base"] == "python:3.12" and image["base_size"]["bytes_low"] > 0
     assert 0 < image["avoidable"]["bytes_low"] <= image["avoidable"]["bytes_high"]
+
+
+def test_repository_metadata_of_several_runs_counts_once():
+    from bot.engine import Options, analyse_text
+
+    text = "FROM rockylinux:9\nRUN dnf install -y git\nRUN dnf install -y make\n"
+    found = [f for f in analyse_text("Dockerfile", text, Options(min_saving=0)).findings if f.rule_id == "DT104"]
+    assert len(found) == 2 and all(f.estimate for f in found)
+    t = totals(found)
+    assert (t.bytes_low, t.bytes_high) == (found[0].estimate.bytes_low, found[0].estimate.bytes_high)

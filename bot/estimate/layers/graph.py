@@ -1,0 +1,132 @@
+"""A compact Debian 12 package graph and an apt-like resolver over it.
+
+The graph (data/apt_graph.json.gz, made by scripts/gen_apt_graph.py from apt's own
+indexes) holds, for the closure of the packages Dockerfiles install, each package's
+Installed-Size, (Pre-)Depends, Recommends and Provides, plus the installed sets of
+common base images. It is read on first use only: `dockerdiet check` without apt
+findings never opens it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from typing import Iterable
+
+DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "apt_graph.json.gz")
+KIB = 1024
+
+
+class Graph:
+    """``packages``: name -> [Installed-Size KiB, depends groups, recommends groups, provides];
+    a group is ``"a|b"`` (alternatives, versions dropped)."""
+
+    def __init__(self, packages: dict[str, list], bases: dict[str, list[str]], meta: dict) -> None:
+        self.packages = packages
+        self.bases = {k: frozenset(v) for k, v in bases.items()}
+        self.meta = meta
+        self._memo: dict[tuple, frozenset[str]] = {}
+        self._provides_memo: dict[frozenset[str], frozenset[str]] = {}
+        self._split: dict[str, tuple] = {}
+        self.providers: dict[str, list[str]] = {}
+        for name, row in packages.items():
+            for virtual in row[3]:
+                self.providers.setdefault(virtual, []).append(name)
+
+    def size(self, name: str) -> int:
+        row = self.packages.get(name)
+        return row[0] * KIB if row else 0
+
+    def knows(self, name: str) -> bool:
+        return name in self.packages or name in self.providers
+
+    def _provided(self, have: frozenset[str]) -> set[str]:
+        """Names ``have`` satisfies (packages and what they provide), cached per set."""
+        found = self._provides_memo.get(have)
+        if found is None:
+            found = set(have)
+            for name in have:
+                row = self.packages.get(name)
+                if row:
+                    found.update(row[3])
+            found = frozenset(found)
+            if len(self._provides_memo) > 256:
+                self._provides_memo.clear()
+            self._provides_memo[have] = found
+        return set(found)
+
+    def _pick(self, name: str, prefer: set[str]) -> str | None:
+        if name in self.packages:
+            return name
+        cands = self.providers.get(name, ())
+        for c in cands:
+            if c in prefer:
+                return c
+        return cands[0] if len(cands) == 1 else (sorted(cands)[0] if cands else None)
+
+    def install(self, requested: Iterable[str], installed: frozenset[str], recommends: bool) -> frozenset[str]:
+        """Memoised :meth:`resolve`: the image with and without a fix repeats most installs."""
+        key = (tuple(requested), installed, recommends)
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) > 2048:
+                self._memo.clear()
+            found = self._memo[key] = frozenset(self.resolve(key[0], installed, recommends))
+        return found
+
+    def _groups(self, name: str) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
+        found = self._split.get(name)
+        if found is None:
+            row = self.packages[name]
+            found = self._split[name] = (tuple(tuple(g.split("|")) for g in row[1]),
+                                         tuple(tuple(g.split("|")) for g in row[2]))  # fmt: skip
+        return found
+
+    def resolve(self, requested: Iterable[str], installed: Iterable[str], recommends: bool) -> set[str]:
+        """Packages apt adds for ``requested`` on a system that has ``installed``.
+
+        As apt marks them: the requested packages first, then breadth first the first
+        alternative of every dependency group that nothing installed or marked (or
+        provided by either) satisfies; Recommends of newly marked packages too when on.
+        """
+        have = frozenset(installed)
+        provided = self._provided(have)  # names satisfied: installed, marked, or provided by them
+        queue = [p for p in (self._pick(r, set()) for r in requested) if p]
+        prefer = set(queue)
+        provided.update(queue)
+        new: set[str] = set()
+        while queue:
+            batch, queue = queue, []
+            for name in batch:
+                if name in have or name in new or name not in self.packages:
+                    continue
+                new.add(name)
+                provided.update(self.packages[name][3])
+                deps, recs = self._groups(name)
+                for groups in (deps, recs) if recommends else (deps,):
+                    for alts in groups:
+                        if alts[0] in provided or (len(alts) > 1 and any(a in provided for a in alts)):
+                            continue
+                        for a in alts:
+                            pick = self._pick(a, prefer)
+                            if pick is not None:
+                                queue.append(pick)
+                                prefer.add(pick)
+                                provided.add(pick)
+                                provided.add(a)
+                                break
+        return new
+
+
+_GRAPH: Graph | None = None
+
+
+def graph() -> Graph | None:
+    """The bundled graph, loaded once; None when the file is missing."""
+    global _GRAPH
+    if _GRAPH is None and os.path.exists(DATA):
+        with gzip.open(DATA, "rt", encoding="utf-8") as f:
+            raw = json.load(f)
+        _GRAPH = Graph(raw["packages"], raw["bases"], raw["meta"])
+    return _GRAPH

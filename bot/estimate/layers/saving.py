@@ -1,0 +1,88 @@
+"""Saving = size(image as written) - size(image with the finding's fix applied).
+
+The fix is applied to the text with ``model.text.apply_edits`` and the result parsed
+again (estimate/ does not import the engine); a finding without a fix is priced by
+following its advice in the model (its claimed lists removed in the RUN that wrote
+them, its recommends not installed) and says so.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from bot.estimate.layers.graph import Graph
+from bot.estimate.layers.state import Image, simulate
+from bot.model.dockerfile import parse
+from bot.rules.base import Context
+from bot.model.findings import Finding
+from bot.model.text import apply_edits
+
+MB = 1_000_000
+# `apt-get update` over lists an earlier layer holds rewrites the release files and a
+# few changed indexes only (the brief's measured ~0.25 MB)
+REFRESH_RANGE = (100_000, 500_000)
+
+
+class Prices(NamedTuple):
+    lists: tuple[int, int]  # apt lists of the base's release
+    deb_factor: tuple[float, float]  # layer bytes per Installed-Size byte
+
+
+class Delta(NamedTuple):
+    low: int
+    high: int
+    lists: int  # layers holding apt lists: before - after
+    refresh: int
+    debs: tuple[str, ...]  # packages no longer installed
+    added: tuple[str, ...]  # packages the change installs instead
+    deb_bytes: int  # Installed-Size of debs - added
+    unknown: tuple[str, ...]  # packages outside the graph that the change touches
+
+
+def delta(before: Image, after: Image, g: Graph, p: Prices) -> Delta:
+    gone, added = before.debs - after.debs, after.debs - before.debs
+    deb_bytes = sum(g.size(n) for n in gone) - sum(g.size(n) for n in added)
+    n_lists, n_refresh = before.lists - after.lists, before.refresh - after.refresh
+    low = high = 0
+    for n, (lo, hi) in ((n_lists, p.lists), (n_refresh, REFRESH_RANGE)):
+        low, high = (low + n * lo, high + n * hi) if n > 0 else (low + n * hi, high + n * lo)
+    f_lo, f_hi = p.deb_factor
+    low += int(deb_bytes * (f_lo if deb_bytes > 0 else f_hi))
+    high += int(deb_bytes * (f_hi if deb_bytes > 0 else f_lo))
+    unknown = {n for names in before.unknown.values() for n in names} ^ {n for names in after.unknown.values() for n in names}
+    return Delta(max(low, 0), max(high, 0), n_lists, n_refresh, tuple(sorted(gone)), tuple(sorted(added)), deb_bytes,
+                 tuple(sorted(unknown)))
+
+
+class Model:
+    """Simulations of one parsed file, cached: every finding of the file shares the
+    image as written."""
+
+    def __init__(self, ctx: Context, g: Graph) -> None:
+        self.ctx = ctx
+        self.df = ctx.df
+        self.g = g
+        self.before = simulate(self.df, g, ctx=ctx)
+
+    def with_fix(self, finding: Finding) -> Image | None:
+        assert finding.fix is not None
+        text = apply_edits(self.df.text, finding.fix.edits)
+        fixed = parse(text, self.df.path)
+        if fixed.errors and not self.df.errors:
+            return None
+        return simulate(fixed, self.g)
+
+    def following(self, claims: tuple[str, ...]) -> Image:
+        return simulate(self.df, self.g, drop=claims, ctx=self.ctx)
+
+
+def saving(model: Model, finding: Finding, prices: Prices) -> tuple[Delta, str] | None:
+    """The delta and how it was obtained ("fix" or "advice"); None if the fix breaks parsing."""
+    if finding.fix is not None and finding.fix.edits:
+        after = model.with_fix(finding)
+        if after is None:
+            return None
+        return delta(model.before, after, model.g, prices), "fix"
+    claims = finding.hint.claims if finding.hint else ()
+    return delta(model.before, model.following(claims), model.g, prices), "advice"
+

@@ -1,0 +1,155 @@
+"""The layer state of the final image: what each RUN of its stages leaves in its layer.
+
+The image is kept as what its layers hold, not where: the same package in another
+layer is the same bytes, so two images compare by their contents. The simulator
+follows apt RUN by RUN: lists present or absent, the installed set (starting from the
+base image's), removals that free bytes only in the layer that wrote them.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, NamedTuple
+
+from bot.estimate import images
+from bot.estimate.layers.graph import Graph
+from bot.model.dockerfile import Dockerfile, Instruction
+from bot.rules.base import Context
+from bot.rules.dt102_apt_recommends_installed import apt_install, disables_recommends, packages, writes_no_recommends_config
+from bot.rules.facts import APT, apt_lists_claim, cache_claim, removes_apt_lists, unwrap
+from bot.model import hints as K
+
+REMOVE = frozenset(("remove", "purge"))
+
+
+class Image(NamedTuple):
+    """What the final image's RUNs leave: packages (each installed once, so a set),
+    layers holding apt lists, refreshes over present lists, and per RUN the packages
+    outside the graph."""
+
+    debs: frozenset[str]
+    lists: int  # layers that keep a full set of apt lists
+    refresh: int  # layers that keep an `apt-get update` over lists already present
+    unknown: dict  # RUN instruction index -> names not in the graph
+    base_key: str  # the graph's base-image set used ("" when none applies)
+    lists_runs: tuple[int, ...]  # RUNs whose layer keeps apt lists
+
+
+def base_key(base_image: str, g: Graph) -> str:
+    """The graph's installed set for a base image: buildpack-deps-based language images
+    carry its package lists; slim and plain Debian start from the minimal set."""
+    ref = images.parse_ref(base_image)
+    if ref is None:
+        return ""
+    repo = ref.repository.split("/")[-1]
+    tag = ref.tag
+    d = images.distro_of(base_image)
+    if d is not None and d.family not in ("debian", "ubuntu"):
+        return ""
+    if repo == "buildpack-deps":
+        key = "buildpack-deps-12" + ("-curl" if tag.endswith("curl") else "-scm" if tag.endswith("scm") else "")
+    elif images.is_full_variant(base_image):
+        key = {"golang": "golang-12", "openjdk": "buildpack-deps-12-scm"}.get(repo, "buildpack-deps-12")
+    elif repo == "python":
+        key = "python-12-slim"
+    else:
+        key = "debian-12"
+    return key if key in g.bases else "debian-12"
+
+
+Op = tuple  # ("update",) | ("rm-lists",) | ("install", names, no_recommends) | ("remove", names)
+_OPS: dict[tuple, tuple[Op, ...]] = {}  # RUN text -> its apt operations (a fixed file repeats most RUNs)
+
+
+def _ops(ctx: Context, ins: Instruction) -> tuple[Op, ...]:
+    key = (ins.body.text, tuple(h.body.text for h in ins.heredocs), tuple(ins.flag_values("mount")),
+           ctx.df.is_posix_shell(ctx.stage(ins)))  # fmt: skip
+    found = _OPS.get(key)
+    if found is not None:
+        return found
+    out: list[Op] = []
+    mounted = ctx.mounts_cover(ins, "/var/lib/apt/lists")
+    for script in ctx.scripts(ins):
+        for raw in script.commands:
+            cmd = unwrap(raw)
+            if cmd.program in APT and cmd.subcommand() == "update":
+                if not mounted:
+                    out.append(("update",))
+            elif removes_apt_lists(cmd):
+                out.append(("rm-lists",))
+            elif apt_install(cmd) is not None:
+                names = tuple(n for n in packages(cmd) if not n.startswith((".", "/")))
+                out.append(("install", names, disables_recommends(cmd)))
+            elif cmd.program in APT and cmd.subcommand() in REMOVE:
+                out.append(("remove", tuple(w.text.split("=")[0] for w in cmd.positionals()[1:])))
+    if len(_OPS) > 4096:
+        _OPS.clear()
+    found = _OPS[key] = tuple(out)
+    return found
+
+
+def _configures_no_recommends(ctx: Context, ins: Instruction) -> bool:
+    text = ins.body.text + "".join(h.body.text for h in ins.heredocs)
+    if ins.keyword in ("COPY", "ADD") and "apt.conf" not in text:
+        return False
+    if ins.keyword == "RUN" and "recommends" not in text.lower():
+        return False
+    return writes_no_recommends_config(ctx, ins)
+
+
+def simulate(df: Dockerfile, g: Graph, drop: Iterable[str] = (), ctx: Context | None = None) -> Image:
+    """The final image's layers; ``drop`` names claims whose advice is followed (their
+    apt lists removed in the RUN that wrote them, their recommends not installed).
+    ``ctx``: the rules' Context of ``df``, whose parsed RUN scripts are reused."""
+    drop = frozenset(drop)
+    stage = df.final_stage
+    if stage is None:
+        return Image(frozenset(), 0, 0, {}, "", ())
+    ctx = ctx if ctx is not None and ctx.df is df else Context(df, df.path)
+    lineage = list(reversed(ctx.lineage(stage)))
+    key = base_key(ctx.base_image(stage), g)
+    installed = frozenset(g.bases.get(key, ()))
+    debs: set[str] = set()
+    lists = refresh = 0
+    unknown: dict[int, tuple[str, ...]] = {}
+    lists_live = False  # the lists exist in the file system (some layer holds them)
+    no_rec_config = False
+    lists_runs: list[int] = []
+    for s in lineage:
+        for ins in s.instructions:
+            ins = ins.effective()
+            if ins.keyword in ("RUN", "COPY", "ADD") and not no_rec_config:
+                no_rec_config = _configures_no_recommends(ctx, ins)
+            if ins.keyword != "RUN":
+                continue
+            wrote = refreshed = False  # this layer holds the lists / a refresh of them
+            mine: set[str] = set()  # packages this layer unpacked
+            for op in _ops(ctx, ins):
+                if op[0] == "update":
+                    if not lists_live:
+                        wrote = True
+                    elif not wrote:
+                        refreshed = True
+                    lists_live = True
+                elif op[0] == "rm-lists":
+                    lists_live = wrote = refreshed = False
+                elif op[0] == "install":
+                    rec = not (op[2] or no_rec_config or cache_claim(K.APT_RECOMMENDS, ins) in drop)
+                    known = tuple(n for n in op[1] if g.knows(n))
+                    new = g.install(known, installed, rec)
+                    installed = installed | new
+                    mine |= new
+                    missing = tuple(n for n in op[1] if not g.knows(n))
+                    if missing:
+                        unknown[ins.index] = unknown.get(ins.index, ()) + missing
+                else:  # remove/purge: frees only what this layer unpacked
+                    gone = set(op[1])
+                    mine -= gone
+                    installed = installed - gone
+            if apt_lists_claim(ins) in drop:
+                wrote = refreshed = False
+            debs |= mine
+            lists += wrote
+            refresh += refreshed
+            if wrote:
+                lists_runs.append(ins.index)
+    return Image(frozenset(debs), lists, refresh, unknown, key, tuple(lists_runs))

@@ -1,0 +1,169 @@
+"""The layer-state model: a saving is the image as written minus the image with the fix."""
+
+import pytest
+
+from bot.engine import Options, analyse_text
+from bot.estimate.layers.graph import graph
+from bot.estimate.layers.state import base_key
+from bot.rules.base import BuildContext
+
+MB = 1_000_000
+ALL = Options(min_saving=0)
+
+
+def findings(text, rule, options=ALL, context=None):
+    return [f for f in analyse_text("Dockerfile", text, options, context).findings if f.rule_id == rule]
+
+
+def one(text, rule, options=ALL, context=None):
+    found = findings(text, rule, options, context)
+    assert len(found) == 1, [(f.rule_id, f.message) for f in analyse_text("Dockerfile", text, options).findings]
+    return found[0]
+
+
+# ------------------------------------------------------------------ the package graph
+def test_graph_bases_hold_what_their_dockerfiles_install():
+    g = graph()
+    assert "apt" in g.bases["debian-12"] and "gcc" not in g.bases["debian-12"]
+    assert {"curl", "wget", "ca-certificates"} <= g.bases["buildpack-deps-12-curl"]
+    assert {"git", "gcc", "libssl-dev", "make"} <= g.bases["buildpack-deps-12"]
+    assert g.bases["debian-12"] < g.bases["buildpack-deps-12-curl"] < g.bases["buildpack-deps-12-scm"] < g.bases["buildpack-deps-12"]
+
+
+def test_recommends_follow_the_packages_apt_would_add():
+    g = graph()
+    base = g.bases["debian-12"]
+    without = g.install(["curl"], base, recommends=False)
+    with_rec = g.install(["curl"], base, recommends=True)
+    assert "libcurl4" in without and "ca-certificates" not in without
+    assert without < with_rec and "ca-certificates" in with_rec
+
+
+def test_joint_resolution_counts_shared_dependencies_once():
+    g = graph()
+    base = g.bases["debian-12"]
+    size = lambda names: sum(g.size(n) for n in names)  # noqa: E731
+    a, b = g.install(["git"], base, True), g.install(["curl"], base, True)
+    both = g.install(["git", "curl"], base, True)
+    assert a & b  # they share libcurl and the certificates
+    assert size(both) < size(a) + size(b)
+    assert size(both) == size(a | b)
+
+
+def test_language_images_start_from_their_buildpack_deps_set():
+    g = graph()
+    assert base_key("python:3.12", g) == "buildpack-deps-12"
+    assert base_key("golang:1.22", g) == "golang-12"
+    assert base_key("python:3.12-slim", g) == "python-12-slim"
+    assert base_key("debian:bookworm-slim", g) == "debian-12"
+    assert base_key("alpine:3.20", g) == ""
+
+
+# ------------------------------------------------------------------ layouts
+def test_merging_a_lone_update_into_the_install_saves_nothing():
+    text = "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends curl\n"
+    f = one(text, "DT203")
+    assert f.estimate.bytes_high == 0
+    assert "Still reported" in f.estimate.basis
+    # DT203 is also about the stale cache: the default threshold keeps it
+    assert findings(text, "DT203", Options())
+
+
+def test_merging_saves_the_lists_when_the_install_removes_them():
+    text = ("FROM debian:12\nRUN apt-get update\n"
+            "RUN apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n")
+    f = one(text, "DT203")
+    assert 15 * MB < f.estimate.bytes_low <= f.estimate.bytes_high < 25 * MB
+    later = one(text, "DT201")  # no fix: priced by following its advice, and says so
+    assert later.fix is None and "advice" in later.estimate.basis
+    assert later.estimate.bytes_low > 15 * MB
+
+
+def test_a_second_update_over_present_lists_adds_little():
+    text = ("FROM debian:12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends ca-certificates\n"
+            "RUN apt-get update && apt-get install -y --no-install-recommends curl\n")
+    first, second = sorted(findings(text, "DT101"), key=lambda f: f.span.start)
+    # removing the first RUN's lists makes the second update download them all again
+    assert first.estimate.bytes_high < 1 * MB
+    assert second.estimate.bytes_high < 1 * MB
+    assert not findings(text, "DT101", Options())  # size only, below 1 MB: quiet
+
+
+def test_lists_left_by_a_single_run_cost_the_release_lists():
+    f = one("FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n", "DT101")
+    assert 18 * MB <= f.estimate.bytes_low and f.estimate.bytes_high <= 22 * MB
+
+
+def test_cache_mount_keeps_the_lists_out_of_the_layer():
+    from bot.estimate.layers.state import simulate
+    from bot.model.dockerfile import parse
+
+    df = parse("FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y curl\n")
+    assert simulate(df, graph()).lists_runs == ()
+
+
+# ------------------------------------------------------------------ recommends
+def test_recommends_are_resolved_for_the_whole_command():
+    text = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y git curl && rm -rf /var/lib/apt/lists/*\n"
+    f = one(text, "DT102")
+    g = graph()
+    base = g.bases["debian-12"]
+    joint = g.install(["git", "curl"], base, True) - g.install(["git", "curl"], base, False)
+    installed = sum(g.size(n) for n in joint)
+    assert f.estimate.bytes_low < installed < f.estimate.bytes_high
+    assert "resolved jointly" in f.estimate.basis
+
+
+def test_an_earlier_run_already_installed_what_is_recommended():
+    alone = one("FROM debian:bookworm-slim\nRUN apt-get install -y curl\n", "DT102")
+    after = one("FROM debian:bookworm-slim\nRUN apt-get install -y --no-install-recommends ca-certificates openssl\n"
+                "RUN apt-get install -y curl\n", "DT102")
+    assert after.estimate.bytes_high < alone.estimate.bytes_low
+
+
+def test_a_full_language_image_already_has_most_recommends():
+    slim = one("FROM python:3.12-slim-bookworm\nRUN apt-get install -y git\n", "DT102")
+    full = one("FROM python:3.12-bookworm\nRUN apt-get install -y git\n", "DT102")
+    assert full.estimate.bytes_high < slim.estimate.bytes_low
+
+
+def test_packages_outside_the_data_are_named_and_lower_the_confidence():
+    f = one("FROM debian:12\nRUN apt-get install -y curl no-such-package-xyz\n", "DT102")
+    assert "no-such-package-xyz" in f.estimate.basis and f.estimate.confidence.value == "low"
+
+
+# ------------------------------------------------------------------ language caches
+def test_pip_requirements_are_read_from_the_build_context():
+    text = ("FROM python:3.12-slim\nWORKDIR /app\nCOPY requirements.txt .\n"
+            "RUN pip install -r requirements.txt\n")
+    ctx = BuildContext("/ctx", {"requirements.txt": 20, "base.txt": 10},
+                       {"requirements.txt": "-r base.txt\nrequests==2.32.3  # http\n", "base.txt": "numpy>=1.26\n"})
+    f = one(text, "DT105", context=ctx)
+    assert f.estimate is not None and "requirements.txt in the build context" in f.estimate.basis
+    assert f.estimate.bytes_low >= 15 * MB  # numpy's wheel
+
+
+def test_pip_requirements_not_in_the_context_stay_unknown():
+    text = "FROM python:3.12-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    f = one(text, "DT105", context=BuildContext("/ctx", {}, {}))
+    assert f.estimate is None and f.estimate_note
+
+
+def test_npm_packages_come_from_the_lockfile():
+    lock = '{"lockfileVersion": 3, "packages": {"": {}, "node_modules/typescript": {"version": "5.4.5"}}}'
+    text = "FROM node:20-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\n"
+    ctx = BuildContext("/ctx", {"package.json": 2, "package-lock.json": len(lock)}, {"package.json": "{}", "package-lock.json": lock})
+    f = one(text, "DT106", context=ctx)
+    assert f.estimate is not None and "package-lock.json" in f.estimate.basis
+
+
+@pytest.mark.parametrize("ref,release", [("node:20", "12"), ("ruby:3.3", "13"), ("python:3.11-slim-bookworm", "12")])
+def test_language_images_get_the_release_of_their_current_tags(ref, release):
+    from bot.estimate.images import distro_of
+
+    assert distro_of(ref).release == release
+
+
+def test_recommends_of_packages_outside_the_data_are_unknown_not_zero():
+    f = one("FROM debian:12\nRUN apt-get install -y python3.6-venv\n", "DT102")
+    assert f.estimate is None and "python3.6-venv" in f.estimate_note

@@ -12,6 +12,7 @@ from bot.model.text import Edit, Position, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.ecosystems import Install, dependency_install, source_free, tool_args, workdir_at
 from bot.rules.facts import short_name, unwrap
+from bot.rules.managers import verb
 
 BROAD_SOURCES = (".", "./", "./.")
 # Instructions that may sit between the broad COPY and the install without needing
@@ -52,9 +53,6 @@ def _label(inst: Install) -> str:
     return f"{prog} {sub}".strip()
 
 
-# System package installs: (program, subcommands that install)
-SYSTEM_INSTALLS = {"apt-get": ("install",), "apt": ("install",), "apk": ("add",), "yum": ("install",),
-                   "dnf": ("install",), "microdnf": ("install",), "zypper": ("install", "in")}  # fmt: skip
 # What may stand between the broad COPY and a system install that moves above it: nothing
 # that changes the environment, the user or the files the RUN sees.
 MOVABLE_PAST = frozenset(("LABEL", "EXPOSE", "WORKDIR", "MAINTAINER", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT"))
@@ -65,8 +63,7 @@ def _system_install(ctx: Context, ins: Instruction) -> str:
     An install of a local package file (``./x.deb``) needs the copied source: not counted."""
     for script in ctx.scripts(ins):
         for cmd in map(unwrap, script.commands):
-            subs = SYSTEM_INSTALLS.get(cmd.program)
-            if subs and cmd.subcommand() in subs:
+            if verb(cmd) == "install" or (cmd.program == "apk" and cmd.subcommand() == "add"):
                 pos = cmd.positionals()[1:]
                 if any(w.dynamic or w.text.startswith((".", "/")) or w.text.endswith((".deb", ".rpm", ".apk"))
                        for w in pos):  # fmt: skip

@@ -23,7 +23,8 @@ class AptListsLeftInLayer(Rule):
     fix_safety = Safety.SAFE
     explanation = """
 ## What it does
-Finds a `RUN` that runs `apt-get update` but does not remove `/var/lib/apt/lists/*`
+Finds a `RUN` that runs `apt-get update` (or `apt update`, `aptitude update`: the same
+lists) but does not remove `/var/lib/apt/lists/*`
 before the layer is committed, in a stage that ends up in the final image.
 
 ## Why is this bad?

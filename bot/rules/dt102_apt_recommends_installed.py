@@ -162,7 +162,8 @@ class AptRecommendsInstalled(Rule):
     fix_safety = Safety.REVIEW
     explanation = """
 ## What it does
-Finds `apt-get install` (or `apt install`) without `--no-install-recommends` in a
+Finds `apt-get install` (or `apt install`, or `aptitude install` without its own
+`--without-recommends`/`-R`, which the fix adds for it) without `--no-install-recommends` in a
 stage that ends up in the final image.
 
 ## Why is this bad?

@@ -54,7 +54,11 @@ caches that are rebuilt on demand. Where `zypper clean` is already there without
 Not reported when a BuildKit cache mount covers the cache directory, or in stages
 that do not reach the final image. Unlike hadolint, an `rm -rf` of an unrelated
 directory does not count as cleaning, and the cleaning must come after the last
-command that fetches metadata.
+command that fetches metadata. The managers' documented short forms count like the
+long ones (`dnf in`, `up`, `rei`, `dsync`, `mc`, `zypper in`, ...); an `rm` of a cache
+directory relative to a known directory (`cd /var/cache && rm -rf dnf yum`) counts as
+cleaning; a clean by another manager's family does not (`dnf install ... && microdnf
+clean all` leaves dnf's cache: microdnf keeps its own).
 
 ## Size impact
 The repository metadata of the base image's distribution (measured per distribution

@@ -70,7 +70,7 @@ class AptUpdateInOwnLayer(Rule):
     size_rule = False  # the stale cache breaks builder stages too
     explanation = """
 ## What it does
-Finds a `RUN` whose only command is `apt-get update` when a later `RUN` of the same
+Finds a `RUN` whose only command is `apt-get update` (or `apt update`, `aptitude update`) when a later `RUN` of the same
 stage installs (or otherwise reads the package lists).
 
 ## Why is this bad?

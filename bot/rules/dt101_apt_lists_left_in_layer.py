@@ -6,11 +6,12 @@ from bot.model import hints
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command
-from bot.rules.facts import APT, apt_lists_claim, removes_apt_lists
+from bot.rules.facts import apt_lists_claim, removes_apt_lists
+from bot.rules.managers import verb
 from bot.rules.dt203_apt_update_in_own_layer import lists_user, lone_update
 
 CLEANUP = "rm -rf /var/lib/apt/lists/*"
-NEEDS_LISTS = frozenset(("install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download", "reinstall"))
+NEEDS_LISTS = frozenset(("install", "upgrade", "safe-upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download", "reinstall"))
 
 
 class AptListsLeftInLayer(Rule):
@@ -22,7 +23,8 @@ class AptListsLeftInLayer(Rule):
     fix_safety = Safety.SAFE
     explanation = """
 ## What it does
-Finds a `RUN` that runs `apt-get update` but does not remove `/var/lib/apt/lists/*`
+Finds a `RUN` that runs `apt-get update` (or `apt update`, `aptitude update`: the same
+lists) but does not remove `/var/lib/apt/lists/*`
 before the layer is committed, in a stage that ends up in the final image.
 
 ## Why is this bad?
@@ -101,7 +103,7 @@ The size of the apt lists of the base image's distribution and release (measured
             if ctx.mounts_cover(ins, "/var/lib/apt/lists"):
                 continue
             for script in ctx.scripts(ins):
-                updates = [c for c in script.commands if c.program in APT and c.subcommand() == "update"]
+                updates = [c for c in script.commands if verb(c, "apt") == "update"]
                 if not updates or any(removes_apt_lists(c) for c in script.commands):
                     continue
                 update = updates[0]
@@ -110,7 +112,7 @@ The size of the apt lists of the base image's distribution and release (measured
                 later = [
                     c
                     for c in script.commands
-                    if c.program in APT and c.subcommand() not in ("update", "") and c.span.start > update.span.start
+                    if verb(c, "apt") not in ("update", "") and c.span.start > update.span.start
                 ]
                 fix = None
                 needing = self._later_install_needs_lists(ctx, ins)
@@ -158,9 +160,9 @@ The size of the apt lists of the base image's distribution and release (measured
                 continue
             for script in ctx.scripts(other):
                 for c in script.commands:
-                    if c.program not in APT:
+                    sub = verb(c, "apt")
+                    if not sub:
                         continue
-                    sub = c.subcommand()
                     if sub == "update":
                         break
                     if sub in NEEDS_LISTS:

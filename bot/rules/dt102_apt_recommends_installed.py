@@ -8,12 +8,14 @@ from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import insert_after
-from bot.rules.facts import APT, Need, cache_claim, command_needs, installs_dev_headers, program_args, unwrap, words_needs
+from bot.rules.facts import Need, cache_claim, command_needs, installs_dev_headers, program_args, unwrap, words_needs
+from bot.rules.managers import MANAGERS, verb
 
 FLAG = "--no-install-recommends"
+APTITUDE_FLAG = "--without-recommends"  # aptitude(8): -R, --without-recommends
 SETTING = "APT::Install-Recommends"
 # apt-get options that take a separate value (`-o X=Y`, `-t bookworm-backports`)
-VALUE_OPTIONS = frozenset(("-o", "--option", "-c", "--config-file", "-t", "--target-release", "--default-release"))
+VALUE_OPTIONS = MANAGERS["apt-get"].value_options
 # apt's boolean parser (StringToBool) reads these as false
 FALSE = frozenset(("false", "0", "no", "off", "disable", "without"))
 REASON = (
@@ -58,12 +60,15 @@ def recommends_kept(package: str) -> tuple[tuple[str, str], ...]:
 
 
 def apt_install(cmd: Command) -> Command | None:
-    """The ``apt-get install`` / ``apt install`` a command runs (through sudo/env), else None."""
+    """The ``apt-get install`` / ``apt install`` / ``aptitude install`` a command runs
+    (through sudo/env), else None."""
     cmd = unwrap(cmd)
-    if cmd.program not in APT:
-        return None
-    pos = program_args(cmd, VALUE_OPTIONS)
-    return cmd if pos and pos[0].text == "install" else None
+    return cmd if verb(cmd, "apt") == "install" else None
+
+
+def flag(cmd: Command) -> str:
+    """The option that turns recommends off, in this front end's spelling."""
+    return APTITUDE_FLAG if cmd.program == "aptitude" else FLAG
 
 
 def _is_false(value: str) -> bool:
@@ -73,7 +78,7 @@ def _is_false(value: str) -> bool:
 def disables_recommends(cmd: Command) -> bool:
     """``--no-install-recommends`` (any value), ``--install-recommends=no`` or
     ``-o APT::Install-Recommends=false`` on the command itself."""
-    if cmd.has_option(FLAG):
+    if cmd.has_option(FLAG) or (cmd.program == "aptitude" and cmd.has_option("-R", APTITUDE_FLAG)):
         return True
     args = cmd.args
     for i, a in enumerate(args):
@@ -157,7 +162,8 @@ class AptRecommendsInstalled(Rule):
     fix_safety = Safety.REVIEW
     explanation = """
 ## What it does
-Finds `apt-get install` (or `apt install`) without `--no-install-recommends` in a
+Finds `apt-get install` (or `apt install`, or `aptitude install` without its own
+`--without-recommends`/`-R`, which the fix adds for it) without `--no-install-recommends` in a
 stage that ends up in the final image.
 
 ## Why is this bad?
@@ -291,11 +297,11 @@ resolution (`apt-get install -s`), when the packages are known.
                 args = program_args(c, VALUE_OPTIONS)
                 extra = " " + " ".join(kept_by[n]) if n in kept_by else ""
                 if len(args) > 1 and extra:
-                    edits += [insert_after(args[0], f" {FLAG}"), insert_after(args[-1], extra)]
+                    edits += [insert_after(args[0], f" {flag(c)}"), insert_after(args[-1], extra)]
                 else:
-                    edits.append(insert_after(args[0], f" {FLAG}{extra}"))
+                    edits.append(insert_after(args[0], f" {flag(c)}{extra}"))
             if edits:
-                title = "Add --no-install-recommends" + (f", keep {', '.join(why)}" if why else "")
+                title = f"Add {flag(missing[0])}" + (f", keep {', '.join(why)}" if why else "")
                 reason = REASON
                 if why:
                     reason = "kept by name: " + "; ".join(f"{p} ({w})" for p, w in why.items()) + ". " + REASON
@@ -306,7 +312,7 @@ resolution (`apt-get install -s`), when the packages are known.
         keeps = {p for c in missing for p in packages(c)
                  if any(r in why and r not in _SMALL_KEEPS for r, _ in recommends_kept(p))}
         names = tuple(p for c in missing for p in packages(c) if p not in keeps)
-        head = f"`{first.program} install` without `{FLAG}` also installs the recommended packages"
+        head = f"`{first.program} install` without `{flag(first)}` also installs the recommended packages"
         if why:
             (pkg, reason_text), *rest = why.items()
             more = f" (+{len(rest)})" if rest else ""

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
@@ -8,73 +8,8 @@ from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command, delete_instruction, insert_after
-from bot.rules.facts import cache_claim, mount_overlaps, program_args, removes_dir, single_command, unwrap
-
-
-class Manager(NamedTuple):
-    family: str  # managers of one family clean each other's cache (yum is dnf on EL8+)
-    cache_dirs: tuple[str, ...]
-    fetches: frozenset[str]  # subcommands that download repository metadata
-    cleans: frozenset[str]  # `clean` arguments that remove the metadata
-    value_options: frozenset[str]  # global options that take a separate value
-    cleanup: str  # the command the fix appends
-
-
-_RPM_DIRS = ("/var/cache/yum", "/var/cache/dnf", "/var/cache/libdnf5")
-_RPM_FETCH = frozenset(
-    "install reinstall update upgrade downgrade groupinstall groupupdate localinstall localupdate makecache "
-    "distro-sync distrosync dsync builddep update-minimal upgrade-minimal swap group module".split()
-)
-_RPM_VALUES = frozenset(("-c", "--config", "--installroot", "--enablerepo", "--disablerepo", "--setopt", "--releasever",
-                         "-x", "--exclude", "--repo", "--repoid", "-d", "--debuglevel", "-e", "--errorlevel",
-                         "--rpmverbosity", "--forcearch", "--downloaddir", "--destdir", "--disableplugin",
-                         "--enableplugin", "--repofrompath", "--color"))  # fmt: skip
-
-MANAGERS = {
-    # yum (EL7) keeps a sqlite cache that only `clean all` removes; dnf's `clean metadata` covers its dbcache
-    "yum": Manager("rpm", _RPM_DIRS, _RPM_FETCH, frozenset(("all",)), _RPM_VALUES, "yum clean all"),
-    "dnf": Manager("rpm", _RPM_DIRS, _RPM_FETCH, frozenset(("all", "metadata")), _RPM_VALUES, "dnf clean all"),
-    "dnf5": Manager("rpm", _RPM_DIRS, _RPM_FETCH, frozenset(("all", "metadata")), _RPM_VALUES, "dnf5 clean all"),
-    "microdnf": Manager("rpm", _RPM_DIRS, _RPM_FETCH, frozenset(("all", "metadata")), _RPM_VALUES, "microdnf clean all"),
-    "zypper": Manager(
-        "zypper",
-        ("/var/cache/zypp",),
-        frozenset("install in update up dist-upgrade dup patch refresh ref source-install si install-new-recommends inr".split()),
-        frozenset(),  # zypper clean needs --all: by default it only removes downloaded packages
-        frozenset(("--root", "-R", "--config", "-c", "--reposd-dir", "-D", "--cache-dir", "-C", "--raw-cache-dir",
-                   "--solv-cache-dir", "--pkg-cache-dir", "--installroot")),  # fmt: skip
-        "zypper clean --all",
-    ),
-}
-
-
-def verb(cmd: Command, mgr: Manager) -> str:
-    pos = program_args(cmd, mgr.value_options)
-    return pos[0].text if pos else ""
-
-
-def fetches(cmd: Command) -> bool:
-    mgr = MANAGERS.get(cmd.program)
-    if mgr is None:
-        return False
-    v = verb(cmd, mgr)
-    if v in ("group", "module"):  # `dnf group install x`, `dnf module install x`
-        pos = program_args(cmd, mgr.value_options)
-        return len(pos) > 1 and pos[1].text in ("install", "update", "upgrade", "enable")
-    return v in mgr.fetches
-
-
-def cleans(cmd: Command, family: str) -> bool:
-    """A clean of the family's metadata: ``dnf clean all``, ``zypper clean -a``, or an
-    ``rm`` of a cache directory."""
-    mgr = MANAGERS.get(cmd.program)
-    if mgr is not None and mgr.family == family and verb(cmd, mgr) in ("clean", "cc"):
-        if family == "zypper":
-            return cmd.has_option("-a", "--all")
-        pos = [w.text for w in program_args(cmd, mgr.value_options)[1:]]
-        return any(p in mgr.cleans for p in pos)
-    dirs = next(m.cache_dirs for m in MANAGERS.values() if m.family == family)
-    return any(removes_dir(cmd, d) for d in dirs)
+from bot.rules.facts import cache_claim, command_dirs, mount_overlaps, program_args, single_command, unwrap, workdir_at
+from bot.rules.managers import MANAGERS, Manager, cleans, fetches, verb
 
 
 class RpmCacheInLayer(Rule):
@@ -119,7 +54,11 @@ caches that are rebuilt on demand. Where `zypper clean` is already there without
 Not reported when a BuildKit cache mount covers the cache directory, or in stages
 that do not reach the final image. Unlike hadolint, an `rm -rf` of an unrelated
 directory does not count as cleaning, and the cleaning must come after the last
-command that fetches metadata.
+command that fetches metadata. The managers' documented short forms count like the
+long ones (`dnf in`, `up`, `rei`, `dsync`, `mc`, `zypper in`, ...); an `rm` of a cache
+directory relative to a known directory (`cd /var/cache && rm -rf dnf yum`) counts as
+cleaning; a clean by another manager's family does not (`dnf install ... && microdnf
+clean all` leaves dnf's cache: microdnf keeps its own).
 
 ## Size impact
 The repository metadata of the base image's distribution (measured per distribution
@@ -154,7 +93,23 @@ and manager).
             fixed="FROM fedora:40\nRUN dnf clean all && dnf install -y git && dnf clean all\n",
             note="a clean before the install does not remove what the install fetches",
         ),
+        Invalid(
+            "FROM fedora:40\nRUN dnf in -y git && dnf clean all\nRUN dnf up -y\n",
+            fixed="FROM fedora:40\nRUN dnf in -y git && dnf clean all\nRUN dnf up -y && dnf clean all\n",
+            message="`dnf up`",
+            note="dnf's documented aliases (in, up, rei, dsync, mc, ...) fetch like the long forms",
+        ),
+        Invalid(
+            "FROM rockylinux:9\nRUN dnf install -y tar && microdnf clean all\n",
+            fixed="FROM rockylinux:9\nRUN dnf install -y tar && microdnf clean all && dnf clean all\n",
+            note="microdnf keeps its own cache: its clean does not remove what dnf fetched",
+        ),
         Valid("FROM rockylinux:9\nRUN dnf install -y python3 && dnf clean all\n"),
+        Valid(
+            "FROM rockylinux:9\nRUN yum install -y httpd && cd /var/cache && rm -rf dnf yum\n",
+            note="a relative rm after cd removes the caches",
+        ),
+        Valid("FROM rockylinux:9\nWORKDIR /var/cache\nRUN dnf rei -y bash && rm -rf dnf\n", note="relative to the WORKDIR"),
         Valid("FROM centos:7\nRUN yum install -y httpd && yum clean all && rm -rf /var/cache/yum\n"),
         Valid("FROM opensuse/leap:15.6\nRUN zypper -n in curl && rm -rf /var/cache/zypp\n"),
         Valid(
@@ -172,22 +127,23 @@ and manager).
             mounts = ctx.cache_mounts(ins)
             for script in ctx.scripts(ins):
                 inner = [unwrap(c) for c in script.commands]
-                for family in ("rpm", "zypper"):
+                cwds = command_dirs(script, workdir_at(ctx.before(ins), ctx.df.escape))
+                for family in ("dnf", "microdnf", "zypper"):
                     dirs = next(m.cache_dirs for m in MANAGERS.values() if m.family == family)
                     if any(mount_overlaps(mounts, d) for d in dirs):
                         continue
-                    finding = self._check(ctx, ins, script, inner, family)
+                    finding = self._check(ctx, ins, script, inner, family, cwds)
                     if finding is not None:
                         yield finding
 
     def _check(
-        self, ctx: Context, ins: Instruction, script: ShellScript, inner: list[Command], family: str
+        self, ctx: Context, ins: Instruction, script: ShellScript, inner: list[Command], family: str, cwds: list[str]
     ) -> Finding | None:
         fetching = [i for i, c in enumerate(inner) if fetches(c) and MANAGERS[c.program].family == family]
         if not fetching:
             return None
         last = fetching[-1]
-        if any(cleans(c, family) for c in inner[last + 1 :]):
+        if any(cleans(c, family, cwds[i]) for i, c in enumerate(inner) if i > last):
             return None
         cmd = inner[last]
         mgr = MANAGERS[cmd.program]
@@ -213,7 +169,7 @@ and manager).
         self, ctx: Context, ins: Instruction, script: ShellScript, after: list[Command], cmd: Command,
         outer: Command, mgr: Manager,
     ) -> Fix | None:
-        partial = [c for c in after if c.program == "zypper" and verb(c, mgr) in ("clean", "cc")]
+        partial = [c for c in after if c.program == "zypper" and verb(c) == "clean"]
         if mgr.family == "zypper" and partial:
             word = program_args(partial[-1], mgr.value_options)[0]
             return Fix("Clean the zypper metadata too", (insert_after(word, " --all"),), Safety.SAFE)

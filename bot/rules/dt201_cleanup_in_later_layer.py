@@ -9,7 +9,6 @@ from bot.model.shell import Command, ShellScript
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command, delete_instruction
 from bot.rules.facts import (
-    APT,
     PIP,
     and_chain,
     apt_lists_claim,
@@ -33,10 +32,11 @@ from bot.rules.facts import (
     user_at,
     workdir_at,
 )
+from bot.rules.managers import MANAGERS, cleans, fetches, verb
 
 # instructions that neither touch the file system nor change how a command runs
 NEUTRAL = frozenset(("LABEL", "EXPOSE", "MAINTAINER", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT"))
-RPM = frozenset(("yum", "dnf", "microdnf"))
+RPM = frozenset(p for p, m in MANAGERS.items() if m.family in ("dnf", "microdnf"))
 CONDA = frozenset(("conda", "mamba", "micromamba"))
 
 
@@ -83,7 +83,7 @@ KINDS = (
     Kind(
         hints.APT_LISTS,
         "the apt lists",
-        lambda c, w: _sub(c, APT, ("update",)),
+        lambda c, w: verb(c, "apt") == "update",
         lambda c, w: removes_apt_lists(c),
         lambda w: w.ctx.mounts_cover(w.run, "/var/lib/apt/lists"),
         apt_lists_claim,
@@ -115,8 +115,8 @@ KINDS = (
     Kind(
         hints.RPM_CACHE,
         "the package manager cache",
-        lambda c, w: _sub(c, RPM, ("install", "update", "upgrade", "groupinstall", "reinstall", "makecache")),
-        lambda c, w: _sub(c, RPM, ("clean",)) or removes_dir(c, "/var/cache/yum") or removes_dir(c, "/var/cache/dnf"),
+        lambda c, w: c.program in RPM and fetches(c),
+        lambda c, w: cleans(c, "dnf") or cleans(c, "microdnf"),
         lambda w: w.ctx.mounts_cover(w.run, "/var/cache/yum") or w.ctx.mounts_cover(w.run, "/var/cache/dnf"),
         lambda run: cache_claim(hints.RPM_CACHE, run),
     ),
@@ -146,8 +146,9 @@ def is_cleanup(cmd: Command) -> bool:
     if cmd.program == "find":
         return cmd.has_option("-delete")
     return (
-        _sub(cmd, APT, ("clean", "autoclean", "distclean", "dist-clean"))
-        or _sub(cmd, RPM | CONDA | {"yarn"}, ("clean", "cache"))
+        verb(cmd, "apt") in ("clean", "autoclean", "distclean", "dist-clean")
+        or verb(cmd) == "clean" and cmd.program in RPM
+        or _sub(cmd, CONDA | {"yarn"}, ("clean", "cache"))
         or _sub(cmd, ("npm",), ("cache",))
         or _sub(cmd, PIP, ("cache",))
         or _sub(cmd, ("apk",), ("cache", "del"))

@@ -9,11 +9,12 @@ from bot.model.shell import ShellScript
 from bot.model.words import key_values, split_words
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import delete_instruction, prefix_script
-from bot.rules.facts import APT, and_chain, apt_lists_claim, single_command, unwrap
+from bot.rules.facts import and_chain, apt_lists_claim, single_command, unwrap
+from bot.rules.managers import verb
 
 # apt subcommands that read the package lists `apt-get update` wrote
 USES_LISTS = frozenset((
-    "install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download",
+    "install", "upgrade", "safe-upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download",
     "reinstall", "satisfy", "policy", "show", "search", "showpkg", "depends", "madison",
 ))
 # instructions that neither touch the file system nor change what `apt-get update` does
@@ -25,7 +26,7 @@ def lone_update(script: ShellScript):
     cmd = single_command(script)
     if cmd is None or len(script.commands) != 1:
         return None
-    if unwrap(cmd).program in APT and unwrap(cmd).subcommand() == "update" and cmd.depth == 0:
+    if verb(unwrap(cmd), "apt") == "update" and cmd.depth == 0:
         return cmd
     return None
 
@@ -42,13 +43,8 @@ def lists_user(ctx: Context, following) -> tuple[Instruction | None, list[Instru
 
 
 def _uses_lists(script: ShellScript) -> bool:
-    for c in script.commands:
-        words = [w.text for w in c.positionals()]
-        if c.program == "sudo" and words:  # sudo apt-get install x
-            program, sub = words[0].rsplit("/", 1)[-1], (words[1] if len(words) > 1 else "")
-        else:
-            program, sub = c.program, c.subcommand()
-        if (program in APT and sub in USES_LISTS | {"update"}) or program in ("apt-cache", "aptitude"):
+    for c in map(unwrap, script.commands):  # sudo apt-get install x
+        if verb(c, "apt") in USES_LISTS | {"update"} or c.program in ("apt-cache", "aptitude"):
             return True
     return False
 
@@ -74,7 +70,7 @@ class AptUpdateInOwnLayer(Rule):
     size_rule = False  # the stale cache breaks builder stages too
     explanation = """
 ## What it does
-Finds a `RUN` whose only command is `apt-get update` when a later `RUN` of the same
+Finds a `RUN` whose only command is `apt-get update` (or `apt update`, `aptitude update`) when a later `RUN` of the same
 stage installs (or otherwise reads the package lists).
 
 ## Why is this bad?
@@ -194,7 +190,7 @@ finding on the same `RUN`. No size in stages that do not reach the final image.
         script = scripts[0]
         delete = delete_instruction(ctx.df, lone)
         first = script.commands[0] if script.commands else None
-        if first is not None and first.depth == 0 and first.program in APT and first.subcommand() == "update":
+        if first is not None and first.depth == 0 and verb(unwrap(first), "apt") == "update":
             return Fix("Delete the lone apt-get update; the next RUN updates itself", (delete,), Safety.SAFE)
         if not and_chain(script):
             return None

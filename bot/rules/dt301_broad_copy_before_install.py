@@ -12,6 +12,7 @@ from bot.model.text import Edit, Position, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.ecosystems import Install, dependency_install, source_free, tool_args, workdir_at
 from bot.rules.facts import short_name, unwrap
+from bot.rules.managers import verb
 
 BROAD_SOURCES = (".", "./", "./.")
 # Instructions that may sit between the broad COPY and the install without needing
@@ -52,9 +53,6 @@ def _label(inst: Install) -> str:
     return f"{prog} {sub}".strip()
 
 
-# System package installs: (program, subcommands that install)
-SYSTEM_INSTALLS = {"apt-get": ("install",), "apt": ("install",), "apk": ("add",), "yum": ("install",),
-                   "dnf": ("install",), "microdnf": ("install",), "zypper": ("install", "in")}  # fmt: skip
 # What may stand between the broad COPY and a system install that moves above it: nothing
 # that changes the environment, the user or the files the RUN sees.
 MOVABLE_PAST = frozenset(("LABEL", "EXPOSE", "WORKDIR", "MAINTAINER", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT"))
@@ -65,14 +63,28 @@ def _system_install(ctx: Context, ins: Instruction) -> str:
     An install of a local package file (``./x.deb``) needs the copied source: not counted."""
     for script in ctx.scripts(ins):
         for cmd in map(unwrap, script.commands):
-            subs = SYSTEM_INSTALLS.get(cmd.program)
-            if subs and cmd.subcommand() in subs:
+            if verb(cmd) == "install" or (cmd.program == "apk" and cmd.subcommand() == "add"):
                 pos = cmd.positionals()[1:]
                 if any(w.dynamic or w.text.startswith((".", "/")) or w.text.endswith((".deb", ".rpm", ".apk"))
                        for w in pos):  # fmt: skip
                     return ""
                 return f"{cmd.program} {cmd.subcommand()}"
     return ""
+
+
+def _cacheable(ctx: Context, broad: Broad, inst: Install) -> bool:
+    """Could part of this step run before the broad COPY with only the manifests?
+    A dependency install can. A build of the sources (``go build``, ``mvn package``)
+    needs the whole tree: only its dependency step (``go mod download``) could, and that
+    is proposed only where the manifests are shown to exist (in the build context, or
+    copied earlier in the stage), else the finding would guess at the project's layout."""
+    if not inst.builds:
+        return True
+    if not inst.dep_only or not inst.manifests:
+        return False
+    earlier = _earlier_copies(ctx, broad.ins)
+    bc = ctx.build_context
+    return all((bc is not None and bc.exists(m)) or _covered(m, earlier) for m in inst.manifests)
 
 
 def _installs(ctx: Context, ins: Instruction) -> list[tuple[ShellScript, Install]]:
@@ -96,10 +108,15 @@ class BroadCopyBeforeInstall(Rule):
 ## What it does
 Finds a broad `COPY . <dest>` (or `ADD . <dest>`) that comes before the step installing the
 project's dependencies in the same stage: pip (`-r requirements.txt`, `pip install .`),
-poetry, uv, pipenv, npm/yarn/pnpm, `go mod download`/`go build`, cargo, bundler,
-composer, maven, gradle and `dotnet restore`/`publish`. Also a broad COPY before a
-system package install (`apt-get install`, `apk add`, `yum`/`dnf`/`microdnf`/`zypper
+poetry, uv, pipenv, npm/yarn/pnpm, `go mod download`, `cargo fetch`, bundler, composer,
+`mvn dependency:go-offline`, `gradle dependencies` and `dotnet restore`. Also a broad
+COPY before a system package install (`apt-get install`, `apk add`, `yum`/`dnf`/`microdnf`/`zypper
 install`) of repository packages, which never need the source.
+A build of the sources (`go build`, `cargo build`, `mvn package`, `gradle bootJar`,
+`dotnet publish`, `make`, `npm run build`) is not an install: it needs the whole tree, so
+it is reported only where its manifests are shown to exist (in the build context, or
+copied earlier in the stage) and a dependency-only step (`go mod download`,
+`mvn dependency:go-offline`, `dotnet restore`) could run before the COPY.
 
 ## Why is this bad?
 Docker reuses a cached layer only while everything it depends on is unchanged. After
@@ -173,10 +190,11 @@ re-installs all dependencies). Reported in every stage, builder stages included.
         Invalid(
             "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/app .\n"
             "FROM gcr.io/distroless/static-debian12\nCOPY --from=build /out/app /app\n",
+            context={"go.mod": "module example.com/app\n", "go.sum": "", "main.go": ""},
             fixed="FROM golang:1.22 AS build\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\n"
             "RUN CGO_ENABLED=0 go build -o /out/app .\n"
             "FROM gcr.io/distroless/static-debian12\nCOPY --from=build /out/app /app\n",
-            note="builder stages count: the cache is lost there too; go build gets a go mod download first",
+            note="builder stages count; go.mod is in the build context, so go build gets a go mod download first",
         ),
         Invalid(
             "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install poetry && poetry install --no-interaction\n",
@@ -224,6 +242,11 @@ re-installs all dependencies). Reported in every stage, builder stages included.
             "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\n",
             note="dependencies downloaded before the broad COPY; the build after it is fine",
         ),
+        Valid(
+            "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/app .\n",
+            note="a build of the sources needs the whole tree; go.mod is not shown to exist, so no step is proposed",
+        ),
+        Valid("FROM maven:3-eclipse-temurin-21\nCOPY . /app\nRUN cd /app && mvn -B package\n", note="mvn package builds the sources"),
         Valid("FROM python:3.12-slim\nCOPY . /app\nCMD [\"python\", \"/app/main.py\"]\n", note="no install after the COPY"),
         Valid(
             "FROM node:20 AS deps\nCOPY . .\nFROM node:20-slim\nRUN npm ci\n",
@@ -307,7 +330,8 @@ re-installs all dependencies). Reported in every stage, builder stages included.
                     if _broad_copy(ctx, run) is not None:
                         break
                     continue
-                found = [(s, i) for s, i in _installs(ctx, run) if i.ecosystem not in seen_ecosystems]
+                found = [(s, i) for s, i in _installs(ctx, run)
+                         if i.ecosystem not in seen_ecosystems and _cacheable(ctx, broad, i)]  # fmt: skip
                 if not found:
                     continue
                 script, inst = found[0]

@@ -255,7 +255,9 @@ class Install(NamedTuple):
     build context). ``lock_choices``: alternatives of which the existing ones count.
     ``dep_only``: a command that installs only the dependencies when this one also
     needs the project source ("" when this command needs only the manifests, None
-    when no correct split is known).
+    when no correct split is known). ``builds``: the command compiles the project's
+    sources (``go build``, ``mvn package``, ``dotnet publish``), so it needs the whole
+    tree; it installs dependencies only on the side.
     """
 
     ecosystem: str
@@ -266,6 +268,7 @@ class Install(NamedTuple):
     dep_only: str | None = ""
     flag_split: str = ""  # a flag that turns this same command into the dependency-only step
     canonical: str = ""  # the COPY sources to name when the context is unknown
+    builds: bool = False
 
 
 PIP_VALUE_OPTS = frozenset(("-r", "--requirement", "-c", "--constraint", "-i", "--index-url",
@@ -343,11 +346,11 @@ def dependency_install(cmd: Command) -> Install | None:
     if prog == "go" and sub == "mod" and pos[1:2] == ["download"]:
         return Install("go", cmd, ("go.mod",), ("go.sum",))
     if prog == "go" and sub in ("build", "install"):
-        return Install("go", cmd, ("go.mod",), ("go.sum",), dep_only="go mod download")
+        return Install("go", cmd, ("go.mod",), ("go.sum",), dep_only="go mod download", builds=True)
     if prog == "cargo" and sub in ("build", "fetch", "install"):
         # cargo refuses a manifest without targets, so a manifests-only step needs a
         # stub main.rs (or cargo-chef): no mechanical split
-        return Install("cargo", cmd, ("Cargo.toml",), ("Cargo.lock",), dep_only=None)
+        return Install("cargo", cmd, ("Cargo.toml",), ("Cargo.lock",), dep_only=None, builds=sub != "fetch")
     if prog in ("bundle", "bundler") and (sub == "install" or (not sub and not args)):
         return Install("bundler", cmd, ("Gemfile",), ("Gemfile.lock",))
     if prog == "composer" and sub in ("install", "i"):
@@ -358,18 +361,18 @@ def dependency_install(cmd: Command) -> Install | None:
         return Install("maven", cmd, ("pom.xml",))
     if prog == "mvn" and any(p in ("package", "install", "verify", "compile") for p in pos):
         plain = cmd.program == "mvn" and not _has(args, "-f", "--file", "-s", "--settings", "-pl", "--projects", "-P")
-        return Install("maven", cmd, ("pom.xml",), dep_only="mvn -B dependency:go-offline" if plain else None)
+        return Install("maven", cmd, ("pom.xml",), dep_only="mvn -B dependency:go-offline" if plain else None, builds=True)
     if prog == "gradle" and any(p in ("build", "dependencies", "assemble", "bootJar", "jar", "installDist", "shadowJar") for p in pos):
-        return Install("gradle", cmd, ("build.gradle",), dep_only=None)
+        return Install("gradle", cmd, ("build.gradle",), dep_only=None, builds=pos != ["dependencies"])
     if prog == "dotnet" and sub == "restore":
         project = _dotnet_project(pos)
         return Install("dotnet", cmd, (project,) if project else (), canonical="" if project else "*.csproj")
     if prog == "dotnet" and sub in ("publish", "build"):
         project = _dotnet_project(pos)
         if project is None:
-            return Install("dotnet", cmd, (), dep_only=None)
+            return Install("dotnet", cmd, (), dep_only=None, builds=True)
         return Install("dotnet", cmd, (project,) if project else (), dep_only=f"dotnet restore {project}".strip(),
-                       canonical="" if project else "*.csproj")
+                       canonical="" if project else "*.csproj", builds=True)
     return None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.rules.dt101_apt_lists_left_in_layer import AptListsLeftInLayer as DT101
 from tests.rules.harness import fixed_text, run
 
@@ -70,3 +72,11 @@ def test_a_lone_update_that_a_later_run_uses_is_reported_once_by_dt203():
     code = "FROM python:3.9\nRUN apt update\nRUN curl -fsSL https://x | bash -\nRUN apt-get install -y nodejs\n"
     assert not run(DT101, code) and run(AptUpdateInOwnLayer, code)
     assert run(DT101, "FROM debian:12\nRUN apt-get update\n")  # nothing uses them: DT101's alone
+
+
+def test_aptitude_update_is_an_update_and_aptitude_clean_is_not_a_list_cleanup():
+    # aptitude reads and writes apt's lists; `aptitude clean` removes only downloaded .debs
+    code = "FROM debian:12\nRUN aptitude update && aptitude install -y curl && aptitude clean\n"
+    assert [f.message.split(";")[0] for f in run(DT101, code)] == ["`aptitude update` leaves the apt lists in this layer"]
+    assert fixed_text(DT101, code).endswith("aptitude clean && rm -rf /var/lib/apt/lists/*\n")
+    assert run(DT101, "FROM debian:12\nRUN aptitude update && aptitude install -y curl && rm -rf /var/lib/apt/lists/*\n") == []

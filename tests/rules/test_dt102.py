@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.rules.dt102_apt_recommends_installed import AptRecommendsInstalled as DT102
 from tests.rules.harness import fixed_text, run
 
@@ -190,3 +192,12 @@ def test_a_compiler_keeps_its_c_library_headers_for_the_build_that_follows():
     assert "gcc libc6-dev" in fixed_text(DT102, code)
     # nothing compiles: nothing kept
     assert "keep" not in run(DT102, "FROM debian:12\nRUN apt-get install -y gcc\n")[0].message
+
+
+def test_aptitude_install_gets_its_own_spelling_of_no_recommends():
+    code = "FROM debian:12\nRUN aptitude install -y vim\n"
+    found = run(DT102, code)
+    assert len(found) == 1 and "--without-recommends" in found[0].message
+    assert fixed_text(DT102, code) == "FROM debian:12\nRUN aptitude install --without-recommends -y vim\n"
+    assert run(DT102, "FROM debian:12\nRUN aptitude install -R -y vim\n") == []
+    assert run(DT102, "FROM debian:12\nRUN aptitude --without-recommends install -y vim\n") == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.rules.dt104_rpm_cache_in_layer import RpmCacheInLayer as DT104
 from tests.rules.harness import fixed_text, run
 
@@ -94,3 +96,28 @@ def test_a_later_clean_that_covers_another_install_stays():
     assert len(first.fix.edits) == 1 and len(second.fix.edits) == 2
     code = "FROM centos:7\nRUN yum install -y httpd\nRUN yum clean all && rm -rf /tmp/x\n"
     assert fixed_text(DT104, code).endswith("RUN yum clean all && rm -rf /tmp/x\n")
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["dnf in -y git", "dnf rei -y bash", "dnf up -y", "dnf dsync -y", "dnf mc", "dnf groupinstall -y 'Development Tools'",
+     "dnf grp install -y core", "dnf5 in -y git", "yum in -y git", "yum localinstall -y x", "zypper -n in curl"],
+)
+def test_documented_aliases_fetch_like_the_long_forms(command):
+    assert len(run(DT104, f"FROM fedora:40\nRUN {command}\n")) == 1
+
+
+@pytest.mark.parametrize("command", ["dnf rm -y git", "dnf if git", "dnf ls installed", "dnf se git", "dnf rq git"])
+def test_aliases_that_fetch_nothing_into_the_layer(command):
+    assert run(DT104, f"FROM fedora:40\nRUN {command}\n") == []
+
+
+def test_a_relative_rm_needs_a_known_directory():
+    assert run(DT104, "FROM fedora:40\nRUN dnf in -y git && cd /var/cache && rm -rf dnf\n") == []
+    assert len(run(DT104, "FROM fedora:40\nRUN dnf in -y git && cd $CACHE && rm -rf dnf\n")) == 1
+    assert len(run(DT104, "FROM fedora:40\nRUN dnf in -y git && rm -rf dnf\n")) == 1  # in / : not the cache
+
+
+def test_microdnf_clean_does_not_clean_dnf_and_the_other_way_round():
+    assert len(run(DT104, "FROM fedora:40\nRUN microdnf install -y tar && dnf clean all\n")) == 1
+    assert run(DT104, "FROM fedora:40\nRUN yum install -y tar && dnf clean all\n") == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.rules.dt203_apt_update_in_own_layer import AptUpdateInOwnLayer
 
 from tests.rules.harness import fixed_text, run
@@ -81,3 +83,10 @@ def test_lone_update_through_sudo_is_dt203s_not_dt204s():
     (f,) = run(R, code)
     assert "`apt update`" in f.message
     assert not run(ConsecutiveRuns, code)
+
+
+def test_aptitude_update_alone_is_reported_like_apt_get():
+    code = "FROM debian:12\nRUN aptitude update\nRUN aptitude install -y curl\n"
+    found = run(AptUpdateInOwnLayer, code)
+    assert len(found) == 1 and found[0].message.startswith("`aptitude update` alone in a RUN")
+    assert fixed_text(AptUpdateInOwnLayer, code) == "FROM debian:12\nRUN aptitude update && aptitude install -y curl\n"

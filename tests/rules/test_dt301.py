@@ -1,3 +1,5 @@
+import pytest
+
 from bot.rules.dt301_broad_copy_before_install import BroadCopyBeforeInstall as R
 from tests.rules.harness import fixed_text, run
 from tests.rules.rewrite_checks import assert_clean_rewrite
@@ -80,9 +82,32 @@ def test_multiline_run_split_keeps_continuations():
     assert after.endswith("RUN npm ci\nCOPY . .\nRUN npm run build\n")
 
 
-def test_cargo_is_reported_without_fix():
-    found = run(R, "FROM rust:1.79\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\n")
-    assert found and found[0].fix is None
+@pytest.mark.parametrize(
+    "build",
+    ["go build -o /app .", "cargo build --release", "mvn -B package", "./gradlew bootJar", "gradle build",
+     "dotnet publish -c Release -o /out", "dotnet publish App.csproj -o /out", "make", "npm run build",
+     "go install ./cmd/app", "mvn clean install -DskipTests"],
+)
+def test_a_build_of_the_sources_is_not_a_dependency_install(build):
+    # corpus 0393/0064/0893/0399...: the build needs the whole tree, nothing could be cached before the COPY
+    assert run(R, f"FROM golang:1.22\nWORKDIR /app\nCOPY . .\nRUN {build}\n") == []
+
+
+def test_a_build_is_reported_where_its_manifest_is_known_and_gets_the_dependency_step():
+    code = "FROM maven:3-eclipse-temurin-21\nWORKDIR /app\nCOPY . .\nRUN mvn -B package\n"
+    after = assert_clean_rewrite(R, code, {"pom.xml": "<project/>", "src/Main.java": ""})
+    assert after.endswith("COPY pom.xml ./\nRUN mvn -B dependency:go-offline\nCOPY . .\nRUN mvn -B package\n")
+
+
+def test_a_build_is_reported_where_the_stage_copied_its_manifest_earlier():
+    code = "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nCOPY . .\nRUN go build -o /app .\n"
+    found = run(R, code)
+    assert len(found) == 1 and found[0].span.start.line == 4 and "`go build`" in found[0].message
+
+
+def test_cargo_build_is_not_reported_even_with_its_manifest():
+    # cargo fetch needs the targets too (no manifests-only step without a stub): nothing to propose
+    assert run(R, "FROM rust:1.79\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\n", {"Cargo.toml": "", "src/main.rs": ""}) == []
 
 
 def test_poetry_split_runs_once_more_for_the_project_and_is_stable():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Iterable, NamedTuple, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 from bot.model.dockerfile import Dockerfile, parse
 from bot.model.findings import Finding, Safety, Severity, SizeEstimate
@@ -288,9 +288,11 @@ class FixOutcome(NamedTuple):
     rejected: str = ""  # why fixes were not applied (they would break the file)
 
 
-def fix_source(source: Source, options: Options = Options(), unsafe: bool = False, build_context=None) -> FixOutcome:
+def fix_source(source: Source, options: Options = Options(), unsafe: bool = False, build_context=None,
+               select: Callable[[Finding, str], bool] | None = None) -> FixOutcome:
     """Apply fixes until nothing more applies. A pass that would add a parse error
-    is rejected: a fix never breaks a Dockerfile that parsed before."""
+    is rejected: a fix never breaks a Dockerfile that parsed before. ``select(finding,
+    text)`` limits each pass to some findings (a review suggestion fixes only its lines)."""
     opts = options._replace(estimate=False, min_saving=0)
     text = source.text
     applied: list[Finding] = []
@@ -298,7 +300,8 @@ def fix_source(source: Source, options: Options = Options(), unsafe: bool = Fals
     base_errors = len(parse(text, source.path).errors)
     for _ in range(MAX_FIX_PASSES):
         result = analyse_source(Source(source.path, text, source.bom), opts, build_context)
-        new_text, taken = apply_fixes(text, result.findings, unsafe)
+        found = result.findings if select is None else [f for f in result.findings if select(f, text)]
+        new_text, taken = apply_fixes(text, found, unsafe)
         if not taken or new_text == text:
             break
         if len(parse(new_text, source.path).errors) > base_errors:

@@ -116,11 +116,26 @@ class FilePlacer:
         if id(g) in self._verified:
             return g
         self._verified.add(id(g))
-        from bot.engine import Options, analyse_text, apply_fixes
+        from bot.engine import Options, analyse_text, fix_source
+        from bot.model.source import Source
 
-        fixed, taken = apply_fixes(self.file.text, g.members, unsafe=True)
+        # As `dockerdiet fix --unsafe` does, pass after pass (fixes that touch apply in turn),
+        # limited to the group's findings on the group's lines (which may shrink or grow)
+        keys = {key_of(m) for m in g.members}
+        lines = self.file.text.count("\n")
+
+        def ours(f: Finding, text: str) -> bool:
+            if key_of(f) not in keys or f.fix is None or not f.fix.edits:
+                return False
+            a, b = edited_lines(f.fix.edits)
+            return g.start <= a and b <= g.end + max(0, text.count("\n") - lines)
+
+        opts = (self.file.options or Options())._replace(estimate=False, min_saving=0)
+        outcome = fix_source(Source(self.file.path, self.file.text), opts, unsafe=True, select=ours)
+        fixed, applied = outcome.fixed, {key_of(f) for f in outcome.applied}
+        taken = [m for m in g.members if key_of(m) in applied]
         if not taken or fixed == self.file.text:
-            g.failure = "the fixes change nothing"
+            g.failure = outcome.rejected or "the fixes change nothing"
             return g
         if self._before is None:
             opts = (self.file.options or Options())._replace(estimate=False, min_saving=0)

@@ -8,11 +8,12 @@ from bot.model import hints
 from bot.model.dockerfile import Instruction, Stage
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command
-from bot.model.text import Edit, Span
+from bot.model.text import Edit, Position, Span
 from bot.model.words import split_words
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command
-from bot.rules.facts import short_name
+from bot.rules.facts import layer_claim, short_name
+from bot.rules import python_build
 from bot.model.images import ImageRef
 from bot.rules.ecosystems import (
     final_image_root,
@@ -202,6 +203,8 @@ about 2 MB), plus the source tree and build caches.
         chain, root, ref = found
         eco = toolchain_of(ref)
         if not eco:
+            if python_build.is_python_image(ref):
+                yield from self._python(ctx, chain, root, ref)
             return
         if not any(i.keyword in ("CMD", "ENTRYPOINT") for stage in chain for i in stage.instructions):
             # no start command of its own: a build-only image (`AS build` used with
@@ -237,11 +240,38 @@ about 2 MB), plus the source tree and build caches.
         )
 
 
+    def _python(self, ctx: Context, chain: list[Stage], root: Stage, ref: ImageRef) -> Iterator[Finding]:
+        # No start command is fine here: a python image that installs requirements is an
+        # application that compose starts (DT207 reads it the same way).
+        plan = python_build.plan(ctx, chain, ref)
+        runtime = python_build.python_runtime(ref)
+        if plan is None or not runtime:
+            return
+        from_image = ref.with_tag(ref.tag) if ref.tag else ref.name
+        fix = None
+        if len(chain) == 1:
+            fix = _Rewriter(ctx, chain[0], ref, Build("python", root.from_instruction, None), runtime, plan).fix()
+        word = root.from_instruction.words(ctx.df.escape)[0]
+        span = ctx.df.logical_span(root.from_instruction.body, word.start, word.end)
+        if runtime == from_image:
+            # the same -slim tag: the waste is the compiler and headers (DT207's bytes, claimed once)
+            built = ", ".join(plan.build_packages[:2]) + (" ..." if len(plan.build_packages) > 2 else "")
+            message = f"{short_name(built, 40)} ship in the image; build in a stage, copy only the venv"
+            hint = SizeHint(hints.BUILD_PACKAGES, {"base_image": from_image, "manager": "apt",
+                                                   "packages": plan.build_packages},
+                            (layer_claim("build-packages", plan.install_run),))  # fmt: skip
+        else:
+            message = _message(from_image, runtime)
+            hint = SizeHint(hints.TOOLCHAIN_RUNTIME, {"from_image": from_image, "to_image": runtime, "ecosystem": "python"})
+        yield ctx.finding(self, root.from_instruction, span, message, fix=fix, hint=hint, severity=Severity.WARNING)
+
+
 class _Rewriter:
     """Builds the runtime stage for one ecosystem, or gives up (``fix()`` -> None)."""
 
-    def __init__(self, ctx: Context, stage: Stage, ref: ImageRef, build: Build, runtime: str) -> None:
+    def __init__(self, ctx: Context, stage: Stage, ref: ImageRef, build: Build, runtime: str, plan=None) -> None:
         self.ctx, self.stage, self.ref, self.build, self.runtime = ctx, stage, ref, build, runtime
+        self.plan = plan
         self.text = ctx.df.text
         self.items = [i for i in stage.instructions]
 
@@ -252,12 +282,13 @@ class _Rewriter:
     def fix(self) -> Fix | None:
         if any(i.inner is not None or i.keyword in ("HEALTHCHECK", "ONBUILD", "SHELL") for i in self.items):
             return None
-        last_build = max(i.index for i in self.items if i.keyword == "RUN" and _build_step(self.ctx, self.build.ecosystem, i))
-        if any(i.index > last_build and i.keyword in ("RUN", "COPY", "ADD") for i in self.items):
-            return None
-        runs = [c for s in self.ctx.scripts(self.build.ins) for c in s.commands]
-        if any(c.program == "cd" for c in runs):
-            return None
+        if self.build.ecosystem != "python":  # python copies the whole app directory instead
+            last_build = max(i.index for i in self.items if i.keyword == "RUN" and _build_step(self.ctx, self.build.ecosystem, i))
+            if any(i.index > last_build and i.keyword in ("RUN", "COPY", "ADD") for i in self.items):
+                return None
+            runs = [c for s in self.ctx.scripts(self.build.ins) for c in s.commands]
+            if any(c.program == "cd" for c in runs):
+                return None
         wd_final = workdir_at(reversed(self.items))
         eco = self.build.ecosystem
         made = getattr(self, f"_{eco}")(wd_final)
@@ -293,7 +324,8 @@ class _Rewriter:
                 user = ins.body.text.strip().split(":")[0]
                 if self.runtime.startswith("gcr.io/distroless/") and user not in DISTROLESS_USERS:
                     return None
-                if user not in ("root", "0") and self.build.ecosystem != "node":
+                if user not in ("root", "0") and self.build.ecosystem != "node" and not (
+                        self.build.ecosystem == "python" and user.isdigit()):  # fmt: skip
                     return None  # a user created in the build stage does not exist in the runtime image
                 # the node images' "node" user is uid 1000: numeric, so the runtime stage adds no DL3066
                 tail.append("USER 1000" if user == "node" and ":" not in ins.body.text else self.raw(ins))
@@ -434,3 +466,13 @@ class _Rewriter:
 
     def _c(self, wd_final):
         return None
+
+    def _python(self, wd_final):
+        made = python_build.rewrite(self.ctx, self.stage, self.plan, wd_final)
+        if made is None:
+            return None
+        from_ins = self.stage.from_instruction
+        at = Position(from_ins.span.end.line + 1, 1)
+        head = Edit(Span(at, at), made.builder_head)
+        copies = made.runtime_lines + [python_build.VENV_ENV] + made.copies
+        return copies, [head], "", made.reason

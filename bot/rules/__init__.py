@@ -32,6 +32,8 @@ MODULES = (
     "dt402_toolchain_image_as_runtime",
     "dt403_copy_whole_filesystem",
     "dt501_dockerignore_missing_heavy_folders",
+    "dt502_broad_copy_brings_unneeded_files",
+    "dt503_unneeded_assets_in_copy",
     "dt601_cache_mount_available",
     "dt900_parse_error",
     "dt901_unused_suppression",

@@ -79,7 +79,7 @@ VARIANTS = {
          "hello/__init__.py": PKG_INIT},
     ),
     "c-extension": (
-        f"FROM {FULL}\nWORKDIR /app\nRUN apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev "
+        f"FROM {FULL}\nWORKDIR /app\nRUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev libpq-dev "
         "&& rm -rf /var/lib/apt/lists/*\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\n"
         "COPY . .\nCMD [\"python\", \"main.py\"]\n",
         {"requirements.txt": "psycopg2==2.9.9\nsix==1.16.0\n",

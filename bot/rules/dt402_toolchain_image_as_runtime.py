@@ -91,6 +91,12 @@ there: `go build` on `golang`, `cargo build` on `rust`, `mvn package`/`gradle bu
 `gcc`/`make` on `gcc`. The final image must have a start command (CMD or ENTRYPOINT in
 its own stages): without one it is a build-only image, a dev container or a tool box.
 
+Python (Debian-based `python` images): a final stage that compiles packages, that is
+installs compilers or `-dev` packages with apt (on any tag), or sits on a full tag and
+pip-installs a package known to compile (psycopg2, mysqlclient, ...), and installs
+Python packages with pip, poetry, pipenv or uv. A start command is not required here:
+such an image is an application that compose starts.
+
 ## Why is this bad?
 Compilers, SDKs, package caches and the whole source tree ship with every pull, though
 the running program needs only its build output and a runtime. This is usually the
@@ -119,6 +125,40 @@ WORKDIR /src
 COPY --from=build /bin/app /bin/app
 CMD ["/bin/app"]
 ```
+
+## Python: the brief's two-stage build
+```dockerfile
+FROM python:3.12 AS build
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
+RUN python -m venv /opt/venv
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/lib/apt/lists/*
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+CMD ["gunicorn", "app:app"]
+
+FROM python:3.12-slim
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 && rm -rf /var/lib/apt/lists/*
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /app /app
+CMD ["gunicorn", "app:app"]
+```
+The install commands stay as written: with `VIRTUAL_ENV` set and the venv first on
+`PATH`, `pip install -r`, `pip install .`, `pip install -e .` (the source is copied to the
+same path), `poetry install` (it uses the active venv, also with `virtualenvs.create
+false`), `pipenv install --system` and `uv pip install` install into /opt/venv, and `uv
+sync` is pointed there with `UV_PROJECT_ENVIRONMENT`. Each of these layouts is built and
+started in the tests. Not rewritten: `pip install --user/--target/--prefix`, a venv of the
+file's own, a named USER (the runtime has no such user), a WORKDIR of `/` or none, COPY
+--from, other commands in RUNs (their effects outside the app directory would be lost),
+and `-dev` packages missing from the runtime-library table (libpq-dev→libpq5,
+default-libmysqlclient-dev→libmariadb3, libxml2-dev→libxml2, libxslt1-dev→libxslt1.1,
+libjpeg-dev→libjpeg62-turbo, ...; libffi-dev, libssl-dev, zlib1g-dev and python3-dev need
+nothing: the python image has those libraries). Other apt packages of the stage are
+installed in the runtime too. Alpine tags are never rewritten.
 
 ## Fix safety
 Review. The stage becomes the build stage (`AS build`) and a runtime stage is appended
@@ -168,6 +208,19 @@ about 2 MB), plus the source tree and build caches.
             fixed="FROM node:20 AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build && npm prune --omit=dev\n"
             "ENV PORT=3000\nCMD [\"node\", \"dist/main.js\"]\n\nFROM node:20-slim\nWORKDIR /app\nENV PORT=3000\n"
             "COPY --from=build /app /app\nCMD [\"node\", \"dist/main.js\"]\n",
+        ),
+        Invalid(
+            "FROM python:3.12\nWORKDIR /app\nRUN apt-get update && apt-get install -y --no-install-recommends libpq-dev "
+            "&& rm -rf /var/lib/apt/lists/*\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\n"
+            "COPY . .\nCMD [\"gunicorn\", \"app:app\"]\n",
+            fixed="FROM python:3.12 AS build\nENV VIRTUAL_ENV=/opt/venv PATH=\"/opt/venv/bin:$PATH\"\n"
+            "RUN python -m venv /opt/venv\nWORKDIR /app\nRUN apt-get update && apt-get install -y --no-install-recommends "
+            "libpq-dev && rm -rf /var/lib/apt/lists/*\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r "
+            "requirements.txt\nCOPY . .\nCMD [\"gunicorn\", \"app:app\"]\n\nFROM python:3.12-slim\nWORKDIR /app\n"
+            "RUN apt-get update && apt-get install -y --no-install-recommends libpq5 && rm -rf /var/lib/apt/lists/*\n"
+            "ENV VIRTUAL_ENV=/opt/venv PATH=\"/opt/venv/bin:$PATH\"\nCOPY --from=build /opt/venv /opt/venv\n"
+            "COPY --from=build /app /app\nCMD [\"gunicorn\", \"app:app\"]\n",
+            note="python: the brief's builder + -slim runtime with the runtime library of libpq-dev",
         ),
         Invalid(
             "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build .\nCMD [\"./src\"]\n",

@@ -20,6 +20,7 @@ from bot.rules.ecosystems import (
     dotnet_runtime,
     go_runtime,
     java_runtime,
+    node_alpine_evidence,
     node_runtime,
     runs_node_build,
     rust_runtime,
@@ -169,7 +170,10 @@ CMD and ENTRYPOINT. A simple shell-form CMD/ENTRYPOINT is carried over in exec f
 Java: the jar named by `java -jar` on `eclipse-temurin:<N>-jre` for the build image's Java
 version; .NET: the `dotnet publish -o` directory on `mcr.microsoft.com/dotnet/aspnet` of the
 same tag; Node: the application directory, with dev dependencies pruned after the build, on the slim
-image.
+image, or on `node:<ver>-alpine` when the build context's package-lock.json (read whole)
+shows no native addon (no `gypfile`, install scripts, node-gyp/prebuild packages, or
+platform packages such as `-linux-x64-gnu`); the comment names that evidence. Python is
+never moved to Alpine: musl needs musllinux wheels, which this offline check cannot see.
 Check: files the program reads at run time (templates, static assets, config) that are
 not part of the artifact, packages installed with apt, and whether the code needs cgo.
 No fix (the finding stays) when the artifact or runtime cannot be told from the file: no
@@ -221,6 +225,16 @@ about 2 MB), plus the source tree and build caches.
             "ENV VIRTUAL_ENV=/opt/venv PATH=\"/opt/venv/bin:$PATH\"\nCOPY --from=build /opt/venv /opt/venv\n"
             "COPY --from=build /app /app\nCMD [\"gunicorn\", \"app:app\"]\n",
             note="python: the brief's builder + -slim runtime with the runtime library of libpq-dev",
+        ),
+        Invalid(
+            "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD [\"node\", \"dist/main.js\"]\n",
+            fixed="FROM node:20 AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build && npm prune --omit=dev\n"
+            "CMD [\"node\", \"dist/main.js\"]\n\nFROM node:20-alpine\nWORKDIR /app\n"
+            "COPY --from=build /app /app\nCMD [\"node\", \"dist/main.js\"]\n",
+            message="no native addons",
+            context={"package.json": "{}", "package-lock.json": '{"lockfileVersion": 3, "packages": '
+                     '{"node_modules/lodash": {"version": "4.17.21"}}}'},
+            note="alpine on evidence: the lockfile has no native addon",
         ),
         Invalid(
             "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build .\nCMD [\"./src\"]\n",
@@ -278,16 +292,27 @@ about 2 MB), plus the source tree and build caches.
             "dotnet": dotnet_runtime, "c": lambda r: "",
         }[eco](ref)  # fmt: skip
         from_image = ref.with_tag(ref.tag) if ref.tag else ref.name
+        evidence = ""
+        if eco == "node":
+            alpine = node_alpine_evidence(ref, ctx.build_context)
+            if alpine is not None:
+                runtime, evidence = alpine
         fix = None
         if runtime and len(chain) == 1:
             fix = _Rewriter(ctx, chain[0], ref, build, runtime).fix()
+            if fix is not None and evidence:
+                fix = fix._replace(reason=f"{fix.reason}; Alpine (musl) because {evidence}")
         word = root.from_instruction.words(ctx.df.escape)[0]
         span = ctx.df.logical_span(root.from_instruction.body, word.start, word.end)
+        message = _message(from_image, runtime)
+        if evidence:
+            alpine = f"toolchain `{from_image}` is the runtime image; no native addons: run on `{runtime}`"
+            message = alpine if len(alpine) <= 100 else message
         yield ctx.finding(
             self,
             root.from_instruction,
             span,
-            _message(from_image, runtime),
+            message,
             fix=fix,
             hint=SizeHint(hints.TOOLCHAIN_RUNTIME, {"from_image": from_image, "to_image": runtime, "ecosystem": eco}),
         )

@@ -50,7 +50,8 @@ CASES = {
     "0316": ({"requirements.txt": "netifaces==0.11.0\n"}, "import netifaces; print('started', len(netifaces.interfaces()))"),
     "0518": ({"requirements.txt": "six\n", "manage.py": DJANGO_LIKE}, ""),
     "0519": ({"requirements.txt": "mysqlclient==2.2.4\n"}, "import MySQLdb; print('started', MySQLdb.version_info)"),
-    "0745": ({"requirements.txt": "psycopg2==2.9.9\nfastapi==0.115.0\nuvicorn==0.30.6\n", "app/__init__.py": "",
+    # gcc without libc6-dev (--no-install-recommends) compiles nothing: the app must use wheels
+    "0745": ({"requirements.txt": "psycopg2-binary==2.9.9\nfastapi==0.115.0\nuvicorn==0.30.6\n", "app/__init__.py": "",
               "app/main.py": FASTAPI_APP}, ""),
     "0746": ({"backend/requirements.txt": "netifaces==0.11.0\nfastapi==0.115.0\nuvicorn==0.30.6\n",
               "backend/app/__init__.py": "", "backend/app/main.py": FASTAPI_APP.replace("psycopg2", "netifaces")

@@ -182,7 +182,9 @@ after the build, Rust without a Debian release in the tag, gcc.
 
 ## Size impact
 The toolchain image minus the runtime image (e.g. golang:1.26 312 MB vs distroless static
-about 2 MB), plus the source tree and build caches.
+about 2 MB), plus the source tree and build caches. Python on a full tag: the full image
+minus its -slim tag; Python on -slim already: the build packages (the same bytes as
+DT207's finding, counted once in totals).
 """
     examples = (
         Invalid(

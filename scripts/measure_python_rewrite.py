@@ -35,6 +35,7 @@ FASTAPI_APP = "from fastapi import FastAPI\nimport psycopg2\napp = FastAPI()\n\n
 DJANGO_LIKE = ("import sys, time, MySQLdb, http.server\nprint('started', MySQLdb.version_info, flush=True)\n"
                "http.server.HTTPServer(('0.0.0.0', 8000), http.server.SimpleHTTPRequestHandler).serve_forever()\n")
 
+# mysqlclient 2.1.1: 2.2 needs pkg-config, which these files do not install (they predate it)
 # corpus file -> (build-context files, probe run in the started container or "" to use the CMD's port)
 CASES = {
     "0121": ({"pyproject.toml": "[tool.poetry]\nname = \"app\"\nversion = \"0.1.0\"\ndescription = \"\"\nauthors = [\"a <a@b.c>\"]\n"
@@ -48,8 +49,8 @@ CASES = {
               "poetry.lock": None},
              "import psycopg2, cffi; print('started', psycopg2.__libpq_version__)"),
     "0316": ({"requirements.txt": "netifaces==0.11.0\n"}, "import netifaces; print('started', len(netifaces.interfaces()))"),
-    "0518": ({"requirements.txt": "six\n", "manage.py": DJANGO_LIKE}, ""),
-    "0519": ({"requirements.txt": "mysqlclient==2.2.4\n"}, "import MySQLdb; print('started', MySQLdb.version_info)"),
+    "0518": ({"requirements.txt": "mysqlclient==2.1.1\n", "manage.py": DJANGO_LIKE}, ""),
+    "0519": ({"requirements.txt": "mysqlclient==2.1.1\n"}, "import MySQLdb; print('started', MySQLdb.version_info)"),
     # gcc without libc6-dev (--no-install-recommends) compiles nothing: the app must use wheels
     "0745": ({"requirements.txt": "psycopg2-binary==2.9.9\nfastapi==0.115.0\nuvicorn==0.30.6\n", "app/__init__.py": "",
               "app/main.py": FASTAPI_APP}, ""),

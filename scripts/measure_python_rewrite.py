@@ -64,10 +64,18 @@ def sh(*args, **kw) -> subprocess.CompletedProcess:
     return subprocess.run(args, capture_output=True, text=True, **kw)
 
 
+# poetry, pipenv and uv bring their own CA stores: point them at the system bundle, where
+# the stand-ins keep this machine's HTTPS-proxy certificates (pip reads /etc/pip.conf).
+PROXY_TRUST = ("ENV REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt "
+               "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt UV_NATIVE_TLS=1\n")
+
+
 def rebase(text: str) -> str:
     def repl(m: re.Match) -> str:
         return "FROM python:3.11-slim-bookworm" if "slim" in m.group(1) else "FROM python:3.11-bookworm"
-    return re.sub(r"^FROM (python:\S+)", repl, text, flags=re.M)
+    text = re.sub(r"^FROM (python:\S+)", repl, text, flags=re.M)
+    end = text.index("\n") + 1
+    return text[:end] + PROXY_TRUST + text[end:]
 
 
 def dt402(text: str):

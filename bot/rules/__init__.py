@@ -85,7 +85,7 @@ def resolve_selector(token: str) -> set[str]:
 
 
 def select(select: list[str] | None = None, ignore: list[str] | None = None) -> list[type[Rule]]:
-    chosen = {r.id for r in all_rules()}
+    chosen = {r.id for r in all_rules() if r.default_enabled}
     if select:
         chosen = set().union(*(resolve_selector(t) for t in select))
     for t in ignore or ():

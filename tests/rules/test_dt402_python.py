@@ -153,7 +153,16 @@ def _docker_ready() -> str:
     return ""
 
 
+# The stand-ins trust this machine's HTTPS proxy in the system bundle (pip reads it from
+# /etc/pip.conf); poetry, pipenv and uv bring their own CA stores unless told so. Set in
+# the builder stage only: the runtime stage under test stays as the rule wrote it.
+PROXY_TRUST = ("ENV REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt "
+               "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt UV_NATIVE_TLS=1\n")
+
+
 def _build_and_start(tmp_path, dockerfile: str, files: dict[str, str]) -> tuple[str, int]:
+    first_line_end = dockerfile.index("\n") + 1
+    dockerfile = dockerfile[:first_line_end] + PROXY_TRUST + dockerfile[first_line_end:]
     for rel, text in {**files, "Dockerfile": dockerfile}.items():
         path = tmp_path / rel
         path.parent.mkdir(parents=True, exist_ok=True)

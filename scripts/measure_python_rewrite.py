@@ -108,9 +108,12 @@ def build_and_start(name: str, text: str, files: dict, probe: str) -> tuple[int,
         started = r.stdout.strip() or r.stderr.strip()[-300:]
     else:
         cid = sh("docker", "run", "-d", tag).stdout.strip()
-        time.sleep(8)
-        r = sh("docker", "exec", cid, "python", "-c",
-               "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8000/').read()[:80].decode())")
+        for _ in range(30):  # a loaded machine: the server may take a while to listen
+            time.sleep(3)
+            r = sh("docker", "exec", cid, "python", "-c",
+                   "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8000/').read()[:80].decode())")
+            if r.returncode == 0:
+                break
         started = (r.stdout.strip() or r.stderr.strip()[-300:]) + " | log: " + sh("docker", "logs", cid).stdout.strip()[:80]
         sh("docker", "rm", "-f", cid)
     return size, f"{started} (built in {built:.0f} s)"

@@ -93,7 +93,7 @@ def build_and_start(name: str, text: str, files: dict, probe: str) -> tuple[int,
             with open(path, "w") as fh:
                 fh.write(body)
         if "poetry.lock" in files:  # the file COPYs it: make the lock in a throwaway container
-            text = text.replace("COPY poetry.lock pyproject.toml", "COPY pyproject.toml")
+            text = re.sub(r"^(COPY .*?) ?poetry\.lock", r"\1", text, flags=re.M)
             with open(os.path.join(ctx, "Dockerfile"), "w") as fh:
                 fh.write(text)
         tag = f"dockerdiet-measure/{name}"

@@ -461,6 +461,13 @@ def cache_busting(est: Estimator, p: Mapping[str, Any]) -> Result:
     return None, "this costs build time and cache reuse, not image size"
 
 
+# -- build time (DT601): no image bytes, so never in the image-size totals ----------
+@handles(K.REBUILD_DOWNLOAD)
+def rebuild_download(est: Estimator, p: Mapping[str, Any]) -> Result:
+    managers = ", ".join(p.get("managers", ())) or "the package manager"
+    return None, f"build time, not image size: a rebuild re-downloads what {managers} installs here"
+
+
 # -- layers -----------------------------------------------------------------------
 @handles(K.LATER_LAYER_CLEANUP)
 def later_cleanup(est: Estimator, p: Mapping[str, Any]) -> Result:

@@ -46,6 +46,9 @@ COPY_WHOLE_FS = "copy_whole_fs"  # from_image
 # Build context (5xx)
 BUILD_CONTEXT = "build_context"  # missing: tuple of patterns, context_dir
 
+# Build time, not image size (6xx): never part of the image-size totals
+REBUILD_DOWNLOAD = "rebuild_download"  # managers: tuple of package managers whose downloads a rebuild repeats
+
 ALL_KINDS = frozenset(
     v for k, v in dict(globals()).items() if k.isupper() and isinstance(v, str) and k != "ALL_KINDS"
 )

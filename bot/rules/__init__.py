@@ -36,6 +36,9 @@ MODULES = (
     "dt402_toolchain_image_as_runtime",
     "dt403_copy_whole_filesystem",
     "dt501_dockerignore_missing_heavy_folders",
+    "dt502_broad_copy_brings_unneeded_files",
+    "dt503_unneeded_assets_in_copy",
+    "dt601_cache_mount_available",
     "dt701_removed_in_later_layer_measured",
     "dt702_cache_left_measured",
     "dt703_build_tree_left_measured",
@@ -90,7 +93,7 @@ def resolve_selector(token: str) -> set[str]:
 
 
 def select(select: list[str] | None = None, ignore: list[str] | None = None) -> list[type[Rule]]:
-    chosen = {r.id for r in all_rules()}
+    chosen = {r.id for r in all_rules() if r.default_enabled}
     if select:
         chosen = set().union(*(resolve_selector(t) for t in select))
     for t in ignore or ():

@@ -88,6 +88,7 @@ class Rule:
     hadolint: ClassVar[tuple[str, ...]] = ()
     fix_safety: ClassVar[Safety | None] = None  # the strongest safety its fixes have
     size_rule: ClassVar[bool] = True  # only report in stages that reach the final image
+    default_enabled: ClassVar[bool] = True  # False: runs only when selected (by id, prefix or ALL)
     examples: ClassVar[tuple[Valid | Invalid, ...]] = ()
     measured: ClassVar[bool] = False  # the DT7xx family: found in built layers (bot/rules/measured.py)
 

@@ -8,17 +8,19 @@ from bot.model import hints
 from bot.model.dockerfile import Instruction, Stage
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command
-from bot.model.text import Edit, Span
+from bot.model.text import Edit, Position, Span
 from bot.model.words import split_words
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command
-from bot.rules.facts import short_name
+from bot.rules.facts import layer_claim, short_name
+from bot.rules import python_build
 from bot.model.images import ImageRef
 from bot.rules.ecosystems import (
     final_image_root,
     dotnet_runtime,
     go_runtime,
     java_runtime,
+    node_alpine_evidence,
     node_runtime,
     runs_node_build,
     rust_runtime,
@@ -90,6 +92,12 @@ there: `go build` on `golang`, `cargo build` on `rust`, `mvn package`/`gradle bu
 `gcc`/`make` on `gcc`. The final image must have a start command (CMD or ENTRYPOINT in
 its own stages): without one it is a build-only image, a dev container or a tool box.
 
+Python (Debian-based `python` images): a final stage that compiles packages, that is
+installs compilers or `-dev` packages with apt (on any tag), or sits on a full tag and
+pip-installs a package known to compile (psycopg2, mysqlclient, ...), and installs
+Python packages with pip, poetry, pipenv or uv. A start command is not required here:
+such an image is an application that compose starts.
+
 ## Why is this bad?
 Compilers, SDKs, package caches and the whole source tree ship with every pull, though
 the running program needs only its build output and a runtime. This is usually the
@@ -119,6 +127,40 @@ COPY --from=build /bin/app /bin/app
 CMD ["/bin/app"]
 ```
 
+## Python: the brief's two-stage build
+```dockerfile
+FROM python:3.12 AS build
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
+RUN python -m venv /opt/venv
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/lib/apt/lists/*
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+CMD ["gunicorn", "app:app"]
+
+FROM python:3.12-slim
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 && rm -rf /var/lib/apt/lists/*
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /app /app
+CMD ["gunicorn", "app:app"]
+```
+The install commands stay as written: with `VIRTUAL_ENV` set and the venv first on
+`PATH`, `pip install -r`, `pip install .`, `pip install -e .` (the source is copied to the
+same path), `poetry install` (it uses the active venv, also with `virtualenvs.create
+false`), `pipenv install --system` and `uv pip install` install into /opt/venv, and `uv
+sync` is pointed there with `UV_PROJECT_ENVIRONMENT`. Each of these layouts is built and
+started in the tests. Not rewritten: `pip install --user/--target/--prefix`, a venv of the
+file's own, a named USER (the runtime has no such user), a WORKDIR of `/` or none, COPY
+--from, other commands in RUNs (their effects outside the app directory would be lost),
+and `-dev` packages missing from the runtime-library table (libpq-dev→libpq5,
+default-libmysqlclient-dev→libmariadb3, libxml2-dev→libxml2, libxslt1-dev→libxslt1.1,
+libjpeg-dev→libjpeg62-turbo, ...; libffi-dev, libssl-dev, zlib1g-dev and python3-dev need
+nothing: the python image has those libraries). Other apt packages of the stage are
+installed in the runtime too. Alpine tags are never rewritten.
+
 ## Fix safety
 Review. The stage becomes the build stage (`AS build`) and a runtime stage is appended
 that copies only the artifact and repeats the stage's ENV, EXPOSE, LABEL, USER, WORKDIR,
@@ -128,7 +170,10 @@ CMD and ENTRYPOINT. A simple shell-form CMD/ENTRYPOINT is carried over in exec f
 Java: the jar named by `java -jar` on `eclipse-temurin:<N>-jre` for the build image's Java
 version; .NET: the `dotnet publish -o` directory on `mcr.microsoft.com/dotnet/aspnet` of the
 same tag; Node: the application directory, with dev dependencies pruned after the build, on the slim
-image.
+image, or on `node:<ver>-alpine` when the build context's package-lock.json (read whole)
+shows no native addon (no `gypfile`, install scripts, node-gyp/prebuild packages, or
+platform packages such as `-linux-x64-gnu`); the comment names that evidence. Python is
+never moved to Alpine: musl needs musllinux wheels, which this offline check cannot see.
 Check: files the program reads at run time (templates, static assets, config) that are
 not part of the artifact, packages installed with apt, and whether the code needs cgo.
 No fix (the finding stays) when the artifact or runtime cannot be told from the file: no
@@ -137,7 +182,9 @@ after the build, Rust without a Debian release in the tag, gcc.
 
 ## Size impact
 The toolchain image minus the runtime image (e.g. golang:1.26 312 MB vs distroless static
-about 2 MB), plus the source tree and build caches.
+about 2 MB), plus the source tree and build caches. Python on a full tag: the full image
+minus its -slim tag; Python on -slim already: the build packages (the same bytes as
+DT207's finding, counted once in totals).
 """
     examples = (
         Invalid(
@@ -167,6 +214,29 @@ about 2 MB), plus the source tree and build caches.
             fixed="FROM node:20 AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build && npm prune --omit=dev\n"
             "ENV PORT=3000\nCMD [\"node\", \"dist/main.js\"]\n\nFROM node:20-slim\nWORKDIR /app\nENV PORT=3000\n"
             "COPY --from=build /app /app\nCMD [\"node\", \"dist/main.js\"]\n",
+        ),
+        Invalid(
+            "FROM python:3.12\nWORKDIR /app\nRUN apt-get update && apt-get install -y --no-install-recommends libpq-dev "
+            "&& rm -rf /var/lib/apt/lists/*\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\n"
+            "COPY . .\nCMD [\"gunicorn\", \"app:app\"]\n",
+            fixed="FROM python:3.12 AS build\nENV VIRTUAL_ENV=/opt/venv PATH=\"/opt/venv/bin:$PATH\"\n"
+            "RUN python -m venv /opt/venv\nWORKDIR /app\nRUN apt-get update && apt-get install -y --no-install-recommends "
+            "libpq-dev && rm -rf /var/lib/apt/lists/*\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r "
+            "requirements.txt\nCOPY . .\nCMD [\"gunicorn\", \"app:app\"]\n\nFROM python:3.12-slim\nWORKDIR /app\n"
+            "RUN apt-get update && apt-get install -y --no-install-recommends libpq5 && rm -rf /var/lib/apt/lists/*\n"
+            "ENV VIRTUAL_ENV=/opt/venv PATH=\"/opt/venv/bin:$PATH\"\nCOPY --from=build /opt/venv /opt/venv\n"
+            "COPY --from=build /app /app\nCMD [\"gunicorn\", \"app:app\"]\n",
+            note="python: the brief's builder + -slim runtime with the runtime library of libpq-dev",
+        ),
+        Invalid(
+            "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD [\"node\", \"dist/main.js\"]\n",
+            fixed="FROM node:20 AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build && npm prune --omit=dev\n"
+            "CMD [\"node\", \"dist/main.js\"]\n\nFROM node:20-alpine\nWORKDIR /app\n"
+            "COPY --from=build /app /app\nCMD [\"node\", \"dist/main.js\"]\n",
+            message="no native addons",
+            context={"package.json": "{}", "package-lock.json": '{"lockfileVersion": 3, "packages": '
+                     '{"node_modules/lodash": {"version": "4.17.21"}}}'},
+            note="alpine on evidence: the lockfile has no native addon",
         ),
         Invalid(
             "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build .\nCMD [\"./src\"]\n",
@@ -202,6 +272,8 @@ about 2 MB), plus the source tree and build caches.
         chain, root, ref = found
         eco = toolchain_of(ref)
         if not eco:
+            if python_build.is_python_image(ref):
+                yield from self._python(ctx, chain, root, ref)
             return
         if not any(i.keyword in ("CMD", "ENTRYPOINT") for stage in chain for i in stage.instructions):
             # no start command of its own: a build-only image (`AS build` used with
@@ -222,26 +294,64 @@ about 2 MB), plus the source tree and build caches.
             "dotnet": dotnet_runtime, "c": lambda r: "",
         }[eco](ref)  # fmt: skip
         from_image = ref.with_tag(ref.tag) if ref.tag else ref.name
+        evidence = ""
+        if eco == "node":
+            alpine = node_alpine_evidence(ref, ctx.build_context)
+            if alpine is not None:
+                runtime, evidence = alpine
         fix = None
         if runtime and len(chain) == 1:
             fix = _Rewriter(ctx, chain[0], ref, build, runtime).fix()
+            if fix is not None and evidence:
+                fix = fix._replace(reason=f"{fix.reason}; Alpine (musl) because {evidence}")
         word = root.from_instruction.words(ctx.df.escape)[0]
         span = ctx.df.logical_span(root.from_instruction.body, word.start, word.end)
+        message = _message(from_image, runtime)
+        if evidence:
+            alpine = f"toolchain `{from_image}` is the runtime image; no native addons: run on `{runtime}`"
+            message = alpine if len(alpine) <= 100 else message
         yield ctx.finding(
             self,
             root.from_instruction,
             span,
-            _message(from_image, runtime),
+            message,
             fix=fix,
             hint=SizeHint(hints.TOOLCHAIN_RUNTIME, {"from_image": from_image, "to_image": runtime, "ecosystem": eco}),
         )
 
 
+    def _python(self, ctx: Context, chain: list[Stage], root: Stage, ref: ImageRef) -> Iterator[Finding]:
+        # No start command is fine here: a python image that installs requirements is an
+        # application that compose starts (DT207 reads it the same way).
+        plan = python_build.plan(ctx, chain, ref)
+        runtime = python_build.python_runtime(ref)
+        if plan is None or not runtime:
+            return
+        from_image = ref.with_tag(ref.tag) if ref.tag else ref.name
+        fix = None
+        if len(chain) == 1:
+            fix = _Rewriter(ctx, chain[0], ref, Build("python", root.from_instruction, None), runtime, plan).fix()
+        word = root.from_instruction.words(ctx.df.escape)[0]
+        span = ctx.df.logical_span(root.from_instruction.body, word.start, word.end)
+        if runtime == from_image:
+            # the same -slim tag: the waste is the compiler and headers (DT207's bytes, claimed once)
+            built = ", ".join(plan.build_packages[:2]) + (" ..." if len(plan.build_packages) > 2 else "")
+            message = f"{short_name(built, 40)} ship in the image; build in a stage, copy only the venv"
+            hint = SizeHint(hints.BUILD_PACKAGES, {"base_image": from_image, "manager": "apt",
+                                                   "packages": plan.build_packages},
+                            (layer_claim("build-packages", plan.install_run),))  # fmt: skip
+        else:
+            message = _message(from_image, runtime)
+            hint = SizeHint(hints.TOOLCHAIN_RUNTIME, {"from_image": from_image, "to_image": runtime, "ecosystem": "python"})
+        yield ctx.finding(self, root.from_instruction, span, message, fix=fix, hint=hint, severity=Severity.WARNING)
+
+
 class _Rewriter:
     """Builds the runtime stage for one ecosystem, or gives up (``fix()`` -> None)."""
 
-    def __init__(self, ctx: Context, stage: Stage, ref: ImageRef, build: Build, runtime: str) -> None:
+    def __init__(self, ctx: Context, stage: Stage, ref: ImageRef, build: Build, runtime: str, plan=None) -> None:
         self.ctx, self.stage, self.ref, self.build, self.runtime = ctx, stage, ref, build, runtime
+        self.plan = plan
         self.text = ctx.df.text
         self.items = [i for i in stage.instructions]
 
@@ -252,12 +362,13 @@ class _Rewriter:
     def fix(self) -> Fix | None:
         if any(i.inner is not None or i.keyword in ("HEALTHCHECK", "ONBUILD", "SHELL") for i in self.items):
             return None
-        last_build = max(i.index for i in self.items if i.keyword == "RUN" and _build_step(self.ctx, self.build.ecosystem, i))
-        if any(i.index > last_build and i.keyword in ("RUN", "COPY", "ADD") for i in self.items):
-            return None
-        runs = [c for s in self.ctx.scripts(self.build.ins) for c in s.commands]
-        if any(c.program == "cd" for c in runs):
-            return None
+        if self.build.ecosystem != "python":  # python copies the whole app directory instead
+            last_build = max(i.index for i in self.items if i.keyword == "RUN" and _build_step(self.ctx, self.build.ecosystem, i))
+            if any(i.index > last_build and i.keyword in ("RUN", "COPY", "ADD") for i in self.items):
+                return None
+            runs = [c for s in self.ctx.scripts(self.build.ins) for c in s.commands]
+            if any(c.program == "cd" for c in runs):
+                return None
         wd_final = workdir_at(reversed(self.items))
         eco = self.build.ecosystem
         made = getattr(self, f"_{eco}")(wd_final)
@@ -293,7 +404,8 @@ class _Rewriter:
                 user = ins.body.text.strip().split(":")[0]
                 if self.runtime.startswith("gcr.io/distroless/") and user not in DISTROLESS_USERS:
                     return None
-                if user not in ("root", "0") and self.build.ecosystem != "node":
+                if user not in ("root", "0") and self.build.ecosystem != "node" and not (
+                        self.build.ecosystem == "python" and user.isdigit()):  # fmt: skip
                     return None  # a user created in the build stage does not exist in the runtime image
                 # the node images' "node" user is uid 1000: numeric, so the runtime stage adds no DL3066
                 tail.append("USER 1000" if user == "node" and ":" not in ins.body.text else self.raw(ins))
@@ -434,3 +546,13 @@ class _Rewriter:
 
     def _c(self, wd_final):
         return None
+
+    def _python(self, wd_final):
+        made = python_build.rewrite(self.ctx, self.stage, self.plan, wd_final)
+        if made is None:
+            return None
+        from_ins = self.stage.from_instruction
+        at = Position(from_ins.span.end.line + 1, 1)
+        head = Edit(Span(at, at), made.builder_head)
+        copies = made.runtime_lines + [python_build.VENV_ENV] + made.copies
+        return copies, [head], "", made.reason

@@ -174,6 +174,29 @@ def node_runtime(ref: ImageRef) -> str:
     return ref.with_tag(ref.tag) if ref.tag else ref.name
 
 
+# Lockfile evidence of native code: such a package built or downloaded for glibc in a
+# Debian builder breaks on musl, so its presence rules out an Alpine runtime.
+NATIVE_MARKERS = ("\"gypfile\": true", "\"hasInstallScript\": true", "node-gyp", "node-pre-gyp", "prebuild-install",
+                  "prebuildify", "node-addon-api", "nan\":", "-linux-x64-gnu", "-linux-arm64-gnu", "@img/sharp",
+                  "\"sharp\"", "bcrypt", "canvas", "sqlite3", "node-sass", "grpc", "@swc/", "esbuild", "lightningcss",
+                  "@parcel/watcher", "re2", "cpu-features", "ssh2")  # fmt: skip
+LOCK_TEXT_LIMIT = 256 * 1024  # the engine reads this much of a file: a longer lockfile is unknown
+
+
+def node_alpine_evidence(ref: ImageRef, context) -> tuple[str, str] | None:
+    """``(node:<ver>-alpine, evidence)`` when the lockfile shows no native addon, else None."""
+    m = re.fullmatch(rf"({_VERSION})(?:-(?:{'|'.join(DEBIAN_SUITES)}))?", ref.tag)
+    if context is None or m is None or ref.registry or ref.repository != "node":
+        return None
+    text = context.text("package-lock.json") if context.exists("package-lock.json") else None
+    if not text or len(text) >= LOCK_TEXT_LIMIT or '"lockfileVersion"' not in text:
+        return None
+    if any(marker in text for marker in NATIVE_MARKERS) or context.exists("binding.gyp"):
+        return None
+    count = text.count('"node_modules/')
+    return ref.with_tag(f"{m.group(1)}-alpine"), f"package-lock.json lists {count} packages, none native"
+
+
 def java_runtime(ref: ImageRef) -> str:
     ver = java_version(ref)
     if not ver:

@@ -85,3 +85,28 @@ def test_message_stays_within_100_chars_for_long_image_names(image):
     code = f'FROM {image}\nWORKDIR /src\nCOPY . .\nRUN {sub}\nCMD ["/app"]\n'
     (f,) = run(R, code)
     assert len(f.message) <= 100, f.message
+
+
+NODE_BUILD = 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD ["node", "dist/main.js"]\n'
+
+
+@pytest.mark.parametrize("lock", [
+    '{"lockfileVersion": 3, "packages": {"node_modules/bcrypt": {"gypfile": true}}}',
+    '{"lockfileVersion": 3, "packages": {"node_modules/x": {"hasInstallScript": true}}}',
+    '{"lockfileVersion": 3, "packages": {"node_modules/@rollup/rollup-linux-x64-gnu": {}}}',
+])
+def test_node_lockfile_with_native_code_stays_on_slim(lock):
+    (f,) = run(R, NODE_BUILD, {"package.json": "{}", "package-lock.json": lock})
+    assert "node:20-slim" in "".join(e.text for e in f.fix.edits) and "alpine" not in f.message
+
+
+def test_node_without_lockfile_stays_on_slim():
+    (f,) = run(R, NODE_BUILD, {"package.json": "{}"})
+    assert "node:20-slim" in "".join(e.text for e in f.fix.edits)
+
+
+def test_node_alpine_names_its_evidence_in_the_review_reason():
+    lock = '{"lockfileVersion": 3, "packages": {"node_modules/lodash": {}, "node_modules/ms": {}}}'
+    (f,) = run(R, NODE_BUILD, {"package.json": "{}", "package-lock.json": lock})
+    assert "node:20-alpine" in "".join(e.text for e in f.fix.edits)
+    assert "package-lock.json lists 2 packages, none native" in f.fix.reason

@@ -1,0 +1,275 @@
+"""DT402's Python case: the brief's two-stage build for a Python application.
+
+A builder on the image as written creates a virtual environment in /opt/venv and
+installs the requirements and the project there (the install commands stay as
+written: with ``VIRTUAL_ENV`` set and the venv first on ``PATH``, pip, poetry,
+pipenv and ``uv pip`` install into it; ``uv sync`` is pointed at it by
+``UV_PROJECT_ENVIRONMENT``). The runtime is the ``-slim`` tag of the same version,
+installs only the shared libraries that the compiled packages link against, and
+copies the venv and the application directory. Facts only: sizes are estimate/'s.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import NamedTuple
+
+from bot.model.dockerfile import Instruction, Stage
+from bot.model.images import ImageRef
+from bot.model.shell import Command
+from bot.rules.base import Context
+from bot.rules.dt207_build_packages_in_final_image import is_build_package
+from bot.rules.ecosystems import DEBIAN_SUITES, PIP_NEEDS_COMPILER, lighter_variant, tool_args
+from bot.rules.facts import APT, copy_args, join_path
+
+VENV = "/opt/venv"
+VENV_ENV = f'ENV VIRTUAL_ENV={VENV} PATH="{VENV}/bin:$PATH"'
+
+# -dev package -> the runtime libraries a module built against it needs (Debian names,
+# checked with `apt-cache show` on Debian 12; the same names in Debian 11 and 13).
+RUNTIME_LIBS: dict[str, tuple[str, ...]] = {
+    "libpq-dev": ("libpq5",),
+    "default-libmysqlclient-dev": ("libmariadb3",),
+    "libmariadb-dev": ("libmariadb3",),
+    "libmariadb-dev-compat": ("libmariadb3",),
+    "libmariadbclient-dev": ("libmariadb3",),
+    "libxml2-dev": ("libxml2",),
+    "libxslt1-dev": ("libxslt1.1",),
+    "libxslt-dev": ("libxslt1.1",),
+    "libjpeg-dev": ("libjpeg62-turbo",),
+    "libjpeg62-turbo-dev": ("libjpeg62-turbo",),
+    "libyaml-dev": ("libyaml-0-2",),
+    "libfreetype6-dev": ("libfreetype6",),
+    "libfreetype-dev": ("libfreetype6",),
+    "liblcms2-dev": ("liblcms2-2",),
+    "libopenjp2-7-dev": ("libopenjp2-7",),
+    "libgmp-dev": ("libgmp10",),
+    "libzmq3-dev": ("libzmq5",),
+    "libsasl2-dev": ("libsasl2-2",),
+    "libcairo2-dev": ("libcairo2",),
+    "libsnappy-dev": ("libsnappy1v5",),
+    "libkrb5-dev": ("libkrb5-3", "libgssapi-krb5-2"),
+}
+# The same, for names that differ between Debian releases: used only on a bookworm tag.
+BOOKWORM_LIBS: dict[str, tuple[str, ...]] = {
+    "libgeos-dev": ("libgeos-c1v5",),
+    "unixodbc-dev": ("libodbc2",),
+    "libpng-dev": ("libpng16-16",),
+    "libwebp-dev": ("libwebp7",),
+    "libtiff-dev": ("libtiff6",),
+    "libtiff5-dev": ("libtiff6",),
+    "libmagic-dev": ("libmagic1",),
+}
+# Headers whose library the python image already carries (CPython links it) or that
+# have no library at all: nothing to install in the runtime.
+NOTHING_AT_RUNTIME = frozenset(
+    "python3-dev python-dev libpython3-dev python3-distutils libc-dev libc6-dev linux-libc-dev linux-headers-amd64 "
+    "libffi-dev libssl-dev zlib1g-dev libbz2-dev liblzma-dev libsqlite3-dev libreadline-dev libncurses-dev "
+    "libncurses5-dev libncursesw5-dev uuid-dev libgdbm-dev libexpat1-dev tk-dev dpkg-dev".split()
+)
+# pip packages that compile against a library the full image has: its runtime name.
+PIP_RUNTIME_LIBS = {"psycopg2": ("libpq5",), "mysqlclient": ("libmariadb3",), "pycrypto": ()}
+
+# Commands a builder RUN may hold: what they write stays in the venv or the app directory.
+PYTHON_TOOLS = frozenset(("pip", "poetry", "pipenv", "uv"))
+PLAIN_TOOLS = frozenset(("echo", "true", "ls", "cat", "export"))
+PATH_TOOLS = frozenset(("mkdir", "rm", "chmod", "cp", "mv", "touch"))
+PATH_OPTIONS_OUTSIDE = ("--user", "-t", "--target", "--prefix", "--root", "--system-site-packages")
+
+
+class Plan(NamedTuple):
+    """What the two stages need: the apt packages of the runtime, the build ones, and
+    the -dev packages no table entry covers (then no rewrite is offered)."""
+
+    build_packages: tuple[str, ...]
+    runtime_packages: tuple[str, ...]
+    unknown_dev: tuple[str, ...]
+    compiles: tuple[str, ...]  # pip packages known to compile (full image only)
+    install_run: Instruction | None  # the RUN holding the first apt install of build packages
+    uv_sync: bool
+
+
+def is_python_image(ref: ImageRef) -> bool:
+    """An official Debian-based python image (alpine and Windows tags are other worlds)."""
+    if ref.registry or ref.repository != "python":
+        return False
+    return not re.search(r"alpine|windows|nanoserver", ref.tag)
+
+
+def python_runtime(ref: ImageRef) -> str:
+    """The -slim tag of the same version: the image itself when it is slim already."""
+    if "slim" in ref.tag:
+        return ref.with_tag(ref.tag)
+    v = lighter_variant(ref)
+    return ref.with_tag(v.tag) if v is not None else ""
+
+
+def _suite(ref: ImageRef) -> str:
+    m = re.search(rf"({'|'.join(DEBIAN_SUITES)})", ref.tag)
+    return m.group(1) if m else ""
+
+
+def _apt_packages(cmd: Command) -> list[str]:
+    if cmd.program not in APT or cmd.subcommand() != "install":
+        return []
+    return [re.split(r"[=:/]", w.text, maxsplit=1)[0] for w in cmd.positionals()[1:] if not w.dynamic]
+
+
+def _pip_names(args) -> list[str]:
+    return [re.split(r"[<>=!~\[;@ ]", a.text, maxsplit=1)[0].lower().replace("_", "-") for a in args[1:]]
+
+
+def python_installs(ctx: Context, ins: Instruction) -> list[Command]:
+    """pip/poetry/pipenv/uv commands that install packages in this RUN."""
+    out = []
+    for script in ctx.scripts(ins):
+        for cmd in script.commands:
+            prog, args = tool_args(cmd)
+            sub = next((a.text for a in args if not a.text.startswith("-")), "")
+            if (prog == "pip" and sub == "install") or (prog in ("poetry", "pipenv") and sub in ("install", "sync")) \
+                    or (prog == "uv" and sub == "sync"):  # fmt: skip
+                out.append(cmd)
+    return out
+
+
+def plan(ctx: Context, chain: list[Stage], ref: ImageRef) -> Plan | None:
+    """The Python build facts of the final image, or None when it builds no Python packages."""
+    build, runtime, unknown, compiles = [], [], [], []
+    install_run = None
+    installs: list[Command] = []
+    uv_sync = False
+    bookworm = _suite(ref) == "bookworm"
+    for stage in reversed(chain):
+        for ins in stage.instructions:
+            ins = ins.effective()
+            if ins.keyword != "RUN":
+                continue
+            for script in ctx.scripts(ins):
+                for cmd in script.commands:
+                    for name in _apt_packages(cmd):
+                        if not is_build_package(name):
+                            runtime.append(name)
+                            continue
+                        build.append(name)
+                        install_run = install_run or ins
+                        if name in NOTHING_AT_RUNTIME or not name.endswith(("-dev", "-headers")):
+                            continue
+                        libs = RUNTIME_LIBS.get(name) or (BOOKWORM_LIBS.get(name) if bookworm else None)
+                        if libs is None:
+                            unknown.append(name)
+                        else:
+                            runtime.extend(libs)
+            found = python_installs(ctx, ins)
+            installs.extend(found)
+            for cmd in found:
+                prog, args = tool_args(cmd)
+                uv_sync = uv_sync or prog == "uv"
+                if prog == "pip":
+                    compiles.extend(n for n in _pip_names(args) if n in PIP_NEEDS_COMPILER)
+    if not installs:
+        return None
+    full = "slim" not in ref.tag
+    if not build and not (full and compiles):
+        return None  # nothing compiles: DT401's slim swap is the whole story
+    if full:
+        for name in compiles:
+            if name in PIP_RUNTIME_LIBS:
+                runtime.extend(PIP_RUNTIME_LIBS[name])
+            elif not build:
+                unknown.append(name)
+    dedup = lambda xs: tuple(dict.fromkeys(xs))  # noqa: E731
+    return Plan(dedup(build), dedup(runtime), dedup(unknown), dedup(compiles), install_run, uv_sync)
+
+
+class Rewrite(NamedTuple):
+    builder_head: str  # lines inserted after the builder's FROM
+    runtime_lines: list[str]  # the runtime stage's lines before its ENV/COPY/meta
+    copies: list[str]  # COPY --from lines with {stage}
+    reason: str
+
+
+def rewrite(ctx: Context, stage: Stage, p: Plan, wd_final: str | None) -> Rewrite | None:
+    """The builder's extra lines and the runtime's, or None when the stage does
+    something a runtime copy of /opt/venv and the app directory would lose."""
+    if p.unknown_dev or not wd_final or wd_final == "/":
+        return None
+    dests: list[str] = []
+    for ins in stage.instructions:
+        if ins.keyword in ("COPY", "ADD"):
+            if ins.flag("from") is not None:
+                return None
+            args = copy_args(ctx.df, ins)
+            wd = _workdir(ctx, ins)
+            if args is None or wd is None or "$" in args.dest:
+                return None
+            dest = posixpath.normpath(join_path(wd, args.dest))
+            if dest == "/" and len(args.sources) == 1 and re.fullmatch(r"[\w.-]+", args.sources[0]) \
+                    and args.sources[0] not in (".", ".."):  # fmt: skip
+                dest = "/" + args.sources[0]  # `COPY requirements.txt .` at the root: one file
+            if dest == "/":
+                return None
+            dests.append(dest)
+        elif ins.keyword == "RUN":
+            if not _builder_run_ok(ctx, ins, wd_final):
+                return None
+    copies = [f"COPY --from={{stage}} {VENV} {VENV}", f"COPY --from={{stage}} {wd_final} {wd_final}"]
+    for dest in dict.fromkeys(dests):
+        if dest != wd_final and not dest.startswith(wd_final.rstrip("/") + "/"):
+            if dest.startswith(VENV):
+                return None
+            copies.append(f"COPY --from={{stage}} {dest} {dest}")
+    runtime_lines = []
+    if p.runtime_packages:
+        runtime_lines.append(
+            "RUN apt-get update && apt-get install -y --no-install-recommends "
+            + " ".join(p.runtime_packages) + " && rm -rf /var/lib/apt/lists/*"
+        )  # fmt: skip
+    head = VENV_ENV + (f" UV_PROJECT_ENVIRONMENT={VENV}" if p.uv_sync else "") + f"\nRUN python -m venv {VENV}\n"
+    libs = ", ".join(p.runtime_packages) or "none"
+    reason = (
+        f"Check the runtime libraries ({libs}): a compiled package that links another library fails to import "
+        "on -slim; and that nothing at run time needs a compiler or files outside the app directory and the venv"
+    )
+    return Rewrite(head, runtime_lines, copies, reason)
+
+
+def _workdir(ctx: Context, ins: Instruction) -> str | None:
+    from bot.rules.ecosystems import workdir_at
+
+    return workdir_at(ctx.before(ins)) or "/"
+
+
+def _builder_run_ok(ctx: Context, ins: Instruction, wd_final: str) -> bool:
+    """A RUN whose effects the runtime keeps: apt (re-done in the runtime), Python
+    installs into the venv, python scripts and file commands inside the app directory."""
+    if ins.flag("mount") is not None and any("type=cache" not in v for v in ins.flag_values("mount")):
+        return False
+    app = wd_final.rstrip("/") + "/"
+    for script in ctx.scripts(ins):
+        if not script.ok:
+            return False
+        for cmd in script.commands:
+            prog, args = tool_args(cmd)
+            if cmd.program in APT or prog == "apt-mark" or prog in PLAIN_TOOLS:
+                continue
+            if prog in PYTHON_TOOLS:
+                if prog == "pip" and any(a.text.split("=", 1)[0] in PATH_OPTIONS_OUTSIDE for a in args):
+                    return False
+                if prog == "poetry" and args and args[0].text == "self":
+                    return False
+                continue
+            if re.fullmatch(r"python(\d(\.\d+)?)?", prog):
+                if any(a.text in ("venv", "virtualenv") for a in args[:2]):
+                    return False  # its own venv: the rewrite would nest a second one
+                continue
+            if prog in PATH_TOOLS:
+                paths = [a.text for a in cmd.positionals()]
+                wd = _workdir(ctx, ins) or "/"
+                absolute = [posixpath.normpath(join_path(wd, t)) for t in paths]
+                if all(t.startswith(("/tmp/", "/root/.cache")) or t == "/tmp" or t.startswith(app) or t + "/" == app
+                       or t.startswith("/var/lib/apt/lists") for t in absolute):  # fmt: skip
+                    continue
+                return False
+            return False
+    return True

@@ -51,10 +51,17 @@ def inspect_source(src: ImageSource, dockerfile_text: str | None = None, path: s
     df = parse(dockerfile_text, path)
     a = analyse(src, image_instructions(df, target))
     if static is None:
-        res = analyse_text(path, dockerfile_text, options)
+        # every static finding, also those estimated below min-saving: a measured number may
+        # belong to one of them (it then shows the measured bytes instead of its estimate)
+        res = analyse_text(path, dockerfile_text, options._replace(min_saving=0))
         static = res.findings if res.error is None else ()
     chosen = {r.id for r in catalogue.select(list(options.select), list(options.ignores_for(path)))}
     measured, updated = measured_findings(a, df, path, static, chosen)
+    from bot.estimate.quiet import hidden
+
+    # measured bytes are exact, so min-saving hides only the static estimates nothing measured
+    updated = [f for f in updated if (f.estimate is not None and f.estimate.source == "measured")
+               or not hidden(f, options.min_saving)]
     dt7 = [m.finding for m in measured if not m.merged]
     findings = sorted([*updated, *dt7], key=lambda f: (f.span.start.line, f.span.start.column, f.rule_id))
     return Inspection(a, path, tuple(measured), tuple(findings), dockerfile_text)

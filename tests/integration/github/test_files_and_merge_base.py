@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.github.client import GRAPHQL_BATCH
+
 from tests.fakes.github_server import Submodule, Symlink
 from tests.integration.github.conftest import run_action
 
@@ -115,8 +117,9 @@ def request_count(fake, tmp_path, n: int, graphql: bool) -> int:
 def test_request_count_is_at_most_2n_plus_8(fake, tmp_path, n, graphql):
     count = request_count(fake, tmp_path, n, graphql)
     assert count <= 2 * n + 8
-    if graphql:  # one query reads config, head and merge-base versions of every file
-        assert count <= 9
+    if graphql:  # batched queries read config, head and merge-base versions and the listings
+        queries = len(fake.calls("POST", r"/graphql$"))
+        assert queries <= 1 + (3 * n) // GRAPHQL_BATCH and count <= 8 + queries
 
 
 def test_five_push_story_merge_base_symlink_binary_fix_and_a_flaky_rerun(fake, tmp_path):

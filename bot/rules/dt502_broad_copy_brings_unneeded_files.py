@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import fnmatch
+from functools import lru_cache
 import re
 from typing import Iterator, NamedTuple
 
@@ -38,6 +39,11 @@ def _matches(name: str, path: str) -> bool:
     if name.startswith("**/"):
         return any(fnmatch.fnmatchcase(p, name[3:]) for p in parts)
     return parts[0] == name
+
+
+@lru_cache(maxsize=65536)  # a context's paths are classified once, not once per COPY and kind
+def _names_of(path: str) -> tuple[str, ...]:
+    return tuple(name for kind in KINDS for name in kind.names if _matches(name, path))
 
 
 class BroadCopyBringsUnneededFiles(Rule):
@@ -111,12 +117,14 @@ The listed files' sizes in the build context, after `.dockerignore`.
         used = _used_words(ctx)
         for copied in final_copies(ctx, broad_only=True):
             found: list[tuple[str, list[str], int]] = []
+            tagged = [(p, n, names) for p, n in copied.files.items() if (names := _names_of(p))]
             for kind in KINDS:
                 if any(w in used for w in kind.needed_by) or any(n in used for n in kind.names):
                     continue
-                hits = {p: n for p, n in copied.files.items() if any(_matches(name, p) for name in kind.names)}
+                own = set(kind.names)
+                hits = {p: n for p, n, names in tagged if own.intersection(names)}
                 if hits:
-                    names = sorted({name for name in kind.names for p in hits if _matches(name, p)})
+                    names = sorted({name for p, _, names in tagged if p in hits for name in names if name in own})
                     found.append((kind.label, names, sum(hits.values())))
             total = sum(f[2] for f in found)
             if total < MIN_BYTES:

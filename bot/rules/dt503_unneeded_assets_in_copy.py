@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import fnmatch
+from functools import lru_cache
 from typing import Iterator
 
 from bot.model import hints
@@ -22,6 +23,11 @@ BIG = "x" * 150_000  # examples
 def _hit(pattern: str, path: str) -> bool:
     name = pattern[3:]
     return any(fnmatch.fnmatchcase(part, name) for part in path.split("/"))
+
+
+@lru_cache(maxsize=65536)  # a context's paths are classified once, not once per COPY
+def _patterns_of(path: str) -> frozenset[str]:
+    return frozenset(pattern for _, pattern in UNNEEDED if _hit(pattern, path))
 
 
 class UnneededAssetsInCopy(Rule):
@@ -97,8 +103,9 @@ bytes, so it carries no size estimate.
             ins, args = copied.ins, copied.args
             span = ctx.df.logical_span(ins.body, args.source_offsets[0][0], args.source_offsets[-1][1])
             found: dict[str, list] = {}
+            tagged = [(p, n, patterns) for p, n in copied.files.items() if (patterns := _patterns_of(p))]
             for label, pattern in UNNEEDED:
-                hits = {p: n for p, n in copied.files.items() if _hit(pattern, p)}
+                hits = {p: n for p, n, patterns in tagged if pattern in patterns}
                 if hits:
                     entry = found.setdefault(label, [0, []])
                     entry[0] += sum(hits.values())

@@ -37,6 +37,26 @@ def _blob_path(layout: str, digest: str) -> str:
     return os.path.join(layout, "blobs", algo, hexpart)
 
 
+def read_layout(layout: str) -> tuple[dict, dict, list, list]:
+    """The first image of an OCI layout: manifest, config, layer descriptors, diff ids."""
+    index = _read_json(os.path.join(layout, "index.json"))
+    manifests = index.get("manifests") or []
+    if not manifests:
+        raise ImageFormatError(f"{layout}: index.json lists no manifest")
+    try:
+        manifest = _read_json(_blob_path(layout, manifests[0]["digest"]))
+        if "layers" not in manifest:  # an index of platform manifests: take the first
+            manifest = _read_json(_blob_path(layout, manifest["manifests"][0]["digest"]))
+        config = _read_json(_blob_path(layout, manifest["config"]["digest"]))
+        diff_ids = config.get("rootfs", {}).get("diff_ids", [])
+        descs = manifest["layers"]
+    except (KeyError, IndexError, TypeError) as e:
+        raise ImageFormatError(f"{layout}: not an OCI image layout ({e})") from e
+    if len(diff_ids) != len(descs):
+        raise ImageFormatError(f"{layout}: {len(descs)} layers but {len(diff_ids)} diff_ids")
+    return manifest, config, descs, diff_ids
+
+
 def gunzipped_length(stream: IO[bytes]) -> int:
     total = 0
     with gzip.GzipFile(fileobj=stream) as g:
@@ -74,18 +94,7 @@ class SizeCache:
 def read_oci_layout(layout: str, cache: SizeCache | None = None) -> ImageLayers:
     """Sizes and history of the first image in an OCI image layout directory."""
     cache = cache or SizeCache()
-    index = _read_json(os.path.join(layout, "index.json"))
-    manifests = index.get("manifests") or []
-    if not manifests:
-        raise ImageFormatError(f"{layout}: index.json lists no manifest")
-    manifest = _read_json(_blob_path(layout, manifests[0]["digest"]))
-    if "layers" not in manifest:  # an index of platform manifests: take the first
-        manifest = _read_json(_blob_path(layout, manifest["manifests"][0]["digest"]))
-    config = _read_json(_blob_path(layout, manifest["config"]["digest"]))
-    diff_ids = config.get("rootfs", {}).get("diff_ids", [])
-    descs = manifest["layers"]
-    if len(diff_ids) != len(descs):
-        raise ImageFormatError(f"{layout}: {len(descs)} layers but {len(diff_ids)} diff_ids")
+    manifest, config, descs, diff_ids = read_layout(layout)
     layers: list[Layer] = []
     for desc, diff_id in zip(descs, diff_ids):
         path = _blob_path(layout, desc["digest"])

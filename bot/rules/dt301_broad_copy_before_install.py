@@ -21,6 +21,22 @@ NEUTRAL = frozenset(("ENV", "ARG", "LABEL", "EXPOSE", "USER", "WORKDIR", "VOLUME
                      "HEALTHCHECK", "CMD", "ENTRYPOINT", "SHELL", "MAINTAINER", "COPY", "ADD"))  # fmt: skip
 
 
+
+def _runs_after(ctx: Context, items: list[Instruction], pos: int) -> Iterator[tuple[int, Instruction]]:
+    """The RUNs after the broad COPY at ``pos``, up to the next broad COPY (which would bust
+    the cache again by itself)."""
+    for later_pos in range(pos + 1, len(items)):
+        ins = items[later_pos]
+        if ins.keyword == "RUN":
+            yield later_pos, ins
+        elif _broad_copy(ctx, ins) is not None:
+            return
+
+
+def _copy_span(ins: Instruction) -> Span:
+    """The COPY's line, or its keyword when it spans several."""
+    return ins.span if ins.span.start.line == ins.span.end.line else Span(ins.span.start, ins.keyword_span.end)
+
 class Broad(NamedTuple):
     ins: Instruction
     dest: str
@@ -267,19 +283,14 @@ re-installs all dependencies). Reported in every stage, builder stages included.
             broad = _broad_copy(ctx, ins)
             if broad is None:
                 continue
-            for later_pos in range(pos + 1, len(items)):
-                run = items[later_pos]
-                if run.keyword != "RUN":
-                    if _broad_copy(ctx, run) is not None:
-                        break
-                    continue
+            for later_pos, run in _runs_after(ctx, items, pos):
                 label = _system_install(ctx, run)
                 if not label:
                     continue
                 yield ctx.finding(
                     self,
                     ins,
-                    ins.span if ins.span.start.line == ins.span.end.line else Span(ins.span.start, ins.keyword_span.end),
+                    _copy_span(ins),
                     _message(f"{ins.keyword} .", broad.dest, label, run.line),
                     fix=self._move_up(ctx, broad, items[pos + 1 : later_pos], run),
                     hint=SizeHint(hints.CACHE_BUSTING_COPY, {"ecosystem": label.split()[0]}),
@@ -324,24 +335,18 @@ re-installs all dependencies). Reported in every stage, builder stages included.
             broad = _broad_copy(ctx, ins)
             if broad is None:
                 continue
-            for later_pos in range(pos + 1, len(items)):
-                run = items[later_pos]
-                if run.keyword != "RUN":
-                    if _broad_copy(ctx, run) is not None:
-                        break
-                    continue
+            for later_pos, run in _runs_after(ctx, items, pos):
                 found = [(s, i) for s, i in _installs(ctx, run)
                          if i.ecosystem not in seen_ecosystems and _cacheable(ctx, broad, i)]  # fmt: skip
                 if not found:
                     continue
                 script, inst = found[0]
                 fix, why = self._fix(ctx, broad, items[pos + 1 : later_pos], run, script, inst)
-                src = "." if ins.json_args is None else "."
                 yield ctx.finding(
                     self,
                     ins,
-                    ins.span if ins.span.start.line == ins.span.end.line else Span(ins.span.start, ins.keyword_span.end),
-                    _message(f"{ins.keyword} {src}", broad.dest, _label(inst), run.line),
+                    _copy_span(ins),
+                    _message(f"{ins.keyword} .", broad.dest, _label(inst), run.line),
                     fix=fix,
                     hint=SizeHint(hints.CACHE_BUSTING_COPY, {"ecosystem": inst.ecosystem}),
                 )

@@ -15,7 +15,7 @@ import tarfile
 import tempfile
 from typing import IO, Any, Callable, ContextManager, Iterator, NamedTuple
 
-from bot.measure.export import _blob_path, _read_json
+from bot.measure.export import _blob_path, read_layout
 from bot.measure.images import ImageFormatError
 
 
@@ -38,21 +38,7 @@ def _file_opener(path: str) -> Callable[[], ContextManager[IO[bytes]]]:
 
 
 def open_oci_layout(layout: str) -> ImageSource:
-    index = _read_json(os.path.join(layout, "index.json"))
-    manifests = index.get("manifests") or []
-    if not manifests:
-        raise ImageFormatError(f"{layout}: index.json lists no manifest")
-    try:
-        manifest = _read_json(_blob_path(layout, manifests[0]["digest"]))
-        if "layers" not in manifest:  # an index of platform manifests: take the first
-            manifest = _read_json(_blob_path(layout, manifest["manifests"][0]["digest"]))
-        config = _read_json(_blob_path(layout, manifest["config"]["digest"]))
-        diff_ids = config.get("rootfs", {}).get("diff_ids", [])
-        descs = manifest["layers"]
-    except (KeyError, IndexError, TypeError) as e:
-        raise ImageFormatError(f"{layout}: not an OCI image layout ({e})") from e
-    if len(diff_ids) != len(descs):
-        raise ImageFormatError(f"{layout}: {len(descs)} layers but {len(diff_ids)} diff_ids")
+    manifest, config, descs, diff_ids = read_layout(layout)
     layers = []
     for desc, diff_id in zip(descs, diff_ids):
         path = _blob_path(layout, desc["digest"])

@@ -526,8 +526,9 @@ context, unknown here.
             "FROM debian:12\nRUN curl -fsSLo /tmp/app.tgz https://example.com/app.tgz && tar xzf /tmp/app.tgz -C /opt\n"
             "RUN rm /tmp/app.tgz\n",
             fixed="FROM debian:12\nRUN curl -fsSLo /tmp/app.tgz https://example.com/app.tgz && tar xzf /tmp/app.tgz -C /opt"
-            " && rm /tmp/app.tgz\n",
+            " && rm -f /tmp/app.tgz\n",
             message="`app.tgz` from the RUN on line 2",
+            note="the moved rm gets -f: with other fixes applied the file may never be written",
         ),
         Invalid(
             "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nCOPY app /app\nRUN rm -rf /var/lib/apt/lists/*\n",
@@ -635,12 +636,28 @@ context, unknown here.
         ) and all(c.program in ("rm", "find") for c in script.commands)
         if effects - {"cwd"} or ("cwd" in effects and not absolute):
             return None
-        text = " && ".join(command_text(ctx.df, script, c) for c in script.commands)
+        text = " && ".join(_forgiving(c, command_text(ctx.df, script, c)) for c in script.commands)
         append = append_command(ctx.df, prev, scripts[0], text)
         if append is None:
             return None
         return Fix("Move the cleanup into the RUN that wrote the files",
                    (append, delete_instruction(ctx.df, run)), Safety.SAFE)
+
+
+def _forgiving(cmd, text: str) -> str:
+    """The moved ``rm`` with ``-f``: once other fixes apply, what it removed may never be
+    written (``pip install --no-cache-dir`` makes no cache), and a plain ``rm`` would then
+    fail the build. Where the files exist, ``-f`` changes nothing."""
+    if cmd.program != "rm" or not text.startswith("rm "):
+        return text
+    if any(a.text == "--force" or (a.text.startswith("-") and not a.text.startswith("--") and "f" in a.text)
+           for a in cmd.args):
+        return text
+    rest = text[3:]
+    if rest.startswith("-") and not rest.startswith("--"):  # rm -r x -> rm -rf x
+        flags, _, operands = rest.partition(" ")
+        return f"rm {flags}f {operands}"
+    return "rm -f " + rest
 
 
 def _message(label: str, line: int, keyword: str = "RUN") -> str:

@@ -135,7 +135,8 @@ def test_container_reviews_a_two_dockerfile_pr_then_measures_it(action_image, tm
         assert "2 Dockerfile(s) analysed" in proc.stdout
         (review,) = fake.reviews_of(1)
         assert "DT101" in review["body"] or any("DT101" in c["body"] for c in fake.comments_of(1))
-        assert outputs["outcome"] == "posted" and int(outputs["findings"]) >= 2
+        # DT101 on a/; b/'s useradd saves nothing on Debian 12, so its DT208 stays quiet (below 1 MB)
+        assert outputs["outcome"] == "posted" and int(outputs["findings"]) >= 1
         assert "dockerdiet outcome: posted" in summary
         report = ws / "dockerdiet-report.json"
         st = report.stat()

@@ -59,7 +59,7 @@ def test_absolute_cleanup_after_cd_is_moved():
     code = ("FROM debian:12\nRUN cd /opt && curl -O https://x.example/a.tgz && tar xzf a.tgz\n"
             "RUN rm /opt/a.tgz\n")
     assert fixed_text(R, code) == (
-        "FROM debian:12\nRUN cd /opt && curl -O https://x.example/a.tgz && tar xzf a.tgz && rm /opt/a.tgz\n"
+        "FROM debian:12\nRUN cd /opt && curl -O https://x.example/a.tgz && tar xzf a.tgz && rm -f /opt/a.tgz\n"
     )
 
 

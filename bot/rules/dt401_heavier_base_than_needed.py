@@ -31,6 +31,7 @@ CURRENT_DEBIAN = "trixie"  # Debian 13, the stable release
 TEMURIN_JRE = frozenset(("17", "21", "25"))
 _OPENJDK_TAG = re.compile(r"(\d+)(?:\.[\d.]+)?(?:-jdk)?(?:-slim)?(?:-(?:bullseye|bookworm))?")
 NATIVE_BUILDERS = frozenset(("bundle", "bundler", "gem"))  # ruby gems compile C extensions
+PURE_GEMS = frozenset(("bundler", "rake", "foreman"))  # plain Ruby: installing them compiles nothing
 
 
 class HeavierBaseThanNeeded(Rule):
@@ -243,8 +244,11 @@ python:3.12-slim 43.2 MB compressed).
                                 return "`pip install` compiles"
                             if installs_dev_headers(packages):
                                 return "`pip install` with -dev headers"
-                        if kind == "slim" and cmd.program in NATIVE_BUILDERS and not {"gcc", "make"} <= installed:
-                            if cmd.program != "gem" or cmd.subcommand() == "install":
+                        # even with its own compilers, a gem build links against the -dev headers and
+                        # libraries of the full image (libpq, mysql, xml...) that slim lacks
+                        if kind == "slim" and cmd.program in NATIVE_BUILDERS:
+                            if cmd.program != "gem" or (cmd.subcommand() == "install" and not all(
+                                    w.text.split(":")[0] in PURE_GEMS for w in cmd.positionals()[1:])):
                                 return f"`{cmd.program}` compiles gems"
                         if kind == "slim" and "git" not in installed:
                             git = next((n for n in command_needs(cmd) if n.kind == "git"), None)

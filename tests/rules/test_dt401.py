@@ -75,3 +75,16 @@ def test_end_of_life_base_with_its_own_apt_sources_gets_no_fix():
     assert g.fix is None
     (h,) = run(R, "FROM debian:jessie\nCOPY app /app\nCMD [\"/app\"]\n")
     assert h.fix is not None
+
+
+def test_no_slim_fix_when_bundle_install_compiles_even_with_its_own_compilers():
+    # fresh precision sample, corpus 0845: build-essential brings gcc and make, but the gems also
+    # link against -dev headers the full ruby image has (libpq, mysql) and slim does not
+    from bot.engine import Options, analyse_text
+
+    text = ("FROM ruby:3.3\nRUN apt-get update && apt-get install -y build-essential && rm -rf /var/lib/apt/lists/*\n"
+            "WORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\nCOPY . .\nCMD [\"rails\", \"server\"]\n")
+    found = [f for f in analyse_text("Dockerfile", text, Options(estimate=False)).findings if f.rule_id == "DT401"]
+    assert found and all(f.fix is None or "-slim\n" not in f.fix.proposal + "".join(e.text for e in f.fix.edits)
+                         for f in found)
+    assert "compiles gems" in found[0].message

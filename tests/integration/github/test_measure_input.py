@@ -209,7 +209,7 @@ def test_buildah_measures_head_fixed_and_base_and_edits_the_one_review(fake, tmp
     assert len(fake.reviews_of(1)) == 1 and posts_and_puts(fake, 1) == (1, 1)
     body = fake.reviews_of(1)[0]["body"]
     assert format_bytes(f["saved"]) in body and "| `Dockerfile` |" in body
-    assert re.search(r"<!-- dockerdiet:v1 summary head=" + sha + r" [^>]*-->\s*\Z", body)
+    assert re.search(r"<!-- dockerdiet:v2 summary head=" + sha + r" [^>]*-->\s*\Z", body)
 
 
 def test_time_budget_stops_the_build_and_skips_the_rest(fake, tmp_path):

@@ -99,7 +99,7 @@ def test_cli_prints_the_review_and_reports_errors(repo, capsys, monkeypatch):
     monkeypatch.chdir(repo)
     assert main(["review", "--base", "HEAD"]) == 1  # a new finding
     out = capsys.readouterr().out
-    assert "DT101" in out and "### Inline comments (1)" in out and "<!-- dockerdiet:v1" not in out
+    assert "DT101" in out and "### Inline comments (1)" in out and "<!-- dockerdiet:v" not in out
     assert main(["review", "--base", "no-such-ref"]) == 2
     assert "no such commit" in capsys.readouterr().err
     write(repo, {".dockerdiet.toml": 'fail-on = "sometimes"\n'})

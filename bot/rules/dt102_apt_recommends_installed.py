@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from typing import Iterator, NamedTuple
 
 from bot.model import hints
@@ -53,10 +55,33 @@ _PROVIDED_BY = {"gcc": "build-essential", "g++": "build-essential", "libc6-dev":
 _COMPILERS = frozenset(("gcc", "g++", "clang", "build-essential"))
 
 
+# Debian's cross compilers (gcc-<triplet>, g++-<triplet>, optionally versioned) recommend the
+# target's C library headers, libc6-dev-<arch>-cross (`apt-cache show gcc-arm-linux-gnueabihf`)
+_CROSS = re.compile(r"(?:gcc|g\+\+)(?:-\d+)?-(arm-linux-gnueabihf|arm-linux-gnueabi|aarch64-linux-gnu|"
+                    r"i686-linux-gnu|x86-64-linux-gnu|powerpc64le-linux-gnu|s390x-linux-gnu|riscv64-linux-gnu)")
+_CROSS_ARCH = {"arm-linux-gnueabihf": "armhf", "arm-linux-gnueabi": "armel", "aarch64-linux-gnu": "arm64",
+               "i686-linux-gnu": "i386", "x86-64-linux-gnu": "amd64", "powerpc64le-linux-gnu": "ppc64el",
+               "s390x-linux-gnu": "s390x", "riscv64-linux-gnu": "riscv64"}
+# toolchain packages: installed with no build step in the image, they are the image's purpose
+# (a build or cross-build environment), and the container compiles with them
+_TOOLCHAIN = frozenset(("gcc", "g++", "cmake", "clang"))
+
+
 def recommends_kept(package: str) -> tuple[tuple[str, str], ...]:
     if package.startswith("golang-") and package.endswith("-go"):
         return _GO
+    cross = _CROSS.fullmatch(package)
+    if cross:
+        return ((f"libc6-dev-{_CROSS_ARCH[cross.group(1)]}-cross", "compile"),)
     return KEEP.get(package, ())
+
+
+def _run_time_toolchain(package: str, kind: str, needs: dict[str, "_Need"]) -> "_Need | None":
+    """A compiler the build never uses is there for the container to compile with: keep what
+    it needs to compile anything (C library headers, make)."""
+    if kind != "compile" or "compile" in needs or not (package in _TOOLCHAIN or _CROSS.fullmatch(package)):
+        return None
+    return _Need("compiling in the container (no build step here uses the toolchain)", 0)
 
 
 def apt_install(cmd: Command) -> Command | None:
@@ -285,7 +310,8 @@ resolution (`apt-get install -s`), when the packages are known.
         for n, c in enumerate(missing):
             for pkg in packages(c):
                 for rec, kind in recommends_kept(pkg):
-                    need = _satisfies(kind, needs, named) or _run_time_fetch(pkg, kind, needs)
+                    need = _satisfies(kind, needs, named) or _run_time_fetch(pkg, kind, needs) \
+                        or _run_time_toolchain(pkg, kind, needs)
                     if need is None or rec in named or rec in why or _PROVIDED_BY.get(rec) in named | set(why):
                         continue
                     kept_by.setdefault(n, []).append(rec)

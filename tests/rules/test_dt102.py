@@ -190,8 +190,17 @@ def test_a_compiler_keeps_its_c_library_headers_for_the_build_that_follows():
     # a compiler named next to a pip install is sign enough that something compiles
     code = "FROM python:3.12-slim\nRUN apt-get install -y gcc\nRUN pip install -r requirements.txt\n"
     assert "gcc libc6-dev" in fixed_text(DT102, code)
-    # nothing compiles: nothing kept
-    assert "keep" not in run(DT102, "FROM debian:12\nRUN apt-get install -y gcc\n")[0].message
+    # nothing here compiles: the image is a toolchain for the container, which compiles with it
+    # (fresh precision sample, corpus 0329): the headers are kept
+    assert "gcc libc6-dev" in fixed_text(DT102, "FROM debian:12\nRUN apt-get install -y gcc\n")
+
+
+def test_a_cross_toolchain_keeps_its_target_headers_and_make():
+    # fresh precision sample, corpus 0329: gcc-arm-linux-gnueabihf recommends libc6-dev-armhf-cross,
+    # cmake recommends make; without them the image cannot cross-build anything
+    code = "FROM ubuntu:20.04\nRUN apt-get update && apt-get install -y cmake gcc-arm-linux-gnueabihf\n"
+    fixed = fixed_text(DT102, code)
+    assert "libc6-dev-armhf-cross" in fixed and " make" in fixed and "--no-install-recommends" in fixed
 
 
 def test_aptitude_install_gets_its_own_spelling_of_no_recommends():

@@ -135,6 +135,7 @@ def _inspect(args: argparse.Namespace, engine, result, text: str):
     if args.no_layers or result.before is None:
         return None, False
     from bot import config as configuration
+    from bot.measure.engines import MeasureError
     from bot.measure.images import ImageFormatError
     from bot.measure.layers.cli import over_limit
     from bot.measure.layers.inspection import inspect_built

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from bot.rules.dt101_apt_lists_left_in_layer import AptListsLeftInLayer as DT101
 from tests.rules.harness import fixed_text, run

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from bot.rules.dt102_apt_recommends_installed import AptRecommendsInstalled as DT102
 from tests.rules.harness import fixed_text, run

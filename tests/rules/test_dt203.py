@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from bot.rules.dt203_apt_update_in_own_layer import AptUpdateInOwnLayer
 

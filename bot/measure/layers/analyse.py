@@ -17,7 +17,7 @@ from bot.measure.layers.replay import Removed, Stack
 from bot.measure.layers.source import ImageSource
 from bot.measure.layers.tarscan import LayerScan
 from bot.measure.layers.waste import Duplicate, WasteItem, duplicates, waste_items
-from bot.model.dockerfile import Dockerfile, Instruction
+from bot.model.dockerfile import Instruction
 
 
 class LayerInfo(NamedTuple):

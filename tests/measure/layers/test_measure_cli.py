@@ -13,7 +13,7 @@ import pytest
 
 from bot.measure import engines
 from bot.measure.engines import Engine
-from bot.measure.cli import EXIT_MEASURED_WASTE, EXIT_OK, main
+from bot.measure.cli import EXIT_MEASURED_WASTE, EXIT_OK, EXIT_USAGE, main
 from tests.measure.layers.synth import layer_bytes, oci_layout
 from tests.measure.layers.test_inspect import DOCKERFILE, HISTORY, LAYERS
 
@@ -63,3 +63,10 @@ def test_measure_fails_on_measured_waste_from_the_config(project, capsys):
     assert main([str(project / "Dockerfile"), "--format", "json", "--fail-on", "measured-waste>2MB"]) == EXIT_OK
     assert main([str(project / "Dockerfile"), "--no-layers", "--format", "json"]) == EXIT_OK
     capsys.readouterr()
+
+
+def test_a_broken_configuration_is_a_clear_usage_error(project, capsys):
+    (project / ".dockerdiet.toml").write_text('fail-on = "sometimes"\n')
+    assert main([str(project / "Dockerfile"), "--format", "json"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "dockerdiet measure: error:" in err and "Traceback" not in err

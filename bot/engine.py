@@ -13,7 +13,7 @@ import re
 from typing import Callable, Iterable, NamedTuple, Sequence
 
 from bot.model.dockerfile import Dockerfile, parse
-from bot.model.findings import Finding, Safety, Severity, SizeEstimate
+from bot.model.findings import STAGE_CLAIM, Finding, Safety, Severity, SizeEstimate
 from bot.model.pragmas import Suppression, parse_suppressions
 from bot.model.source import Source, SourceError, decode, read
 from bot.model.text import Edit, apply_edits
@@ -137,19 +137,34 @@ def analyse_source(
 
 
 def _collapse_same_waste(findings: list[Finding]) -> list[Finding]:
-    """One comment per waste: a finding without a fix is dropped when another finding on
-    the same span claims the same bytes and has a fix (DT101 and DT203 on a lone
-    ``apt-get update``: DT203's merge is the actionable one)."""
-    fixed = [f for f in findings if f.fix is not None and f.hint is not None and f.hint.claims]
-    if not fixed:
+    """One comment per waste. Findings whose hints share a claim describe the same bytes;
+    one of them is dropped when another supersedes it (``_supersedes``)."""
+    claimed = [f for f in findings if f.hint is not None and f.hint.claims]
+    if len(claimed) < 2:
         return findings
-    return [
-        f
-        for f in findings
-        if f.fix is not None
-        or f.hint is None
-        or not any(o.span == f.span and set(o.hint.claims) & set(f.hint.claims) for o in fixed)
-    ]
+    return [f for f in findings if not any(o is not f and _supersedes(o, f) for o in claimed)]
+
+
+def _supersedes(a: Finding, b: Finding) -> bool:
+    """``a`` makes ``b``'s comment redundant:
+    - on the same span, ``a`` has a fix and ``b`` has none (DT101 and DT203 on a lone
+      ``apt-get update``: DT203's merge is the actionable one);
+    - ``a`` takes a whole stage out of the final image (it claims the stage), claims
+      all of ``b``'s bytes too, and is at least as actionable (a fix, or neither has one):
+      a multi-stage rewrite (DT402) answers the slim swap of its base (DT401) and the
+      purge of its build packages (DT207).
+    Other findings that share claims stay: they share bytes (counted once in totals),
+    not a remedy (DT201 moving one cleanup does not fix DT104's other layer).
+    Both orders are strict, so two findings never drop each other."""
+    if b.hint is None or not b.hint.claims:
+        return False
+    mine, theirs = set(a.hint.claims), set(b.hint.claims)
+    if not mine & theirs:
+        return False
+    if a.span == b.span and a.fix is not None and b.fix is None:
+        return True
+    whole_stage = any(c.partition("@")[0] == STAGE_CLAIM for c in mine)
+    return whole_stage and mine > theirs and (a.fix is not None or b.fix is None)
 
 
 def _split_suppressed(df: Dockerfile, sups: list[Suppression], findings: list[Finding]) -> tuple[list[Finding], set]:

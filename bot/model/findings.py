@@ -58,13 +58,18 @@ class Fix(_FixFields):
         return Span(self.edits[0].span.start, max(e.span.end for e in self.edits))
 
 
+STAGE_CLAIM = "stage"  # "stage@<FROM index>": see SizeHint
+
+
 class SizeHint(NamedTuple):
     """What a finding wastes, in terms estimate/ understands.
 
     ``kind`` names a waste model (see ``bot/estimate/``), ``params`` its inputs
     (package names, the base image reference, a URL, a uid). ``claims`` name the
     bytes concerned: two findings that share a claim describe the same bytes, so
-    totals count them once (DT101 and DT201 on the same apt lists).
+    totals count them once (DT101 and DT201 on the same apt lists). A claim of kind
+    ``STAGE_CLAIM`` names a whole stage: its finding takes the stage out of the final
+    image, and so answers every finding whose claims it also makes.
     """
 
     kind: str

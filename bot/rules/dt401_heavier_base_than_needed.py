@@ -21,7 +21,7 @@ from bot.rules.ecosystems import (
     runs_node_build,
     tool_args,
 )
-from bot.rules.facts import command_needs, installs_dev_headers, short_name, unwrap
+from bot.rules.facts import base_claim, command_needs, installs_dev_headers, short_name, unwrap
 
 INSTALLERS = frozenset(("apt-get", "apt", "apk", "yum", "dnf", "microdnf"))
 # Debian releases past their end of life (LTS included), by codename and number
@@ -203,7 +203,8 @@ python:3.12-slim 43.2 MB compressed).
                     text = f"{blocker}: build on the full image, run on its slim variant in a 2nd stage"
                 yield ctx.finding(
                     self, root.from_instruction, span, text,
-                    hint=SizeHint(hints.BASE_IMAGE_SWAP, {"from_image": from_image, "to_image": to_image}),
+                    hint=SizeHint(hints.BASE_IMAGE_SWAP, {"from_image": from_image, "to_image": to_image},
+                                  (base_claim(root.from_instruction),)),
                 )
             return
         new_image = to_image if ref.repository != to_image.split(":", 1)[0] else ""
@@ -215,7 +216,8 @@ python:3.12-slim 43.2 MB compressed).
             span,
             f"`{from_image}` has {what}: `{to_image}`",
             fix=fix,
-            hint=SizeHint(hints.BASE_IMAGE_SWAP, {"from_image": from_image, "to_image": to_image}),
+            hint=SizeHint(hints.BASE_IMAGE_SWAP, {"from_image": from_image, "to_image": to_image},
+                          (base_claim(root.from_instruction),)),
         )
 
     # ------------------------------------------------------------------ facts

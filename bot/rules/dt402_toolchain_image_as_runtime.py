@@ -12,7 +12,7 @@ from bot.model.text import Edit, Position, Span
 from bot.model.words import split_words
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command
-from bot.rules.facts import layer_claim, short_name
+from bot.rules.facts import base_claim, layer_claim, short_name, stage_claim
 from bot.rules import python_build
 from bot.model.images import ImageRef
 from bot.rules.ecosystems import (
@@ -183,8 +183,10 @@ after the build, Rust without a Debian release in the tag, gcc.
 ## Size impact
 The toolchain image minus the runtime image (e.g. golang:1.26 312 MB vs distroless static
 about 2 MB), plus the source tree and build caches. Python on a full tag: the full image
-minus its -slim tag; Python on -slim already: the build packages (the same bytes as
-DT207's finding, counted once in totals).
+minus its -slim tag; Python on -slim already: the build packages. One waste, one
+comment: these are the bytes of DT401's slim swap and DT207's purge, so those findings
+are not shown beside this one when it has a fix or they have none (when only they have
+a fix, they stay and the bytes are counted once in totals).
 """
     examples = (
         Invalid(
@@ -316,7 +318,9 @@ DT207's finding, counted once in totals).
             span,
             message,
             fix=fix,
-            hint=SizeHint(hints.TOOLCHAIN_RUNTIME, {"from_image": from_image, "to_image": runtime, "ecosystem": eco}),
+            hint=SizeHint(hints.TOOLCHAIN_RUNTIME, {"from_image": from_image, "to_image": runtime, "ecosystem": eco},
+                          ((base_claim(root.from_instruction),) if runtime != from_image else ())
+                          + (stage_claim(root.from_instruction),)),  # fmt: skip
         )
 
 
@@ -333,16 +337,18 @@ DT207's finding, counted once in totals).
             fix = _Rewriter(ctx, chain[0], ref, Build("python", root.from_instruction, None), runtime, plan).fix()
         word = root.from_instruction.words(ctx.df.escape)[0]
         span = ctx.df.logical_span(root.from_instruction.body, word.start, word.end)
+        # what the rewrite takes out of the final image: the stage's build, its build
+        # packages (DT207's bytes) and, on a full tag, the base beyond -slim (DT401's)
+        claims = (stage_claim(root.from_instruction),) + tuple(layer_claim("build-packages", i) for i in plan.install_runs)
         if runtime == from_image:
-            # the same -slim tag: the waste is the compiler and headers (DT207's bytes, claimed once)
             built = ", ".join(plan.build_packages[:2]) + (" ..." if len(plan.build_packages) > 2 else "")
             message = f"{short_name(built, 40)} ship in the image; build in a stage, copy only the venv"
             hint = SizeHint(hints.BUILD_PACKAGES, {"base_image": from_image, "manager": "apt",
-                                                   "packages": plan.build_packages},
-                            (layer_claim("build-packages", plan.install_run),))  # fmt: skip
+                                                   "packages": plan.build_packages}, claims)  # fmt: skip
         else:
             message = _message(from_image, runtime)
-            hint = SizeHint(hints.TOOLCHAIN_RUNTIME, {"from_image": from_image, "to_image": runtime, "ecosystem": "python"})
+            hint = SizeHint(hints.TOOLCHAIN_RUNTIME, {"from_image": from_image, "to_image": runtime, "ecosystem": "python"},
+                            (base_claim(root.from_instruction),) + claims)  # fmt: skip
         yield ctx.finding(self, root.from_instruction, span, message, fix=fix, hint=hint, severity=Severity.WARNING)
 
 

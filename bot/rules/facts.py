@@ -10,6 +10,7 @@ import re
 from typing import Iterable, NamedTuple
 
 from bot.model.dockerfile import Dockerfile, Instruction
+from bot.model.findings import STAGE_CLAIM
 from bot.model.shell import Command, ShellScript, Word
 
 APT = frozenset(("apt-get", "apt"))
@@ -48,6 +49,18 @@ def apt_lists_claim(update_run: Instruction) -> str:
 def layer_claim(kind: str, run: Instruction) -> str:
     """Generic: the files of ``kind`` written by one RUN."""
     return f"{kind}@{run.index}"
+
+
+def base_claim(from_ins: Instruction) -> str:
+    """What the base image of this FROM holds beyond a lighter image of the same runtime:
+    a slim or JRE swap (DT401) and a runtime stage (DT402) both remove it."""
+    return f"base-image@{from_ins.index}"
+
+
+def stage_claim(from_ins: Instruction) -> str:
+    """Everything the stage of this FROM builds, which a multi-stage rewrite leaves in the
+    builder; only the rewrite claims it, so it supersedes findings about parts of it."""
+    return f"{STAGE_CLAIM}@{from_ins.index}"
 
 
 # ------------------------------------------------------------------ COPY/ADD and paths

@@ -86,7 +86,7 @@ class Plan(NamedTuple):
     runtime_packages: tuple[str, ...]
     unknown_dev: tuple[str, ...]
     compiles: tuple[str, ...]  # pip packages known to compile (full image only)
-    install_run: Instruction | None  # the RUN holding the first apt install of build packages
+    install_runs: tuple[Instruction, ...]  # the RUNs that apt-install build packages
     uv_sync: bool
 
 
@@ -136,7 +136,7 @@ def python_installs(ctx: Context, ins: Instruction) -> list[Command]:
 def plan(ctx: Context, chain: list[Stage], ref: ImageRef) -> Plan | None:
     """The Python build facts of the final image, or None when it builds no Python packages."""
     build, runtime, unknown, compiles = [], [], [], []
-    install_run = None
+    install_runs: list[Instruction] = []
     installs: list[Command] = []
     uv_sync = False
     bookworm = _suite(ref) == "bookworm"
@@ -152,7 +152,7 @@ def plan(ctx: Context, chain: list[Stage], ref: ImageRef) -> Plan | None:
                             runtime.append(name)
                             continue
                         build.append(name)
-                        install_run = install_run or ins
+                        install_runs.append(ins)
                         if name in NOTHING_AT_RUNTIME or not name.endswith(("-dev", "-headers")):
                             continue
                         libs = RUNTIME_LIBS.get(name) or (BOOKWORM_LIBS.get(name) if bookworm else None)
@@ -179,7 +179,7 @@ def plan(ctx: Context, chain: list[Stage], ref: ImageRef) -> Plan | None:
             elif not build:
                 unknown.append(name)
     dedup = lambda xs: tuple(dict.fromkeys(xs))  # noqa: E731
-    return Plan(dedup(build), dedup(runtime), dedup(unknown), dedup(compiles), install_run, uv_sync)
+    return Plan(dedup(build), dedup(runtime), dedup(unknown), dedup(compiles), tuple({i.index: i for i in install_runs}.values()), uv_sync)
 
 
 class Rewrite(NamedTuple):

@@ -96,7 +96,10 @@ Python (Debian-based `python` images): a final stage that compiles packages, tha
 installs compilers or `-dev` packages with apt (on any tag), or sits on a full tag and
 pip-installs a package known to compile (psycopg2, mysqlclient, ...), and installs
 Python packages with pip, poetry, pipenv or uv. A start command is not required here:
-such an image is an application that compose starts.
+such an image is an application that compose starts. The same on a `debian` or `ubuntu`
+base that apt-installs the release's `python3` with `python3-dev` or compilers; there it
+is reported only when the rewrite below can be offered (DT207 reports the build packages
+otherwise).
 
 ## Why is this bad?
 Compilers, SDKs, package caches and the whole source tree ship with every pull, though
@@ -161,6 +164,18 @@ libjpeg-dev→libjpeg62-turbo, ...; libffi-dev, libssl-dev, zlib1g-dev and pytho
 nothing: the python image has those libraries). Other apt packages of the stage are
 installed in the runtime too. Alpine tags are never rewritten.
 
+On a `debian` or `ubuntu` base the runtime stage is the **same image**, not a python
+`-slim` tag: the venv's interpreter is a link to the release's `/usr/bin/python3`, and only
+the same release provably has the same Python (a python image's `-slim` tag is another
+build, in `/usr/local`, usually of another version). The builder makes the venv right
+after the RUN that installs `python3` (adding `python3-venv`, which Debian's ensurepip
+needs, unless the file installs it); the runtime installs `python3`, the runtime libraries
+and the stage's other packages, without `python3-pip`, `python3-venv`, compilers and
+`-dev` packages, and keeps recommends only if the file's installs do. Not rewritten there:
+Python 2 packages, a versioned `python3.X` (maybe not the release's python3), Ubuntu with
+`libjpeg-dev` (its library has another name), and a pip install in the RUN that installs
+python3 or before it.
+
 ## Fix safety
 Review. The stage becomes the build stage (`AS build`) and a runtime stage is appended
 that copies only the artifact and repeats the stage's ENV, EXPOSE, LABEL, USER, WORKDIR,
@@ -183,7 +198,9 @@ after the build, Rust without a Debian release in the tag, gcc.
 ## Size impact
 The toolchain image minus the runtime image (e.g. golang:1.26 312 MB vs distroless static
 about 2 MB), plus the source tree and build caches. Python on a full tag: the full image
-minus its -slim tag; Python on -slim already: the build packages. One waste, one
+minus its -slim tag; Python on -slim already or on a Debian/Ubuntu base: the build
+packages (apt's sizes on Debian 12, so an upper bound where `python3-dev` brings the
+python3 the runtime keeps). One waste, one
 comment: these are the bytes of DT401's slim swap and DT207's purge, so those findings
 are not shown beside this one when it has a fix or they have none (when only they have
 a fix, they stay and the bytes are counted once in totals).
@@ -231,6 +248,21 @@ a fix, they stay and the bytes are counted once in totals).
             note="python: the brief's builder + -slim runtime with the runtime library of libpq-dev",
         ),
         Invalid(
+            "FROM debian:bookworm\nRUN apt-get update && apt-get install -y --no-install-recommends python3 python3-pip "
+            "python3-dev gcc libpq-dev && rm -rf /var/lib/apt/lists/*\nWORKDIR /app\nCOPY . .\n"
+            "RUN pip3 install --no-cache-dir --break-system-packages -r requirements.txt\nCMD [\"python3\", \"main.py\"]\n",
+            fixed="FROM debian:bookworm AS build\nRUN apt-get update && apt-get install -y --no-install-recommends python3 "
+            "python3-pip python3-dev gcc libpq-dev && rm -rf /var/lib/apt/lists/*\n"
+            "ENV VIRTUAL_ENV=/opt/venv PATH=\"/opt/venv/bin:$PATH\"\nRUN apt-get update && apt-get install -y "
+            "--no-install-recommends python3-venv && rm -rf /var/lib/apt/lists/* && python3 -m venv /opt/venv\n"
+            "WORKDIR /app\nCOPY . .\nRUN pip3 install --no-cache-dir --break-system-packages -r requirements.txt\n"
+            "CMD [\"python3\", \"main.py\"]\n\nFROM debian:bookworm\nWORKDIR /app\nRUN apt-get update && apt-get install "
+            "-y --no-install-recommends python3 libpq5 && rm -rf /var/lib/apt/lists/*\n"
+            "ENV VIRTUAL_ENV=/opt/venv PATH=\"/opt/venv/bin:$PATH\"\nCOPY --from=build /opt/venv /opt/venv\n"
+            "COPY --from=build /app /app\nCMD [\"python3\", \"main.py\"]\n",
+            note="Debian base: builder and runtime on the same image, the runtime with the release's python3 and libpq5",
+        ),
+        Invalid(
             "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD [\"node\", \"dist/main.js\"]\n",
             fixed="FROM node:20 AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build && npm prune --omit=dev\n"
             "CMD [\"node\", \"dist/main.js\"]\n\nFROM node:20-alpine\nWORKDIR /app\n"
@@ -274,7 +306,7 @@ a fix, they stay and the bytes are counted once in totals).
         chain, root, ref = found
         eco = toolchain_of(ref)
         if not eco:
-            if python_build.is_python_image(ref):
+            if python_build.is_python_image(ref) or python_build.is_distro_base(ref):
                 yield from self._python(ctx, chain, root, ref)
             return
         if not any(i.keyword in ("CMD", "ENTRYPOINT") for stage in chain for i in stage.instructions):
@@ -335,6 +367,8 @@ a fix, they stay and the bytes are counted once in totals).
         fix = None
         if len(chain) == 1:
             fix = _Rewriter(ctx, chain[0], ref, Build("python", root.from_instruction, None), runtime, plan).fix()
+        if fix is None and python_build.is_distro_base(ref):
+            return  # on Debian/Ubuntu only the rewrite is new: DT207 reports the build packages
         word = root.from_instruction.words(ctx.df.escape)[0]
         span = ctx.df.logical_span(root.from_instruction.body, word.start, word.end)
         # what the rewrite takes out of the final image: the stage's build, its build
@@ -557,8 +591,8 @@ class _Rewriter:
         made = python_build.rewrite(self.ctx, self.stage, self.plan, wd_final)
         if made is None:
             return None
-        from_ins = self.stage.from_instruction
-        at = Position(from_ins.span.end.line + 1, 1)
+        after = made.after or self.stage.from_instruction
+        at = Position(after.span.end.line + 1, 1)
         head = Edit(Span(at, at), made.builder_head)
         copies = made.runtime_lines + [python_build.VENV_ENV] + made.copies
         return copies, [head], "", made.reason

@@ -68,6 +68,14 @@ NOTHING_AT_RUNTIME = frozenset(
     "libffi-dev libssl-dev zlib1g-dev libbz2-dev liblzma-dev libsqlite3-dev libreadline-dev libncurses-dev "
     "libncurses5-dev libncursesw5-dev uuid-dev libgdbm-dev libexpat1-dev tk-dev dpkg-dev".split()
 )
+# Debian/Ubuntu bases: the packages that install the release's python3, those the
+# runtime does without (the venv has its own pip), and other Pythons the venv is not.
+DISTRO_BASES = ("debian", "ubuntu")
+DISTRO_PYTHON = re.compile(r"python3(-dev|-pip|-venv|-minimal|-full)?|libpython3-dev")
+DISTRO_BUILD_TOOLS = frozenset(("python3-pip", "python3-venv", "python3-wheel"))
+OTHER_PYTHON = re.compile(r"python(2[.\d]*|3\.\d+)?(-[\w.]+)?|libpython[\d.]*(-[\w.]+)?")
+# Runtime names above that Ubuntu spells otherwise (libjpeg-turbo8): no rewrite there.
+NOT_ON_UBUNTU = frozenset(("libjpeg-dev", "libjpeg62-turbo-dev"))
 # pip packages that compile against a library the full image has: its runtime name.
 PIP_RUNTIME_LIBS = {"psycopg2": ("libpq5",), "mysqlclient": ("libmariadb3",), "pycrypto": ()}
 
@@ -88,6 +96,8 @@ class Plan(NamedTuple):
     compiles: tuple[str, ...]  # pip packages known to compile (full image only)
     install_runs: tuple[Instruction, ...]  # the RUNs that apt-install build packages
     uv_sync: bool
+    python_run: Instruction | None = None  # Debian/Ubuntu base: the RUN that installs python3
+    venv_installed: bool = False  # Debian/Ubuntu base: python3-venv is among the packages
 
 
 def is_python_image(ref: ImageRef) -> bool:
@@ -97,9 +107,15 @@ def is_python_image(ref: ImageRef) -> bool:
     return not re.search(r"alpine|windows|nanoserver", ref.tag)
 
 
+def is_distro_base(ref: ImageRef) -> bool:
+    """An official Debian or Ubuntu image, whose Python is the release's python3 package."""
+    return not ref.registry and ref.repository in DISTRO_BASES
+
+
 def python_runtime(ref: ImageRef) -> str:
-    """The -slim tag of the same version: the image itself when it is slim already."""
-    if "slim" in ref.tag:
+    """The -slim tag of the same version: the image itself when it is slim already, or
+    when it is a Debian/Ubuntu base (see the module docstring)."""
+    if "slim" in ref.tag or is_distro_base(ref):
         return ref.with_tag(ref.tag)
     v = lighter_variant(ref)
     return ref.with_tag(v.tag) if v is not None else ""
@@ -107,6 +123,8 @@ def python_runtime(ref: ImageRef) -> str:
 
 def _suite(ref: ImageRef) -> str:
     m = re.search(rf"({'|'.join(DEBIAN_SUITES)})", ref.tag)
+    if m is None and ref.repository == "debian" and re.match(r"12(\.|-|$)", ref.tag):
+        return "bookworm"
     return m.group(1) if m else ""
 
 
@@ -140,6 +158,8 @@ def plan(ctx: Context, chain: list[Stage], ref: ImageRef) -> Plan | None:
     installs: list[Command] = []
     uv_sync = False
     bookworm = _suite(ref) == "bookworm"
+    distro = is_distro_base(ref)
+    python_run, venv_installed = None, False
     for stage in reversed(chain):
         for ins in stage.instructions:
             ins = ins.effective()
@@ -148,6 +168,14 @@ def plan(ctx: Context, chain: list[Stage], ref: ImageRef) -> Plan | None:
             for script in ctx.scripts(ins):
                 for cmd in script.commands:
                     for name in _apt_packages(cmd):
+                        if distro:
+                            if DISTRO_PYTHON.fullmatch(name):
+                                python_run = python_run or ins
+                                venv_installed = venv_installed or name.endswith("-venv")
+                            elif OTHER_PYTHON.fullmatch(name) and name not in ("python-is-python3",):
+                                unknown.append(name)  # Python 2 or a second python3.X: not the venv's
+                            if name in DISTRO_BUILD_TOOLS:
+                                continue  # the venv brings its own pip
                         if not is_build_package(name):
                             runtime.append(name)
                             continue
@@ -156,6 +184,8 @@ def plan(ctx: Context, chain: list[Stage], ref: ImageRef) -> Plan | None:
                         if name in NOTHING_AT_RUNTIME or not name.endswith(("-dev", "-headers")):
                             continue
                         libs = RUNTIME_LIBS.get(name) or (BOOKWORM_LIBS.get(name) if bookworm else None)
+                        if ref.repository == "ubuntu" and name in NOT_ON_UBUNTU:
+                            libs = None
                         if libs is None:
                             unknown.append(name)
                         else:
@@ -169,7 +199,11 @@ def plan(ctx: Context, chain: list[Stage], ref: ImageRef) -> Plan | None:
                     compiles.extend(n for n in _pip_names(args) if n in PIP_NEEDS_COMPILER)
     if not installs:
         return None
-    full = "slim" not in ref.tag
+    if distro:
+        if python_run is None or not build:
+            return None  # no python3 of the release, or nothing compiles
+        runtime.insert(0, "python3")
+    full = "slim" not in ref.tag and not distro
     if not build and not (full and compiles):
         return None  # nothing compiles: DT401's slim swap is the whole story
     if full:
@@ -179,14 +213,16 @@ def plan(ctx: Context, chain: list[Stage], ref: ImageRef) -> Plan | None:
             elif not build:
                 unknown.append(name)
     dedup = lambda xs: tuple(dict.fromkeys(xs))  # noqa: E731
-    return Plan(dedup(build), dedup(runtime), dedup(unknown), dedup(compiles), tuple({i.index: i for i in install_runs}.values()), uv_sync)
+    return Plan(dedup(build), dedup(runtime), dedup(unknown), dedup(compiles), tuple({i.index: i for i in install_runs}.values()), uv_sync,
+                python_run, venv_installed)  # fmt: skip
 
 
 class Rewrite(NamedTuple):
-    builder_head: str  # lines inserted after the builder's FROM
+    builder_head: str  # lines inserted after the builder's FROM, or after ``after``
     runtime_lines: list[str]  # the runtime stage's lines before its ENV/COPY/meta
     copies: list[str]  # COPY --from lines with {stage}
     reason: str
+    after: Instruction | None = None  # Debian/Ubuntu: the RUN that installs python3
 
 
 def rewrite(ctx: Context, stage: Stage, p: Plan, wd_final: str | None) -> Rewrite | None:
@@ -220,18 +256,51 @@ def rewrite(ctx: Context, stage: Stage, p: Plan, wd_final: str | None) -> Rewrit
                 return None
             copies.append(f"COPY --from={{stage}} {dest} {dest}")
     runtime_lines = []
+    recommends = "--no-install-recommends " if p.python_run is None or _no_recommends(ctx, stage) else ""
     if p.runtime_packages:
         runtime_lines.append(
-            "RUN apt-get update && apt-get install -y --no-install-recommends "
+            f"RUN apt-get update && apt-get install -y {recommends}"
             + " ".join(p.runtime_packages) + " && rm -rf /var/lib/apt/lists/*"
         )  # fmt: skip
-    head = VENV_ENV + (f" UV_PROJECT_ENVIRONMENT={VENV}" if p.uv_sync else "") + f"\nRUN python -m venv {VENV}\n"
+    env = VENV_ENV + (f" UV_PROJECT_ENVIRONMENT={VENV}" if p.uv_sync else "")
     libs = ", ".join(p.runtime_packages) or "none"
+    if p.python_run is None:
+        head = f"{env}\nRUN python -m venv {VENV}\n"
+        reason = (
+            f"Check the runtime libraries ({libs}): a compiled package that links another library fails to import "
+            "on -slim; and that nothing at run time needs a compiler or files outside the app directory and the venv"
+        )
+        return Rewrite(head, runtime_lines, copies, reason)
+    if not _venv_before_installs(ctx, stage, p.python_run):
+        return None
+    venv = f"python3 -m venv {VENV}"
+    if not p.venv_installed:  # Debian's python3 has no ensurepip without python3-venv
+        venv = (f"apt-get update && apt-get install -y --no-install-recommends python3-venv "
+                f"&& rm -rf /var/lib/apt/lists/* && {venv}")  # fmt: skip
+    head = f"{env}\nRUN {venv}\n"
     reason = (
-        f"Check the runtime libraries ({libs}): a compiled package that links another library fails to import "
-        "on -slim; and that nothing at run time needs a compiler or files outside the app directory and the venv"
+        f"The runtime is the same {stage.image} with the release's python3 (the venv links to it; a python "
+        f"image's -slim tag is another build of Python): check the runtime packages ({libs}), that a compiled "
+        "package links nothing else, and that nothing at run time needs a compiler or files outside the app "
+        "directory and the venv"
     )
-    return Rewrite(head, runtime_lines, copies, reason)
+    return Rewrite(head, runtime_lines, copies, reason, p.python_run)
+
+
+def _no_recommends(ctx: Context, stage: Stage) -> bool:
+    """Every apt install of the stage skips recommends: the runtime's does too, else it
+    keeps them (ca-certificates and the like come with them)."""
+    cmds = [c for i in stage.instructions if i.keyword == "RUN" for s in ctx.scripts(i) for c in s.commands
+            if c.program in APT and c.subcommand() == "install"]  # fmt: skip
+    return all(c.has_option("--no-install-recommends") for c in cmds)
+
+
+def _venv_before_installs(ctx: Context, stage: Stage, python_run: Instruction) -> bool:
+    """The venv can be made after ``python_run``: no Python install before it or in it."""
+    for ins in stage.instructions:
+        if ins.keyword == "RUN" and python_installs(ctx, ins):
+            return ins.index > python_run.index
+    return True
 
 
 def _workdir(ctx: Context, ins: Instruction) -> str | None:

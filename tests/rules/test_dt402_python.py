@@ -141,6 +141,64 @@ def test_alpine_is_not_rewritten():
     assert not run(R, code)
 
 
+# Debian/Ubuntu bases: the builder and the runtime are the same image, the runtime
+# installs the release's python3 and the runtime libraries, not the -dev packages.
+DEBIAN = "debian:bookworm"
+DEBIAN_APP = (
+    f"FROM {DEBIAN}\nENV DEBIAN_FRONTEND=noninteractive\nRUN apt-get update && apt-get install -y "
+    "--no-install-recommends python3 python3-pip python3-dev gcc libpq-dev && rm -rf /var/lib/apt/lists/*\n"
+    "WORKDIR /app\nCOPY requirements.txt .\nRUN pip3 install --no-cache-dir --break-system-packages -r requirements.txt\n"
+    "COPY . .\nCMD [\"python3\", \"main.py\"]\n",
+    VARIANTS["c-extension"][1],
+)
+
+
+def test_debian_base_rewrites_onto_the_same_base_with_the_release_python():
+    after = assert_clean_rewrite(R, *DEBIAN_APP)
+    builder, runtime = parse(after).stages
+    assert builder.image == runtime.image == DEBIAN
+    runtime_apt = " ".join(i.body.text for i in runtime.instructions if i.keyword == "RUN")
+    assert "install -y --no-install-recommends python3 libpq5 " in runtime_apt
+    assert not any(p in runtime_apt for p in ("gcc", "-dev", "python3-pip"))
+    # the venv is made once python3 is there, before the first pip install; python3-venv for ensurepip
+    lines = [i.body.text for i in builder.instructions]
+    venv = next(n for n, t in enumerate(lines) if "python3 -m venv /opt/venv" in t)
+    assert "python3-venv" in lines[venv] and "python3-dev" in lines[venv - 2] and "pip3 install" in lines[venv + 3]
+    assert [i.body.text for i in runtime.instructions if i.keyword == "ENV"][0] == "DEBIAN_FRONTEND=noninteractive"
+
+
+def test_debian_base_keeps_recommends_when_the_file_does():
+    code = DEBIAN_APP[0].replace("--no-install-recommends ", "")
+    runtime = parse(assert_clean_rewrite(R, code, DEBIAN_APP[1])).stages[1]
+    assert "apt-get install -y python3 libpq5 " in " ".join(i.body.text for i in runtime.instructions)
+
+
+def test_debian_base_with_its_own_python3_venv_makes_the_venv_only():
+    code = DEBIAN_APP[0].replace("python3-pip", "python3-venv")
+    builder = parse(assert_clean_rewrite(R, code, DEBIAN_APP[1])).stages[0]
+    assert "python3 -m venv /opt/venv" in [i.body.text for i in builder.instructions]
+
+
+@pytest.mark.parametrize("change, why", [
+    (("python3 python3-pip", "python python-pip"), "Python 2: no venv module"),
+    (("python3 python3-pip", "python3.11 python3-pip"), "a versioned python3.X: maybe not the release's python3"),
+    (("&& rm -rf /var/lib/apt/lists/*", "&& pip3 install --break-system-packages six && rm -rf /var/lib/apt/lists/*"),
+     "pip in the RUN that installs python3: no place for the venv before it"),
+    (("python3 python3-pip python3-dev gcc libpq-dev", "gcc libpq-dev"), "no python3 installed: another Python"),
+])
+def test_debian_base_not_rewritten(change, why):
+    code = DEBIAN_APP[0].replace(*change)
+    assert code != DEBIAN_APP[0]
+    assert all(f.fix is None for f in run(R, code)), why
+    assert not run(R, code), "on Debian/Ubuntu only the rewrite is new: no finding without it"
+
+
+def test_ubuntu_keeps_debian_library_names_only_where_ubuntu_has_them():
+    code = DEBIAN_APP[0].replace(DEBIAN, "ubuntu:22.04").replace("--break-system-packages ", "")
+    assert "libpq5" in fixed_text(R, code)
+    assert not run(R, code.replace("libpq-dev", "libjpeg-dev")), "libjpeg62-turbo is libjpeg-turbo8 on Ubuntu"
+
+
 # ------------------------------------------------------------------ real builds
 
 
@@ -160,9 +218,14 @@ PROXY_TRUST = ("ENV REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt "
                "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt UV_NATIVE_TLS=1\n")
 
 
-def _build_and_start(tmp_path, dockerfile: str, files: dict[str, str]) -> tuple[str, int]:
+# debian:bookworm has no CA bundle: pip in its builder gets this machine's (the proxy's CA included)
+HOST_CA = "/etc/ssl/certs/ca-certificates.crt"
+DEBIAN_TRUST = "COPY host-ca.pem /etc/host-ca.pem\nENV PIP_CERT=/etc/host-ca.pem\n"
+
+
+def _build_and_start(tmp_path, dockerfile: str, files: dict[str, str], trust: str = PROXY_TRUST) -> tuple[str, int]:
     first_line_end = dockerfile.index("\n") + 1
-    dockerfile = dockerfile[:first_line_end] + PROXY_TRUST + dockerfile[first_line_end:]
+    dockerfile = dockerfile[:first_line_end] + trust + dockerfile[first_line_end:]
     for rel, text in {**files, "Dockerfile": dockerfile}.items():
         path = tmp_path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -195,3 +258,19 @@ def test_rewrite_builds_and_starts(tmp_path, name):
     if name == "c-extension":
         # psycopg2 compiled against libpq-dev in the builder imports on -slim: libpq5 is there
         assert int(out.split()[1]) > 100000
+
+
+@pytest.mark.docker
+def test_debian_rewrite_builds_and_starts(tmp_path):
+    reason = _docker_ready()
+    if not reason and subprocess.run(["docker", "image", "inspect", DEBIAN], capture_output=True).returncode:
+        reason = f"{DEBIAN} missing: ../shared/tools/docker_engine.sh base"
+    if reason:
+        pytest.skip(reason)
+    code, files = DEBIAN_APP
+    after = assert_clean_rewrite(R, code, files)
+    with open(HOST_CA) as fh:
+        files = {**files, "host-ca.pem": fh.read()}
+    out, size = _build_and_start(tmp_path, after, files, DEBIAN_TRUST)
+    # psycopg2 compiled in the builder imports in the runtime: the release's python3 and libpq5
+    assert out.startswith("started") and int(out.split()[1]) > 100000, out

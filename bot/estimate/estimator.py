@@ -464,8 +464,9 @@ def cache_busting(est: Estimator, p: Mapping[str, Any]) -> Result:
 # -- build time (DT601): no image bytes, so never in the image-size totals ----------
 @handles(K.REBUILD_DOWNLOAD)
 def rebuild_download(est: Estimator, p: Mapping[str, Any]) -> Result:
-    managers = ", ".join(p.get("managers", ())) or "the package manager"
-    return None, f"build time, not image size: a rebuild re-downloads what {managers} installs here"
+    from bot.estimate.rebuild import rebuild_download as priced  # lazy: loads the download table
+
+    return priced(est, p)
 
 
 # -- layers -----------------------------------------------------------------------
@@ -581,8 +582,21 @@ def toolchain_runtime(est: Estimator, p: Mapping[str, Any]) -> Result:
                       "; the built artifacts are added back on top")  # fmt: skip
     if e is None:
         return None, reason
-    return SizeEstimate(e.bytes_low, e.bytes_high, e.basis, _weaker(e.confidence, Confidence.MEDIUM), e.source,
+    basis = e.basis
+    if p.get("alternative"):  # Alpine/distroless on evidence: the size beside the -slim runtime
+        basis = basis[:-1] + _beside(est, str(p["to_image"]), str(p["alternative"])) + "."
+    return SizeEstimate(e.bytes_low, e.bytes_high, basis, _weaker(e.confidence, Confidence.MEDIUM), e.source,
                         e.compressed_low, e.compressed_high), ""  # fmt: skip
+
+
+def _beside(est: Estimator, chosen: str, alternative: str) -> str:
+    """"; node:20-alpine ≈ 58 MB against node:20-slim ≈ 190 MB" from the base-image table."""
+    from bot.estimate.format import format_range
+
+    sizes = [est.base_image_size(ref) for ref in (chosen, alternative)]
+    shown = [f"`{ref}` " + (f"≈ {format_range(s.bytes_low, s.bytes_high)}" if s else "size unknown")
+             for ref, s in zip((chosen, alternative), sizes)]
+    return f"; {shown[0]} against {shown[1]}"
 
 
 @handles(K.COPY_WHOLE_FS)

@@ -38,6 +38,14 @@ def format_estimate(est: SizeEstimate | None) -> str:
     return f"≈ {mid}" if rng == mid or est.bytes_low == est.bytes_high else f"≈ {mid} ({rng})"
 
 
+REBUILD_LABEL = "Rebuild downloads a cache mount saves (build time, not image size)"
+
+
+def format_rebuild(est: SizeEstimate) -> str:
+    """A build-time estimate (DT601): "≈ 4 MB (0.3–8 MB) downloaded again per rebuild"."""
+    return f"{format_estimate(est)} downloaded again per rebuild"
+
+
 def format_share(avoidable_low: int, avoidable_high: int, base: SizeEstimate | None, base_image: str = "") -> str:
     """"≈ 480 MB of an image of at least 1.1 GB (≈ −44%)": the final image holds at least
     its base and the waste found (taken at the midpoint shown, so the waste never reads

@@ -145,6 +145,8 @@ def match_row(ref: ImageRef) -> Match | None:
     rows = base_rows().get(ref.name, ())
     if not rows:
         return None
+    if ref.name.startswith("gcr.io/distroless/") and ref.tag == "nonroot":
+        ref = ImageRef(ref.registry, ref.repository, "latest")  # the same files; only the default user differs
     if ref.name == "debian":  # debian:12-slim is debian:bookworm-slim
         head, _, tail = ref.tag.partition("-")
         for name, (family, release) in CODENAMES.items():

@@ -7,6 +7,7 @@ estimate saying 0 and why; the reason they still matter is listed here.
 
 from __future__ import annotations
 
+from bot.model import hints as K
 from bot.model.findings import Finding
 
 ALSO_ABOUT = {
@@ -27,6 +28,8 @@ def why_kept(finding: Finding, est) -> str:
 
 
 def hidden(finding: Finding, min_saving: int) -> bool:
-    """Below the threshold and about size only."""
+    """Below the threshold and about size only (a rebuild download is not image size)."""
     est = finding.estimate
-    return est is not None and est.bytes_high < min_saving and finding.rule_id not in ALSO_ABOUT
+    if est is None or finding.rule_id in ALSO_ABOUT or (finding.hint and finding.hint.kind in K.BUILD_TIME_KINDS):
+        return False
+    return est.bytes_high < min_saving

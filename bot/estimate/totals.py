@@ -1,6 +1,7 @@
 """Totals over findings, counting each claim once.
 
-Findings whose hints share a claim describe the same bytes (DT101 and DT201 on the
+Build-time findings (DT601: what a rebuild downloads again) are summed apart and never
+enter the image-size sums. Findings whose hints share a claim describe the same bytes (DT101 and DT201 on the
 same apt lists): such a group contributes the max of its lows and the max of its highs,
 not their sum. Claims are scoped by file so equal claim strings in two files stay apart.
 Repository metadata (rpm, apk) is one set per image: every RUN that refreshes it over
@@ -32,6 +33,10 @@ class Totals(NamedTuple):
     by_rule: Mapping[str, RuleTotal] = MappingProxyType({})
     unestimated: int = 0  # findings without an estimate (not in the sums)
     base: SizeEstimate | None = None  # the final image's base, when known
+    # build time, apart from the image bytes above: what rebuilds download again (DT601)
+    rebuild_low: int = 0
+    rebuild_high: int = 0
+    rebuild_count: int = 0  # build-time findings with an estimate
 
     @property
     def midpoint(self) -> int:
@@ -71,14 +76,22 @@ def _sum(findings: list[Finding]) -> tuple[int, int]:
     return low, high
 
 
+def is_build_time(f: Finding) -> bool:
+    """Its estimate is bytes a rebuild downloads, not bytes of the image."""
+    return f.hint is not None and f.hint.kind in K.BUILD_TIME_KINDS
+
+
 def totals(findings: Iterable[Finding], base: SizeEstimate | None = None) -> Totals:
-    """Sum of non-overlapping savings, overall and per rule."""
+    """Sum of non-overlapping savings, overall and per rule; rebuild downloads apart."""
     all_ = list(findings)
-    with_est = [f for f in all_ if f.estimate is not None]
+    rebuild = [f for f in all_ if f.estimate is not None and is_build_time(f)]
+    with_est = [f for f in all_ if f.estimate is not None and not is_build_time(f)]
     low, high = _sum(with_est)
     by_rule: dict[str, RuleTotal] = {}
     for rule in sorted({f.rule_id for f in with_est}):
         mine = [f for f in with_est if f.rule_id == rule]
         lo, hi = _sum(mine)
         by_rule[rule] = RuleTotal(lo, hi, len(mine))
-    return Totals(low, high, len(with_est), by_rule, len(all_) - len(with_est), base)
+    r_low, r_high = _sum(rebuild)
+    return Totals(low, high, len(with_est), by_rule, len(all_) - len(with_est) - len(rebuild), base,
+                  r_low, r_high, len(rebuild))  # fmt: skip

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from bot.report.markdown import SummaryRow, line_range, savings_total
+from bot.report.markdown import SummaryRow, line_range, rebuild_total, savings_total
 
 FORK_HINT = (
     "**Inline review not possible:** the token cannot write to this pull request (a fork PR on "
@@ -32,6 +32,7 @@ def json_report(rows: Sequence[SummaryRow], *, repo: str, number: int, head_sha:
                 outcome: str, notes: Sequence[str] = (), measured: dict[str, Any] | None = None) -> dict[str, Any]:
     new = [r.finding for r in rows if r.new]
     low, high = savings_total(new)
+    r_low, r_high, _ = rebuild_total(new)
     return {
         "tool": "dockerdiet",
         "version": 1,
@@ -42,7 +43,9 @@ def json_report(rows: Sequence[SummaryRow], *, repo: str, number: int, head_sha:
         "outcome": outcome,
         "notes": list(notes),
         "totals": {"findings": len(rows), "new_findings": len(new),
-                   "new_savings_bytes_low": low, "new_savings_bytes_high": high},
+                   "new_savings_bytes_low": low, "new_savings_bytes_high": high,
+                   # build time, not image bytes: what rebuilds download again (DT601)
+                   "new_rebuild_download_bytes_low": r_low, "new_rebuild_download_bytes_high": r_high},
         "findings": [_finding_json(r) for r in rows],
         "measured": measured,  # real builds (the measure input); None when not measured
     }

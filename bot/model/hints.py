@@ -47,7 +47,8 @@ COPY_WHOLE_FS = "copy_whole_fs"  # from_image
 BUILD_CONTEXT = "build_context"  # missing: tuple of patterns, context_dir
 
 # Build time, not image size (6xx): never part of the image-size totals
-REBUILD_DOWNLOAD = "rebuild_download"  # managers: tuple of package managers whose downloads a rebuild repeats
+REBUILD_DOWNLOAD = "rebuild_download"  # managers, packages ("apt:curl"), recommends: bool, base_image
+BUILD_TIME_KINDS = frozenset((REBUILD_DOWNLOAD,))  # their estimates are rebuild downloads, totalled apart
 
 ALL_KINDS = frozenset(
     v for k, v in dict(globals()).items() if k.isupper() and isinstance(v, str) and k != "ALL_KINDS"

@@ -59,6 +59,8 @@ def file_json(r: FileResult) -> dict[str, Any]:
             "base_size": r.base_size.to_json() if r.base_size else None,
             "avoidable": {"bytes_low": t.bytes_low, "bytes_high": t.bytes_high},
         }
+        if t.rebuild_count:  # build time, not image bytes
+            out["rebuild_download"] = {"bytes_low": t.rebuild_low, "bytes_high": t.rebuild_high}
     return out
 
 

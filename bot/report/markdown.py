@@ -89,6 +89,22 @@ def short_estimate(est: SizeEstimate | None) -> str:
     return format_range(est.bytes_low, est.bytes_high)
 
 
+def estimate_cell(finding: Finding) -> str:
+    """The table's saving: image bytes, or (DT601) what a rebuild downloads again."""
+    from bot.estimate.totals import is_build_time
+
+    text = short_estimate(finding.estimate)
+    return f"{text} per rebuild (build time)" if finding.estimate is not None and is_build_time(finding) else text
+
+
+def rebuild_total(findings: Iterable[Finding]) -> tuple[int, int, int]:
+    """Rebuild downloads (build time), apart from the image bytes of ``savings_total``."""
+    from bot.estimate.totals import totals
+
+    t = totals(findings)
+    return t.rebuild_low, t.rebuild_high, t.rebuild_count
+
+
 def rule_why(rule_id: str) -> str:
     """The first paragraph of the rule's "Why is this bad?" section, when rules exist."""
     try:
@@ -159,6 +175,12 @@ def _impact(finding: Finding, parts: CommentParts) -> str:
     est = finding.estimate
     if est is None:
         return "size impact unknown" + (f": {finding.estimate_note}" if finding.estimate_note else "")
+    from bot.estimate.totals import is_build_time
+
+    if is_build_time(finding):
+        from bot.estimate.format import format_rebuild
+
+        return f"no image bytes; {format_rebuild(est)} (build time)"
     return format_estimate(est)
 
 
@@ -210,6 +232,12 @@ def summary_markdown(rows: Sequence[SummaryRow], *, title: str, notes: Sequence[
         head.append("")
         head.append(f"- Avoidable size added by this pull request: **{_total(new, new_low, new_high)}**")
         head.append(f"- Avoidable size already present: {_total(old, old_low, old_high)}")
+        rebuild = [rebuild_total(new), rebuild_total(old)]
+        if rebuild[0][2] or rebuild[1][2]:
+            from bot.estimate.format import REBUILD_LABEL
+
+            shown = [format_range(lo, hi) if n else "none" for lo, hi, n in rebuild]
+            head.append(f"- {REBUILD_LABEL}: {shown[0]} new, {shown[1]} already present")
     for note in notes:
         head += ["", escape_prose(note)]
     out = "\n".join(head)
@@ -218,7 +246,7 @@ def summary_markdown(rows: Sequence[SummaryRow], *, title: str, notes: Sequence[
     out += "\n\n" + _file_table(rows, bases or {})
     table_rows = [
         f"| `{escape_cell(r.finding.path)}` | [{r.finding.rule_id}]({rule_url(r.finding.rule_id)}) "
-        f"{r.finding.rule_name} | {line_range(r.finding)} | {short_estimate(r.finding.estimate)} | "
+        f"{r.finding.rule_name} | {line_range(r.finding)} | {estimate_cell(r.finding)} | "
         f"{'new' if r.new else 'existing'}, {r.where} | {escape_cell(r.finding.message)} |"
         for r in rows
     ]

@@ -16,9 +16,10 @@ def _c(code: str, text: str, colour: bool) -> str:
 def format_size(f: Finding) -> str:
     if f.estimate is None:
         return ""
-    from bot.estimate.format import format_estimate
+    from bot.estimate.format import format_estimate, format_rebuild
+    from bot.estimate.totals import is_build_time
 
-    return format_estimate(f.estimate)
+    return format_rebuild(f.estimate) if is_build_time(f) else format_estimate(f.estimate)
 
 
 def finding_line(f: Finding, colour: bool = False) -> str:
@@ -82,15 +83,18 @@ def statistics(result: LintResult) -> str:
         lines.append(f"{n:6d}  {rule_id}  {names[rule_id]}{fix}")
     if any(f.estimate for f in findings):
         from bot.estimate import totals
-        from bot.estimate.format import format_range, format_share
+        from bot.estimate.format import REBUILD_LABEL, format_range, format_share
 
         t = totals(findings)
-        lines.append(f"Estimated avoidable size: {format_range(t.bytes_low, t.bytes_high)}")
-        shown = [r for r in result.files if any(f.estimate for f in r.findings)]
+        shown = [r for r in result.files if totals(r.findings).count]
+        if t.count:
+            lines.append(f"Estimated avoidable size: {format_range(t.bytes_low, t.bytes_high)}")
         for r in shown[:MAX_SHARE_LINES]:
             ft = totals(r.findings)
             lines.append(f"  {r.path}: {format_share(ft.bytes_low, ft.bytes_high, r.base_size, r.base_image)}")
         if len(shown) > MAX_SHARE_LINES:
             lines.append(f"  ... and {len(shown) - MAX_SHARE_LINES} more file(s)")
+        if t.rebuild_count:
+            lines.append(f"{REBUILD_LABEL}: {format_range(t.rebuild_low, t.rebuild_high)}")
     lines.append(f"{len(findings)} finding(s) in {sum(1 for r in result.files if r.findings)} of {len(result.files)} file(s)")
     return "\n".join(lines) + "\n"

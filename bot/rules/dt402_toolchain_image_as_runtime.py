@@ -78,6 +78,18 @@ def _build_step(ctx: Context, eco: str, ins: Instruction) -> Command | None:
     return None
 
 
+def _musl_target(cmd: Command | None) -> str:
+    """The ``--target`` triple of a cargo build when it is a musl one (static by default)."""
+    if cmd is None:
+        return ""
+    args = [a.text for a in tool_args(cmd)[1]]
+    for i, a in enumerate(args):
+        value = args[i + 1] if a == "--target" and i + 1 < len(args) else a.partition("=")[2] if a.startswith("--target=") else ""
+        if re.fullmatch(r"[\w]+-unknown-linux-musl\w*", value):
+            return value
+    return ""
+
+
 class ToolchainImageAsRuntime(Rule):
     id = "DT402"
     name = "toolchain-image-as-runtime"
@@ -189,11 +201,18 @@ image, or on `node:<ver>-alpine` when the build context's package-lock.json (rea
 shows no native addon (no `gypfile`, install scripts, node-gyp/prebuild packages, or
 platform packages such as `-linux-x64-gnu`); the comment names that evidence. Python is
 never moved to Alpine: musl needs musllinux wheels, which this offline check cannot see.
+Rust: the binary the command starts, from `target/release/` on `debian:<release>-slim` of
+the build image's release (glibc must not be older); built with `--target
+<arch>-unknown-linux-musl` (a static binary: musl links statically by default), from
+`target/<triple>/release/` on `gcr.io/distroless/static-debian12:nonroot`, whatever the tag.
+Where the evidence allows Alpine or distroless (a lockfile without native addons, a musl
+target), the estimate's basis gives that image's size beside the `-slim` or glibc runtime
+it replaces (from the base-image table).
 Check: files the program reads at run time (templates, static assets, config) that are
 not part of the artifact, packages installed with apt, and whether the code needs cgo.
 No fix (the finding stays) when the artifact or runtime cannot be told from the file: no
 `-o`, a wildcard jar, a HEALTHCHECK or named USER the runtime image lacks, a RUN or COPY
-after the build, Rust without a Debian release in the tag, gcc.
+after the build, Rust for glibc without a Debian release in the tag, gcc.
 
 ## Size impact
 The toolchain image minus the runtime image (e.g. golang:1.26 312 MB vs distroless static
@@ -279,6 +298,19 @@ a fix, they stay and the bytes are counted once in totals).
         ),
         Invalid("FROM rust:1.79\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\nCMD [\"./target/release/app\"]\n",
                 note="rust:1.79 does not say its Debian release: no runtime can be chosen safely"),
+        Invalid(
+            "FROM rust:1.79\nRUN rustup target add x86_64-unknown-linux-musl\nWORKDIR /app\nCOPY . .\n"
+            "RUN cargo build --release --target x86_64-unknown-linux-musl\n"
+            "CMD [\"/app/target/x86_64-unknown-linux-musl/release/app\"]\n",
+            fixed="FROM rust:1.79 AS build\nRUN rustup target add x86_64-unknown-linux-musl\nWORKDIR /app\nCOPY . .\n"
+            "RUN cargo build --release --target x86_64-unknown-linux-musl\n"
+            "CMD [\"/app/target/x86_64-unknown-linux-musl/release/app\"]\n\n"
+            "FROM gcr.io/distroless/static-debian12:nonroot\nWORKDIR /app\n"
+            "COPY --from=build /app/target/x86_64-unknown-linux-musl/release/app "
+            "/app/target/x86_64-unknown-linux-musl/release/app\n"
+            "CMD [\"/app/target/x86_64-unknown-linux-musl/release/app\"]\n",
+            note="a musl target is a static binary: no libc needed, so no Debian release either",
+        ),
         Valid(
             "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /bin/app .\n"
             "FROM gcr.io/distroless/static-debian12\nCOPY --from=build /bin/app /bin/app\nCMD [\"/bin/app\"]\n",
@@ -329,10 +361,13 @@ a fix, they stay and the bytes are counted once in totals).
         }[eco](ref)  # fmt: skip
         from_image = ref.with_tag(ref.tag) if ref.tag else ref.name
         evidence = ""
+        alternative = ""  # the glibc/-slim runtime the evidence lets us go below
         if eco == "node":
             alpine = node_alpine_evidence(ref, ctx.build_context)
             if alpine is not None:
-                runtime, evidence = alpine
+                alternative, (runtime, evidence) = runtime, alpine
+        if eco == "rust" and _musl_target(build.cmd):
+            alternative, runtime = runtime, go_runtime(ref)  # a static musl binary needs no libc
         fix = None
         if runtime and len(chain) == 1:
             fix = _Rewriter(ctx, chain[0], ref, build, runtime).fix()
@@ -350,7 +385,8 @@ a fix, they stay and the bytes are counted once in totals).
             span,
             message,
             fix=fix,
-            hint=SizeHint(hints.TOOLCHAIN_RUNTIME, {"from_image": from_image, "to_image": runtime, "ecosystem": eco},
+            hint=SizeHint(hints.TOOLCHAIN_RUNTIME, {"from_image": from_image, "to_image": runtime, "ecosystem": eco,
+                                                    **({"alternative": alternative} if alternative else {})},
                           ((base_claim(root.from_instruction),) if runtime != from_image else ())
                           + (stage_claim(root.from_instruction),)),  # fmt: skip
         )
@@ -579,9 +615,13 @@ class _Rewriter:
         if not entry:
             return None
         binary = self._abs(entry[0], self.items[-1])
-        if binary is None or "/target/release/" not in binary:
+        triple = _musl_target(self.build.cmd)
+        if binary is None or f"/target/{triple + '/' if triple else ''}release/" not in binary:
             return None
         reason = "Check that the binary needs no shared libraries beyond glibc (libssl: install it in the runtime stage)"
+        if triple:
+            reason = (f"Built for {triple}: a static musl binary, so it runs without a libc; check that it reads no "
+                      "files from the source tree at run time; the distroless image has no shell")
         return [f"COPY --from={{stage}} {binary} {binary}"], [], "", reason
 
     def _c(self, wd_final):

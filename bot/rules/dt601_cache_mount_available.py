@@ -10,10 +10,11 @@ from bot.model.images import parse_image
 from bot.model.shell import Command, ShellScript
 from bot.model.text import Edit, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
-from bot.rules.dt105_pip_cache_in_layer import pip_install
+from bot.rules.dt102_apt_recommends_installed import disables_recommends, packages as apt_packages
+from bot.rules.dt105_pip_cache_in_layer import _positionals as pip_positionals, pip_install
 from bot.rules.ecosystems import dependency_install, tool_args
 from bot.rules.edits import prefix_script
-from bot.rules.facts import APT, user_at
+from bot.rules.facts import APT, unwrap, user_at
 
 APT_CLEAN = "/etc/apt/apt.conf.d/docker-clean"
 # Environment the official images set, which decides where their managers cache.
@@ -77,6 +78,18 @@ def _manager(cmd: Command) -> str:
         return ""
     eco = found.ecosystem
     return eco if eco in ("npm", "yarn", "pnpm", "go", "cargo", "maven", "gradle", "composer", "bundler") else ""
+
+
+def _downloads(mounts: list[Manager], managers: dict[str, list[Command]]) -> tuple[str, ...]:
+    """"manager:package" for the packages named in the RUN (apt, pip): what the estimate prices."""
+    out = []
+    for m in mounts:
+        for cmd in managers[m.name]:
+            if m.name == "apt":
+                out += [f"apt:{n}" for n in apt_packages(unwrap(cmd)) if not n.startswith((".", "/"))]
+            elif m.name == "pip" and (found := pip_install(cmd)) is not None:
+                out += [f"pip:{n}" for n in pip_positionals(found[2]) if not n.startswith((".", "/")) and "/" not in n]
+    return tuple(dict.fromkeys(out))
 
 
 def _drops(name: str, script: ShellScript, cmd: Command, manager_cmds: list[Command]) -> list[Command]:
@@ -167,8 +180,13 @@ later RUNs of the image. Stages that use the same target share one cache (a cach
 id defaults to its target). The build needs BuildKit (default since Docker 23).
 
 ## Size impact
-None on the image. What a rebuild no longer downloads (the packages of this RUN) is
-build time and is kept out of the image-size totals.
+None on the image. The estimate is what a rebuild of this layer no longer downloads:
+apt's .debs of the packages named (low) up to them with every dependency the base lacks
+(high), Debian 12's download sizes; pip and npm packages named in the RUN from the same
+tables as DT105/DT106 (a requirements file or lockfile is not counted). It is build time:
+the comment says so, and the summaries (`check --statistics`, the job summary, the JSON
+report's `rebuild_download`) show it as its own total, "Rebuild downloads a cache mount
+saves", never in the image-size totals.
 """
     examples = (
         Invalid(
@@ -248,7 +266,10 @@ build time and is kept out of the image-size totals.
         message = f"{names} re-downloads every package when this layer rebuilds; mount a BuildKit cache"
         return ctx.finding(
             self, ins, first.span, message, fix=self._fix(ctx, ins, script, mounts, managers),
-            hint=SizeHint(hints.REBUILD_DOWNLOAD, {"managers": tuple(m.name for m in mounts)}),
+            hint=SizeHint(hints.REBUILD_DOWNLOAD, {
+                "managers": tuple(m.name for m in mounts), "packages": _downloads(mounts, managers),
+                "recommends": not all(disables_recommends(unwrap(c)) for c in managers.get("apt", ())),
+                "base_image": ctx.base_image(ctx.stage(ins))}),
         )
 
     def _fix(self, ctx: Context, ins: Instruction, script: ShellScript, mounts: list[Manager],

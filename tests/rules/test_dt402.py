@@ -110,3 +110,43 @@ def test_node_alpine_names_its_evidence_in_the_review_reason():
     (f,) = run(R, NODE_BUILD, {"package.json": "{}", "package-lock.json": lock})
     assert "node:20-alpine" in "".join(e.text for e in f.fix.edits)
     assert "package-lock.json lists 2 packages, none native" in f.fix.reason
+
+
+RUST_MUSL = ("FROM rust:1.79-bookworm\nRUN rustup target add x86_64-unknown-linux-musl\nWORKDIR /app\nCOPY . .\n"
+             "RUN cargo build --release --target=x86_64-unknown-linux-musl\nCMD [\"/app/target/x86_64-unknown-linux-musl/release/app\"]\n")
+
+
+def test_rust_musl_target_runs_on_distroless_static():
+    after = assert_clean_rewrite(R, RUST_MUSL)
+    final = parse(after).final_stage
+    assert final.image == "gcr.io/distroless/static-debian12:nonroot"
+    (f,) = run(R, RUST_MUSL)
+    assert "x86_64-unknown-linux-musl" in f.fix.reason  # the evidence is named
+    assert f.hint.params["alternative"] == "debian:bookworm-slim"
+
+
+def test_rust_glibc_build_keeps_the_debian_slim_runtime():
+    code = RUST_MUSL.replace("--target=x86_64-unknown-linux-musl", "").replace("x86_64-unknown-linux-musl/", "")
+    (f,) = run(R, code)
+    assert f.hint.params["to_image"] == "debian:bookworm-slim" and "alternative" not in f.hint.params
+
+
+def test_rust_musl_binary_not_under_its_target_directory_gives_no_fix():
+    (f,) = run(R, RUST_MUSL.replace("/app/target/x86_64-unknown-linux-musl/release/app\"]", "/app/target/release/app\"]"))
+    assert f.fix is None
+
+
+def test_the_estimate_puts_the_evidence_runtime_beside_the_one_it_replaces():
+    from bot.engine import Options, analyse_text
+    from bot.rules.base import BuildContext
+
+    (f,) = analyse_text("Dockerfile", RUST_MUSL, Options(select=("DT402",))).findings
+    assert "`gcr.io/distroless/static-debian12:nonroot` ≈ 2" in f.estimate.basis
+    assert "against `debian:bookworm-slim` ≈ " in f.estimate.basis
+    files = {"package.json": "{}", "package-lock.json": '{"lockfileVersion": 3, "packages": '
+             '{"node_modules/lodash": {"version": "4.17.21"}}}'}
+    bc = BuildContext("/ctx", {k: len(v) for k, v in files.items()}, files)
+    code = "FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD [\"node\", \"dist/main.js\"]\n"
+    (f,) = analyse_text("Dockerfile", code, Options(select=("DT402",)), bc).findings
+    assert f.hint.params["to_image"] == "node:22-alpine"
+    assert "`node:22-alpine` ≈ " in f.estimate.basis and "against `node:22-slim` ≈ " in f.estimate.basis

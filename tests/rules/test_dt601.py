@@ -56,5 +56,48 @@ def test_estimate_is_build_time_and_stays_out_of_totals():
     res = analyse_text("Dockerfile", "FROM python:3.12-slim\nRUN pip install --no-cache-dir flask\n",
                        Options(select=("DT601",), estimate=True))
     (f,) = res.findings
+    # flask's wheels (pip_downloads.csv): what a rebuild downloads again, never image bytes
+    assert f.estimate.basis.startswith("Build time, not image size") and f.estimate.bytes_low == 640863
+    t = totals(res.findings)
+    assert (t.bytes_high, t.count, t.unestimated) == (0, 0, 0)
+    assert (t.rebuild_low, t.rebuild_count) == (640863, 1)
+
+
+def test_a_manifest_install_has_no_download_estimate():
+    from bot.engine import Options, analyse_text
+
+    res = analyse_text("Dockerfile", "FROM python:3.12-slim\nRUN pip install -r requirements.txt\n",
+                       Options(select=("DT601",), estimate=True))
+    (f,) = res.findings
     assert f.estimate is None and f.estimate_note.startswith("build time, not image size")
-    assert totals(res.findings).bytes_high == 0
+
+
+def test_apt_downloads_are_the_debs_apt_adds_on_the_base():
+    from bot.engine import Options, analyse_text
+    from bot.estimate.rebuild import apt_download_sizes
+
+    code = "FROM debian:12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n"
+    (f,) = analyse_text("Dockerfile", code, Options(select=("DT601",), estimate=True)).findings
+    sizes = apt_download_sizes()
+    # low: curl's own .deb (earlier RUNs may have brought its libraries); high: with libcurl4 and the rest
+    assert f.estimate.bytes_low == sizes["curl"]
+    assert f.estimate.bytes_high >= sizes["curl"] + sizes["libcurl4"] and f.estimate.bytes_high < 10_000_000
+    with_recommends = analyse_text("Dockerfile", code.replace("--no-install-recommends ", ""),
+                                   Options(select=("DT601",), estimate=True)).findings[0]
+    assert with_recommends.estimate.bytes_high > f.estimate.bytes_high  # ca-certificates, publicsuffix, ...
+
+
+def test_rebuild_downloads_are_a_total_of_their_own_in_text_and_markdown():
+    from bot.engine import LintResult, Options, analyse_text
+    from bot.report.markdown import SummaryRow, summary_markdown
+    from bot.report.text import statistics
+
+    code = ("FROM debian:12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n"
+            "RUN pip install flask\n")
+    res = analyse_text("Dockerfile", code, Options(select=("DT601", "DT101", "DT105"), estimate=True))
+    stats = statistics(LintResult((res,)))
+    assert "Estimated avoidable size: " in stats
+    assert "Rebuild downloads a cache mount saves (build time, not image size): " in stats
+    md = summary_markdown([SummaryRow(f, True, "inline") for f in res.findings], title="t")
+    assert "- Rebuild downloads a cache mount saves (build time, not image size): " in md
+    assert "per rebuild (build time)" in md

@@ -1,0 +1,83 @@
+"""What a rebuild downloads again (DT601's REBUILD_DOWNLOAD hints): build time, never
+image size, so these estimates have totals of their own (totals.rebuild_totals).
+
+apt: the .debs of the packages apt adds on the base (the graph's resolver, Debian 12
+download sizes from apt_downloads.json.gz); pip and npm: what their caches hold after
+the install (the same tables as DT105/DT106: a cache is what was downloaded). Other
+managers, and packages no table knows, are named as not counted.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Mapping
+
+from bot.model import hints as K
+from bot.model.findings import Confidence, SizeEstimate, SizeHint
+
+if TYPE_CHECKING:
+    from bot.estimate.estimator import Estimator, Result
+
+DATA = os.path.join(os.path.dirname(__file__), "data", "apt_downloads.json.gz")
+CACHE_KINDS = {"pip": K.PIP_CACHE, "npm": K.NPM_CACHE, "yarn": K.YARN_CACHE}  # the cache is the download
+
+
+@lru_cache(maxsize=1)
+def apt_download_sizes() -> dict[str, int]:
+    if not os.path.exists(DATA):
+        return {}
+    with gzip.open(DATA, "rt", encoding="utf-8") as fh:
+        return json.load(fh)["sizes"]
+
+
+def _apt(names: tuple[str, ...], recommends: bool, base_image: str) -> tuple[int, int, str] | str:
+    """Download bytes of an apt install: the named packages' own .debs (the file's earlier
+    installs may have brought the rest) up to them with every dependency the base lacks."""
+    from bot.estimate.layers.graph import graph
+    from bot.estimate.layers.state import base_key
+
+    g, sizes = graph(), apt_download_sizes()
+    if g is None or not sizes:
+        return "no apt download table"
+    known = [n for n in names if n in sizes]
+    if not known:
+        return f"no apt download size for {', '.join(names[:3]) or 'the packages'}"
+    key = base_key(base_image, g) or "debian-12"
+    added = g.install(tuple(known), g.bases.get(key, frozenset()), recommends)
+    low = sum(sizes[n] for n in known)
+    high = max(low, sum(sizes.get(n, 0) for n in added))
+    text = f"apt {len(added)} .deb(s) on {key}" + ("" if len(known) == len(names) else f", {len(names) - len(known)} unknown")
+    return low, high, text
+
+
+def rebuild_download(est: "Estimator", p: Mapping[str, Any]) -> "Result":
+    managers = tuple(str(m) for m in p.get("managers", ()))
+    packages = tuple(str(x) for x in p.get("packages", ()))
+    named = {m: tuple(x.split(":", 1)[1] for x in packages if x.startswith(m + ":")) for m in managers}
+    low = high = 0
+    counted, missing = [], []
+    for manager in managers:
+        if manager == "apt":
+            got = _apt(named["apt"], bool(p.get("recommends", True)), str(p.get("base_image", "")))
+        elif manager in CACHE_KINDS and named[manager]:
+            e, why = est.estimate(SizeHint(CACHE_KINDS[manager], {"packages": named[manager],
+                                                                   "base_image": p.get("base_image", "")}))
+            got = (e.bytes_low, e.bytes_high, f"{manager} {', '.join(named[manager][:3])}") if e else why
+        else:
+            got = f"{manager}: what it downloads depends on the project's manifest"
+        if isinstance(got, str):
+            missing.append(manager)
+            continue
+        low, high = low + got[0], high + got[1]
+        counted.append(got[2])
+    if not counted:
+        names = ", ".join(managers) or "the package manager"
+        return None, f"build time, not image size: a rebuild re-downloads what {names} installs here"
+    basis = f"Build time, not image size: each rebuild of this layer downloads again {'; '.join(counted)}"
+    if missing:
+        basis += f" (not counted: {', '.join(missing)})"
+    conf = Confidence.LOW if missing else Confidence.MEDIUM
+    return SizeEstimate(low, high, basis + ".", conf, "table"), ""

@@ -1,7 +1,7 @@
 """One call from an image (and optionally its Dockerfile) to measured findings.
 
-``measure`` calls :func:`inspect_built` on the image it built; the action's measured
-section can call the same function and :func:`line_table` for its
+``measure`` calls :func:`inspect_built` on the image it built; so does the action's
+measured mode for each head image, with :func:`line_table` for its
 "bytes this line adds / of which waste" table.
 """
 

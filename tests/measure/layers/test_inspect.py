@@ -170,16 +170,6 @@ def test_fail_on_measured_waste_parses_and_check_ignores_it():
         parse_fail_on("measured-waste>lots", "f")
 
 
-def test_markdown_line_table_for_the_action(image):
-    from bot.measure.layers.report import markdown_lines
-
-    table = markdown_lines(_inspect(image)).splitlines()
-    assert table[0] == "| Lines | Instruction | Adds | Of which waste |"
-    row2 = next(r for r in table if r.startswith("| 2 |"))
-    assert row2.endswith("| 500.0 kB |") and "`RUN make big`" in row2
-    assert next(r for r in table if r.startswith("| 3 |")).endswith("| — |")
-
-
 def test_pragmas_suppress_measured_findings_and_are_not_unused_in_check(image):
     from bot.engine import Options, analyse_text
 

@@ -79,7 +79,9 @@ def layer_instructions(src: ImageSource, sizes: list[int], instructions: list[In
     return created, owner
 
 
-def analyse(src: ImageSource, instructions: list[Instruction] | None = None, hash_min: int = 1024) -> Analysis:
+def analyse(src: ImageSource, instructions: list[Instruction] | None = None, hash_min: int = 1024,
+            toolchain: bool = False) -> Analysis:
+    """``toolchain``: the image's command does not compile, so compilers and headers are waste."""
     t0 = time.monotonic()
     stack, sizes = scan(src, hash_min)
     created, owner = layer_instructions(src, sizes, instructions)
@@ -89,5 +91,5 @@ def analyse(src: ImageSource, instructions: list[Instruction] | None = None, has
         for k, (ref, st) in enumerate(zip(src.layers, stack.layers))
     )
     removed = tuple(sorted(stack.removed.values(), key=lambda r: -r.bytes))
-    return Analysis(src.name, src.image_id, infos, removed, tuple(waste_items(stack)),
+    return Analysis(src.name, src.image_id, infos, removed, tuple(waste_items(stack, toolchain)),
                     tuple(duplicates(stack, hash_min)), efficiency(stack), round(time.monotonic() - t0, 2))

@@ -31,6 +31,13 @@ class ImageSource(NamedTuple):
     image_id: str
     history: list[dict[str, Any]]
     layers: list[LayerRef]
+    command: tuple[str, ...] = ()  # the config's Entrypoint then Cmd: what a container runs
+
+
+def _command(config: dict[str, Any]) -> tuple[str, ...]:
+    run = config.get("config") or {}
+    words = [*(run.get("Entrypoint") or ()), *(run.get("Cmd") or ())]
+    return tuple(w for w in words if isinstance(w, str))
 
 
 def _file_opener(path: str) -> Callable[[], ContextManager[IO[bytes]]]:
@@ -46,7 +53,7 @@ def open_oci_layout(layout: str) -> ImageSource:
             raise ImageFormatError(f"{layout}: layer blob {desc['digest']} is missing")
         gz = "gzip" in desc.get("mediaType", "")
         layers.append(LayerRef(diff_id, int(desc.get("size", 0)), gz, _file_opener(path)))
-    return ImageSource(layout, manifest["config"]["digest"], config.get("history") or [], layers)
+    return ImageSource(layout, manifest["config"]["digest"], config.get("history") or [], layers, _command(config))
 
 
 @contextlib.contextmanager
@@ -81,7 +88,7 @@ def open_docker_save(archive: str) -> Iterator[ImageSource]:
             layers.append(LayerRef(diff_id, size, False,
                                    lambda n=name: contextlib.closing(member(n))))
         image_id = "sha256:" + os.path.basename(manifest["Config"]).removesuffix(".json")
-        yield ImageSource(archive, image_id, config.get("history") or [], layers)
+        yield ImageSource(archive, image_id, config.get("history") or [], layers, _command(config))
 
 
 @contextlib.contextmanager

@@ -3,8 +3,9 @@
 Each kind names where its bytes live; ``family`` says which measured rule reports
 it: caches of package managers and language tools (DT702), leftovers of building
 (DT703: ``/tmp`` and ``/var/tmp`` contents, ``.git`` directories, build trees with
-their ``config.status`` or ``CMakeCache.txt``, object files). A hard-linked blob is
-waste only when every one of its names is.
+their ``config.status`` or ``CMakeCache.txt``, object files), compilers and headers in
+an image whose command does not compile (DT705). A hard-linked blob is waste only when
+every one of its names is.
 """
 
 from __future__ import annotations
@@ -41,8 +42,25 @@ KINDS: tuple[tuple[str, str, str, re.Pattern[str]], ...] = tuple(
         ("conda-cache", CACHE, "pkgs/", rf"^{_H}pkgs/[^/]+\.(?:conda|tar\.bz2)$"),
     )
 )
-FAMILY = {k: fam for k, fam, _, _ in KINDS} | {"build-tree": LEFTOVER}
+TOOLCHAIN = "toolchain"
+FAMILY = {k: fam for k, fam, _, _ in KINDS} | {"build-tree": LEFTOVER, TOOLCHAIN: TOOLCHAIN}
 _BUILD_MARKERS = ("config.status", "CMakeCache.txt")
+
+# What compiling needs and running does not (waste only in an image whose command does
+# not compile, which the caller decides): compilers and binutils, gcc's internals (cc1,
+# its own headers and libraries), headers, static libraries and crt objects of -dev packages.
+_TRIPLET = r"(?:[a-z0-9_]+-(?:linux-gnu[a-z0-9_]*|alpine-linux-musl[a-z0-9_]*|redhat-linux|pc-linux-gnu)-)?"
+_TOOLCHAIN = re.compile(
+    r"^usr/(?:local/)?(?:"
+    r"include/"
+    r"|(?:lib|libexec)/gcc(?:-cross)?/"
+    r"|lib/llvm-[0-9.]+/(?:lib/clang/|bin/clang)"
+    rf"|bin/{_TRIPLET}(?:gcc|g\+\+|c\+\+|cpp|clang|clang\+\+|gfortran|lto-dump|gcov(?:-dump|-tool)?"
+    r"|gcc-(?:ar|nm|ranlib)|as|ld(?:\.bfd|\.gold)?)(?:-[0-9]+(?:\.[0-9]+)*)?$"
+    r"|lib/(?:[^/]+/)?(?:lib(?:bfd|opcodes|ctf|ctf-nobfd|sframe)[-.][^/]*|[^/]+\.a|crt[^/]*\.o|[A-Za-z]?crt[1in]\.o)$"
+    r")"
+)
+_TOOLCHAIN_ROOT = re.compile(r"^usr/(?:local/)?(?:include|(?:lib|libexec)/gcc(?:-cross)?|lib/llvm-[0-9.]+)")
 
 
 class WasteItem(NamedTuple):
@@ -62,8 +80,9 @@ class Duplicate(NamedTuple):
     bytes: int
 
 
-def classify(path: str, build_roots: Iterable[str] = ()) -> tuple[str, str] | None:
-    """(kind, waste root) of a final file, or None when it is not known waste."""
+def classify(path: str, build_roots: Iterable[str] = (), toolchain: bool = False) -> tuple[str, str] | None:
+    """(kind, waste root) of a final file, or None when it is not known waste.
+    ``toolchain``: compilers and headers are waste (the image's command does not compile)."""
     for kind, _fam, literal, pat in KINDS:
         m = pat.match(path) if literal in path else None
         if m:
@@ -72,6 +91,9 @@ def classify(path: str, build_roots: Iterable[str] = ()) -> tuple[str, str] | No
     for root in build_roots:
         if path.startswith(root + "/"):
             return "build-tree", root
+    if toolchain and path.startswith("usr/") and _TOOLCHAIN.match(path):
+        m = _TOOLCHAIN_ROOT.match(path)
+        return TOOLCHAIN, m.group(0) if m else parent(path)
     if path.endswith(".o") and not path.startswith(("usr/lib/", "usr/share/", "lib/")):
         return "build-tree", parent(path)
     return None
@@ -87,14 +109,14 @@ def build_roots(stack: Stack) -> list[str]:
     return out
 
 
-def waste_items(stack: Stack) -> list[WasteItem]:
+def waste_items(stack: Stack, toolchain: bool = False) -> list[WasteItem]:
     """Known waste in the final filesystem, one item per (kind, writing layer, root)."""
     roots = build_roots(stack)
     links_waste: dict[int, bool] = {}  # blob -> every name seen so far is waste
     found: dict[tuple[str, int, str], list] = {}
     per_blob: dict[int, tuple[str, int, str, str]] = {}
     for path, node in stack.files():
-        c = classify(path, roots)
+        c = classify(path, roots, toolchain)
         if stack.blob_links[node.blob] > 1:
             links_waste[node.blob] = links_waste.get(node.blob, True) and c is not None
         if c is None or node.blob in per_blob:

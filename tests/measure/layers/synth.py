@@ -53,20 +53,23 @@ def _blob(layout: str, data: bytes) -> dict:
     return {"digest": f"sha256:{digest}", "size": len(data)}
 
 
-def oci_layout(layout: str, layers: Sequence[bytes], created_by: Sequence[str], gz: bool = True) -> str:
-    """An OCI layout with these raw layer tars (gzip-compressed when ``gz``)."""
+def oci_layout(layout: str, layers: Sequence[bytes], created_by: Sequence[str], gz: bool = True,
+               cmd: Sequence[str] = ()) -> str:
+    """An OCI layout with these raw layer tars (gzip-compressed when ``gz``); ``cmd``: the config's Cmd."""
     descs, diff_ids = [], []
     for raw in layers:
         diff_ids.append("sha256:" + hashlib.sha256(raw).hexdigest())
         blob = gzip.compress(raw, compresslevel=1, mtime=0) if gz else raw
         media = "application/vnd.oci.image.layer.v1.tar" + ("+gzip" if gz else "")
         descs.append({"mediaType": media, **_blob(layout, blob)})
-    return write_index(layout, descs, diff_ids, created_by)
+    return write_index(layout, descs, diff_ids, created_by, cmd)
 
 
-def write_index(layout: str, descs: list, diff_ids: list, created_by: Sequence[str]) -> str:
+def write_index(layout: str, descs: list, diff_ids: list, created_by: Sequence[str], cmd: Sequence[str] = ()) -> str:
     config = {"rootfs": {"type": "layers", "diff_ids": diff_ids},
               "history": [{"created_by": c} for c in created_by]}
+    if cmd:
+        config["config"] = {"Cmd": list(cmd)}
     cdesc = {"mediaType": "application/vnd.oci.image.config.v1+json", **_blob(layout, json.dumps(config).encode())}
     manifest = {"schemaVersion": 2, "config": cdesc, "layers": descs}
     mdesc = {"mediaType": "application/vnd.oci.image.manifest.v1+json", **_blob(layout, json.dumps(manifest).encode())}

@@ -15,6 +15,7 @@ import tarfile
 import tempfile
 from typing import IO, Any, Callable, ContextManager, Iterator, NamedTuple
 
+from bot.measure import zstd
 from bot.measure.export import _blob_path, read_layout
 from bot.measure.images import ImageFormatError
 
@@ -22,7 +23,7 @@ from bot.measure.images import ImageFormatError
 class LayerRef(NamedTuple):
     diff_id: str
     blob_size: int  # bytes as stored (compressed in a registry layout, raw in docker save)
-    compressed: bool  # blob_size is the gzip size a registry stores
+    compressed: bool  # blob_size is the (gzip or zstd) size a registry stores
     open: Callable[[], ContextManager[IO[bytes]]]
 
 
@@ -51,8 +52,9 @@ def open_oci_layout(layout: str) -> ImageSource:
         path = _blob_path(layout, desc["digest"])
         if not os.path.isfile(path):
             raise ImageFormatError(f"{layout}: layer blob {desc['digest']} is missing")
-        gz = "gzip" in desc.get("mediaType", "")
-        layers.append(LayerRef(diff_id, int(desc.get("size", 0)), gz, _file_opener(path)))
+        media = desc.get("mediaType", "")
+        packed = "gzip" in media or media.endswith(zstd.MEDIA_SUFFIX)
+        layers.append(LayerRef(diff_id, int(desc.get("size", 0)), packed, _file_opener(path)))
     return ImageSource(layout, manifest["config"]["digest"], config.get("history") or [], layers, _command(config))
 
 

@@ -38,7 +38,7 @@ HISTORY = ["/bin/sh -c #(nop) ADD file:0123 in / ", "/bin/sh -c #(nop)  CMD [\"b
            "RUN /bin/sh -c mkdir -p /src/.git && make clean-build # buildkit"]
 
 
-@pytest.fixture(params=["oci", "oci-raw", "docker-save"])
+@pytest.fixture(params=["oci", "oci-raw", "oci-zstd", "docker-save"])
 def image(request, tmp_path):
     raws = [layer_bytes(m) for m in LAYERS]
     hist = [{"created_by": h} for h in HISTORY]
@@ -46,7 +46,8 @@ def image(request, tmp_path):
     if request.param == "docker-save":
         path = docker_save(str(tmp_path / "image.tar"), raws, HISTORY)
     else:
-        path = oci_layout(str(tmp_path / "oci"), raws, HISTORY, gz=request.param == "oci")
+        compression = {"oci": "gzip", "oci-zstd": "zstd"}.get(request.param, "")
+        path = oci_layout(str(tmp_path / "oci"), raws, HISTORY, compression)
     _mark_empty(path, request.param)
     return path
 

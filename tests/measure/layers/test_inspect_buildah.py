@@ -102,3 +102,38 @@ def test_nothing_on_a_clean_image(buildah, tmp_path):
     insp = _build(buildah, tmp_path, CLEAN)
     assert insp.measured == (), [m.finding.message for m in insp.measured]
     assert [li.instruction.line for li in insp.analysis.layers if li.instruction] == [2, 3]
+
+
+def test_zstd_layers_pushed_by_buildah_read_as_their_gzip_push(buildah, tmp_path):
+    """A real zstd layer: the local base pushed with each compression buildah offers."""
+    import hashlib
+    import subprocess
+
+    from bot.measure import zstd
+    from bot.measure.export import read_layout
+    from bot.measure.layers.analyse import analyse
+    from bot.measure.layers.source import open_oci_layout
+
+    got = {}
+    for fmt in ("gzip", "zstd", "zstd:chunked"):
+        dest = str(tmp_path / fmt.replace(":", "-"))
+        with buildah._locked():
+            proc = subprocess.run(buildah._base() + ["push", "--compression-format", fmt, "debian:bookworm-slim",
+                                                      f"oci:{dest}:image"], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr[-1000:]
+        _, _, descs, diff_ids = read_layout(dest)
+        assert descs[0]["mediaType"].endswith("+" + fmt.split(":")[0]), descs[0]
+        a = analyse(open_oci_layout(dest))
+        got[fmt] = [(li.file_bytes, li.entries, li.tar_size) for li in a.layers], descs, diff_ids, dest
+    print({k: v[0] for k, v in got.items()})
+    (gz, _, gz_ids, _), (zs, descs, zs_ids, dest) = got["gzip"], got["zstd"]
+    assert zs == gz and zs_ids == gz_ids  # the same tar, byte for byte
+    h = hashlib.sha256()
+    with open(f"{dest}/blobs/sha256/{descs[0]['digest'][7:]}", "rb") as f, zstd.decompressing(f) as r:
+        while data := r.read(1 << 20):
+            h.update(data)
+    assert "sha256:" + h.hexdigest() == zs_ids[0]
+    # zstd:chunked writes every file as its own frames plus skippable metadata frames: the same
+    # entries and file bytes (its tar stream lacks the end-of-archive padding of the plain one)
+    chunked = got["zstd:chunked"][0]
+    assert [(b, n) for b, n, _ in chunked] == [(b, n) for b, n, _ in gz]

@@ -137,3 +137,24 @@ def test_zstd_layers_pushed_by_buildah_read_as_their_gzip_push(buildah, tmp_path
     # entries and file bytes (its tar stream lacks the end-of-archive padding of the plain one)
     chunked = got["zstd:chunked"][0]
     assert [(b, n) for b, n, _ in chunked] == [(b, n) for b, n, _ in gz]
+
+
+TOOLCHAIN = """FROM debian:bookworm-slim
+RUN mkdir -p /usr/lib/gcc/x86_64-linux-gnu/12 /usr/include/app \\
+ && dd if=/dev/urandom of=/usr/lib/gcc/x86_64-linux-gnu/12/cc1 bs=1K count=3000 status=none \\
+ && dd if=/dev/urandom of=/usr/include/app/api.h bs=1K count=700 status=none \\
+ && dd if=/dev/urandom of=/usr/bin/x86_64-linux-gnu-gcc-12 bs=1K count=900 status=none \\
+ && dd if=/dev/urandom of=/usr/lib/x86_64-linux-gnu/libapp.so.1 bs=1K count=400 status=none
+CMD ["sleep", "infinity"]
+"""
+
+
+def test_planted_toolchain_is_dt705_unless_the_command_is_a_shell(buildah, tmp_path):
+    insp = _build(buildah, tmp_path, TOOLCHAIN)
+    (m,) = insp.measured
+    print(f"DT705 measured: {m.bytes} B (planted {4600 * KiB} B)")
+    assert (m.finding.rule_id, m.finding.span.start.line, m.finding.span.end.line) == ("DT705", 2, 6)
+    assert _close(m.bytes, (3000 + 700 + 900) * KiB)  # the runtime library is not counted
+    assert "libapp" not in str(m.paths)
+    shell = _build(buildah, tmp_path, TOOLCHAIN.replace('["sleep", "infinity"]', '["bash"]'))
+    assert shell.measured == ()

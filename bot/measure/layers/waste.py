@@ -48,16 +48,21 @@ _BUILD_MARKERS = ("config.status", "CMakeCache.txt")
 
 # What compiling needs and running does not (waste only in an image whose command does
 # not compile, which the caller decides): compilers and binutils, gcc's internals (cc1,
-# its own headers and libraries), headers, static libraries and crt objects of -dev packages.
+# its own headers and libraries) and the libraries only they load (isl, mpc, bfd, the
+# sanitizer runtimes), headers, static libraries and crt objects of -dev packages. Runtime
+# libraries compiled programs load (libstdc++, libgomp, libgmp, libmpfr) are not in it.
 _TRIPLET = r"(?:[a-z0-9_]+-(?:linux-gnu[a-z0-9_]*|alpine-linux-musl[a-z0-9_]*|redhat-linux|pc-linux-gnu)-)?"
 _TOOLCHAIN = re.compile(
     r"^usr/(?:local/)?(?:"
     r"include/"
     r"|(?:lib|libexec)/gcc(?:-cross)?/"
     r"|lib/llvm-[0-9.]+/(?:lib/clang/|bin/clang)"
+    r"|lib/(?:[^/]+/)?(?:ldscripts|gprofng)/"
     rf"|bin/{_TRIPLET}(?:gcc|g\+\+|c\+\+|cpp|clang|clang\+\+|gfortran|lto-dump|gcov(?:-dump|-tool)?"
-    r"|gcc-(?:ar|nm|ranlib)|as|ld(?:\.bfd|\.gold)?)(?:-[0-9]+(?:\.[0-9]+)*)?$"
-    r"|lib/(?:[^/]+/)?(?:lib(?:bfd|opcodes|ctf|ctf-nobfd|sframe)[-.][^/]*|[^/]+\.a|crt[^/]*\.o|[A-Za-z]?crt[1in]\.o)$"
+    r"|gcc-(?:ar|nm|ranlib)|as|ld(?:\.bfd|\.gold)?|addr2line|ar|c\+\+filt|dwp|elfedit|gprof|gprofng|nm"
+    r"|objcopy|objdump|ranlib|readelf|size|strings|strip|gp-[a-z-]+)(?:-[0-9]+(?:\.[0-9]+)*)?$"
+    r"|lib/(?:[^/]+/)?(?:lib(?:bfd|opcodes|ctf|ctf-nobfd|sframe|gprofng|isl|mpc|asan|tsan|lsan|ubsan|hwasan)"
+    r"[-.][^/]*|[^/]+\.a|crt[^/]*\.o|[A-Za-z]?crt[1in]\.o)$"
     r")"
 )
 _TOOLCHAIN_ROOT = re.compile(r"^usr/(?:local/)?(?:include|(?:lib|libexec)/gcc(?:-cross)?|lib/llvm-[0-9.]+)")

@@ -30,6 +30,8 @@ KINDS: tuple[tuple[str, str, str, re.Pattern[str]], ...] = tuple(
         ("apk-cache", CACHE, "apk/", r"^var/cache/apk/"),
         ("rpm-cache", CACHE, "var/cache/", r"^var/cache/(?:dnf|yum)/"),
         ("pip-cache", CACHE, ".cache/pip/", rf"^{_H}\.cache/pip/"),
+        # poetry's downloads and HTTP cache; its virtualenvs/ are installed code, not cache
+        ("poetry-cache", CACHE, "pypoetry/", rf"^{_H}\.cache/pypoetry/(?:cache|artifacts)/"),
         ("npm-cache", CACHE, ".npm/", rf"^{_H}\.npm/"),
         ("yarn-cache", CACHE, "yarn", rf"^(?:{_H}\.cache/yarn/|{_H}\.yarn/berry/cache/)"),
         ("go-cache", CACHE, "go", rf"^(?:{_H}\.cache/go-build/|{_H}pkg/mod/cache/)"),

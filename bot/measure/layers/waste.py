@@ -11,7 +11,7 @@ every one of its names is.
 from __future__ import annotations
 
 import re
-from typing import Iterable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 
 from bot.measure.layers.replay import Stack, keep
 from bot.measure.layers.tarscan import parent
@@ -116,9 +116,9 @@ def build_roots(stack: Stack) -> list[str]:
     return out
 
 
-def waste_items(stack: Stack, toolchain: bool = False) -> list[WasteItem]:
+def waste_items(stack: Stack, toolchain: bool = False, roots: list[str] | None = None) -> list[WasteItem]:
     """Known waste in the final filesystem, one item per (kind, writing layer, root)."""
-    roots = build_roots(stack)
+    roots = build_roots(stack) if roots is None else roots
     links_waste: dict[int, bool] = {}  # blob -> every name seen so far is waste
     found: dict[tuple[str, int, str], list] = {}
     per_blob: dict[int, tuple[str, int, str, str]] = {}
@@ -157,9 +157,11 @@ def _system(path: str) -> bool:
     return path.startswith(_SYSTEM) and not path.startswith(_NOT_SYSTEM)
 
 
-def duplicates(stack: Stack, min_size: int = 1024) -> list[Duplicate]:
+def duplicates(stack: Stack, min_size: int = 1024, waste: Callable[[str], bool] = lambda path: False
+               ) -> list[Duplicate]:
     """Extra copies of the same content (hard links are one copy, not two), outside the
-    system directories packages install into (the original may be anywhere)."""
+    system directories packages install into (the original may be anywhere). Copies that
+    are known ``waste`` (a cache, /tmp) are reported as that, never as a copy, whichever came first."""
     first: dict[tuple[int, bytes], tuple[int, str, int]] = {}
     out: list[Duplicate] = []
     seen: set[int] = set()
@@ -168,7 +170,7 @@ def duplicates(stack: Stack, min_size: int = 1024) -> list[Duplicate]:
         blob = node.blob
         size = stack.blob_size[blob]
         digest = stack.blob_digest[blob]
-        if blob in seen or size < min_size or not digest:
+        if blob in seen or size < min_size or not digest or waste(path):
             continue
         seen.add(blob)
         key = (size, digest)

@@ -131,6 +131,11 @@ def test_duplicates_are_content_copies_outside_system_dirs_and_not_hard_links():
                   ("file", "srv/small2", b"s" * 10)])
     assert [(d.layer, d.path, d.original, d.bytes) for d in duplicates(s)] == [
         (1, "srv/c", "opt/a", 2560), (1, "usr/local/bin/c2", "opt/a", 2560)]
+    # a copy that is known waste (a cache) is that waste, never a duplicate, even as the first copy
+    cached = stack_of([("file", "root/.cache/pip/w.whl", data)], [("file", "opt/w.whl", data)],
+                      [("file", "srv/w.whl", data)])
+    is_cache = lambda path: path.startswith("root/.cache/")  # noqa: E731
+    assert [(d.path, d.original) for d in duplicates(cached, waste=is_cache)] == [("srv/w.whl", "opt/w.whl")]
 
 
 def test_waste_kinds_by_path_and_hard_links_shared_with_kept_files():

@@ -5,8 +5,9 @@ and their build context through the API (never a checkout), analyses head and ba
 one review (or annotations + job summary on a read-only token), writes outputs, the job
 summary and a JSON report. With the ``measure`` input, and only after the review is
 posted, it also builds the changed Dockerfiles from the workspace checkout (head, head
-with safe fixes, base) and adds the real sizes to the job summary and the review body:
-the one step that executes pull-request code (see bot/github/measured.py).
+with safe fixes, base), reads the head image's layers for measured waste, and adds both
+to the job summary and the review body: the one step that executes pull-request code
+(see bot/github/measured.py).
 
 Exit codes: 0 done, 1 the ``fail_on`` threshold was reached, 2 bad input, a GitHub
 failure or a runner file command (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY) that could not be

@@ -5,7 +5,8 @@ same file with its safe fixes, and the base branch's version, from the workspace
 This module holds the GitHub side of it as plain data: whether measuring is allowed (never
 a fork's Dockerfile under a privileged trigger), whether the workspace holds the analysed
 commit, where each build context is, and how the numbers read in the job summary and in
-the review body. The builds are driven by the action through bot/measure, which this
+the review body: sizes per Dockerfile, and the head image's measured waste (findings and
+a table of the bytes each line adds, of which waste). The builds are driven by the action through bot/measure, which this
 layer does not import.
 
 Measuring EXECUTES the Dockerfile's RUN steps on the runner: this is the one part of

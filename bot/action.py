@@ -5,8 +5,9 @@ and their build context through the API (never a checkout), analyses head and ba
 one review (or annotations + job summary on a read-only token), writes outputs, the job
 summary and a JSON report. With the ``measure`` input, and only after the review is
 posted, it also builds the changed Dockerfiles from the workspace checkout (head, head
-with safe fixes, base) and adds the real sizes to the job summary and the review body:
-the one step that executes pull-request code (see bot/github/measured.py).
+with safe fixes, base), reads the head image's layers for measured waste, and adds both
+to the job summary and the review body: the one step that executes pull-request code
+(see bot/github/measured.py).
 
 Exit codes: 0 done, 1 the ``fail_on`` threshold was reached, 2 bad input, a GitHub
 failure or a runner file command (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY) that could not be
@@ -240,7 +241,8 @@ def _merge_base(client, pull) -> tuple[str, str]:
 
 def _measure(env, measuring, client, pull, files, base_texts, analysis, options, state: RunState,
              out: TextIO) -> None:
-    """Measured mode. Whatever happens here, the review stands and the exit code is unchanged."""
+    """Measured mode. Whatever happens here, the review stands; the exit code changes only
+    through ``fail_on: measured-waste>SIZE``."""
     from bot.github import measured as m
     from bot.report.annotations import escape_data
     from bot.github.client import ApiError
@@ -358,6 +360,9 @@ def _measure_file(file, base_text, workspace: str, engine, budget, options):
         status, note = m.FIXED_FAILED, _failure_text(r.after_failure)
     elif r.status == STATUS_NO_FIXES:
         status = m.NO_FIXES
+    waste = _head_waste(engine, r.before.image_id, file, options) if r.before is not None else {}
+    if "note" in waste:
+        note = "; ".join(x for x in (note, waste.pop("note")) if x)
     base_size = None
     if base_text is not None and head is not None:
         try:
@@ -371,7 +376,28 @@ def _measure_file(file, base_text, workspace: str, engine, budget, options):
         except (BudgetExceeded, MeasureError) as exc:
             note = "; ".join(x for x in (note, f"base branch version not measured: {exc}") if x)
     return m.MeasuredFile(file.path, status, head, fixed, base_size, fixes=fixes, note=note,
-                          seconds=round(time.monotonic() - t0, 1), **est)
+                          seconds=round(time.monotonic() - t0, 1), **est, **waste)
+
+
+def _head_waste(engine, image_id: str, file, options) -> dict:
+    """The head image's measured waste as MeasuredFile fields (waste_bytes, waste, lines),
+    or {"note": why} when its layers could not be read."""
+    from bot.github import measured as m
+    from bot.measure.budget import BudgetExceeded
+    from bot.measure.engines import MeasureError
+    from bot.measure.images import ImageFormatError
+    from bot.measure.layers.inspection import inspect_built, line_table
+    from bot.measure.layers.tarscan import LayerFormatError
+
+    try:
+        insp = inspect_built(engine, image_id, file.text, file.path, None, options)
+    except (BudgetExceeded, MeasureError, ImageFormatError, LayerFormatError) as exc:
+        return {"note": f"the head image's layers were not read: {exc}"}
+    found = tuple(m.WasteFinding(x.finding.rule_id, x.finding.span.start.line, x.finding.span.end.line,
+                                 x.finding.message, x.bytes, x.kind, x.merged, x.removed_by)
+                  for x in insp.measured)
+    lines = tuple(m.LineWaste(r.line, r.end_line, r.text, r.added, r.waste) for r in line_table(insp))
+    return {"waste_bytes": insp.waste_bytes, "waste": found, "lines": lines}
 
 
 def _failure_text(failure) -> str:
@@ -416,6 +442,7 @@ def _annotate(findings, out: TextIO) -> None:
 
 
 def _exit_code(fail_on, state: RunState, out: TextIO) -> int:
+    from bot.report.annotations import escape_data
     from bot.report.markdown import format_bytes, savings_total
 
     if fail_on is None:
@@ -431,6 +458,16 @@ def _exit_code(fail_on, state: RunState, out: TextIO) -> int:
         if (low + high) // 2 >= fail_on.bytes:
             say(out, f"failing: this pull request adds about {format_bytes((low + high) // 2)} of avoidable "
                      f"size (threshold {format_bytes(fail_on.bytes)})")
+            return EXIT_FAIL_ON
+    if fail_on.measured is not None:
+        waste = getattr(state.measured, "waste_bytes", None)
+        if waste is None:
+            print("::warning title=dockerdiet fail_on::" + escape_data(
+                f"fail_on measured-waste>{format_bytes(fail_on.measured)}: no head image's layers were read "
+                "(the measure input is off, or measuring was skipped), so it cannot decide this run"), file=out)
+        elif waste >= fail_on.measured:
+            say(out, f"failing: {format_bytes(waste)} of measured waste in the head images "
+                     f"(threshold {format_bytes(fail_on.measured)})")
             return EXIT_FAIL_ON
     return EXIT_OK
 

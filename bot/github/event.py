@@ -37,15 +37,17 @@ class NothingToDo(Exception):
 
 @dataclass(frozen=True, slots=True)
 class FailOn:
-    """``never``; a severity (fail when a NEW finding has at least it); or a byte size
-    (fail when the avoidable size the PR adds reaches it)."""
+    """``never``; a severity (fail when a NEW finding has at least it); a byte size (fail
+    when the avoidable size the PR adds reaches it); or ``measured-waste>SIZE`` (with the
+    ``measure`` input: fail when the waste measured in the head images reaches it)."""
 
     severity: Severity | None = None
     bytes: int | None = None
+    measured: int | None = None
 
     @property
     def never(self) -> bool:
-        return self.severity is None and self.bytes is None
+        return self.severity is None and self.bytes is None and self.measured is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,11 +117,15 @@ def parse_fail_on(value: str) -> FailOn:
         return FailOn()
     if value in (s.value for s in Severity):
         return FailOn(severity=Severity(value))
-    size = parse_size(value)
+    from bot.config import MEASURED_WASTE
+
+    name, gt, rest = value.partition(">")
+    measured = gt and name.strip() == MEASURED_WASTE
+    size = parse_size(rest if measured else value)
     if size is None:
-        raise InputError(f"input fail_on: expected never, error, warning, info or a size such as "
-                         f"50MB, got {value!r}")
-    return FailOn(bytes=size)
+        raise InputError(f"input fail_on: expected never, error, warning, info, a size such as "
+                         f"50MB or {MEASURED_WASTE}>50MB, got {value!r}")
+    return FailOn(measured=size) if measured else FailOn(bytes=size)
 
 
 def parse_max_comments(value: str) -> int:

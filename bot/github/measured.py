@@ -5,7 +5,8 @@ same file with its safe fixes, and the base branch's version, from the workspace
 This module holds the GitHub side of it as plain data: whether measuring is allowed (never
 a fork's Dockerfile under a privileged trigger), whether the workspace holds the analysed
 commit, where each build context is, and how the numbers read in the job summary and in
-the review body. The builds are driven by the action through bot/measure, which this
+the review body: sizes per Dockerfile, and the head image's measured waste (findings and
+a table of the bytes each line adds, of which waste). The builds are driven by the action through bot/measure, which this
 layer does not import.
 
 Measuring EXECUTES the Dockerfile's RUN steps on the runner: this is the one part of
@@ -167,6 +168,32 @@ def context_dir(workspace: str, dockerfile_path: str) -> tuple[str, str]:
 
 # ------------------------------------------------------------------------- results
 @dataclass(frozen=True, slots=True)
+class LineWaste:
+    """One instruction of the head image: the bytes its layer adds, of which measured waste."""
+
+    line: int
+    end_line: int
+    text: str
+    added: int
+    waste: int
+
+
+@dataclass(frozen=True, slots=True)
+class WasteFinding:
+    """A measured-waste finding of the head image (a DT7xx one, or a static one that gained
+    the measured bytes), as plain data."""
+
+    rule_id: str
+    line: int
+    end_line: int
+    message: str
+    bytes: int
+    kind: str
+    merged: tuple[str, ...] = ()  # DT7xx ids a static finding absorbed
+    removed_by: tuple[int, int] | None = None  # (line, end_line) of the removing instruction
+
+
+@dataclass(frozen=True, slots=True)
 class MeasuredFile:
     path: str
     status: str
@@ -178,6 +205,9 @@ class MeasuredFile:
     fixes: tuple[str, ...] = ()  # rule ids whose safe fixes were applied
     note: str = ""  # why something is missing (build failure, budget, base not built)
     seconds: float = 0.0
+    waste_bytes: int | None = None  # measured waste on the head's lines; None: the layers were not read
+    waste: tuple[WasteFinding, ...] = ()
+    lines: tuple[LineWaste, ...] = ()
 
     @property
     def saved(self) -> int | None:
@@ -208,6 +238,12 @@ class Measurement:
     def savings(self) -> int:
         return sum(f.saved for f in self.files if f.saved is not None)
 
+    @property
+    def waste_bytes(self) -> int | None:
+        """Measured waste on the lines of every head image whose layers were read (None: none was)."""
+        read = [f.waste_bytes for f in self.files if f.waste_bytes is not None]
+        return sum(read) if read else None
+
     def to_json(self) -> dict[str, Any]:
         files = []
         for f in self.files:
@@ -215,7 +251,8 @@ class Measurement:
             item["saved"], item["added"] = f.saved, f.added
             files.append(item)
         return {"head_sha": self.head_sha, "engine": self.engine, "measured": self.measured,
-                "savings_bytes": self.savings if self.measured else None, "seconds": self.seconds,
+                "savings_bytes": self.savings if self.measured else None, "waste_bytes": self.waste_bytes,
+                "seconds": self.seconds,
                 "files": files, "notes": list(self.notes)}
 
 
@@ -252,8 +289,13 @@ def markdown(m: Measurement, *, compact: bool = False) -> str:
         if estimate:
             line += f"; estimated {format_range(sum(e[0] for e in estimate), sum(e[1] for e in estimate))}"
         out += [line, ""]
+    waste = m.waste_bytes
+    if waste is not None:
+        out += [f"**Measured waste on the changed Dockerfiles' lines: {format_bytes(waste)}** (read from the head "
+                "image's layers: bytes a later line deletes or overwrites, caches, build leftovers, duplicates)", ""]
     if compact:
-        out.append("The job summary has the table per Dockerfile.")
+        out.append("The job summary has the table per Dockerfile" + (" and the waste per line." if waste is not None
+                                                                     else "."))
         return "\n".join(out)
     out += ["| Dockerfile | Base branch | Head (change) | Head with safe fixes | Saved by the fixes | Estimated |",
             "|---|---|---|---|---|---|"]
@@ -270,7 +312,33 @@ def markdown(m: Measurement, *, compact: bool = False) -> str:
                      "build context, so it shows what the Dockerfile change adds, not changes elsewhere in the tree.")
     if notes:
         out += [""] + notes
+    for f in m.files:
+        if f.waste_bytes is not None:
+            out += ["", *waste_section(f)]
     return "\n".join(out)
+
+
+def waste_section(f: MeasuredFile) -> list[str]:
+    """One head image's measured findings and its line table: bytes each line adds, of which waste."""
+    out = [f"#### Measured waste in `{escape_cell(f.path)}`: {format_bytes(f.waste_bytes or 0)}", ""]
+    for w in sorted(f.waste, key=lambda w: -w.bytes):
+        merged = f", measured as {', '.join(w.merged)}" if w.merged else ""
+        out.append(f"- line {_span(w.line, w.end_line)}: **{w.rule_id}** {escape_prose(w.message)} "
+                   f"({format_bytes(w.bytes)}{merged})")
+    if not f.waste:
+        out.append("No measured waste on this Dockerfile's lines.")
+    if f.lines:
+        out += ["", "| Line | Instruction | Bytes this line adds | Of which waste |", "|---:|---|---:|---:|"]
+        for r in f.lines:
+            text = r.text if len(r.text) <= 60 else r.text[:59] + "…"
+            code = escape_cell("`" + text.replace("`", "'") + "`")
+            out.append(f"| {_span(r.line, r.end_line)} | {code} | {format_bytes(r.added)} | "
+                       f"{format_bytes(r.waste) if r.waste else '–'} |")
+    return out
+
+
+def _span(line: int, end_line: int) -> str:
+    return f"{line}" if line == end_line else f"{line}–{end_line}"
 
 
 def _status_text(f: MeasuredFile) -> str:

@@ -75,7 +75,14 @@ def effective(cfg: Config, inputs: Inputs) -> Settings:
         fail_on = inputs.fail_on
     elif "fail-on" in cfg.sources:
         f = cfg.fail_on
-        fail_on = FailOn() if f.never else FailOn(bytes=f.bytes) if f.bytes is not None else FailOn(severity=f.severity)
+        if f.never:
+            fail_on = FailOn()
+        elif f.measured is not None:  # "measured-waste>SIZE": decided by the measure input's builds
+            fail_on = FailOn(measured=f.measured)
+        elif f.bytes is not None:
+            fail_on = FailOn(bytes=f.bytes)
+        else:
+            fail_on = FailOn(severity=f.severity)
     else:
         fail_on = FailOn()  # the action's default: report, do not fail the job
     if inputs.online is not None:

@@ -7,7 +7,7 @@ build at all (named, with the fix). The images and build cache of the run are re
 its end.
 
 The original image's layers are also read (:mod:`bot.measure.layers`): the measured
-waste (DT701-DT704, or static findings with measured bytes) joins every format.
+waste (DT701-DT705, or static findings with measured bytes) joins every format.
 """
 
 from __future__ import annotations

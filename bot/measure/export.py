@@ -16,6 +16,7 @@ import tarfile
 import zlib
 from typing import IO, Any, Callable
 
+from bot.measure import zstd
 from bot.measure.images import ImageFormatError, ImageLayers, Layer, pair_history
 
 _CHUNK = 1 << 20
@@ -106,6 +107,15 @@ def read_oci_layout(layout: str, cache: SizeCache | None = None) -> ImageLayers:
 
             size = cache.get(desc["digest"], unpacked)
             layers.append(Layer(diff_id, size, int(desc["size"])))
+        elif media.endswith(zstd.MEDIA_SUFFIX):  # the blob is what a registry stores
+            def unzstd(p: str = path) -> int:
+                with open(p, "rb") as f:
+                    try:
+                        return zstd.unpacked_length(f)
+                    except ValueError as e:
+                        raise ImageFormatError(f"{p}: damaged zstd layer ({e})") from e
+
+            layers.append(Layer(diff_id, cache.get(desc["digest"], unzstd), int(desc["size"])))
         else:  # uncompressed blob: compress it ourselves to know the registry size
             with open(path, "rb") as f:
                 raw, packed = gzipped_length(f)

@@ -43,6 +43,7 @@ MODULES = (
     "dt702_cache_left_measured",
     "dt703_build_tree_left_measured",
     "dt704_duplicate_files_measured",
+    "dt705_toolchain_left_measured",
     "dt900_parse_error",
     "dt901_unused_suppression",
 )

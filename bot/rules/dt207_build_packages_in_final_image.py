@@ -173,7 +173,7 @@ The installed size of the packages and their dependencies on the stage's base.
     )
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        if _meant_for_building(ctx):
+        if meant_for_building(ctx):
             return
         for ins in ctx.runs(final_only=True):
             for script in ctx.scripts(ins):
@@ -377,8 +377,11 @@ def _tokens(text: str) -> set[str]:
     return {t for t in re.split(r"[^a-z0-9]+", text.lower()) if t}
 
 
-def _meant_for_building(ctx: Context) -> bool:
-    """Heuristics for images whose job is to compile (dev containers, CI, builders)."""
+def meant_for_building(ctx: Context) -> bool:
+    """Heuristics for images whose job is to compile (dev containers, CI, builders).
+
+    Also the condition of DT705: compilers measured in an image meant for building are
+    its point, not waste."""
     df = ctx.df
     final = df.final_stage
     if final is None:
@@ -410,6 +413,12 @@ def _meant_for_building(ctx: Context) -> bool:
         # language runtime base (python, node, php...) is an app started by compose
         return base.split(":")[0].rsplit("/", 1)[-1] in OS_IMAGES
     words = list(command.json_args) if command.json_args is not None else command.body.text.split()
+    return command_builds(words)
+
+
+def command_builds(words: list[str]) -> bool:
+    """An image command (ENTRYPOINT and CMD words) that compiles or hands a shell or build
+    tool to the user; an empty command builds (a base to build on)."""
     if not words:
         return True
     if _compiles_at_run_time(words):

@@ -10,7 +10,7 @@ class CacheLeftMeasured(MeasuredRule):
     explanation = """
 ## What it does
 Reads the built image's final filesystem and reports caches left by the instruction
-that wrote them: apt lists and archives, apk, dnf/yum, pip, npm, yarn, Go, Cargo,
+that wrote them: apt lists and archives, apk, dnf/yum, pip, Poetry, npm, yarn, Go, Cargo,
 Maven, Gradle, Composer, cpanm, RubyGems and conda package caches, with the bytes
 measured. Reported by `dockerdiet measure` and `dockerdiet inspect --dockerfile`.
 

@@ -144,3 +144,36 @@ def test_buildkit_dockerfile_on_the_legacy_builder_is_a_setup_error(docker_ready
     good = _cli([str(df), "--format", "json"], {}, tmp_path)  # the same file with BuildKit: it builds
     assert good.returncode == 0, good.stderr
     assert json.loads(good.stdout)["status"] in ("ok", "no-fixes")
+
+
+PLANTED_REMOVED = """FROM debian:bookworm-slim
+RUN dd if=/dev/urandom of=/big.bin bs=1K count=2048 status=none
+RUN rm /big.bin
+CMD ["sleep", "1"]
+"""
+
+
+def test_action_measures_waste_per_line_with_docker_and_fails_on_it(docker_ready, tmp_path):
+    """The action (python -m bot.action, fake GitHub) builds with the engine and reads the head
+    image's layers through `docker save`: the planted 2,097,152 bytes on line 2, removed by line 3."""
+    from tests.fakes.github_server import FakeGitHub
+    from tests.integration.github.conftest import run_action
+    from tests.integration.github.test_measure_input import BASE, git_workspace, report_of
+
+    ws = tmp_path / "ws"
+    sha = git_workspace(ws, {"Dockerfile": PLANTED_REMOVED})
+    with FakeGitHub() as fake:
+        fake.open_pull(1, {"Dockerfile": BASE}, {"Dockerfile": PLANTED_REMOVED}, head_sha=sha)
+        run = run_action(fake, tmp_path, 1, inputs={"measure": "true", "measure_engine": "docker",
+                                                    "fail_on": "measured-waste>2MB"},
+                         extra_env={"GITHUB_WORKSPACE": str(ws), "DOCKER_HOST": os.environ.get("DOCKER_HOST", "")},
+                         timeout=1500)
+        reviews = fake.reviews_of(1)
+    assert run.code == 1, run.stdout + run.stderr  # 2,097,152 B reach measured-waste>2MB
+    (f,) = report_of(ws)["measured"]["files"]
+    (removed,) = f["waste"]
+    print(f"docker action run: {removed['rule_id']} {removed['bytes']} B on line {removed['line']}")
+    assert removed["line"] == 2 and removed["removed_by"] == [3, 3] and removed["kind"] == "removed"
+    assert abs(removed["bytes"] - 2048 * 1024) <= 0.02 * 2048 * 1024
+    assert "#### Measured waste in `Dockerfile`" in run.summary
+    assert reviews == []  # no static finding, so no review to edit: only measuring saw this waste

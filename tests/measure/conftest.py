@@ -1,4 +1,4 @@
-"""Real builds with buildah: skipped, with the reason, when buildah or root is missing.
+"""Real builds with buildah (and podman): skipped, with the reason, when the engine or root is missing.
 
 The store defaults to /var/tmp/measure-image (shared with tools/measure_image.sh and
 scripts/setup_buildah.sh, which create the local debian:bookworm(-slim) bases), so the
@@ -17,11 +17,11 @@ from tests.measure.helpers import ROOT
 
 
 
-def _skip_reason() -> str | None:
-    if shutil.which("buildah") is None:
-        return "buildah is not installed (run scripts/setup_buildah.sh)"
+def _skip_reason(engine: str = "buildah") -> str | None:
+    if shutil.which(engine) is None:
+        return f"{engine} is not installed (run scripts/setup_buildah.sh)"
     if os.geteuid() != 0:
-        return "building with buildah here needs root (chroot isolation, overlay storage)"
+        return f"building with {engine} here needs root (chroot isolation, overlay storage)"
     if not os.path.isdir(os.path.join(ROOT, "storage")):
         return f"no base images in {ROOT} (run scripts/setup_buildah.sh)"
     return None
@@ -34,4 +34,14 @@ def buildah() -> Engine:
         pytest.skip(reason)
     os.environ["DOCKERDIET_MEASURE_ROOT"] = ROOT
     return make_engine("buildah")
+
+
+@pytest.fixture(scope="session")
+def podman() -> Engine:
+    """podman on the same private store as buildah (containers/storage): the same bases."""
+    reason = _skip_reason("podman")
+    if reason:
+        pytest.skip(reason)
+    os.environ["DOCKERDIET_MEASURE_ROOT"] = ROOT
+    return make_engine("podman")
 

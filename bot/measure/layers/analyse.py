@@ -16,7 +16,7 @@ from bot.measure.layers.efficiency import Efficiency, efficiency
 from bot.measure.layers.replay import Removed, Stack
 from bot.measure.layers.source import ImageSource
 from bot.measure.layers.tarscan import LayerScan
-from bot.measure.layers.waste import Duplicate, WasteItem, duplicates, waste_items
+from bot.measure.layers.waste import Duplicate, WasteItem, build_roots, classify, duplicates, waste_items
 from bot.model.dockerfile import Instruction
 
 
@@ -79,7 +79,9 @@ def layer_instructions(src: ImageSource, sizes: list[int], instructions: list[In
     return created, owner
 
 
-def analyse(src: ImageSource, instructions: list[Instruction] | None = None, hash_min: int = 1024) -> Analysis:
+def analyse(src: ImageSource, instructions: list[Instruction] | None = None, hash_min: int = 1024,
+            toolchain: bool = False) -> Analysis:
+    """``toolchain``: the image's command does not compile, so compilers and headers are waste."""
     t0 = time.monotonic()
     stack, sizes = scan(src, hash_min)
     created, owner = layer_instructions(src, sizes, instructions)
@@ -89,5 +91,8 @@ def analyse(src: ImageSource, instructions: list[Instruction] | None = None, has
         for k, (ref, st) in enumerate(zip(src.layers, stack.layers))
     )
     removed = tuple(sorted(stack.removed.values(), key=lambda r: -r.bytes))
-    return Analysis(src.name, src.image_id, infos, removed, tuple(waste_items(stack)),
-                    tuple(duplicates(stack, hash_min)), efficiency(stack), round(time.monotonic() - t0, 2))
+    roots = build_roots(stack)
+    waste = tuple(waste_items(stack, toolchain, roots))
+    dups = tuple(duplicates(stack, hash_min, lambda path: classify(path, roots, toolchain) is not None))
+    return Analysis(src.name, src.image_id, infos, removed, waste, dups, efficiency(stack),
+                    round(time.monotonic() - t0, 2))

@@ -2,7 +2,7 @@
 
 IMAGE is an OCI layout directory, a ``docker save`` archive, or an image name the
 engine has (exported first). With ``--dockerfile`` every measured byte is tied to the
-line that wrote it and reported as findings (DT701-DT704, or the static finding of the
+line that wrote it and reported as findings (DT701-DT705, or the static finding of the
 same waste with the measured bytes).
 
 Exit codes: 0 analysed; 1 the measured waste reaches ``fail-on = "measured-waste>N"``

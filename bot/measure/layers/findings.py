@@ -1,11 +1,11 @@
 """Measured items become DT7xx findings on the instruction that wrote the bytes.
 
 One finding per (writing instruction, removing instruction) for removed bytes
-(DT701), per (instruction, kind) for caches (DT702) and leftovers (DT703), per
-instruction for duplicate copies (DT704). Each carries an estimate with
+(DT701), per (instruction, kind) for caches (DT702), leftovers (DT703) and compilers
+and headers (DT705), per instruction for duplicate copies (DT704). Each carries an estimate with
 low = high = the measured bytes. When a static rule reports the same waste on the
 same instruction (DT105 for a pip cache, DT201 on the RUN that deletes what an
-earlier one wrote, ...), the static finding gains the measured number instead.
+earlier one wrote, DT207 for build packages, ...), the static finding gains the measured number instead.
 Bytes of the base image's layers are in the analysis, never in findings: no line
 of this Dockerfile wrote them.
 """
@@ -17,7 +17,7 @@ from typing import Any, Iterable, NamedTuple, Sequence
 from bot.engine import unsuppressed
 from bot.identity import fingerprint, legacy_fingerprint, stage_key
 from bot.measure.layers.analyse import Analysis
-from bot.measure.layers.waste import CACHE, FAMILY, LEFTOVER
+from bot.measure.layers.waste import CACHE, FAMILY, LEFTOVER, TOOLCHAIN
 from bot.measure.render import human
 from bot.model.dockerfile import Dockerfile, Instruction
 from bot.model.findings import Confidence, Finding, SizeEstimate, SizeHint
@@ -25,7 +25,7 @@ from bot.report.json_report import finding_json
 from bot import rules as catalogue
 
 REMOVED, DUPLICATE = "removed", "duplicate"
-RULE_OF_FAMILY = {REMOVED: "DT701", CACHE: "DT702", LEFTOVER: "DT703", DUPLICATE: "DT704"}
+RULE_OF_FAMILY = {REMOVED: "DT701", CACHE: "DT702", LEFTOVER: "DT703", DUPLICATE: "DT704", TOOLCHAIN: "DT705"}
 # measured kind -> static rules that describe the same bytes on the same instruction
 # (for removed bytes: on the writing or on the removing instruction)
 SAME_WASTE = {
@@ -37,6 +37,7 @@ SAME_WASTE = {
     "yarn-cache": ("DT107",),
     "conda-cache": ("DT109",),
     "tmp": ("DT205",),
+    TOOLCHAIN: ("DT207",),
     REMOVED: ("DT201", "DT202", "DT206"),
 }
 MIN_BYTES = 1024  # below this a measured item is noise, not a finding
@@ -126,8 +127,11 @@ def raw_findings(a: Analysis, df: Dockerfile, path: str) -> list[Measured]:
             continue
         where = max(roots)[1]
         more = f" and {len(roots) - 1} more" if len(roots) > 1 else ""
-        label = kind.replace("-", " ") if kind != "tmp" else "temporary files"
-        msg = f"{label} left in the image: {human(n)} in /{where}{more}"
+        if kind == TOOLCHAIN:
+            msg = f"toolchain left in an image that never compiles: {human(n)} in /{where}{more}"
+        else:
+            label = kind.replace("-", " ") if kind != "tmp" else "temporary files"
+            msg = f"{label} left in the image: {human(n)} in /{where}{more}"
         rule_id = RULE_OF_FAMILY[FAMILY[kind]]
         out.append(Measured(make.finding(rule_id, ins, msg, n, kind, f"{files} file(s) in the final image"),
                             kind, n, _top(top), (ins.line, ins.end_line)))

@@ -1,7 +1,7 @@
 """One call from an image (and optionally its Dockerfile) to measured findings.
 
-``measure`` calls :func:`inspect_built` on the image it built; the action's measured
-section can call the same function and :func:`line_table` for its
+``measure`` calls :func:`inspect_built` on the image it built; so does the action's
+measured mode for each head image, with :func:`line_table` for its
 "bytes this line adds / of which waste" table.
 """
 
@@ -43,13 +43,19 @@ def inspect_source(src: ImageSource, dockerfile_text: str | None = None, path: s
                    target: str | None = None, options: Options | None = None,
                    static: Sequence[Finding] | None = None) -> Inspection:
     """Analyse an opened image; with a Dockerfile, attribute and make findings."""
+    from bot.rules.dt207_build_packages_in_final_image import command_builds, meant_for_building
+
     if dockerfile_text is None:
-        return Inspection(analyse(src), "", (), ())
+        return Inspection(analyse(src, toolchain=not command_builds(list(src.command))), "", (), ())
     from bot.measure.pair import image_instructions
+    from bot.rules.base import Context
 
     options = options or Options()
     df = parse(dockerfile_text, path)
-    a = analyse(src, image_instructions(df, target))
+    # DT207's judgement of the final image (its command, its stage's name, its base) decides
+    # whether compilers are waste; a --target stage is often a builder: never judged
+    toolchain = target is None and not meant_for_building(Context(df, path))
+    a = analyse(src, image_instructions(df, target), toolchain=toolchain)
     if static is None:
         # every static finding, also those estimated below min-saving: a measured number may
         # belong to one of them (it then shows the measured bytes instead of its estimate)

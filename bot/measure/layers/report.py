@@ -130,13 +130,3 @@ def render_sarif(insp: Inspection) -> str:
                 result["properties"]["removed_by"] = m["removed_by"]
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
-
-def markdown_lines(insp: Inspection) -> str:
-    """The action's line-level table: bytes each instruction adds, and of which measured waste."""
-    rows = line_table(insp)
-    out = ["| Lines | Instruction | Adds | Of which waste |", "|---:|---|---:|---:|"]
-    for r in rows:
-        lines = f"{r.line}" if r.line == r.end_line else f"{r.line}-{r.end_line}"
-        text = _cut(r.text, 60).replace("|", "\\|").replace("`", "'")
-        out.append(f"| {lines} | `{text}` | {human(r.added)} | {human(r.waste) if r.waste else '—'} |")
-    return "\n".join(out) + "\n"

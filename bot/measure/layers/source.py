@@ -15,6 +15,7 @@ import tarfile
 import tempfile
 from typing import IO, Any, Callable, ContextManager, Iterator, NamedTuple
 
+from bot.measure import zstd
 from bot.measure.export import _blob_path, read_layout
 from bot.measure.images import ImageFormatError
 
@@ -22,7 +23,7 @@ from bot.measure.images import ImageFormatError
 class LayerRef(NamedTuple):
     diff_id: str
     blob_size: int  # bytes as stored (compressed in a registry layout, raw in docker save)
-    compressed: bool  # blob_size is the gzip size a registry stores
+    compressed: bool  # blob_size is the (gzip or zstd) size a registry stores
     open: Callable[[], ContextManager[IO[bytes]]]
 
 
@@ -31,6 +32,13 @@ class ImageSource(NamedTuple):
     image_id: str
     history: list[dict[str, Any]]
     layers: list[LayerRef]
+    command: tuple[str, ...] = ()  # the config's Entrypoint then Cmd: what a container runs
+
+
+def _command(config: dict[str, Any]) -> tuple[str, ...]:
+    run = config.get("config") or {}
+    words = [*(run.get("Entrypoint") or ()), *(run.get("Cmd") or ())]
+    return tuple(w for w in words if isinstance(w, str))
 
 
 def _file_opener(path: str) -> Callable[[], ContextManager[IO[bytes]]]:
@@ -44,9 +52,10 @@ def open_oci_layout(layout: str) -> ImageSource:
         path = _blob_path(layout, desc["digest"])
         if not os.path.isfile(path):
             raise ImageFormatError(f"{layout}: layer blob {desc['digest']} is missing")
-        gz = "gzip" in desc.get("mediaType", "")
-        layers.append(LayerRef(diff_id, int(desc.get("size", 0)), gz, _file_opener(path)))
-    return ImageSource(layout, manifest["config"]["digest"], config.get("history") or [], layers)
+        media = desc.get("mediaType", "")
+        packed = "gzip" in media or media.endswith(zstd.MEDIA_SUFFIX)
+        layers.append(LayerRef(diff_id, int(desc.get("size", 0)), packed, _file_opener(path)))
+    return ImageSource(layout, manifest["config"]["digest"], config.get("history") or [], layers, _command(config))
 
 
 @contextlib.contextmanager
@@ -81,7 +90,7 @@ def open_docker_save(archive: str) -> Iterator[ImageSource]:
             layers.append(LayerRef(diff_id, size, False,
                                    lambda n=name: contextlib.closing(member(n))))
         image_id = "sha256:" + os.path.basename(manifest["Config"]).removesuffix(".json")
-        yield ImageSource(archive, image_id, config.get("history") or [], layers)
+        yield ImageSource(archive, image_id, config.get("history") or [], layers, _command(config))
 
 
 @contextlib.contextmanager

@@ -3,7 +3,7 @@
 Nothing is extracted and nothing is kept but the current member: memory does not
 grow with the layer's size. Regular files of at least ``hash_min`` bytes get a
 content digest (for duplicate detection) computed while the bytes stream past.
-Compressed layers (gzip) are decompressed on the fly; the uncompressed tar size is
+Compressed layers (gzip, zstd) are decompressed on the fly; the uncompressed tar size is
 counted on the way, as ``rootfs.diff_ids`` describe it.
 """
 
@@ -14,6 +14,8 @@ import io
 import tarfile
 import zlib
 from typing import IO, Iterator, NamedTuple
+
+from bot.measure import zstd
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -46,19 +48,19 @@ def parent(path: str) -> str:
 
 
 class _Counting:
-    """A read-only stream that decompresses gzip when needed and counts the tar bytes.
+    """A read-only stream that decompresses gzip or zstd when needed and counts the tar bytes.
 
     ``read`` may return fewer bytes than asked (never zero before the end). Gzip is
     inflated with zlib directly in large steps: ``gzip.GzipFile`` reads 8 kB at a
     time, which dominates the analysis of a large image.
     """
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(self, raw: IO[bytes], name: str = "layer") -> None:
         if not hasattr(raw, "peek"):
             raw = io.BufferedReader(raw, _CHUNK)  # type: ignore[arg-type]
         head = raw.peek(4)[:4]  # type: ignore[attr-defined]
-        if head == b"\x28\xb5\x2f\xfd":
-            raise LayerFormatError("zstd-compressed layers are not supported")
+        if zstd.is_zstd(head):  # zstd streams as plain bytes once decompressed
+            raw, head = zstd.decompressing(raw, name), b""  # type: ignore[assignment]
         self._raw = raw
         self._z = zlib.decompressobj(16 + zlib.MAX_WBITS) if head[:2] == b"\x1f\x8b" else None
         self._buf = b""
@@ -106,7 +108,7 @@ class LayerScan:
     """
 
     def __init__(self, stream: IO[bytes], hash_min: int = 1024, name: str = "layer") -> None:
-        self._stream = _Counting(stream)
+        self._stream = _Counting(stream, name)
         self.hash_min = hash_min
         self.name = name
         self.tar_size = 0

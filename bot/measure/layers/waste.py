@@ -3,14 +3,15 @@
 Each kind names where its bytes live; ``family`` says which measured rule reports
 it: caches of package managers and language tools (DT702), leftovers of building
 (DT703: ``/tmp`` and ``/var/tmp`` contents, ``.git`` directories, build trees with
-their ``config.status`` or ``CMakeCache.txt``, object files). A hard-linked blob is
-waste only when every one of its names is.
+their ``config.status`` or ``CMakeCache.txt``, object files), compilers and headers in
+an image whose command does not compile (DT705). A hard-linked blob is waste only when
+every one of its names is.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Iterable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 
 from bot.measure.layers.replay import Stack, keep
 from bot.measure.layers.tarscan import parent
@@ -29,6 +30,8 @@ KINDS: tuple[tuple[str, str, str, re.Pattern[str]], ...] = tuple(
         ("apk-cache", CACHE, "apk/", r"^var/cache/apk/"),
         ("rpm-cache", CACHE, "var/cache/", r"^var/cache/(?:dnf|yum)/"),
         ("pip-cache", CACHE, ".cache/pip/", rf"^{_H}\.cache/pip/"),
+        # poetry's downloads and HTTP cache; its virtualenvs/ are installed code, not cache
+        ("poetry-cache", CACHE, "pypoetry/", rf"^{_H}\.cache/pypoetry/(?:cache|artifacts)/"),
         ("npm-cache", CACHE, ".npm/", rf"^{_H}\.npm/"),
         ("yarn-cache", CACHE, "yarn", rf"^(?:{_H}\.cache/yarn/|{_H}\.yarn/berry/cache/)"),
         ("go-cache", CACHE, "go", rf"^(?:{_H}\.cache/go-build/|{_H}pkg/mod/cache/)"),
@@ -41,8 +44,30 @@ KINDS: tuple[tuple[str, str, str, re.Pattern[str]], ...] = tuple(
         ("conda-cache", CACHE, "pkgs/", rf"^{_H}pkgs/[^/]+\.(?:conda|tar\.bz2)$"),
     )
 )
-FAMILY = {k: fam for k, fam, _, _ in KINDS} | {"build-tree": LEFTOVER}
+TOOLCHAIN = "toolchain"
+FAMILY = {k: fam for k, fam, _, _ in KINDS} | {"build-tree": LEFTOVER, TOOLCHAIN: TOOLCHAIN}
 _BUILD_MARKERS = ("config.status", "CMakeCache.txt")
+
+# What compiling needs and running does not (waste only in an image whose command does
+# not compile, which the caller decides): compilers and binutils, gcc's internals (cc1,
+# its own headers and libraries) and the libraries only they load (isl, mpc, bfd, the
+# sanitizer runtimes), headers, static libraries and crt objects of -dev packages. Runtime
+# libraries compiled programs load (libstdc++, libgomp, libgmp, libmpfr) are not in it.
+_TRIPLET = r"(?:[a-z0-9_]+-(?:linux-gnu[a-z0-9_]*|alpine-linux-musl[a-z0-9_]*|redhat-linux|pc-linux-gnu)-)?"
+_TOOLCHAIN = re.compile(
+    r"^usr/(?:local/)?(?:"
+    r"include/"
+    r"|(?:lib|libexec)/gcc(?:-cross)?/"
+    r"|lib/llvm-[0-9.]+/(?:lib/clang/|bin/clang)"
+    r"|lib/(?:[^/]+/)?(?:ldscripts|gprofng)/"
+    rf"|bin/{_TRIPLET}(?:gcc|g\+\+|c\+\+|cpp|clang|clang\+\+|gfortran|lto-dump|gcov(?:-dump|-tool)?"
+    r"|gcc-(?:ar|nm|ranlib)|as|ld(?:\.bfd|\.gold)?|addr2line|ar|c\+\+filt|dwp|elfedit|gprof|gprofng|nm"
+    r"|objcopy|objdump|ranlib|readelf|size|strings|strip|gp-[a-z-]+)(?:-[0-9]+(?:\.[0-9]+)*)?$"
+    r"|lib/(?:[^/]+/)?(?:lib(?:bfd|opcodes|ctf|ctf-nobfd|sframe|gprofng|isl|mpc|asan|tsan|lsan|ubsan|hwasan)"
+    r"[-.][^/]*|[^/]+\.a|crt[^/]*\.o|[A-Za-z]?crt[1in]\.o)$"
+    r")"
+)
+_TOOLCHAIN_ROOT = re.compile(r"^usr/(?:local/)?(?:include|(?:lib|libexec)/gcc(?:-cross)?|lib/llvm-[0-9.]+)")
 
 
 class WasteItem(NamedTuple):
@@ -62,8 +87,9 @@ class Duplicate(NamedTuple):
     bytes: int
 
 
-def classify(path: str, build_roots: Iterable[str] = ()) -> tuple[str, str] | None:
-    """(kind, waste root) of a final file, or None when it is not known waste."""
+def classify(path: str, build_roots: Iterable[str] = (), toolchain: bool = False) -> tuple[str, str] | None:
+    """(kind, waste root) of a final file, or None when it is not known waste.
+    ``toolchain``: compilers and headers are waste (the image's command does not compile)."""
     for kind, _fam, literal, pat in KINDS:
         m = pat.match(path) if literal in path else None
         if m:
@@ -72,6 +98,9 @@ def classify(path: str, build_roots: Iterable[str] = ()) -> tuple[str, str] | No
     for root in build_roots:
         if path.startswith(root + "/"):
             return "build-tree", root
+    if toolchain and path.startswith("usr/") and _TOOLCHAIN.match(path):
+        m = _TOOLCHAIN_ROOT.match(path)
+        return TOOLCHAIN, m.group(0) if m else parent(path)
     if path.endswith(".o") and not path.startswith(("usr/lib/", "usr/share/", "lib/")):
         return "build-tree", parent(path)
     return None
@@ -87,14 +116,14 @@ def build_roots(stack: Stack) -> list[str]:
     return out
 
 
-def waste_items(stack: Stack) -> list[WasteItem]:
+def waste_items(stack: Stack, toolchain: bool = False, roots: list[str] | None = None) -> list[WasteItem]:
     """Known waste in the final filesystem, one item per (kind, writing layer, root)."""
-    roots = build_roots(stack)
+    roots = build_roots(stack) if roots is None else roots
     links_waste: dict[int, bool] = {}  # blob -> every name seen so far is waste
     found: dict[tuple[str, int, str], list] = {}
     per_blob: dict[int, tuple[str, int, str, str]] = {}
     for path, node in stack.files():
-        c = classify(path, roots)
+        c = classify(path, roots, toolchain)
         if stack.blob_links[node.blob] > 1:
             links_waste[node.blob] = links_waste.get(node.blob, True) and c is not None
         if c is None or node.blob in per_blob:
@@ -128,9 +157,11 @@ def _system(path: str) -> bool:
     return path.startswith(_SYSTEM) and not path.startswith(_NOT_SYSTEM)
 
 
-def duplicates(stack: Stack, min_size: int = 1024) -> list[Duplicate]:
+def duplicates(stack: Stack, min_size: int = 1024, waste: Callable[[str], bool] = lambda path: False
+               ) -> list[Duplicate]:
     """Extra copies of the same content (hard links are one copy, not two), outside the
-    system directories packages install into (the original may be anywhere)."""
+    system directories packages install into (the original may be anywhere). Copies that
+    are known ``waste`` (a cache, /tmp) are reported as that, never as a copy, whichever came first."""
     first: dict[tuple[int, bytes], tuple[int, str, int]] = {}
     out: list[Duplicate] = []
     seen: set[int] = set()
@@ -139,7 +170,7 @@ def duplicates(stack: Stack, min_size: int = 1024) -> list[Duplicate]:
         blob = node.blob
         size = stack.blob_size[blob]
         digest = stack.blob_digest[blob]
-        if blob in seen or size < min_size or not digest:
+        if blob in seen or size < min_size or not digest or waste(path):
             continue
         seen.add(blob)
         key = (size, digest)

@@ -193,10 +193,11 @@ def test_buildah_measures_head_fixed_and_base_and_edits_the_one_review(fake, tmp
     sha = git_workspace(ws, {"Dockerfile": APT_LISTS})
     fake.open_pull(1, {"Dockerfile": BASE}, {"Dockerfile": APT_LISTS}, head_sha=sha)
     t0 = time.monotonic()
-    run = run_action(fake, tmp_path, 1, inputs={"measure": "true", "measure_engine": "buildah"},
+    run = run_action(fake, tmp_path, 1, inputs={"measure": "true", "measure_engine": "buildah",
+                                                "fail_on": "measured-waste>1MB"},
                      extra_env={"GITHUB_WORKSPACE": str(ws), "DOCKERDIET_MEASURE_ROOT": ROOT}, timeout=1500)
     print(f"buildah-backed action run: {time.monotonic() - t0:.1f} s")
-    assert run.code == 0, run.stdout + run.stderr
+    assert run.code == 1, run.stdout + run.stderr  # the apt lists are measured waste above 1 MB
     measured = report_of(ws)["measured"]
     assert measured["engine"] == "buildah" and measured["head_sha"] == sha, measured
     (f,) = measured["files"]
@@ -210,6 +211,17 @@ def test_buildah_measures_head_fixed_and_base_and_edits_the_one_review(fake, tmp
     body = fake.reviews_of(1)[0]["body"]
     assert format_bytes(f["saved"]) in body and "| `Dockerfile` |" in body
     assert re.search(r"<!-- dockerdiet:v2 summary head=" + sha + r" [^>]*-->\s*\Z", body)
+    # The head image's layers: the apt lists are DT101's bytes, measured, on line 2.
+    (lists,) = [w for w in f["waste"] if w["kind"] == "apt-lists"]
+    print(f"measured apt lists: {lists['bytes']} B; all measured waste: {f['waste_bytes']} B")
+    assert lists["rule_id"] == "DT101" and lists["merged"] == ["DT702"] and lists["line"] == 2
+    assert 5_000_000 < lists["bytes"] <= f["waste_bytes"] == measured["waste_bytes"]
+    assert f"failing: {format_bytes(f['waste_bytes'])} of measured waste" in run.stdout
+    (line2,) = [r for r in f["lines"] if r["line"] == 2]
+    assert lists["bytes"] <= line2["waste"] < line2["added"]
+    for text in (run.summary, body):
+        row2 = next(line for line in text.splitlines() if line.startswith("| 2 |"))
+        assert "`RUN apt-get update" in row2 and row2.endswith(f"| {format_bytes(line2['waste'])} |")
 
 
 def test_time_budget_stops_the_build_and_skips_the_rest(fake, tmp_path):
@@ -256,3 +268,99 @@ def test_workspace_head_without_git_reads_the_repository_like_git(tmp_path, monk
     plain.mkdir()
     found, why = workspace_head(str(plain))
     assert found == "" and "not a git checkout" in why
+
+
+# ------------------------------------------------------------------------- measured waste
+def standin_buildah(tmp_path: Path) -> str:
+    """A PATH whose ``buildah`` "builds" by writing an image id and "pushes" the synthetic
+    image of tests/measure/layers/test_inspect.py (its waste is known to the byte), so the
+    action's whole measured path (build, export, layer analysis, rendering, fail_on) runs
+    without an engine."""
+    import sys
+
+    bin_dir = tmp_path / "standin-bin"
+    bin_dir.mkdir()
+    script = bin_dir / "buildah"
+    script.write_text(f"""#!{sys.executable}
+import hashlib, sys
+args = sys.argv[1:]
+if "bud" in args:
+    text = open(args[args.index("-f") + 1], "rb").read()
+    open(args[args.index("--iidfile") + 1], "w").write("sha256:" + hashlib.sha256(text).hexdigest())
+elif "push" in args:
+    from tests.measure.layers.synth import layer_bytes, oci_layout
+    from tests.measure.layers.test_inspect import HISTORY, LAYERS
+    oci_layout(args[-1].split(":")[1], [layer_bytes(m) for m in LAYERS], [h for h in HISTORY if "CMD" not in h])
+""")
+    script.chmod(0o755)
+    return f"{bin_dir}:{os.environ.get('PATH', '')}"
+
+
+def _planted(fake, tmp_path, base_extra: dict[str, str] | None = None) -> tuple[Path, dict[str, str]]:
+    from tests.measure.layers.test_inspect import DOCKERFILE
+
+    ws = tmp_path / "ws"
+    sha = git_workspace(ws, {"Dockerfile": DOCKERFILE, **(base_extra or {})})
+    fake.open_pull(1, {**(base_extra or {})}, {"Dockerfile": DOCKERFILE, **(base_extra or {})}, head_sha=sha)
+    return ws, {"PATH": standin_buildah(tmp_path), "GITHUB_WORKSPACE": str(ws)}
+
+
+def test_measured_waste_and_line_table_reach_the_summary_and_the_review(fake, tmp_path):
+    from tests.measure.layers.test_inspect import BLOB
+
+    # min-saving 0: DT105's estimate shows, so there is a review to edit
+    ws, env = _planted(fake, tmp_path, {".dockerdiet.toml": "min-saving = 0\n"})
+    run = run_action(fake, tmp_path, 1, inputs={"measure": "true", "measure_engine": "buildah"}, extra_env=env)
+    assert run.code == 0, run.stdout + run.stderr
+    planted = 500_000 + 300_000 + 70_000 + 9800 + len(BLOB)  # removed, pip cache, .git, build tree, duplicate
+    measured = report_of(ws)["measured"]
+    (f,) = measured["files"]
+    assert f["waste_bytes"] == measured["waste_bytes"] == planted, f
+    dt701 = next(w for w in f["waste"] if w["rule_id"] == "DT701")
+    assert (dt701["line"], dt701["bytes"], dt701["removed_by"]) == (2, 500_000, [3, 3])
+    pip = next(w for w in f["waste"] if w["kind"] == "pip-cache")  # the static DT105 carries the bytes
+    assert (pip["rule_id"], pip["merged"], pip["bytes"]) == ("DT105", ["DT702"], 300_000)
+    rows = {r["line"]: r for r in f["lines"]}
+    assert rows[2]["waste"] == 500_000 and rows[2]["added"] > 500_000 and rows[3]["waste"] == 0
+    for text in (run.summary, fake.reviews_of(1)[0]["body"]):
+        assert f"**Measured waste on the changed Dockerfiles' lines: {format_bytes(planted)}**" in text
+        assert "#### Measured waste in `Dockerfile`" in text
+        assert "| Line | Instruction | Bytes this line adds | Of which waste |" in text
+        row2 = next(line for line in text.splitlines() if line.startswith("| 2 |"))
+        assert "`RUN make big`" in row2 and row2.endswith(f"| {format_bytes(500_000)} |")
+        assert next(line for line in text.splitlines() if line.startswith("| 3 |")).endswith("| – |")
+        assert "- line 2: **DT701**" in text and "by line 3 (RUN)" in text
+    assert len(fake.reviews_of(1)) == 1 and posts_and_puts(fake, 1) == (1, 1)
+
+
+def test_fail_on_measured_waste_input_fails_above_the_limit_only(fake, tmp_path):
+    from tests.measure.layers.test_inspect import BLOB
+
+    ws, env = _planted(fake, tmp_path)
+    planted = 500_000 + 300_000 + 70_000 + 9800 + len(BLOB)
+    over = run_action(fake, tmp_path, 1, inputs={"measure": "true", "measure_engine": "buildah",
+                                                 "fail_on": "measured-waste>800kB"}, run_id="1", extra_env=env)
+    assert over.code == 1, over.stdout + over.stderr
+    assert (f"failing: {format_bytes(planted)} of measured waste in the head images "
+            f"(threshold {format_bytes(800_000)})") in over.stdout
+    under = run_action(fake, tmp_path, 1, inputs={"measure": "true", "measure_engine": "buildah",
+                                                  "fail_on": "measured-waste>1MB"}, run_id="2", extra_env=env)
+    assert under.code == 0, under.stdout + under.stderr
+    # Without measuring nothing can decide it: a warning, never a silent pass.
+    off = run_action(fake, tmp_path, 1, inputs={"fail_on": "measured-waste>1kB"}, run_id="3", extra_env=env)
+    assert off.code == 0
+    assert any(line.startswith("::warning title=dockerdiet fail_on::") and "no head image's layers were read"
+               in line for line in off.stdout.splitlines()), off.stdout
+
+
+def test_fail_on_measured_waste_from_the_base_branch_configuration(fake, tmp_path):
+    ws, env = _planted(fake, tmp_path, {".dockerdiet.toml": 'fail-on = "measured-waste>800kB"\n'})
+    run = run_action(fake, tmp_path, 1, inputs={"measure": "true", "measure_engine": "buildah"}, extra_env=env)
+    assert run.code == 1, run.stdout + run.stderr
+    assert "of measured waste in the head images" in run.stdout
+
+
+def test_bad_measured_waste_input_is_an_input_error(fake, tmp_path):
+    fake.open_pull(1, {}, {"Dockerfile": APT_LISTS})
+    run = run_action(fake, tmp_path, 1, inputs={"fail_on": "measured-waste>lots"})
+    assert run.code == 2 and "input fail_on" in run.stdout and "measured-waste>50MB" in run.stdout

@@ -53,20 +53,36 @@ def _blob(layout: str, data: bytes) -> dict:
     return {"digest": f"sha256:{digest}", "size": len(data)}
 
 
-def oci_layout(layout: str, layers: Sequence[bytes], created_by: Sequence[str], gz: bool = True) -> str:
-    """An OCI layout with these raw layer tars (gzip-compressed when ``gz``)."""
+def oci_layout(layout: str, layers: Sequence[bytes], created_by: Sequence[str], compression: str = "gzip",
+               cmd: Sequence[str] = ()) -> str:
+    """An OCI layout with these raw layer tars, compressed with ``compression`` (gzip, zstd
+    or "": none); ``cmd``: the config's Cmd."""
     descs, diff_ids = [], []
     for raw in layers:
         diff_ids.append("sha256:" + hashlib.sha256(raw).hexdigest())
-        blob = gzip.compress(raw, compresslevel=1, mtime=0) if gz else raw
-        media = "application/vnd.oci.image.layer.v1.tar" + ("+gzip" if gz else "")
+        blob = compress(raw, compression)
+        media = "application/vnd.oci.image.layer.v1.tar" + (f"+{compression}" if compression else "")
         descs.append({"mediaType": media, **_blob(layout, blob)})
-    return write_index(layout, descs, diff_ids, created_by)
+    return write_index(layout, descs, diff_ids, created_by, cmd)
 
 
-def write_index(layout: str, descs: list, diff_ids: list, created_by: Sequence[str]) -> str:
+def compress(raw: bytes, compression: str) -> bytes:
+    if compression == "gzip":
+        return gzip.compress(raw, compresslevel=1, mtime=0)
+    if compression == "zstd":  # two frames, as a streaming compressor may write them
+        import zstandard
+
+        half = len(raw) // 2
+        c = zstandard.ZstdCompressor(level=1)
+        return c.compress(raw[:half]) + c.compress(raw[half:])
+    return raw
+
+
+def write_index(layout: str, descs: list, diff_ids: list, created_by: Sequence[str], cmd: Sequence[str] = ()) -> str:
     config = {"rootfs": {"type": "layers", "diff_ids": diff_ids},
               "history": [{"created_by": c} for c in created_by]}
+    if cmd:
+        config["config"] = {"Cmd": list(cmd)}
     cdesc = {"mediaType": "application/vnd.oci.image.config.v1+json", **_blob(layout, json.dumps(config).encode())}
     manifest = {"schemaVersion": 2, "config": cdesc, "layers": descs}
     mdesc = {"mediaType": "application/vnd.oci.image.manifest.v1+json", **_blob(layout, json.dumps(manifest).encode())}

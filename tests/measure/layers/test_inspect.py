@@ -38,7 +38,7 @@ HISTORY = ["/bin/sh -c #(nop) ADD file:0123 in / ", "/bin/sh -c #(nop)  CMD [\"b
            "RUN /bin/sh -c mkdir -p /src/.git && make clean-build # buildkit"]
 
 
-@pytest.fixture(params=["oci", "oci-raw", "docker-save"])
+@pytest.fixture(params=["oci", "oci-raw", "oci-zstd", "docker-save"])
 def image(request, tmp_path):
     raws = [layer_bytes(m) for m in LAYERS]
     hist = [{"created_by": h} for h in HISTORY]
@@ -46,7 +46,8 @@ def image(request, tmp_path):
     if request.param == "docker-save":
         path = docker_save(str(tmp_path / "image.tar"), raws, HISTORY)
     else:
-        path = oci_layout(str(tmp_path / "oci"), raws, HISTORY, gz=request.param == "oci")
+        compression = {"oci": "gzip", "oci-zstd": "zstd"}.get(request.param, "")
+        path = oci_layout(str(tmp_path / "oci"), raws, HISTORY, compression)
     _mark_empty(path, request.param)
     return path
 
@@ -168,16 +169,6 @@ def test_fail_on_measured_waste_parses_and_check_ignores_it():
     assert str(parse_fail_on("measured-waste > 1kB", "f")) == "measured-waste>1000B"
     with pytest.raises(ConfigError):
         parse_fail_on("measured-waste>lots", "f")
-
-
-def test_markdown_line_table_for_the_action(image):
-    from bot.measure.layers.report import markdown_lines
-
-    table = markdown_lines(_inspect(image)).splitlines()
-    assert table[0] == "| Lines | Instruction | Adds | Of which waste |"
-    row2 = next(r for r in table if r.startswith("| 2 |"))
-    assert row2.endswith("| 500.0 kB |") and "`RUN make big`" in row2
-    assert next(r for r in table if r.startswith("| 3 |")).endswith("| — |")
 
 
 def test_pragmas_suppress_measured_findings_and_are_not_unused_in_check(image):

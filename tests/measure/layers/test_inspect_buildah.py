@@ -102,3 +102,59 @@ def test_nothing_on_a_clean_image(buildah, tmp_path):
     insp = _build(buildah, tmp_path, CLEAN)
     assert insp.measured == (), [m.finding.message for m in insp.measured]
     assert [li.instruction.line for li in insp.analysis.layers if li.instruction] == [2, 3]
+
+
+def test_zstd_layers_pushed_by_buildah_read_as_their_gzip_push(buildah, tmp_path):
+    """A real zstd layer: the local base pushed with each compression buildah offers."""
+    import hashlib
+    import subprocess
+
+    from bot.measure import zstd
+    from bot.measure.export import read_layout
+    from bot.measure.layers.analyse import analyse
+    from bot.measure.layers.source import open_oci_layout
+
+    got = {}
+    for fmt in ("gzip", "zstd", "zstd:chunked"):
+        dest = str(tmp_path / fmt.replace(":", "-"))
+        with buildah._locked():
+            proc = subprocess.run(buildah._base() + ["push", "--compression-format", fmt, "debian:bookworm-slim",
+                                                      f"oci:{dest}:image"], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr[-1000:]
+        _, _, descs, diff_ids = read_layout(dest)
+        assert descs[0]["mediaType"].endswith("+" + fmt.split(":")[0]), descs[0]
+        a = analyse(open_oci_layout(dest))
+        got[fmt] = [(li.file_bytes, li.entries, li.tar_size) for li in a.layers], descs, diff_ids, dest
+    print({k: v[0] for k, v in got.items()})
+    (gz, _, gz_ids, _), (zs, descs, zs_ids, dest) = got["gzip"], got["zstd"]
+    assert zs == gz and zs_ids == gz_ids  # the same tar, byte for byte
+    h = hashlib.sha256()
+    with open(f"{dest}/blobs/sha256/{descs[0]['digest'][7:]}", "rb") as f, zstd.decompressing(f) as r:
+        while data := r.read(1 << 20):
+            h.update(data)
+    assert "sha256:" + h.hexdigest() == zs_ids[0]
+    # zstd:chunked writes every file as its own frames plus skippable metadata frames: the same
+    # entries and file bytes (its tar stream lacks the end-of-archive padding of the plain one)
+    chunked = got["zstd:chunked"][0]
+    assert [(b, n) for b, n, _ in chunked] == [(b, n) for b, n, _ in gz]
+
+
+TOOLCHAIN = """FROM debian:bookworm-slim
+RUN mkdir -p /usr/lib/gcc/x86_64-linux-gnu/12 /usr/include/app \\
+ && dd if=/dev/urandom of=/usr/lib/gcc/x86_64-linux-gnu/12/cc1 bs=1K count=3000 status=none \\
+ && dd if=/dev/urandom of=/usr/include/app/api.h bs=1K count=700 status=none \\
+ && dd if=/dev/urandom of=/usr/bin/x86_64-linux-gnu-gcc-12 bs=1K count=900 status=none \\
+ && dd if=/dev/urandom of=/usr/lib/x86_64-linux-gnu/libapp.so.1 bs=1K count=400 status=none
+CMD ["sleep", "infinity"]
+"""
+
+
+def test_planted_toolchain_is_dt705_unless_the_command_is_a_shell(buildah, tmp_path):
+    insp = _build(buildah, tmp_path, TOOLCHAIN)
+    (m,) = insp.measured
+    print(f"DT705 measured: {m.bytes} B (planted {4600 * KiB} B)")
+    assert (m.finding.rule_id, m.finding.span.start.line, m.finding.span.end.line) == ("DT705", 2, 6)
+    assert _close(m.bytes, (3000 + 700 + 900) * KiB)  # the runtime library is not counted
+    assert "libapp" not in str(m.paths)
+    shell = _build(buildah, tmp_path, TOOLCHAIN.replace('["sleep", "infinity"]', '["bash"]'))
+    assert shell.measured == ()

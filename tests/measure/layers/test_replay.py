@@ -131,6 +131,11 @@ def test_duplicates_are_content_copies_outside_system_dirs_and_not_hard_links():
                   ("file", "srv/small2", b"s" * 10)])
     assert [(d.layer, d.path, d.original, d.bytes) for d in duplicates(s)] == [
         (1, "srv/c", "opt/a", 2560), (1, "usr/local/bin/c2", "opt/a", 2560)]
+    # a copy that is known waste (a cache) is that waste, never a duplicate, even as the first copy
+    cached = stack_of([("file", "root/.cache/pip/w.whl", data)], [("file", "opt/w.whl", data)],
+                      [("file", "srv/w.whl", data)])
+    is_cache = lambda path: path.startswith("root/.cache/")  # noqa: E731
+    assert [(d.path, d.original) for d in duplicates(cached, waste=is_cache)] == [("srv/w.whl", "opt/w.whl")]
 
 
 def test_waste_kinds_by_path_and_hard_links_shared_with_kept_files():
@@ -141,11 +146,14 @@ def test_waste_kinds_by_path_and_hard_links_shared_with_kept_files():
                   ("file", "usr/src/pkg/lib/z.c", b"z" * 70), ("file", "var/lib/apt/lists/p", b"a" * 500),
                   ("file", "home/u/.cargo/registry/cache/k.crate", b"k" * 60),
                   ("file", "opt/conda/pkgs/n.conda", b"n" * 80), ("hardlink", "opt/conda/lib/n.so", "opt/conda/pkgs/n.conda"),
-                  ("file", "usr/bin/tool", b"b" * 900)])
+                  ("file", "usr/bin/tool", b"b" * 900),
+                  ("file", "root/.cache/pypoetry/artifacts/0a/w.whl", b"w" * 300),
+                  ("file", "root/.cache/pypoetry/virtualenvs/app/lib/m.py", b"m" * 200)])  # installed, not cache
     got = {(w.kind, w.root): w.bytes for w in waste_items(s)}
     assert got == {("pip-cache", "root/.cache/pip"): 2000, ("tmp", "tmp"): 100, ("git", "app/.git"): 40,
                    ("build-tree", "usr/src/pkg"): 100, ("apt-lists", "var/lib/apt/lists"): 500,
-                   ("cargo-cache", "home/u/.cargo/registry"): 60}  # the conda blob is also a kept library
+                   ("cargo-cache", "home/u/.cargo/registry"): 60,  # the conda blob is also a kept library
+                   ("poetry-cache", "root/.cache/pypoetry/artifacts"): 300}
 
 
 @pytest.mark.parametrize("fmt", [tarfile.PAX_FORMAT, tarfile.GNU_FORMAT])

@@ -66,8 +66,10 @@ It stays silent for images whose purpose is compiling: a final stage named like
 `.devcontainer/`), a final command that is a shell or a build tool (`bash`, `make`) or
 compiles when the container starts (`go test` with cgo, `sh -c "make && ./app"`),
 an OS base image (ubuntu, debian, alpine, ...) with no `CMD`/`ENTRYPOINT` (a base or
-tool image), an image with neither a command nor files of its own whose build never
-uses the toolchain it installs (a base that child images compile on), `*-devel` bases (e.g. CUDA devel), compiler images (gcc, golang, rust,
+tool image), an image with no command whose build never uses the toolchain it
+installs (a base that child images compile on, or a dev image whose dependencies the
+command given at run time installs, such as compose's `bundle install`), `*-devel`
+bases (e.g. CUDA devel), compiler images (gcc, golang, rust,
 buildpack-deps: DT402's case), and the full variants of python, node, ruby, perl and
 erlang/elixir, which are built on buildpack-deps and ship gcc and the common `-dev`
 packages in the base already. A package is reported once per `RUN`, however often it
@@ -179,7 +181,7 @@ The installed size of the packages and their dependencies on the stage's base.
             for script in ctx.scripts(ins):
                 reported: set[str] = set()  # one finding per package and RUN
                 for install in _installs(script):
-                    if _for_child_images(ctx, ins, script, install):
+                    if _serves_run_time_commands(ctx, ins, script, install):
                         continue
                     left = []
                     for w in _left(script, install):
@@ -360,14 +362,16 @@ def _compiles_later(ctx: Context, ins: Instruction) -> bool:
     return False
 
 
-def _for_child_images(ctx: Context, ins: Instruction, script: ShellScript, install: Install) -> bool:
-    """An image with no command and no files of its own whose build never uses the
-    toolchain it installs: a base that child images compile on, so the toolchain is the point."""
+def _serves_run_time_commands(ctx: Context, ins: Instruction, script: ShellScript, install: Install) -> bool:
+    """An image with no command whose build never uses the toolchain it installs. Its
+    commands come at run time: a base that child images compile on, or a dev image whose
+    dependencies the command given by compose installs (`bundle install` on the copied
+    Gemfile). Nothing the file shows makes the toolchain build-only."""
     final = ctx.df.final_stage
     if final is None:
         return False
     own = [i for s in ctx.lineage(final) for i in s.instructions]
-    if any(i.keyword in ("COPY", "ADD", "CMD", "ENTRYPOINT") for i in own):
+    if any(i.keyword in ("CMD", "ENTRYPOINT") for i in own):
         return False
     after = [c for c in script.commands if c.span.start > install.cmd.span.start]
     return not any(_compiles(c) for c in after) and not _compiles_later(ctx, ins)

@@ -33,9 +33,10 @@ def test_apk_mixed_line_gets_no_edit():
     assert f.fix is None and f.hint.params["packages"] == ("gcc", "musl-dev")
 
 
-def test_no_cmd_on_language_base_still_reported():
-    # an app (its files copied in) started by compose
-    code = "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc libpq-dev\nCOPY . /app\n"
+def test_no_cmd_on_language_base_still_reported_when_the_build_compiles():
+    # an app started by compose whose dependencies the build compiles: afterwards the toolchain is waste
+    code = ("FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc libpq-dev\nCOPY . /app\n"
+            "RUN pip install -r /app/requirements.txt\n")
     assert run(R, code)
 
 
@@ -68,7 +69,17 @@ def test_a_command_less_image_with_no_files_of_its_own_is_a_base_to_build_on():
     # precision sample (seed 4242, corpus 0062): node-alpine plus build-base for the children's node-gyp
     code = "FROM node:14-alpine\nRUN apk add --no-cache python2 curl build-base\n"
     assert not run(R, code)
-    assert run(R, code + "COPY . /app\n")  # an app image started by compose
+    assert run(R, code + "COPY . /app\nRUN npm ci\n")  # the build compiles with it: then it is waste
     # the base compiles with them itself (php extensions): afterwards they are waste
     php = "FROM php:8.3-apache\nRUN apt-get update && apt-get install -y libpng-dev && docker-php-ext-install gd\n"
     assert run(R, php)
+
+
+def test_a_command_less_dev_image_keeps_the_toolchain_its_run_time_commands_use():
+    # precision sample (seed 90210, corpus 0208): ruby:alpine with build-base and postgresql-dev, the
+    # Gemfile copied in and no bundle install in the build: compose's `bundle install` compiles with them
+    code = ("FROM ruby:2.7-alpine\nRUN apk update && apk add bash build-base nodejs postgresql-dev tzdata\n"
+            "WORKDIR /project\nCOPY Gemfile Gemfile.lock ./\n")
+    assert not run(R, code)
+    assert run(R, code + "RUN bundle install\n")  # the build compiles: the claim stands
+    assert run(R, code + 'CMD ["rails", "server"]\n')  # a command of its own that does not compile

@@ -11,13 +11,16 @@ from bot.model.text import Edit, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import insert_after
 from bot.model.images import parse_image
-from bot.rules.ecosystems import dependency_install, runs_node_build, tool_args
+from bot.rules.ecosystems import NODE_BUILD_TOOLS, dependency_install, reads_no_manifest, runs_node_build, tool_args
 
 NODE_PROD_FLAGS = ("--omit", "--production", "--only", "--prod", "-P")
 DEV_REQUIREMENTS = re.compile(r"(^|/)(requirements[-_.]?(dev|test|tests|testing|local|ci)[^/]*\.txt|(dev|test|tests|testing)[-_.]?requirements[^/]*\.txt|requirements/(dev|test|tests|testing|local|ci)[^/]*\.txt)$")
 
 
 DEV_SERVER = re.compile(r"^(serve|dev|develop|watch|start:dev|dev:.*|nodemon|ts-node|ts-node-dev|vue-cli-service|vite)$")
+# a container command that runs one of these (`ENTRYPOINT ["grunt"]`, `CMD npx jest`) runs a
+# task, build or test tool: those are devDependencies by convention (`next start` is not)
+DEV_TOOLS = (NODE_BUILD_TOOLS - {"next"}) | frozenset(("webpack-dev-server", "jest", "mocha", "karma", "ava", "eslint"))
 
 
 def _node_major(image: str) -> int | None:
@@ -89,7 +92,10 @@ For bundler the fix sets `ENV BUNDLE_WITHOUT=development:test`, which also keeps
 stage then runs a build or test step that needs the dev dependencies (`npm run build`,
 `tsc`, `npm test`): that stage should be split into a build stage and a runtime stage
 (DT402), not stripped; nor when the container runs a development server (`npm run serve`,
-`npm run dev`, nodemon, ts-node). No fix for pip, where the dev requirements file has to go.
+`npm run dev`, nodemon, ts-node) or a task, build or test tool (`grunt`, `gulp`,
+`webpack`, `jest`, `npm test`), which are devDependencies by convention; nor for
+a bare install that can find no package.json (in the root of an official image, before any
+WORKDIR, COPY, clone or download, while the project is copied in later): it installs nothing. No fix for pip, where the dev requirements file has to go.
 
 ## Size impact
 The development dependencies of the project: unknown without the lock file, often tens
@@ -142,7 +148,7 @@ to hundreds of MB for node projects.
             for script in ctx.scripts(ins):
                 for cmd in script.commands:
                     found = self._dev_install(ctx, ins, cmd, env)
-                    if found is None:
+                    if found is None or reads_no_manifest(ctx, ins, cmd):
                         continue
                     eco, fix = found
                     if self._builds_later(ctx, ins, cmd, eco, final) or self._dev_server(ctx, eco, final):
@@ -219,8 +225,9 @@ to hundreds of MB for node projects.
 
     @staticmethod
     def _dev_server(ctx: Context, eco: str, final) -> bool:
-        """The container runs a development server (``npm run serve``, nodemon): it needs
-        its dev dependencies, the image is a development image. A Ruby app image with no
+        """The container runs a development server (``npm run serve``, nodemon) or a task,
+        build or test tool (grunt, jest): it needs its dev dependencies, the image is a
+        development image. A Ruby app image with no
         command of its own gets one from compose, typically ``rails s`` in development."""
         if final is None:
             return False
@@ -233,8 +240,10 @@ to hundreds of MB for node projects.
             words = list(ins.json_args) if ins.json_args else ins.body.text.split()
             # `CMD ['yarn', 'serve']` is not JSON (single quotes): read its words all the same
             words = [t.strip("[]'\",;&") for w in words for t in w.split()]
-            if any(DEV_SERVER.search(w) for w in words):
+            if any(DEV_SERVER.search(w) for w in words) or any(w.rsplit("/", 1)[-1] in DEV_TOOLS for w in words):
                 return True
+            if words[:1] in (["npm"], ["yarn"], ["pnpm"]) and "test" in words:
+                return True  # `npm test` runs the test runner
             # installs or compiles when it starts (`npm install typescript && npm run start`)
             pairs = set(zip(words, words[1:]))
             if "tsc" in words or pairs & {("npm", "install"), ("npm", "i"), ("yarn", "install"), ("pnpm", "install")}:

@@ -209,3 +209,20 @@ def test_aptitude_install_gets_its_own_spelling_of_no_recommends():
     assert fixed_text(DT102, code) == "FROM debian:12\nRUN aptitude install --without-recommends -y vim\n"
     assert run(DT102, "FROM debian:12\nRUN aptitude install -R -y vim\n") == []
     assert run(DT102, "FROM debian:12\nRUN aptitude --without-recommends install -y vim\n") == []
+
+
+def test_an_old_distro_pip_keeps_setuptools_for_the_pip_installs_that_follow():
+    # precision sample (seed 5150, corpus 0736): on Ubuntu 16.04 python3-pip only recommends
+    # python3-setuptools, and pip before 22.1 cannot build a source package (PyYAML) without it
+    code = "FROM {base}\nRUN apt-get update && apt-get install -y python3-pip\nRUN pip3 install pyyaml\n"
+    for old in ("ubuntu:16.04", "nvidia/cuda:9.2-devel-ubuntu16.04", "debian:stretch", "ros:melodic"):
+        fixed = fixed_text(DT102, code.format(base=old))
+        assert "--no-install-recommends -y python3-pip python3-setuptools" in fixed, old
+        assert "pip before 22.1" in run(DT102, code.format(base=old))[0].fix.reason
+    py2 = fixed_text(DT102, "FROM ubuntu:18.04\nRUN apt-get install -y python-pip\nRUN pip install x\n")
+    assert "python-pip python-setuptools" in py2
+    # from Ubuntu 20.04 and Debian 11 pip depends on setuptools: nothing to name
+    for new in ("ubuntu:22.04", "debian:bookworm", "ubuntu"):
+        assert "setuptools" not in fixed_text(DT102, code.format(base=new)), new
+    # no pip install later: nothing builds
+    assert "setuptools" not in fixed_text(DT102, "FROM ubuntu:16.04\nRUN apt-get install -y python3-pip\n")

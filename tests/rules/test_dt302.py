@@ -1,3 +1,5 @@
+import pytest
+
 from bot.rules.dt302_dev_dependencies_in_final_image import DevDependenciesInFinalImage as R
 from tests.rules.harness import run
 from tests.rules.rewrite_checks import assert_clean_rewrite
@@ -53,3 +55,17 @@ def test_command_that_installs_or_compiles_at_start_needs_dev_dependencies():
     code = "FROM node:20\nCOPY package.json .\nRUN npm install\nCOPY . .\nCMD npm install typescript && npm run start\n"
     assert not run(R, code)
     assert not run(R, 'FROM node:20\nCOPY . .\nRUN npm install\nCMD ["sh", "-c", "tsc && node dist/index.js"]\n')
+
+
+@pytest.mark.parametrize("command", ['ENTRYPOINT ["grunt"]\nCMD ["default"]', 'CMD ["npx", "gulp", "watch"]',
+                                     'CMD ./node_modules/.bin/jest', 'CMD ["npm", "test"]', 'CMD ["nest", "start"]'])
+def test_a_command_that_runs_a_task_build_or_test_tool_needs_dev_dependencies(command):
+    # precision sample (seed 5150, corpus 0371): `ENTRYPOINT ["grunt"]` loads grunt plugins, which
+    # package.json lists as devDependencies; --production broke the container's command
+    code = f"FROM node:8\nWORKDIR /app\nCOPY package.json .\nRUN npm install\nCOPY . .\n{command}\n"
+    assert not run(R, code)
+
+
+@pytest.mark.parametrize("command", ['CMD ["npm", "start"]', 'CMD ["next", "start"]', 'CMD ["node", "test.js"]'])
+def test_a_production_command_keeps_the_finding(command):
+    assert run(R, f"FROM node:20\nWORKDIR /app\nCOPY package.json .\nRUN npm install\nCOPY . .\n{command}\n")

@@ -427,7 +427,11 @@ re-installs all dependencies). Reported in every stage, builder stages included.
                 if nxt.operator_before != "&&" or any(c.depth > 0 and c is nxt for c in rest):
                     return None, "install is not joined by &&"
                 a = ctx.df.index.position(_off(ctx, inst.command.span.end))
-                edits.append(Edit(Span(a, nxt.span.start), f"\n{moved}\nRUN {run_flags}"))
+                # the commands after the install become a RUN of their own: the edit carries
+                # them to the RUN's end, so a fix computed for the whole RUN (a cache cleanup
+                # appended at its end) overlaps and waits for the next pass
+                rest_text = ctx.df.text[_off(ctx, nxt.span.start) : _off(ctx, run.span.end)]
+                edits.append(Edit(Span(a, run.span.end), f"\n{moved}\nRUN {run_flags}{rest_text}"))
         reason = _reason(inst, files, assumed)
         try:
             return Fix("Copy the dependency manifests first, install, then copy the rest", tuple(edits), Safety.REVIEW, reason), ""

@@ -64,6 +64,9 @@ def pip_lacks_setuptools(base_image: str) -> bool:
 # Fetch tools installed but never run by the build are there for the container: it will
 # fetch over https, so their ca-certificates recommend is kept (the program that shows use)
 RUN_TIME_FETCHERS = {"curl": "curl", "wget": "wget", "git": "git", "libcurl4": "", "docker.io": "docker"}
+# Likewise a tool whose wrapper needs a recommend: xvfb installed and never run is there for
+# `xvfb-run` in the container, which needs xauth
+RUN_TIME_TOOLS = {("xvfb", "xauth"): "`xvfb-run` at run time"}
 # Packages whose recommends are their content (metapackages, Kali's tool sets): without
 # them the install means something else, so it is not reported
 _RECOMMENDS_ARE_CONTENT = ("kali-linux-", "kali-tools-", "task-")
@@ -237,7 +240,8 @@ container at run time, may need one of them. The fix keeps by name the recommend
 the rest of the image visibly needs: `ca-certificates` when `curl`, `wget`, `git` or
 `go get` later fetch over https, or when `curl`, `wget`, `git`, `libcurl4` or `docker.io`
 is installed but never run by the build (it is there for the container, which will
-fetch over https); `build-essential` and `python3-dev` (recommended by
+fetch over https); `xauth` for an installed `xvfb` (its `xvfb-run` needs it, in the build
+or in the container); `build-essential` and `python3-dev` (recommended by
 `python3-pip`) when a `pip install` builds against `-dev` packages or a compiler runs;
 `python3-setuptools` (a recommend of the distro pip before Ubuntu 20.04 and Debian 11, and
 of any base whose release is not known) when a `pip install` follows: pip before 22.1
@@ -436,7 +440,9 @@ def _recommends_are_content(package: str) -> bool:
 
 def _run_time_fetch(package: str, kind: str, needs: dict[str, _Need]) -> _Need | None:
     """A fetch tool the build never runs is installed for the container, which will
-    fetch over https: keep its CA certificates."""
+    fetch over https: keep its CA certificates (and xauth for xvfb's `xvfb-run`)."""
+    if (package, kind) in RUN_TIME_TOOLS:
+        return _Need(RUN_TIME_TOOLS[(package, kind)], 0)
     if kind != "https" or package not in RUN_TIME_FETCHERS:
         return None
     program = RUN_TIME_FETCHERS[package]

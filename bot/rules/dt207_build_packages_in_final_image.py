@@ -32,6 +32,11 @@ BUILDERS = frozenset(
 ) | PIP
 # Images meant for compiling: a final image that runs one of these, or has no command,
 # is a build/dev/CI image and keeps its toolchain on purpose.
+# Tools that drive a compiler but compile nothing themselves: without a compiler or headers
+# in the image they run Makefiles and scripts for the container, not a build
+DRIVERS = frozenset("make cmake ninja ninja-build autoconf automake libtool libtool-bin pkg-config pkgconf "
+                    "pkgconfig bison flex".split())
+COMPILERS = frozenset("gcc g++ cc c++ gcc-c++ clang build-essential build-base alpine-sdk".split())
 DEV_COMMANDS = frozenset("bash sh zsh ash dash make gcc g++ cc cmake ninja".split())
 TOOLCHAIN_IMAGES = frozenset("gcc buildpack-deps golang rust swift haskell".split())
 FULL_VARIANT_IMAGES = frozenset("python node ruby perl erlang elixir".split())
@@ -61,7 +66,9 @@ musl-dev, linux-headers, `*-dev`, `*-devel`) installed with `apt-get install`,
 removed in the same `RUN` (`apt-get purge`, `apk del` of a `--virtual` group,
 `yum remove`).
 
-It stays silent for images whose purpose is compiling: a final stage named like
+Build drivers alone (`make`, `cmake`, `autoconf`, `pkg-config`...) in an image that
+installs no compiler and no headers are tools for the container (Makefile tasks), not
+leftovers of a compile: not reported. It stays silent for images whose purpose is compiling: a final stage named like
 `dev`, `ci`, `build` or `test`, a Dockerfile named so (`Dockerfile.dev`,
 `.devcontainer/`), a final command that is a shell or a build tool (`bash`, `make`) or
 compiles when the container starts (`go test` with cgo, `sh -c "make && ./app"`),
@@ -177,6 +184,7 @@ The installed size of the packages and their dependencies on the stage's base.
     def check(self, ctx: Context) -> Iterator[Finding]:
         if _meant_for_building(ctx):
             return
+        compiles_here = _installs_a_compiler(ctx)
         for ins in ctx.runs(final_only=True):
             for script in ctx.scripts(ins):
                 reported: set[str] = set()  # one finding per package and RUN
@@ -185,6 +193,8 @@ The installed size of the packages and their dependencies on the stage's base.
                         continue
                     left = []
                     for w in _left(script, install):
+                        if not compiles_here and _name(w) in DRIVERS:
+                            continue  # make without a compiler: a tool for the container
                         if _name(w) not in reported:
                             reported.add(_name(w))
                             left.append(w)
@@ -252,6 +262,21 @@ The installed size of the packages and their dependencies on the stage's base.
         if any(_DEV.fullmatch(w.text) for w in left):
             reason += "; apk del also removes libraries only the -dev packages needed: add the runtime ones to a plain apk add"
         return Fix("Group the build packages and delete them in the same RUN", tuple(edits), Safety.REVIEW, reason=reason)
+
+
+def _installs_a_compiler(ctx: Context) -> bool:
+    """Whether the final image installs a compiler or headers anywhere (its base has none:
+    compiler images and full language variants are left alone before this)."""
+    for ins in ctx.runs(final_only=True):
+        for script in ctx.scripts(ins):
+            for install in _installs(script):
+                names = {_name(w) for w in install.packages}
+                if any("$" in w.text for w in install.cmd.args):
+                    return True  # `$PHPIZE_DEPS`, `$BUILD_DEPS`: may well name one
+                if names & COMPILERS or any(_VERSIONED.fullmatch(n) or (_DEV.fullmatch(n) and not _NOT_BUILD.fullmatch(n))
+                                            for n in names):
+                    return True
+    return False
 
 
 def is_build_package(name: str) -> bool:

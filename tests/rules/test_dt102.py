@@ -226,3 +226,13 @@ def test_an_old_distro_pip_keeps_setuptools_for_the_pip_installs_that_follow():
         assert "setuptools" not in fixed_text(DT102, code.format(base=new)), new
     # no pip install later: nothing builds
     assert "setuptools" not in fixed_text(DT102, "FROM ubuntu:16.04\nRUN apt-get install -y python3-pip\n")
+
+
+def test_xvfb_installed_for_the_container_keeps_xauth():
+    # precision sample (seed 8675309, corpus 0277): xvfb and chromium, no step runs xvfb-run: the
+    # container will, and xvfb-run needs xauth (a recommend of xvfb)
+    code = "FROM ubuntu:20.04\nRUN apt-get update && apt-get install -y xvfb chromium-browser\n"
+    assert "--no-install-recommends -y xvfb chromium-browser xauth" in fixed_text(DT102, code)
+    assert "`xvfb-run` at run time" in run(DT102, code)[0].fix.reason
+    later = fixed_text(DT102, code + "RUN xvfb-run -a npm test\n")
+    assert "xvfb chromium-browser xauth" in later and "line 3" in run(DT102, code + "RUN xvfb-run -a npm test\n")[0].message

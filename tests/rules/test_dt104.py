@@ -121,3 +121,14 @@ def test_a_relative_rm_needs_a_known_directory():
 def test_microdnf_clean_does_not_clean_dnf_and_the_other_way_round():
     assert len(run(DT104, "FROM fedora:40\nRUN microdnf install -y tar && dnf clean all\n")) == 1
     assert run(DT104, "FROM fedora:40\nRUN yum install -y tar && dnf clean all\n") == []
+
+
+def test_a_refresh_that_feeds_a_later_run_gets_no_clean_fix():
+    # precision sample (seed 8675309, corpus 0699): `zypper ref && zypper clean --all`, then
+    # `zypper up` in the next RUN: the clean undid the refresh it was the whole point of
+    code = "FROM opensuse/leap:15.6\nRUN zypper --non-interactive ref\nRUN zypper --non-interactive up\n"
+    found = {f.span.start.line: f for f in run(DT104, code)}
+    assert found[2].fix is None and found[3].fix is not None
+    # with no later install the refresh is waste on its own: the clean applies
+    (f,) = run(DT104, "FROM rockylinux:9\nRUN dnf makecache\nCMD [\"bash\"]\n")
+    assert f.fix is not None

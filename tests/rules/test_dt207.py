@@ -83,3 +83,18 @@ def test_a_command_less_dev_image_keeps_the_toolchain_its_run_time_commands_use(
     assert not run(R, code)
     assert run(R, code + "RUN bundle install\n")  # the build compiles: the claim stands
     assert run(R, code + 'CMD ["rails", "server"]\n')  # a command of its own that does not compile
+
+
+def test_make_without_a_compiler_is_a_tool_for_the_container():
+    # precision sample (seed 8675309, corpus 0368): a node base with curl, bind-tools, bash and make;
+    # nothing in the image can compile with make alone, so it is there to run Makefiles
+    code = ("FROM alpine-node:latest\nRUN apk add --no-cache curl bind-tools make bash && npm i -g nodemon\n")
+    assert not run(R, code)
+    assert not run(R, "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y make\nCOPY . /app\n"
+                      "RUN pip install -r /app/requirements.txt\nCMD [\"python\", \"app.py\"]\n")
+    # with a compiler or headers in the image, make is part of the toolchain again
+    (f,) = run(R, "FROM alpine:3.20\nRUN apk add --no-cache gcc musl-dev make && make -C /src\nCMD [\"/src/app\"]\n")
+    assert "make" in f.hint.params["packages"]
+    (g,) = run(R, "FROM php:8.3-fpm-alpine\nRUN apk add --no-cache $PHPIZE_DEPS make && pecl install redis\n"
+                  "CMD [\"php-fpm\"]\n")
+    assert g.hint.params["packages"] == ("make",)

@@ -7,9 +7,9 @@ from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command
-from bot.model.text import Edit, Span
+from bot.model.text import Edit
 from bot.rules.base import Context, Invalid, Rule, Valid
-from bot.rules.edits import insert_after
+from bot.rules.edits import insert_after, insert_before
 from bot.model.images import parse_image
 from bot.rules.ecosystems import NODE_BUILD_TOOLS, dependency_install, reads_no_manifest, runs_node_build, tool_args
 
@@ -18,6 +18,7 @@ DEV_REQUIREMENTS = re.compile(r"(^|/)(requirements[-_.]?(dev|test|tests|testing|
 
 
 DEV_SERVER = re.compile(r"^(serve|dev|develop|watch|start:dev|dev:.*|nodemon|ts-node|ts-node-dev|vue-cli-service|vite)$")
+RUNS_IN_PRODUCTION = re.compile(r"\b(RAILS|RACK|APP)_ENV\b[\s=:]*[\"']?production|(-e|--environment)[\"',\s=]+production")
 # a container command that runs one of these (`ENTRYPOINT ["grunt"]`, `CMD npx jest`) runs a
 # task, build or test tool: those are devDependencies by convention (`next start` is not)
 DEV_TOOLS = (NODE_BUILD_TOOLS - {"next"}) | frozenset(("webpack-dev-server", "jest", "mocha", "karma", "ava", "eslint"))
@@ -86,7 +87,9 @@ Review: something used at run time may be declared as a dev dependency (a start 
 using `ts-node` or `nodemon`, a Rails initializer requiring a test gem). The flag matches
 the tool's version where the base image tells it (`--production` for npm before 7).
 A Ruby image with no `CMD`/`ENTRYPOINT` of its own is taken for a development image
-(compose gives the command, typically `rails s`) and not reported for bundler.
+(compose gives the command, typically `rails s`) and not reported for bundler; nor is one
+that shows no production environment (`RAILS_ENV`/`RACK_ENV`/`APP_ENV=production`, `-e
+production`): Rails and Rack then run in development, which requires the development gems.
 For bundler the fix sets `ENV BUNDLE_WITHOUT=development:test`, which also keeps
 `bundle exec` from asking for the skipped groups at run time. Not reported when the same
 stage then runs a build or test step that needs the dev dependencies (`npm run build`,
@@ -117,8 +120,8 @@ to hundreds of MB for node projects.
         Invalid("FROM php:8.3-cli\nRUN composer install --optimize-autoloader\n",
                 fixed="FROM php:8.3-cli\nRUN composer install --no-dev --optimize-autoloader\n"),
         Invalid(
-            "FROM ruby:3.3-slim\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\nCMD [\"puma\"]\n",
-            fixed="FROM ruby:3.3-slim\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nENV BUNDLE_WITHOUT=development:test\n"
+            "FROM ruby:3.3-slim\nENV RAILS_ENV=production\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\nCMD [\"puma\"]\n",
+            fixed="FROM ruby:3.3-slim\nENV RAILS_ENV=production\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nENV BUNDLE_WITHOUT=development:test\n"
             "RUN bundle install\nCMD [\"puma\"]\n",
         ),
         Valid("FROM ruby:3.3-slim\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\n",
@@ -205,8 +208,7 @@ to hundreds of MB for node projects.
         bc = ctx.build_context
         if bc is not None and bc.exists("Gemfile") and not re.search(r"group\b[^\n]*:(development|test)", bc.text("Gemfile") or ""):
             return None
-        line_start = Span(ins.span.start, ins.span.start)
-        return eco, self._fix(Edit(line_start, "ENV BUNDLE_WITHOUT=development:test\n"), eco)
+        return eco, self._fix(insert_before(ctx.df, ins, "ENV BUNDLE_WITHOUT=development:test"), eco)
 
     @staticmethod
     def _bundle_config_without(cmd: Command) -> bool:
@@ -233,7 +235,10 @@ to hundreds of MB for node projects.
             return False
         commands = [i for s in ctx.lineage(final) for i in s.instructions if i.keyword in ("CMD", "ENTRYPOINT")]
         if eco == "bundler":
-            return not commands
+            # with no command of its own, or no sign that it runs in production, the app runs in
+            # Rails' and Rack's default development environment, which requires the development gems
+            text = "\n".join(i.body.text for s in ctx.lineage(final) for i in s.instructions)
+            return not commands or not RUNS_IN_PRODUCTION.search(text)
         if eco not in ("npm", "yarn", "pnpm"):
             return False
         for ins in commands:

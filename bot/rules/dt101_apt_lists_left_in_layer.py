@@ -54,7 +54,8 @@ that layer can miss them. The fix is offered only when the same `RUN` installs
 something; a lone `apt-get update` is DT203's case (removing the lists there would
 break the next `RUN`). Review instead when a later `RUN` runs a script the Dockerfile
 does not show (`./install.sh`, `python3 setup-ubuntu.py`, `curl ... | bash`) before
-another `apt-get update`: it may install with apt on these lists.
+another `apt-get update`, or when the container's command runs a shell script
+(`bash install.sh`, `/entrypoint.sh`): it may install with apt on these lists.
 
 ## Size impact
 The size of the apt lists of the base image's distribution and release (measured:
@@ -127,9 +128,9 @@ The size of the apt lists of the base image's distribution and release (measured
                     if edit is not None and unseen is None:
                         fix = Fix("Remove the apt lists in the same RUN", (edit,), Safety.SAFE)
                     elif edit is not None:
-                        line, label = unseen
+                        where, label = unseen
                         fix = Fix("Remove the apt lists in the same RUN", (edit,), Safety.REVIEW,
-                                  reason=f"the RUN on line {line} runs `{label}`, which this file does not show: "
+                                  reason=f"{where} runs `{label}`, which this file does not show: "
                                   "if it installs with apt without its own apt-get update, it needs these lists")
                 stage = ctx.stage(ins)
                 if later and needing is not None:  # removing them here would break that RUN
@@ -163,11 +164,18 @@ The size of the apt lists of the base image's distribution and release (measured
         return lists_user(ctx, [i for i in stage.instructions if i.index > ins.index])[0] is not None
 
     @staticmethod
-    def _later_unseen_script(ctx: Context, ins) -> tuple[int, str] | None:
-        """The first later RUN command that runs a script this file does not show (``./setup.sh``,
-        ``python3 ubuntu.py``, ``curl ... | bash``) before any new ``apt-get update``: it may
-        install with apt on these lists, so removing them is no longer a one-click fix."""
+    def _later_unseen_script(ctx: Context, ins) -> tuple[str, str] | None:
+        """Where and what: the first later RUN command that runs a script this file does not
+        show (``./setup.sh``, ``python3 ubuntu.py``, ``curl ... | bash``) before any new
+        ``apt-get update``, or a container command that runs a shell script (``bash install.sh``):
+        it may install with apt on these lists, so removing them is no longer a one-click fix."""
         for other in ctx.after(ins):
+            if other.keyword in ("CMD", "ENTRYPOINT"):
+                words = list(other.json_args) if other.json_args is not None else other.body.text.split()
+                label = _shell_script(words)
+                if label:
+                    return f"the container's command (line {other.line})", label
+                continue
             if other.keyword != "RUN":
                 continue
             for script in ctx.scripts(other):
@@ -176,7 +184,7 @@ The size of the apt lists of the base image's distribution and release (measured
                         return None
                     label = _unseen_script(c)
                     if label:
-                        return other.line, label
+                        return f"the RUN on line {other.line}", label
         return None
 
     @staticmethod
@@ -217,3 +225,15 @@ def _unseen_script(cmd) -> str:
     if not script or script.rsplit("/", 1)[-1] in BUILD_SCRIPTS:
         return ""
     return f"{cmd.program} {script}"
+
+
+def _shell_script(words: list[str]) -> str:
+    """The shell script a container command runs (``bash install.sh``, ``/entrypoint.sh``), or "".
+    Application entry points in other languages (``python3 app.py``) install nothing with apt."""
+    if not words:
+        return ""
+    first = words[0].strip("'\"")
+    name = first.rsplit("/", 1)[-1]
+    if name in ("sh", "bash", "dash") and len(words) > 1 and not words[1].startswith("-"):
+        return f"{name} {words[1]}"
+    return first if name.endswith((".sh", ".bash")) else ""

@@ -364,8 +364,16 @@ _NOT_BUILDING = frozenset(("cache", "config", "clean", "version", "--version", "
                            "outdated", "audit", "view", "info", "help", "--help", "freeze", "show", "env"))
 
 
+# node package managers installing themselves (`npm install -g npm@11`): plain JavaScript
+_NODE_MANAGERS = frozenset(("npm", "yarn", "pnpm", "corepack"))
+
+
 def _compiles(cmd: Command) -> bool:
     p = cmd.program
+    if p in ("npm", "yarn", "pnpm"):
+        named = [a.text for a in cmd.args[1:] if not a.text.startswith("-")]
+        if named and all(re.split(r"(?<=.)@", n, maxsplit=1)[0] in _NODE_MANAGERS for n in named):
+            return False
     if p in BUILDERS:
         return not cmd.args or cmd.args[0].text not in _NOT_BUILDING
     if p.endswith("configure"):

@@ -97,3 +97,16 @@ def test_a_later_script_the_file_does_not_show_makes_the_removal_a_review_fix():
                   "RUN apt-get update && ./install.sh\n", "RUN pip install x\n"):
         f = next(f for f in run(DT101, head + later) if f.span.start.line == 2)
         assert f.fix.safety is Safety.SAFE, later
+
+
+def test_a_container_command_running_a_shell_script_makes_the_removal_a_review_fix():
+    # precision sample (seed 7777, corpus 0098): `CMD bash install.sh` after installing wget/curl/unzip:
+    # the installer the container runs may apt-get install on these lists
+    from bot.model.findings import Safety
+
+    head = "FROM ubuntu:20.04\nRUN apt update && apt install -y wget curl unzip\nADD install.sh .\n"
+    for command, label in (("CMD bash install.sh\n", "bash install.sh"), ('ENTRYPOINT ["/entrypoint.sh"]\n', "/entrypoint.sh")):
+        (f,) = run(DT101, head + command)
+        assert f.fix.safety is Safety.REVIEW and f"`{label}`" in f.fix.reason and "container's command" in f.fix.reason
+    (g,) = run(DT101, head + 'CMD ["python3", "app.py"]\n')  # an application entry point
+    assert g.fix.safety is Safety.SAFE

@@ -98,3 +98,12 @@ def test_make_without_a_compiler_is_a_tool_for_the_container():
     (g,) = run(R, "FROM php:8.3-fpm-alpine\nRUN apk add --no-cache $PHPIZE_DEPS make && pecl install redis\n"
                   "CMD [\"php-fpm\"]\n")
     assert g.hint.params["packages"] == ("make",)
+
+
+def test_npm_installing_itself_compiles_nothing():
+    # precision sample (seed 7777, corpus 0466): a node-slim base with python3, build-essential and
+    # ENV PYTHON for node-gyp; its only npm step upgrades npm, so the toolchain serves its users
+    code = ("FROM node:23-slim\nRUN apt update && apt install python3 build-essential git -y "
+            "&& npm install -g npm@11.3.0 --python=python3\nENV PYTHON=python3\n")
+    assert not run(R, code)
+    assert run(R, code.replace("npm install -g npm@11.3.0", "npm install -g sqlite3"))  # that one compiles

@@ -244,8 +244,9 @@ fetch over https); `xauth` for an installed `xvfb` (its `xvfb-run` needs it, in 
 or in the container); `build-essential` and `python3-dev` (recommended by
 `python3-pip`) when a `pip install` builds against `-dev` packages or a compiler runs;
 `python3-setuptools` (a recommend of the distro pip before Ubuntu 20.04 and Debian 11, and
-of any base whose release is not known) when a `pip install` follows: pip before 22.1
-cannot build a source package without it;
+of any base whose release is not known) when a `pip install` follows or the build never
+runs pip (the container or a child image will): pip before 22.1 cannot build a source
+package without it;
 `gcc`, `g++` and `libc6-dev` (recommended by `golang`) before a cgo build; `git`
 (recommended by `npm`) before `git` or `bower install`; `xauth` before `xvfb-run`.
 The message says which it kept and why. Check for others: `gnupg` for `apt-key`, a
@@ -341,6 +342,8 @@ resolution (`apt-get install -s`), when the packages are known.
                         or _run_time_toolchain(pkg, kind, needs)
                     if kind == "setuptools":
                         need = _pip_builds(needs) if pip_lacks_setuptools(ctx.base_image(stage)) else None
+                        if need is None and pip_lacks_setuptools(ctx.base_image(stage)):
+                            need = _Need("pip at run time: before 22.1 it builds source packages with it", 0)
                     if need is None or rec in named or rec in why or _PROVIDED_BY.get(rec) in named | set(why):
                         continue
                     kept_by.setdefault(n, []).append(rec)
@@ -372,7 +375,7 @@ resolution (`apt-get install -s`), when the packages are known.
             (pkg, reason_text), *rest = why.items()
             more = f" (+{len(rest)})" if rest else ""
             head = f"`{first.program} install` installs recommends; keep {pkg}{more} for {reason_text}"
-            if len(head) > 100:
+            if len(head) > 100 or any(w != reason_text for _, w in rest):  # one reason cannot speak for all
                 head = f"`{first.program} install` installs recommends; keep {pkg}{more} (needed later)"
         return ctx.finding(
             self,

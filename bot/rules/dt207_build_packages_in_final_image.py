@@ -366,6 +366,7 @@ _NOT_BUILDING = frozenset(("cache", "config", "clean", "version", "--version", "
 
 # node package managers installing themselves (`npm install -g npm@11`): plain JavaScript
 _NODE_MANAGERS = frozenset(("npm", "yarn", "pnpm", "corepack"))
+_PIP_ITSELF = frozenset(("pip", "setuptools", "wheel"))
 
 
 def _compiles(cmd: Command) -> bool:
@@ -374,6 +375,11 @@ def _compiles(cmd: Command) -> bool:
         named = [a.text for a in cmd.args[1:] if not a.text.startswith("-")]
         if named and all(re.split(r"(?<=.)@", n, maxsplit=1)[0] in _NODE_MANAGERS for n in named):
             return False
+    if p in PIP or p in ("python", "python3"):
+        words = [w for w in cmd.words if not w.startswith("-")]
+        targets = words[words.index("install") + 1:] if "install" in words else []
+        if targets and all(re.split(r"[<>=!~\[]", t, maxsplit=1)[0].lower() in _PIP_ITSELF for t in targets):
+            return False  # `pip install --upgrade pip setuptools`: pip updating its own tools
     if p in BUILDERS:
         return not cmd.args or cmd.args[0].text not in _NOT_BUILDING
     if p.endswith("configure"):

@@ -224,8 +224,9 @@ def test_an_old_distro_pip_keeps_setuptools_for_the_pip_installs_that_follow():
     # from Ubuntu 20.04 and Debian 11 pip depends on setuptools: nothing to name
     for new in ("ubuntu:22.04", "debian:bookworm", "ubuntu"):
         assert "setuptools" not in fixed_text(DT102, code.format(base=new)), new
-    # no pip install later: nothing builds
-    assert "setuptools" not in fixed_text(DT102, "FROM ubuntu:16.04\nRUN apt-get install -y python3-pip\n")
+    # a pip the build runs only to upgrade itself builds nothing now; the container still will
+    (f,) = run(DT102, "FROM ubuntu:16.04\nRUN apt-get install -y python3-pip\nRUN pip3 install -U pip\n")
+    assert "python3-setuptools" in f.fix.title
 
 
 def test_xvfb_installed_for_the_container_keeps_xauth():
@@ -236,3 +237,12 @@ def test_xvfb_installed_for_the_container_keeps_xauth():
     assert "`xvfb-run` at run time" in run(DT102, code)[0].fix.reason
     later = fixed_text(DT102, code + "RUN xvfb-run -a npm test\n")
     assert "xvfb chromium-browser xauth" in later and "line 3" in run(DT102, code + "RUN xvfb-run -a npm test\n")[0].message
+
+
+def test_an_old_distro_pip_the_build_never_runs_keeps_setuptools_for_the_container():
+    # precision sample (seed 2718, corpus 0643): ubuntu 18.04 with git, numpy, scipy and python3-pip, no
+    # pip step: the container or a child image will pip install, which needs setuptools on pip 9
+    code = "FROM ubuntu:18.04\nRUN apt-get update && apt-get install -y git python3-pip python3-scipy\n"
+    assert "python3-scipy ca-certificates python3-setuptools" in fixed_text(DT102, code)
+    assert "pip at run time" in run(DT102, code)[0].fix.reason
+    assert "setuptools" not in fixed_text(DT102, code.replace("18.04", "22.04"))

@@ -107,3 +107,13 @@ def test_npm_installing_itself_compiles_nothing():
             "&& npm install -g npm@11.3.0 --python=python3\nENV PYTHON=python3\n")
     assert not run(R, code)
     assert run(R, code.replace("npm install -g npm@11.3.0", "npm install -g sqlite3"))  # that one compiles
+
+
+def test_pip_upgrading_itself_compiles_nothing():
+    # precision sample (seed 2718, corpus 0003): python3-dev next to `pip3 install --upgrade pip` only:
+    # nothing in the build used the headers, so no purge is proposed at the end of that RUN
+    code = ("FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y python3-pip python3-dev "
+            "&& pip3 install --upgrade pip setuptools wheel\nCMD [\"python3\"]\n")
+    assert all(f.fix is None for f in run(R, code))
+    assert not run(R, code.replace('CMD ["python3"]\n', ""))  # command-less: headers for run-time builds
+    assert any(f.fix is not None for f in run(R, code.replace("--upgrade pip setuptools wheel", "psycopg2")))

@@ -93,7 +93,7 @@ production`): Rails and Rack then run in development, which requires the develop
 For bundler the fix sets `ENV BUNDLE_WITHOUT=development:test`, which also keeps
 `bundle exec` from asking for the skipped groups at run time. Not reported when the same
 stage then runs a build or test step that needs the dev dependencies (`npm run build`,
-`tsc`, `npm test`): that stage should be split into a build stage and a runtime stage
+`tsc`, `npm test`, Rails' `assets:precompile`, which runs the JavaScript bundler): that stage should be split into a build stage and a runtime stage
 (DT402), not stripped; nor when the container runs a development server (`npm run serve`,
 `npm run dev`, nodemon, ts-node) or a task, build or test tool (`grunt`, `gulp`,
 `webpack`, `jest`, `npm test`), which are devDependencies by convention; nor for

@@ -86,3 +86,13 @@ def test_the_bundler_env_goes_above_an_indented_run_with_its_indentation():
     code = "FROM ruby:3.3-slim\n  ENV RAILS_ENV=production\n  COPY Gemfile* ./\n  RUN bundle install\n  CMD [\"puma\"]\n"
     (f,) = run(R, code)
     assert "  ENV BUNDLE_WITHOUT=development:test\n  RUN bundle install" in fixed_text(R, code)
+
+
+def test_a_rails_asset_build_after_the_npm_install_needs_its_dev_dependencies():
+    # precision sample (seed 65537, corpus 0682): `npm install` then `bundle exec rails assets:precompile`,
+    # which runs the JavaScript bundler; --production would drop the bundler it needs
+    code = ("FROM ruby:3.4-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm install\nCOPY . .\n"
+            "RUN RAILS_ENV=production SECRET_KEY_BASE=x bundle exec rails assets:precompile\n"
+            "CMD [\"bundle\", \"exec\", \"puma\"]\n")
+    assert not [f for f in run(R, code) if "devDependencies" in f.message]
+    assert [f for f in run(R, code.replace("assets:precompile", "db:migrate")) if "devDependencies" in f.message]

@@ -52,3 +52,12 @@ def test_without_a_later_copy_the_file_does_not_show_where_the_project_is():
     # the rule examples' shape (`FROM node:20` + `RUN npm ci`): the project may be a base's
     code = "FROM node:20\nRUN npm ci\n"
     assert run(DT106, code) and run(DT302, code)
+
+
+def test_a_project_cloned_into_its_own_directory_is_not_in_the_root():
+    # precision sample (seed 65537, corpus 0517): `git clone .../Typescript`, then a `RUN cd Typescript`
+    # that changes nothing, then `npm install` in /: no package.json there
+    code = ("FROM ubuntu:20.04\nRUN apt-get update && apt-get install -y npm git\n"
+            "RUN git clone https://github.com/MonkTeam/Typescript\nRUN cd Typescript\nRUN npm install\n")
+    assert not run(DT106, code)
+    assert run(DT106, code.replace("Typescript\nRUN cd", "Typescript .\nRUN cd"))  # cloned into / itself

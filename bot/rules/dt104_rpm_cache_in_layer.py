@@ -8,7 +8,7 @@ from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command, delete_instruction, insert_after
-from bot.rules.facts import cache_claim, command_dirs, mount_overlaps, program_args, single_command, unwrap, workdir_at
+from bot.rules.facts import and_chain, cache_claim, command_dirs, mount_overlaps, program_args, single_command, unwrap, workdir_at
 from bot.rules.managers import MANAGERS, Manager, cleans, fetches, verb
 
 
@@ -219,7 +219,9 @@ and manager).
                 continue
             scripts = ctx.scripts(other)
             cmds = [unwrap(c) for s in scripts for c in s.commands]
-            if len(scripts) == 1 and len(cmds) == 1 and single_command(scripts[0]) is not None and cleans(cmds[0], family):
+            # `yum clean all`, or `yum clean all && rm -rf /var/cache/yum/*`: every command cleans
+            simple = single_command(scripts[0]) is not None or and_chain(scripts[0]) if len(scripts) == 1 else False
+            if simple and cmds and all(cleans(c, family) for c in cmds):
                 return other if not other.flags else None
             if any(c.program in MANAGERS or c.program == "rpm" for c in cmds):
                 return None

@@ -132,3 +132,11 @@ def test_a_refresh_that_feeds_a_later_run_gets_no_clean_fix():
     # with no later install the refresh is waste on its own: the clean applies
     (f,) = run(DT104, "FROM rockylinux:9\nRUN dnf makecache\nCMD [\"bash\"]\n")
     assert f.fix is not None
+
+
+def test_a_later_run_of_nothing_but_cleanups_is_deleted_once_the_install_cleans():
+    # precision sample (seed 1234567, corpus 0017): `RUN yum clean all && rm -rf /var/cache/yum/*` after
+    # the installs: once they clean in their own RUN, it cleans nothing and was left behind
+    code = ("FROM centos:7\nRUN yum update -y && yum upgrade -y\n\n"
+            "RUN yum clean all && rm -rf /var/cache/yum/*\n")
+    assert fixed_text(DT104, code) == "FROM centos:7\nRUN yum update -y && yum upgrade -y && yum clean all\n\n"

@@ -52,7 +52,8 @@ RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*
 Safe: the lists are removed after every command of the `RUN` has run, so nothing in
 that layer can miss them. The fix is offered only when the same `RUN` installs
 something; a lone `apt-get update` is DT203's case (removing the lists there would
-break the next `RUN`). Review instead when a later `RUN` runs a script the Dockerfile
+break the next `RUN`), and none when a later `RUN` installs without an update of its own
+(`apt-get install`, or `rosdep install`, which runs apt-get). Review instead when a later `RUN` runs a script the Dockerfile
 does not show (`./install.sh`, `python3 setup-ubuntu.py`, `curl ... | bash`) before
 another `apt-get update`, or when the container's command runs a shell script
 (`bash install.sh`, `/entrypoint.sh`): it may install with apt on these lists.
@@ -196,6 +197,8 @@ The size of the apt lists of the base image's distribution and release (measured
                 continue
             for script in ctx.scripts(other):
                 for c in script.commands:
+                    if unwrap(c).program == "rosdep" and unwrap(c).subcommand() == "install":
+                        return other.line  # rosdep installs the system dependencies with apt-get, no update
                     sub = verb(c, "apt")
                     if not sub:
                         continue

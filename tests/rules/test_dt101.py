@@ -110,3 +110,12 @@ def test_a_container_command_running_a_shell_script_makes_the_removal_a_review_f
         assert f.fix.safety is Safety.REVIEW and f"`{label}`" in f.fix.reason and "container's command" in f.fix.reason
     (g,) = run(DT101, head + 'CMD ["python3", "app.py"]\n')  # an application entry point
     assert g.fix.safety is Safety.SAFE
+
+
+def test_a_later_rosdep_install_reads_the_lists():
+    # noticed in the sample of seed 4096 (corpus 0235): `rosdep install` runs apt-get install for the
+    # workspace's system dependencies without an update of its own; removing the lists before it is no fix
+    code = ("FROM ros:noetic-ros-base\nRUN apt-get update && apt-get install -y python3-catkin-tools\n"
+            "RUN rosdep install --from-paths src --ignore-src -r -y\n")
+    (f,) = run(DT101, code)
+    assert f.fix is None and "RUN on line 3" in f.message

@@ -1,7 +1,8 @@
 """Precision gate: a seeded random sample of findings and `fix --unsafe` diffs to read by hand.
 
-Not a test: run `python bench/precision_sample.py --seed N` and judge each item as the
-author of that Dockerfile would (open the file: the context shown is a start). Record
+Not a test: run `python bench/precision_sample.py [--seed N] --stub` (no seed: a new one,
+printed in the header) and judge each item as the author of that Dockerfile would (open
+the file: the context shown is a start). Record
 the verdicts in tests/precision/verdicts.csv (file, line, rule, verdict, reason, sample,
 test); `--stub` prints those rows with the verdict left to fill. Every wrong verdict
 becomes a rule test at its general cause. A seed already in verdicts.csv is refused
@@ -96,7 +97,7 @@ def sample_fixes(files: list[str], rng: random.Random, count: int,
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--seed", type=int, default=None, help="default: a new seed, printed in the header")
     ap.add_argument("--findings", type=int, default=60)
     ap.add_argument("--fixes", type=int, default=25)
     ap.add_argument("--around", type=int, default=3, help="lines of context around a finding")
@@ -104,6 +105,8 @@ def main() -> int:
     ap.add_argument("--stub", action="store_true", help="also print verdicts.csv rows to fill in")
     ap.add_argument("--reuse", action="store_true", help="allow a seed verdicts.csv already holds")
     args = ap.parse_args()
+    if args.seed is None:
+        args.seed = next(n for n in iter(lambda: random.SystemRandom().randrange(1, 10**6), None) if n not in used_seeds())
     if args.seed in used_seeds() and not args.reuse:
         print(f"seed {args.seed} is already in {os.path.relpath(VERDICTS, ROOT)}: a fresh sample needs a new seed "
               f"(used: {', '.join(map(str, sorted(used_seeds())))}); --reuse to draw it again", file=sys.stderr)

@@ -32,8 +32,8 @@ KEEP: dict[str, tuple[tuple[str, str], ...]] = {
     "curl": _HTTPS, "libcurl4": _HTTPS, "wget": _HTTPS, "nodejs": _HTTPS,
     "git": _HTTPS + (("openssh-client", "ssh"),),
     "npm": (("git", "git"),),
-    "python3-pip": (("build-essential", "compile"), ("python3-dev", "pybuild")),
-    "python-pip": (("build-essential", "compile"), ("python-dev", "pybuild")),
+    "python3-pip": (("build-essential", "compile"), ("python3-dev", "pybuild"), ("python3-setuptools", "setuptools")),
+    "python-pip": (("build-essential", "compile"), ("python-dev", "pybuild"), ("python-setuptools", "setuptools")),
     "golang": _GO, "golang-go": _GO,
     "xvfb": (("xauth", "xauth"),),
     "docker.io": _HTTPS,
@@ -41,14 +41,37 @@ KEEP: dict[str, tuple[tuple[str, str], ...]] = {
     "gcc": (("libc6-dev", "compile"),), "g++": (("libc6-dev", "compile"),),
     "cmake": (("gcc", "compile"), ("make", "compile")),
 }
+# Before Ubuntu 20.04 and Debian 11, the distro pip *recommends* setuptools (later releases
+# depend on it), and pip before 22.1 builds a source package only with setuptools installed
+# (`No module named setuptools`): a later pip install keeps it
+SETUPTOOLS = {"python3-pip": "python3-setuptools", "python-pip": "python-setuptools"}
+_OLD_RELEASES = re.compile(r"(?<![a-z])(trusty|xenial|bionic|wheezy|jessie|stretch|buster)(?![a-z])"
+                           r"|ubuntu[-_]?1\d\.\d\d|^ubuntu:1\d\.\d\d|^debian:(7|8|9|10)(\b|-)")
+_NEW_RELEASES = re.compile(r"(?<![a-z])(focal|jammy|noble|oracular|plucky|bullseye|bookworm|trixie)(?![a-z])"
+                           r"|ubuntu[-_]?[2-9]\d\.\d\d|^ubuntu:[2-9]\d\.\d\d|^debian:(1[1-9])(\b|-)"
+                           r"|^(ubuntu|debian)(:(latest|rolling|devel|stable|testing|sid|stable-slim))?$")
+
+
+def pip_lacks_setuptools(base_image: str) -> bool:
+    """Whether the distro pip of this base may come without setuptools: its release is old,
+    or unknown (naming setuptools where pip depends on it costs nothing)."""
+    base = base_image.lower().removeprefix("docker.io/").removeprefix("library/")
+    if _OLD_RELEASES.search(base):
+        return True
+    return not _NEW_RELEASES.search(base)
+
+
 # Fetch tools installed but never run by the build are there for the container: it will
 # fetch over https, so their ca-certificates recommend is kept (the program that shows use)
 RUN_TIME_FETCHERS = {"curl": "curl", "wget": "wget", "git": "git", "libcurl4": "", "docker.io": "docker"}
+# Likewise a tool whose wrapper needs a recommend: xvfb installed and never run is there for
+# `xvfb-run` in the container, which needs xauth
+RUN_TIME_TOOLS = {("xvfb", "xauth"): "`xvfb-run` at run time"}
 # Packages whose recommends are their content (metapackages, Kali's tool sets): without
 # them the install means something else, so it is not reported
 _RECOMMENDS_ARE_CONTENT = ("kali-linux-", "kali-tools-", "task-")
 _CONTENT_BASES = ("kalilinux/",)
-_SMALL_KEEPS = frozenset(("ca-certificates", "xauth", "openssh-client"))
+_SMALL_KEEPS = frozenset(("ca-certificates", "xauth", "openssh-client", "python3-setuptools", "python-setuptools"))
 # provided by a package that is installed anyway, so naming it is not needed
 _PROVIDED_BY = {"gcc": "build-essential", "g++": "build-essential", "libc6-dev": "build-essential",
                 "make": "build-essential"}
@@ -217,8 +240,13 @@ container at run time, may need one of them. The fix keeps by name the recommend
 the rest of the image visibly needs: `ca-certificates` when `curl`, `wget`, `git` or
 `go get` later fetch over https, or when `curl`, `wget`, `git`, `libcurl4` or `docker.io`
 is installed but never run by the build (it is there for the container, which will
-fetch over https); `build-essential` and `python3-dev` (recommended by
+fetch over https); `xauth` for an installed `xvfb` (its `xvfb-run` needs it, in the build
+or in the container); `build-essential` and `python3-dev` (recommended by
 `python3-pip`) when a `pip install` builds against `-dev` packages or a compiler runs;
+`python3-setuptools` (a recommend of the distro pip before Ubuntu 20.04 and Debian 11, and
+of any base whose release is not known) when a `pip install` follows or the build never
+runs pip (the container or a child image will): pip before 22.1 cannot build a source
+package without it;
 `gcc`, `g++` and `libc6-dev` (recommended by `golang`) before a cgo build; `git`
 (recommended by `npm`) before `git` or `bower install`; `xauth` before `xvfb-run`.
 The message says which it kept and why. Check for others: `gnupg` for `apt-key`, a
@@ -312,6 +340,10 @@ resolution (`apt-get install -s`), when the packages are known.
                 for rec, kind in recommends_kept(pkg):
                     need = _satisfies(kind, needs, named) or _run_time_fetch(pkg, kind, needs) \
                         or _run_time_toolchain(pkg, kind, needs)
+                    if kind == "setuptools":
+                        need = _pip_builds(needs) if pip_lacks_setuptools(ctx.base_image(stage)) else None
+                        if need is None and pip_lacks_setuptools(ctx.base_image(stage)):
+                            need = _Need("pip at run time: before 22.1 it builds source packages with it", 0)
                     if need is None or rec in named or rec in why or _PROVIDED_BY.get(rec) in named | set(why):
                         continue
                     kept_by.setdefault(n, []).append(rec)
@@ -343,7 +375,7 @@ resolution (`apt-get install -s`), when the packages are known.
             (pkg, reason_text), *rest = why.items()
             more = f" (+{len(rest)})" if rest else ""
             head = f"`{first.program} install` installs recommends; keep {pkg}{more} for {reason_text}"
-            if len(head) > 100:
+            if len(head) > 100 or any(w != reason_text for _, w in rest):  # one reason cannot speak for all
                 head = f"`{first.program} install` installs recommends; keep {pkg}{more} (needed later)"
         return ctx.finding(
             self,
@@ -411,13 +443,23 @@ def _recommends_are_content(package: str) -> bool:
 
 def _run_time_fetch(package: str, kind: str, needs: dict[str, _Need]) -> _Need | None:
     """A fetch tool the build never runs is installed for the container, which will
-    fetch over https: keep its CA certificates."""
+    fetch over https: keep its CA certificates (and xauth for xvfb's `xvfb-run`)."""
+    if (package, kind) in RUN_TIME_TOOLS:
+        return _Need(RUN_TIME_TOOLS[(package, kind)], 0)
     if kind != "https" or package not in RUN_TIME_FETCHERS:
         return None
     program = RUN_TIME_FETCHERS[package]
     if program and f"uses:{program}" in needs:
         return None
     return _Need("https at run time", 0)
+
+
+def _pip_builds(needs: dict[str, _Need]) -> _Need | None:
+    """A later pip install or setup.py build: an old pip needs setuptools to build a source package."""
+    need = needs.get("pip") or needs.get("pybuild")
+    if need is None:
+        return None
+    return _Need(f"{need.why}: pip before 22.1 builds source packages with it", need.line)
 
 
 def _satisfies(kind: str, needs: dict[str, _Need], named: set[str]) -> _Need | None:

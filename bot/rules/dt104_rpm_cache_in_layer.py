@@ -8,8 +8,11 @@ from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command, delete_instruction, insert_after
-from bot.rules.facts import cache_claim, command_dirs, mount_overlaps, program_args, single_command, unwrap, workdir_at
+from bot.rules.facts import and_chain, cache_claim, command_dirs, mount_overlaps, program_args, single_command, unwrap, workdir_at
 from bot.rules.managers import MANAGERS, Manager, cleans, fetches, verb
+
+
+REFRESHES = frozenset(("makecache", "refresh"))  # fetch metadata only, for a later install
 
 
 class RpmCacheInLayer(Rule):
@@ -47,7 +50,9 @@ RUN dnf install -y python3 && dnf clean all
 
 ## Fix safety
 Safe: the clean command runs after every other command of the `RUN` and removes only
-caches that are rebuilt on demand. Where `zypper clean` is already there without
+caches that are rebuilt on demand. No fix for a `RUN` that only refreshes the metadata
+(`zypper refresh`, `dnf makecache`) for a later `RUN` that installs: cleaning it there
+would only make that `RUN` fetch it again; merge the two instead. Where `zypper clean` is already there without
 `--all` (which only removes downloaded packages, not the metadata), the fix adds
 `--all` to it.
 
@@ -148,7 +153,8 @@ and manager).
         cmd = inner[last]
         mgr = MANAGERS[cmd.program]
         fix = None
-        if script.ok:
+        refresh_only = all(verb(inner[i]) in REFRESHES for i in fetching)
+        if script.ok and not (refresh_only and self._later_fetch(ctx, ins, family)):
             fix = self._fix(ctx, ins, script, inner[last + 1 :], cmd, script.commands[last], mgr)
         words = program_args(cmd, mgr.value_options)
         v = " ".join(w.text for w in words[: 2 if words[0].text in ("group", "module") else 1])
@@ -188,6 +194,20 @@ and manager).
         return Fix(f"Run `{mgr.cleanup}` in the same RUN", tuple(edits), Safety.SAFE)
 
     @staticmethod
+    def _later_fetch(ctx: Context, ins: Instruction, family: str) -> bool:
+        """A later RUN that installs or updates with this family: a RUN that only refreshes
+        the metadata (`zypper ref`, `dnf makecache`) feeds it, and cleaning there would make
+        it fetch everything again (merging the two is the fix, as DT203 says for apt)."""
+        for other in ctx.after(ins):
+            if other.keyword != "RUN":
+                continue
+            for script in ctx.scripts(other):
+                for c in map(unwrap, script.commands):
+                    if fetches(c) and MANAGERS[c.program].family == family:
+                        return True
+        return False
+
+    @staticmethod
     def _later_lone_clean(ctx: Context, ins: Instruction, family: str) -> Instruction | None:
         """A later RUN of the stage that only cleans this family's cache, with no use of
         the package manager in between: once the install cleans up, it is a no-op."""
@@ -199,7 +219,9 @@ and manager).
                 continue
             scripts = ctx.scripts(other)
             cmds = [unwrap(c) for s in scripts for c in s.commands]
-            if len(scripts) == 1 and len(cmds) == 1 and single_command(scripts[0]) is not None and cleans(cmds[0], family):
+            # `yum clean all`, or `yum clean all && rm -rf /var/cache/yum/*`: every command cleans
+            simple = single_command(scripts[0]) is not None or and_chain(scripts[0]) if len(scripts) == 1 else False
+            if simple and cmds and all(cleans(c, family) for c in cmds):
                 return other if not other.flags else None
             if any(c.program in MANAGERS or c.program == "rpm" for c in cmds):
                 return None

@@ -6,6 +6,7 @@ from bot.model import hints
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command
 from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.rules.ecosystems import reads_no_manifest
 from bot.rules.edits import append_command
 from bot.rules.facts import (
     cache_claim,
@@ -87,8 +88,9 @@ since the appended command would not see it, or when `npm` only runs in a subshe
 ## Size impact
 The cache holds the compressed tarballs of every package installed (measured: 6 MB
 for express, 136 MB for next). Not reported when a cache or tmpfs mount covers the
-cache directory, when the same `RUN` removes it or runs `npm cache clean`, or in
-stages that do not reach the final image.
+cache directory, when the same `RUN` removes it or runs `npm cache clean`, in
+stages that do not reach the final image, or for a bare install that can find no package.json (in the root of an official image, before any
+WORKDIR, COPY, clone or download, while the project is copied in later): it installs nothing.
 """
     examples = (
         Invalid(
@@ -150,7 +152,7 @@ stages that do not reach the final image.
     def _check_script(self, ctx, ins, script, env, home, mounts) -> Finding | None:
         installs: list[tuple[int, Command]] = []
         for i, cmd in enumerate(script.commands):
-            if npm_install(cmd):
+            if npm_install(cmd) and not reads_no_manifest(ctx, ins, cmd):
                 installs.append((i, cmd))
         if not installs:
             return None

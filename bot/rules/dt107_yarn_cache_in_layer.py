@@ -6,6 +6,7 @@ from bot.model import hints
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command
 from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.rules.ecosystems import reads_no_manifest
 from bot.rules.edits import append_command
 from bot.rules.facts import (
     cache_claim,
@@ -123,8 +124,9 @@ only runs in a subshell.
 
 ## Size impact
 About the unpacked size of the installed packages. Not reported when a cache or
-tmpfs mount covers the cache folder, when the same `RUN` removes it, or in stages
-that do not reach the final image.
+tmpfs mount covers the cache folder, when the same `RUN` removes it, in stages
+that do not reach the final image, or for a bare install that can find no package.json (in the root of an official image, before any
+WORKDIR, COPY, clone or download, while the project is copied in later): it installs nothing.
 
 ## References
 hadolint DL3060 (which, unlike this rule, also accepts a `yarn cache clean` that
@@ -214,7 +216,7 @@ runs *before* the install).
         for i, cmd in enumerate(commands):
             if berry_setup(cmd):
                 return None
-            if not yarn_install(cmd):
+            if not yarn_install(cmd) or reads_no_manifest(ctx, ins, cmd):
                 continue
             if cmd.has_option(*BERRY_FLAGS):
                 continue

@@ -9,7 +9,8 @@ from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.dt201_cleanup_in_later_layer import later_cleanups
 from bot.rules.dt203_apt_update_in_own_layer import lone_update
 from bot.rules.edits import merge_runs
-from bot.rules.facts import command_kind, layer_claim, shell_effects, single_command, step_kind
+from bot.rules.facts import layer_claim, shell_effects, single_command
+from bot.rules.managers import command_kind, step_kind
 
 REASON = (
     "merging trades build-cache reuse for a layer: when either command changes, both re-run; "

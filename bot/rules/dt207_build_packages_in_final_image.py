@@ -32,6 +32,11 @@ BUILDERS = frozenset(
 ) | PIP
 # Images meant for compiling: a final image that runs one of these, or has no command,
 # is a build/dev/CI image and keeps its toolchain on purpose.
+# Tools that drive a compiler but compile nothing themselves: without a compiler or headers
+# in the image they run Makefiles and scripts for the container, not a build
+DRIVERS = frozenset("make cmake ninja ninja-build autoconf automake libtool libtool-bin pkg-config pkgconf "
+                    "pkgconfig bison flex".split())
+COMPILERS = frozenset("gcc g++ cc c++ gcc-c++ clang build-essential build-base alpine-sdk".split())
 DEV_COMMANDS = frozenset("bash sh zsh ash dash make gcc g++ cc cmake ninja".split())
 TOOLCHAIN_IMAGES = frozenset("gcc buildpack-deps golang rust swift haskell".split())
 FULL_VARIANT_IMAGES = frozenset("python node ruby perl erlang elixir".split())
@@ -61,13 +66,17 @@ musl-dev, linux-headers, `*-dev`, `*-devel`) installed with `apt-get install`,
 removed in the same `RUN` (`apt-get purge`, `apk del` of a `--virtual` group,
 `yum remove`).
 
-It stays silent for images whose purpose is compiling: a final stage named like
+Build drivers alone (`make`, `cmake`, `autoconf`, `pkg-config`...) in an image that
+installs no compiler and no headers are tools for the container (Makefile tasks), not
+leftovers of a compile: not reported. It stays silent for images whose purpose is compiling: a final stage named like
 `dev`, `ci`, `build` or `test`, a Dockerfile named so (`Dockerfile.dev`,
 `.devcontainer/`), a final command that is a shell or a build tool (`bash`, `make`) or
 compiles when the container starts (`go test` with cgo, `sh -c "make && ./app"`),
 an OS base image (ubuntu, debian, alpine, ...) with no `CMD`/`ENTRYPOINT` (a base or
-tool image), an image with neither a command nor files of its own whose build never
-uses the toolchain it installs (a base that child images compile on), `*-devel` bases (e.g. CUDA devel), compiler images (gcc, golang, rust,
+tool image), an image with no command whose build never uses the toolchain it
+installs (a base that child images compile on, or a dev image whose dependencies the
+command given at run time installs, such as compose's `bundle install`), `*-devel`
+bases (e.g. CUDA devel), compiler images (gcc, golang, rust,
 buildpack-deps: DT402's case), and the full variants of python, node, ruby, perl and
 erlang/elixir, which are built on buildpack-deps and ship gcc and the common `-dev`
 packages in the base already. A package is reported once per `RUN`, however often it
@@ -175,14 +184,17 @@ The installed size of the packages and their dependencies on the stage's base.
     def check(self, ctx: Context) -> Iterator[Finding]:
         if meant_for_building(ctx):
             return
+        compiles_here = _installs_a_compiler(ctx)
         for ins in ctx.runs(final_only=True):
             for script in ctx.scripts(ins):
                 reported: set[str] = set()  # one finding per package and RUN
                 for install in _installs(script):
-                    if _for_child_images(ctx, ins, script, install):
+                    if _serves_run_time_commands(ctx, ins, script, install):
                         continue
                     left = []
                     for w in _left(script, install):
+                        if not compiles_here and _name(w) in DRIVERS:
+                            continue  # make without a compiler: a tool for the container
                         if _name(w) not in reported:
                             reported.add(_name(w))
                             left.append(w)
@@ -250,6 +262,21 @@ The installed size of the packages and their dependencies on the stage's base.
         if any(_DEV.fullmatch(w.text) for w in left):
             reason += "; apk del also removes libraries only the -dev packages needed: add the runtime ones to a plain apk add"
         return Fix("Group the build packages and delete them in the same RUN", tuple(edits), Safety.REVIEW, reason=reason)
+
+
+def _installs_a_compiler(ctx: Context) -> bool:
+    """Whether the final image installs a compiler or headers anywhere (its base has none:
+    compiler images and full language variants are left alone before this)."""
+    for ins in ctx.runs(final_only=True):
+        for script in ctx.scripts(ins):
+            for install in _installs(script):
+                names = {_name(w) for w in install.packages}
+                if any("$" in w.text for w in install.cmd.args):
+                    return True  # `$PHPIZE_DEPS`, `$BUILD_DEPS`: may well name one
+                if names & COMPILERS or any(_VERSIONED.fullmatch(n) or (_DEV.fullmatch(n) and not _NOT_BUILD.fullmatch(n))
+                                            for n in names):
+                    return True
+    return False
 
 
 def is_build_package(name: str) -> bool:
@@ -337,8 +364,22 @@ _NOT_BUILDING = frozenset(("cache", "config", "clean", "version", "--version", "
                            "outdated", "audit", "view", "info", "help", "--help", "freeze", "show", "env"))
 
 
+# node package managers installing themselves (`npm install -g npm@11`): plain JavaScript
+_NODE_MANAGERS = frozenset(("npm", "yarn", "pnpm", "corepack"))
+_PIP_ITSELF = frozenset(("pip", "setuptools", "wheel"))
+
+
 def _compiles(cmd: Command) -> bool:
     p = cmd.program
+    if p in ("npm", "yarn", "pnpm"):
+        named = [a.text for a in cmd.args[1:] if not a.text.startswith("-")]
+        if named and all(re.split(r"(?<=.)@", n, maxsplit=1)[0] in _NODE_MANAGERS for n in named):
+            return False
+    if p in PIP or p in ("python", "python3"):
+        words = [w for w in cmd.words if not w.startswith("-")]
+        targets = words[words.index("install") + 1:] if "install" in words else []
+        if targets and all(re.split(r"[<>=!~\[]", t, maxsplit=1)[0].lower() in _PIP_ITSELF for t in targets):
+            return False  # `pip install --upgrade pip setuptools`: pip updating its own tools
     if p in BUILDERS:
         return not cmd.args or cmd.args[0].text not in _NOT_BUILDING
     if p.endswith("configure"):
@@ -360,14 +401,16 @@ def _compiles_later(ctx: Context, ins: Instruction) -> bool:
     return False
 
 
-def _for_child_images(ctx: Context, ins: Instruction, script: ShellScript, install: Install) -> bool:
-    """An image with no command and no files of its own whose build never uses the
-    toolchain it installs: a base that child images compile on, so the toolchain is the point."""
+def _serves_run_time_commands(ctx: Context, ins: Instruction, script: ShellScript, install: Install) -> bool:
+    """An image with no command whose build never uses the toolchain it installs. Its
+    commands come at run time: a base that child images compile on, or a dev image whose
+    dependencies the command given by compose installs (`bundle install` on the copied
+    Gemfile). Nothing the file shows makes the toolchain build-only."""
     final = ctx.df.final_stage
     if final is None:
         return False
     own = [i for s in ctx.lineage(final) for i in s.instructions]
-    if any(i.keyword in ("COPY", "ADD", "CMD", "ENTRYPOINT") for i in own):
+    if any(i.keyword in ("CMD", "ENTRYPOINT") for i in own):
         return False
     after = [c for c in script.commands if c.span.start > install.cmd.span.start]
     return not any(_compiles(c) for c in after) and not _compiles_later(ctx, ins)

@@ -11,6 +11,7 @@ from bot.model.shell import ShellScript
 from bot.model.text import Edit, Position, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.ecosystems import Install, dependency_install, source_free, tool_args, workdir_at
+from bot.rules.edits import indentation
 from bot.rules.facts import short_name, unwrap
 from bot.rules.managers import verb
 
@@ -419,15 +420,20 @@ re-installs all dependencies). Reported in every stage, builder stages included.
                 # at the start of the next line, not at the RUN's end: an insertion touching
                 # another fix's edit there (a RUN merge) must count as overlapping
                 at = Position(run.span.end.line + 1, 1)
-                edits.append(Edit(Span(at, at), f"{moved}\n"))
+                edits.append(Edit(Span(at, at), f"{_indent(ctx, run)}{moved}\n"))
             elif not rest:
-                edits.append(Edit(Span(run.span.end, run.span.end), f"\n{moved}"))
+                edits.append(Edit(Span(run.span.end, run.span.end), f"\n{_indent(ctx, run)}{moved}"))
             else:
                 nxt = rest[0]
                 if nxt.operator_before != "&&" or any(c.depth > 0 and c is nxt for c in rest):
                     return None, "install is not joined by &&"
                 a = ctx.df.index.position(_off(ctx, inst.command.span.end))
-                edits.append(Edit(Span(a, nxt.span.start), f"\n{moved}\nRUN {run_flags}"))
+                # the commands after the install become a RUN of their own: the edit carries
+                # them to the RUN's end, so a fix computed for the whole RUN (a cache cleanup
+                # appended at its end) overlaps and waits for the next pass
+                rest_text = ctx.df.text[_off(ctx, nxt.span.start) : _off(ctx, run.span.end)]
+                indent = _indent(ctx, run)
+                edits.append(Edit(Span(a, run.span.end), f"\n{indent}{moved}\n{indent}RUN {run_flags}{rest_text}"))
         reason = _reason(inst, files, assumed)
         try:
             return Fix("Copy the dependency manifests first, install, then copy the rest", tuple(edits), Safety.REVIEW, reason), ""
@@ -575,8 +581,7 @@ def _copy_lines(files: list[str], dest: str, flags: str) -> list[str]:
 
 
 def _indent(ctx: Context, ins: Instruction) -> str:
-    line = ctx.df.index.line_text(ins.span.start.line)
-    return line[: ins.span.start.column - 1] if not line[: ins.span.start.column - 1].strip() else ""
+    return indentation(ctx.df, ins)
 
 
 def _replace_instruction(ctx: Context, ins: Instruction, lines: list[str]) -> Edit:

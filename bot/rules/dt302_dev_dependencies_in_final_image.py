@@ -7,17 +7,21 @@ from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command
-from bot.model.text import Edit, Span
+from bot.model.text import Edit
 from bot.rules.base import Context, Invalid, Rule, Valid
-from bot.rules.edits import insert_after
+from bot.rules.edits import insert_after, insert_before
 from bot.model.images import parse_image
-from bot.rules.ecosystems import dependency_install, runs_node_build, tool_args
+from bot.rules.ecosystems import NODE_BUILD_TOOLS, dependency_install, reads_no_manifest, runs_node_build, tool_args
 
 NODE_PROD_FLAGS = ("--omit", "--production", "--only", "--prod", "-P")
 DEV_REQUIREMENTS = re.compile(r"(^|/)(requirements[-_.]?(dev|test|tests|testing|local|ci)[^/]*\.txt|(dev|test|tests|testing)[-_.]?requirements[^/]*\.txt|requirements/(dev|test|tests|testing|local|ci)[^/]*\.txt)$")
 
 
 DEV_SERVER = re.compile(r"^(serve|dev|develop|watch|start:dev|dev:.*|nodemon|ts-node|ts-node-dev|vue-cli-service|vite)$")
+RUNS_IN_PRODUCTION = re.compile(r"\b(RAILS|RACK|APP)_ENV\b[\s=:]*[\"']?production|(-e|--environment)[\"',\s=]+production")
+# a container command that runs one of these (`ENTRYPOINT ["grunt"]`, `CMD npx jest`) runs a
+# task, build or test tool: those are devDependencies by convention (`next start` is not)
+DEV_TOOLS = (NODE_BUILD_TOOLS - {"next"}) | frozenset(("webpack-dev-server", "jest", "mocha", "karma", "ava", "eslint"))
 
 
 def _node_major(image: str) -> int | None:
@@ -83,13 +87,18 @@ Review: something used at run time may be declared as a dev dependency (a start 
 using `ts-node` or `nodemon`, a Rails initializer requiring a test gem). The flag matches
 the tool's version where the base image tells it (`--production` for npm before 7).
 A Ruby image with no `CMD`/`ENTRYPOINT` of its own is taken for a development image
-(compose gives the command, typically `rails s`) and not reported for bundler.
+(compose gives the command, typically `rails s`) and not reported for bundler; nor is one
+that shows no production environment (`RAILS_ENV`/`RACK_ENV`/`APP_ENV=production`, `-e
+production`): Rails and Rack then run in development, which requires the development gems.
 For bundler the fix sets `ENV BUNDLE_WITHOUT=development:test`, which also keeps
 `bundle exec` from asking for the skipped groups at run time. Not reported when the same
 stage then runs a build or test step that needs the dev dependencies (`npm run build`,
-`tsc`, `npm test`): that stage should be split into a build stage and a runtime stage
+`tsc`, `npm test`, Rails' `assets:precompile`, which runs the JavaScript bundler): that stage should be split into a build stage and a runtime stage
 (DT402), not stripped; nor when the container runs a development server (`npm run serve`,
-`npm run dev`, nodemon, ts-node). No fix for pip, where the dev requirements file has to go.
+`npm run dev`, nodemon, ts-node) or a task, build or test tool (`grunt`, `gulp`,
+`webpack`, `jest`, `npm test`), which are devDependencies by convention; nor for
+a bare install that can find no package.json (in the root of an official image, before any
+WORKDIR, COPY, clone or download, while the project is copied in later): it installs nothing. No fix for pip, where the dev requirements file has to go.
 
 ## Size impact
 The development dependencies of the project: unknown without the lock file, often tens
@@ -111,8 +120,8 @@ to hundreds of MB for node projects.
         Invalid("FROM php:8.3-cli\nRUN composer install --optimize-autoloader\n",
                 fixed="FROM php:8.3-cli\nRUN composer install --no-dev --optimize-autoloader\n"),
         Invalid(
-            "FROM ruby:3.3-slim\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\nCMD [\"puma\"]\n",
-            fixed="FROM ruby:3.3-slim\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nENV BUNDLE_WITHOUT=development:test\n"
+            "FROM ruby:3.3-slim\nENV RAILS_ENV=production\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\nCMD [\"puma\"]\n",
+            fixed="FROM ruby:3.3-slim\nENV RAILS_ENV=production\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nENV BUNDLE_WITHOUT=development:test\n"
             "RUN bundle install\nCMD [\"puma\"]\n",
         ),
         Valid("FROM ruby:3.3-slim\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\n",
@@ -142,7 +151,7 @@ to hundreds of MB for node projects.
             for script in ctx.scripts(ins):
                 for cmd in script.commands:
                     found = self._dev_install(ctx, ins, cmd, env)
-                    if found is None:
+                    if found is None or reads_no_manifest(ctx, ins, cmd):
                         continue
                     eco, fix = found
                     if self._builds_later(ctx, ins, cmd, eco, final) or self._dev_server(ctx, eco, final):
@@ -199,8 +208,7 @@ to hundreds of MB for node projects.
         bc = ctx.build_context
         if bc is not None and bc.exists("Gemfile") and not re.search(r"group\b[^\n]*:(development|test)", bc.text("Gemfile") or ""):
             return None
-        line_start = Span(ins.span.start, ins.span.start)
-        return eco, self._fix(Edit(line_start, "ENV BUNDLE_WITHOUT=development:test\n"), eco)
+        return eco, self._fix(insert_before(ctx.df, ins, "ENV BUNDLE_WITHOUT=development:test"), eco)
 
     @staticmethod
     def _bundle_config_without(cmd: Command) -> bool:
@@ -219,22 +227,28 @@ to hundreds of MB for node projects.
 
     @staticmethod
     def _dev_server(ctx: Context, eco: str, final) -> bool:
-        """The container runs a development server (``npm run serve``, nodemon): it needs
-        its dev dependencies, the image is a development image. A Ruby app image with no
+        """The container runs a development server (``npm run serve``, nodemon) or a task,
+        build or test tool (grunt, jest): it needs its dev dependencies, the image is a
+        development image. A Ruby app image with no
         command of its own gets one from compose, typically ``rails s`` in development."""
         if final is None:
             return False
         commands = [i for s in ctx.lineage(final) for i in s.instructions if i.keyword in ("CMD", "ENTRYPOINT")]
         if eco == "bundler":
-            return not commands
+            # with no command of its own, or no sign that it runs in production, the app runs in
+            # Rails' and Rack's default development environment, which requires the development gems
+            text = "\n".join(i.body.text for s in ctx.lineage(final) for i in s.instructions)
+            return not commands or not RUNS_IN_PRODUCTION.search(text)
         if eco not in ("npm", "yarn", "pnpm"):
             return False
         for ins in commands:
             words = list(ins.json_args) if ins.json_args else ins.body.text.split()
             # `CMD ['yarn', 'serve']` is not JSON (single quotes): read its words all the same
             words = [t.strip("[]'\",;&") for w in words for t in w.split()]
-            if any(DEV_SERVER.search(w) for w in words):
+            if any(DEV_SERVER.search(w) for w in words) or any(w.rsplit("/", 1)[-1] in DEV_TOOLS for w in words):
                 return True
+            if words[:1] in (["npm"], ["yarn"], ["pnpm"]) and "test" in words:
+                return True  # `npm test` runs the test runner
             # installs or compiles when it starts (`npm install typescript && npm run start`)
             pairs = set(zip(words, words[1:]))
             if "tsc" in words or pairs & {("npm", "install"), ("npm", "i"), ("yarn", "install"), ("pnpm", "install")}:

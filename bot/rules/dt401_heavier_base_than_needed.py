@@ -78,7 +78,9 @@ fix when the stage builds with them: it builds gems, pip-installs a package that
 compiles (uwsgi, mysqlclient, psycopg2, ...) or any package next to installed `-dev`
 headers, or runs `git`, `bower install` or `go get` (slim has no git); then the finding
 proposes the multi-stage rewrite instead (build on the full image, copy the result onto
-the slim one). Not reported when the stage (or its CMD/HEALTHCHECK) calls another tool
+the slim one), unless the image has no `CMD`/`ENTRYPOINT` of its own: its commands come
+at run time (compose's `bundle install`) and may need the full image too, so nothing is
+proposed. Not reported when the stage (or its CMD/HEALTHCHECK) calls another tool
 slim lacks without installing it;
 a `pip install`/`npm install` of other packages may still need a compiler when no wheel
 or prebuilt binary exists, which the reviewer must check. The version is never changed;
@@ -130,13 +132,14 @@ python:3.12-slim 43.2 MB compressed).
         ),
         Valid("FROM python:3.12-slim\nCOPY app.py /app/\n", note="already slim"),
         Valid("FROM ubuntu:24.04\nCOPY app /app\n", note="ubuntu has no slim variant"),
-        Invalid("FROM python:3.12\nRUN git clone https://example.com/repo.git /src\n",
+        Invalid("FROM python:3.12\nRUN git clone https://example.com/repo.git /src\nCMD [\"python\", \"/src/app.py\"]\n",
                 message="`git` needs git: build on `python:3.12`, run on `python:3.12-slim` in a 2nd stage",
                 note="git is in the full image only: no -slim fix; a second stage can run on slim"),
-        Invalid("FROM python:3.12\nRUN apt-get update && apt-get install -y libpq-dev\nRUN pip install -r requirements.txt\n",
+        Invalid("FROM python:3.12\nRUN apt-get update && apt-get install -y libpq-dev\nRUN pip install -r requirements.txt\n"
+                "CMD [\"python\", \"app.py\"]\n",
                 message="`pip install` with -dev headers: build on `python:3.12`",
                 note="slim has no gcc: only the multi-stage rewrite is proposed"),
-        Invalid("FROM node:20\nCOPY bower.json .\nRUN npm install -g bower && bower install\n",
+        Invalid("FROM node:20\nCOPY bower.json .\nRUN npm install -g bower && bower install\nCMD [\"node\", \"app.js\"]\n",
                 message="`bower install` needs git: build on `node:20`, run on `node:20-slim`"),
         Invalid(
             "FROM openjdk:17-jdk-slim\nCOPY app.jar /app.jar\nCMD [\"java\", \"-jar\", \"/app.jar\"]\n",
@@ -163,7 +166,7 @@ python:3.12-slim 43.2 MB compressed).
                 note="the language version may not exist on a current release: no fix, the author's call"),
         Valid("FROM python:3.12\nHEALTHCHECK CMD curl -f http://localhost/ || exit 1\n",
               note="the health check needs curl"),
-        Invalid("FROM python:3.12\nRUN pip install uwsgi\n", message="`pip install` compiles: build on",
+        Invalid("FROM python:3.12\nRUN pip install uwsgi\nCMD [\"uwsgi\"]\n", message="`pip install` compiles: build on",
                 note="uwsgi always compiles: slim has no gcc"),
         Valid("FROM eclipse-temurin:21-jdk\nCOPY . /src\nRUN cd /src && ./mvnw package\n",
               note="compiles Java: the toolchain case (DT402)"),
@@ -195,7 +198,11 @@ python:3.12-slim 43.2 MB compressed).
             return
         blocker = self._needs_full(ctx, instructions, variant.kind, ref.repository)
         if blocker:
-            if variant.kind == "slim" and blocker is not True:
+            # with no command of its own the image runs what it is given at run time (compose's
+            # `bundle install`, `rails new`): the builds that need the full image may be among
+            # them, so there is no runtime to move onto slim
+            has_command = any(i.keyword in ("CMD", "ENTRYPOINT") for i in instructions)
+            if variant.kind == "slim" and blocker is not True and has_command:
                 # slim cannot build this; a second stage can still run on it
                 span = self._fix(ctx, root, ref.tag, variant.tag, variant.kind)[1]
                 text = f"{blocker}: build on `{from_image}`, run on `{to_image}` in a 2nd stage"

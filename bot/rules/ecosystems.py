@@ -412,6 +412,9 @@ def _dotnet_project(pos: list[str]) -> str | None:
 # ---------------------------------------------------------------------------- dev dependencies
 
 NODE_BUILD_SCRIPTS = frozenset(("build", "compile", "bundle", "dist", "prepare", "tsc", "webpack", "vite"))
+# build and task tools a project declares as devDependencies
+NODE_BUILD_TOOLS = frozenset(("tsc", "webpack", "vite", "ng", "next", "nest", "rollup", "esbuild", "parcel", "gulp",
+                              "grunt"))
 
 
 def runs_node_build(cmd: Command) -> bool:
@@ -425,7 +428,10 @@ def runs_node_build(cmd: Command) -> bool:
         return any(s in target for s in NODE_BUILD_SCRIPTS)
     if prog in ("npm", "pnpm") and pos[:1] == ["test"]:
         return True
-    return prog in ("tsc", "webpack", "vite", "ng", "next", "nest", "rollup", "esbuild", "parcel", "gulp", "grunt")
+    # Rails' asset build runs the JavaScript bundler (jsbundling, cssbundling, webpacker)
+    if any(a.text == "assets:precompile" for a in args) and (prog in ("rails", "rake") or "rails" in pos or "rake" in pos):
+        return True
+    return prog in NODE_BUILD_TOOLS
 
 
 # ---------------------------------------------------------------------------- stage facts
@@ -458,6 +464,64 @@ def source_free(cmd: Command, app_dirs: tuple[str, ...] = ()) -> bool:
             if w.dynamic or not t.startswith(_SYSTEM_DIRS) or any(t.startswith(d) for d in app_dirs if d):
                 return False
     return True
+
+
+# official images whose working directory is / and holds no package.json
+_EMPTY_ROOT_BASES = frozenset("node ruby python alpine debian ubuntu buildpack-deps centos fedora amazonlinux "
+                              "rockylinux almalinux".split())
+# commands that may bring a package.json into the working directory
+_BRINGS_FILES = frozenset("cd pushd git curl wget tar unzip cp mv rsync ln".split())
+
+
+def reads_no_manifest(ctx, ins, cmd: Command) -> bool:
+    """A bare ``npm install`` / ``yarn install`` / ``pnpm install`` that finds no package.json,
+    so installs nothing and leaves no cache: it runs in an official image whose working
+    directory holds none (no WORKDIR, no ``--prefix``/``--cwd``), nothing before it in the
+    image brought files there (no COPY or ADD, no cd, clone, download or unpack, no
+    ``npm init``, no mention of package.json), and the project is somewhere else: its files
+    come in later (a COPY or ADD after it) or were cloned into a directory of their own."""
+    inst = dependency_install(cmd)
+    if inst is None or inst.ecosystem not in ("npm", "yarn", "pnpm"):
+        return False
+    _, args = tool_args(cmd)
+    if _has(args, "--prefix", "-C", "--cwd", "--dir", "--filter", "-w", "--workspace"):
+        return False
+    ref = parse_image(ctx.base_image(ctx.stage(ins)))
+    if ref is None or ref.registry or ref.repository not in _EMPTY_ROOT_BASES:
+        return False
+    before = ctx.before(ins)
+    if workdir_at(before) is not None or any(i.keyword in ("COPY", "ADD", "ONBUILD") for i in before):
+        return False
+    earlier = [c for s in ctx.scripts(ins) for c in s.commands if c.span.start < cmd.span.start]
+    for other in before:
+        if other.keyword == "RUN":
+            if "package.json" in other.body.text:
+                return False
+            earlier += [c for s in ctx.scripts(other) for c in s.commands]
+    cloned_elsewhere = False
+    same_run = {id(c) for s in ctx.scripts(ins) for c in s.commands}
+    for c in earlier:
+        prog, c_args = tool_args(c)
+        if prog in ("cd", "pushd") and id(c) not in same_run:
+            continue  # a cd in an earlier RUN leaves this RUN's working directory alone
+        if prog == "git" and _clones_into_a_subdirectory(c_args):
+            cloned_elsewhere = True
+            continue
+        if prog in _BRINGS_FILES or (prog in ("npm", "yarn", "pnpm") and any(a.text in ("init", "create") for a in c_args)):
+            return False
+    if "package.json" in ins.body.text:
+        return False
+    return cloned_elsewhere or any(i.keyword in ("COPY", "ADD") for i in ctx.after(ins))
+
+
+def _clones_into_a_subdirectory(args: list[Word]) -> bool:
+    """``git clone URL`` or ``git clone URL name``: the files land in a new directory below /,
+    not in / itself (``git clone URL .`` or ``/`` would)."""
+    pos = [a.text for a in _positionals(args, frozenset(("-b", "--branch", "--depth", "-o", "--origin", "-c",
+                                                            "--config", "--reference", "-j", "--jobs")))]
+    if pos[:1] != ["clone"] or len(pos) < 2 or any("$" in p for p in pos):
+        return False
+    return len(pos) == 2 or pos[2].rstrip("/") not in ("", ".")
 
 
 def workdir_at(before) -> str | None:

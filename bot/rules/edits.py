@@ -51,6 +51,17 @@ def append_command(df: Dockerfile, ins: Instruction, script: ShellScript, comman
     return Edit(_point(at), f" && \\\n{indent}{command}")
 
 
+def indentation(df: Dockerfile, ins: Instruction) -> str:
+    """The blanks before an instruction's keyword, for a new instruction written next to it."""
+    head = df.index.line_text(ins.span.start.line)[: ins.span.start.column - 1]
+    return head if not head.strip() else ""
+
+
+def insert_before(df: Dockerfile, ins: Instruction, line: str) -> Edit:
+    """A new instruction on its own line above ``ins``, indented like it."""
+    return Edit(_point(ins.span.start), f"{line}\n{indentation(df, ins)}")
+
+
 def insert_after(word: Word | Command, text: str) -> Edit:
     """Insert ``text`` right after a word (or a command's name)."""
     end = word.span.end if isinstance(word, Word) else word.name_span.end

@@ -310,42 +310,6 @@ def single_command(script: ShellScript) -> Command | None:
     return top[0] if len(top) == 1 else None
 
 
-# ------------------------------------------------------------------ step kinds
-# (DT204: two RUNs whose merge is plainly right do the same kind of cheap, stateless step)
-
-_MANAGER_FAMILY = {
-    "apt-get": "apt", "apt": "apt", "apk": "apk", "yum": "rpm", "dnf": "rpm", "microdnf": "rpm",
-    "zypper": "zypper", "npm": "npm", "yarn": "yarn", "pnpm": "pnpm", "gem": "gem", "conda": "conda",
-    "mamba": "conda", "micromamba": "conda", "composer": "composer",
-} | {p: "pip" for p in PIP}
-_MANAGER_VERBS = frozenset((
-    "install", "add", "remove", "del", "uninstall", "purge", "update", "upgrade", "dist-upgrade",
-    "clean", "autoremove", "global", "i", "ci",
-))
-FILE_SYSTEM_STEPS = frozenset((
-    "mkdir", "rmdir", "rm", "chmod", "chown", "chgrp", "ln", "cp", "mv", "touch",
-    "useradd", "adduser", "groupadd", "addgroup", "usermod",
-))
-
-
-def step_kind(program: str, args: list[str]) -> str | None:
-    """``pkg:<manager family>`` for a package manager's install/remove/clean step,
-    ``fs`` for a file-system step (mkdir, chmod, useradd, ...), else None."""
-    program = program.rsplit("/", 1)[-1]
-    if program in FILE_SYSTEM_STEPS:
-        return "fs"
-    family = _MANAGER_FAMILY.get(program)
-    verb = next((a for a in args if not a.startswith("-")), "")
-    if family is not None and verb in _MANAGER_VERBS:
-        return f"pkg:{family}"
-    return None
-
-
-def command_kind(cmd: Command) -> str | None:
-    cmd = unwrap(cmd)
-    return step_kind(cmd.program, cmd.words)
-
-
 # ------------------------------------------------------------------ downloads
 # (DT205 and DT201: files that curl/wget write, and what consumes them)
 

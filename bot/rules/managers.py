@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Mapping, NamedTuple
 
 from bot.model.shell import Command
-from bot.rules.facts import program_args, removes_dir, rm_covers
+from bot.rules.facts import PIP, program_args, removes_dir, rm_covers, unwrap
 
 
 class Manager(NamedTuple):
@@ -115,3 +115,40 @@ def cleans(cmd: Command, family: str, cwd: str = "") -> bool:
         return any(p in mgr.cleans for p in pos)
     dirs = next(m.cache_dirs for m in MANAGERS.values() if m.family == family)
     return any(removes_dir(cmd, d) or (cwd and rm_covers(cmd, d, cwd, "/root")) for d in dirs)
+
+
+# ------------------------------------------------------------------ step kinds
+# (DT204: two RUNs whose merge is plainly right do the same kind of cheap, stateless step.
+# Its own families: yum, dnf and microdnf are one `rpm` kind here, and the language managers count.)
+
+_MANAGER_FAMILY = {
+    "apt-get": "apt", "apt": "apt", "apk": "apk", "yum": "rpm", "dnf": "rpm", "microdnf": "rpm",
+    "zypper": "zypper", "npm": "npm", "yarn": "yarn", "pnpm": "pnpm", "gem": "gem", "conda": "conda",
+    "mamba": "conda", "micromamba": "conda", "composer": "composer",
+} | {p: "pip" for p in PIP}
+_MANAGER_VERBS = frozenset((
+    "install", "add", "remove", "del", "uninstall", "purge", "update", "upgrade", "dist-upgrade",
+    "clean", "autoremove", "global", "i", "ci",
+))
+FILE_SYSTEM_STEPS = frozenset((
+    "mkdir", "rmdir", "rm", "chmod", "chown", "chgrp", "ln", "cp", "mv", "touch",
+    "useradd", "adduser", "groupadd", "addgroup", "usermod",
+))
+
+
+def step_kind(program: str, args: list[str]) -> str | None:
+    """``pkg:<manager family>`` for a package manager's install/remove/clean step,
+    ``fs`` for a file-system step (mkdir, chmod, useradd, ...), else None."""
+    program = program.rsplit("/", 1)[-1]
+    if program in FILE_SYSTEM_STEPS:
+        return "fs"
+    family = _MANAGER_FAMILY.get(program)
+    verb = next((a for a in args if not a.startswith("-")), "")
+    if family is not None and verb in _MANAGER_VERBS:
+        return f"pkg:{family}"
+    return None
+
+
+def command_kind(cmd: Command) -> str | None:
+    cmd = unwrap(cmd)
+    return step_kind(cmd.program, cmd.words)

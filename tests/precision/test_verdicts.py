@@ -15,6 +15,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 COLUMNS = ["file", "line", "rule", "verdict", "reason", "sample", "test"]
 OPEN = "open:"  # a cause in a rule another branch owns: reported, not yet fixed here
+# A finding that stands but was judged wrong for the fix it carried: the test at the cause
+# checks the fix, and the finding itself may still be reported.
+FIX_ONLY = "fix:"
 
 
 def _rows() -> list[dict[str, str]]:
@@ -25,7 +28,8 @@ def _rows() -> list[dict[str, str]]:
 
 
 ROWS = _rows()
-WRONG_FINDINGS = [r for r in ROWS if r["verdict"] == "wrong" and not r["sample"].endswith("-fix")]
+WRONG_FINDINGS = [r for r in ROWS if r["verdict"] == "wrong" and not r["sample"].endswith("-fix")
+                  and not r["test"].startswith(FIX_ONLY)]
 
 
 def test_rows_are_well_formed():
@@ -44,6 +48,7 @@ def test_every_wrong_verdict_names_a_test_that_exists():
         assert target, f"{r['sample']}: a wrong verdict needs a test at its general cause"
         if target.startswith(OPEN):
             continue
+        target = target.removeprefix(FIX_ONLY)
         path, _, name = target.partition("::")
         with open(os.path.join(ROOT, path), encoding="utf-8") as fh:
             assert f"def {name}(" in fh.read(), target

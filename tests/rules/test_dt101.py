@@ -79,3 +79,43 @@ def test_aptitude_update_is_an_update_and_aptitude_clean_is_not_a_list_cleanup()
     assert [f.message.split(";")[0] for f in run(DT101, code)] == ["`aptitude update` leaves the apt lists in this layer"]
     assert fixed_text(DT101, code).endswith("aptitude clean && rm -rf /var/lib/apt/lists/*\n")
     assert run(DT101, "FROM debian:12\nRUN aptitude update && aptitude install -y curl && rm -rf /var/lib/apt/lists/*\n") == []
+
+
+def test_a_later_script_the_file_does_not_show_makes_the_removal_a_review_fix():
+    # precision sample (seed 31337, corpus 0558): `RUN python3 ubuntu.py` after the install may
+    # install with apt on these lists; removing them is no longer a one-click fix
+    from bot.model.findings import Safety
+
+    head = "FROM ubuntu:20.04\nRUN apt-get update && apt-get install -y python3\nCOPY setup.py ubuntu.py ./\n"
+    for later, label in (("RUN python3 ubuntu.py\n", "python3 ubuntu.py"), ("RUN ./install.sh --all\n", "./install.sh"),
+                         ("RUN curl -fsSL https://example.com/i | bash\n", "| bash"),
+                         ("RUN curl -sSL https://example.com/p | python3 - --version 1\n", "| python3")):
+        (f,) = run(DT101, head + later)
+        assert f.fix.safety is Safety.REVIEW and f"`{label}`" in f.fix.reason, later
+    # code the file shows, a source build, or a fresh apt-get update first: still safe
+    for later in ("RUN python3 -c 'print(1)'\n", "RUN ./configure && make\n", "RUN python3 setup.py install\n",
+                  "RUN apt-get update && ./install.sh\n", "RUN pip install x\n"):
+        f = next(f for f in run(DT101, head + later) if f.span.start.line == 2)
+        assert f.fix.safety is Safety.SAFE, later
+
+
+def test_a_container_command_running_a_shell_script_makes_the_removal_a_review_fix():
+    # precision sample (seed 7777, corpus 0098): `CMD bash install.sh` after installing wget/curl/unzip:
+    # the installer the container runs may apt-get install on these lists
+    from bot.model.findings import Safety
+
+    head = "FROM ubuntu:20.04\nRUN apt update && apt install -y wget curl unzip\nADD install.sh .\n"
+    for command, label in (("CMD bash install.sh\n", "bash install.sh"), ('ENTRYPOINT ["/entrypoint.sh"]\n', "/entrypoint.sh")):
+        (f,) = run(DT101, head + command)
+        assert f.fix.safety is Safety.REVIEW and f"`{label}`" in f.fix.reason and "container's command" in f.fix.reason
+    (g,) = run(DT101, head + 'CMD ["python3", "app.py"]\n')  # an application entry point
+    assert g.fix.safety is Safety.SAFE
+
+
+def test_a_later_rosdep_install_reads_the_lists():
+    # noticed in the sample of seed 4096 (corpus 0235): `rosdep install` runs apt-get install for the
+    # workspace's system dependencies without an update of its own; removing the lists before it is no fix
+    code = ("FROM ros:noetic-ros-base\nRUN apt-get update && apt-get install -y python3-catkin-tools\n"
+            "RUN rosdep install --from-paths src --ignore-src -r -y\n")
+    (f,) = run(DT101, code)
+    assert f.fix is None and "RUN on line 3" in f.message

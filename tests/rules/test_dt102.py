@@ -209,3 +209,40 @@ def test_aptitude_install_gets_its_own_spelling_of_no_recommends():
     assert fixed_text(DT102, code) == "FROM debian:12\nRUN aptitude install --without-recommends -y vim\n"
     assert run(DT102, "FROM debian:12\nRUN aptitude install -R -y vim\n") == []
     assert run(DT102, "FROM debian:12\nRUN aptitude --without-recommends install -y vim\n") == []
+
+
+def test_an_old_distro_pip_keeps_setuptools_for_the_pip_installs_that_follow():
+    # precision sample (seed 5150, corpus 0736): on Ubuntu 16.04 python3-pip only recommends
+    # python3-setuptools, and pip before 22.1 cannot build a source package (PyYAML) without it
+    code = "FROM {base}\nRUN apt-get update && apt-get install -y python3-pip\nRUN pip3 install pyyaml\n"
+    for old in ("ubuntu:16.04", "nvidia/cuda:9.2-devel-ubuntu16.04", "debian:stretch", "ros:melodic"):
+        fixed = fixed_text(DT102, code.format(base=old))
+        assert "--no-install-recommends -y python3-pip python3-setuptools" in fixed, old
+        assert "pip before 22.1" in run(DT102, code.format(base=old))[0].fix.reason
+    py2 = fixed_text(DT102, "FROM ubuntu:18.04\nRUN apt-get install -y python-pip\nRUN pip install x\n")
+    assert "python-pip python-setuptools" in py2
+    # from Ubuntu 20.04 and Debian 11 pip depends on setuptools: nothing to name
+    for new in ("ubuntu:22.04", "debian:bookworm", "ubuntu"):
+        assert "setuptools" not in fixed_text(DT102, code.format(base=new)), new
+    # a pip the build runs only to upgrade itself builds nothing now; the container still will
+    (f,) = run(DT102, "FROM ubuntu:16.04\nRUN apt-get install -y python3-pip\nRUN pip3 install -U pip\n")
+    assert "python3-setuptools" in f.fix.title
+
+
+def test_xvfb_installed_for_the_container_keeps_xauth():
+    # precision sample (seed 8675309, corpus 0277): xvfb and chromium, no step runs xvfb-run: the
+    # container will, and xvfb-run needs xauth (a recommend of xvfb)
+    code = "FROM ubuntu:20.04\nRUN apt-get update && apt-get install -y xvfb chromium-browser\n"
+    assert "--no-install-recommends -y xvfb chromium-browser xauth" in fixed_text(DT102, code)
+    assert "`xvfb-run` at run time" in run(DT102, code)[0].fix.reason
+    later = fixed_text(DT102, code + "RUN xvfb-run -a npm test\n")
+    assert "xvfb chromium-browser xauth" in later and "line 3" in run(DT102, code + "RUN xvfb-run -a npm test\n")[0].message
+
+
+def test_an_old_distro_pip_the_build_never_runs_keeps_setuptools_for_the_container():
+    # precision sample (seed 2718, corpus 0643): ubuntu 18.04 with git, numpy, scipy and python3-pip, no
+    # pip step: the container or a child image will pip install, which needs setuptools on pip 9
+    code = "FROM ubuntu:18.04\nRUN apt-get update && apt-get install -y git python3-pip python3-scipy\n"
+    assert "python3-scipy ca-certificates python3-setuptools" in fixed_text(DT102, code)
+    assert "pip at run time" in run(DT102, code)[0].fix.reason
+    assert "setuptools" not in fixed_text(DT102, code.replace("18.04", "22.04"))

@@ -121,3 +121,22 @@ def test_a_relative_rm_needs_a_known_directory():
 def test_microdnf_clean_does_not_clean_dnf_and_the_other_way_round():
     assert len(run(DT104, "FROM fedora:40\nRUN microdnf install -y tar && dnf clean all\n")) == 1
     assert run(DT104, "FROM fedora:40\nRUN yum install -y tar && dnf clean all\n") == []
+
+
+def test_a_refresh_that_feeds_a_later_run_gets_no_clean_fix():
+    # precision sample (seed 8675309, corpus 0699): `zypper ref && zypper clean --all`, then
+    # `zypper up` in the next RUN: the clean undid the refresh it was the whole point of
+    code = "FROM opensuse/leap:15.6\nRUN zypper --non-interactive ref\nRUN zypper --non-interactive up\n"
+    found = {f.span.start.line: f for f in run(DT104, code)}
+    assert found[2].fix is None and found[3].fix is not None
+    # with no later install the refresh is waste on its own: the clean applies
+    (f,) = run(DT104, "FROM rockylinux:9\nRUN dnf makecache\nCMD [\"bash\"]\n")
+    assert f.fix is not None
+
+
+def test_a_later_run_of_nothing_but_cleanups_is_deleted_once_the_install_cleans():
+    # precision sample (seed 1234567, corpus 0017): `RUN yum clean all && rm -rf /var/cache/yum/*` after
+    # the installs: once they clean in their own RUN, it cleans nothing and was left behind
+    code = ("FROM centos:7\nRUN yum update -y && yum upgrade -y\n\n"
+            "RUN yum clean all && rm -rf /var/cache/yum/*\n")
+    assert fixed_text(DT104, code) == "FROM centos:7\nRUN yum update -y && yum upgrade -y && yum clean all\n\n"

@@ -141,3 +141,15 @@ def test_system_install_touching_the_copied_tree_has_no_fix():
     code = "FROM debian:12\nCOPY . /app\nRUN apt-get update && apt-get install -y curl && chmod +x /app/run\n"
     (f,) = _system(run(R, code))
     assert f.fix is None
+
+
+def test_a_cleanup_for_the_split_run_lands_on_the_install_not_on_the_rest():
+    # precision sample (seed 31337, corpus 0876): DT106's `npm cache clean` was computed for
+    # `RUN npm install && npm run` and appended at its end in the same pass as DT301's split,
+    # so it followed `npm run` into the new RUN and the install kept its cache
+    from bot.engine import Options, fix_source
+    from bot.model.source import Source
+
+    code = "FROM node:20\nADD . /app\nWORKDIR /app\nRUN npm install && npm run build:css\nCMD [\"npm\", \"start\"]\n"
+    fixed = fix_source(Source("Dockerfile", code), Options(estimate=False, select=("DT106", "DT301")), unsafe=True).fixed
+    assert "RUN npm install && npm cache clean --force\nADD . /app\nRUN npm run build:css\n" in fixed, fixed

@@ -88,3 +88,13 @@ def test_no_slim_fix_when_bundle_install_compiles_even_with_its_own_compilers():
     assert found and all(f.fix is None or "-slim\n" not in f.fix.proposal + "".join(e.text for e in f.fix.edits)
                          for f in found)
     assert "compiles gems" in found[0].message
+
+
+def test_a_command_less_image_gets_no_multi_stage_proposal():
+    # precision sample (seed 8675309, corpus 0420): the Compose Rails quickstart shape, no CMD of its own:
+    # compose runs `rails s`, `bundle install`, `rails new` in it, which need the full image
+    code = ("FROM ruby:2.6.5\nRUN apt-get update -qq && apt-get install -y nodejs postgresql-client\n"
+            "WORKDIR /myapp\nCOPY Gemfile* ./\nRUN bundle install\nCOPY . ./\n")
+    assert not run(R, code)
+    (f,) = run(R, code + 'CMD ["rails", "server", "-b", "0.0.0.0"]\n')  # a runtime of its own: the split applies
+    assert "2nd stage" in f.message

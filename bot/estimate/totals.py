@@ -17,6 +17,8 @@ from bot.model.findings import Finding, SizeEstimate
 
 
 PER_IMAGE = frozenset((K.RPM_CACHE, K.APK_CACHE))  # claims naming one set of files per image
+# savings out of the base image's own bytes (a smaller base), not out of what the layers add
+IN_BASE = frozenset((K.BASE_IMAGE_SWAP, K.TOOLCHAIN_RUNTIME))
 
 
 class RuleTotal(NamedTuple):
@@ -82,3 +84,51 @@ def totals(findings: Iterable[Finding], base: SizeEstimate | None = None) -> Tot
         lo, hi = _sum(mine)
         by_rule[rule] = RuleTotal(lo, hi, len(mine))
     return Totals(low, high, len(with_est), by_rule, len(all_) - len(with_est), base)
+
+
+class Share(NamedTuple):
+    """A file's avoidable bytes against its image, on one basis (ranges, midpoints shown).
+
+    The image holds at least its base and the waste found in its layers (the findings
+    that do not swap the base), so ``image_*`` is a floor; the avoidable total is capped
+    at that floor (``capped``) and its share is an upper bound."""
+
+    low: int
+    high: int
+    image_low: int
+    image_high: int
+    capped: bool
+
+    @property
+    def midpoint(self) -> int:
+        return (self.low + self.high) // 2
+
+    @property
+    def image_midpoint(self) -> int:
+        return (self.image_low + self.image_high) // 2
+
+    @property
+    def fraction(self) -> float:
+        return self.midpoint / self.image_midpoint if self.image_midpoint else 0.0
+
+
+def image_share(findings: Iterable[Finding], base: SizeEstimate | None) -> Share | None:
+    """None when the base image's size is not known (then no share is stated)."""
+    if base is None:
+        return None
+    all_ = list(findings)
+    t = totals(all_)
+    layers = totals(f for f in all_ if f.hint is None or f.hint.kind not in IN_BASE)
+    image_low, image_high = base.bytes_low + layers.bytes_low, base.bytes_high + layers.bytes_high
+    low, high = min(t.bytes_low, image_low), min(t.bytes_high, image_high)
+    return Share(low, high, image_low, image_high, (low, high) != (t.bytes_low, t.bytes_high))
+
+
+def file_total(findings: Iterable[Finding], base: SizeEstimate | None) -> tuple[int, int]:
+    """A file's avoidable bytes: claims once, capped at its image floor when the base is known."""
+    all_ = list(findings)
+    share = image_share(all_, base)
+    if share is not None:
+        return share.low, share.high
+    t = totals(all_)
+    return t.bytes_low, t.bytes_high

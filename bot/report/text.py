@@ -81,15 +81,15 @@ def statistics(result: LintResult) -> str:
         fix = f"  [{fixable[rule_id]} fixable]" if fixable[rule_id] else ""
         lines.append(f"{n:6d}  {rule_id}  {names[rule_id]}{fix}")
     if any(f.estimate for f in findings):
-        from bot.estimate import totals
         from bot.estimate.format import format_range, format_share
+        from bot.estimate.totals import file_total
 
-        t = totals(findings)
-        lines.append(f"Estimated avoidable size: {format_range(t.bytes_low, t.bytes_high)}")
+        per_file = [file_total(r.findings, r.base_size) for r in result.files]
+        low, high = sum(lo for lo, _ in per_file), sum(hi for _, hi in per_file)
+        lines.append(f"Estimated avoidable size: {format_range(low, high)}")
         shown = [r for r in result.files if any(f.estimate for f in r.findings)]
         for r in shown[:MAX_SHARE_LINES]:
-            ft = totals(r.findings)
-            lines.append(f"  {r.path}: {format_share(ft.bytes_low, ft.bytes_high, r.base_size, r.base_image)}")
+            lines.append(f"  {r.path}: {format_share(r.findings, r.base_size, r.base_image)}")
         if len(shown) > MAX_SHARE_LINES:
             lines.append(f"  ... and {len(shown) - MAX_SHARE_LINES} more file(s)")
     lines.append(f"{len(findings)} finding(s) in {sum(1 for r in result.files if r.findings)} of {len(result.files)} file(s)")

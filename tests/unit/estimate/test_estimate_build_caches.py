@@ -1,0 +1,69 @@
+"""Go, JVM, other package caches, build trees, rebuild downloads: a measured floor or "unknown" with why."""
+
+from bot.estimate import Estimator
+from bot.estimate.tables import waste_models
+from bot.model import hints as K
+from bot.model.findings import Confidence, SizeHint
+
+MB = 1_000_000
+
+
+class Lookups:
+    def __init__(self, sizes):
+        self.sizes = sizes
+
+    def content_length(self, url):
+        return self.sizes.get(url)
+
+
+def run(kind, lookups=None, **params):
+    return Estimator(lookups).estimate(SizeHint(kind, params))
+
+
+def test_go_build_cache_on_go_1_20_and_later_is_the_measured_standard_library():
+    e, _ = run(K.GO_CACHE, caches=("go-build",), base_image="golang:1.22-bookworm")
+    m = waste_models()[("go_build", "std")]
+    assert (e.bytes_low, e.bytes_high) == (m.low, m.high) and 20 * MB < e.bytes_low < e.bytes_high < 60 * MB
+    assert e.source == "measured" and e.confidence is Confidence.LOW and "not counted" in e.basis
+    latest, _ = run(K.GO_CACHE, caches=("go-build", "go-mod"), base_image="golang:alpine")
+    assert latest.bytes_low == e.bytes_low and "floor" in latest.basis and "go.sum" in latest.basis
+
+
+def test_go_caches_without_a_defensible_number_say_unknown_and_why():
+    old, reason = run(K.GO_CACHE, caches=("go-build",), base_image="golang:1.19")
+    assert old is None and "precompiled" in reason and reason.startswith("unknown")
+    other, reason = run(K.GO_CACHE, caches=("go-build",), base_image="debian:12")
+    assert other is None and "Go version is not known" in reason
+    mod, reason = run(K.GO_CACHE, caches=("go-mod",), base_image="golang:1.22")
+    assert mod is None and "go.sum" in reason
+
+
+def test_maven_cache_is_the_measured_floor_gradle_unknown():
+    e, _ = run(K.JVM_BUILD_CACHE, caches=("maven",), base_image="maven:3.9")
+    assert e.bytes_low == e.bytes_high == waste_models()[("maven_repo", "package")].low
+    assert 15 * MB < e.bytes_low < 25 * MB and "floor" in e.basis
+    both, _ = run(K.JVM_BUILD_CACHE, caches=("maven", "gradle"))
+    assert both.bytes_low == e.bytes_low and "gradle" in both.basis and "not counted" in both.basis
+    none, reason = run(K.JVM_BUILD_CACHE, caches=("gradle",))
+    assert none is None and reason.startswith("unknown") and "gradle" in reason
+
+
+def test_package_caches_are_unknown_with_a_basis():
+    none, reason = run(K.PACKAGE_CACHE, caches=("cargo",))
+    assert none is None and reason.startswith("unknown") and "cargo" in reason and "Cargo.lock" in reason
+
+
+def test_build_tree_is_at_least_its_archive_online_and_unknown_offline():
+    url = "https://example.org/src/redis-7.2.4.tar.gz"
+    none, reason = run(K.BUILD_TREE, path="/tmp/redis", url=url)
+    assert none is None and "look-ups are off" in reason
+    e, _ = run(K.BUILD_TREE, Lookups({url: 3_400_000}), path="/tmp/redis", url=url)
+    assert e.bytes_low == e.bytes_high == 3_400_000 and "floor" in e.basis and e.source == "live"
+    failed, reason = run(K.BUILD_TREE, Lookups({}), path="/tmp/redis", url=url)
+    assert failed is None and "failed" in reason
+    assert run(K.BUILD_TREE, path="/src/app", url="")[0] is None
+
+
+def test_rebuild_download_is_not_image_size():
+    none, reason = run(K.REBUILD_DOWNLOAD, managers=("apt", "pip"))
+    assert none is None and "not image size" in reason and "apt, pip" in reason

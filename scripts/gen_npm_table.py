@@ -15,8 +15,9 @@ documents (packuments) npm fetched to resolve it. The table keeps
 - ``closures``: package -> [version, [name@version...], bytes of the whole cache, bytes of
   node_modules] (file bytes summed, not disk blocks).
 
-Usage (network to registry.npmjs.org; a few minutes):
+Usage (network to registry.npmjs.org; tens of minutes), then the older majors lockfiles pin:
     python3 scripts/gen_npm_table.py
+    python3 scripts/gen_npm_table.py --merge --packages typescript@5 typescript@4 lodash@4.17.21 react@18 react-dom@18
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ def measure(npm: str, package: str) -> dict | str:
         lock = json.loads((proj / "package-lock.json").read_text())
         closure = sorted(f"{k.rsplit('node_modules/', 1)[-1]}@{v['version']}"
                          for k, v in lock.get("packages", {}).items() if k and "version" in v)  # fmt: skip
-        version = lock["packages"].get(f"node_modules/{package}", {}).get("version", "")
+        bare = package[0] + package[1:].split("@", 1)[0]  # typescript@5 -> typescript
+        version = lock["packages"].get(f"node_modules/{bare}", {}).get("version", "")
         tarballs: dict[str, dict[str, int]] = {}
         packuments: dict[str, int] = {}
         for e in cache_entries(cache):
@@ -103,6 +105,7 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=3)
     ap.add_argument("--npm", default="npm")
     ap.add_argument("--merge", action="store_true", help="add to the existing table (e.g. older majors: typescript@4)")
+    ap.add_argument("--out", default=str(OUT))
     args = ap.parse_args()
     npm = shutil.which(args.npm) or args.npm
     npm_version = subprocess.run([npm, "--version"], capture_output=True, text=True, check=True).stdout.strip()
@@ -112,7 +115,7 @@ def main() -> int:
     closures: dict[str, list] = {}
     skipped: dict[str, str] = {}
     if args.merge:
-        with gzip.open(OUT, "rt", encoding="utf-8") as f:
+        with gzip.open(args.out, "rt", encoding="utf-8") as f:
             old = json.load(f)
         tarballs, packuments, closures = old["tarballs"], old["packuments"], old["closures"]
         skipped = old["meta"].get("skipped", {})
@@ -139,10 +142,10 @@ def main() -> int:
         "skipped": skipped,
     }
     data = {"meta": meta, "tarballs": tarballs, "packuments": packuments, "closures": closures}
-    with gzip.open(OUT, "wt", encoding="utf-8", compresslevel=9) as f:
+    with gzip.open(args.out, "wt", encoding="utf-8", compresslevel=9) as f:
         json.dump(data, f, separators=(",", ":"), sort_keys=True)
-    print(f"{len(closures)} packages, {sum(map(len, tarballs.values()))} tarballs -> {OUT} "
-          f"({os.path.getsize(OUT)} B)", file=sys.stderr)
+    print(f"{len(closures)} packages, {sum(map(len, tarballs.values()))} tarballs -> {args.out} "
+          f"({os.path.getsize(args.out)} B)", file=sys.stderr)
     return 0
 
 

@@ -396,20 +396,7 @@ def pip_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
     return SizeEstimate(low, high, basis + ".", conf, "live" if live else "table", low, high), ""
 
 
-def _npm(est: Estimator, p: Mapping[str, Any], tool: str) -> "Result | tuple[Any, str]":
-    from bot.estimate import tarballs
-
-    packages = list(_strs(p.get("packages")))
-    if not packages:
-        return None, f"the {tool} cache holds what package.json pulls in, which the estimator cannot see"
-    lock = bool(p.get("lockfile"))
-    got = tarballs.from_lock(packages) if lock else tarballs.from_names(packages)
-    if not got.counted:
-        return None, f"unknown: no measured tarball sizes for {', '.join(got.unknown[:6])} (not in the npm table)"
-    return got, ""
-
-
-def _npm_note(got: Any, lock: bool) -> str:
+def _npm_note(got: Any) -> str:
     text = ""
     if got.approximated:
         text += f"; {len(got.approximated)} priced from other versions of the same package"
@@ -421,13 +408,16 @@ def _npm_note(got: Any, lock: bool) -> str:
 
 @handles(K.NPM_CACHE)
 def npm_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
-    from bot.estimate.tarballs import table
+    from bot.estimate import tarballs
 
-    got, reason = _npm(est, p, "npm")
-    if got is None:
-        return None, reason
-    t = table()
+    packages = list(_strs(p.get("packages")))
+    if not packages:
+        return None, "the npm cache holds what package.json pulls in, which the estimator cannot see"
     lock = bool(p.get("lockfile"))
+    got = tarballs.from_lock(packages) if lock else tarballs.from_names(packages)
+    if not got.counted:
+        return None, f"unknown: no measured tarball sizes for {', '.join(got.unknown[:6])} (not in the npm table)"
+    t = tarballs.table()
     if lock:
         basis = (f"npm ci keeps the packed tarball of each of the {got.counted} lockfile packages, and npm 9 and "
                  "older also their package documents (the high end)")
@@ -435,7 +425,7 @@ def npm_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
         basis = (f"measured: installing {', '.join(got.closures)} puts {got.counted} packages in npm's cache, "
                  "each as its packed tarball plus its package document")
     basis += (f"; x{t.overhead[0]:.2f}-{t.overhead[1]:.2f} for the cache's index ({t.meta['tool']}, registry "
-              f"sizes of {t.meta['date']})") + _npm_note(got, lock)
+              f"sizes of {t.meta['date']})") + _npm_note(got)
     conf = Confidence.LOW if got.unknown or len(got.approximated) * 5 > got.counted else Confidence.MEDIUM
     return SizeEstimate(got.low, max(got.low, got.high), basis + ".", conf, "measured"), ""
 
@@ -447,7 +437,7 @@ def yarn_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
     packages = _strs(p.get("packages"))
     if not packages:
         return None, "the yarn cache holds what package.json pulls in, which the estimator cannot see"
-    largest, total, hit = tarballs.installed([tarballs.split_spec(x)[0] for x in packages])
+    largest, total, hit = tarballs.installed(list(packages))
     if not hit:
         return None, f"unknown: no measured package size for {', '.join(packages[:6])}"
     basis = (f"yarn v1 keeps an unpacked copy of every package in its cache, about the node_modules measured for "

@@ -100,11 +100,12 @@ def from_names(names: list[str]) -> NpmCache:
     used, unknown = [], []
     for raw in names:
         name, _ = split_spec(raw)
-        closure = t.closures.get(name)
+        key = raw if raw in t.closures else name  # a measured older major (typescript@4), else the latest
+        closure = t.closures.get(key)
         if closure is None:
             unknown.append(name)
             continue
-        used.append(name)
+        used.append(key)
         specs.update(closure[1])
     total = sum(t.tarballs.get(n, {}).get(v, 0) + t.packuments.get(n, 0) for n, v in map(split_spec, specs))
     return NpmCache(int(total * t.overhead[0]), int(total * t.overhead[1]), len(specs), (), tuple(unknown), tuple(used))
@@ -113,7 +114,8 @@ def from_names(names: list[str]) -> NpmCache:
 def installed(names: list[str]) -> tuple[int, int, tuple[str, ...]]:
     """(largest, summed) node_modules bytes measured for the packages' closures, and which."""
     t = table()
-    hits = [(split_spec(n)[0], t.closures[split_spec(n)[0]][3]) for n in names if split_spec(n)[0] in t.closures]
+    keys = [n if n in t.closures else split_spec(n)[0] for n in names]
+    hits = [(k, t.closures[k][3]) for k in keys if k in t.closures]
     if not hits:
         return 0, 0, ()
     return max(b for _, b in hits), sum(b for _, b in hits), tuple(n for n, _ in hits)

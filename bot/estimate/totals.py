@@ -4,7 +4,8 @@ Findings whose hints share a claim describe the same bytes (DT101 and DT201 on t
 same apt lists): such a group contributes the max of its lows and the max of its highs,
 not their sum. Claims are scoped by file so equal claim strings in two files stay apart.
 Repository metadata (rpm, apk) is one set per image: every RUN that refreshes it over
-an earlier layer's copy adds little, so such claims of one file form one group.
+an earlier layer's copy adds little, so such claims of one file form one group; so do
+the findings that save out of the base image (a smaller base, a runtime stage).
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ def _groups(items: list[tuple[int, Finding]]) -> list[list[Finding]]:
 
     owner: dict[tuple[str, str], int] = {}
     for i, (_, f) in enumerate(items):
-        for claim in f.hint.claims if f.hint else ():
+        # two ways to a smaller base (DT401's swap, DT402's runtime stage) save the same bytes
+        extra = ("in-base",) if f.hint is not None and f.hint.kind in IN_BASE else ()
+        for claim in (*(f.hint.claims if f.hint else ()), *extra):
             kind = claim.partition("@")[0]
             key = (f.path, kind if kind in PER_IMAGE else claim)
             if key in owner:

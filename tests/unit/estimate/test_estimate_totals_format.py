@@ -131,3 +131,12 @@ def test_repository_metadata_of_several_runs_counts_once():
     assert len(found) == 2 and all(f.estimate for f in found)
     t = totals(found)
     assert (t.bytes_low, t.bytes_high) == (found[0].estimate.bytes_low, found[0].estimate.bytes_high)
+
+
+def test_two_ways_to_a_smaller_base_count_once():
+    from bot.model import hints as K
+
+    fs = [hinted("DT401", 772 * MB, 993 * MB, K.BASE_IMAGE_SWAP), hinted("DT402", 770 * MB, 990 * MB, K.TOOLCHAIN_RUNTIME),
+          hinted("DT105", 1 * MB, 2 * MB, K.PIP_CACHE, ["pip@3"])]
+    t = totals(fs)
+    assert (t.bytes_low, t.bytes_high) == (773 * MB, 995 * MB)

@@ -67,3 +67,32 @@ def test_build_tree_is_at_least_its_archive_online_and_unknown_offline():
 def test_rebuild_download_is_not_image_size():
     none, reason = run(K.REBUILD_DOWNLOAD, managers=("apt", "pip"))
     assert none is None and "not image size" in reason and "apt, pip" in reason
+
+
+def test_the_quiet_threshold_hides_only_size_only_findings_priced_below_it():
+    from bot.engine import Options, analyse_text
+    from bot.estimate.quiet import ALSO_ABOUT
+
+    files = [
+        "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n",
+        "FROM golang:1.19\nRUN go build -o /app .\n",
+        "FROM maven:3.9-eclipse-temurin-21\nCOPY . .\nRUN mvn package\n",
+        "FROM python:3.12-slim\nRUN pip install flask\nRUN pip install six\n",
+        "FROM rust:1.80\nCOPY . .\nRUN cargo build --release\n",
+        "FROM debian:12\nRUN useradd -u 100000 app\n",  # Debian 12 writes no lastlog: 0 bytes, hidden
+    ]
+    hidden = 0
+    for text in files:
+        everything = analyse_text("Dockerfile", text, Options(min_saving=0)).findings
+        shown = analyse_text("Dockerfile", text, Options()).findings
+        gone = [f for f in everything if (f.rule_id, f.span) not in {(g.rule_id, g.span) for g in shown}]
+        hidden += len(gone)
+        for f in gone:
+            assert f.estimate is not None and f.estimate.bytes_high < MB and f.rule_id not in ALSO_ABOUT, (text, f)
+        for f in shown:  # unknown stays reported, priced ones are at or above the threshold or also about more
+            assert f.estimate is None or f.estimate.bytes_high >= MB or f.rule_id in ALSO_ABOUT, (text, f)
+    assert hidden  # the threshold did hide something here
+    go = [f for f in analyse_text("Dockerfile", files[0], Options()).findings if f.rule_id == "DT110"]
+    assert go and go[0].estimate.bytes_low > 20 * MB
+    old = [f for f in analyse_text("Dockerfile", files[1], Options()).findings if f.rule_id == "DT110"]
+    assert old and old[0].estimate is None and "precompiled" in old[0].estimate_note

@@ -423,9 +423,12 @@ def npm_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
                  "older also their package documents (the high end)")
     else:
         basis = (f"measured: installing {', '.join(got.closures)} puts {got.counted} packages in npm's cache, "
-                 "each as its packed tarball plus its package document")
-    basis += (f"; x{t.overhead[0]:.2f}-{t.overhead[1]:.2f} for the cache's index ({t.meta['tool']}, registry "
-              f"sizes of {t.meta['date']})") + _npm_note(got)
+                 "each as its packed tarball plus its package document, and the documents of optional peers")
+    if lock:
+        basis += f"; x{t.index_factor:.2f} for the cache's index"
+    elif len(got.closures) > 1:
+        basis += "; together between the largest of these caches and their sum (packages they share)"
+    basis += f" ({t.meta['tool']}, registry sizes of {t.meta['date']})" + _npm_note(got)
     conf = Confidence.LOW if got.unknown or len(got.approximated) * 5 > got.counted else Confidence.MEDIUM
     return SizeEstimate(got.low, max(got.low, got.high), basis + ".", conf, "measured"), ""
 

@@ -4,8 +4,10 @@ npm's cache (``~/.npm/_cacache``) keeps the packed tarball of every package it f
 and the package documents (packuments) it read to resolve versions. ``npm install X``
 without a lockfile reads a packument per package of the closure; ``npm ci`` from a
 lockfile fetches the tarballs it names, and older npm (9) also the packuments. The
-cache's own index adds a little: the ratio of each measured cache to its tarballs plus
-packuments bounds it. Read on the first npm or yarn finding only.
+cache's own index adds a little: the median ratio of the measured caches to their
+tarballs plus packuments (1.0x-1.04x for most; ``npm install X`` also reads the documents
+of optional peers it does not install, which only the measured cache of X holds).
+Read on the first npm or yarn finding only.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ class Table(NamedTuple):
     tarballs: dict[str, dict[str, int]]  # name -> version -> packed bytes
     packuments: dict[str, int]  # name -> bytes npm cached
     closures: dict[str, list]  # package -> [version, [name@version], cache bytes, node_modules bytes]
-    overhead: tuple[float, float]  # cache bytes / (tarballs + packuments), over the closures
+    index_factor: float  # median of cache bytes / (tarballs + packuments) over the closures
     meta: dict
 
 
@@ -54,7 +56,7 @@ def table() -> Table:
             ratios.append(cache / counted)
     if not ratios:
         raise TableError(f"{DATA}: no closures")
-    return Table(raw["tarballs"], raw["packuments"], raw["closures"], (min(ratios), max(ratios)), meta)
+    return Table(raw["tarballs"], raw["packuments"], raw["closures"], sorted(ratios)[len(ratios) // 2], meta)
 
 
 def _exact(raw: dict, spec: str) -> int:
@@ -89,15 +91,15 @@ def from_lock(specs: list[str]) -> NpmCache:
             low, high = low + min(sizes.values()), high + max(sizes.values())
         packs += t.packuments.get(name, 0)
     counted = len(specs) - len(unknown)
-    return NpmCache(low, int((high + packs) * t.overhead[1]), counted, tuple(approx), tuple(unknown), ())
+    return NpmCache(low, int((high + packs) * max(1.0, t.index_factor)), counted, tuple(approx), tuple(unknown), ())
 
 
 def from_names(names: list[str]) -> NpmCache:
-    """``npm install a b`` (or package.json's dependencies): the measured closures of the
-    packages, shared packages once, each with its packument."""
+    """``npm install a b`` (or package.json's dependencies): the measured cache of each
+    package's closure; together, between the largest and their sum (shared packages)."""
     t = table()
     specs: set[str] = set()
-    used, unknown = [], []
+    used, unknown, caches = [], [], []
     for raw in names:
         name, _ = split_spec(raw)
         key = raw if raw in t.closures else name  # a measured older major (typescript@4), else the latest
@@ -107,8 +109,9 @@ def from_names(names: list[str]) -> NpmCache:
             continue
         used.append(key)
         specs.update(closure[1])
-    total = sum(t.tarballs.get(n, {}).get(v, 0) + t.packuments.get(n, 0) for n, v in map(split_spec, specs))
-    return NpmCache(int(total * t.overhead[0]), int(total * t.overhead[1]), len(specs), (), tuple(unknown), tuple(used))
+        caches.append(closure[2])
+    # together the cache holds at least the largest closure's, at most all of them
+    return NpmCache(max(caches, default=0), sum(caches), len(specs), (), tuple(unknown), tuple(used))
 
 
 def installed(names: list[str]) -> tuple[int, int, tuple[str, ...]]:

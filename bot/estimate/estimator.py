@@ -200,7 +200,9 @@ def _from_manifests(ctx: Any, finding: Finding) -> tuple[SizeHint, str]:
         names, note = manifests.npm_packages(ctx, run)
         if not names:
             return hint, ""
+        extra = {"lockfile": note == "package-lock.json"}
         note += " in the build context"
+        return hint._replace(params={**hint.params, "packages": tuple(names), **extra}), note
     return hint._replace(params={**hint.params, "packages": tuple(names)}), note
 
 
@@ -350,97 +352,104 @@ def rpm_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
     return _from_model(m), ""
 
 
-def _pip_table() -> dict[str, int]:
-    return {r["package"].lower(): int(r["download_bytes"]) for r in load("pip_downloads.csv")}
-
-
 @handles(K.PIP_CACHE)
 def pip_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
+    from bot.estimate import wheels
     from bot.estimate.manifests import py_name
 
     names = [n for n in (py_name(x) for x in _strs(p.get("packages"))) if n and not n.startswith(("-", "$", "."))]
     if not names:
         src = ", ".join(_strs(p.get("requirements"))) or "a requirements file"
         return None, f"the pip cache holds what {src} downloads, which the estimator cannot see"
-    table = _pip_table()
-    known = {n: table[n] for n in names if n in table}
-    missing = [n for n in names if n not in table]
+    python, how = wheels.python_of(str(p.get("base_image", "")))
+    got = wheels.pip_cache(names, python)
     live: dict[str, int] = {}
-    if missing and est.lookups is not None:
-        for n in missing:
+    if got.missing and est.lookups is not None:
+        for n in got.missing:
             size = est.lookups.wheel_size(n)
             if size is not None:
                 live[n] = size
-    missing = [n for n in missing if n not in live]
-    if not known and not live:
-        return None, f"no download size known for {', '.join(names)} (not in the table; look-ups off or failed)"
-    sizes = sorted(known.values(), reverse=True)
-    # table rows include dependencies (overlap between packages: max..sum); live sizes are the
-    # named wheel only, so its dependencies may add as much again
-    low = (sizes[0] if sizes else 0) + sum(live.values())
-    high = sum(sizes) + 2 * sum(live.values())
+    missing = [n for n in got.missing if n not in live]
+    if not got.known and not live:
+        return None, f"unknown: no wheel sizes for {', '.join(names)} (not in the pip table; look-ups off or failed)"
+    # live sizes are the named wheel only, so its dependencies may add as much again
+    low, high = got.wheels_low + sum(live.values()), got.high + 2 * sum(live.values())
     parts = []
-    if known:
-        parts.append(f"{', '.join(known)} download {_mb(sum(sizes))} of wheels with dependencies (pip download, CPython 3.12)")
+    if got.known:
+        if got.pythons == (python,):
+            on = f"CPython {python} ({how})"
+        else:
+            on = f"CPython {got.pythons[0]}-{got.pythons[-1]}" + (
+                f" (no {python} rows)" if python else " (the image's Python is not known)")
+        names_ = ", ".join(got.known[:4]) + (f" and {len(got.known) - 4} more" if len(got.known) > 4 else "")
+        parts.append(f"{names_} download {got.wheel_count} wheels on {on}, shared ones counted once "
+                     f"(pip's resolver, sizes from PyPI); the index pages pip also caches add up to "
+                     f"{_mb(got.high - got.wheels_high)}")
     if live:
         parts.append(f"PyPI lists {_mb(sum(live.values()))} of wheels for {', '.join(live)} (dependencies not counted)")
     basis = "pip keeps every downloaded wheel in its cache: " + "; ".join(parts)
-    conf = Confidence.MEDIUM
-    if live or missing or len(names) > 1:
-        conf = Confidence.LOW if (missing or live) else Confidence.MEDIUM
+    conf = Confidence.MEDIUM if got.pythons == (python,) else Confidence.LOW
+    if missing or live:
+        conf = Confidence.LOW
     if missing:
-        basis += f"; {', '.join(missing)} not counted"
+        basis += f"; {', '.join(missing)}: size unknown (not in the table), not counted, so this is a floor"
     return SizeEstimate(low, high, basis + ".", conf, "live" if live else "table", low, high), ""
 
 
-def _npm_rows() -> list[tuple[frozenset[str], int, int]]:
-    out = []
-    for r in load("pkg_cache_measured.csv"):
-        if r["tool"] == "npm":
-            out.append((frozenset(r["packages"].split()), int(r["installed_kb"]) * 1024, int(r["cache_kb"]) * 1024))
-    return out
-
-
-def _npm_match(packages: tuple[str, ...]) -> tuple[list[str], int, int]:
-    names = {x.rsplit("@", 1)[0] if not x.startswith("@") or x.count("@") > 1 else x for x in packages}
-    hit, installed, cache = [], 0, 0
-    for group, inst, c in _npm_rows():
-        if group <= names:
-            hit.extend(sorted(group))
-            installed, cache = installed + inst, cache + c
-    return hit, installed, cache
+def _npm_note(got: Any) -> str:
+    text = ""
+    if got.approximated:
+        text += f"; {len(got.approximated)} priced from other versions of the same package"
+    if got.unknown:
+        text += (f"; {len(got.unknown)} package(s) not in the table ({', '.join(got.unknown[:4])}"
+                 f"{', ...' if len(got.unknown) > 4 else ''}): size unknown, not counted, so this is a floor")
+    return text
 
 
 @handles(K.NPM_CACHE)
 def npm_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
-    packages = _strs(p.get("packages"))
+    from bot.estimate import tarballs
+
+    packages = list(_strs(p.get("packages")))
     if not packages:
         return None, "the npm cache holds what package.json pulls in, which the estimator cannot see"
-    hit, _, cache = _npm_match(packages)
-    if not hit:
-        return None, f"no measured npm cache size for {', '.join(packages)}"
-    rest = len({*packages} - set(hit))
-    basis = f"measured: installing {', '.join(hit)} leaves {_mb(cache)} in the npm cache"
-    conf = Confidence.MEDIUM
-    if rest:
-        basis += f"; {rest} other package(s) not counted"
-        conf = Confidence.LOW
-    # `npm ci` from a lockfile fetched fewer package documents: 0.78x (tests/measure/cases/layers)
-    basis += "; x0.7-1.25 for the lockfile and npm version"
-    return SizeEstimate(cache * 7 // 10, cache * 125 // 100, basis + ".", conf, "measured"), ""
+    lock = bool(p.get("lockfile"))
+    got = tarballs.from_lock(packages) if lock else tarballs.from_names(packages)
+    if not got.counted:
+        return None, f"unknown: no measured tarball sizes for {', '.join(got.unknown[:6])} (not in the npm table)"
+    t = tarballs.table()
+    if lock:
+        basis = (f"npm ci keeps the packed tarball of each of the {got.counted} lockfile packages, and npm 9 and "
+                 "older also their package documents (the high end)")
+    else:
+        basis = (f"measured: installing {', '.join(got.closures)} puts {got.counted} packages in npm's cache, "
+                 "each as its packed tarball plus its package document, and the documents of optional peers")
+    if lock:
+        basis += f"; x{t.index_factor:.2f} for the cache's index"
+    elif len(got.closures) > 1:
+        basis += "; together between the largest of these caches and their sum (packages they share)"
+    basis += f" ({t.meta['tool']}, registry sizes of {t.meta['date']})" + _npm_note(got)
+    conf = Confidence.LOW if got.unknown or len(got.approximated) * 5 > got.counted else Confidence.MEDIUM
+    return SizeEstimate(got.low, max(got.low, got.high), basis + ".", conf, "measured"), ""
 
 
 @handles(K.YARN_CACHE)
 def yarn_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
+    from bot.estimate import tarballs
+
     packages = _strs(p.get("packages"))
     if not packages:
         return None, "the yarn cache holds what package.json pulls in, which the estimator cannot see"
-    hit, installed, _ = _npm_match(packages)
+    largest, total, hit = tarballs.installed(list(packages))
     if not hit:
-        return None, f"no measured package size for {', '.join(packages)}"
-    basis = (f"yarn v1 keeps an unpacked copy of every package in its cache, about the {_mb(installed)} "
-             f"node_modules measured for {', '.join(hit)}")  # fmt: skip
-    return SizeEstimate(installed * 8 // 10, installed * 15 // 10, basis + ".", Confidence.LOW, "heuristic"), ""
+        return None, f"unknown: no measured package size for {', '.join(packages[:6])}"
+    basis = (f"yarn v1 keeps an unpacked copy of every package in its cache, about the node_modules measured for "
+             f"{', '.join(hit[:4])}{' and more' if len(hit) > 4 else ''} ({_mb(largest)}-{_mb(total)}, shared "
+             "packages once or twice)")  # fmt: skip
+    rest = len({tarballs.split_spec(x)[0] for x in packages} - set(hit))
+    if rest:
+        basis += f"; {rest} other package(s): size unknown, not counted"
+    return SizeEstimate(largest * 8 // 10, total * 15 // 10, basis + ".", Confidence.LOW, "heuristic"), ""
 
 
 @handles(K.GEM_DOCS)
@@ -449,6 +458,75 @@ def gem_docs(est: Estimator, p: Mapping[str, Any]) -> Result:
     if ref is not None and ref.name == "ruby":
         return _from_model(_model("gem_docs", "ruby-official")), ""
     return None, "ri/rdoc size depends on the gems installed; no table for it"
+
+
+def _go_minor(base: str) -> int | None:
+    """Go's minor version from a golang image tag (``golang:1.22-bookworm`` -> 22); None if
+    the image is not golang or names no version (latest counts as current: 99)."""
+    ref = images.parse_ref(base)
+    if ref is None or ref.repository.split("/")[-1] != "golang":
+        return None
+    v = images.split_tag(ref.tag).version
+    return v[1] if len(v) >= 2 and v[0] == 1 else (99 if not v else None)
+
+
+@handles(K.GO_CACHE)
+def go_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
+    caches = set(_strs(p.get("caches")))
+    minor = _go_minor(str(p.get("base_image", "")))
+    mod = "the module cache holds the sources of every module go.sum names, which no measured table covers"
+    if "go-build" not in caches:
+        return None, f"unknown: {mod}"
+    if minor is None:
+        return None, ("unknown: the Go version is not known from the base image (Go 1.19 and older ship the standard "
+                      "library precompiled, so their build cache holds only the program's own packages)")
+    if minor < 20:
+        return None, (f"unknown: Go 1.{minor} ships the standard library precompiled, so the build cache holds only "
+                      "the program's own and its modules' packages, which depend on the project")
+    m = _model("go_build", "std")
+    basis = m.basis + "; the compiled packages of the program's modules add on top (not counted)"
+    if "go-mod" in caches:
+        basis += f", and {mod} (not counted): a floor"
+    return _from_model(m, basis=basis + "."), ""
+
+
+@handles(K.JVM_BUILD_CACHE)
+def jvm_build_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
+    caches = set(_strs(p.get("caches")))
+    others = sorted(caches - {"maven"})
+    unknown = (f"{' and '.join(others)}'s cache holds the build tool and the dependencies the build files name; "
+               "not measured (no network to their repositories from the measuring host)")  # fmt: skip
+    if "maven" not in caches:
+        return None, f"unknown: {unknown}"
+    m = _model("maven_repo", "package")
+    basis = m.basis + " (a floor)"
+    if others:
+        basis += f"; {unknown}, not counted"
+    return _from_model(m, basis=basis + "."), ""
+
+
+@handles(K.PACKAGE_CACHE)
+def package_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
+    caches = ", ".join(_strs(p.get("caches"))) or "the package manager"
+    return None, (f"unknown: {caches}'s cache holds the downloads of what the project's manifest names "
+                  "(cpanfile, composer.lock, Cargo.lock); no size table for them, their registries were not "
+                  "reachable from the measuring host")
+
+
+@handles(K.BUILD_TREE)
+def build_tree(est: Estimator, p: Mapping[str, Any]) -> Result:
+    url = str(p.get("url") or "")
+    unknown = "unknown: a built source tree's size depends on the project (sources plus the objects the build writes)"
+    if not url.startswith(("http://", "https://")):
+        return None, unknown + "; its source is not a URL"
+    if est.lookups is None:
+        return None, unknown + "; live look-ups are off (online, its archive's size is a floor)"
+    size = est.lookups.content_length(url)
+    if size is None:
+        return None, unknown + f"; the look-up of {url} failed"
+    basis = (f"at least the downloaded archive ({_mb(size)}, Content-Length): the extracted tree is larger than its "
+             "compressed archive and the build adds objects (a floor).")
+    return SizeEstimate(size, size, basis, Confidence.LOW, "live"), ""
 
 
 @handles(K.BUNDLER_CACHE, K.CONDA_CACHE, K.DEV_DEPENDENCIES)

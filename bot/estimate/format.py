@@ -46,15 +46,23 @@ def format_rebuild(est: SizeEstimate) -> str:
     return f"{format_estimate(est)} downloaded again per rebuild"
 
 
-def format_share(avoidable_low: int, avoidable_high: int, base: SizeEstimate | None, base_image: str = "") -> str:
-    """"≈ 480 MB of an image of at least 1.1 GB (≈ −44%)": the final image holds at least
-    its base and the waste found (taken at the midpoint shown, so the waste never reads
-    larger than the image), so the share is an upper bound of what is known."""
-    waste = format_range(avoidable_low, avoidable_high)
-    mid = (avoidable_low + avoidable_high) // 2
-    if base is None:
-        return f"≈ {format_bytes(mid)} ({waste}) avoidable; the base image's size is not known"
-    floor = base.bytes_low + mid
-    share = mid / (base.midpoint + mid) if base.midpoint + mid else 0.0
-    named = f" (base `{base_image}` ≈ {format_bytes(base.midpoint)})" if base_image else ""
-    return f"≈ {format_bytes(mid)} ({waste}) avoidable of an image of at least {format_bytes(floor)}{named}: ≈ −{share:.0%}"
+def format_share(findings, base: SizeEstimate | None, base_image: str = "") -> str:
+    """"≈ 480 MB (…) avoidable of an image of at least ≈ 1.1 GB (base `python:3.12` ≈ 600 MB plus
+    the waste in its layers): at most ≈ 44%". Every number is on the same basis: ranges
+    shown by their midpoints, the image floor being the base plus the waste its layers
+    hold (a smaller base saves out of the base itself), the total capped at that floor."""
+    from bot.estimate.totals import image_share, totals
+
+    findings = list(findings)
+    share = image_share(findings, base)
+    if share is None:
+        t = totals(findings)
+        return f"≈ {format_bytes(t.midpoint)} ({format_range(t.bytes_low, t.bytes_high)}) avoidable; the base image's size is not known"
+    named = f" `{base_image}`" if base_image else ""
+    pct = "under 1%" if share.fraction < 0.01 else f"at most ≈ {share.fraction:.0%}"
+    text = (f"≈ {format_bytes(share.midpoint)} ({format_range(share.low, share.high)}) avoidable of an image of at "
+            f"least ≈ {format_bytes(share.image_midpoint)} (base{named} ≈ {format_bytes(base.midpoint)} plus the "
+            f"waste in its layers): {pct}")
+    if share.capped:
+        text += "; the findings' total is capped at that size (some of them describe the same bytes)"
+    return text

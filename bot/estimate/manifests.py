@@ -95,8 +95,16 @@ def pip_requirements(ctx: Context, run: Instruction, files: tuple[str, ...]) -> 
     return names, missing
 
 
+def _lock_v1(deps: dict, out: set[str]) -> None:
+    for name, entry in deps.items():
+        if isinstance(entry, dict):
+            out.add(f"{name}@{entry['version']}" if isinstance(entry.get("version"), str) else name)
+            _lock_v1(entry.get("dependencies") or {}, out)
+
+
 def npm_packages(ctx: Context, run: Instruction) -> tuple[list[str], str]:
-    """Every package the lockfile (else package.json's dependencies) names, and which file."""
+    """Every package the lockfile names (``name@version``), else package.json's
+    dependencies (names), and which file."""
     bc = ctx.build_context
     if bc is None:
         return [], ""
@@ -109,10 +117,17 @@ def npm_packages(ctx: Context, run: Instruction) -> tuple[list[str], str]:
             data = json.loads(text)
         except ValueError:
             continue
+        if not isinstance(data, dict):
+            continue
         if manifest == "package-lock.json":
-            pkgs = data.get("packages") or {}
-            names = sorted({k.rsplit("node_modules/", 1)[-1] for k in pkgs if k})
-            names = names or sorted(data.get("dependencies") or {})
+            found: set[str] = set()
+            for key, entry in (data.get("packages") or {}).items():
+                if key and isinstance(entry, dict) and not entry.get("link"):
+                    name = entry.get("name") or key.rsplit("node_modules/", 1)[-1]
+                    found.add(f"{name}@{entry['version']}" if isinstance(entry.get("version"), str) else name)
+            if not found:
+                _lock_v1(data.get("dependencies") or {}, found)
+            names = sorted(found)
         else:
             names = sorted({**(data.get("dependencies") or {}), **(data.get("devDependencies") or {})})
         if names:

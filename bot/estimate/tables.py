@@ -24,7 +24,8 @@ PROVENANCE: dict[str, tuple[str, ...]] = {
     "pkg_cache_measured.csv": ("tool_version", "method", "date"),
     "waste_models.csv": ("basis", "source", "date"),
     "measured.csv": ("dockerfile_before", "dockerfile_after", "tool", "date"),
-    "pip_downloads.csv": ("source", "method", "date"),
+    "pip_wheels.csv": ("dists", "method", "date"),
+    "pip_index_pages.csv": ("source", "date"),
 }
 
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$|^undated \(.+\)$")

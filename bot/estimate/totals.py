@@ -5,7 +5,8 @@ enter the image-size sums. Findings whose hints share a claim describe the same 
 same apt lists): such a group contributes the max of its lows and the max of its highs,
 not their sum. Claims are scoped by file so equal claim strings in two files stay apart.
 Repository metadata (rpm, apk) is one set per image: every RUN that refreshes it over
-an earlier layer's copy adds little, so such claims of one file form one group.
+an earlier layer's copy adds little, so such claims of one file form one group; so do
+the findings that save out of the base image (a smaller base, a runtime stage).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from bot.model.findings import Finding, SizeEstimate
 
 
 PER_IMAGE = frozenset((K.RPM_CACHE, K.APK_CACHE))  # claims naming one set of files per image
+# savings out of the base image's own bytes (a smaller base), not out of what the layers add
+IN_BASE = frozenset((K.BASE_IMAGE_SWAP, K.TOOLCHAIN_RUNTIME))
 
 
 class RuleTotal(NamedTuple):
@@ -55,7 +58,9 @@ def _groups(items: list[tuple[int, Finding]]) -> list[list[Finding]]:
 
     owner: dict[tuple[str, str], int] = {}
     for i, (_, f) in enumerate(items):
-        for claim in f.hint.claims if f.hint else ():
+        # two ways to a smaller base (DT401's swap, DT402's runtime stage) save the same bytes
+        extra = ("in-base",) if f.hint is not None and f.hint.kind in IN_BASE else ()
+        for claim in (*(f.hint.claims if f.hint else ()), *extra):
             kind = claim.partition("@")[0]
             key = (f.path, kind if kind in PER_IMAGE else claim)
             if key in owner:
@@ -95,3 +100,51 @@ def totals(findings: Iterable[Finding], base: SizeEstimate | None = None) -> Tot
     r_low, r_high = _sum(rebuild)
     return Totals(low, high, len(with_est), by_rule, len(all_) - len(with_est) - len(rebuild), base,
                   r_low, r_high, len(rebuild))  # fmt: skip
+
+
+class Share(NamedTuple):
+    """A file's avoidable bytes against its image, on one basis (ranges, midpoints shown).
+
+    The image holds at least its base and the waste found in its layers (the findings
+    that do not swap the base), so ``image_*`` is a floor; the avoidable total is capped
+    at that floor (``capped``) and its share is an upper bound."""
+
+    low: int
+    high: int
+    image_low: int
+    image_high: int
+    capped: bool
+
+    @property
+    def midpoint(self) -> int:
+        return (self.low + self.high) // 2
+
+    @property
+    def image_midpoint(self) -> int:
+        return (self.image_low + self.image_high) // 2
+
+    @property
+    def fraction(self) -> float:
+        return self.midpoint / self.image_midpoint if self.image_midpoint else 0.0
+
+
+def image_share(findings: Iterable[Finding], base: SizeEstimate | None) -> Share | None:
+    """None when the base image's size is not known (then no share is stated)."""
+    if base is None:
+        return None
+    all_ = list(findings)
+    t = totals(all_)
+    layers = totals(f for f in all_ if f.hint is None or f.hint.kind not in IN_BASE)
+    image_low, image_high = base.bytes_low + layers.bytes_low, base.bytes_high + layers.bytes_high
+    low, high = min(t.bytes_low, image_low), min(t.bytes_high, image_high)
+    return Share(low, high, image_low, image_high, (low, high) != (t.bytes_low, t.bytes_high))
+
+
+def file_total(findings: Iterable[Finding], base: SizeEstimate | None) -> tuple[int, int]:
+    """A file's avoidable bytes: claims once, capped at its image floor when the base is known."""
+    all_ = list(findings)
+    share = image_share(all_, base)
+    if share is not None:
+        return share.low, share.high
+    t = totals(all_)
+    return t.bytes_low, t.bytes_high

@@ -44,16 +44,14 @@ def analyse_text(path: str, text: str, online: bool, estimate: bool = True, *, o
 
 
 def image_share(path: str, text: str, findings: Sequence[Finding], online: bool) -> str:
-    """"`Dockerfile`: ≈ 480 MB (…) avoidable of an image of at least 1.1 GB (…): ≈ −44%"."""
+    """"`Dockerfile`: ≈ 480 MB (…) avoidable of an image of at least ≈ 1.1 GB (…): at most ≈ 44%"."""
     if not any(f.estimate for f in findings):
         return ""
     from bot.engine import final_base
-    from bot.estimate import totals
     from bot.estimate.format import format_share
 
     image, size = final_base(text, online=online)
-    t = totals(findings)
-    return f"`{path}`: {format_share(t.bytes_low, t.bytes_high, size, image)}"
+    return f"`{path}`: {format_share(findings, size, image)}"
 
 
 def _analyse_with_context(path: str, text: str, online: bool, estimate: bool, options, tree) -> tuple[Finding, ...]:

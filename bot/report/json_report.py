@@ -51,16 +51,21 @@ def file_json(r: FileResult) -> dict[str, Any]:
     if r.error:
         out["error"] = r.error
     elif r.base_image and any(f.estimate for f in r.findings):
-        from bot.estimate import totals
+        from bot.estimate.totals import image_share, totals
 
         t = totals(r.findings)
+        share = image_share(r.findings, r.base_size)
+        low, high = (share.low, share.high) if share else (t.bytes_low, t.bytes_high)
         out["image"] = {
             "base": r.base_image,
             "base_size": r.base_size.to_json() if r.base_size else None,
-            "avoidable": {"bytes_low": t.bytes_low, "bytes_high": t.bytes_high},
+            "avoidable": {"bytes_low": low, "bytes_high": high},
         }
         if t.rebuild_count:  # build time, not image bytes
             out["rebuild_download"] = {"bytes_low": t.rebuild_low, "bytes_high": t.rebuild_high}
+        if share is not None:  # the image holds at least its base and the waste in its layers
+            out["image"]["at_least"] = {"bytes_low": share.image_low, "bytes_high": share.image_high}
+            out["image"]["capped"] = share.capped
     return out
 
 

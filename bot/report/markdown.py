@@ -288,8 +288,9 @@ def _bytes(text: str) -> int:
 
 
 def _file_table(rows: Sequence[SummaryRow], bases: Mapping[str, SizeEstimate | None]) -> str:
-    """Per file: findings, new, avoidable size (claims counted once), and its share of the
-    image (waste / (base image + waste): an upper bound, the image holds at least both)."""
+    """Per file: findings, new, avoidable size (claims counted once, capped at the image),
+    and its share of the image (estimate/totals.image_share: an upper bound, the image
+    holds at least its base and the waste in its layers)."""
     paths: list[str] = []
     for r in rows:
         if r.finding.path not in paths:
@@ -298,10 +299,14 @@ def _file_table(rows: Sequence[SummaryRow], bases: Mapping[str, SizeEstimate | N
     for path in paths:
         mine = [r for r in rows if r.finding.path == path]
         fs = [r.finding for r in mine]
+        from bot.estimate.totals import image_share
+
         low, high = savings_total(fs)
-        base = bases.get(path)
-        mid = (low + high) // 2
-        share = f"≈ {mid / (base.midpoint + mid):.0%}" if base is not None and mid else "unknown"
+        got = image_share(fs, bases.get(path))
+        if got is not None:
+            low, high = got.low, got.high
+        share = "unknown" if got is None or not got.midpoint else (
+            "under 1%" if got.fraction < 0.01 else f"at most ≈ {got.fraction:.0%}")
         out.append(f"| `{escape_cell(path)}` | {len(mine)} | {sum(1 for r in mine if r.new)} | "
                    f"{_total(fs, low, high)} | {share} |")
     return "\n".join(out)

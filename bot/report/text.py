@@ -84,14 +84,16 @@ def statistics(result: LintResult) -> str:
     if any(f.estimate for f in findings):
         from bot.estimate import totals
         from bot.estimate.format import REBUILD_LABEL, format_range, format_share
+        from bot.estimate.totals import file_total
 
         t = totals(findings)
         shown = [r for r in result.files if totals(r.findings).count]
         if t.count:
-            lines.append(f"Estimated avoidable size: {format_range(t.bytes_low, t.bytes_high)}")
+            per_file = [file_total(r.findings, r.base_size) for r in result.files]
+            low, high = sum(lo for lo, _ in per_file), sum(hi for _, hi in per_file)
+            lines.append(f"Estimated avoidable size: {format_range(low, high)}")
         for r in shown[:MAX_SHARE_LINES]:
-            ft = totals(r.findings)
-            lines.append(f"  {r.path}: {format_share(ft.bytes_low, ft.bytes_high, r.base_size, r.base_image)}")
+            lines.append(f"  {r.path}: {format_share(r.findings, r.base_size, r.base_image)}")
         if len(shown) > MAX_SHARE_LINES:
             lines.append(f"  ... and {len(shown) - MAX_SHARE_LINES} more file(s)")
         if t.rebuild_count:

@@ -62,25 +62,52 @@ def test_format_bytes_rounding():
     ]
 
 
-def test_format_share_states_the_floor_and_the_share():
+def hinted(rule, low, high, kind, claims=()):
+    e = SizeEstimate(low, high, "b", Confidence.MEDIUM, "table")
+    return Finding(rule, "n", Severity.WARNING, "Dockerfile", SPAN, "m", hint=SizeHint(kind, {}, tuple(claims)), estimate=e)
+
+
+def test_format_share_states_the_floor_and_the_share_on_one_basis():
     from bot.estimate.format import format_share
-    from bot.model.findings import Confidence, SizeEstimate
 
     base = SizeEstimate(600_000_000, 800_000_000, "table", Confidence.MEDIUM, "table")
-    text = format_share(400_000_000, 600_000_000, base, "python:3.12")
-    # at least the base's low bound plus the waste shown (its midpoint); share of the midpoints
-    assert text == "≈ 500 MB (400–600 MB) avoidable of an image of at least 1.1 GB (base `python:3.12` ≈ 700 MB): ≈ −42%"
+    text = format_share([finding("DT105", 400_000_000, 600_000_000)], base, "python:3.12")
+    # image floor = base + the layers' waste, both at their midpoints (700 + 500 MB); share 500/1200
+    assert text == ("≈ 500 MB (400–600 MB) avoidable of an image of at least ≈ 1.2 GB (base `python:3.12` ≈ 700 MB "
+                    "plus the waste in its layers): at most ≈ 42%")
 
 
-def test_format_share_never_shows_more_waste_than_image():
+def test_format_share_small_waste_on_a_wide_base_range_reads_consistently():
     from bot.estimate.format import format_share
-    from bot.model.findings import Confidence, SizeEstimate
 
-    # a wide waste range on a small base once read "310 MB avoidable of an image of at least 280 MB"
+    # once read "≈ 600 KB avoidable of an image of at least 111 MB (base ≈ 126 MB)": the floor took the
+    # base's low end, the base its midpoint
+    base = SizeEstimate(111_000_000, 141_000_000, "table", Confidence.MEDIUM, "table")
+    text = format_share([finding("DT105", 300_000, 900_000)], base, "debian:12")
+    assert text == ("≈ 600 KB (300–900 KB) avoidable of an image of at least ≈ 127 MB (base `debian:12` ≈ 126 MB "
+                    "plus the waste in its layers): under 1%")
+
+
+def test_a_files_total_never_exceeds_its_image_and_says_so():
+    from bot.estimate.format import format_share
+    from bot.estimate.totals import file_total, image_share
+    from bot.model import hints as K
+
     base = SizeEstimate(280_000_000, 300_000_000, "table", Confidence.MEDIUM, "table")
-    text = format_share(0, 620_000_000, base)
-    assert text.startswith("≈ 310 MB (0–620 MB) avoidable of an image of at least 590 MB"), text
-    assert "not known" in format_share(1, 2, None)
+    # a base swap saves out of the base; with a wide layer finding the sum once read
+    # "310 MB avoidable of an image of at least 280 MB"
+    fs = [hinted("DT401", 250_000_000, 290_000_000, K.BASE_IMAGE_SWAP), hinted("DT102", 20_000_000, 60_000_000, K.APT_RECOMMENDS)]
+    share = image_share(fs, base)
+    assert (share.image_low, share.image_high) == (300_000_000, 360_000_000)
+    assert (share.low, share.high) == (270_000_000, 350_000_000) and not share.capped
+    # a saving out of the base that the base's own estimate cannot hold (another table row or a live size)
+    fs[0] = hinted("DT401", 250_000_000, 320_000_000, K.BASE_IMAGE_SWAP)
+    share = image_share(fs, base)
+    assert share.capped and share.high == share.image_high == 360_000_000 and share.low == 270_000_000
+    assert file_total(fs, base) == (share.low, share.high)
+    assert "capped at that size" in format_share(fs, base)
+    assert "not known" in format_share([finding("DT105", 1, 2)], None)
+    assert file_total([finding("DT105", 1, 2)], None) == (1, 2)
 
 
 def test_json_report_carries_the_image_share(tmp_path, capsys):
@@ -104,3 +131,12 @@ def test_repository_metadata_of_several_runs_counts_once():
     assert len(found) == 2 and all(f.estimate for f in found)
     t = totals(found)
     assert (t.bytes_low, t.bytes_high) == (found[0].estimate.bytes_low, found[0].estimate.bytes_high)
+
+
+def test_two_ways_to_a_smaller_base_count_once():
+    from bot.model import hints as K
+
+    fs = [hinted("DT401", 772 * MB, 993 * MB, K.BASE_IMAGE_SWAP), hinted("DT402", 770 * MB, 990 * MB, K.TOOLCHAIN_RUNTIME),
+          hinted("DT105", 1 * MB, 2 * MB, K.PIP_CACHE, ["pip@3"])]
+    t = totals(fs)
+    assert (t.bytes_low, t.bytes_high) == (773 * MB, 995 * MB)

@@ -1,0 +1,180 @@
+"""pip and npm/yarn caches from the generated tables: per Python version, shared packages
+once, index pages and package documents allowed for, "unknown" when a package is not there."""
+
+import gzip
+import json
+
+import pytest
+
+from bot.estimate import Estimator, tarballs, wheels
+from bot.estimate.tables import TableError
+from bot.model import hints as K
+from bot.model.findings import Confidence, SizeHint
+
+MB = 1_000_000
+est = Estimator()
+
+
+def run(kind, **params):
+    return est.estimate(SizeHint(kind, params))
+
+
+# ------------------------------------------------------------------ pip
+@pytest.mark.parametrize("image,python", [
+    ("python:3.12-slim", "3.12"), ("python:3.10.14-bookworm", "3.10"), ("debian:12", "3.11"),
+    ("ubuntu:22.04", "3.10"), ("debian:bullseye-slim", "3.9"), ("python:3", ""), ("alpine:3.20", ""), ("", ""),
+])  # fmt: skip
+def test_python_version_of_the_image(image, python):
+    assert wheels.python_of(image)[0] == python
+
+
+def _row(package, python):
+    return dict(wheels.table()[package][python])
+
+
+def test_one_package_on_a_known_python_is_its_wheels_plus_index_pages():
+    got = wheels.pip_cache(["requests"], "3.12")
+    own = sum(_row("requests", "3.12").values())
+    assert got.pythons == ("3.12",) and got.wheels_low == got.wheels_high == own
+    pages = sum(wheels.index_pages()[d.split("==")[0]] for d in _row("requests", "3.12"))
+    assert got.high == own + pages and pages > 0
+
+
+def test_shared_wheels_count_once():
+    both = wheels.pip_cache(["pandas", "numpy"], "3.12")
+    alone = wheels.pip_cache(["pandas"], "3.12")
+    assert any(d.startswith("numpy==") for d in _row("pandas", "3.12"))  # numpy is in pandas's closure
+    assert both.wheels_low == alone.wheels_low
+
+
+def test_unknown_python_spans_every_tabulated_version():
+    got = wheels.pip_cache(["numpy"], "")
+    sizes = [sum(w.values()) for w in (dict(v) for v in wheels.table()["numpy"].values())]
+    assert len(got.pythons) >= 3 and (got.wheels_low, got.wheels_high) == (min(sizes), max(sizes))
+    assert wheels.pip_cache(["numpy"], "3.6").pythons == got.pythons  # not tabulated: all of them
+
+
+def test_pip_estimate_names_the_python_and_the_index_pages():
+    e, _ = run(K.PIP_CACHE, packages=("numpy==2.1",), base_image="python:3.12-slim")
+    got = wheels.pip_cache(["numpy"], "3.12")
+    assert (e.bytes_low, e.bytes_high) == (got.wheels_low, got.high)
+    assert "CPython 3.12 (the python:3.12-slim image)" in e.basis and "index pages" in e.basis
+    assert e.confidence is Confidence.MEDIUM
+    any_py, _ = run(K.PIP_CACHE, packages=("numpy",), base_image="alpine:3.20")
+    assert "not known" in any_py.basis and any_py.confidence is Confidence.LOW
+
+
+def test_a_package_not_in_the_table_is_unknown_or_leaves_a_floor():
+    none, reason = run(K.PIP_CACHE, packages=("no-such-package-xyz",), base_image="python:3.12")
+    assert none is None and reason.startswith("unknown")
+    e, _ = run(K.PIP_CACHE, packages=("requests", "no-such-package-xyz"), base_image="python:3.12")
+    assert e.bytes_low == wheels.pip_cache(["requests"], "3.12").wheels_low
+    assert "no-such-package-xyz: size unknown" in e.basis and "floor" in e.basis and e.confidence is Confidence.LOW
+
+
+def test_the_wheel_table_covers_several_pythons_and_heavy_packages():
+    t = wheels.table()
+    assert len({v for rows in t.values() for v in rows}) >= 4
+    assert {"numpy", "pandas", "requests", "flask", "django", "scipy"} <= set(t)
+
+
+# ------------------------------------------------------------------ npm / yarn
+def _closure_package():
+    t = tarballs.table()
+    return next(iter(sorted(t.closures, key=lambda n: len(t.closures[n][1]))[-1:]))
+
+
+def test_npm_install_by_name_holds_its_measured_cache():
+    t = tarballs.table()
+    for name, (_, closure, cache, _) in t.closures.items():
+        got = tarballs.from_names([name])
+        assert got.low <= cache <= got.high, name
+        assert got.counted == len(set(closure)) and got.closures == (name,)  # nested copies: one tarball
+
+
+def test_npm_lockfile_entries_priced_one_by_one():
+    t = tarballs.table()
+    name = _closure_package()
+    specs = t.closures[name][1][:5]
+    got = tarballs.from_lock(specs)
+    exact = sum(t.tarballs[n][v] for n, v in map(tarballs.split_spec, specs))
+    assert got.low == exact and not got.approximated and got.counted == len(specs)
+    assert got.high >= exact + sum(t.packuments.get(tarballs.split_spec(s)[0], 0) for s in specs)
+    n, _ = tarballs.split_spec(specs[0])
+    other = tarballs.from_lock([f"{n}@0.0.0-not-measured", "no-such-npm-package-xyz@1.0.0"])
+    assert other.approximated == (f"{n}@0.0.0-not-measured",) and other.unknown == ("no-such-npm-package-xyz",)
+    assert other.low == min(t.tarballs[n].values())
+
+
+def test_npm_estimates_say_unknown_and_floor():
+    name = _closure_package()
+    e, _ = run(K.NPM_CACHE, packages=(name,))
+    assert e is not None and "measured" in e.basis and e.confidence is Confidence.MEDIUM
+    none, reason = run(K.NPM_CACHE, packages=("no-such-npm-package-xyz",))
+    assert none is None and reason.startswith("unknown")
+    floor, _ = run(K.NPM_CACHE, packages=(name, "no-such-npm-package-xyz"))
+    assert floor.bytes_low == e.bytes_low and "floor" in floor.basis and floor.confidence is Confidence.LOW
+    lock, _ = run(K.NPM_CACHE, packages=tuple(tarballs.table().closures[name][1]), lockfile=True)
+    assert "lockfile" in lock.basis and lock.bytes_low < e.bytes_low  # npm ci: tarballs, documents only on npm 9
+
+
+def test_yarn_uses_the_measured_node_modules():
+    name = _closure_package()
+    e, _ = run(K.YARN_CACHE, packages=(name,))
+    installed = tarballs.table().closures[name][3]
+    assert e.bytes_low <= installed <= e.bytes_high
+    assert run(K.YARN_CACHE, packages=("no-such-npm-package-xyz",))[0] is None
+
+
+@pytest.mark.parametrize("spec,parts", [("@scope/x@1.2.3", ("@scope/x", "1.2.3")), ("@scope/x", ("@scope/x", "")),
+                                        ("lodash@4.17.21", ("lodash", "4.17.21")), ("lodash", ("lodash", ""))])
+def test_split_spec(spec, parts):
+    assert tarballs.split_spec(spec) == parts
+
+
+def test_npm_table_without_provenance_is_rejected(tmp_path, monkeypatch):
+    path = tmp_path / "npm.json.gz"
+    with gzip.open(path, "wt") as f:
+        json.dump({"meta": {"date": "2026-12-02"}, "tarballs": {}, "packuments": {}, "closures": {}}, f)
+    monkeypatch.setattr(tarballs, "DATA", str(path))
+    tarballs.table.cache_clear()
+    try:
+        with pytest.raises(TableError, match="provenance"):
+            tarballs.table()
+    finally:
+        tarballs.table.cache_clear()
+
+
+def test_lockfile_versions_are_read_from_v1_and_v3_lockfiles():
+    from bot.engine import Options, analyse_text
+    from bot.rules.base import BuildContext
+
+    text = "FROM node:20-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\n"
+    name = _closure_package()
+    version = tarballs.table().closures[name][0]
+    v3 = json.dumps({"lockfileVersion": 3, "packages": {"": {}, f"node_modules/{name}": {"version": version}}})
+    v1 = json.dumps({"lockfileVersion": 1, "dependencies": {name: {"version": version, "dependencies": {}}}})
+    for lock in (v3, v1):
+        ctx = BuildContext("/ctx", {"package.json": 2, "package-lock.json": len(lock)},
+                           {"package.json": "{}", "package-lock.json": lock})
+        f = next(f for f in analyse_text("Dockerfile", text, Options(min_saving=0), ctx).findings if f.rule_id == "DT106")
+        tb = tarballs.table().tarballs[name][version]
+        assert f.estimate.bytes_low == tb and "package-lock.json" in f.estimate.basis
+
+
+def test_the_tables_are_read_only_when_a_finding_needs_them(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, contextlib, io\nimport bot.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n    bot.cli.main(['check', sys.argv[1]])\n"
+        "print(','.join(m for m in ('bot.estimate.wheels', 'bot.estimate.tarballs') if m in sys.modules))\n"
+    )
+    apt = tmp_path / "apt.Dockerfile"
+    apt.write_text("FROM debian:12\nRUN apt-get update && apt-get install -y curl\n")
+    pip = tmp_path / "pip.Dockerfile"
+    pip.write_text("FROM python:3.12-slim\nRUN pip install requests\nRUN npm install express\n")
+    loaded = [subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True, check=True).stdout.strip()
+              for p in (apt, pip)]
+    assert loaded == ["", "bot.estimate.wheels,bot.estimate.tarballs"]

@@ -26,7 +26,9 @@ Selection rules (fixed before the first build):
   apt key, no ADD of a URL, no COPY --from an image;
 - it parses (no DT900) and has at least one size finding with a fix (DT1xx, DT2xx, DT4xx) on
   the rebased file.
-What rebasing adds: ``ARG DEBIAN_FRONTEND=noninteractive`` after each FROM (no bytes), and
+Round 2 (``--python-slim``) also admits python ``*-slim`` bases, rebased on a stand-in built from
+bench/heldout/standin/python-slim.Dockerfile (Debian 12's CPython 3.11 and pip on bookworm-slim),
+because only three Debian/Ubuntu files were left after round 1. What rebasing adds: ``ARG DEBIAN_FRONTEND=noninteractive`` after each FROM (no bytes), and
 ``ENV PIP_BREAK_SYSTEM_PACKAGES=1`` when the file runs pip (Debian 12's pip refuses the system
 interpreter otherwise). COPY/ADD sources are small stand-in files (an executable no-op for
 ``*.sh``, an empty requirements file, a minimal package.json).
@@ -53,7 +55,7 @@ from bot.rules.facts import copy_args  # noqa: E402
 
 MB = 1_000_000
 MAX_PACKAGES = 30
-OUT = os.path.join(HERE, "heldout")
+OUT = os.environ.get("DOCKERDIET_HELDOUT", os.path.join(HERE, "heldout"))  # scoring from another checkout
 CORPUS = os.environ.get("DOCKERDIET_CORPUS", "/work/shared/corpus/dockerfiles")
 REACHABLE = ("deb.debian.org", "security.debian.org", "pypi.org", "pypi.python.org", "files.pythonhosted.org",
              "registry.npmjs.org", "bootstrap.pypa.io")
@@ -88,10 +90,16 @@ def _mentioned_ids() -> set[str]:
     return ids
 
 
+PYTHON_STANDIN = "python:3.11-slim-bookworm"  # bench/heldout/standin/python-slim.Dockerfile
+_python_slim = False  # round 2 on: python *-slim bases on the stand-in
+
+
 def _base_for(image: str) -> str | None:
     name = image.split("@")[0]
     repo, _, tag = name.partition(":")
     repo = repo.removeprefix("docker.io/").removeprefix("library/")
+    if _python_slim and repo == "python" and "slim" in tag and "alpine" not in tag:
+        return PYTHON_STANDIN
     if repo not in ("debian", "ubuntu", "buildpack-deps"):
         return None
     return "debian:bookworm-slim" if "slim" in tag else "debian:bookworm"
@@ -407,7 +415,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--count", type=int, default=14)
     p.add_argument("--avoid", action="append", default=[], help="an earlier round's directory")
     p.add_argument("--only", action="append", default=[], help="measure only these ids")
+    p.add_argument("--python-slim", action="store_true",
+                   help=f"also admit python *-slim bases, rebased on a stand-in tagged {PYTHON_STANDIN}")
     a = p.parse_args(argv)
+    global _python_slim
+    _python_slim = a.python_slim
     if a.step == "select":
         select(a.seed, a.count, a.avoid)
     elif a.step == "prepare":

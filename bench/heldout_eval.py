@@ -332,7 +332,14 @@ def score(seed: int) -> dict:
 
     root = _seed_dir(seed)
     with open(os.path.join(root, "measured.csv"), newline="") as f:
-        measured = list(csv.DictReader(f))
+        rows = [r for r in csv.DictReader(f) if r["file"] != "file"]  # appended by runs side by side
+    seen: set[tuple[str, str, str]] = set()
+    measured = []
+    for r in rows:  # a file measured twice (two runs on two stores): the first one counts
+        key = (r["file"], r["rule"], r["line"])
+        if key not in seen:
+            seen.add(key)
+            measured.append(r)
     scored, files = [], {}
     for r in measured:
         path = os.path.join(root, r["file"])

@@ -59,8 +59,9 @@ def describe(d: Delta, how: str, base_key: str, lists_mb: str) -> str:
 # a copyright file and usually man pages, while its share of the bytes falls as packages grow
 # (measured on the local Debian 12 bases, held-out round 1: 0.33 MB a package for a 398 MB
 # C++ toolchain of 71 packages, which is 6%; 0.24 MB for wget+curl's 23 packages, 28%;
-# 0.48 MB for git/vim/sudo/curl/wget's 56, 15%). The share still caps it: wget alone drops 84%.
-SLIM_DROP_PER_PACKAGE = (200_000, 650_000)
+# 0.48 MB for git/vim/sudo/curl/wget's 56, 15%; 0.14 MB for supervisor/openssh-server's 74 with
+# their Python stack, 12%). The share still caps it: wget alone drops 84%.
+SLIM_DROP_PER_PACKAGE = (100_000, 650_000)
 SLIM_DROP_SHARE_MAX = 0.9
 
 

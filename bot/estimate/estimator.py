@@ -161,16 +161,17 @@ def _is_slim(image: str) -> bool:
 
 def _with_slim_docs(result: Result, installed: tuple[int, int] | None) -> Result:
     """A slim base also drops the docs, man pages and translations of what the RUNs install."""
-    from bot.estimate.layers.finding import SLIM_DROPS
+    from bot.estimate.layers.finding import SLIM_DROP_PER_PACKAGE, SLIM_DROP_SHARE_MAX, slim_drop
 
     est, reason = result
     if est is None or installed is None:
         return result
     n, size = installed
-    lo, hi = int(size * SLIM_DROPS[0]), int(size * SLIM_DROPS[1])
+    lo, hi = slim_drop(n, size)
+    per = "-".join(f"{b / 1_000_000:.2f}" for b in SLIM_DROP_PER_PACKAGE)
     basis = (est.basis[:-1] + f"; slim's dpkg excludes also leave out the docs, man pages and translations of the "
-             f"{n} packages the RUNs install ({SLIM_DROPS[0]:.0%}-{SLIM_DROPS[1]:.0%} of their {_mb(size)} "
-             "Installed-Size, measured 9% for curl to 84% for wget).")
+             f"{n} packages the RUNs install ({per} MB a package, at most {SLIM_DROP_SHARE_MAX:.0%} of their "
+             f"{_mb(size)} Installed-Size).")
     return est._replace(bytes_low=est.bytes_low + lo, bytes_high=est.bytes_high + hi, basis=basis,
                         confidence=_weaker(est.confidence, Confidence.MEDIUM), compressed_low=None,
                         compressed_high=None), reason

@@ -11,13 +11,13 @@ from __future__ import annotations
 import csv
 import os
 from dataclasses import dataclass, fields
-from typing import Sequence, TextIO
+from typing import Callable, Sequence, TextIO
 
 from bot.engine import Options, apply_fixes, is_dockerfile_name
 from bot.measure.engines import Engine
 from bot.measure.pair import analyse_for_measure, build_failure, build_text, measured_image, span_lines
 from bot.model.dockerfile import parse
-from bot.model.findings import Safety
+from bot.model.findings import Finding, Safety
 
 import tempfile
 
@@ -35,6 +35,7 @@ class CalibrationRow:
     status: str  # ok | original-failed | fix-failed | no-fix
     build_seconds: float | None  # the fixed variant's build (cache on)
     detail: str = ""
+    image_size: int | None = None  # the original image (uncompressed), for checking totals against it
 
 
 def dockerfiles_under(root: str) -> list[str]:
@@ -47,7 +48,9 @@ def dockerfiles_under(root: str) -> list[str]:
 
 def calibrate_file(path: str, engine: Engine, *, build_args: Sequence[tuple[str, str]] = (),
                    pull: str | None = None, extra_args: Sequence[str] = (),
-                   rel: str | None = None) -> list[CalibrationRow]:
+                   rel: str | None = None,
+                   keep: Callable[[Finding], bool] | None = None) -> list[CalibrationRow]:
+    """``keep``: which fixable findings to build (default all)."""
     name = rel or path
     with open(path, encoding="utf-8-sig") as f:
         text = f.read()
@@ -56,15 +59,19 @@ def calibrate_file(path: str, engine: Engine, *, build_args: Sequence[tuple[str,
     args = (None, build_args, pull, extra_args)
     rows: list[CalibrationRow] = []
 
+    image_size: int | None = None
+
     def row(fd, status, measured=None, gz=None, seconds=None, detail="") -> CalibrationRow:
         est = fd.estimate
         return CalibrationRow(name, fd.rule_id, span_lines(fd.span)[0],
                               est.bytes_low if est else None, est.bytes_high if est else None,
-                              measured, gz, fd.fix.safety.value if fd.fix else "", status, seconds, detail)
+                              measured, gz, fd.fix.safety.value if fd.fix else "", status, seconds, detail,
+                              image_size)
 
     with tempfile.TemporaryDirectory(prefix="dockerdiet-calibrate-") as tmp:
-        fixable = [fd for fd in findings if fd.fix is not None and fd.fix.safety is not Safety.DISPLAY_ONLY]
-        rows += [row(fd, "no-fix") for fd in findings if fd not in fixable]
+        fixable = [fd for fd in findings if fd.fix is not None and fd.fix.safety is not Safety.DISPLAY_ONLY
+                   and (keep is None or keep(fd))]
+        rows += [row(fd, "no-fix") for fd in findings if fd.fix is None or fd.fix.safety is Safety.DISPLAY_ONLY]
         if not fixable:
             return rows
         b = build_text(engine, text, context, tmp, "Dockerfile.orig", *args)
@@ -73,6 +80,7 @@ def calibrate_file(path: str, engine: Engine, *, build_args: Sequence[tuple[str,
             return rows + [row(fd, "original-failed", detail=f"line {fail.line}: {fail.instruction}")
                            for fd in fixable]
         before = measured_image(engine, b, parse(text, name), None)
+        image_size = before.size
         for k, fd in enumerate(fixable):
             fixed, applied = apply_fixes(text, [fd], unsafe=True)
             if not applied or fixed == text:
@@ -102,9 +110,10 @@ def calibrate_dir(root: str, engine: Engine, *, build_args: Sequence[tuple[str, 
     return rows
 
 
-def write_csv(rows: Sequence[CalibrationRow], out: TextIO) -> None:
+def write_csv(rows: Sequence[CalibrationRow], out: TextIO, header: bool = True) -> None:
     names = [f.name for f in fields(CalibrationRow)]
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(names)
+    if header:
+        w.writerow(names)
     for r in rows:
         w.writerow(["" if getattr(r, n) is None else getattr(r, n) for n in names])

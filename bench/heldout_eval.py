@@ -328,7 +328,7 @@ def _fmt(n: float | None) -> str:
 
 
 def score(seed: int) -> dict:
-    from bot.estimate.totals import totals
+    from bot.estimate.totals import file_total
 
     root = _seed_dir(seed)
     with open(os.path.join(root, "measured.csv"), newline="") as f:
@@ -371,8 +371,8 @@ def score(seed: int) -> dict:
         sizes = [int(r["image_size"]) for r in measured if r["file"] == rel and r.get("image_size")]
         if not sizes:
             continue
-        t = totals(shown.findings)
-        tot_rows.append((rel, t.bytes_low, t.bytes_high, sizes[0]))
+        low, high = file_total(shown.findings, shown.base_size)  # as reported: capped at the image floor
+        tot_rows.append((rel, low, high, sizes[0]))
     big = [s for s in scored if s["verdict"] in ("inside", "below", "above", "unknown")]
     inside = [s for s in big if s["verdict"] == "inside"]
     ratios = [((int(s["estimated_low"]) + int(s["estimated_high"])) / 2) / int(s["measured_delta"])

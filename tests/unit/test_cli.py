@@ -7,6 +7,9 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+from bot import cli
 from bot.cli import main
 
 BAD = "FROM debian:12-slim\nRUN apt-get update && apt-get install -y curl\n"
@@ -147,3 +150,32 @@ def test_local_build_context_summarises_heavy_folders(tmp_path):
     (tmp_path / "app.py").write_text("print(1)\n")
     files = LazyBuildContext(str(tmp_path)).files
     assert files == {"node_modules/<1 files>": 300, ".git/<1 files>": 21, "app.py": 9}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "x", "--format", "json", "--no-estimate", "--select", "DT1,DT2"],
+        ["check", "--format", "bogus"],
+        ["check", "--bogus"],
+        ["check", "--help"],
+        ["fix", "--diff", "--unsafe", "a", "b"],
+        ["review", "--base", "origin/main", "--max-comments", "3"],
+        ["review"],
+        ["explain"],
+        ["docs", "--check", "--root", "r"],
+        ["config", "p", "--config", "c"],
+        ["rules", "extra"],
+    ],
+)
+def test_a_parser_built_for_the_command_parses_as_the_whole_one(argv, capsys):
+    """main() builds only the named subcommand's parser: every outcome must be the full parser's."""
+
+    def outcome(parser):
+        try:
+            result = vars(parser.parse_args(argv))
+        except SystemExit as exc:
+            result = exc.code
+        return result, capsys.readouterr()
+
+    assert outcome(cli.build_parser(argv[0])) == outcome(cli.build_parser())

@@ -18,11 +18,25 @@ DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "apt_gra
 KIB = 1024
 
 
-class Graph:
-    """``packages``: name -> [Installed-Size KiB, depends groups, recommends groups, provides];
-    a group is ``"a|b"`` (alternatives, versions dropped)."""
+def encode_row(row: list) -> str:
+    """A package's row as the data file stores it: ``size<TAB>depends<TAB>recommends<TAB>provides``,
+    groups and names joined by commas (names never hold a comma or a tab). One string per
+    package decodes on first use only: a check touches a few hundred of the 5,000 rows."""
+    return "\t".join((str(row[0]), ",".join(row[1]), ",".join(row[2]), ",".join(row[3])))
 
-    def __init__(self, packages: dict[str, list], bases: dict[str, list[str]], meta: dict) -> None:
+
+def decode_row(text: str) -> list:
+    size, deps, recs, provides = text.split("\t")
+    return [int(size), deps.split(",") if deps else [], recs.split(",") if recs else [],
+            provides.split(",") if provides else []]  # fmt: skip
+
+
+class Graph:
+    """``packages``: name -> [Installed-Size KiB, depends groups, recommends groups, provides]
+    (or that row encoded by :func:`encode_row`, decoded when first read); a group is ``"a|b"``
+    (alternatives, versions dropped)."""
+
+    def __init__(self, packages: dict[str, list | str], bases: dict[str, list[str]], meta: dict) -> None:
         self.packages = packages
         self.bases = {k: frozenset(v) for k, v in bases.items()}
         self.meta = meta
@@ -31,11 +45,19 @@ class Graph:
         self._split: dict[str, tuple] = {}
         self.providers: dict[str, list[str]] = {}
         for name, row in packages.items():
-            for virtual in row[3]:
-                self.providers.setdefault(virtual, []).append(name)
+            provides = row.rpartition("\t")[2].split(",") if isinstance(row, str) else row[3]
+            for virtual in provides:
+                if virtual:
+                    self.providers.setdefault(virtual, []).append(name)
+
+    def row(self, name: str) -> list | None:
+        found = self.packages.get(name)
+        if isinstance(found, str):
+            found = self.packages[name] = decode_row(found)
+        return found
 
     def size(self, name: str) -> int:
-        row = self.packages.get(name)
+        row = self.row(name)
         return row[0] * KIB if row else 0
 
     def knows(self, name: str) -> bool:
@@ -47,7 +69,7 @@ class Graph:
         if found is None:
             found = set(have)
             for name in have:
-                row = self.packages.get(name)
+                row = self.row(name)
                 if row:
                     found.update(row[3])
             found = frozenset(found)
@@ -78,7 +100,7 @@ class Graph:
     def _groups(self, name: str) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
         found = self._split.get(name)
         if found is None:
-            row = self.packages[name]
+            row = self.row(name)
             found = self._split[name] = (tuple(tuple(g.split("|")) for g in row[1]),
                                          tuple(tuple(g.split("|")) for g in row[2]))  # fmt: skip
         return found
@@ -102,7 +124,7 @@ class Graph:
                 if name in have or name in new or name not in self.packages:
                     continue
                 new.add(name)
-                provided.update(self.packages[name][3])
+                provided.update(self.row(name)[3])
                 deps, recs = self._groups(name)
                 for groups in (deps, recs) if recommends else (deps,):
                     for alts in groups:

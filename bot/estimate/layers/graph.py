@@ -45,10 +45,14 @@ class Graph:
         self._split: dict[str, tuple] = {}
         self.providers: dict[str, list[str]] = {}
         for name, row in packages.items():
-            provides = row.rpartition("\t")[2].split(",") if isinstance(row, str) else row[3]
+            if isinstance(row, str):
+                if row[-1] == "\t":  # provides nothing: most rows
+                    continue
+                provides = row[row.rindex("\t") + 1 :].split(",")
+            else:
+                provides = row[3]
             for virtual in provides:
-                if virtual:
-                    self.providers.setdefault(virtual, []).append(name)
+                self.providers.setdefault(virtual, []).append(name)
 
     def row(self, name: str) -> list | None:
         found = self.packages.get(name)

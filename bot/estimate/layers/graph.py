@@ -73,9 +73,8 @@ class Graph:
         if found is None:
             found = set(have)
             for name in have:
-                row = self.row(name)
-                if row:
-                    found.update(row[3])
+                if name in self.packages:
+                    found.update(self._entry(name)[2])
             found = frozenset(found)
             if len(self._provides_memo) > 256:
                 self._provides_memo.clear()
@@ -101,12 +100,13 @@ class Graph:
             found = self._memo[key] = frozenset(self.resolve(key[0], installed, recommends))
         return found
 
-    def _groups(self, name: str) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
+    def _entry(self, name: str) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...], tuple[str, ...]]:
+        """A package's depends and recommends groups (alternatives split) and what it provides."""
         found = self._split.get(name)
         if found is None:
             row = self.row(name)
             found = self._split[name] = (tuple(tuple(g.split("|")) for g in row[1]),
-                                         tuple(tuple(g.split("|")) for g in row[2]))  # fmt: skip
+                                         tuple(tuple(g.split("|")) for g in row[2]), tuple(row[3]))  # fmt: skip
         return found
 
     def resolve(self, requested: Iterable[str], installed: Iterable[str], recommends: bool) -> set[str]:
@@ -128,8 +128,8 @@ class Graph:
                 if name in have or name in new or name not in self.packages:
                     continue
                 new.add(name)
-                provided.update(self.row(name)[3])
-                deps, recs = self._groups(name)
+                deps, recs, provides = self._entry(name)
+                provided.update(provides)
                 for groups in (deps, recs) if recommends else (deps,):
                     for alts in groups:
                         if alts[0] in provided or (len(alts) > 1 and any(a in provided for a in alts)):

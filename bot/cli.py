@@ -29,17 +29,7 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="FILE", help="configuration file (default: nearest .dockerdiet.toml or pyproject.toml)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="dockerdiet",
-        description="Find image-size, layer and build-cache waste in Dockerfiles.",
-    )
-    from bot import __version__
-
-    parser.add_argument("--version", action="version", version=f"dockerdiet {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    check = sub.add_parser("check", help="report findings")
+def _check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     check.add_argument("-f", "--format", default="text", choices=FORMATS, help="output format")
     check.add_argument("--no-estimate", action="store_true", help="skip size estimates")
@@ -49,14 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--statistics", action="store_true", help="counts per rule and estimated savings instead of findings")
     _add_selection(check)
 
-    fix = sub.add_parser("fix", help="apply fixes in place")
+
+def _fix_arguments(fix: argparse.ArgumentParser) -> None:
     fix.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     fix.add_argument("--unsafe", action="store_true", help="also apply fixes that need review")
     fix.add_argument("--diff", action="store_true", help="print a unified diff instead of writing")
     _add_selection(fix)
 
-    # -- review / action (GitHub layer) --
-    review = sub.add_parser("review", help="print the PR review dockerdiet would post, from a local git diff")
+
+def _review_arguments(review: argparse.ArgumentParser) -> None:
     review.add_argument("path", nargs="?", default=".", metavar="PATH")
     review.add_argument("--base", required=True, metavar="REF", help="git revision to diff against (e.g. origin/main)")
     review.add_argument("--online", action="store_true", help="allow live size look-ups")
@@ -64,23 +55,58 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--config", default="", metavar="FILE",
                         help="configuration file in the repository, read at --base like the action's config input "
                              "(default: .dockerdiet.toml, else pyproject.toml [tool.dockerdiet], at --base)")
-    sub.add_parser("action", help="run as the GitHub Action (reads GITHUB_* and INPUT_* variables)")
 
-    config = sub.add_parser("config", help="print the effective configuration and where each value came from")
+
+def _config_arguments(config: argparse.ArgumentParser) -> None:
     config.add_argument("path", nargs="?", default=".", metavar="PATH")
     config.add_argument("--config", metavar="FILE", help="configuration file")
 
-    sub.add_parser("rules", help="list the rules")
-    explain = sub.add_parser("explain", help="show a rule's documentation")
+
+def _explain_arguments(explain: argparse.ArgumentParser) -> None:
     explain.add_argument("rule", metavar="RULE")
 
-    docs = sub.add_parser("docs", help="regenerate the rule docs in README.md and docs/rules.md")
+
+def _docs_arguments(docs: argparse.ArgumentParser) -> None:
     docs.add_argument("--check", action="store_true", help="fail when they are stale")
     docs.add_argument("--root", default=".", help="repository root")
 
-    # measure's own parser lives with it and is loaded only when it runs (start-up time)
-    sub.add_parser("measure", help="build before and after the fixes and report real layer sizes", add_help=False)
-    sub.add_parser("inspect", help="measured waste of a built image, tied to Dockerfile lines", add_help=False)
+
+def _no_arguments(_: argparse.ArgumentParser) -> None:
+    pass
+
+
+# name, help, its arguments, whether argparse adds -h (measure's own parser lives with it and is
+# loaded only when it runs)
+SUBCOMMANDS = (
+    ("check", "report findings", _check_arguments, True),
+    ("fix", "apply fixes in place", _fix_arguments, True),
+    # -- review / action (GitHub layer) --
+    ("review", "print the PR review dockerdiet would post, from a local git diff", _review_arguments, True),
+    ("action", "run as the GitHub Action (reads GITHUB_* and INPUT_* variables)", _no_arguments, True),
+    ("config", "print the effective configuration and where each value came from", _config_arguments, True),
+    ("rules", "list the rules", _no_arguments, True),
+    ("explain", "show a rule's documentation", _explain_arguments, True),
+    ("docs", "regenerate the rule docs in README.md and docs/rules.md", _docs_arguments, True),
+    ("measure", "build before and after the fixes and report real layer sizes", _no_arguments, False),
+    ("inspect", "measured waste of a built image, tied to Dockerfile lines", _no_arguments, False),
+)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``command``, only that subcommand's parser (start-up time:
+    making parsers is most of argparse's cost). The result is the same for any command line
+    that starts with ``command``: the other subparsers are never reached from it."""
+    parser = argparse.ArgumentParser(
+        prog="dockerdiet",
+        description="Find image-size, layer and build-cache waste in Dockerfiles.",
+    )
+    from bot import __version__
+
+    parser.add_argument("--version", action="version", version=f"dockerdiet {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text, add_arguments, add_help in SUBCOMMANDS:
+        if command is None or name == command:
+            add_arguments(sub.add_parser(name, help=help_text, add_help=add_help))
     return parser
 
 
@@ -344,7 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return measure_main(argv[1:])
         except SystemExit as exc:  # its argparse exits on --help and usage errors
             return int(exc.code or 0)
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help

@@ -86,7 +86,7 @@ class LintResult(NamedTuple):
 
 
 def _rules(options: Options, path: str) -> list[Rule]:
-    return [cls() for cls in catalogue.select(list(options.select), list(options.ignores_for(path)))]
+    return [cls() for cls in catalogue.static_rules(list(options.select), list(options.ignores_for(path)))]
 
 
 def _suppressed(finding: Finding, sups: list[Suppression], ins_index_of, dl_map) -> Suppression | None:

@@ -27,16 +27,15 @@ def _bash_language():
     """The grammar's ``language()`` pointer. The package's ``__init__`` imports
     importlib.resources for query files we never use (8 ms of start-up), so load
     its compiled binding directly when it is where the wheel puts it."""
-    import importlib.machinery
-    import importlib.util
+    import importlib.machinery  # not importlib.util: its import costs more than the rest
 
-    spec = importlib.util.find_spec("tree_sitter_bash")
+    spec = importlib.machinery.PathFinder.find_spec("tree_sitter_bash")
     for folder in (spec.submodule_search_locations or []) if spec else []:
         for suffix in importlib.machinery.EXTENSION_SUFFIXES:
             path = f"{folder}/_binding{suffix}"
             if os.path.exists(path):
                 loader = importlib.machinery.ExtensionFileLoader("tree_sitter_bash._binding", path)
-                module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+                module = loader.create_module(importlib.machinery.ModuleSpec(loader.name, loader, origin=path))
                 loader.exec_module(module)
                 return module.language()
     import tree_sitter_bash

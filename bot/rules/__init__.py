@@ -1,4 +1,9 @@
-"""The rule catalogue: every rule, explicitly listed and sorted by id."""
+"""The rule catalogue: every rule, explicitly listed and sorted by id.
+
+A rule module is imported only when its rule runs or is asked about: ids, names and
+defaults come from the module names below, so ``dockerdiet check`` loads the rules it
+selects and ``--select DT102`` loads one (start-up time).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,10 @@ import importlib
 
 from bot.rules.base import Rule
 
-# Every rule module, sorted by id (hadolint's Process.hs style: the catalogue is explicit;
-# a test checks it against the files on disk).
+# Every rule module, sorted by id, one line each (hadolint's Process.hs style: the catalogue
+# is explicit). A module is named ``dt<id>_<name with underscores>``: the id and the name are
+# read from it without importing it. tests/rules/test_meta.py checks the list against the
+# files on disk and each name against its class.
 MODULES = (
     "dt101_apt_lists_left_in_layer",
     "dt102_apt_recommends_installed",
@@ -48,27 +55,38 @@ MODULES = (
     "dt901_unused_suppression",
 )
 
-_cache: list[type[Rule]] | None = None
+# Rules that run only when selected (by id, prefix or ALL); checked against the classes'
+# ``default_enabled`` by tests/rules/test_meta.py.
+OFF_BY_DEFAULT = frozenset(("DT601",))
+# The measured family: found in built layers, never by the static check (rules/measured.py).
+MEASURED_PREFIX = "DT7"
+
+NAMES = {m[:5].upper(): m[6:].replace("_", "-") for m in MODULES}  # id -> name
+_MODULE_OF = {m[:5].upper(): m for m in MODULES}
+_loaded: dict[str, type[Rule]] = {}
+
+
+def load(rule_id: str) -> type[Rule]:
+    """The rule class of ``rule_id``, importing its module on first use."""
+    found = _loaded.get(rule_id)
+    if found is None:
+        module = importlib.import_module(f"{__name__}.{_MODULE_OF[rule_id]}")
+        (found,) = (
+            v
+            for v in vars(module).values()
+            if isinstance(v, type) and issubclass(v, Rule) and v is not Rule and v.__module__ == module.__name__
+        )
+        _loaded[rule_id] = found
+    return found
 
 
 def all_rules() -> list[type[Rule]]:
-    """Every rule class, sorted by id."""
-    global _cache
-    if _cache is None:
-        found = []
-        for name in MODULES:
-            module = importlib.import_module(f"{__name__}.{name}")
-            found.extend(
-                v
-                for v in vars(module).values()
-                if isinstance(v, type) and issubclass(v, Rule) and v is not Rule and v.__module__ == module.__name__
-            )
-        _cache = sorted(found, key=lambda r: r.id)
-    return _cache
+    """Every rule class, sorted by id (imports every rule module)."""
+    return [load(i) for i in NAMES]
 
 
 def by_id() -> dict[str, type[Rule]]:
-    return {r.id: r for r in all_rules()}
+    return {i: load(i) for i in NAMES}
 
 
 def hadolint_map() -> dict[str, set[str]]:
@@ -83,20 +101,29 @@ def hadolint_map() -> dict[str, set[str]]:
 def resolve_selector(token: str) -> set[str]:
     """Rule ids a --select/--ignore token means: an id, a name, a prefix like DT1, or ALL."""
     token = token.strip()
-    rules = all_rules()
     if token.upper() == "ALL":
-        return {r.id for r in rules}
+        return set(NAMES)
     upper = token.upper()
-    ids = {r.id for r in rules if r.id.startswith(upper) or r.name == token.lower()}
+    ids = {i for i, name in NAMES.items() if i.startswith(upper) or name == token.lower()}
     if not ids:
         raise ValueError(f"unknown rule or prefix {token!r}")
     return ids
 
 
-def select(select: list[str] | None = None, ignore: list[str] | None = None) -> list[type[Rule]]:
-    chosen = {r.id for r in all_rules() if r.default_enabled}
+def selected_ids(select: list[str] | None = None, ignore: list[str] | None = None) -> list[str]:
+    """The ids ``select`` and ``ignore`` leave, sorted, without importing any rule."""
+    chosen = set(NAMES) - OFF_BY_DEFAULT
     if select:
         chosen = set().union(*(resolve_selector(t) for t in select))
     for t in ignore or ():
         chosen -= resolve_selector(t)
-    return [r for r in all_rules() if r.id in chosen]
+    return [i for i in NAMES if i in chosen]
+
+
+def select(select: list[str] | None = None, ignore: list[str] | None = None) -> list[type[Rule]]:
+    return [load(i) for i in selected_ids(select, ignore)]
+
+
+def static_rules(select: list[str] | None = None, ignore: list[str] | None = None) -> list[type[Rule]]:
+    """The selected rules that check the text: the measured family is left unloaded."""
+    return [load(i) for i in selected_ids(select, ignore) if not i.startswith(MEASURED_PREFIX)]

@@ -51,6 +51,7 @@ class BuildContext:
         self._files = dict(files) if files is not None else None
         self._texts = dict(texts or {})
         self._under: dict[str, dict[str, int]] | None = None
+        self._folders: frozenset[str] | None = None
 
     @property
     def files(self) -> Mapping[str, int]:
@@ -71,6 +72,12 @@ class BuildContext:
                     index.setdefault(part, {})[path] = size
             self._under = index
         return self._under.get(folder, {})
+
+    def is_folder(self, path: str) -> bool:
+        """Whether some listed file lies below ``path`` (relative, no trailing slash)."""
+        if self._folders is None:  # the file list never changes once listed
+            self._folders = frozenset(p[:i] for p in self.files for i, ch in enumerate(p) if ch == "/")
+        return path in self._folders
 
 
 def _norm(path: str) -> str:

@@ -27,10 +27,7 @@ def final_copies(ctx: Context, broad_only: bool) -> Iterator[CopiedFiles]:
     """Each COPY/ADD from the build context in a stage that reaches the final image,
     with the files it copies (nothing when the context is unknown)."""
     bc = ctx.build_context
-    if bc is None or not bc.files:
-        return
-    ignore_path, text = ignore_file(bc, ctx.path)
-    included = included_files(parse(text or ""), bc.files)
+    copies = []
     for ins in ctx.instructions("COPY", "ADD", final_only=True):
         args = copy_args(ctx.df, ins)
         if args is None or args.heredoc or ins.flag("from") or not args.source_offsets:
@@ -39,6 +36,13 @@ def final_copies(ctx: Context, broad_only: bool) -> Iterator[CopiedFiles]:
             continue
         if broad_only and not any(s in (".", "./", "./.", "*", "./*") for s in args.sources):
             continue
+        copies.append((ins, args))
+    # the context is listed only for a file with such a COPY (a walk of a large folder)
+    if not copies or bc is None or not bc.files:
+        return
+    ignore_path, text = ignore_file(bc, ctx.path)
+    included = included_files(parse(text or ""), bc.files)
+    for ins, args in copies:
         yield CopiedFiles(ins, args, files_under(included, args.sources), ignore_path, text)
 
 

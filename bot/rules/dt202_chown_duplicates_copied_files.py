@@ -395,7 +395,7 @@ def _is_file(ctx: Context, ins: Instruction, src: str, dest: str) -> bool:
             rel = rel[2:]
         if bc.exists(rel):
             return True
-        if any(p.startswith(rel.rstrip("/") + "/") for p in bc.files):
+        if bc.is_folder(rel.rstrip("/")):
             return False
     if is_url(src):
         return True

@@ -73,3 +73,27 @@ def test_catalogue_lists_every_rule_module_on_disk():
 
     on_disk = sorted(f[:-3] for f in os.listdir(os.path.dirname(rules.__file__)) if f.startswith("dt") and f.endswith(".py"))
     assert list(rules.MODULES) == on_disk
+
+
+def test_catalogue_reads_ids_names_and_defaults_from_module_names():
+    """The catalogue selects rules without importing them: what it reads from the module
+    names and its two tables must be what the classes declare."""
+    from bot import rules
+
+    assert rules.NAMES == {r.id: r.name for r in RULES}
+    assert rules.OFF_BY_DEFAULT == {r.id for r in RULES if not r.default_enabled}
+    assert {r.id for r in RULES if r.measured} == {i for i in rules.NAMES if i.startswith(rules.MEASURED_PREFIX)}
+    assert [r.id for r in rules.select()] == [r.id for r in RULES if r.default_enabled]
+
+
+def test_a_check_imports_only_the_rule_modules_it_runs():
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from bot.engine import Options, analyse_text\n"
+        "analyse_text('Dockerfile', 'FROM debian:12\\nRUN apt-get install -y curl\\n', Options(select=('DT102',), estimate=False))\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('bot.rules.dt'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    assert out.split() == ["bot.rules.dt102_apt_recommends_installed"]

@@ -7,6 +7,9 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+from bot import cli
 from bot.cli import main
 
 BAD = "FROM debian:12-slim\nRUN apt-get update && apt-get install -y curl\n"
@@ -147,3 +150,45 @@ def test_local_build_context_summarises_heavy_folders(tmp_path):
     (tmp_path / "app.py").write_text("print(1)\n")
     files = LazyBuildContext(str(tmp_path)).files
     assert files == {"node_modules/<1 files>": 300, ".git/<1 files>": 21, "app.py": 9}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "x", "--format", "json", "--no-estimate", "--select", "DT1,DT2"],
+        ["check", "--format", "bogus"],
+        ["check", "--bogus"],
+        ["check", "--help"],
+        ["fix", "--diff", "--unsafe", "a", "b"],
+        ["review", "--base", "origin/main", "--max-comments", "3"],
+        ["review"],
+        ["explain"],
+        ["docs", "--check", "--root", "r"],
+        ["config", "p", "--config", "c"],
+        ["rules", "extra"],
+    ],
+)
+def test_a_parser_built_for_the_command_parses_as_the_whole_one(argv, capsys):
+    """main() builds only the named subcommand's parser: every outcome must be the full parser's."""
+
+    def outcome(parser):
+        try:
+            result = vars(parser.parse_args(argv))
+        except SystemExit as exc:
+            result = exc.code
+        return result, capsys.readouterr()
+
+    assert outcome(cli.build_parser(argv[0])) == outcome(cli.build_parser())
+
+
+def test_a_file_without_a_copy_from_the_context_never_lists_it(tmp_path):
+    """Listing the context walks its folder (the whole corpus for the bench): only a COPY
+    or ADD from it needs the list."""
+    from bot.engine import LazyBuildContext, Options, analyse_text
+
+    (tmp_path / "big.map").write_text("x" * 200_000)
+    quiet, copying = LazyBuildContext(str(tmp_path)), LazyBuildContext(str(tmp_path))
+    analyse_text("Dockerfile", "FROM nginx:1.27\nRUN echo hi\nCOPY --from=build /a /b\n", Options(estimate=False), quiet)
+    assert quiet._files is None
+    found = analyse_text("Dockerfile", "FROM nginx:1.27\nCOPY . /usr/share/nginx/html\n", Options(estimate=False), copying)
+    assert copying._files is not None and any(f.rule_id == "DT503" for f in found.findings)

@@ -18,11 +18,25 @@ DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "apt_gra
 KIB = 1024
 
 
-class Graph:
-    """``packages``: name -> [Installed-Size KiB, depends groups, recommends groups, provides];
-    a group is ``"a|b"`` (alternatives, versions dropped)."""
+def encode_row(row: list) -> str:
+    """A package's row as the data file stores it: ``size<TAB>depends<TAB>recommends<TAB>provides``,
+    groups and names joined by commas (names never hold a comma or a tab). One string per
+    package decodes on first use only: a check touches a few hundred of the 5,000 rows."""
+    return "\t".join((str(row[0]), ",".join(row[1]), ",".join(row[2]), ",".join(row[3])))
 
-    def __init__(self, packages: dict[str, list], bases: dict[str, list[str]], meta: dict) -> None:
+
+def decode_row(text: str) -> list:
+    size, deps, recs, provides = text.split("\t")
+    return [int(size), deps.split(",") if deps else [], recs.split(",") if recs else [],
+            provides.split(",") if provides else []]  # fmt: skip
+
+
+class Graph:
+    """``packages``: name -> [Installed-Size KiB, depends groups, recommends groups, provides]
+    (or that row encoded by :func:`encode_row`, decoded when first read); a group is ``"a|b"``
+    (alternatives, versions dropped)."""
+
+    def __init__(self, packages: dict[str, list | str], bases: dict[str, list[str]], meta: dict) -> None:
         self.packages = packages
         self.bases = {k: frozenset(v) for k, v in bases.items()}
         self.meta = meta
@@ -31,11 +45,23 @@ class Graph:
         self._split: dict[str, tuple] = {}
         self.providers: dict[str, list[str]] = {}
         for name, row in packages.items():
-            for virtual in row[3]:
+            if isinstance(row, str):
+                if row[-1] == "\t":  # provides nothing: most rows
+                    continue
+                provides = row[row.rindex("\t") + 1 :].split(",")
+            else:
+                provides = row[3]
+            for virtual in provides:
                 self.providers.setdefault(virtual, []).append(name)
 
+    def row(self, name: str) -> list | None:
+        found = self.packages.get(name)
+        if isinstance(found, str):
+            found = self.packages[name] = decode_row(found)
+        return found
+
     def size(self, name: str) -> int:
-        row = self.packages.get(name)
+        row = self.row(name)
         return row[0] * KIB if row else 0
 
     def knows(self, name: str) -> bool:
@@ -47,9 +73,8 @@ class Graph:
         if found is None:
             found = set(have)
             for name in have:
-                row = self.packages.get(name)
-                if row:
-                    found.update(row[3])
+                if name in self.packages:
+                    found.update(self._entry(name)[2])
             found = frozenset(found)
             if len(self._provides_memo) > 256:
                 self._provides_memo.clear()
@@ -75,12 +100,13 @@ class Graph:
             found = self._memo[key] = frozenset(self.resolve(key[0], installed, recommends))
         return found
 
-    def _groups(self, name: str) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
+    def _entry(self, name: str) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...], tuple[str, ...]]:
+        """A package's depends and recommends groups (alternatives split) and what it provides."""
         found = self._split.get(name)
         if found is None:
-            row = self.packages[name]
+            row = self.row(name)
             found = self._split[name] = (tuple(tuple(g.split("|")) for g in row[1]),
-                                         tuple(tuple(g.split("|")) for g in row[2]))  # fmt: skip
+                                         tuple(tuple(g.split("|")) for g in row[2]), tuple(row[3]))  # fmt: skip
         return found
 
     def resolve(self, requested: Iterable[str], installed: Iterable[str], recommends: bool) -> set[str]:
@@ -102,8 +128,8 @@ class Graph:
                 if name in have or name in new or name not in self.packages:
                     continue
                 new.add(name)
-                provided.update(self.packages[name][3])
-                deps, recs = self._groups(name)
+                deps, recs, provides = self._entry(name)
+                provided.update(provides)
                 for groups in (deps, recs) if recommends else (deps,):
                     for alts in groups:
                         if alts[0] in provided or (len(alts) > 1 and any(a in provided for a in alts)):

@@ -1,9 +1,12 @@
 """The layer-state model: a saving is the image as written minus the image with the fix."""
 
+import gzip
+import json
+
 import pytest
 
 from bot.engine import Options, analyse_text
-from bot.estimate.layers.graph import graph
+from bot.estimate.layers.graph import DATA, Graph, decode_row, encode_row, graph
 from bot.estimate.layers.state import base_key
 from bot.rules.base import BuildContext
 
@@ -28,6 +31,22 @@ def test_graph_bases_hold_what_their_dockerfiles_install():
     assert {"curl", "wget", "ca-certificates"} <= g.bases["buildpack-deps-12-curl"]
     assert {"git", "gcc", "libssl-dev", "make"} <= g.bases["buildpack-deps-12"]
     assert g.bases["debian-12"] < g.bases["buildpack-deps-12-curl"] < g.bases["buildpack-deps-12-scm"] < g.bases["buildpack-deps-12"]
+
+
+def test_graph_rows_decode_as_stored_and_a_list_graph_resolves_the_same():
+    """The data file keeps each row as one string, decoded on first use; a graph built from
+    decoded lists (as scripts/gen_apt_graph.py builds one) must answer the same."""
+    stored = graph()
+    raw = json.load(gzip.open(DATA, "rt", encoding="utf-8"))["packages"]
+    rows = {name: decode_row(text) for name, text in raw.items()}
+    assert all(encode_row(row) == raw[name] for name, row in rows.items())
+    assert rows["curl"][0] > 0 and "libcurl4" in rows["curl"][1] and "ca-certificates" in rows["libcurl4"][2]
+    lists = Graph(rows, {}, {})
+    assert lists.providers == stored.providers
+    base = stored.bases["debian-12"]
+    for names in (["curl"], ["python3-pip", "python3-dev"], ["build-essential", "cmake", "git"]):
+        for recommends in (False, True):
+            assert lists.resolve(names, base, recommends) == stored.resolve(names, base, recommends)
 
 
 def test_recommends_follow_the_packages_apt_would_add():

@@ -40,7 +40,13 @@ KEEP: dict[str, tuple[tuple[str, str], ...]] = {
     # a C compiler without the C library headers compiles nothing (no stdio.h)
     "gcc": (("libc6-dev", "compile"),), "g++": (("libc6-dev", "compile"),),
     "cmake": (("gcc", "compile"), ("make", "compile")),
+    # add-apt-repository imports a PPA's key with gpg, whose agent is a recommend (gpg -> gnupg
+    # -> gpg-agent): "gpg: error running '/usr/bin/gpg-agent'" without it
+    "software-properties-common": (("gpg-agent", "gpg"),),
 }
+# Releases that have no `gpg-agent` package (gnupg-agent before the 2.1 split) and whose
+# add-apt-repository works without it
+_NO_GPG_AGENT = re.compile(r"(?<![a-z])(trusty|xenial|wheezy|jessie)(?![a-z])|ubuntu[-_:]?1[0-6]\.\d\d|^debian:[78](\b|-)")
 # Before Ubuntu 20.04 and Debian 11, the distro pip *recommends* setuptools (later releases
 # depend on it), and pip before 22.1 builds a source package only with setuptools installed
 # (`No module named setuptools`): a later pip install keeps it
@@ -71,7 +77,7 @@ RUN_TIME_TOOLS = {("xvfb", "xauth"): "`xvfb-run` at run time"}
 # them the install means something else, so it is not reported
 _RECOMMENDS_ARE_CONTENT = ("kali-linux-", "kali-tools-", "task-")
 _CONTENT_BASES = ("kalilinux/",)
-_SMALL_KEEPS = frozenset(("ca-certificates", "xauth", "openssh-client", "python3-setuptools", "python-setuptools"))
+_SMALL_KEEPS = frozenset(("ca-certificates", "xauth", "gpg-agent", "openssh-client", "python3-setuptools", "python-setuptools"))
 # provided by a package that is installed anyway, so naming it is not needed
 _PROVIDED_BY = {"gcc": "build-essential", "g++": "build-essential", "libc6-dev": "build-essential",
                 "make": "build-essential"}
@@ -248,7 +254,10 @@ of any base whose release is not known) when a `pip install` follows or the buil
 runs pip (the container or a child image will): pip before 22.1 cannot build a source
 package without it;
 `gcc`, `g++` and `libc6-dev` (recommended by `golang`) before a cgo build; `git`
-(recommended by `npm`) before `git` or `bower install`; `xauth` before `xvfb-run`.
+(recommended by `npm`) before `git` or `bower install`; `xauth` before `xvfb-run`;
+`gpg-agent` (a recommend of `software-properties-common`, through `gnupg`) before an
+`add-apt-repository ppa:…`, which imports the PPA's key with it (not on releases older than
+gnupg 2.1's split, such as Ubuntu 16.04, which have no such package).
 The message says which it kept and why. Check for others: `gnupg` for `apt-key`, a
 compiler for a `pip install -r` whose packages have no wheel.
 
@@ -344,6 +353,8 @@ resolution (`apt-get install -s`), when the packages are known.
                         need = _pip_builds(needs) if pip_lacks_setuptools(ctx.base_image(stage)) else None
                         if need is None and pip_lacks_setuptools(ctx.base_image(stage)):
                             need = _Need("pip at run time: before 22.1 it builds source packages with it", 0)
+                    if kind == "gpg" and _NO_GPG_AGENT.search(ctx.base_image(stage).lower()):
+                        need = None
                     if need is None or rec in named or rec in why or _PROVIDED_BY.get(rec) in named | set(why):
                         continue
                     kept_by.setdefault(n, []).append(rec)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from fnmatch import fnmatch
 from typing import Iterator
 
 from bot.model import hints
@@ -10,6 +11,7 @@ from bot.model.shell import Command
 from bot.model.text import Edit
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import insert_after, insert_before
+from bot.rules.facts import copy_args
 from bot.model.images import parse_image
 from bot.rules.ecosystems import NODE_BUILD_TOOLS, dependency_install, reads_no_manifest, runs_node_build, tool_args
 
@@ -98,7 +100,10 @@ stage then runs a build or test step that needs the dev dependencies (`npm run b
 `npm run dev`, nodemon, ts-node) or a task, build or test tool (`grunt`, `gulp`,
 `webpack`, `jest`, `npm test`), which are devDependencies by convention; nor for
 a bare install that can find no package.json (in the root of an official image, before any
-WORKDIR, COPY, clone or download, while the project is copied in later): it installs nothing. No fix for pip, where the dev requirements file has to go.
+WORKDIR, COPY, clone or download, while the project is copied in later): it installs nothing;
+nor for a Node image that gets its manifest but never its code (it copies only `package.json`,
+lockfiles, `.npmrc` or shell scripts, and clones or downloads nothing): compose mounts the code
+and runs its test runners, nodemon or migrations there, which are devDependencies. No fix for pip, where the dev requirements file has to go.
 
 ## Size impact
 The development dependencies of the project: unknown without the lock file, often tens
@@ -241,6 +246,8 @@ to hundreds of MB for node projects.
             return not commands or not RUNS_IN_PRODUCTION.search(text)
         if eco not in ("npm", "yarn", "pnpm"):
             return False
+        if _holds_no_node_code(ctx, final):
+            return True
         for ins in commands:
             words = list(ins.json_args) if ins.json_args else ins.body.text.split()
             # `CMD ['yarn', 'serve']` is not JSON (single quotes): read its words all the same
@@ -270,3 +277,34 @@ to hundreds of MB for node projects.
                     if runs_node_build(c):
                         return True
         return False
+
+
+# what a Node image copies besides its code: manifests, lockfiles, registry settings, scripts
+_NODE_NON_CODE = frozenset(("package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock",
+                            "pnpm-lock.yaml", ".npmrc", ".yarnrc", ".yarnrc.yml"))
+
+
+def _holds_no_node_code(ctx: Context, final) -> bool:
+    """The image gets the manifest but never the application: every COPY/ADD brings only
+    manifests, lockfiles or shell scripts, and nothing is cloned or downloaded. The code is
+    mounted at run time (compose's development setup), and the tools it runs there (test
+    runners, nodemon, migrations) are devDependencies."""
+    copied = False
+    for stage in ctx.lineage(final):
+        for ins in stage.instructions:
+            if ins.keyword in ("COPY", "ADD"):
+                args = copy_args(ctx.df, ins)
+                if args is None or args.heredoc or ins.flag("from") is not None:
+                    return False
+                for src in args.sources:
+                    name = src.rstrip("/").rsplit("/", 1)[-1]
+                    if not (any(fnmatch(m, name) for m in _NODE_NON_CODE) or name.endswith(".sh")):
+                        return False
+                copied = True
+            elif ins.keyword == "RUN":
+                for s in ctx.scripts(ins):
+                    for c in s.commands:
+                        prog, args = tool_args(c)
+                        if prog in ("git", "curl", "wget", "svn", "hg") or (prog == "npm" and "pack" in [a.text for a in args]):
+                            return False
+    return copied

@@ -647,7 +647,8 @@ GIT_FETCHES = frozenset(("clone", "fetch", "pull", "ls-remote", "submodule"))
 class Need(NamedTuple):
     """Something a command needs from the image: ``https`` (CA certificates), ``compile``
     (a C compiler), ``cgo`` (go with cgo on), ``pip`` (a pip install, which compiles
-    when no wheel fits), ``pybuild`` (a C extension built against Python's headers), ``git``, ``ssh`` (a git clone over ssh), ``xauth`` (xvfb-run)."""
+    when no wheel fits), ``pybuild`` (a C extension built against Python's headers), ``git``, ``ssh`` (a git clone over ssh), ``xauth`` (xvfb-run), ``gpg`` (a PPA's signing key,
+    imported by add-apt-repository with gpg-agent)."""
 
     kind: str
     why: str  # the command, short: "`curl https://…`"
@@ -698,6 +699,8 @@ def command_needs(cmd: Command, env: dict[str, str] | None = None) -> list[Need]
         out += [Need("compile", "`setup.py build`"), Need("pybuild", "`setup.py build`")]
     elif prog == "xvfb-run":
         out.append(Need("xauth", "`xvfb-run`"))
+    elif prog in ("add-apt-repository", "apt-add-repository") and any(w.startswith("ppa:") for w in words):
+        out.append(Need("gpg", f"`{prog} ppa:…` imports the PPA's key"))
     return out
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 from bot.rules.dt102_apt_recommends_installed import AptRecommendsInstalled as DT102
 from tests.rules.harness import fixed_text, run
@@ -246,3 +248,28 @@ def test_an_old_distro_pip_the_build_never_runs_keeps_setuptools_for_the_contain
     assert "python3-scipy ca-certificates python3-setuptools" in fixed_text(DT102, code)
     assert "pip at run time" in run(DT102, code)[0].fix.reason
     assert "setuptools" not in fixed_text(DT102, code.replace("18.04", "22.04"))
+
+
+@pytest.mark.parametrize("base", ["ubuntu", "ubuntu:22.04", "debian:12"])
+def test_add_apt_repository_ppa_keeps_gpg_agent(base):
+    # precision sample (seed 698298, corpus 0001 and 0767): the PPA's key is imported with gpg,
+    # whose agent comes in only as a recommend (gpg -> gnupg -> gpg-agent); without it
+    # add-apt-repository fails ("gpg: error running '/usr/bin/gpg-agent'")
+    code = (f"FROM {base}\nRUN apt-get update && apt-get install -y software-properties-common\n"
+            "RUN add-apt-repository -y ppa:deadsnakes/ppa && apt-get update\n")
+    assert "--no-install-recommends -y software-properties-common gpg-agent" in fixed_text(DT102, code)
+    assert "gpg-agent" in run(DT102, code)[0].message
+
+
+@pytest.mark.parametrize("base", ["ubuntu:16.04", "ubuntu:xenial", "debian:jessie"])
+def test_no_gpg_agent_where_the_release_has_no_such_package(base):
+    # before gnupg 2.1's split the package does not exist: naming it would fail the install
+    code = (f"FROM {base}\nRUN apt-get update && apt-get install -y software-properties-common\n"
+            "RUN add-apt-repository -y ppa:deadsnakes/ppa\n")
+    assert "gpg-agent" not in fixed_text(DT102, code)
+
+
+def test_a_repository_line_without_a_ppa_keeps_no_gpg_agent():
+    code = ("FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y software-properties-common\n"
+            "RUN add-apt-repository 'deb http://archive.example.org/ubuntu jammy main'\n")
+    assert "gpg-agent" not in fixed_text(DT102, code)

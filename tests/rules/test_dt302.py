@@ -14,7 +14,7 @@ def test_test_step_after_install_needs_dev_dependencies():
 
 
 def test_fix_keeps_other_flags_and_adds_no_hadolint_finding():
-    after = assert_clean_rewrite(R, "FROM node:20-slim\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci --ignore-scripts\n")
+    after = assert_clean_rewrite(R, "FROM node:20-slim\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci --ignore-scripts\nCOPY . .\n")
     assert "RUN npm ci --omit=dev --ignore-scripts\n" in after
 
 
@@ -96,3 +96,15 @@ def test_a_rails_asset_build_after_the_npm_install_needs_its_dev_dependencies():
             "CMD [\"bundle\", \"exec\", \"puma\"]\n")
     assert not [f for f in run(R, code) if "devDependencies" in f.message]
     assert [f for f in run(R, code.replace("assets:precompile", "db:migrate")) if "devDependencies" in f.message]
+
+
+@pytest.mark.parametrize("command", ["", 'CMD ["npm", "run", "start"]\n'])
+def test_a_node_image_that_gets_only_its_manifest_is_a_compose_development_image(command):
+    # precision sample (seed 698298, corpus 0791 and 0480): package.json and a wait-for-db
+    # script are copied, the code never is: compose mounts it, and what it runs there (test
+    # runners, nodemon, migrations) are devDependencies
+    code = ("FROM node:16-alpine\nWORKDIR /app\nCOPY ./package.json ./\nCOPY tools/wait-for-db.sh /\n"
+            f"RUN npm install\n{command}")
+    assert not run(R, code)
+    assert run(R, code.replace("RUN npm install\n", "RUN npm install\nCOPY . .\n"))
+    assert run(R, code.replace("RUN npm install\n", "RUN git clone https://example.org/app.git . && npm install\n"))

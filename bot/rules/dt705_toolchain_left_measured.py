@@ -18,7 +18,9 @@ bytes measured. Whether the image compiles is judged as DT207 judges it: a shell
 build tool as the command, a command that compiles when the container starts, a
 `dev`/`ci`/`build` stage or file name, a compiler base image, or no command on an OS
 base keep the toolchain, and nothing is reported. When DT207 reports the same
-packages on the same line, that finding carries the measured bytes instead. Reported
+packages on the same line, that finding carries the measured bytes instead; when DT402
+proposes the multi-stage rewrite of the stage, its comment takes the measurement in its
+basis and keeps its own estimate (the rewrite saves these bytes and more). Reported
 by `dockerdiet measure` and `dockerdiet inspect --dockerfile`.
 
 ## Why is this bad?

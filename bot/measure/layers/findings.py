@@ -22,6 +22,7 @@ from bot.measure.render import human
 from bot.model.dockerfile import Dockerfile, Instruction
 from bot.model.findings import Confidence, Finding, SizeEstimate, SizeHint
 from bot.report.json_report import finding_json
+from bot.rules.facts import layer_claim
 from bot import rules as catalogue
 
 REMOVED, DUPLICATE = "removed", "duplicate"
@@ -133,8 +134,10 @@ def raw_findings(a: Analysis, df: Dockerfile, path: str) -> list[Measured]:
             label = kind.replace("-", " ") if kind != "tmp" else "temporary files"
             msg = f"{label} left in the image: {human(n)} in /{where}{more}"
         rule_id = RULE_OF_FAMILY[FAMILY[kind]]
-        out.append(Measured(make.finding(rule_id, ins, msg, n, kind, f"{files} file(s) in the final image"),
-                            kind, n, _top(top), (ins.line, ins.end_line)))
+        f = make.finding(rule_id, ins, msg, n, kind, f"{files} file(s) in the final image")
+        if kind == TOOLCHAIN:  # the bytes DT207's purge and DT402's rewrite claim on this RUN
+            f = f.with_(hint=f.hint._replace(claims=(*f.hint.claims, layer_claim("build-packages", ins))))
+        out.append(Measured(f, kind, n, _top(top), (ins.line, ins.end_line)))
     dups: dict[int, list] = {}
     for d in a.duplicates:
         ins = owner[d.layer]
@@ -156,12 +159,25 @@ def _on(f: Finding, ins_lines: Sequence[tuple[int, int]]) -> bool:
     return any(lo <= f.span.start.line <= hi for lo, hi in ins_lines)
 
 
+# Static findings that take the measured bytes away with more besides (DT402's multi-stage
+# rewrite leaves the whole stage's toolchain in its builder): they absorb the measured item
+# (one comment) and keep their own estimate, which the measurement would understate
+SUPERSEDES = {TOOLCHAIN: ("DT402",)}
+
+
+def _superseded_by(s: Finding, m: "Measured") -> bool:
+    """``s`` claims the layer the measured bytes were written in (DT402: build-packages@RUN)."""
+    if s.rule_id not in SUPERSEDES.get(m.kind, ()) or s.hint is None or m.finding.hint is None:
+        return False
+    return bool(set(s.hint.claims) & set(m.finding.hint.claims))
+
+
 def merge(measured: Sequence[Measured], static: Sequence[Finding]) -> tuple[list[Measured], list[Finding]]:
     """Fold measured items into static findings of the same waste on the same instruction.
 
     Returns the measured list (merged items replaced by the static finding that now carries
     the measured bytes) and the static findings with those estimates updated."""
-    static = list(static)
+    static, original = list(static), list(static)
     absorbed: dict[int, Measured] = {}  # index into static -> accumulated measurement
     kept: list[Measured] = []
     for m in measured:
@@ -169,17 +185,23 @@ def merge(measured: Sequence[Measured], static: Sequence[Finding]) -> tuple[list
         if m.removed_by:
             lines.append(m.removed_by)
         k = next((i for i, s in enumerate(static) if s.rule_id in SAME_WASTE.get(m.kind, ()) and _on(s, lines)), None)
+        superseded = k is None
+        if superseded:
+            k = next((i for i, s in enumerate(static) if _superseded_by(s, m)), None)
         if k is None:
             kept.append(m)
             continue
         prev = absorbed.get(k)
         n = m.bytes + (prev.bytes if prev else 0)
-        est = _estimate(n, ", ".join(dict.fromkeys([*(prev.merged if prev else ()), m.finding.rule_id]))
-                        + f" ({m.finding.estimate.basis.split(': ', 1)[-1]})")
+        merged = tuple(dict.fromkeys([*(prev.merged if prev else ()), m.finding.rule_id]))
+        own = original[k].estimate
+        if superseded and own is not None:
+            est = own._replace(basis=f"{own.basis}; measured in the built image: {human(n)} of it ({', '.join(merged)})")
+        else:
+            est = _estimate(n, ", ".join(merged) + f" ({m.finding.estimate.basis.split(': ', 1)[-1]})")
         new = static[k].with_(estimate=est, estimate_note="")
         absorbed[k] = Measured(new, m.kind, n, _top([*(prev.paths if prev else ()), *m.paths]), m.wrote,
-                               m.removed_by or (prev.removed_by if prev else None),
-                               tuple(dict.fromkeys([*(prev.merged if prev else ()), m.finding.rule_id])))
+                               m.removed_by or (prev.removed_by if prev else None), merged)
         static[k] = new
     return [*absorbed.values(), *kept], static
 

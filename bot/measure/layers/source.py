@@ -118,8 +118,12 @@ def exported(image: str, engine_name: str | None = None, engine=None) -> Iterato
         with eng._locked():  # the engine's store lock (buildah/podman private roots)
             proc = eng.runner(eng.export_command(image, dest), env=eng._env(), stdin=subprocess.DEVNULL)
         if proc.returncode != 0:
+            # the first engine found may not be the one that holds the image: say how to choose
+            hint = "" if engine_name or engine else (
+                f" ({eng.name} was the first engine found; --engine docker|podman|buildah picks another,"
+                " and DOCKER_HOST points docker at its daemon)")
             raise MeasureError(f"{eng.name}: exporting image {image} failed: "
-                               f"{(proc.stderr or '').strip()[-300:]}")
+                               f"{(proc.stderr or '').strip()[-300:]}{hint}")
         if eng.name == "docker":
             with open_docker_save(dest) as src:
                 yield src._replace(name=image)

@@ -67,6 +67,9 @@ _TOOLCHAIN = re.compile(
     r"[-.][^/]*|[^/]+\.a|crt[^/]*\.o|[A-Za-z]?crt[1in]\.o)$"
     r")"
 )
+# library directories, a cross toolchain's included (/usr/arm-linux-gnueabihf/lib), hold
+# crt objects by design: an object file there is not a build left behind
+_LIB_DIR = re.compile(r"^(?:usr/(?:local/)?(?:[a-z0-9_]+-linux-[a-z0-9_]+/)?)?lib(?:32|64|x32)?/|^usr/share/")
 _TOOLCHAIN_ROOT = re.compile(r"^usr/(?:local/)?(?:include|(?:lib|libexec)/gcc(?:-cross)?|lib/llvm-[0-9.]+)")
 
 
@@ -101,7 +104,7 @@ def classify(path: str, build_roots: Iterable[str] = (), toolchain: bool = False
     if toolchain and path.startswith("usr/") and _TOOLCHAIN.match(path):
         m = _TOOLCHAIN_ROOT.match(path)
         return TOOLCHAIN, m.group(0) if m else parent(path)
-    if path.endswith(".o") and not path.startswith(("usr/lib/", "usr/share/", "lib/")):
+    if path.endswith(".o") and not _LIB_DIR.match(path):
         return "build-tree", parent(path)
     return None
 

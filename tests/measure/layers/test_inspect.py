@@ -182,3 +182,26 @@ def test_pragmas_suppress_measured_findings_and_are_not_unused_in_check(image):
     assert not [f for f in analyse_text("Dockerfile", text, Options()).findings if f.rule_id == "DT901"]
     bad = analyse_text("Dockerfile", text.replace("DT703", "DT799"), Options()).findings
     assert [f.rule_id for f in bad if f.rule_id == "DT901"] == ["DT901"]  # unknown codes still reported
+
+
+def test_an_image_the_first_engine_lacks_names_how_to_pick_another(monkeypatch):
+    # measured table run: without DOCKER_HOST the first engine found was podman, and the error
+    # named podman only
+    import subprocess
+
+    from bot.measure import engines
+    from bot.measure.engines import Engine, MeasureError
+    from bot.measure.layers.source import exported
+
+    def failing(cmd, **kw):
+        return subprocess.CompletedProcess(cmd, 125, "", "Error: app:1: image not known")
+
+    monkeypatch.setattr(engines, "make_engine", lambda name=None: Engine("podman", "/usr/bin/podman", failing))
+    with pytest.raises(MeasureError) as err:
+        with exported("app:1"):
+            pass
+    assert "image not known" in str(err.value) and "--engine docker|podman|buildah" in str(err.value)
+    with pytest.raises(MeasureError) as chosen:
+        with exported("app:1", "podman"):
+            pass
+    assert "--engine" not in str(chosen.value)  # the user chose the engine: no advice to choose

@@ -171,3 +171,16 @@ def test_long_names_and_links_in_pax_and_gnu_headers(fmt):
     assert [(e.path, e.kind, e.size, e.target) for e in entries] == [
         (f"{long_dir}/file", "file", 3000, ""), (f"{long_dir}/link", "hardlink", 0, f"{long_dir}/file")]
     assert entries[0].digest  # hashed: at least 1 kB
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("usr/arm-linux-gnueabihf/lib/crt1.o", None),  # a cross toolchain's libc (corpus 0328)
+    ("usr/lib/x86_64-linux-gnu/crti.o", None),
+    ("lib64/crtn.o", None),
+    ("opt/build/src/main.o", ("build-tree", "opt/build/src")),
+    ("usr/src/app/obj/util.o", ("build-tree", "usr/src/app/obj")),
+])
+def test_object_files_are_a_build_tree_only_outside_library_directories(path, expected):
+    from bot.measure.layers.waste import classify
+
+    assert classify(path) == expected

@@ -83,3 +83,20 @@ def test_without_a_dockerfile_the_image_command_decides(tmp_path):
     assert by_layer == {0: 3000, 1: PLANTED}  # the analysis names the base's header too; no line wrote it
     shell = _inspect(_image(tmp_path / "b", "x", ("bash",)), None).analysis
     assert not any(w.kind == "toolchain" for w in shell.waste)
+
+
+def test_a_multi_stage_rewrite_absorbs_the_toolchain_and_keeps_its_own_estimate(tmp_path):
+    # corpus images 0121-0746 (measured table): DT705 beside DT402 on the same gcc bytes gave
+    # two comments; the rewrite saves those bytes and more, so it keeps its estimate
+    text = (f"FROM python:3.12-slim\nRUN {APT}\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+            'CMD ["python", "app.py"]\n')
+    history = ["/bin/sh -c #(nop) ADD file:0123 in / ", f"RUN /bin/sh -c {APT} # buildkit",
+               "COPY requirements.txt . # buildkit", "RUN /bin/sh -c pip install -r requirements.txt # buildkit"]
+    layers = [layer_bytes(BASE), layer_bytes(LAYER), layer_bytes([("file", "requirements.txt", b"psycopg2\n")]),
+              layer_bytes([("file", "usr/local/lib/python3.12/site-packages/psycopg2/_psycopg.so", b"p" * 9000)])]
+    insp = _inspect(oci_layout(str(tmp_path / "oci"), layers, history, cmd=("python", "app.py")), text)
+    (m,) = insp.measured
+    assert m.finding.rule_id == "DT402" and m.merged == ("DT705",) and m.bytes == PLANTED
+    assert m.finding.estimate.source != "measured" and m.finding.estimate.bytes_high > PLANTED
+    assert "measured in the built image" in m.finding.estimate.basis
+    assert not any(f.rule_id in ("DT705", "DT207") for f in insp.findings)

@@ -13,7 +13,7 @@ from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import insert_after, insert_before
 from bot.rules.facts import copy_args
 from bot.model.images import parse_image
-from bot.rules.ecosystems import NODE_BUILD_TOOLS, dependency_install, reads_no_manifest, runs_node_build, tool_args
+from bot.rules.ecosystems import NODE_BUILD_TOOLS, Install, dependency_install, reads_no_manifest, runs_node_build, tool_args
 
 NODE_PROD_FLAGS = ("--omit", "--production", "--only", "--prod", "-P")
 DEV_REQUIREMENTS = re.compile(r"(^|/)(requirements[-_.]?(dev|test|tests|testing|local|ci)[^/]*\.txt|(dev|test|tests|testing)[-_.]?requirements[^/]*\.txt|requirements/(dev|test|tests|testing|local|ci)[^/]*\.txt)$")
@@ -159,7 +159,8 @@ to hundreds of MB for node projects.
                     if found is None or reads_no_manifest(ctx, ins, cmd):
                         continue
                     eco, fix = found
-                    if self._builds_later(ctx, ins, cmd, eco, final) or self._dev_server(ctx, eco, final):
+                    if (self._builds_later(ctx, ins, cmd, eco, final) or self._dev_server(ctx, eco, final)
+                            or _gets_only_its_manifest(ctx, final, dependency_install(cmd))):
                         continue
                     label = " ".join([tool_args(cmd)[0]] + [a.text for a in tool_args(cmd)[1][:1]])
                     what = {"npm": "devDependencies", "yarn": "devDependencies", "pnpm": "devDependencies",
@@ -246,8 +247,6 @@ to hundreds of MB for node projects.
             return not commands or not RUNS_IN_PRODUCTION.search(text)
         if eco not in ("npm", "yarn", "pnpm"):
             return False
-        if _holds_no_node_code(ctx, final):
-            return True
         for ins in commands:
             words = list(ins.json_args) if ins.json_args else ins.body.text.split()
             # `CMD ['yarn', 'serve']` is not JSON (single quotes): read its words all the same
@@ -279,16 +278,15 @@ to hundreds of MB for node projects.
         return False
 
 
-# what a Node image copies besides its code: manifests, lockfiles, registry settings, scripts
-_NODE_NON_CODE = frozenset(("package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock",
-                            "pnpm-lock.yaml", ".npmrc", ".yarnrc", ".yarnrc.yml"))
-
-
-def _holds_no_node_code(ctx: Context, final) -> bool:
-    """The image gets the manifest but never the application: every COPY/ADD brings only
-    manifests, lockfiles or shell scripts, and nothing is cloned or downloaded. The code is
-    mounted at run time (compose's development setup), and the tools it runs there (test
-    runners, nodemon, migrations) are devDependencies."""
+def _gets_only_its_manifest(ctx: Context, final, inst: Install | None) -> bool:
+    """A Node image that gets the install's manifest but never the application: every
+    COPY/ADD brings only the files the install reads (manifest, lockfile, registry
+    settings) or shell scripts, and nothing is cloned or downloaded. The code is mounted at
+    run time (compose's development setup), and the tools it runs there (test runners,
+    nodemon, migrations) are devDependencies."""
+    if inst is None or inst.ecosystem not in ("npm", "yarn", "pnpm"):
+        return False
+    project = (*inst.manifests, *inst.lock_choices, *inst.optional)
     copied = False
     for stage in ctx.lineage(final):
         for ins in stage.instructions:
@@ -298,7 +296,7 @@ def _holds_no_node_code(ctx: Context, final) -> bool:
                     return False
                 for src in args.sources:
                     name = src.rstrip("/").rsplit("/", 1)[-1]
-                    if not (any(fnmatch(m, name) for m in _NODE_NON_CODE) or name.endswith(".sh")):
+                    if not (any(fnmatch(f, name) for f in project) or name.endswith(".sh")):
                         return False
                 copied = True
             elif ins.keyword == "RUN":

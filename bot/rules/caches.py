@@ -14,6 +14,7 @@ from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Fix, Safety, SizeHint
 from bot.model.shell import Command, ShellScript
+from bot.model.text import Span
 from bot.rules.edits import append_command
 from bot.rules.facts import (
     home_dir,
@@ -306,6 +307,15 @@ class CacheFinding(NamedTuple):
     @property
     def first(self) -> Left:
         return self.lefts[0]
+
+    @property
+    def span(self) -> Span:
+        """Where the finding points: the first command that leaves a cache, as written."""
+        return self.first.script.commands[self.first.index].span
+
+    def advice(self, same_run: str = "remove it in the same RUN") -> str:
+        """The message's tail: a build stage when a later RUN reuses the cache, else the cleanup."""
+        return "; a later RUN reuses it: build in a stage" if self.rerun else f"; {same_run}"
 
 
 def run_findings(ctx: "Context", caches: tuple[Cache, ...],

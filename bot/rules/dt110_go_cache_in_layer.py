@@ -143,14 +143,13 @@ The module sources and compiled packages of the project's dependencies: they dep
             cmd = found.first.command
             sub = " ".join(w.text for w in cmd.args if not w.text.startswith("-"))
             sub = " ".join(sub.split()[:2]) if sub.startswith("mod ") else sub.split(" ", 1)[0]
-            where = ("; a later RUN reuses it: build in a stage" if found.rerun
-                     else "; run `go clean` in the same RUN")  # fmt: skip
+            where = found.advice("run `go clean` in the same RUN")
             what = " and ".join(c.label.split()[1] for c in found.caches)
             what = f"Go {what} cache" + ("s" if len(found.caches) > 1 else "")
             yield ctx.finding(
                 self,
                 found.ins,
-                found.first.script.commands[found.first.index].span,
+                found.span,
                 f"`go {sub}` leaves the {what} in this layer{where}",
                 fix=found.fix,
                 hint=C.hint(ctx, found, hints.GO_CACHE),

@@ -100,11 +100,11 @@ which dockerdiet cannot see.
         for found in C.run_findings(ctx, JVM_CACHES):
             cmd = found.first.command
             names = " and ".join(c.label.split()[0] for c in found.caches)
-            where = "; a later RUN reuses it: build in a stage" if found.rerun else "; remove it in the same RUN"
+            where = found.advice()
             yield ctx.finding(
                 self,
                 found.ins,
-                found.first.script.commands[found.first.index].span,
+                found.span,
                 f"`{cmd.program}` leaves the {names} cache in this layer{where}",
                 fix=found.fix,
                 hint=C.hint(ctx, found, hints.JVM_BUILD_CACHE),

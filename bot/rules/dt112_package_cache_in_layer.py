@@ -90,11 +90,11 @@ The downloaded packages: they depend on the project's `cpanfile`, `composer.lock
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for found in C.run_findings(ctx, SMALL_CACHES):
-            where = "; a later RUN reuses it: build in a stage" if found.rerun else "; remove it in the same RUN"
+            where = found.advice()
             yield ctx.finding(
                 self,
                 found.ins,
-                found.first.script.commands[found.first.index].span,
+                found.span,
                 f"`{found.caches[0].tool}` leaves the {C.labels(found.caches)} in this layer{where}",
                 fix=found.fix,
                 hint=C.hint(ctx, found, hints.PACKAGE_CACHE),

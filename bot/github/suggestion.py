@@ -48,14 +48,7 @@ class LineFix:
 def edited_lines(edits: Sequence[Edit]) -> tuple[int, int]:
     """First and last physical line the edits touch."""
     start = min(e.span.start.line for e in edits)
-    end = start
-    for e in edits:
-        last = e.span.end.line
-        # An edit that ends at column 1 of a later line stops after the previous line.
-        if e.span.end.column == 1 and last > e.span.start.line:
-            last -= 1
-        end = max(end, last)
-    return start, end
+    return start, max(e.span.lines[1] for e in edits)
 
 
 def line_fix(text: str, edits: Sequence[Edit], cover: tuple[int, int] | None = None) -> LineFix | None:
@@ -106,10 +99,7 @@ def real_lines(text: str, index: LineIndex | None = None) -> int:
 
 
 def finding_lines(finding: Finding) -> tuple[int, int]:
-    start, end = finding.span.start.line, finding.span.end.line
-    if finding.span.end.column == 1 and end > start:
-        end -= 1
-    return start, max(start, end)
+    return finding.span.lines
 
 
 def suggestable(finding: Finding) -> bool:

@@ -15,7 +15,7 @@ from typing import Callable, Sequence, TextIO
 
 from bot.engine import Options, apply_fixes, is_dockerfile_name
 from bot.measure.engines import Engine
-from bot.measure.pair import analyse_for_measure, build_failure, build_text, measured_image, span_lines
+from bot.measure.pair import analyse_for_measure, build_failure, build_text, measured_image
 from bot.model.dockerfile import parse
 from bot.model.findings import Finding, Safety
 
@@ -63,7 +63,7 @@ def calibrate_file(path: str, engine: Engine, *, build_args: Sequence[tuple[str,
 
     def row(fd, status, measured=None, gz=None, seconds=None, detail="") -> CalibrationRow:
         est = fd.estimate
-        return CalibrationRow(name, fd.rule_id, span_lines(fd.span)[0],
+        return CalibrationRow(name, fd.rule_id, fd.span.lines[0],
                               est.bytes_low if est else None, est.bytes_high if est else None,
                               measured, gz, fd.fix.safety.value if fd.fix else "", status, seconds, detail,
                               image_size)

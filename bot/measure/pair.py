@@ -26,7 +26,6 @@ from bot.measure.result import (
 from bot.model.dockerfile import Dockerfile, Instruction, parse
 from bot.model.findings import Finding
 from bot.model.source import Source
-from bot.model.text import Span
 
 _TEXT_WIDTH = 72
 
@@ -40,17 +39,11 @@ def analyse_for_measure(path: str, text: str, options: Options | None = None,
     return result.findings
 
 
-def span_lines(span: Span) -> tuple[int, int]:
-    """First and last line a span touches (its end is exclusive)."""
-    last = span.end.line if span.end.column > 1 or span.end.line == span.start.line else span.end.line - 1
-    return span.start.line, max(span.start.line, last)
-
-
 def finding_lines(f: Finding) -> tuple[int, int]:
-    lo, hi = span_lines(f.span)
+    lo, hi = f.span.lines
     if f.fix is not None:
         for e in f.fix.edits:
-            a, b = span_lines(e.span)
+            a, b = e.span.lines
             lo, hi = min(lo, a), max(hi, b)
     return lo, hi
 
@@ -149,7 +142,7 @@ def measure_findings(findings: Sequence[Finding], applied: set[str], rows: Seque
     touched = {f.fingerprint: set(rows_of(f)) for f in findings if f.fingerprint in applied}
     out = []
     for f in findings:
-        lo, hi = span_lines(f.span)
+        lo, hi = f.span.lines
         is_applied = f.fingerprint in applied
         mine = touched.get(f.fingerprint, set())
         shared = tuple(sorted({g.rule_id for g in findings if g is not f and g.fingerprint in applied

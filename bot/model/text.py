@@ -45,6 +45,13 @@ class Span(_SpanFields):
             return True
         return self.start < other.end and other.start < self.end
 
+    @property
+    def lines(self) -> tuple[int, int]:
+        """The first and last line the span touches: a span that ends at column 1 of a
+        later line (after a line break) stops on the line before."""
+        last = self.end.line - 1 if self.end.column == 1 and self.end.line > self.start.line else self.end.line
+        return self.start.line, last
+
     def __str__(self) -> str:
         return f"{self.start}-{self.end}"
 

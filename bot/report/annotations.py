@@ -50,13 +50,12 @@ class Annotation:
 
 def annotation(f: Finding, message: str | None = None) -> Annotation:
     end = f.span.end
-    # a span ending at column 1 of the next line ends on the line before
-    end_line = end.line - 1 if end.column == 1 and end.line > f.span.start.line else end.line
+    start_line, end_line = f.span.lines
     return Annotation(
         LEVEL[f.severity],
         f.path,
-        f.span.start.line,
-        max(end_line, f.span.start.line),
+        start_line,
+        end_line,
         f"{f.rule_id} {f.rule_name}",
         message if message is not None else f.message,
         column=f.span.start.column,

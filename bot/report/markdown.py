@@ -193,9 +193,7 @@ class SummaryRow:
 
 
 def line_range(finding: Finding) -> str:
-    start, end = finding.span.start.line, finding.span.end.line
-    if end > start and finding.span.end.column == 1:
-        end -= 1
+    start, end = finding.span.lines
     return f"{start}" if end <= start else f"{start}–{end}"
 
 

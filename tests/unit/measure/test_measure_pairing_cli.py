@@ -10,7 +10,7 @@ import pytest
 
 from bot.measure.cli import EXIT_USAGE, add_arguments, run
 from bot.measure.engines import BuildRequest, Engine, MeasureError, make_engine
-from bot.measure.pair import measure_findings, pair_rows, span_lines
+from bot.measure.pair import measure_findings, pair_rows
 from bot.measure.render import human, render_text
 from bot.measure.result import (
     STATUS_AFTER_FAILED, BuildFailure, InstructionLayer, MeasuredImage, MeasureResult,
@@ -56,8 +56,9 @@ def test_findings_on_the_same_layer_are_measured_jointly():
 
 
 def test_span_lines_treats_the_end_as_exclusive():
-    assert span_lines(Span(Position(2, 1), Position(4, 1))) == (2, 3)
-    assert span_lines(Span(Position(2, 5), Position(2, 9))) == (2, 2)
+    assert Span(Position(2, 1), Position(4, 1)).lines == (2, 3)
+    assert Span(Position(2, 5), Position(2, 9)).lines == (2, 2)
+    assert Span(Position(2, 1), Position(2, 1)).lines == (2, 2)  # an insertion point
 
 
 def test_human_sizes():

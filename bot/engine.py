@@ -9,7 +9,6 @@ one definition of "the file with its fixes applied".
 from __future__ import annotations
 
 import os
-import re
 from typing import Callable, Iterable, NamedTuple, Sequence
 
 from bot.model.dockerfile import Dockerfile, parse
@@ -44,23 +43,12 @@ class Options(NamedTuple):
 def _glob_match(rel: str, glob: str) -> bool:
     """As ruff's per-file-ignores: ``*`` stays within a directory, ``**`` crosses them,
     and a glob without ``/`` matches the file's base name anywhere."""
+    from bot.model.globs import glob_regex
+
     glob = glob[2:] if glob.startswith("./") else glob
     if "/" not in glob:
         rel = rel.rsplit("/", 1)[-1]
-    pattern = ""
-    i = 0
-    while i < len(glob):
-        if glob.startswith("**/", i):
-            pattern, i = pattern + "(?:.*/)?", i + 3
-        elif glob.startswith("**", i):
-            pattern, i = pattern + ".*", i + 2
-        elif glob[i] == "*":
-            pattern, i = pattern + "[^/]*", i + 1
-        elif glob[i] == "?":
-            pattern, i = pattern + "[^/]", i + 1
-        else:
-            pattern, i = pattern + re.escape(glob[i]), i + 1
-    return re.fullmatch(pattern, rel) is not None
+    return glob_regex(glob).fullmatch(rel) is not None
 
 
 class FileResult(NamedTuple):

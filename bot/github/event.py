@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Mapping
 
 from bot.model.findings import Severity
+from bot.model.globs import glob_regex
 
 MAX_COMMENTS_CEILING = 100
 DEFAULT_PATHS = ("**/Dockerfile", "**/Dockerfile.*", "**/*.Dockerfile", "**/*.dockerfile",
@@ -278,28 +279,6 @@ def _sha(value: object, what: str) -> str:
 
 def _digits(value: str) -> str:
     return value if value.isdigit() else "0"
-
-
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """``**`` crosses directories, ``*`` and ``?`` do not."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out))
 
 
 def path_matches(path: str, patterns: tuple[str, ...]) -> bool:

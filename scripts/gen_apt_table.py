@@ -15,7 +15,7 @@ The status file should be the dpkg status of a real bookworm-slim rootfs (by def
 the one measure_image.sh built, else ``--status``); with ``--pseudo-status`` a status is
 synthesised from the Priority: required packages plus apt (like debootstrap minbase).
 
-The corpus tokenisation here is deliberately simple (join continuation lines, take the
+The corpus tokenisation (scripts/corpus_commands.py, shared with gen_pip_table) is deliberately simple (join continuation lines, take the
 words after ``install`` up to the next shell operator, drop flags, variables and version
 pins): it only picks which packages to measure, it is not the product's parser.
 
@@ -36,6 +36,9 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import Iterator
+
+from corpus_commands import count_names, operands
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "bot" / "estimate" / "data"
@@ -43,42 +46,25 @@ SLIM_TARBALL = Path("/var/tmp/measure-image/base/bookworm-slim.tar")
 
 PKG_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
 INSTALL = re.compile(r"(?:^|\s)apt(?:-get)?\s(?P<rest>.*)")
-OPS = re.compile(r"&&|\|\||[;|&()\n]")
 
 
 def corpus_packages(corpus: Path) -> collections.Counter[str]:
     """Package name -> number of Dockerfiles that install it."""
-    counts: collections.Counter[str] = collections.Counter()
-    for path in sorted(corpus.glob("*")):
-        if not path.is_file():
+    return count_names(corpus, INSTALL, _install_names)
+
+
+def _install_names(words: list[str]) -> Iterator[str]:
+    # skip global options before the subcommand: apt-get -y -q install ...
+    while words and words[0].startswith("-"):
+        words.pop(0)
+    if not words or words[0] != "install":
+        return
+    for w in operands(words[1:], ("-o", "-t", "--target-release", "--option")):
+        if w.startswith("-") or "$" in w or "/" in w or "*" in w:
             continue
-        text = path.read_text(errors="replace").replace("\\\r\n", " ").replace("\\\n", " ")
-        found: set[str] = set()
-        for segment in OPS.split(text):
-            m = INSTALL.search(segment)
-            if not m:
-                continue
-            words = m.group("rest").split()
-            # skip global options before the subcommand: apt-get -y -q install ...
-            while words and words[0].startswith("-"):
-                words.pop(0)
-            if not words or words[0] != "install":
-                continue
-            skip_next = False
-            for w in words[1:]:
-                if skip_next:
-                    skip_next = False
-                    continue
-                if w in ("-o", "-t", "--target-release", "--option"):
-                    skip_next = True
-                    continue
-                if w.startswith("-") or "$" in w or "/" in w or "*" in w:
-                    continue
-                w = w.strip("'\"").split("=", 1)[0]
-                if PKG_NAME.match(w):
-                    found.add(w)
-        counts.update(found)
-    return counts
+        w = w.strip("'\"").split("=", 1)[0]
+        if PKG_NAME.match(w):
+            yield w
 
 
 def read_status(args: argparse.Namespace, tmp: Path) -> tuple[Path, str]:

@@ -18,7 +18,7 @@ its wheels as ``project==version:bytes`` so several packages count shared wheels
 Packages pip cannot resolve to wheels for a version (no wheel for that Python, not on
 PyPI) are listed with the reason in ``pip_wheels.skipped.csv``.
 
-The corpus tokenisation is deliberately simple: it only picks which packages to measure.
+The corpus tokenisation (scripts/corpus_commands.py) is deliberately simple: it only picks which packages to measure.
 
 Usage (network to pypi.org; a few minutes per heavy package):
     python3 scripts/gen_pip_table.py --corpus /work/shared/corpus/dockerfiles --top 40
@@ -40,6 +40,9 @@ import sys
 import tempfile
 import urllib.request
 from pathlib import Path
+from typing import Iterator
+
+from corpus_commands import count_names, operands
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = Path(os.environ.get("PIP_TABLE_OUT") or ROOT / "bot" / "estimate" / "data")  # another dir: a partial run to merge
@@ -57,7 +60,6 @@ COMMON = (
     "onnxruntime spacy selenium scrapy"
 ).split()
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-OPS = re.compile(r"&&|\|\||[;|&()\n]")
 PIP = re.compile(r"(?:^|\s)(?:python[0-9.]*\s+-m\s+)?pip[0-9.]*\s+install\s(?P<rest>.*)")
 TAKES_VALUE = {"-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url",
                "-f", "--find-links", "--target", "-t", "--prefix", "--root", "--trusted-host", "--cache-dir"}
@@ -69,30 +71,17 @@ def norm(name: str) -> str:
 
 def corpus_packages(corpus: Path) -> collections.Counter[str]:
     """Project name -> number of Dockerfiles whose ``pip install`` names it."""
-    counts: collections.Counter[str] = collections.Counter()
-    for path in sorted(corpus.glob("*")):
-        text = path.read_text(errors="replace").replace("\\\r\n", " ").replace("\\\n", " ")
-        found: set[str] = set()
-        for segment in OPS.split(text):
-            m = PIP.search(segment)
-            if not m:
-                continue
-            skip = False
-            for w in m.group("rest").split():
-                if skip:
-                    skip = False
-                    continue
-                if w in TAKES_VALUE:
-                    skip = True
-                    continue
-                w = w.strip("'\"")
-                if w.startswith("-") or any(c in w for c in "$/*:"):
-                    continue
-                name = norm(re.split(r"[\[<>=!~;@]", w, maxsplit=1)[0])
-                if NAME.match(name) and not name.endswith((".txt", ".whl")):
-                    found.add(name)
-        counts.update(found)
-    return counts
+    return count_names(corpus, PIP, _install_names)
+
+
+def _install_names(words: list[str]) -> Iterator[str]:
+    for w in operands(words, TAKES_VALUE):
+        w = w.strip("'\"")
+        if w.startswith("-") or any(c in w for c in "$/*:"):
+            continue
+        name = norm(re.split(r"[\[<>=!~;@]", w, maxsplit=1)[0])
+        if NAME.match(name) and not name.endswith((".txt", ".whl")):
+            yield name
 
 
 _PAGES: dict[str, tuple[dict[str, int], int]] = {}

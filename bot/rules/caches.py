@@ -2,7 +2,9 @@
 (by environment variable and home), which commands write it, which commands and flags
 clean or disable it, and the command that removes it.
 
-DT110-DT112 read it; DT101 and DT103-DT109 keep their own tables for now and can move
+DT110-DT112 check with it (``run_findings``); DT106, DT107 and DT109 read their entries
+(writers, cleaners, where the cache lives, the cleanup command, the size kind) and keep
+their own checks. DT101, DT103-DT105 and DT108 still keep their own tables and can move
 here one entry at a time (an entry is data plus small predicates over a Command).
 """
 
@@ -164,6 +166,85 @@ def _only(words: frozenset[str], prefixes: tuple[str, ...] = ()) -> Callable[[Co
     return prepares
 
 
+# ------------------------------------------------------------------ Node and conda (DT106, DT107, DT109)
+# npm's own aliases of install and ci (npm help install / npm help ci)
+NPM_INSTALLS = frozenset(
+    "install i in ins inst insta instal isnt isnta isntal isntall add "
+    "ci clean-install ic install-clean isntall-clean install-test it install-ci-test cit".split()
+)
+NPM_VALUES = frozenset(("--prefix", "-C", "--cache", "--loglevel", "--registry", "--userconfig", "-w", "--workspace"))
+
+
+def npm_install(cmd: Command) -> bool:
+    if cmd.program != "npm":
+        return False
+    pos = program_args(cmd, NPM_VALUES)
+    return bool(pos) and pos[0].text in NPM_INSTALLS and not cmd.has_option("--offline")
+
+
+def cleans_npm_cache(cmd: Command) -> bool:
+    if cmd.program != "npm":
+        return False
+    pos = [w.text for w in program_args(cmd, NPM_VALUES)]
+    return pos[:1] == ["cache"] and pos[1:2] in (["clean"], ["clear"], ["rm"])
+
+
+YARN_VALUES = frozenset(
+    ("--cwd", "--cache-folder", "--modules-folder", "--global-folder", "--link-folder", "--mutex",
+     "--network-timeout", "--registry", "--use-yarnrc", "--network-concurrency", "--preferred-cache-folder")
+)  # fmt: skip
+# Flags only Yarn 2+ ("berry") knows: its cache lives in the project, not in ~/.cache/yarn
+YARN_BERRY_FLAGS = frozenset(("--immutable", "--immutable-cache", "--check-cache", "--mode", "--inline-builds", "--refresh-lockfile"))
+
+
+def yarn_install(cmd: Command) -> bool:
+    """``yarn``, ``yarn install``, ``yarn add x``, ``yarn global add x`` (v1 semantics)."""
+    if cmd.program != "yarn" or cmd.has_option("--version", "-v", "--help", "-h"):
+        return False
+    pos = [w.text for w in program_args(cmd, YARN_VALUES)]
+    if pos[:1] == ["workspace"] and len(pos) >= 3:
+        pos = pos[2:]
+    return not pos or pos[0] in ("install", "add") or pos[:2] == ["global", "add"]
+
+
+def cleans_yarn_cache(cmd: Command) -> bool:
+    if cmd.program != "yarn":
+        return False
+    return [w.text for w in program_args(cmd, YARN_VALUES)][:2] == ["cache", "clean"]
+
+
+def _yarn_berry(cmd: Command, env: dict[str, str]) -> bool:
+    return cmd.has_option(*YARN_BERRY_FLAGS)
+
+
+CONDA = frozenset(("conda", "mamba", "micromamba"))
+CONDA_VALUES = frozenset(("-n", "--name", "-p", "--prefix", "-c", "--channel", "-f", "--file", "-r", "--root-prefix"))
+CONDA_INSTALLS = frozenset(("install", "create", "update", "upgrade"))
+
+
+def conda_install(cmd: Command) -> bool:
+    """``conda install|create|update``, ``conda env create|update`` (and mamba/micromamba)."""
+    if cmd.program not in CONDA or cmd.has_option("--dry-run", "-d", "--offline", "--help", "-h"):
+        return False
+    pos = [w.text for w in program_args(cmd, CONDA_VALUES)]
+    if pos[:1] == ["env"]:
+        return pos[1:2] in (["create"], ["update"])
+    return bool(pos) and pos[0] in CONDA_INSTALLS
+
+
+def cleans_conda(cmd: Command) -> bool:
+    """``conda clean`` in any form, or ``rm`` of a package cache (``.../pkgs``)."""
+    if cmd.program in CONDA:
+        return [w.text for w in program_args(cmd, CONDA_VALUES)][:1] == ["clean"]
+    if cmd.program == "rm":
+        for w in cmd.positionals():
+            t = w.text.rstrip("/")
+            t = t[:-2] if t.endswith("/*") else t
+            if t.endswith("/pkgs") or "/pkgs/" in t:
+                return True
+    return False
+
+
 CATALOGUE: tuple[Cache, ...] = (
     Cache("go-mod", "go", "Go module cache", hints.GO_CACHE, "GOMODCACHE", "",
           ("/go/pkg/mod", "~/go/pkg/mod"), go_writes_mod, _go_clean("-modcache"), _never,
@@ -192,6 +273,21 @@ CATALOGUE: tuple[Cache, ...] = (
     Cache("cargo", "cargo", "cargo registry", hints.PACKAGE_CACHE, "CARGO_HOME", "/registry",
           ("/usr/local/cargo/registry", "~/.cargo/registry"), _cargo, _never, _never,
           'rm -rf "${CARGO_HOME:-$HOME/.cargo}/registry" "${CARGO_HOME:-$HOME/.cargo}/git"', Safety.REVIEW, frozenset(("cargo",)), True, _only(frozenset(("fetch",)))),
+    Cache("npm", "npm", "npm cache", hints.NPM_CACHE, "npm_config_cache", "",
+          ("~/.npm", "/root/.npm"), npm_install, cleans_npm_cache, _never,
+          "{tool} cache clean --force", Safety.SAFE, frozenset(("npm",)), False),
+    # yarn v1; as root its cache is /usr/local/share/.cache/yarn. Yarn 2+ keeps it in the project.
+    Cache("yarn", "yarn", "yarn cache", hints.YARN_CACHE, "YARN_CACHE_FOLDER", "",
+          ("~/.cache/yarn", "/usr/local/share/.cache/yarn"), yarn_install, cleans_yarn_cache, _yarn_berry,
+          "{tool} cache clean", Safety.SAFE, frozenset(("yarn",)), False),
+    # conda's pkgs_dirs: <root prefix>/pkgs (the official images' prefix is /opt/conda), ~/.conda/pkgs
+    Cache("conda", "conda", "conda package cache", hints.CONDA_CACHE, "CONDA_PKGS_DIRS", "",
+          ("/opt/conda/pkgs", "~/.conda/pkgs"), conda_install, cleans_conda, _never,
+          "{tool} clean -afy", Safety.SAFE, frozenset(("conda", "mamba")), False),
+    # micromamba's is $MAMBA_ROOT_PREFIX/pkgs: /opt/conda in the mambaorg/micromamba image
+    Cache("micromamba", "micromamba", "micromamba package cache", hints.CONDA_CACHE, "CONDA_PKGS_DIRS", "",
+          ("/opt/conda/pkgs",), conda_install, cleans_conda, _never,
+          "{tool} clean --all --yes", Safety.SAFE, frozenset(("micromamba",)), False),
 )  # fmt: skip
 
 BY_KEY = {c.key: c for c in CATALOGUE}
@@ -219,6 +315,12 @@ def paths(cache: Cache, cmd: Command, env: dict[str, str], home: str) -> tuple[s
             return ("",)
         return (normalise_home(value.rstrip("/") + cache.env_suffix, home),)
     return tuple(normalise_home(p, home) for p in cache.defaults)
+
+
+def in_home(path: str, home: str) -> str:
+    """A default path of the catalogue in the RUN's home: ``~/.npm`` -> ``<home>/.npm``.
+    (DT106 and DT107 write it so; unlike ``normalise_home`` it leaves ``//.npm`` for home ``/``.)"""
+    return f"{home}/{path[2:]}" if path.startswith("~/") else path
 
 
 def _removes_by_variable(cmd: Command, cache: Cache) -> bool:

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from bot.model import hints
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command
 from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.rules.caches import BY_KEY, NPM_VALUES, in_home
 from bot.rules.ecosystems import reads_no_manifest
 from bot.rules.edits import append_command
 from bot.rules.facts import (
@@ -19,28 +19,9 @@ from bot.rules.facts import (
     user_at,
 )
 
-# npm's own aliases of install and ci (npm help install / npm help ci)
-INSTALLS = frozenset(
-    "install i in ins inst insta instal isnt isnta isntal isntall add "
-    "ci clean-install ic install-clean isntall-clean install-test it install-ci-test cit".split()
-)
-VALUE_OPTIONS = frozenset(("--prefix", "-C", "--cache", "--loglevel", "--registry", "--userconfig", "-w", "--workspace"))
-CACHE_ENV = ("npm_config_cache", "NPM_CONFIG_CACHE")
-CLEANUP = "cache clean --force"
-
-
-def npm_install(cmd: Command) -> bool:
-    if cmd.program != "npm":
-        return False
-    pos = program_args(cmd, VALUE_OPTIONS)
-    return bool(pos) and pos[0].text in INSTALLS and not cmd.has_option("--offline")
-
-
-def cleans_npm_cache(cmd: Command) -> bool:
-    if cmd.program != "npm":
-        return False
-    pos = [w.text for w in program_args(cmd, VALUE_OPTIONS)]
-    return pos[:1] == ["cache"] and pos[1:2] in (["clean"], ["clear"], ["rm"])
+NPM = BY_KEY["npm"]
+VALUE_OPTIONS = NPM_VALUES
+CACHE_ENV = (NPM.env, NPM.env.upper())  # npm reads its settings from either spelling
 
 
 def _assigned(cmd: Command) -> dict[str, str]:
@@ -152,7 +133,7 @@ WORKDIR, COPY, clone or download, while the project is copied in later): it inst
     def _check_script(self, ctx, ins, script, env, home, mounts) -> Finding | None:
         installs: list[tuple[int, Command]] = []
         for i, cmd in enumerate(script.commands):
-            if npm_install(cmd) and not reads_no_manifest(ctx, ins, cmd):
+            if NPM.writes(cmd) and not reads_no_manifest(ctx, ins, cmd):
                 installs.append((i, cmd))
         if not installs:
             return None
@@ -167,13 +148,13 @@ WORKDIR, COPY, clone or download, while the project is copied in later): it inst
             only_here = configured is not None
             if configured is None:
                 configured = next((env[k] for k in CACHE_ENV if env.get(k)), None)
-            dirs = [normalise_home(configured, home)] if configured else [f"{home}/.npm", "/root/.npm"]
+            dirs = [normalise_home(configured, home)] if configured else [in_home(d, home) for d in NPM.defaults]
             if any(not d.startswith("/") for d in dirs):
                 continue  # a relative or dynamic cache path: cannot tell where it is
             if any(mount_overlaps(mounts, d) for d in dirs):
                 continue
             later = script.commands[i + 1 :]
-            if any(cleans_npm_cache(c) and not only_here for c in later):
+            if any(NPM.cleans(c) and not only_here for c in later):
                 continue
             if any(removes_dir(c, d, home) for c in later for d in dirs):
                 continue
@@ -183,7 +164,7 @@ WORKDIR, COPY, clone or download, while the project is copied in later): it inst
         cmd, cache_dir, only_here = leaking[0]
         fix = None
         if not only_here and all(c.depth == 0 for c, _, _ in leaking[-1:]):
-            edit = append_command(ctx.df, ins, script, f"{leaking[-1][0].name} {CLEANUP}")
+            edit = append_command(ctx.df, ins, script, NPM.cleanup.replace("{tool}", leaking[-1][0].name))
             if edit is not None:
                 fix = Fix("Clean the npm cache in the same RUN", (edit,), Safety.SAFE)
         packages = tuple(
@@ -197,8 +178,8 @@ WORKDIR, COPY, clone or download, while the project is copied in later): it inst
             "in this layer",
             fix=fix,
             hint=SizeHint(
-                hints.NPM_CACHE,
+                NPM.kind,
                 {"packages": packages, "base_image": ctx.base_image(ctx.stage(ins))},
-                (cache_claim(hints.NPM_CACHE, ins),),
+                (cache_claim(NPM.kind, ins),),
             ),
         )

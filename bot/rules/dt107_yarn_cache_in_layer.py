@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from bot.model import hints
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command
 from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.rules.caches import BY_KEY, YARN_VALUES, in_home
 from bot.rules.ecosystems import reads_no_manifest
 from bot.rules.edits import append_command
 from bot.rules.facts import (
@@ -20,30 +20,10 @@ from bot.rules.facts import (
     user_at,
 )
 
-VALUE_OPTIONS = frozenset(
-    ("--cwd", "--cache-folder", "--modules-folder", "--global-folder", "--link-folder", "--mutex",
-     "--network-timeout", "--registry", "--use-yarnrc", "--network-concurrency", "--preferred-cache-folder")
-)  # fmt: skip
-# Flags only Yarn 2+ ("berry") knows: its cache lives in the project, not in ~/.cache/yarn
-BERRY_FLAGS = frozenset(("--immutable", "--immutable-cache", "--check-cache", "--mode", "--inline-builds", "--refresh-lockfile"))
+YARN = BY_KEY["yarn"]
+VALUE_OPTIONS = YARN_VALUES
 BERRY_FILES = (".yarnrc.yml", ".yarn", ".yarn/releases", ".pnp.cjs")
-ROOT_CACHE = "/usr/local/share/.cache/yarn"  # yarn v1's cache when it runs as root
-
-
-def yarn_install(cmd: Command) -> bool:
-    """``yarn``, ``yarn install``, ``yarn add x``, ``yarn global add x`` (v1 semantics)."""
-    if cmd.program != "yarn" or cmd.has_option("--version", "-v", "--help", "-h"):
-        return False
-    pos = [w.text for w in program_args(cmd, VALUE_OPTIONS)]
-    if pos[:1] == ["workspace"] and len(pos) >= 3:
-        pos = pos[2:]
-    return not pos or pos[0] in ("install", "add") or pos[:2] == ["global", "add"]
-
-
-def cleans_yarn_cache(cmd: Command) -> bool:
-    if cmd.program != "yarn":
-        return False
-    return [w.text for w in program_args(cmd, VALUE_OPTIONS)][:2] == ["cache", "clean"]
+ROOT_CACHE = YARN.defaults[1]  # yarn v1's cache when it runs as root
 
 
 def removes_yarn_cache_dir(cmd: Command) -> bool:
@@ -216,25 +196,25 @@ runs *before* the install).
         for i, cmd in enumerate(commands):
             if berry_setup(cmd):
                 return None
-            if not yarn_install(cmd) or reads_no_manifest(ctx, ins, cmd):
+            if not YARN.writes(cmd) or reads_no_manifest(ctx, ins, cmd):
                 continue
-            if cmd.has_option(*BERRY_FLAGS):
+            if YARN.disabled(cmd, env):
                 continue
             flag = option_value(cmd, "--cache-folder")
             local = dict(a.partition("=")[::2] for a in cmd.assignments)
-            configured = (flag.text if flag and not flag.dynamic else None) or local.get("YARN_CACHE_FOLDER")
+            configured = (flag.text if flag and not flag.dynamic else None) or local.get(YARN.env)
             only_here = configured is not None
-            configured = configured or env.get("YARN_CACHE_FOLDER") or None
+            configured = configured or env.get(YARN.env) or None
             if configured:
                 dirs = [normalise_home(configured, home)]
             elif user in ("root", "0"):
                 dirs = [ROOT_CACHE]
             else:
-                dirs = [f"{home}/.cache/yarn", ROOT_CACHE]
+                dirs = [in_home(d, home) for d in YARN.defaults]
             if any(not d.startswith("/") for d in dirs) or any(mount_overlaps(mounts, d) for d in dirs):
                 continue
             later = commands[i + 1 :]
-            if any((cleans_yarn_cache(c) and not only_here) or removes_yarn_cache_dir(c) for c in later):
+            if any((YARN.cleans(c) and not only_here) or removes_yarn_cache_dir(c) for c in later):
                 continue
             if any(removes_dir(c, d, home) for c in later for d in dirs):
                 continue
@@ -245,7 +225,7 @@ runs *before* the install).
         last, _, only_here = leaking[-1]
         fix = None
         if not any(o for _, _, o in leaking) and last.depth == 0:
-            edit = append_command(ctx.df, ins, script, f"{last.name} cache clean")
+            edit = append_command(ctx.df, ins, script, YARN.cleanup.replace("{tool}", last.name))
             if edit is not None:
                 fix = Fix("Clean the yarn cache in the same RUN", (edit,), Safety.SAFE)
         packages = tuple(
@@ -261,8 +241,8 @@ runs *before* the install).
             f"`yarn` leaves its package cache ({leaking[0][1]}) in this layer; run `yarn cache clean`",
             fix=fix,
             hint=SizeHint(
-                hints.YARN_CACHE,
+                YARN.kind,
                 {"packages": packages, "base_image": ctx.base_image(ctx.stage(ins))},
-                (cache_claim(hints.YARN_CACHE, ins),),
+                (cache_claim(YARN.kind, ins),),
             ),
         )

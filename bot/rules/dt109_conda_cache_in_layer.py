@@ -2,40 +2,20 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from bot.model import hints
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command
 from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.rules.caches import BY_KEY, CONDA, CONDA_INSTALLS, CONDA_VALUES, Cache
 from bot.rules.edits import append_command
 from bot.rules.facts import cache_claim, program_args
 
-TOOLS = frozenset(("conda", "mamba", "micromamba"))
-VALUE_OPTIONS = frozenset(("-n", "--name", "-p", "--prefix", "-c", "--channel", "-f", "--file", "-r", "--root-prefix"))
-INSTALLS = frozenset(("install", "create", "update", "upgrade"))
-CLEAN = {"conda": "clean -afy", "mamba": "clean -afy", "micromamba": "clean --all --yes"}
+CONDA_CACHES = (BY_KEY["conda"], BY_KEY["micromamba"])
+VALUE_OPTIONS = CONDA_VALUES
+INSTALLS = CONDA_INSTALLS
 
 
-def conda_install(cmd: Command) -> bool:
-    """``conda install|create|update``, ``conda env create|update`` (and mamba/micromamba)."""
-    if cmd.program not in TOOLS or cmd.has_option("--dry-run", "-d", "--offline", "--help", "-h"):
-        return False
-    pos = [w.text for w in program_args(cmd, VALUE_OPTIONS)]
-    if pos[:1] == ["env"]:
-        return pos[1:2] in (["create"], ["update"])
-    return bool(pos) and pos[0] in INSTALLS
-
-
-def cleans_conda(cmd: Command) -> bool:
-    """``conda clean`` in any form, or ``rm`` of a package cache (``.../pkgs``)."""
-    if cmd.program in TOOLS:
-        return [w.text for w in program_args(cmd, VALUE_OPTIONS)][:1] == ["clean"]
-    if cmd.program == "rm":
-        for w in cmd.positionals():
-            t = w.text.rstrip("/")
-            t = t[:-2] if t.endswith("/*") else t
-            if t.endswith("/pkgs") or "/pkgs/" in t:
-                return True
-    return False
+def _cache_of(cmd: Command) -> Cache:
+    return next(c for c in CONDA_CACHES if cmd.program in c.programs)
 
 
 def _cache_mount(targets: list[str], pkgs_dirs: str) -> bool:
@@ -129,19 +109,20 @@ not reach the final image.
     def check(self, ctx: Context) -> Iterator[Finding]:
         for ins in ctx.runs(final_only=True):
             env = ctx.env(ins)
-            if _cache_mount(ctx.cache_mounts(ins), env.get("CONDA_PKGS_DIRS", "")):
+            if _cache_mount(ctx.cache_mounts(ins), env.get(CONDA_CACHES[0].env, "")):
                 continue
             for script in ctx.scripts(ins):
                 leaking = []
                 for i, cmd in enumerate(script.commands):
-                    if conda_install(cmd) and not any(cleans_conda(c) for c in script.commands[i + 1 :]):
+                    cache = _cache_of(cmd) if cmd.program in CONDA else None
+                    if cache and cache.writes(cmd) and not any(cache.cleans(c) for c in script.commands[i + 1 :]):
                         leaking.append(cmd)
                 if not leaking:
                     continue
                 last = leaking[-1]
                 fix = None
                 if last.depth == 0:
-                    edit = append_command(ctx.df, ins, script, f"{last.name} {CLEAN[last.program]}")
+                    edit = append_command(ctx.df, ins, script, _cache_of(last).cleanup.replace("{tool}", last.name))
                     if edit is not None:
                         fix = Fix("Clean the conda caches in the same RUN", (edit,), Safety.SAFE)
                 first = leaking[0]
@@ -159,8 +140,8 @@ not reach the final image.
                     f"`{first.program} {sub}` leaves its package cache in this layer; run `{first.program} clean`",
                     fix=fix,
                     hint=SizeHint(
-                        hints.CONDA_CACHE,
+                        _cache_of(first).kind,
                         {"packages": packages, "manager": first.program, "base_image": ctx.base_image(ctx.stage(ins))},
-                        (cache_claim(hints.CONDA_CACHE, ins),),
+                        (cache_claim(_cache_of(first).kind, ins),),
                     ),
                 )

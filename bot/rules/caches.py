@@ -2,9 +2,9 @@
 (by environment variable and home), which commands write it, which commands and flags
 clean or disable it, and the command that removes it.
 
-DT110-DT112 check with it (``run_findings``); DT106, DT107 and DT109 read their entries
+DT110-DT112 check with it (``run_findings``); DT103, DT106, DT107 and DT109 read their entries
 (writers, cleaners, where the cache lives, the cleanup command, the size kind) and keep
-their own checks. DT101, DT103-DT105 and DT108 still keep their own tables and can move
+their own checks. DT101, DT104, DT105 and DT108 still keep their own tables and can move
 here one entry at a time (an entry is data plus small predicates over a Command).
 """
 
@@ -166,6 +166,28 @@ def _only(words: frozenset[str], prefixes: tuple[str, ...] = ()) -> Callable[[Co
     return prepares
 
 
+# ------------------------------------------------------------------ apk (DT103)
+# apk global options that take a separate value (`apk -X URL add x`)
+APK_VALUES = frozenset(("-X", "--repository", "-p", "--root", "--arch", "--cache-dir", "--keys-dir",
+                        "--repositories-file", "--wait", "--timeout", "--progress-fd", "-t", "--virtual"))  # fmt: skip
+
+
+def apk_verb(cmd: Command) -> str:
+    """``add`` / ``update`` / ... for an apk command, else ""."""
+    if cmd.program != "apk":
+        return ""
+    pos = program_args(cmd, APK_VALUES)
+    return pos[0].text if pos else ""
+
+
+def _apk_writes(cmd: Command) -> bool:
+    return apk_verb(cmd) in ("add", "update")
+
+
+def _apk_no_cache(cmd: Command, env: dict[str, str]) -> bool:
+    return cmd.has_option("--no-cache")  # `apk --no-cache update` only checks the repositories
+
+
 # ------------------------------------------------------------------ Node and conda (DT106, DT107, DT109)
 # npm's own aliases of install and ci (npm help install / npm help ci)
 NPM_INSTALLS = frozenset(
@@ -273,6 +295,10 @@ CATALOGUE: tuple[Cache, ...] = (
     Cache("cargo", "cargo", "cargo registry", hints.PACKAGE_CACHE, "CARGO_HOME", "/registry",
           ("/usr/local/cargo/registry", "~/.cargo/registry"), _cargo, _never, _never,
           'rm -rf "${CARGO_HOME:-$HOME/.cargo}/registry" "${CARGO_HOME:-$HOME/.cargo}/git"', Safety.REVIEW, frozenset(("cargo",)), True, _only(frozenset(("fetch",)))),
+    # apk's index and packages; /etc/apk/cache is the symlink that turns on package caching
+    Cache("apk", "apk", "apk cache", hints.APK_CACHE, "", "",
+          ("/var/cache/apk", "/etc/apk/cache"), _apk_writes, _never, _apk_no_cache,
+          "rm -rf /var/cache/apk/*", Safety.SAFE, frozenset(("apk",)), False),
     Cache("npm", "npm", "npm cache", hints.NPM_CACHE, "npm_config_cache", "",
           ("~/.npm", "/root/.npm"), npm_install, cleans_npm_cache, _never,
           "{tool} cache clean --force", Safety.SAFE, frozenset(("npm",)), False),

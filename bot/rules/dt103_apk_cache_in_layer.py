@@ -4,31 +4,21 @@ import re
 
 from typing import Iterator
 
-from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript
 from bot.model.text import Edit, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.rules.caches import APK_VALUES, BY_KEY, apk_verb
 from bot.rules.edits import append_command, insert_after
 from bot.rules.facts import cache_claim, mount_overlaps, program_args, removes_dir, unwrap
 
 FLAG = "--no-cache"
-# apk's cache directory; /etc/apk/cache is the symlink that turns on package caching
-CACHE_DIRS = ("/var/cache/apk", "/etc/apk/cache")
-CLEANUP = "rm -rf /var/cache/apk/*"
+APK = BY_KEY["apk"]
+CACHE_DIRS = APK.defaults
+CLEANUP = APK.cleanup
 QUIET = frozenset(("-q", "--quiet", "--no-progress", "-v", "--verbose"))
-# apk global options that take a separate value (`apk -X URL add x`)
-VALUE_OPTIONS = frozenset(("-X", "--repository", "-p", "--root", "--arch", "--cache-dir", "--keys-dir",
-                           "--repositories-file", "--wait", "--timeout", "--progress-fd", "-t", "--virtual"))  # fmt: skip
-
-
-def apk_verb(cmd: Command) -> str:
-    """``add`` / ``update`` / ... for an apk command (through sudo/env), else ""."""
-    if cmd.program != "apk":
-        return ""
-    pos = program_args(cmd, VALUE_OPTIONS)
-    return pos[0].text if pos else ""
+VALUE_OPTIONS = APK_VALUES
 
 
 def _between(ctx: Context, a: Span, b: Span) -> str:
@@ -158,7 +148,7 @@ about 2-3 MB).
         inner = [unwrap(c) for c in cmds]
         writers = [
             i for i, c in enumerate(inner)
-            if apk_verb(c) in ("add", "update") and not c.has_option(FLAG)
+            if APK.writes(c) and not APK.disabled(c, {})
         ]  # `apk --no-cache update` only checks the repositories: it stores nothing
         if not writers:
             return None
@@ -189,9 +179,9 @@ about 2-3 MB).
             message,
             fix=fix,
             hint=SizeHint(
-                hints.APK_CACHE,
+                APK.kind,
                 {"base_image": ctx.base_image(ctx.stage(ins)), "packages": packages},
-                (cache_claim(hints.APK_CACHE, ins),),
+                (cache_claim(APK.kind, ins),),
             ),
         )
 

@@ -45,7 +45,7 @@ class RunState:
     base_sha: str = ""
     notes: tuple[str, ...] = ()
     outcome: str = "not run"
-    fail_on: object = None  # event.FailOn once the settings are known
+    fail_on: object = None  # config.FailOn once the settings are known
     measured: object = None  # measured.Measurement when the measure input ran
 
 

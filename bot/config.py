@@ -30,7 +30,9 @@ class ConfigError(Exception):
 
 class FailOn(NamedTuple):
     """When to exit 1: at a severity, never, above an estimated avoidable size, or (for
-    ``measure``/``inspect``, which build or read the image) above the measured waste."""
+    ``measure``/``inspect``, which build or read the image) above the measured waste.
+    The action's ``fail_on`` is the same, judged on what a pull request adds: its new
+    findings, the avoidable size they add, the waste measured in its head images."""
 
     severity: Severity | None = Severity.INFO
     bytes: int | None = None
@@ -110,22 +112,24 @@ def parse_size(value: Any, path: str, key: str) -> int:
             number = float(num)
         except ValueError:
             number = -1
-        if unit in _UNITS and number >= 0:
+        if unit in _UNITS and 0 <= number < float("inf"):
             return int(number * _UNITS[unit])
     raise ConfigError(path, key, f"expected a size such as 50MB, 1.5GB or a byte count, got {value!r}")
 
 
 MEASURED_WASTE = "measured-waste"
+NEVER = FailOn(None, None, True)
 
 
 def parse_fail_on(value: Any, path: str, key: str = "fail-on") -> FailOn:
+    """The configuration's ``fail-on`` (also ``--fail-on`` and the action's ``fail_on`` input)."""
     if isinstance(value, str):
         v = value.strip().lower()
         name, gt, size = v.partition(">")
         if gt and name.strip() == MEASURED_WASTE:
             return FailOn(None, None, False, parse_size(size, path, key))
         if v == "never":
-            return FailOn(None, None, True)
+            return NEVER
         if v in SEVERITIES:
             return FailOn(Severity(v))
         if v and v[0].isdigit():

@@ -12,18 +12,18 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from bot.model.findings import Severity
 from bot.model.globs import glob_regex
+
+if TYPE_CHECKING:
+    from bot.config import FailOn
 
 MAX_COMMENTS_CEILING = 100
 DEFAULT_PATHS = ("**/Dockerfile", "**/Dockerfile.*", "**/*.Dockerfile", "**/*.dockerfile",
                  "**/dockerfile", "**/Containerfile", "**/Containerfile.*")
 MODES = ("review", "annotations", "summary-only")
 _SHA = re.compile(r"[0-9a-f]{40}")
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)?", re.I)
-_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
 MAX_EVENT_BYTES = 25_000_000
 MAX_PR_FILE_BYTES = 4_096
 
@@ -34,21 +34,6 @@ class InputError(Exception):
 
 class NothingToDo(Exception):
     """The event is valid but asks for no review (a ``workflow_run`` whose run failed)."""
-
-
-@dataclass(frozen=True, slots=True)
-class FailOn:
-    """``never``; a severity (fail when a NEW finding has at least it); a byte size (fail
-    when the avoidable size the PR adds reaches it); or ``measured-waste>SIZE`` (with the
-    ``measure`` input: fail when the waste measured in the head images reaches it)."""
-
-    severity: Severity | None = None
-    bytes: int | None = None
-    measured: int | None = None
-
-    @property
-    def never(self) -> bool:
-        return self.severity is None and self.bytes is None and self.measured is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,28 +90,19 @@ def parse_bool(name: str, value: str, default: bool) -> bool:
     raise InputError(f"input {name}: expected true or false, got {value!r}")
 
 
-def parse_size(text: str) -> int | None:
-    m = _SIZE.fullmatch(text.strip())
-    if not m:
-        return None
-    return int(float(m.group(1)) * _UNITS[(m.group(2) or "b").lower()])
-
-
 def parse_fail_on(value: str) -> FailOn:
-    value = value.strip().lower()
-    if value in ("", "never", "none", "false"):
-        return FailOn()
-    if value in (s.value for s in Severity):
-        return FailOn(severity=Severity(value))
-    from bot.config import MEASURED_WASTE
+    """The ``fail_on`` input: the configuration's ``fail-on`` grammar, where an empty
+    value, ``none`` and ``false`` also mean never."""
+    from bot.config import MEASURED_WASTE, NEVER, ConfigError, parse_fail_on as parse
 
-    name, gt, rest = value.partition(">")
-    measured = gt and name.strip() == MEASURED_WASTE
-    size = parse_size(rest if measured else value)
-    if size is None:
+    value = value.strip().lower()
+    if value in ("", "none", "false"):
+        return NEVER
+    try:
+        return parse(value, "input", "fail_on")
+    except ConfigError:
         raise InputError(f"input fail_on: expected never, error, warning, info, a size such as "
-                         f"50MB or {MEASURED_WASTE}>50MB, got {value!r}")
-    return FailOn(measured=size) if measured else FailOn(bytes=size)
+                         f"50MB or {MEASURED_WASTE}>50MB, got {value!r}") from None
 
 
 def parse_max_comments(value: str) -> int:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-from bot.config import Config, ConfigError, from_text
+from bot.config import NEVER, Config, ConfigError, FailOn, from_text
 from bot.engine import Options
-from bot.github.event import FailOn, Inputs
+from bot.github.event import Inputs
 
 CONFIG_NAMES = (".dockerdiet.toml", "pyproject.toml")  # first found wins, as locally
 HADOLINT_NAMES = (".hadolint.yaml", ".hadolint.yml")
@@ -74,17 +74,9 @@ def effective(cfg: Config, inputs: Inputs) -> Settings:
     if inputs.fail_on is not None:
         fail_on = inputs.fail_on
     elif "fail-on" in cfg.sources:
-        f = cfg.fail_on
-        if f.never:
-            fail_on = FailOn()
-        elif f.measured is not None:  # "measured-waste>SIZE": decided by the measure input's builds
-            fail_on = FailOn(measured=f.measured)
-        elif f.bytes is not None:
-            fail_on = FailOn(bytes=f.bytes)
-        else:
-            fail_on = FailOn(severity=f.severity)
+        fail_on = cfg.fail_on  # "measured-waste>SIZE" is decided by the measure input's builds
     else:
-        fail_on = FailOn()  # the action's default: report, do not fail the job
+        fail_on = NEVER  # the action's default: report, do not fail the job
     if inputs.online is not None:
         online = inputs.online
     elif "online" in cfg.sources:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import ConfigError
+from bot.config import ConfigError, FailOn
 from bot.github import annotations as gh_annotations
-from bot.github.event import FailOn, load_inputs
+from bot.github.event import load_inputs
 from bot.github.settings import check_config_path, config_from, config_paths, effective
 from bot.model.findings import Severity
 from bot.report import annotations as report_annotations
@@ -23,7 +23,7 @@ def test_inputs_override_the_file_and_the_file_overrides_the_defaults():
     assert s.options.ignore == ("DT204",) and s.options.online is False
     s = effective(config_from({".dockerdiet.toml": 'fail-on = "warning"\nonline = false\n'}, {}),
                   inputs(fail_on="50MB", online="true"))
-    assert s.fail_on == FailOn(bytes=50_000_000) and s.online is True
+    assert s.fail_on == FailOn(None, bytes=50_000_000) and s.online is True
     defaults = effective(config_from({}, {}), inputs())
     assert defaults.fail_on.never and defaults.online is True and defaults.source == ""
 

@@ -2,23 +2,25 @@
 (by environment variable and home), which commands write it, which commands and flags
 clean or disable it, and the command that removes it.
 
-DT110-DT112 check with it (``run_findings``); DT103, DT106, DT107 and DT109 read their entries
+DT110-DT112 check with it (``run_findings``); DT103, DT105-DT107 and DT109 read their entries
 (writers, cleaners, where the cache lives, the cleanup command, the size kind) and keep
-their own checks. DT101, DT104, DT105 and DT108 still keep their own tables and can move
+their own checks. DT101, DT104 and DT108 still keep their own tables and can move
 here one entry at a time (an entry is data plus small predicates over a Command).
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Fix, Safety, SizeHint
-from bot.model.shell import Command, ShellScript
+from bot.model.shell import Command, ShellScript, Word
 from bot.model.text import Span
 from bot.rules.edits import append_command
 from bot.rules.facts import (
+    PIP,
     home_dir,
     mount_overlaps,
     normalise_home,
@@ -166,6 +168,115 @@ def _only(words: frozenset[str], prefixes: tuple[str, ...] = ()) -> Callable[[Co
     return prepares
 
 
+# ------------------------------------------------------------------ pip (DT105, DT601)
+PIP_NO_CACHE_FLAG = "--no-cache-dir"
+# pip (optparse) takes any unambiguous prefix of a long option: `--no-cache` is `--no-cache-dir`
+# (`--no-c` is not: --no-color, --no-compile, --no-clean)
+_PIP_FLAG_PREFIX = "--no-ca"
+
+
+def has_no_cache_dir(words) -> bool:
+    """``--no-cache-dir`` or an abbreviation pip accepts (``--no-cache``)."""
+    return any(PIP_NO_CACHE_FLAG.startswith(w.text.split("=", 1)[0])
+               and len(w.text.split("=", 1)[0]) >= len(_PIP_FLAG_PREFIX) for w in words)
+
+
+def is_pip(program: str) -> bool:
+    """pip, pip3, pip3.12 (compiled on first use: ``dockerdiet check`` imports this module)."""
+    return re.fullmatch(r"pip(\d+(\.\d+)?)?$", program) is not None
+
+
+def is_python(program: str) -> bool:
+    return re.fullmatch(r"python(\d+(\.\d+)?)?$", program) is not None
+
+
+# pip's general options that take a separate value (`pip --cache-dir /x install y`)
+PIP_GLOBAL_VALUES = frozenset(("--log", "--log-file", "--proxy", "--retries", "--timeout", "--exists-action",
+                               "--trusted-host", "--cert", "--client-cert", "--cache-dir", "--python",
+                               "--use-feature", "--use-deprecated", "--src", "--progress-bar", "--keyring-provider"))  # fmt: skip
+# `pip install` options with a value, besides the general ones
+PIP_INSTALL_VALUES = PIP_GLOBAL_VALUES | frozenset((
+    "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url", "--extra-index-url",
+    "-f", "--find-links", "-t", "--target", "--prefix", "--root", "--platform", "--python-version",
+    "--implementation", "--abi", "--only-binary", "--no-binary", "--upgrade-strategy", "-C", "--config-settings",
+    "--global-option", "--report", "--group"))  # fmt: skip
+
+
+def pip_install(cmd: Command) -> tuple[Command, Word, list[Word]] | None:
+    """``pip install`` in any spelling: pip, pip3, pip3.12, /opt/venv/bin/pip,
+    ``python -m pip``, through sudo/env. Returns the (unwrapped) command, the
+    ``install`` word and the words after it. ``uv pip`` is not pip (own cache)."""
+    cmd = unwrap(cmd)
+    args = list(cmd.args)
+    if is_python(cmd.program):
+        i = 0
+        while i < len(args) and args[i].text.startswith("-") and args[i].text not in ("-m", "-mpip", "-c"):
+            i += 1  # interpreter flags such as -u, -B, -I
+        if i < len(args) and args[i].text == "-mpip":
+            args = args[i + 1 :]
+        elif i + 1 < len(args) and args[i].text == "-m" and args[i + 1].text == "pip":
+            args = args[i + 2 :]
+        else:
+            return None
+    elif not is_pip(cmd.program):
+        return None
+    skip = False
+    for i, a in enumerate(args):
+        if skip:
+            skip = False
+        elif a.text.startswith("-"):
+            skip = a.text in PIP_GLOBAL_VALUES
+        elif a.text == "install":
+            return cmd, a, args[i + 1 :]
+        else:
+            return None
+    return None
+
+
+def pip_positionals(args: list[Word]) -> list[str]:
+    """The plain words among ``pip install``'s arguments: packages, paths, URLs."""
+    out, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a.text.startswith("-"):
+            skip = a.text in PIP_INSTALL_VALUES
+        elif not a.dynamic:
+            out.append(a.text)
+    return out
+
+
+def disables_pip_cache(value: str | None) -> bool:
+    """PIP_NO_CACHE_DIR as pip reads it: any non-empty value turns the cache off.
+
+    pip parses the value with strtobool but, for backwards compatibility, disables the
+    cache for false values too (``PIP_NO_CACHE_DIR=0`` and ``=false`` disable it;
+    hadolint counts only true-looking values). An invalid value makes pip exit with an
+    error, so no cache either. An empty value leaves the cache on.
+    """
+    return value is not None and value.strip().strip("\"'") != ""
+
+
+def pip_purges(cmd: Command) -> bool:
+    """``pip cache purge`` / ``python -m pip cache remove ...``."""
+    words = [w.text for w in program_args(cmd, PIP_GLOBAL_VALUES)]
+    pip = is_pip(cmd.program) or (is_python(cmd.program) and words[:1] == ["pip"])
+    if is_python(cmd.program):
+        words = words[1:]
+    return pip and words[:2] in (["cache", "purge"], ["cache", "remove"])
+
+
+def _pip_writes(cmd: Command) -> bool:
+    return pip_install(cmd) is not None
+
+
+def _pip_off(cmd: Command, env: dict[str, str]) -> bool:
+    """``--no-cache-dir`` (or a prefix pip takes), or PIP_NO_CACHE_DIR for the command or the RUN."""
+    local = dict(a.partition("=")[::2] for a in cmd.assignments)
+    return (has_no_cache_dir(cmd.args) or disables_pip_cache(local.get("PIP_NO_CACHE_DIR"))
+            or disables_pip_cache(env.get("PIP_NO_CACHE_DIR")))
+
+
 # ------------------------------------------------------------------ apk (DT103)
 # apk global options that take a separate value (`apk -X URL add x`)
 APK_VALUES = frozenset(("-X", "--repository", "-p", "--root", "--arch", "--cache-dir", "--keys-dir",
@@ -295,6 +406,10 @@ CATALOGUE: tuple[Cache, ...] = (
     Cache("cargo", "cargo", "cargo registry", hints.PACKAGE_CACHE, "CARGO_HOME", "/registry",
           ("/usr/local/cargo/registry", "~/.cargo/registry"), _cargo, _never, _never,
           'rm -rf "${CARGO_HOME:-$HOME/.cargo}/registry" "${CARGO_HOME:-$HOME/.cargo}/git"', Safety.REVIEW, frozenset(("cargo",)), True, _only(frozenset(("fetch",)))),
+    # pip's HTTP cache and built wheels; the fix is --no-cache-dir, not a cleanup
+    Cache("pip", "pip", "pip cache", hints.PIP_CACHE, "PIP_CACHE_DIR", "",
+          ("~/.cache/pip",), _pip_writes, pip_purges, _pip_off,
+          "{tool} cache purge", Safety.SAFE, PIP, False),
     # apk's index and packages; /etc/apk/cache is the symlink that turns on package caching
     Cache("apk", "apk", "apk cache", hints.APK_CACHE, "", "",
           ("/var/cache/apk", "/etc/apk/cache"), _apk_writes, _never, _apk_no_cache,

@@ -1,13 +1,21 @@
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
-from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript, Word
 from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.rules.caches import (
+    BY_KEY,
+    PIP_NO_CACHE_FLAG,
+    disables_pip_cache,
+    in_home,
+    is_pip,
+    is_python,
+    pip_install,
+    pip_positionals,
+)
 from bot.rules.edits import insert_after
 from bot.rules.facts import (
     cache_claim,
@@ -15,16 +23,12 @@ from bot.rules.facts import (
     mount_overlaps,
     normalise_home,
     option_value,
-    program_args,
     removes,
     unwrap,
     user_at,
 )
 
-FLAG = "--no-cache-dir"
-# pip (optparse) takes any unambiguous prefix of a long option: `--no-cache` is `--no-cache-dir`
-# (`--no-c` is not: --no-color, --no-compile, --no-clean)
-_FLAG_PREFIX = "--no-ca"
+PIP = BY_KEY["pip"]
 # bases whose distro pip is older than 6.0 (no --no-cache-dir, and no wheel cache to leave):
 # Ubuntu 12.04/14.04 ship pip 1.x, Debian 7/8 pip 1.1/1.5
 ANCIENT_PIP_BASES = frozenset((
@@ -33,60 +37,10 @@ ANCIENT_PIP_BASES = frozenset((
 ))
 
 
-def has_no_cache_flag(words) -> bool:
-    """``--no-cache-dir`` or an abbreviation pip accepts (``--no-cache``)."""
-    return any(FLAG.startswith(w.text.split("=", 1)[0]) and len(w.text.split("=", 1)[0]) >= len(_FLAG_PREFIX)
-               for w in words)
-
-
 def ancient_pip(base_image: str) -> bool:
     name = base_image.removeprefix("docker.io/").removeprefix("library/")
     repo, _, tag = name.partition(":")
     return f"{repo}:{tag.split('-')[0]}" in ANCIENT_PIP_BASES
-PIP = re.compile(r"pip(\d+(\.\d+)?)?$")
-PYTHON = re.compile(r"python(\d+(\.\d+)?)?$")
-# pip's general options that take a separate value (`pip --cache-dir /x install y`)
-GLOBAL_VALUES = frozenset(("--log", "--log-file", "--proxy", "--retries", "--timeout", "--exists-action",
-                           "--trusted-host", "--cert", "--client-cert", "--cache-dir", "--python",
-                           "--use-feature", "--use-deprecated", "--src", "--progress-bar", "--keyring-provider"))  # fmt: skip
-# `pip install` options with a value, besides the general ones
-INSTALL_VALUES = GLOBAL_VALUES | frozenset(("-r", "--requirement", "-c", "--constraint", "-e", "--editable",
-                                            "-i", "--index-url", "--extra-index-url", "-f", "--find-links",
-                                            "-t", "--target", "--prefix", "--root", "--platform",
-                                            "--python-version", "--implementation", "--abi", "--only-binary",
-                                            "--no-binary", "--upgrade-strategy", "-C", "--config-settings",
-                                            "--global-option", "--report", "--group"))  # fmt: skip
-
-
-def pip_install(cmd: Command) -> tuple[Command, Word, list[Word]] | None:
-    """``pip install`` in any spelling: pip, pip3, pip3.12, /opt/venv/bin/pip,
-    ``python -m pip``, through sudo/env. Returns the (unwrapped) command, the
-    ``install`` word and the words after it. ``uv pip`` is not pip (own cache)."""
-    cmd = unwrap(cmd)
-    args = list(cmd.args)
-    if PYTHON.fullmatch(cmd.program):
-        i = 0
-        while i < len(args) and args[i].text.startswith("-") and args[i].text not in ("-m", "-mpip", "-c"):
-            i += 1  # interpreter flags such as -u, -B, -I
-        if i < len(args) and args[i].text == "-mpip":
-            args = args[i + 1 :]
-        elif i + 1 < len(args) and args[i].text == "-m" and args[i + 1].text == "pip":
-            args = args[i + 2 :]
-        else:
-            return None
-    elif not PIP.fullmatch(cmd.program):
-        return None
-    skip = False
-    for i, a in enumerate(args):
-        if skip:
-            skip = False
-        elif a.text.startswith("-"):
-            skip = a.text in GLOBAL_VALUES
-        elif a.text == "install":
-            return cmd, a, args[i + 1 :]
-        else:
-            return None
-    return None
 
 
 def _words_after(args: list[Word], names: tuple[str, ...]) -> list[str]:
@@ -102,29 +56,6 @@ def _words_after(args: list[Word], names: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _positionals(args: list[Word]) -> list[str]:
-    out, skip = [], False
-    for a in args:
-        if skip:
-            skip = False
-        elif a.text.startswith("-"):
-            skip = a.text in INSTALL_VALUES
-        elif not a.dynamic:
-            out.append(a.text)
-    return out
-
-
-def disables_cache(value: str | None) -> bool:
-    """PIP_NO_CACHE_DIR as pip reads it: any non-empty value turns the cache off.
-
-    pip parses the value with strtobool but, for backwards compatibility, disables the
-    cache for false values too (``PIP_NO_CACHE_DIR=0`` and ``=false`` disable it;
-    hadolint counts only true-looking values). An invalid value makes pip exit with an
-    error, so no cache either. An empty value leaves the cache on.
-    """
-    return value is not None and value.strip().strip("\"'") != ""
-
-
 def _assigned(assignments: tuple[str, ...]) -> dict[str, str]:
     return dict(a.partition("=")[::2] for a in assignments)
 
@@ -136,7 +67,7 @@ def _configures_no_cache(ctx: Context, ins: Instruction) -> bool:
         return False
     for s in ctx.scripts(ins):
         for c in map(unwrap, s.commands):
-            if (PIP.fullmatch(c.program) or PYTHON.fullmatch(c.program)) and any(
+            if (is_pip(c.program) or is_python(c.program)) and any(
                 a.text.endswith(".no-cache-dir") for a in c.args
             ):
                 if any(a.text == "config" for a in c.args) and any(a.text == "set" for a in c.args):
@@ -238,7 +169,7 @@ The downloaded archives and built wheels of the installed packages.
     def check(self, ctx: Context) -> Iterator[Finding]:
         for ins in ctx.runs(final_only=True):
             env = ctx.env(ins)
-            if disables_cache(env.get("PIP_NO_CACHE_DIR")):
+            if disables_pip_cache(env.get("PIP_NO_CACHE_DIR")):
                 continue
             if any(_configures_no_cache(ctx, o) for o in ctx.before(ins)):
                 continue
@@ -257,13 +188,13 @@ The downloaded archives and built wheels of the installed packages.
         flag = option_value(cmd, "--cache-dir")
         if flag is not None:
             return None if flag.dynamic else normalise_home(flag.text, home)
-        configured = local.get("PIP_CACHE_DIR") or env.get("PIP_CACHE_DIR")
+        configured = local.get(PIP.env) or env.get(PIP.env)
         if configured:
             return normalise_home(configured, home)
         xdg = local.get("XDG_CACHE_HOME") or env.get("XDG_CACHE_HOME")
         if xdg:
             return normalise_home(xdg, home).rstrip("/") + "/pip"
-        return f"{home}/.cache/pip"
+        return in_home(PIP.defaults[0], home)
 
     def _check_script(self, ctx, ins, script: ShellScript, env, home, mounts) -> Finding | None:
         leaking: list[tuple[int, Command, Word, list[Word]]] = []
@@ -272,13 +203,10 @@ The downloaded archives and built wheels of the installed packages.
             if found is None:
                 continue
             cmd, install, rest = found
-            if has_no_cache_flag(cmd.args):
+            if PIP.disabled(cmd, env) or _exported_no_cache(script):
                 continue
             if any(a.text == "--no-index" for a in rest):
                 continue  # local wheels only: nothing downloaded, nothing built to cache
-            local = _assigned(cmd.assignments)
-            if disables_cache(local.get("PIP_NO_CACHE_DIR")) or _exported_no_cache(script):
-                continue
             cache = self._cache_dir(cmd, env, home)
             if cache is None or not cache.startswith("/"):
                 continue  # a cache directory we cannot place: do less
@@ -287,28 +215,28 @@ The downloaded archives and built wheels of the installed packages.
             later = [unwrap(c) for c in script.commands[i + 1 :]]
             if any(removes(c, cache, home) for c in later):  # not just ~/.cache/pip/http: it keeps the wheels
                 continue
-            if any(_purges(c) for c in later):
+            if any(PIP.cleans(c) for c in later):
                 continue
             leaking.append((i, cmd, install, rest))
         if not leaking:
             return None
         fix = None
         if script.ok:
-            edits = tuple(insert_after(install, f" {FLAG}") for _, _, install, _ in leaking)
+            edits = tuple(insert_after(install, f" {PIP_NO_CACHE_FLAG}") for _, _, install, _ in leaking)
             fix = Fix("Add --no-cache-dir to pip install", edits, Safety.SAFE)
         first = script.commands[leaking[0][0]]
-        packages = tuple(p for _, _, _, rest in leaking for p in _positionals(rest))
+        packages = tuple(p for _, _, _, rest in leaking for p in pip_positionals(rest))
         requirements = tuple(r for _, _, _, rest in leaking for r in _words_after(rest, ("-r", "--requirement")))
         return ctx.finding(
             self,
             ins,
             first.span,
-            f"`pip install` without `{FLAG}` keeps the pip cache in this layer",
+            f"`pip install` without `{PIP_NO_CACHE_FLAG}` keeps the pip cache in this layer",
             fix=fix,
             hint=SizeHint(
-                hints.PIP_CACHE,
+                PIP.kind,
                 {"packages": packages, "requirements": requirements, "base_image": ctx.base_image(ctx.stage(ins))},
-                (cache_claim(hints.PIP_CACHE, ins),),
+                (cache_claim(PIP.kind, ins),),
             ),
         )
 
@@ -320,19 +248,10 @@ def _exported_no_cache(script: ShellScript) -> bool:
     at = text.find("PIP_NO_CACHE_DIR=")
     while at >= 0:
         value = text[at + len("PIP_NO_CACHE_DIR=") :].split(None, 1)
-        if value and disables_cache(value[0].rstrip(";&|")):
+        if value and disables_pip_cache(value[0].rstrip(";&|")):
             return True
         at = text.find("PIP_NO_CACHE_DIR=", at + 1)
     return False
-
-
-def _purges(cmd: Command) -> bool:
-    """``pip cache purge`` / ``python -m pip cache remove ...``."""
-    words = [w.text for w in program_args(cmd, GLOBAL_VALUES)]
-    is_pip = PIP.fullmatch(cmd.program) or (PYTHON.fullmatch(cmd.program) and words[:1] == ["pip"])
-    if PYTHON.fullmatch(cmd.program):
-        words = words[1:]
-    return bool(is_pip) and words[:2] in (["cache", "purge"], ["cache", "remove"])
 
 
 def _pip_upgraded(ctx: Context, ins: Instruction) -> bool:

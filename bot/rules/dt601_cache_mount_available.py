@@ -10,8 +10,8 @@ from bot.model.images import parse_image
 from bot.model.shell import Command, ShellScript
 from bot.model.text import Edit, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.rules.caches import pip_install, pip_positionals
 from bot.rules.dt102_apt_recommends_installed import disables_recommends, packages as apt_packages
-from bot.rules.dt105_pip_cache_in_layer import _positionals as pip_positionals, pip_install
 from bot.rules.ecosystems import dependency_install, tool_args
 from bot.rules.edits import prefix_script
 from bot.rules.facts import APT, unwrap, user_at

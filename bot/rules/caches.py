@@ -2,10 +2,12 @@
 (by environment variable and home), which commands write it, which commands and flags
 clean or disable it, and the command that removes it.
 
-DT110-DT112 check with it (``run_findings``); DT103, DT105-DT107 and DT109 read their entries
-(writers, cleaners, where the cache lives, the cleanup command, the size kind) and keep
-their own checks. DT101, DT104 and DT108 still keep their own tables and can move
-here one entry at a time (an entry is data plus small predicates over a Command).
+DT110-DT112 check with it (``run_findings``). DT101, DT103, DT105-DT107 and DT109 read
+their entries (writers, cleaners, where the cache lives, the cleanup command, the size
+kind) and keep their own checks. The apt entry takes its directory and cleanup from
+managers.py, the table of system package managers that DT104 reads too; DT108 keeps its
+own table and can move here as the others did (an entry is data plus small predicates
+over a Command).
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from bot.rules.facts import (
     normalise_home,
     option_value,
     program_args,
+    removes_apt_lists,
     removes_dir,
     unwrap,
     user_at,
 )
+from bot.rules.managers import APT_FAMILY, MANAGERS, verb
 
 if TYPE_CHECKING:
     from bot.rules.base import Context
@@ -166,6 +170,11 @@ def _only(words: frozenset[str], prefixes: tuple[str, ...] = ()) -> Callable[[Co
         return bool(goals) and all(g in words or g.startswith(prefixes) for g in goals)
 
     return prepares
+
+
+# ------------------------------------------------------------------ apt (DT101): managers.py's apt table
+def _apt_updates(cmd: Command) -> bool:
+    return verb(cmd, "apt") == "update"
 
 
 # ------------------------------------------------------------------ pip (DT105, DT601)
@@ -406,6 +415,10 @@ CATALOGUE: tuple[Cache, ...] = (
     Cache("cargo", "cargo", "cargo registry", hints.PACKAGE_CACHE, "CARGO_HOME", "/registry",
           ("/usr/local/cargo/registry", "~/.cargo/registry"), _cargo, _never, _never,
           'rm -rf "${CARGO_HOME:-$HOME/.cargo}/registry" "${CARGO_HOME:-$HOME/.cargo}/git"', Safety.REVIEW, frozenset(("cargo",)), True, _only(frozenset(("fetch",)))),
+    # the lists `apt-get update` writes; a later install without its own update reads them
+    Cache("apt-lists", "apt", "apt lists", hints.APT_LISTS, "", "",
+          MANAGERS["apt-get"].cache_dirs, _apt_updates, removes_apt_lists, _never,
+          MANAGERS["apt-get"].cleanup, Safety.SAFE, APT_FAMILY, True),
     # pip's HTTP cache and built wheels; the fix is --no-cache-dir, not a cleanup
     Cache("pip", "pip", "pip cache", hints.PIP_CACHE, "PIP_CACHE_DIR", "",
           ("~/.cache/pip",), _pip_writes, pip_purges, _pip_off,

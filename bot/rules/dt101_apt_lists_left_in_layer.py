@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from bot.model import hints
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.rules.caches import BY_KEY
 from bot.rules.edits import append_command
-from bot.rules.facts import apt_lists_claim, removes_apt_lists, unwrap
+from bot.rules.facts import apt_lists_claim, unwrap
 from bot.rules.managers import verb
 from bot.rules.dt203_apt_update_in_own_layer import lists_user, lone_update
 
-CLEANUP = "rm -rf /var/lib/apt/lists/*"
+APT_LISTS = BY_KEY["apt-lists"]
+CLEANUP = APT_LISTS.cleanup
 SCRIPT_RUNNERS = frozenset(("sh", "bash", "dash", "zsh", "python", "python2", "python3", "perl", "ruby", "node"))
 SCRIPT_SUFFIXES = (".sh", ".bash", ".py", ".pl", ".rb")
 BUILD_SCRIPTS = frozenset(("configure", "setup.py", "autogen.sh", "bootstrap.sh"))  # build a source tree
@@ -107,11 +108,11 @@ The size of the apt lists of the base image's distribution and release (measured
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for ins in ctx.runs(final_only=True):
-            if ctx.mounts_cover(ins, "/var/lib/apt/lists"):
+            if ctx.mounts_cover(ins, APT_LISTS.defaults[0]):
                 continue
             for script in ctx.scripts(ins):
-                updates = [c for c in script.commands if verb(c, "apt") == "update"]
-                if not updates or any(removes_apt_lists(c) for c in script.commands):
+                updates = [c for c in script.commands if APT_LISTS.writes(c)]
+                if not updates or any(APT_LISTS.cleans(c) for c in script.commands):
                     continue
                 update = updates[0]
                 if lone_update(script) is not None and self._dt203_reports(ctx, ins):
@@ -150,7 +151,7 @@ The size of the apt lists of the base image's distribution and release (measured
                     message,
                     fix=fix,
                     hint=SizeHint(
-                        hints.APT_LISTS,
+                        APT_LISTS.kind,
                         {"base_image": ctx.base_image(stage)},
                         (apt_lists_claim(ins),),
                     ),

@@ -14,7 +14,7 @@ import functools
 import re
 
 from bot.estimate.tables import load
-from bot.model.images import parse_image
+from bot.model.images import ImageRef, parse_image
 
 
 # distro codename -> (family, release)
@@ -29,30 +29,17 @@ RHEL_IMAGES = ("centos", "rockylinux", "almalinux", "fedora", "amazonlinux", "or
 SUSE_IMAGES = ("opensuse", "suse", "sles", "bci")
 
 
-class ImageRef(NamedTuple):
-    registry: str  # "docker.io" for Docker Hub
-    repository: str  # "python", "bitnami/redis", "mcr.microsoft.com/dotnet/aspnet" -> "dotnet/aspnet"
-    tag: str
-
-    @property
-    def name(self) -> str:
-        """Table key: Hub images without registry, others with it."""
-        return self.repository if self.registry == "docker.io" else f"{self.registry}/{self.repository}"
-
-    def __str__(self) -> str:
-        return f"{self.name}:{self.tag}"
-
-
 @functools.lru_cache(maxsize=1024)  # pure, and asked the same image many times per run
 def parse_ref(ref: str) -> ImageRef | None:
-    """Normalise ``docker.io/library/python:3.12@sha256:..`` etc.; None for ARG-dependent refs."""
+    """Normalise ``docker.io/library/python:3.12@sha256:..`` etc. for the table: the tag
+    ``latest`` when none is written, no digest; None for ARG-dependent refs."""
     ref = (ref or "").strip()
     if ref == "scratch":
         return None
     split = parse_image(ref)
     if split is None or not split.repository:
         return None
-    return ImageRef(split.registry or "docker.io", split.repository, split.tag or "latest")
+    return split._replace(tag=split.tag or "latest", digest="")  # a digest names no other row
 
 
 class TagParts(NamedTuple):
@@ -146,12 +133,12 @@ def match_row(ref: ImageRef) -> Match | None:
     if not rows:
         return None
     if ref.name.startswith("gcr.io/distroless/") and ref.tag == "nonroot":
-        ref = ImageRef(ref.registry, ref.repository, "latest")  # the same files; only the default user differs
+        ref = ref._replace(tag="latest")  # the same files; only the default user differs
     if ref.name == "debian":  # debian:12-slim is debian:bookworm-slim
         head, _, tail = ref.tag.partition("-")
         for name, (family, release) in CODENAMES.items():
             if family == "debian" and head.split(".")[0] == release:
-                ref = ImageRef(ref.registry, ref.repository, name + ("-" + tail if tail else ""))
+                ref = ref._replace(tag=name + ("-" + tail if tail else ""))
     for row in rows:
         if row.tag == ref.tag:
             return Match(row, "exact")
@@ -219,7 +206,7 @@ def current_release(ref: ImageRef) -> Distro | None:
     the release its current tags use: the newest table row of that image that names
     its release, one of the same flavour (full or slim) first."""
     flavour = split_tag(ref.tag).flavour
-    if ref.registry != "docker.io" or "alpine" in flavour or "windowsservercore" in flavour:
+    if ref.registry or "alpine" in flavour or "windowsservercore" in flavour:
         return None
     best: tuple[bool, str, Distro] | None = None
     for row in base_rows().get(ref.name, ()):
@@ -238,7 +225,7 @@ def current_release(ref: ImageRef) -> Distro | None:
 def is_full_variant(base_image: str) -> bool:
     """buildpack-deps based 'full' language images already carry many -dev and recommended packages."""
     ref = parse_ref(base_image)
-    if ref is None or ref.registry != "docker.io":
+    if ref is None or ref.registry:
         return False
     parts = split_tag(ref.tag)
     langs = ("python", "node", "golang", "ruby", "rust", "buildpack-deps", "openjdk", "php", "perl", "gcc")

@@ -75,7 +75,7 @@ class Lookups:
     def image_compressed_size(self, ref: str) -> int | None:
         """Sum of the linux/amd64 layer sizes of a Docker Hub image (compressed bytes)."""
         parsed = parse_ref(ref)
-        if parsed is None or parsed.registry != "docker.io":
+        if parsed is None or parsed.registry:  # Docker Hub only
             return None
         repo = parsed.repository if "/" in parsed.repository else f"library/{parsed.repository}"
         return self._cached(f"image:{repo}:{parsed.tag}", lambda: self._image_size(repo, parsed.tag))

@@ -1,7 +1,7 @@
 """Image references as written in FROM: ``[registry/]repository[:tag][@digest]``.
 
-One parser for the rules (which tags have a slimmer variant) and for estimate/ (which
-table row describes an image): both must read a reference the same way.
+One parser and one record for the rules (which tags have a slimmer variant) and for
+estimate/ (which table row describes an image): both must read a reference the same way.
 """
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ class ImageRef(NamedTuple):
 
     def with_tag(self, tag: str) -> str:
         return f"{self.name}:{tag}"
+
+    def __str__(self) -> str:
+        """``name:tag`` (the tag as written; estimate's ``parse_ref`` fills in ``latest``)."""
+        return self.with_tag(self.tag)
 
 
 def parse_image(ref: str) -> ImageRef | None:

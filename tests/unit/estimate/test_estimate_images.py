@@ -21,6 +21,7 @@ from bot.estimate.images import distro_of, match_row, parse_ref
 def test_parse_ref_normalises_hub_prefixes(ref, name, tag):
     r = parse_ref(ref)
     assert (r.name, r.tag) == (name, tag)
+    assert str(r) == f"{name}:{tag}" and r.digest == ""  # the table key: a digest names no other row
 
 
 @pytest.mark.parametrize("ref", ["", "${BASE_IMAGE}", "scratch", "$BASE:1"])

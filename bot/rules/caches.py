@@ -26,6 +26,7 @@ from bot.rules.facts import (
     home_dir,
     mount_overlaps,
     normalise_home,
+    operands,
     option_value,
     program_args,
     removes_apt_lists,
@@ -244,15 +245,7 @@ def pip_install(cmd: Command) -> tuple[Command, Word, list[Word]] | None:
 
 def pip_positionals(args: list[Word]) -> list[str]:
     """The plain words among ``pip install``'s arguments: packages, paths, URLs."""
-    out, skip = [], False
-    for a in args:
-        if skip:
-            skip = False
-        elif a.text.startswith("-"):
-            skip = a.text in PIP_INSTALL_VALUES
-        elif not a.dynamic:
-            out.append(a.text)
-    return out
+    return [a.text for a in operands(args, PIP_INSTALL_VALUES) if not a.dynamic]
 
 
 def disables_pip_cache(value: str | None) -> bool:

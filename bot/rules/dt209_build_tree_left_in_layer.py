@@ -14,6 +14,7 @@ from bot.rules.facts import (
     command_dirs,
     home_dir,
     join_path,
+    operands,
     option_value,
     path_within,
     resolve,
@@ -45,14 +46,8 @@ def _clone(cmd: Command, cwd: str, home: str) -> Tree | None:
         return None
     takes_value = ("-b", "--branch", "--depth", "-o", "--origin", "-c", "--config", "--reference", "-j", "--jobs",
                    "--filter", "--shallow-since", "--separate-git-dir", "-u", "--upload-pack", "--template")  # fmt: skip
-    words, skip = [], False
-    for w in cmd.args[1:] if cmd.args and cmd.args[0].text == "clone" else cmd.args:
-        if skip:
-            skip = False
-        elif w.text.startswith("-"):
-            skip = w.text in takes_value
-        elif w.text != "clone":
-            words.append(w)
+    args = cmd.args[1:] if cmd.args and cmd.args[0].text == "clone" else cmd.args
+    words = [w for w in operands(args, takes_value) if w.text != "clone"]
     if not words or any(w.dynamic for w in words[:2]):
         return None
     url = words[0].text

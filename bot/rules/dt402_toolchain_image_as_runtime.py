@@ -12,7 +12,7 @@ from bot.model.text import Edit, Position, Span
 from bot.model.words import split_words
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command
-from bot.rules.facts import base_claim, layer_claim, short_name, stage_claim
+from bot.rules.facts import base_claim, layer_claim, operands, short_name, stage_claim
 from bot.rules import python_build
 from bot.model.images import ImageRef
 from bot.rules.ecosystems import (
@@ -57,7 +57,7 @@ def _build_step(ctx: Context, eco: str, ins: Instruction) -> Command | None:
     for script in ctx.scripts(ins):
         for cmd in script.commands:
             prog, args = tool_args(cmd)
-            pos = [a.text for a in args if not a.text.startswith("-")]
+            pos = [a.text for a in operands(args)]
             sub = pos[0] if pos else ""
             if eco == "go" and prog == "go" and sub in ("build", "install"):
                 return cmd

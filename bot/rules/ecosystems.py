@@ -14,6 +14,7 @@ import re
 
 from bot.model.images import ImageRef, parse_image
 from bot.model.shell import Command, Word
+from bot.rules.facts import operands
 
 # ---------------------------------------------------------------------------- images
 
@@ -232,20 +233,6 @@ def tool_args(cmd: Command) -> tuple[str, list[Word]]:
     return prog, args
 
 
-def _positionals(args: list[Word], takes_value: frozenset[str] = frozenset()) -> list[Word]:
-    out, skip = [], False
-    for a in args:
-        if skip:
-            skip = False
-            continue
-        if a.text.startswith("-"):
-            if a.text in takes_value:
-                skip = True
-            continue
-        out.append(a)
-    return out
-
-
 def _has(args: list[Word], *names: str) -> bool:
     for a in args:
         t = a.text.split("=", 1)[0]
@@ -305,7 +292,7 @@ def _pip(cmd: Command, args: list[Word]) -> Install | None:
     rest = args[1:]
     reqs = _values(rest, "-r", "--requirement")
     cons = _values(rest, "-c", "--constraint") or []
-    local = [w for w in _positionals(rest, PIP_VALUE_OPTS) if _is_local_path(w.text)]
+    local = [w for w in operands(rest, PIP_VALUE_OPTS) if _is_local_path(w.text)]
     editable = _values(rest, "-e", "--editable")
     if local or editable:
         return Install("pip", cmd, ("pyproject.toml",), dep_only=None)
@@ -326,7 +313,7 @@ NPM_LOCKS = ("package-lock.json", "npm-shrinkwrap.json")
 
 
 def _node(prog: str, cmd: Command, args: list[Word]) -> Install | None:
-    pos = _positionals(args, frozenset(("--prefix", "-C", "--cwd", "--filter", "--registry")))
+    pos = operands(args, frozenset(("--prefix", "-C", "--cwd", "--filter", "--registry")))
     sub = pos[0].text if pos else ""
     if prog == "npm":
         if sub == "ci" or (sub in ("install", "i") and len(pos) == 1 and not _has(args, "-g", "--global")):
@@ -350,7 +337,7 @@ def _node(prog: str, cmd: Command, args: list[Word]) -> Install | None:
 def dependency_install(cmd: Command) -> Install | None:
     """The dependency install this command performs, if it is one."""
     prog, args = tool_args(cmd)
-    pos = [a.text for a in _positionals(args)]
+    pos = [a.text for a in operands(args)]
     sub = pos[0] if pos else ""
     if prog == "pip":
         return _pip(cmd, args)
@@ -420,7 +407,7 @@ NODE_BUILD_TOOLS = frozenset(("tsc", "webpack", "vite", "ng", "next", "nest", "r
 def runs_node_build(cmd: Command) -> bool:
     """``npm run build``, ``yarn build``, ``npx tsc``, ...: steps that need devDependencies."""
     prog, args = tool_args(cmd)
-    pos = [a.text for a in _positionals(args)]
+    pos = [a.text for a in operands(args)]
     if prog in ("npm", "pnpm") and pos[:1] in (["run"], ["run-script"]) and len(pos) > 1:
         return any(s in pos[1] for s in NODE_BUILD_SCRIPTS)
     if prog in ("yarn", "pnpm") and pos:
@@ -517,7 +504,7 @@ def reads_no_manifest(ctx, ins, cmd: Command) -> bool:
 def _clones_into_a_subdirectory(args: list[Word]) -> bool:
     """``git clone URL`` or ``git clone URL name``: the files land in a new directory below /,
     not in / itself (``git clone URL .`` or ``/`` would)."""
-    pos = [a.text for a in _positionals(args, frozenset(("-b", "--branch", "--depth", "-o", "--origin", "-c",
+    pos = [a.text for a in operands(args, frozenset(("-b", "--branch", "--depth", "-o", "--origin", "-c",
                                                             "--config", "--reference", "-j", "--jobs")))]
     if pos[:1] != ["clone"] or len(pos) < 2 or any("$" in p for p in pos):
         return False

@@ -7,7 +7,7 @@ about the same files must build the same claim here.
 from __future__ import annotations
 
 import re
-from typing import Iterable, NamedTuple
+from typing import Collection, Iterable, NamedTuple
 
 from bot.model.dockerfile import Dockerfile, Instruction
 from bot.model.findings import STAGE_CLAIM
@@ -149,19 +149,27 @@ def path_within(path: str, parent: str) -> bool:
 # (added for DT106-DT109 and DT208: where package managers keep their caches)
 
 
-def program_args(cmd: Command, takes_value: frozenset[str] = frozenset()) -> list[Word]:
-    """Positional words, skipping the values of options listed in ``takes_value``
-    (``npm --prefix app install`` -> ``install``)."""
+def operands(args: Iterable[Word], takes_value: Collection[str] = (), dash: bool = False) -> list[Word]:
+    """The words of ``args`` that are neither options nor the value of an option listed in
+    ``takes_value`` (``--prefix app install x`` -> ``install x``). A lone ``-`` (stdin)
+    is an operand with ``dash``, else it is dropped like an option. The one option parse
+    the rules share; each tool's table of options that take a value lives with the tool
+    (managers.py, caches.py)."""
     out: list[Word] = []
     skip = False
-    for a in cmd.args:
+    for a in args:
         if skip:
             skip = False
-        elif a.text.startswith("-") and len(a.text) > 1:
+        elif a.text.startswith("-") and not (dash and a.text == "-"):
             skip = a.text in takes_value
         else:
             out.append(a)
     return out
+
+
+def program_args(cmd: Command, takes_value: Collection[str] = frozenset()) -> list[Word]:
+    """A command's operands, a lone ``-`` among them (``npm --prefix app install`` -> ``install``)."""
+    return operands(cmd.args, takes_value, dash=True)
 
 
 def option_value(cmd: Command, *names: str) -> Word | None:

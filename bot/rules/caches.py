@@ -12,7 +12,6 @@ over a Command).
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
 
 from bot.model import hints
@@ -23,6 +22,8 @@ from bot.model.text import Span
 from bot.rules.edits import append_command
 from bot.rules.facts import (
     PIP,
+    PIP_NAME,
+    PYTHON_NAME,
     home_dir,
     mount_overlaps,
     normalise_home,
@@ -191,15 +192,6 @@ def has_no_cache_dir(words) -> bool:
                and len(w.text.split("=", 1)[0]) >= len(_PIP_FLAG_PREFIX) for w in words)
 
 
-def is_pip(program: str) -> bool:
-    """pip, pip3, pip3.12 (compiled on first use: ``dockerdiet check`` imports this module)."""
-    return re.fullmatch(r"pip(\d+(\.\d+)?)?$", program) is not None
-
-
-def is_python(program: str) -> bool:
-    return re.fullmatch(r"python(\d+(\.\d+)?)?$", program) is not None
-
-
 # pip's general options that take a separate value (`pip --cache-dir /x install y`)
 PIP_GLOBAL_VALUES = frozenset(("--log", "--log-file", "--proxy", "--retries", "--timeout", "--exists-action",
                                "--trusted-host", "--cert", "--client-cert", "--cache-dir", "--python",
@@ -218,7 +210,7 @@ def pip_install(cmd: Command) -> tuple[Command, Word, list[Word]] | None:
     ``install`` word and the words after it. ``uv pip`` is not pip (own cache)."""
     cmd = unwrap(cmd)
     args = list(cmd.args)
-    if is_python(cmd.program):
+    if PYTHON_NAME.fullmatch(cmd.program):
         i = 0
         while i < len(args) and args[i].text.startswith("-") and args[i].text not in ("-m", "-mpip", "-c"):
             i += 1  # interpreter flags such as -u, -B, -I
@@ -228,7 +220,7 @@ def pip_install(cmd: Command) -> tuple[Command, Word, list[Word]] | None:
             args = args[i + 2 :]
         else:
             return None
-    elif not is_pip(cmd.program):
+    elif not PIP_NAME.fullmatch(cmd.program):
         return None
     skip = False
     for i, a in enumerate(args):
@@ -262,10 +254,10 @@ def disables_pip_cache(value: str | None) -> bool:
 def pip_purges(cmd: Command) -> bool:
     """``pip cache purge`` / ``python -m pip cache remove ...``."""
     words = [w.text for w in program_args(cmd, PIP_GLOBAL_VALUES)]
-    pip = is_pip(cmd.program) or (is_python(cmd.program) and words[:1] == ["pip"])
-    if is_python(cmd.program):
+    pip = PIP_NAME.fullmatch(cmd.program) or (PYTHON_NAME.fullmatch(cmd.program) and words[:1] == ["pip"])
+    if PYTHON_NAME.fullmatch(cmd.program):
         words = words[1:]
-    return pip and words[:2] in (["cache", "purge"], ["cache", "remove"])
+    return bool(pip) and words[:2] in (["cache", "purge"], ["cache", "remove"])
 
 
 def _pip_writes(cmd: Command) -> bool:

@@ -11,13 +11,13 @@ from bot.rules.caches import (
     PIP_NO_CACHE_FLAG,
     disables_pip_cache,
     in_home,
-    is_pip,
-    is_python,
     pip_install,
     pip_positionals,
 )
 from bot.rules.edits import insert_after
 from bot.rules.facts import (
+    PIP_NAME,
+    PYTHON_NAME,
     cache_claim,
     home_dir,
     mount_overlaps,
@@ -67,7 +67,7 @@ def _configures_no_cache(ctx: Context, ins: Instruction) -> bool:
         return False
     for s in ctx.scripts(ins):
         for c in map(unwrap, s.commands):
-            if (is_pip(c.program) or is_python(c.program)) and any(
+            if (PIP_NAME.fullmatch(c.program) or PYTHON_NAME.fullmatch(c.program)) and any(
                 a.text.endswith(".no-cache-dir") for a in c.args
             ):
                 if any(a.text == "config" for a in c.args) and any(a.text == "set" for a in c.args):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from typing import Iterator, NamedTuple
 
 from bot.model import hints
@@ -11,6 +10,8 @@ from bot.model.words import expand
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command
 from bot.rules.facts import (
+    PIP_NAME,
+    PYTHON_NAME,
     command_dirs,
     home_dir,
     join_path,
@@ -24,8 +25,6 @@ from bot.rules.facts import (
     workdir_at,
 )
 
-PYTHON = re.compile(r"python(\d+(\.\d+)?)?$")
-PIP = re.compile(r"pip(\d+(\.\d+)?)?$")
 RUNNERS = frozenset(("sh", "bash", "dash", "ash"))
 # Directories that are never a build tree of their own (an unpack or clone into them
 # installs, it does not leave a tree behind)
@@ -80,9 +79,9 @@ def _installs(cmd: Command, cwd: str, home: str, tree: str) -> bool:
         where = resolve(at.text, cwd, home) if at is not None and not at.dynamic else cwd
         installs = prog == "checkinstall" or any(w in ("install", "install-strip", "altinstall") for w in words)
         return installs and bool(where) and path_within(where, tree)
-    if PYTHON.fullmatch(prog):
+    if PYTHON_NAME.fullmatch(prog):
         return inside and "setup.py" in words and "install" in words and "develop" not in words
-    if PIP.fullmatch(prog) or (PYTHON.fullmatch(prog) and words[:1] == ["pip"]):
+    if PIP_NAME.fullmatch(prog) or (PYTHON_NAME.fullmatch(prog) and words[:1] == ["pip"]):
         if cmd.has_option("-e", "--editable") or "install" not in words:
             return False
         targets = [resolve(w, cwd, home) for w in words[words.index("install") + 1 :] if w.startswith((".", "/"))]

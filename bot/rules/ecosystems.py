@@ -14,7 +14,7 @@ import re
 
 from bot.model.images import ImageRef, parse_image
 from bot.model.shell import Command, Word
-from bot.rules.facts import operands
+from bot.rules.facts import PIP_NAME, PYTHON_NAME, operands
 
 # ---------------------------------------------------------------------------- images
 
@@ -208,19 +208,17 @@ def java_runtime(ref: ImageRef) -> str:
 
 # ---------------------------------------------------------------------------- commands
 
-PYTHON = re.compile(r"python(\d+(\.\d+)?)?$")
-PIP_NAMES = re.compile(r"pip(\d+(\.\d+)?)?$")
 
 
 def tool_args(cmd: Command) -> tuple[str, list[Word]]:
     """The tool a command runs and its arguments: ``python -m pip install x`` -> pip."""
     prog = cmd.program
     args = list(cmd.args)
-    if PYTHON.fullmatch(prog) and len(args) >= 2 and args[0].text == "-m":
+    if PYTHON_NAME.fullmatch(prog) and len(args) >= 2 and args[0].text == "-m":
         prog, args = args[1].text, args[2:]
     if prog in ("npx", "corepack") and args and not args[0].text.startswith("-"):
         prog, args = args[0].text, args[1:]
-    if PIP_NAMES.fullmatch(prog):
+    if PIP_NAME.fullmatch(prog):
         prog = "pip"
     if prog == "uv" and len(args) >= 2 and args[0].text == "pip":
         prog, args = "pip", args[1:]

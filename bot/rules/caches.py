@@ -24,6 +24,7 @@ from bot.rules.facts import (
     PIP,
     PIP_NAME,
     PYTHON_NAME,
+    assigned,
     home_dir,
     mount_overlaps,
     normalise_home,
@@ -266,7 +267,7 @@ def _pip_writes(cmd: Command) -> bool:
 
 def _pip_off(cmd: Command, env: dict[str, str]) -> bool:
     """``--no-cache-dir`` (or a prefix pip takes), or PIP_NO_CACHE_DIR for the command or the RUN."""
-    local = dict(a.partition("=")[::2] for a in cmd.assignments)
+    local = assigned(cmd)
     return (has_no_cache_dir(cmd.args) or disables_pip_cache(local.get("PIP_NO_CACHE_DIR"))
             or disables_pip_cache(env.get("PIP_NO_CACHE_DIR")))
 
@@ -435,7 +436,7 @@ BY_KEY = {c.key: c for c in CATALOGUE}
 def paths(cache: Cache, cmd: Command, env: dict[str, str], home: str) -> tuple[str, ...]:
     """Where ``cache`` lives for this command: the variable (from ENV or the command's
     own assignments) when set, else every default candidate; "" entries are unknown."""
-    local = dict(a.partition("=")[::2] for a in cmd.assignments)
+    local = assigned(cmd)
     value = local.get(cache.env) or env.get(cache.env) if cache.env else None
     if cache.key == "go-mod" and not value and (local.get("GOPATH") or env.get("GOPATH")):
         value = (local.get("GOPATH") or env["GOPATH"]).split(":", 1)[0].rstrip("/") + "/pkg/mod"

@@ -18,6 +18,7 @@ from bot.rules.edits import insert_after
 from bot.rules.facts import (
     PIP_NAME,
     PYTHON_NAME,
+    assigned,
     cache_claim,
     home_dir,
     mount_overlaps,
@@ -54,10 +55,6 @@ def _words_after(args: list[Word], names: tuple[str, ...]) -> list[str]:
             elif not n.startswith("--") and a.text.startswith(n) and len(a.text) > len(n) and not a.dynamic:
                 out.append(a.text[len(n) :])
     return out
-
-
-def _assigned(assignments: tuple[str, ...]) -> dict[str, str]:
-    return dict(a.partition("=")[::2] for a in assignments)
 
 
 def _configures_no_cache(ctx: Context, ins: Instruction) -> bool:
@@ -184,7 +181,7 @@ The downloaded archives and built wheels of the installed packages.
 
     def _cache_dir(self, cmd: Command, env: dict[str, str], home: str) -> str | None:
         """Where this pip keeps its cache; None when it cannot be told."""
-        local = _assigned(cmd.assignments)
+        local = assigned(cmd)
         flag = option_value(cmd, "--cache-dir")
         if flag is not None:
             return None if flag.dynamic else normalise_home(flag.text, home)

@@ -9,6 +9,7 @@ from bot.rules.caches import BY_KEY, NPM_VALUES, in_home
 from bot.rules.ecosystems import reads_no_manifest
 from bot.rules.edits import append_command
 from bot.rules.facts import (
+    assigned,
     cache_claim,
     home_dir,
     mount_overlaps,
@@ -22,10 +23,6 @@ from bot.rules.facts import (
 NPM = BY_KEY["npm"]
 VALUE_OPTIONS = NPM_VALUES
 CACHE_ENV = (NPM.env, NPM.env.upper())  # npm reads its settings from either spelling
-
-
-def _assigned(cmd: Command) -> dict[str, str]:
-    return dict(a.partition("=")[::2] for a in cmd.assignments)
 
 
 class NpmCacheInLayer(Rule):
@@ -139,7 +136,7 @@ WORKDIR, COPY, clone or download, while the project is copied in later): it inst
             return None
         leaking: list[tuple[Command, str, bool]] = []  # (install, cache dir, cache set only for it)
         for i, cmd in installs:
-            local = _assigned(cmd)
+            local = assigned(cmd)
             flag = option_value(cmd, "--cache")
             configured = (
                 (flag.text if flag and not flag.dynamic else None)

@@ -9,6 +9,7 @@ from bot.rules.caches import BY_KEY, YARN_VALUES, in_home
 from bot.rules.ecosystems import reads_no_manifest
 from bot.rules.edits import append_command
 from bot.rules.facts import (
+    assigned,
     cache_claim,
     copy_args,
     home_dir,
@@ -201,7 +202,7 @@ runs *before* the install).
             if YARN.disabled(cmd, env):
                 continue
             flag = option_value(cmd, "--cache-folder")
-            local = dict(a.partition("=")[::2] for a in cmd.assignments)
+            local = assigned(cmd)
             configured = (flag.text if flag and not flag.dynamic else None) or local.get(YARN.env)
             only_here = configured is not None
             configured = configured or env.get(YARN.env) or None

@@ -11,7 +11,7 @@ from bot.model.shell import Command
 from bot.model.text import Edit
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import insert_after, insert_before
-from bot.rules.facts import copy_args
+from bot.rules.facts import assigned, copy_args
 from bot.model.images import parse_image
 from bot.rules.ecosystems import NODE_BUILD_TOOLS, Install, dependency_install, reads_no_manifest, runs_node_build, tool_args
 
@@ -38,7 +38,7 @@ def _node_major(image: str) -> int | None:
 
 def _production_env(env: dict[str, str], cmd: Command) -> bool:
     values = dict(env)
-    values.update(dict(a.partition("=")[::2] for a in cmd.assignments))
+    values.update(assigned(cmd))
     if values.get("NODE_ENV", "").strip("\"'") == "production":
         return True
     lowered = {k.lower(): v.strip("\"'").lower() for k, v in values.items()}

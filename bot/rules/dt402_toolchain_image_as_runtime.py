@@ -12,7 +12,7 @@ from bot.model.text import Edit, Position, Span
 from bot.model.words import split_words
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command
-from bot.rules.facts import base_claim, layer_claim, operands, short_name, stage_claim
+from bot.rules.facts import assigned, base_claim, layer_claim, operands, short_name, stage_claim
 from bot.rules import python_build
 from bot.model.images import ImageRef
 from bot.rules.ecosystems import (
@@ -539,8 +539,8 @@ class _Rewriter:
         if not entry or self._abs(entry[0], self.items[-1]) != artifact:
             return None
         env = self.ctx.env(self.build.ins)
-        assigned = dict(a.partition("=")[::2] for a in cmd.assignments)
-        cgo = assigned.get("CGO_ENABLED", env.get("CGO_ENABLED"))
+        local = assigned(cmd)
+        cgo = local.get("CGO_ENABLED", env.get("CGO_ENABLED"))
         edits = []
         if cgo is None:
             edits.append(Edit(Span(cmd.span.start, cmd.span.start), "CGO_ENABLED=0 "))

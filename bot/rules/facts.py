@@ -175,6 +175,12 @@ def program_args(cmd: Command, takes_value: Collection[str] = frozenset()) -> li
     return operands(cmd.args, takes_value, dash=True)
 
 
+def assigned(cmd: Command) -> dict[str, str]:
+    """The variables a command sets for itself: ``X=1 pip install`` (and ``env X=1 ...``
+    once unwrapped) -> ``{"X": "1"}``, values as written."""
+    return dict(a.partition("=")[::2] for a in cmd.assignments)
+
+
 def option_value(cmd: Command, *names: str) -> Word | None:
     """The value of ``--name VALUE`` / ``--name=VALUE`` (the last one wins)."""
     found = None

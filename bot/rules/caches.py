@@ -2,12 +2,12 @@
 (by environment variable and home), which commands write it, which commands and flags
 clean or disable it, and the command that removes it.
 
-DT110-DT112 check with it (``run_findings``). DT101, DT103, DT105-DT107 and DT109 read
-their entries (writers, cleaners, where the cache lives, the cleanup command, the size
-kind) and keep their own checks. The apt entry takes its directory and cleanup from
-managers.py, the table of system package managers that DT104 reads too; DT108 keeps its
-own table and can move here as the others did (an entry is data plus small predicates
-over a Command).
+DT110-DT112 check with it (``run_findings``). DT101, DT103-DT107 and DT109 read their
+entries (writers, cleaners, where the cache lives, the cleanup command, the size kind)
+and keep their own checks. The apt and rpm-family entries take their directories and
+verbs from managers.py, the table of system package managers (its per-program cleanup
+commands too: DT104 reads them there); DT108 keeps its own table and can move here as
+the others did (an entry is data plus small predicates over a Command).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from bot.rules.facts import (
     unwrap,
     user_at,
 )
-from bot.rules.managers import APT_FAMILY, MANAGERS, verb
+from bot.rules.managers import APT_FAMILY, MANAGERS, cleans, fetches, verb
 
 if TYPE_CHECKING:
     from bot.rules.base import Context
@@ -175,9 +175,25 @@ def _only(words: frozenset[str], prefixes: tuple[str, ...] = ()) -> Callable[[Co
     return prepares
 
 
-# ------------------------------------------------------------------ apt (DT101): managers.py's apt table
+# ------------------------------------------------------------------ system managers (DT101, DT104): managers.py
 def _apt_updates(cmd: Command) -> bool:
     return verb(cmd, "apt") == "update"
+
+
+def _family_fetches(family: str) -> Callable[[Command], bool]:
+    return lambda cmd: fetches(cmd) and MANAGERS[cmd.program].family == family
+
+
+def _family_cleans(family: str) -> Callable[[Command], bool]:
+    return lambda cmd: cleans(cmd, family)
+
+
+def _family_dirs(family: str) -> tuple[str, ...]:
+    return next(m.cache_dirs for m in MANAGERS.values() if m.family == family)
+
+
+def _family_programs(family: str) -> frozenset[str]:
+    return frozenset(p for p, m in MANAGERS.items() if m.family == family)
 
 
 # ------------------------------------------------------------------ pip (DT105, DT601)
@@ -405,6 +421,10 @@ CATALOGUE: tuple[Cache, ...] = (
     Cache("apt-lists", "apt", "apt lists", hints.APT_LISTS, "", "",
           MANAGERS["apt-get"].cache_dirs, _apt_updates, removes_apt_lists, _never,
           MANAGERS["apt-get"].cleanup, Safety.SAFE, APT_FAMILY, True),
+    # repository metadata and downloaded packages; the cleanup is each program's (managers.py)
+    *(Cache(family, family, f"{family} metadata and cache", hints.RPM_CACHE, "", "", _family_dirs(family),
+            _family_fetches(family), _family_cleans(family), _never, "", Safety.SAFE, _family_programs(family), True)
+      for family in ("dnf", "microdnf", "zypper")),
     # pip's HTTP cache and built wheels; the fix is --no-cache-dir, not a cleanup
     Cache("pip", "pip", "pip cache", hints.PIP_CACHE, "PIP_CACHE_DIR", "",
           ("~/.cache/pip",), _pip_writes, pip_purges, _pip_off,

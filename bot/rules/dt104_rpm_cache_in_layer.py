@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript
 from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.rules.caches import BY_KEY
 from bot.rules.edits import append_command, delete_instruction, insert_after
 from bot.rules.facts import and_chain, cache_claim, command_dirs, mount_overlaps, program_args, single_command, unwrap, workdir_at
-from bot.rules.managers import MANAGERS, Manager, cleans, fetches, verb
+from bot.rules.managers import MANAGERS, Manager, cleans, verb
 
 
 REFRESHES = frozenset(("makecache", "refresh"))  # fetch metadata only, for a later install
@@ -134,8 +134,7 @@ and manager).
                 inner = [unwrap(c) for c in script.commands]
                 cwds = command_dirs(script, workdir_at(ctx.before(ins), ctx.df.escape))
                 for family in ("dnf", "microdnf", "zypper"):
-                    dirs = next(m.cache_dirs for m in MANAGERS.values() if m.family == family)
-                    if any(mount_overlaps(mounts, d) for d in dirs):
+                    if any(mount_overlaps(mounts, d) for d in BY_KEY[family].defaults):
                         continue
                     finding = self._check(ctx, ins, script, inner, family, cwds)
                     if finding is not None:
@@ -144,7 +143,7 @@ and manager).
     def _check(
         self, ctx: Context, ins: Instruction, script: ShellScript, inner: list[Command], family: str, cwds: list[str]
     ) -> Finding | None:
-        fetching = [i for i, c in enumerate(inner) if fetches(c) and MANAGERS[c.program].family == family]
+        fetching = [i for i, c in enumerate(inner) if BY_KEY[family].writes(c)]
         if not fetching:
             return None
         last = fetching[-1]
@@ -165,9 +164,9 @@ and manager).
             f"`{cmd.program} {v}` leaves the {cmd.program} metadata and cache in this layer",
             fix=fix,
             hint=SizeHint(
-                hints.RPM_CACHE,
+                BY_KEY[family].kind,
                 {"base_image": ctx.base_image(ctx.stage(ins)), "manager": cmd.program.replace("dnf5", "dnf")},
-                (cache_claim(hints.RPM_CACHE, ins),),
+                (cache_claim(BY_KEY[family].kind, ins),),
             ),
         )
 
@@ -203,7 +202,7 @@ and manager).
                 continue
             for script in ctx.scripts(other):
                 for c in map(unwrap, script.commands):
-                    if fetches(c) and MANAGERS[c.program].family == family:
+                    if BY_KEY[family].writes(c):
                         return True
         return False
 

@@ -2,12 +2,12 @@
 (by environment variable and home), which commands write it, which commands and flags
 clean or disable it, and the command that removes it.
 
-DT110-DT112 check with it (``run_findings``). DT101, DT103-DT107 and DT109 read their
-entries (writers, cleaners, where the cache lives, the cleanup command, the size kind)
-and keep their own checks. The apt and rpm-family entries take their directories and
-verbs from managers.py, the table of system package managers (its per-program cleanup
-commands too: DT104 reads them there); DT108 keeps its own table and can move here as
-the others did (an entry is data plus small predicates over a Command).
+DT110-DT112 check with it (``run_findings``). DT101 and DT103-DT109 read their entries
+(writers, cleaners and what keeps a cache out, where it lives, the cleanup command, the
+size kind) and keep their own checks. The apt and rpm-family entries take their
+directories and verbs from managers.py, the table of system package managers (its
+per-program cleanup commands too: DT104 reads them there). An entry is data plus small
+predicates over a Command.
 """
 
 from __future__ import annotations
@@ -288,6 +288,24 @@ def _pip_off(cmd: Command, env: dict[str, str]) -> bool:
             or disables_pip_cache(env.get("PIP_NO_CACHE_DIR")))
 
 
+# ------------------------------------------------------------------ bundler (DT108)
+BUNDLE_VALUES = frozenset(("--jobs", "-j", "--retry", "--path", "--without", "--with", "--gemfile",
+                           "--binstubs", "--standalone", "--shebang", "--trust-policy"))  # fmt: skip
+
+
+def bundle_install(cmd: Command) -> bool:
+    if cmd.program not in ("bundle", "bundler"):
+        return False
+    pos = program_args(cmd, BUNDLE_VALUES)
+    return (not pos and not cmd.has_option("--version", "-v", "--help", "-h")) or (
+        bool(pos) and pos[0].text == "install"
+    )
+
+
+def _bundle_keeps_out(cmd: Command, env: dict[str, str]) -> bool:
+    return cmd.has_option("--no-cache", "--local")  # --local downloads nothing
+
+
 # ------------------------------------------------------------------ apk (DT103)
 # apk global options that take a separate value (`apk -X URL add x`)
 APK_VALUES = frozenset(("-X", "--repository", "-p", "--root", "--arch", "--cache-dir", "--keys-dir",
@@ -429,6 +447,11 @@ CATALOGUE: tuple[Cache, ...] = (
     Cache("pip", "pip", "pip cache", hints.PIP_CACHE, "PIP_CACHE_DIR", "",
           ("~/.cache/pip",), _pip_writes, pip_purges, _pip_off,
           "{tool} cache purge", Safety.SAFE, PIP, False),
+    # the .gem files bundler downloads, in $GEM_HOME/cache (/usr/local/bundle in the official ruby
+    # images); the fix removes that directory by its path
+    Cache("bundler", "bundle", "bundler gem cache", hints.BUNDLER_CACHE, "GEM_HOME", "/cache",
+          ("/usr/local/bundle/cache",), bundle_install, _never, _bundle_keeps_out,
+          "", Safety.SAFE, frozenset(("bundle", "bundler")), False),
     # apk's index and packages; /etc/apk/cache is the symlink that turns on package caching
     Cache("apk", "apk", "apk cache", hints.APK_CACHE, "", "",
           ("/var/cache/apk", "/etc/apk/cache"), _apk_writes, _never, _apk_no_cache,

@@ -7,6 +7,7 @@ from bot.model import hints
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command
 from bot.rules.base import Context, Invalid, Rule, Valid
+from bot.rules.caches import BY_KEY
 from bot.rules.edits import append_command, insert_after
 from bot.rules.facts import (
     cache_claim,
@@ -21,14 +22,13 @@ from bot.rules.facts import (
 GEM = re.compile(r"(?:gem|fluent-gem|td-agent-gem)(?:\d+(?:\.\d+)*)?")
 GEM_VALUE_OPTIONS = frozenset(("-v", "--version", "-i", "--install-dir", "-n", "--bindir", "--source", "-s",
                                "--platform", "-P", "--trust-policy", "-g", "--file", "--build-root"))  # fmt: skip
-BUNDLE_VALUE_OPTIONS = frozenset(("--jobs", "-j", "--retry", "--path", "--without", "--with", "--gemfile",
-                                  "--binstubs", "--standalone", "--shebang", "--trust-policy"))  # fmt: skip
 DOC_DECIDED = ("--no-document", "-N", "--document", "--no-rdoc", "--no-ri", "--rdoc", "--ri")
 LEGACY_DOC_FLAGS = ("--no-ri", "--no-rdoc")  # RubyGems < 2 knows only these; RubyGems 3 dropped them
 # Images whose gemrc already says `install: --no-document` (docker-library/ruby writes
 # /usr/local/etc/gemrc; images built on it inherit it).
 GEMRC_IMAGES = frozenset(("ruby", "jruby", "jekyll"))
-OFFICIAL_GEM_HOME = "/usr/local/bundle"  # ENV GEM_HOME of the official ruby images
+BUNDLER = BY_KEY["bundler"]
+OFFICIAL_GEM_HOME = BUNDLER.defaults[0].removesuffix(BUNDLER.env_suffix)  # the official ruby images' GEM_HOME
 
 
 def _image_name(image: str) -> str:
@@ -45,15 +45,6 @@ def gem_install(cmd: Command) -> bool:
 
 def doc_decided(cmd: Command) -> bool:
     return cmd.has_option(*DOC_DECIDED) or any(a.text.startswith("--no-doc") for a in cmd.args)
-
-
-def bundle_install(cmd: Command) -> bool:
-    if cmd.program not in ("bundle", "bundler"):
-        return False
-    pos = program_args(cmd, BUNDLE_VALUE_OPTIONS)
-    return (not pos and not cmd.has_option("--version", "-v", "--help", "-h")) or (
-        bool(pos) and pos[0].text == "install"
-    )
 
 
 def writes_gemrc(cmd: Command) -> bool:
@@ -216,11 +207,11 @@ gem directory, or in stages that do not reach the final image.
         )
 
     def _bundle_finding(self, ctx: Context, ins, script, env, home, base, before) -> Finding | None:
-        installs = [(i, c) for i, c in enumerate(script.commands) if bundle_install(c)]
+        installs = [(i, c) for i, c in enumerate(script.commands) if BUNDLER.writes(c)]
         if not installs:
             return None
         i, cmd = installs[-1]
-        if cmd.has_option("--no-cache", "--local"):
+        if BUNDLER.disabled(cmd, env):
             return None  # the author already chose what to cache (and --local downloads nothing)
         if any(removes_gem_cache(c, home) for c in script.commands[i + 1 :]):
             return None
@@ -230,7 +221,7 @@ gem directory, or in stages that do not reach the final image.
             or any(_bundle_config(c) for b in before for s in ctx.scripts(b) for c in s.commands)
             or any(_bundle_config(c) for c in script.commands[:i])
         )
-        gem_home = env.get("GEM_HOME", "")
+        gem_home = env.get(BUNDLER.env, "")
         if not gem_home and _image_name(base) == "ruby":
             gem_home = OFFICIAL_GEM_HOME
         mounts = ctx.cache_mounts(ins)
@@ -248,7 +239,7 @@ gem directory, or in stages that do not reach the final image.
             installs[0][1].span,
             "`bundle install` leaves the downloaded .gem files in this layer; remove the gem cache",
             fix=fix,
-            hint=SizeHint(hints.BUNDLER_CACHE, {"base_image": base}, (cache_claim(hints.BUNDLER_CACHE, ins),)),
+            hint=SizeHint(BUNDLER.kind, {"base_image": base}, (cache_claim(BUNDLER.kind, ins),)),
         )
 
 

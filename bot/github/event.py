@@ -123,7 +123,7 @@ def parse_fail_on(value: str) -> FailOn:
     measured = gt and name.strip() == MEASURED_WASTE
     size = parse_size(rest if measured else value)
     if size is None:
-        raise InputError(f"input fail_on: expected never, error, warning, info, a size such as "
+        raise InputError(f"input fail_on: expected never, error, warning, info, style, a size such as "
                          f"50MB or {MEASURED_WASTE}>50MB, got {value!r}")
     return FailOn(measured=size) if measured else FailOn(bytes=size)
 

@@ -106,7 +106,7 @@ def analyse_source(
     estimator=None,
 ) -> FileResult:
     df = parse(source.text, source.path)
-    ctx = Context(df, source.path, build_context)
+    ctx = Context(df, source.path, build_context, pypi=pypi_lookups() if options.online else None)
     rules = _rules(options, source.path)
     findings: list[Finding] = []
     for rule in rules:
@@ -205,6 +205,19 @@ def _apply_suppressions(ctx: Context, df: Dockerfile, rules: list[Rule], finding
         ran = {r.id for r in rules if not r.measured}  # a measured rule's pragma is judged when measuring
         kept.extend(unused_rule.report_unused(ctx, sups, used, ran, dl_map))
     return kept
+
+
+_pypi_lookups = None  # one bounded look-up client per run (its time budget is per run)
+
+
+def pypi_lookups():
+    """The PyPI look-ups rules may use as evidence with --online (bounded, cached on disk)."""
+    global _pypi_lookups
+    if _pypi_lookups is None:
+        from bot.estimate.lookups import Lookups
+
+        _pypi_lookups = Lookups()
+    return _pypi_lookups
 
 
 def make_estimator(online: bool = False):

@@ -124,7 +124,8 @@ def _under(word: str, targets: tuple[str, ...]) -> bool:
     """An rm operand inside one of the cache targets (``/var/lib/apt/lists/*``, ``~/.npm``)."""
     path = word.replace("~/", "/root/", 1) if word.startswith("~/") else word
     path = path.rstrip("*").rstrip("/")
-    return any(path == t or path.startswith(t + "/") for t in targets)
+    # an ancestor (`rm -rf /root/.cache` over /root/.cache/pip) would hit the mount point: EBUSY
+    return any(path == t or path.startswith(t + "/") or t.startswith(path + "/") for t in targets)
 
 
 def _rm_edits(script: ShellScript, targets: tuple[str, ...]) -> list[Edit]:

@@ -147,3 +147,8 @@ def test_a_moved_rm_is_forced_so_other_fixes_cannot_break_it():
     assert {f.rule_id for f in out.applied} >= {"DT105", "DT201"}
     assert out.fixed.splitlines()[2] == \
         "RUN pip3 install --no-cache-dir --upgrade pip setuptools && rm -rf /root/.cache"
+    # with DT601 too, its cache mount comes last and takes the place of both: no --no-cache-dir,
+    # and no rm of /root/.cache (an ancestor of the mount point: rm would fail with EBUSY)
+    out = fix_source(Source("Dockerfile", text), unsafe=True)
+    assert {f.rule_id for f in out.applied} >= {"DT105", "DT201", "DT601"}
+    assert out.fixed.splitlines()[2:] == ["RUN --mount=type=cache,target=/root/.cache/pip pip3 install --upgrade pip setuptools"]

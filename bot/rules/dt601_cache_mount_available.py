@@ -160,6 +160,10 @@ def _drops(name: str, script: ShellScript, cmd: Command, manager_cmds: list[Comm
         words = [a.text for a in args]
         if name == "apt" and c.program in APT and c.subcommand() in ("clean", "autoclean"):
             out.append(c)
+        elif name == "pip" and prog == "pip" and words[:2] in (["cache", "purge"], ["cache", "remove"]):
+            out.append(c)
+        elif name == "pnpm" and prog == "pnpm" and words[:2] == ["store", "prune"]:
+            out.append(c)
         elif name == "npm" and prog == "npm" and words[:2] == ["cache", "clean"]:
             out.append(c)
         elif name == "yarn" and prog == "yarn" and words[:2] == ["cache", "clean"]:
@@ -169,6 +173,36 @@ def _drops(name: str, script: ShellScript, cmd: Command, manager_cmds: list[Comm
         elif name == "go" and prog == "go" and words[:1] == ["clean"] and ("-modcache" in words or "-cache" in words):
             out.append(c)
     return out
+
+
+# Managers whose cache is also what later builds read (the module cache, ~/.m2, the cargo
+# registry): `go mod download`, `mvn dependency:go-offline` or `cargo fetch` fill it for a
+# later RUN. Under a mount on one RUN only, that later RUN finds nothing in the layer.
+SHARED_STORE = frozenset(("go", "maven", "gradle", "cargo"))
+OFFLINE = {  # a build that must find the store filled: no download of its own
+    "maven": re.compile(r"(?:^|\s)(?:-o|--offline)(?:\s|$)"),
+    "gradle": re.compile(r"(?:^|\s)--offline(?:\s|$)"),
+    "cargo": re.compile(r"(?:^|\s)(?:--offline|--frozen)(?:\s|$)"),
+    "go": re.compile(r"GOPROXY=off"),
+}
+
+
+def _later_users(ctx: Context, ins: Instruction, candidates, mounts: list[Manager]) -> tuple[list[int], bool]:
+    """Lines of later RUNs in the same stage that use one of this RUN's shared stores, and
+    whether one of them builds offline (then a mount here alone breaks the build)."""
+    names = {m.name for m in mounts} & SHARED_STORE
+    if not names:
+        return [], False
+    stage = ctx.stage(ins)
+    lines, offline = [], False
+    for other, _, managers, _, _ in candidates:
+        if other is ins or ctx.stage(other) is not stage or other.span.start.line <= ins.span.start.line:
+            continue
+        used = names & set(managers)
+        if used:
+            lines.append(other.span.start.line)
+            offline = offline or any(OFFLINE[n].search(other.body.text) for n in used)
+    return lines, offline
 
 
 def _cache_id(target: str, base: str) -> str:
@@ -247,7 +281,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt
 ## Fix safety
 Review. The fix adds `--mount=type=cache,target=<cache>` for each manager in the RUN and
 drops what only kept the cache out of the layer (`--no-cache-dir`, `--no-cache` of
-Composer, `npm cache clean`, `yarn cache clean`, `apt-get clean`, `go clean -modcache`,
+Composer, `pip cache purge`, `pnpm store prune`, `npm cache clean`, `yarn cache clean`, `apt-get clean`, `go clean -modcache`,
 `composer clear-cache`, and the `rm` operands inside a mounted cache such as
 `/var/lib/apt/lists/*`; other operands of the same `rm`, like `/tmp/*`, stay), which now
 would empty the shared cache. apt gets `sharing=locked` (apt locks its directories) and
@@ -258,7 +292,11 @@ when the same RUN runs `apt-get update`: otherwise the mount would hide the list
 earlier layer fetched. Maven's repository is mounted with `sharing=locked` too. Stages on
 the same base share one cache (a cache mount's id defaults to its target); when apt
 caches appear on different bases, each gets an `id=` of its base (`apt-cache-debian-12`),
-since lists and packages of two releases must not mix. The build needs BuildKit.
+since lists and packages of two releases must not mix. Go, Maven, Gradle and Cargo
+keep in their cache what later builds read: when a later RUN of the stage uses it (`go
+mod download`, then `go build`), the reason says that RUN needs the same mount (it has
+its own finding); when that later RUN builds offline (`mvn -o`, `--offline`, `--frozen`),
+a mount on this RUN alone would break it, so there is no fix. The build needs BuildKit.
 
 ## Size impact
 None on the image. The estimate is what a rebuild of this layer no longer downloads:
@@ -330,7 +368,8 @@ saves", never in the image-size totals.
             if len(apt_bases) > 1:
                 mounts = [m._replace(ids=tuple(_cache_id(t, base) for t in m.targets)) if m.name == "apt" else m
                           for m in mounts]  # fmt: skip
-            yield self._finding(ctx, ins, script, managers, mounts, base)
+            later = _later_users(ctx, ins, candidates, mounts)
+            yield self._finding(ctx, ins, script, managers, mounts, base, later)
 
     def _managers(self, ctx: Context, ins: Instruction, script: ShellScript):
         user = user_at(ctx.before(ins), ctx.df.escape)
@@ -357,12 +396,12 @@ saves", never in the image-size totals.
         return managers, mounts, ctx.base_image(ctx.stage(ins))
 
     def _finding(self, ctx: Context, ins: Instruction, script: ShellScript, managers: dict[str, list[Command]],
-                 mounts: list[Manager], base: str) -> Finding:
+                 mounts: list[Manager], base: str, later: tuple[list[int], bool] = ([], False)) -> Finding:
         first = managers[mounts[0].name][0]
         names = ", ".join(m.name for m in mounts)
         message = f"{names} re-downloads every package when this layer rebuilds (build time); mount a BuildKit cache"
         return ctx.finding(
-            self, ins, first.span, message, fix=self._fix(ctx, ins, script, mounts, managers),
+            self, ins, first.span, message, fix=None if later[1] else self._fix(ctx, ins, script, mounts, managers, later[0]),
             hint=SizeHint(hints.REBUILD_DOWNLOAD, {
                 "managers": tuple(m.name for m in mounts), "packages": _downloads(mounts, managers),
                 "recommends": not all(disables_recommends(unwrap(c)) for c in managers.get("apt", ())),
@@ -370,7 +409,7 @@ saves", never in the image-size totals.
         )
 
     def _fix(self, ctx: Context, ins: Instruction, script: ShellScript, mounts: list[Manager],
-             managers: dict[str, list[Command]]) -> Fix | None:
+             managers: dict[str, list[Command]], later: list[int] = ()) -> Fix | None:
         if not script.ok:
             return None
         flags = []
@@ -407,6 +446,9 @@ saves", never in the image-size totals.
                   "(--cache-to/--cache-from)")
         if any(m.name == "apt" for m in mounts):
             reason += "; docker-clean stays removed for later RUNs, so put apt-get installs under the same mounts"
+        if later:
+            reason += ("; what this RUN fetches stays in the cache, not the layer: the RUN on line "
+                       + ", ".join(map(str, later)) + " uses it and needs the same mount (its own finding)")
         try:
             return Fix("Mount the package cache with BuildKit", tuple(edits), Safety.REVIEW, reason)
         except ValueError:

@@ -162,3 +162,40 @@ def test_rebuild_downloads_are_a_total_of_their_own_in_text_and_markdown():
     md = summary_markdown([SummaryRow(f, True, "inline") for f in res.findings], title="t")
     assert "- Rebuild downloads a cache mount saves (build time, not image size): " in md
     assert "per rebuild (build time)" in md
+
+
+def test_default_summary_keeps_image_size_and_rebuild_download_apart():
+    # DT601 on by default: the job summary shows the rebuild download as its own line, and the
+    # avoidable image size is DT101/DT102's alone
+    from bot.engine import Options, analyse_text
+    from bot.report.markdown import SummaryRow, rebuild_total, savings_total, summary_markdown
+
+    code = "FROM debian:12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n"
+    findings = analyse_text("Dockerfile", code, Options()).findings
+    assert {f.rule_id for f in findings} == {"DT101", "DT601"}
+    image = savings_total(findings)
+    alone = savings_total([f for f in findings if f.rule_id != "DT601"])
+    assert image == alone and image[0] > 0
+    r_low, r_high, count = rebuild_total(findings)
+    assert count == 1 and r_low > 0
+    text = summary_markdown([SummaryRow(f, True, "listed here") for f in findings], title="dockerdiet")
+    assert "build time, not image size" in text and "per rebuild (build time)" in text
+
+
+def test_cache_purges_go_with_the_mount():
+    after = fixed_text(R, "FROM python:3.12-slim\nRUN pip install flask && pip cache purge\n")
+    assert after.endswith("RUN --mount=type=cache,target=/root/.cache/pip pip install flask\n"), after
+    after = fixed_text(R, "FROM python:3.12-slim\nRUN pip install flask && rm -rf ~/.cache/pip /tmp/build\n")
+    assert after.endswith("pip install flask && rm -rf /tmp/build\n"), after
+
+
+def test_a_warm_up_run_says_the_later_build_needs_the_same_mount():
+    code = ("FROM golang:1.22 AS build\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\n"
+            "COPY . .\nRUN go build -o /app .\n")
+    first, second = run(R, code)
+    assert "the RUN on line 6 uses it and needs the same mount" in first.fix.reason
+    assert "line" not in second.fix.reason.split("exported")[-1]  # nothing after it
+    offline = ("FROM maven:3-eclipse-temurin-21\nCOPY pom.xml .\nRUN mvn -B dependency:go-offline\n"
+               "COPY src src\nRUN mvn -B -o package\n")
+    first, second = run(R, offline)
+    assert first.fix is None and second.fix is not None  # -o: a mount on the warm-up alone breaks it

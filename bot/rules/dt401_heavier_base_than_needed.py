@@ -242,7 +242,7 @@ python:3.12-slim 43.2 MB compressed).
     def _alpine(self, ctx: Context, root: Stage, ref, from_image: str, slim: str, evidence) -> Finding:
         """python -> python:<ver>-alpine on PyPI evidence, the -slim image beside it."""
         fix, span = self._fix(ctx, root, ref.tag, evidence.image.split(":", 1)[1], "alpine")
-        message = f"`{from_image}` can run on `{evidence.image}` (musl): every pinned requirement has a musl wheel"
+        message = f"`{from_image}` can run on `{evidence.image}`: PyPI has musl or pure wheels of every pin"
         if fix is not None:
             fix = fix._replace(reason=f"Alpine because {evidence.summary}; check the other files the image runs "
                                f"(Alpine has busybox sh, no bash or apt-get); `{slim}` is the glibc alternative")

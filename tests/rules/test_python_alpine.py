@@ -44,7 +44,7 @@ APP = ("FROM python:3.12-slim\nWORKDIR /app\nCOPY requirements.txt .\n"
 
 def test_slim_with_a_full_musl_ready_lock_gets_alpine_with_the_evidence(pypi):
     (f,) = check(APP, {"requirements.txt": LOCK})
-    assert "`python:3.12-alpine` (musl)" in f.message
+    assert f.message == "`python:3.12-slim` can run on `python:3.12-alpine`: PyPI has musl or pure wheels of every pin"
     assert f.fix.edits[0].text == "python:3.12-alpine"
     assert "all 3 pinned requirements (requirements.txt) have a pure-Python or musllinux cp312/x86_64 wheel" \
         in f.fix.reason and "`python:3.12-slim` is the glibc alternative" in f.fix.reason
@@ -120,3 +120,14 @@ def test_wheel_tags():
     assert not ok("x-1-cp312-cp312-musllinux_1_1_aarch64.whl")
     assert not ok("x-1-py2-none-any.whl", "x-1.tar.gz")
     assert ok("ruff-0.5-py3-none-musllinux_1_2_x86_64.whl")
+
+
+def test_release_look_ups_are_cached_on_disk_and_failures_are_none(tmp_path):
+    with fake_pypi(RELEASES) as (url, asked):
+        first = Lookups(Endpoints(pypi=url), cache_dir=tmp_path)
+        got = first.pypi_release("MarkupSafe", "2.1.5")
+        assert got["files"][0]["filename"].endswith("musllinux_1_2_x86_64.whl") and got["requires_dist"] == []
+        again = Lookups(Endpoints(pypi=url), cache_dir=tmp_path).pypi_release("markupsafe", "2.1.5")
+        assert again == got and asked == ["/pypi/markupsafe/2.1.5/json"]  # the second run reads the disk cache
+        assert first.pypi_release("notthere", "1.0") is None and first.notes  # a 404: None, noted
+        assert first.pypi_release("../etc", "1") is None and len(asked) == 2  # never sent

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from typing import Callable, Iterable, NamedTuple, Sequence
 
+from bot.model import hints
 from bot.model.dockerfile import Dockerfile, parse
 from bot.model.findings import STAGE_CLAIM, Finding, Safety, Severity, SizeEstimate
 from bot.model.pragmas import Suppression, parse_suppressions
@@ -94,7 +95,7 @@ def analyse_source(
     estimator=None,
 ) -> FileResult:
     df = parse(source.text, source.path)
-    ctx = Context(df, source.path, build_context)
+    ctx = Context(df, source.path, build_context, pypi=pypi_lookups() if options.online else None)
     rules = _rules(options, source.path)
     findings: list[Finding] = []
     for rule in rules:
@@ -195,6 +196,19 @@ def _apply_suppressions(ctx: Context, df: Dockerfile, rules: list[Rule], finding
     return kept
 
 
+_pypi_lookups = None  # one bounded look-up client per run (its time budget is per run)
+
+
+def pypi_lookups():
+    """The PyPI look-ups rules may use as evidence with --online (bounded, cached on disk)."""
+    global _pypi_lookups
+    if _pypi_lookups is None:
+        from bot.estimate.lookups import Lookups
+
+        _pypi_lookups = Lookups()
+    return _pypi_lookups
+
+
 def make_estimator(online: bool = False):
     """The size model; with ``online`` it may ask the registry and PyPI (bounded)."""
     from bot.estimate import Estimator
@@ -291,6 +305,11 @@ class FixOutcome(NamedTuple):
     rejected: str = ""  # why fixes were not applied (they would break the file)
 
 
+def _build_time(f: Finding) -> bool:
+    """A build-time advice (a cache mount), whatever severity a config gave it."""
+    return f.severity is Severity.STYLE or (f.hint is not None and f.hint.kind == hints.REBUILD_DOWNLOAD)
+
+
 def fix_source(source: Source, options: Options = Options(), unsafe: bool = False, build_context=None,
                select: Callable[[Finding, str], bool] | None = None) -> FixOutcome:
     """Apply fixes until nothing more applies. A pass that would add a parse error
@@ -304,7 +323,12 @@ def fix_source(source: Source, options: Options = Options(), unsafe: bool = Fals
     for _ in range(MAX_FIX_PASSES):
         result = analyse_source(Source(source.path, text, source.bom), opts, build_context)
         found = result.findings if select is None else [f for f in result.findings if select(f, text)]
-        new_text, taken = apply_fixes(text, found, unsafe)
+        # Style fixes (DT601's cache mounts) come after every other fix has settled: applied in
+        # one pass with, say, DT105's --no-cache-dir and DT201's moved `rm -rf /root/.cache`,
+        # they would fight over the same cache; applied last, they see the final RUN.
+        new_text, taken = apply_fixes(text, [f for f in found if not _build_time(f)], unsafe)
+        if not taken or new_text == text:
+            new_text, taken = apply_fixes(text, found, unsafe)
         if not taken or new_text == text:
             break
         if len(parse(new_text, source.path).errors) > base_errors:

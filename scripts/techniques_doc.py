@@ -40,8 +40,11 @@ TECHNIQUES = (
      ("DT402", "DT207", "DT403", "DT302"), ("DT402", 4)),
     ("Start from a smaller base",
      "Official images publish slim and JRE variants of the same version. Alpine and distroless are proposed only on "
-     "evidence: DT402 runs a static Go build (`CGO_ENABLED=0`) on distroless/static; musl breaks glibc-built wheels, "
-     "native addons and binaries, so Python is never moved to Alpine.",
+     "evidence, because musl breaks glibc-built wheels, native addons and binaries: DT402 runs a static Go build "
+     "(`CGO_ENABLED=0`) or a Rust musl target on distroless/static, and a Node build whose lockfile has no native "
+     "addon on `node:<ver>-alpine`; with `--online`, DT401 moves a Python image to `python:<ver>-alpine` when every "
+     "requirement is pinned, the lock is complete and PyPI lists a pure-Python or musllinux wheel for each. The "
+     "`-slim` size is shown beside the Alpine one.",
      ("DT401", "DT402"), ("DT401", 0)),
     ("Copy only what is needed",
      "A broad `COPY . .` sends tests, docs, CI files and editor litter into the image. Exclude them with "

@@ -652,7 +652,13 @@ def _swap(est: Estimator, from_ref: str, to_ref: str, extra: str = "") -> Result
 
 @handles(K.BASE_IMAGE_SWAP)
 def base_swap(est: Estimator, p: Mapping[str, Any]) -> Result:
-    return _swap(est, str(p.get("from_image", "")), str(p.get("to_image", "")))
+    e, reason = _swap(est, str(p.get("from_image", "")), str(p.get("to_image", "")))
+    if e is None or not p.get("alternative"):
+        return e, reason
+    # Alpine on evidence: the size beside the -slim alternative, and the evidence named
+    basis = e.basis[:-1] + _beside(est, str(p["to_image"]), str(p["alternative"]))
+    basis += f" (evidence: {p['evidence']})." if p.get("evidence") else "."
+    return e._replace(basis=basis), ""
 
 
 @handles(K.TOOLCHAIN_RUNTIME)

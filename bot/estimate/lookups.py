@@ -87,6 +87,14 @@ class Lookups:
             return None
         return self._cached(f"pypi:{name}", lambda: self._wheel_size(name))
 
+    def pypi_release(self, name: str, version: str) -> dict | None:
+        """One release's files and dependencies from PyPI's JSON API:
+        ``{"files": [{"filename", "packagetype"}...], "requires_dist": [...], "requires_python"}``."""
+        name, version = name.strip().lower(), version.strip()
+        if not name or not version or any(c in name + version for c in "/?#% "):
+            return None
+        return self._cached(f"pypi-release:{name}=={version}", lambda: self._release(name, version), dict)
+
     def content_length(self, url: str) -> int | None:
         if not url.startswith(("http://", "https://")):
             return None
@@ -96,13 +104,13 @@ class Lookups:
     def _cache_file(self, key: str) -> Path:
         return self.cache_dir / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
 
-    def _cached(self, key: str, fetch: Callable[[], int | None]) -> int | None:
+    def _cached(self, key: str, fetch: Callable[[], Any], kind: type = int) -> Any:
         path = self._cache_file(key)
         try:
             entry = json.loads(path.read_text())
             if entry.get("key") == key and self._wall() - float(entry["at"]) < self.ttl:
                 value = entry["value"]
-                return value if isinstance(value, int) else None
+                return value if isinstance(value, kind) and not isinstance(value, bool) else None
         except (OSError, ValueError, KeyError, TypeError):
             pass
         try:
@@ -219,6 +227,20 @@ class Lookups:
         if not isinstance(size, int) or size < 0:
             raise LookupFailed("pypi: file without a size")
         return size
+
+    def _release(self, name: str, version: str) -> dict | None:
+        data = self._json(self._get("GET", f"{self.endpoints.pypi}/pypi/{name}/{version}/json"))
+        files = data.get("urls") if isinstance(data, dict) else None
+        info = data.get("info") if isinstance(data, dict) else None
+        if not isinstance(files, list) or not isinstance(info, dict):
+            raise LookupFailed("pypi: no 'urls' list or 'info'")
+        kept = [{"filename": str(f.get("filename", "")), "packagetype": str(f.get("packagetype", ""))}
+                for f in files if isinstance(f, dict)]  # fmt: skip
+        requires = info.get("requires_dist") or []
+        if not isinstance(requires, list):
+            raise LookupFailed("pypi: requires_dist is not a list")
+        return {"files": kept, "requires_dist": [str(r) for r in requires],
+                "requires_python": str(info.get("requires_python") or "")}
 
     def _head(self, url: str) -> int | None:
         resp = self._get("HEAD", url)

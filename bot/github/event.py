@@ -101,7 +101,7 @@ def parse_fail_on(value: str) -> FailOn:
     try:
         return parse(value, "input", "fail_on")
     except ConfigError:
-        raise InputError(f"input fail_on: expected never, error, warning, info, a size such as "
+        raise InputError(f"input fail_on: expected never, error, warning, info, style, a size such as "
                          f"50MB or {MEASURED_WASTE}>50MB, got {value!r}") from None
 
 

@@ -18,7 +18,7 @@ from typing import Iterable, Sequence
 
 from bot.github.inputs import AnalysedFile
 from bot.github.suggestion import LineFix, block_fix, edited_lines, finding_lines, real_lines, suggestable
-from bot.model.findings import Finding
+from bot.model.findings import Finding, Severity
 
 MAX_SUGGESTION_LINES = 40
 CONFLICT = "Not offered as a suggestion: this fix conflicts with another fix on the same lines; apply that one first."
@@ -62,7 +62,12 @@ def lines_of(f: Finding) -> tuple[int, int]:
 
 
 def groups_of(findings: Iterable[Finding]) -> list[Group]:
-    spans = sorted(((lines_of(f), f) for f in findings if suggestable(f)), key=lambda p: (p[0], p[1].rule_id))
+    """Overlapping fixes form one group. A style finding (DT601's cache mounts: a choice a
+    team makes) stays in a group of its own, so adopting it never rides along in the
+    suggestion of a size finding on the same RUN."""
+    suggestable_ = [f for f in findings if suggestable(f)]
+    spans = sorted(((lines_of(f), f) for f in suggestable_ if f.severity is not Severity.STYLE),
+                   key=lambda p: (p[0], p[1].rule_id))  # fmt: skip
     out: list[Group] = []
     for (start, end), f in spans:
         if out and start <= out[-1].end:
@@ -70,6 +75,7 @@ def groups_of(findings: Iterable[Finding]) -> list[Group]:
             out[-1].end = max(out[-1].end, end)
         else:
             out.append(Group([f], start, end))
+    out += [Group([f], *lines_of(f)) for f in suggestable_ if f.severity is Severity.STYLE]
     return out
 
 

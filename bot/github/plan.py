@@ -136,8 +136,8 @@ def plan(files: Sequence[AnalysedFile], existing: Existing, options: PlanOptions
                 rows[id(f)] = SummaryRow(f, new, "commented earlier")
             elif not new:
                 rows[id(f)] = _row(f, placers[file.path], False, "already on the base branch")
-            elif f.severity is Severity.INFO and not options.info_inline:
-                rows[id(f)] = _row(f, placers[file.path], True, "listed here (info)")
+            elif f.severity.rank <= Severity.INFO.rank and not options.info_inline:
+                rows[id(f)] = _row(f, placers[file.path], True, f"listed here ({f.severity.value})")
             elif not file.diff.annotatable:
                 rows[id(f)] = _row(f, placers[file.path], True, file.note or "no diff to comment on")
             else:

@@ -18,10 +18,13 @@ class Severity(str, enum.Enum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
+    # Below info (hadolint's "style"): advice a team may adopt, such as DT601's build-time
+    # cache mounts. The default fail-on (info) does not reach it; `fail-on = "style"` does.
+    STYLE = "style"
 
     @property
     def rank(self) -> int:
-        return {"info": 0, "warning": 1, "error": 2}[self.value]
+        return {"style": -1, "info": 0, "warning": 1, "error": 2}[self.value]
 
 
 class Safety(str, enum.Enum):

@@ -39,7 +39,7 @@ CACHE_BUSTING_COPY = "cache_busting_copy"  # ecosystem (time, not bytes)
 DEV_DEPENDENCIES = "dev_dependencies"  # ecosystem
 
 # Base images and stages (4xx)
-BASE_IMAGE_SWAP = "base_image_swap"  # from_image, to_image
+BASE_IMAGE_SWAP = "base_image_swap"  # from_image, to_image (alternative, evidence: Alpine on evidence)
 TOOLCHAIN_RUNTIME = "toolchain_runtime"  # from_image, to_image, ecosystem
 COPY_WHOLE_FS = "copy_whole_fs"  # from_image
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot.engine import LintResult
 from bot.model.findings import Finding, Severity
 
-LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice", Severity.STYLE: "notice"}
 
 
 def escape_data(text: str) -> str:

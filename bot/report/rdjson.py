@@ -14,7 +14,7 @@ from bot.model.findings import Finding, Safety, Severity
 from bot.model.text import LineIndex, Position
 from bot.report.ruledocs import rule_url
 
-SEVERITY = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "INFO"}
+SEVERITY = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "INFO", Severity.STYLE: "INFO"}
 SOURCE = {"name": "dockerdiet", "url": "https://github.com/dockerdiet/dockerdiet"}
 
 

@@ -17,7 +17,7 @@ from bot.report.json_report import finding_json
 from bot.report.ruledocs import rule_section, rule_url
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note", Severity.STYLE: "note"}
 
 
 def _uri(path: str, base: str) -> str:

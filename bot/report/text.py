@@ -6,7 +6,7 @@ from bot.engine import LintResult
 from bot.model.findings import Finding, Safety, Severity
 
 MAX_SHARE_LINES = 20
-_COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
+_COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36", Severity.STYLE: "2"}
 
 
 def _c(code: str, text: str, colour: bool) -> str:

@@ -114,10 +114,13 @@ class Rule:
 class Context:
     """One parsed file, and the questions rules ask of it."""
 
-    def __init__(self, df: Dockerfile, path: str, build_context: BuildContext | None = None) -> None:
+    def __init__(self, df: Dockerfile, path: str, build_context: BuildContext | None = None, pypi=None) -> None:
         self.df = df
         self.path = path
         self.build_context = build_context
+        # Live PyPI release look-ups (``pypi_release(name, version) -> dict | None``), set by
+        # the engine only with --online: evidence a rule may use (python_alpine), else None.
+        self.pypi = pypi
         self._scripts: dict[int, tuple[ShellScript, ...]] = {}
         self._occurrences: dict[tuple[str, str], int] = {}
         self._env: dict[tuple[int, str], dict[str, str]] = {}

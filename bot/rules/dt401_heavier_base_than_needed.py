@@ -84,8 +84,13 @@ proposed. Not reported when the stage (or its CMD/HEALTHCHECK) calls another too
 slim lacks without installing it;
 a `pip install`/`npm install` of other packages may still need a compiler when no wheel
 or prebuilt binary exists, which the reviewer must check. The version is never changed;
-`-alpine` is never proposed (musl breaks glibc-built wheels and binaries: the author's
-call). `python`/`python:latest` becomes `python:slim` (the same moving target);
+`-alpine` is proposed only on evidence, with `--online` (musl breaks glibc-built wheels
+and binaries): on a `python` image whose every instruction works on Alpine as written
+(pip installs, file copies, no apt-get, apk, bash, `.sh` commands or `COPY --from`), and
+whose requirements (`pip install` arguments and requirements files of the build context)
+are all pinned, closed under the releases' own dependencies (a full lock), and each
+have a pure-Python or a musllinux wheel for that CPython version and architecture on
+PyPI; a slim image then gets the Alpine proposal too, with the `-slim` size beside it. `python`/`python:latest` becomes `python:slim` (the same moving target);
 `debian:latest` becomes `debian:stable-slim`. Ubuntu has no slim variant. The deprecated
 `openjdk` images had JRE tags only for 8 and 11, so later versions are not reported (move
 to `eclipse-temurin:N-jre`, which is built on Ubuntu: the reason says to check apt
@@ -191,6 +196,13 @@ python:3.12-slim 43.2 MB compressed).
             return
         variant = lighter_variant(ref)
         to_image = ref.with_tag(variant.tag) if variant else ""
+        if ref.repository == "python" and ctx.pypi is not None and (variant is None or variant.kind == "slim"):
+            from bot.rules.python_alpine import alpine_evidence
+
+            evidence = alpine_evidence(ctx, chain, ref)
+            if evidence is not None and not self._needs_full(ctx, instructions, "slim", ref.repository):
+                yield self._alpine(ctx, root, ref, from_image, to_image or from_image, evidence)
+                return
         if variant is None and _runs_java(instructions):
             to_image = _temurin_jre(ref)
             variant = Variant(to_image.split(":", 1)[1], "jre") if to_image else None
@@ -224,6 +236,20 @@ python:3.12-slim 43.2 MB compressed).
             f"`{from_image}` has {what}: `{to_image}`",
             fix=fix,
             hint=SizeHint(hints.BASE_IMAGE_SWAP, {"from_image": from_image, "to_image": to_image},
+                          (base_claim(root.from_instruction),)),
+        )
+
+    def _alpine(self, ctx: Context, root: Stage, ref, from_image: str, slim: str, evidence) -> Finding:
+        """python -> python:<ver>-alpine on PyPI evidence, the -slim image beside it."""
+        fix, span = self._fix(ctx, root, ref.tag, evidence.image.split(":", 1)[1], "alpine")
+        message = f"`{from_image}` can run on `{evidence.image}`: PyPI has musl or pure wheels of every pin"
+        if fix is not None:
+            fix = fix._replace(reason=f"Alpine because {evidence.summary}; check the other files the image runs "
+                               f"(Alpine has busybox sh, no bash or apt-get); `{slim}` is the glibc alternative")
+        return ctx.finding(
+            self, root.from_instruction, span, message, fix=fix,
+            hint=SizeHint(hints.BASE_IMAGE_SWAP, {"from_image": from_image, "to_image": evidence.image,
+                                                  "alternative": slim, "evidence": evidence.summary},
                           (base_claim(root.from_instruction),)),
         )
 

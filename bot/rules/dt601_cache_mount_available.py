@@ -24,14 +24,42 @@ IMAGE_ENV = {
     "composer": {"COMPOSER_HOME": "/tmp"},
     "ruby": {"GEM_HOME": "/usr/local/bundle"},
 }
-# `# syntax=docker/dockerfile:1.0` and 1.1 predate RUN --mount (1.2; 1.0-experimental had it).
-OLD_SYNTAX = re.compile(r"(?:docker\.io/)?docker/dockerfile:1\.[01](?:\.\d+)?$")
+# The Dockerfile frontend images: RUN --mount reached their mainline channel in 1.2.0;
+# the experimental channel (`experimental`, `1.0-experimental`, `1.1.7-experimental`) and
+# labs had it before, so only a mainline tag below 1.2 lacks it.
+FRONTEND = re.compile(r"(?:docker\.io/)?docker/dockerfile(?:-upstream)?(?::(?P<tag>[^@\s]+))?(?:@sha256:[0-9a-f]+)?$")
+MAINLINE = re.compile(r"(?P<major>\d+)(?:\.(?P<minor>\d+))?(?:\.\d+)?(?:-rc\d*)?$")
+
+
+def frontend_has_mounts(syntax: str) -> bool:
+    """Whether a ``# syntax=`` value names a frontend known to have ``RUN --mount``.
+
+    No directive: the builder's own frontend (BuildKit's has mounts; the legacy builder
+    rejects any --mount, which is the team's choice of builder, said in the docs). Another
+    frontend than docker/dockerfile: unknown, so no."""
+    syntax = syntax.strip()
+    if not syntax:
+        return True
+    found = FRONTEND.match(syntax)
+    if found is None:
+        return False
+    tag = (found.group("tag") or "latest").lower()
+    if tag == "latest" or "experimental" in tag or "labs" in tag:
+        return True
+    version = MAINLINE.match(tag)
+    if version is None:
+        return False  # a tag we cannot read
+    return (int(version.group("major")), int(version.group("minor") or 99)) >= (1, 2)
 
 
 class Manager(NamedTuple):
     name: str
     targets: tuple[str, ...]
-    locked: bool = False  # apt: its lock files forbid two builds in one cache at once
+    locked: bool = False  # apt, Maven: not safe for two builds in one cache at once
+    ids: tuple[str, ...] = ()  # one per target when stages on different bases must not share it
+
+
+LOCKED = ("apt", "maven")  # apt's lock files; Maven's local repository is not concurrency-safe
 
 
 def _targets(name: str, env: dict[str, str]) -> tuple[str, ...] | None:
@@ -92,15 +120,49 @@ def _downloads(mounts: list[Manager], managers: dict[str, list[Command]]) -> tup
     return tuple(dict.fromkeys(out))
 
 
+def _under(word: str, targets: tuple[str, ...]) -> bool:
+    """An rm operand inside one of the cache targets (``/var/lib/apt/lists/*``, ``~/.npm``)."""
+    path = word.replace("~/", "/root/", 1) if word.startswith("~/") else word
+    path = path.rstrip("*").rstrip("/")
+    # an ancestor (`rm -rf /root/.cache` over /root/.cache/pip) would hit the mount point: EBUSY
+    return any(path == t or path.startswith(t + "/") or t.startswith(path + "/") for t in targets)
+
+
+def _rm_edits(script: ShellScript, targets: tuple[str, ...]) -> list[Edit]:
+    """The ``rm`` of this RUN that empty the cache targets: a command that removes only
+    cache paths is dropped; from a mixed one (``rm -rf /var/lib/apt/lists/* /tmp/*``)
+    only the cache operands go, the rest of the cleanup stays."""
+    out: list[Edit] = []
+    for c in script.top_level():
+        if c.program != "rm" or not c.args:
+            continue
+        operands = [a for a in c.args if not a.text.startswith("-")]
+        cached = [a for a in operands if _under(a.text, targets)]
+        if not cached:
+            continue
+        if len(cached) == len(operands):
+            drop = _drop_command(script, c)
+            if drop is not None:
+                out.append(drop)
+            continue
+        for a in cached:
+            i = c.args.index(a)
+            out.append(Edit(Span(c.args[i - 1].span.end if i else c.name_span.end, a.span.end), ""))
+    return out
+
+
 def _drops(name: str, script: ShellScript, cmd: Command, manager_cmds: list[Command]) -> list[Command]:
-    """Cleanup commands of this RUN that only kept the cache out of the layer."""
+    """Cleanup commands of this RUN that only kept the cache out of the layer (``rm`` is
+    handled by ``_rm_edits``)."""
     out = []
     for c in script.top_level():
         prog, args = tool_args(c)
         words = [a.text for a in args]
-        if name == "apt" and ((c.program in APT and c.subcommand() in ("clean", "autoclean"))
-                              or (c.program == "rm" and any(w.startswith("/var/lib/apt/lists") or w.startswith("/var/cache/apt")
-                                                            for w in words))):  # fmt: skip
+        if name == "apt" and c.program in APT and c.subcommand() in ("clean", "autoclean"):
+            out.append(c)
+        elif name == "pip" and prog == "pip" and words[:2] in (["cache", "purge"], ["cache", "remove"]):
+            out.append(c)
+        elif name == "pnpm" and prog == "pnpm" and words[:2] == ["store", "prune"]:
             out.append(c)
         elif name == "npm" and prog == "npm" and words[:2] == ["cache", "clean"]:
             out.append(c)
@@ -111,6 +173,42 @@ def _drops(name: str, script: ShellScript, cmd: Command, manager_cmds: list[Comm
         elif name == "go" and prog == "go" and words[:1] == ["clean"] and ("-modcache" in words or "-cache" in words):
             out.append(c)
     return out
+
+
+# Managers whose cache is also what later builds read (the module cache, ~/.m2, the cargo
+# registry): `go mod download`, `mvn dependency:go-offline` or `cargo fetch` fill it for a
+# later RUN. Under a mount on one RUN only, that later RUN finds nothing in the layer.
+SHARED_STORE = frozenset(("go", "maven", "gradle", "cargo"))
+OFFLINE = {  # a build that must find the store filled: no download of its own
+    "maven": re.compile(r"(?:^|\s)(?:-o|--offline)(?:\s|$)"),
+    "gradle": re.compile(r"(?:^|\s)--offline(?:\s|$)"),
+    "cargo": re.compile(r"(?:^|\s)(?:--offline|--frozen)(?:\s|$)"),
+    "go": re.compile(r"GOPROXY=off"),
+}
+
+
+def _later_users(ctx: Context, ins: Instruction, candidates, mounts: list[Manager]) -> tuple[list[int], bool]:
+    """Lines of later RUNs in the same stage that use one of this RUN's shared stores, and
+    whether one of them builds offline (then a mount here alone breaks the build)."""
+    names = {m.name for m in mounts} & SHARED_STORE
+    if not names:
+        return [], False
+    stage = ctx.stage(ins)
+    lines, offline = [], False
+    for other, _, managers, _, _ in candidates:
+        if other is ins or ctx.stage(other) is not stage or other.span.start.line <= ins.span.start.line:
+            continue
+        used = names & set(managers)
+        if used:
+            lines.append(other.span.start.line)
+            offline = offline or any(OFFLINE[n].search(other.body.text) for n in used)
+    return lines, offline
+
+
+def _cache_id(target: str, base: str) -> str:
+    """``apt-cache-debian-12`` for /var/cache/apt on debian:12."""
+    kind = "apt-lists" if target == "/var/lib/apt" else "apt-cache"
+    return kind + "-" + (re.sub(r"[^a-z0-9.]+", "-", base.lower()).strip("-") or "base")
 
 
 def _drop_command(script: ShellScript, cmd: Command) -> Edit | None:
@@ -125,21 +223,26 @@ def _drop_command(script: ShellScript, cmd: Command) -> Edit | None:
 class CacheMountAvailable(Rule):
     id = "DT601"
     name = "cache-mount-available"
-    severity = Severity.INFO
+    severity = Severity.STYLE
     summary = "a package-manager install re-downloads everything on each rebuild; a BuildKit cache mount keeps it"
     fix_safety = Safety.REVIEW
     size_rule = False  # build time: every stage's downloads count, not only the final image's
-    # Opt-in: it fires on 69% of the corpus files (one comment per install RUN), and on a CI
-    # runner without an exported cache the promised gain is zero: a team's choice, not a default.
-    default_enabled = False
+    # On where the file can use BuildKit features, at severity style: the default fail-on
+    # (info) does not fail on it and the pull-request review lists it in the summary, not
+    # inline. On a CI runner without an exported cache the gain is zero: a team's choice.
     explanation = """
 ## What it does
 Finds a `RUN` that installs packages with apt, pip, npm, yarn, pnpm, go, cargo, Maven,
 Gradle, Composer or Bundler without a BuildKit cache mount on that manager's download
-cache. It runs as root only (a cache mount belongs to root unless `uid=` says otherwise),
-never in heredoc or exec-form RUNs, and it stays quiet when the file pins an old
-Dockerfile frontend (`# syntax=docker/dockerfile:1.0` or `1.1`) that has no `RUN --mount`,
-or when the author switched the cache off in the environment (`PIP_NO_CACHE_DIR`).
+cache. One finding per `RUN` at most, naming every manager in it. It runs as root only
+(a cache mount belongs to root unless `uid=` says otherwise), never in heredoc or
+exec-form RUNs, and it is silent where the file cannot use `RUN --mount` or the author
+already decided:
+- a `# syntax=` pin on a frontend without it: `docker/dockerfile:1.0` and `1.1` (mainline
+  got `RUN --mount` in 1.2; `1.0-experimental`, `experimental` and labs had it before, so
+  they count as able), or another frontend than `docker/dockerfile`;
+- a RUN that already has a cache mount (the author chose what it caches);
+- the cache switched off in the environment (`PIP_NO_CACHE_DIR`).
 
 ## Why is this bad?
 Whenever the layer is rebuilt (a changed requirements file, a new base image), the
@@ -147,12 +250,19 @@ manager downloads every package again. A cache mount keeps the downloads on the 
 machine, outside the image: the rebuild fetches only what changed, and the image does
 not grow, because a mount is never part of a layer. This is build time, not image size.
 
-This is a choice a team makes: a CI runner starts with an empty BuildKit cache unless
-the cache is exported and imported (`docker buildx build --cache-to/--cache-from`, or a
-runner that keeps its builder), so the gain there can be zero; on developer machines
-and long-lived builders it is large. So the rule is off by default (on the shared corpus
-it fires on 370 of 538 files, one comment per install RUN): turn it on with
-`select = ["ALL"]` or by listing `DT601` in `select`. Severity info, a review fix.
+Adopting it is a choice a team makes, with trade-offs:
+- It needs BuildKit (the default builder since Docker 23, and buildx); the legacy builder
+  rejects `RUN --mount`.
+- A CI runner starts with an empty BuildKit cache unless the cache is exported and
+  imported (`docker buildx build --cache-to/--cache-from`, or a runner that keeps its
+  builder), so there the gain can be zero; on developer machines and long-lived builders
+  it is large.
+- The cache lives on the builder and grows until pruned (`docker builder prune`).
+
+So the rule is on, at severity `style`: below the default `fail-on` (info), so it never
+fails a check by itself, and the pull-request review lists it in the summary rather than
+inline. A team that does not build with a kept cache opts out with `ignore = ["DT601"]`;
+one that wants it enforced sets `fail-on = "style"` or `[severity] DT601 = "warning"`.
 
 ## Example
 ```dockerfile
@@ -170,14 +280,23 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt
 
 ## Fix safety
 Review. The fix adds `--mount=type=cache,target=<cache>` for each manager in the RUN and
-drops what only kept the cache out of the layer (`--no-cache-dir`, `npm cache clean`,
-`yarn cache clean`, `apt-get clean`, `rm -rf /var/lib/apt/lists/*`, `go clean -modcache`,
-`composer clear-cache`), which now would empty the shared cache. apt gets two mounts with
-`sharing=locked` (apt locks its directories) and the removal of
-`/etc/apt/apt.conf.d/docker-clean`, the official images' setting that deletes downloaded
-packages after each install and would leave the cache empty; that file stays removed for
-later RUNs of the image. Stages that use the same target share one cache (a cache mount's
-id defaults to its target). The build needs BuildKit (default since Docker 23).
+drops what only kept the cache out of the layer (`--no-cache-dir`, `--no-cache` of
+Composer, `pip cache purge`, `pnpm store prune`, `npm cache clean`, `yarn cache clean`, `apt-get clean`, `go clean -modcache`,
+`composer clear-cache`, and the `rm` operands inside a mounted cache such as
+`/var/lib/apt/lists/*`; other operands of the same `rm`, like `/tmp/*`, stay), which now
+would empty the shared cache. apt gets `sharing=locked` (apt locks its directories) and
+the removal of `/etc/apt/apt.conf.d/docker-clean`, the official images' setting that
+deletes downloaded packages after each install and would leave the cache empty; that file
+stays removed for later RUNs of the image. apt's lists (`/var/lib/apt`) are mounted only
+when the same RUN runs `apt-get update`: otherwise the mount would hide the lists an
+earlier layer fetched. Maven's repository is mounted with `sharing=locked` too. Stages on
+the same base share one cache (a cache mount's id defaults to its target); when apt
+caches appear on different bases, each gets an `id=` of its base (`apt-cache-debian-12`),
+since lists and packages of two releases must not mix. Go, Maven, Gradle and Cargo
+keep in their cache what later builds read: when a later RUN of the stage uses it (`go
+mod download`, then `go build`), the reason says that RUN needs the same mount (it has
+its own finding); when that later RUN builds offline (`mvn -o`, `--offline`, `--frozen`),
+a mount on this RUN alone would break it, so there is no fix. The build needs BuildKit.
 
 ## Size impact
 None on the image. The estimate is what a rebuild of this layer no longer downloads:
@@ -227,20 +346,32 @@ saves", never in the image-size totals.
     )
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        syntax = ctx.df.directives.get("syntax", "").strip()
-        if syntax and (OLD_SYNTAX.match(syntax) or "dockerfile" not in syntax):
+        if not frontend_has_mounts(ctx.df.directives.get("syntax", "")):
             return
+        candidates = []
         for ins in ctx.runs():
             if ins.json_args is not None or ins.heredocs:
                 continue
+            if ctx.cache_mounts(ins):
+                continue  # the author already chose what this RUN caches
             scripts = ctx.scripts(ins)
             if len(scripts) != 1:
                 continue
-            found = self._check_run(ctx, ins, scripts[0])
+            found = self._managers(ctx, ins, scripts[0])
             if found is not None:
-                yield found
+                candidates.append((ins, scripts[0], *found))
+        # Stages on different bases (Debian and Ubuntu, two releases) must not share one apt
+        # cache: its package lists and .debs belong to one release. An id per base keeps
+        # them apart; stages on the same base share it, as the default id (the target) does.
+        apt_bases = {base for _, _, _, mounts, base in candidates if any(m.name == "apt" for m in mounts)}
+        for ins, script, managers, mounts, base in candidates:
+            if len(apt_bases) > 1:
+                mounts = [m._replace(ids=tuple(_cache_id(t, base) for t in m.targets)) if m.name == "apt" else m
+                          for m in mounts]  # fmt: skip
+            later = _later_users(ctx, ins, candidates, mounts)
+            yield self._finding(ctx, ins, script, managers, mounts, base, later)
 
-    def _check_run(self, ctx: Context, ins: Instruction, script: ShellScript) -> Finding | None:
+    def _managers(self, ctx: Context, ins: Instruction, script: ShellScript):
         user = user_at(ctx.before(ins), ctx.df.escape)
         if user not in ("", "root", "0", "0:0", "root:root"):
             return None
@@ -256,30 +387,36 @@ saves", never in the image-size totals.
             targets = _targets(name, env)
             if not targets or any("$" in t for t in targets):
                 continue
-            if any(ctx.mounts_cover(ins, t) for t in targets):
-                continue
-            mounts.append(Manager(name, targets, name == "apt"))
+            if name == "apt" and not any(c.program in APT and c.subcommand() == "update" for c in script.commands):
+                # the lists come from an earlier layer: a mount on /var/lib/apt would hide them
+                targets = targets[:1]
+            mounts.append(Manager(name, targets, name in LOCKED))
         if not mounts:
             return None
+        return managers, mounts, ctx.base_image(ctx.stage(ins))
+
+    def _finding(self, ctx: Context, ins: Instruction, script: ShellScript, managers: dict[str, list[Command]],
+                 mounts: list[Manager], base: str, later: tuple[list[int], bool] = ([], False)) -> Finding:
         first = managers[mounts[0].name][0]
         names = ", ".join(m.name for m in mounts)
-        message = f"{names} re-downloads every package when this layer rebuilds; mount a BuildKit cache"
+        message = f"{names} re-downloads every package when this layer rebuilds (build time); mount a BuildKit cache"
         return ctx.finding(
-            self, ins, first.span, message, fix=self._fix(ctx, ins, script, mounts, managers),
+            self, ins, first.span, message, fix=None if later[1] else self._fix(ctx, ins, script, mounts, managers, later[0]),
             hint=SizeHint(hints.REBUILD_DOWNLOAD, {
                 "managers": tuple(m.name for m in mounts), "packages": _downloads(mounts, managers),
                 "recommends": not all(disables_recommends(unwrap(c)) for c in managers.get("apt", ())),
-                "base_image": ctx.base_image(ctx.stage(ins))}),
+                "base_image": base}),
         )
 
     def _fix(self, ctx: Context, ins: Instruction, script: ShellScript, mounts: list[Manager],
-             managers: dict[str, list[Command]]) -> Fix | None:
+             managers: dict[str, list[Command]], later: list[int] = ()) -> Fix | None:
         if not script.ok:
             return None
         flags = []
         for m in mounts:
-            for t in m.targets:
-                flags.append(f"--mount=type=cache,target={t}" + (",sharing=locked" if m.locked else ""))
+            for i, t in enumerate(m.targets):
+                flags.append("--mount=type=cache," + (f"id={m.ids[i]}," if m.ids else "") + f"target={t}"
+                             + (",sharing=locked" if m.locked else ""))
         prefix = " ".join(flags) + " "
         if any(m.name == "apt" for m in mounts):
             prefix += f"rm -f {APT_CLEAN} && "
@@ -303,11 +440,15 @@ saves", never in the image-size totals.
                 drop = _drop_command(script, c)
                 if drop is not None:
                     edits.append(drop)
+        edits += _rm_edits(script, tuple(t for m in mounts for t in m.targets))
         edits.sort(key=lambda e: e.span.start)
         reason = ("Needs BuildKit; a CI runner starts with an empty cache unless the builder's cache is exported "
                   "(--cache-to/--cache-from)")
         if any(m.name == "apt" for m in mounts):
             reason += "; docker-clean stays removed for later RUNs, so put apt-get installs under the same mounts"
+        if later:
+            reason += ("; what this RUN fetches stays in the cache, not the layer: the RUN on line "
+                       + ", ".join(map(str, later)) + " uses it and needs the same mount (its own finding)")
         try:
             return Fix("Mount the package cache with BuildKit", tuple(edits), Safety.REVIEW, reason)
         except ValueError:

@@ -1,6 +1,5 @@
-"""DT601 is off by default, so the all-rules corpus test does not apply its fixes: here it
-runs alone on every corpus file. Each fix parses, leaves no DT601 finding with a fix,
-is idempotent and adds no hadolint finding (counted per code)."""
+"""DT601 alone on every corpus file (the all-rules corpus test applies it among the
+others). Each fix parses, leaves no DT601 finding with a fix, is idempotent and adds no hadolint finding (counted per code)."""
 
 from __future__ import annotations
 

@@ -138,12 +138,17 @@ def test_apk_virtual_claim_names_the_creating_layer_like_dt207():
 def test_a_moved_rm_is_forced_so_other_fixes_cannot_break_it():
     # fresh precision sample, corpus 0334: DT105 adds --no-cache-dir, so pip never writes the
     # cache; DT201's moved `rm -r /root/.cache` would then fail the build without -f
-    from bot.engine import fix_source
+    from bot.engine import Options, fix_source
     from bot.model.source import Source
 
     text = ("FROM alpine\nRUN apk add --no-cache python3 py3-pip\nRUN pip3 install --upgrade pip setuptools\n"
             "RUN rm -r /root/.cache\n")
-    out = fix_source(Source("Dockerfile", text), unsafe=True)
+    out = fix_source(Source("Dockerfile", text), Options(ignore=("DT601",)), unsafe=True)
     assert {f.rule_id for f in out.applied} >= {"DT105", "DT201"}
     assert out.fixed.splitlines()[2] == \
         "RUN pip3 install --no-cache-dir --upgrade pip setuptools && rm -rf /root/.cache"
+    # with DT601 too, its cache mount comes last and takes the place of both: no --no-cache-dir,
+    # and no rm of /root/.cache (an ancestor of the mount point: rm would fail with EBUSY)
+    out = fix_source(Source("Dockerfile", text), unsafe=True)
+    assert {f.rule_id for f in out.applied} >= {"DT105", "DT201", "DT601"}
+    assert out.fixed.splitlines()[2:] == ["RUN --mount=type=cache,target=/root/.cache/pip pip3 install --upgrade pip setuptools"]

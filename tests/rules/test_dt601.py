@@ -21,6 +21,17 @@ def test_apt_fix_drops_the_cleanups_and_stays_hadolint_clean():
     ("# syntax=docker/dockerfile:1.4\n", True),
     ("# syntax=example.com/other-frontend:1\n", False),
     ("", True),
+    ("# syntax=docker/dockerfile:1.0-experimental\n", True),
+    ("# syntax=docker/dockerfile:experimental\n", True),
+    ("# syntax=docker/dockerfile:1.1.7-experimental\n", True),
+    ("# syntax=docker/dockerfile:1.2\n", True),
+    ("# syntax=docker/dockerfile:1.2.0-rc1\n", True),
+    ("# syntax=docker/dockerfile-upstream:1.1\n", False),
+    ("# syntax=docker.io/docker/dockerfile:1.1@sha256:" + "a" * 64 + "\n", False),
+    ("# syntax=docker/dockerfile:1.4@sha256:" + "a" * 64 + "\n", True),
+    ("# syntax=docker/dockerfile\n", True),
+    ("# syntax=docker/dockerfile:0.9\n", False),
+    ("# syntax=mycorp/dockerfile:1.4\n", False),
 ])
 def test_frontend_pin_decides(syntax, fires):
     assert bool(run(R, syntax + "FROM python:3.12-slim\nRUN pip install flask\n")) is fires
@@ -43,10 +54,60 @@ def test_each_manager_gets_its_cache_target():
         assert after.endswith(expected_run), after
 
 
-def test_an_existing_cache_mount_for_one_manager_leaves_the_other():
+def test_a_run_with_a_cache_mount_is_silent():
+    # the author chose what this RUN caches: one for pip is a choice about npm too
     code = "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install x && npm ci\n"
+    assert run(R, code) == []
+    # a bind or secret mount is no such choice
+    code = "FROM python:3.12\nRUN --mount=type=secret,id=netrc,target=/root/.netrc pip install x\n"
     (f,) = run(R, code)
-    assert f.message.startswith("npm ")
+    assert f.message.startswith("pip ")
+
+
+def test_mixed_rm_keeps_its_other_operands():
+    code = ("FROM debian:12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl "
+            "&& rm -rf /var/lib/apt/lists/* /tmp/* /var/tmp/*\n")
+    after = fixed_text(R, code)
+    assert after.endswith("apt-get install -y --no-install-recommends curl && rm -rf /tmp/* /var/tmp/*\n"), after
+
+
+def test_apt_without_update_mounts_only_the_archives():
+    # the lists come from an earlier layer: a /var/lib/apt mount would hide them (empty cache:
+    # "Unable to locate package"); the rm of the image's lists stays
+    code = ("FROM debian:12-slim\nRUN apt-get update\n"
+            "RUN apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n")
+    after = fixed_text(R, code)
+    assert "target=/var/lib/apt," not in after and "target=/var/cache/apt,sharing=locked" in after
+    assert after.endswith("apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n")
+
+
+def test_stages_on_different_bases_get_their_own_apt_cache():
+    code = ("FROM debian:12 AS build\nRUN apt-get update && apt-get install -y gcc\n"
+            "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y curl\n")
+    after = fixed_text(R, code)
+    assert "--mount=type=cache,id=apt-cache-debian-12,target=/var/cache/apt,sharing=locked" in after
+    assert "--mount=type=cache,id=apt-lists-ubuntu-22.04,target=/var/lib/apt,sharing=locked" in after
+    same = "FROM debian:12 AS build\nRUN apt-get update && apt-get install -y gcc\nFROM build\nRUN apt-get update && apt-get install -y curl\n"
+    assert "id=" not in fixed_text(R, same)  # one base: the default id (the target) is shared on purpose
+
+
+def test_maven_cache_is_locked():
+    after = fixed_text(R, "FROM maven:3-eclipse-temurin-21\nCOPY . .\nRUN mvn -B package\n")
+    assert "--mount=type=cache,target=/root/.m2/repository,sharing=locked mvn" in after, after
+
+
+def test_style_severity_does_not_fail_by_default_and_is_on():
+    from bot import rules
+    from bot.config import FailOn
+    from bot.model.findings import Severity
+
+    assert "DT601" in rules.selected_ids() and R.severity is Severity.STYLE
+    assert Severity.STYLE.rank < FailOn().severity.rank
+
+
+def test_comment_says_build_time():
+    (f,) = run(R, "FROM python:3.12-slim\nRUN pip install flask\n")
+    assert "build time" in f.message
 
 
 def test_estimate_is_build_time_and_stays_out_of_totals():
@@ -101,3 +162,40 @@ def test_rebuild_downloads_are_a_total_of_their_own_in_text_and_markdown():
     md = summary_markdown([SummaryRow(f, True, "inline") for f in res.findings], title="t")
     assert "- Rebuild downloads a cache mount saves (build time, not image size): " in md
     assert "per rebuild (build time)" in md
+
+
+def test_default_summary_keeps_image_size_and_rebuild_download_apart():
+    # DT601 on by default: the job summary shows the rebuild download as its own line, and the
+    # avoidable image size is DT101/DT102's alone
+    from bot.engine import Options, analyse_text
+    from bot.report.markdown import SummaryRow, rebuild_total, savings_total, summary_markdown
+
+    code = "FROM debian:12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n"
+    findings = analyse_text("Dockerfile", code, Options()).findings
+    assert {f.rule_id for f in findings} == {"DT101", "DT601"}
+    image = savings_total(findings)
+    alone = savings_total([f for f in findings if f.rule_id != "DT601"])
+    assert image == alone and image[0] > 0
+    r_low, r_high, count = rebuild_total(findings)
+    assert count == 1 and r_low > 0
+    text = summary_markdown([SummaryRow(f, True, "listed here") for f in findings], title="dockerdiet")
+    assert "build time, not image size" in text and "per rebuild (build time)" in text
+
+
+def test_cache_purges_go_with_the_mount():
+    after = fixed_text(R, "FROM python:3.12-slim\nRUN pip install flask && pip cache purge\n")
+    assert after.endswith("RUN --mount=type=cache,target=/root/.cache/pip pip install flask\n"), after
+    after = fixed_text(R, "FROM python:3.12-slim\nRUN pip install flask && rm -rf ~/.cache/pip /tmp/build\n")
+    assert after.endswith("pip install flask && rm -rf /tmp/build\n"), after
+
+
+def test_a_warm_up_run_says_the_later_build_needs_the_same_mount():
+    code = ("FROM golang:1.22 AS build\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\n"
+            "COPY . .\nRUN go build -o /app .\n")
+    first, second = run(R, code)
+    assert "the RUN on line 6 uses it and needs the same mount" in first.fix.reason
+    assert "line" not in second.fix.reason.split("exported")[-1]  # nothing after it
+    offline = ("FROM maven:3-eclipse-temurin-21\nCOPY pom.xml .\nRUN mvn -B dependency:go-offline\n"
+               "COPY src src\nRUN mvn -B -o package\n")
+    first, second = run(R, offline)
+    assert first.fix is None and second.fix is not None  # -o: a mount on the warm-up alone breaks it

@@ -68,7 +68,7 @@ def test_per_file_ignores_and_min_saving(tmp_path, capsys):
     root = project(tmp_path, 'min-saving = "5GB"\n')
     main(["check", "--format", "json", str(root / "svc")])
     findings = json.loads(capsys.readouterr().out)["files"][0]["findings"]
-    assert all(f["estimate"] is None for f in findings)
+    assert all(f["estimate"] is None for f in findings if f["rule"] != "DT601")  # build time, not a saving
 
 
 @pytest.mark.parametrize(
@@ -115,3 +115,17 @@ def test_pragma_and_config_interplay(tmp_path, capsys):
     assert rules_reported(capsys, str(root / "svc")) == {"DT101"}
     root = project(tmp_path, 'select = ["DT101", "DT102", "DT901"]\n', dockerfile=code)
     assert rules_reported(capsys, str(root / "svc")) == {"DT101"}  # DT102 suppressed, pragma used
+
+
+def test_style_findings_fail_only_when_fail_on_reaches_style(tmp_path, capsys):
+    # DT601 (style) alone: reported, but the default fail-on (info) does not fail on it
+    only_style = "FROM python:3.12-slim\nRUN --mount=type=bind,target=/r pip install --no-cache-dir -r /r/req.txt\n"
+    root = project(tmp_path, None, dockerfile=only_style)
+    assert main(["check", "--no-estimate", str(root / "svc")]) == 0
+    assert "DT601" in capsys.readouterr().out
+    root = project(tmp_path, 'fail-on = "style"\n', dockerfile=only_style)
+    assert main(["check", "--no-estimate", str(root / "svc")]) == 1
+    capsys.readouterr()
+    root = project(tmp_path, 'ignore = ["DT601"]\n', dockerfile=only_style)
+    assert main(["check", "--no-estimate", str(root / "svc")]) == 0
+    assert "DT601" not in capsys.readouterr().out

@@ -34,7 +34,7 @@ def test_primary_rate_limit_beyond_the_bound_fails_cleanly_and_keeps_the_report(
     # the findings are not lost: the full report is in the job summary, the JSON report and outputs
     assert "| `Dockerfile` |" in run.summary and "DT101" in run.summary
     assert "dockerdiet outcome: failed" in run.summary
-    assert run.outputs["new_findings"] == "1" and run.report["totals"]["new_findings"] == 1
+    assert run.outputs["new_findings"] == "2" and run.report["totals"]["new_findings"] == 2  # + DT601 (style)
 
 
 def test_429_with_retry_after_is_waited_out_on_reads_and_on_the_review_post(fake, tmp_path):

@@ -26,7 +26,7 @@ def test_findings_on_the_merge_base_stay_existing_when_the_base_branch_moves_on(
     pull = fake.open_pull(1, {"Dockerfile": LISTS}, {"Dockerfile": LISTS + "LABEL team=a\n"})
     first = run_action(fake, tmp_path, 1, inputs={"fail_on": "warning"})
     assert first.code == 0, first.stdout
-    assert first.outputs["findings"] == "1" and first.outputs["new_findings"] == "0"
+    assert first.outputs["findings"] == "2" and first.outputs["new_findings"] == "0"  # DT101 + DT601 (style)
     # Meanwhile main fixes DT101: base.sha now has no finding, the merge base still has it.
     merge_base = pull.base_sha
     tip = fake.advance_base(1, {"Dockerfile": CLEAN})
@@ -94,7 +94,7 @@ def test_a_dockerfile_with_a_bom_is_analysed_like_locally(fake, tmp_path):
     fake.open_pull(5, {}, {"Dockerfile": "\ufeff" + LISTS})
     run = run_action(fake, tmp_path, 5)
     assert run.code == 0, run.stdout
-    assert [f["rule_id"] for f in run.report["findings"]] == ["DT101"]
+    assert [f["rule_id"] for f in run.report["findings"]] == ["DT101", "DT601"]
 
 
 def request_count(fake, tmp_path, n: int, graphql: bool) -> int:
@@ -135,14 +135,14 @@ def test_five_push_story_merge_base_symlink_binary_fix_and_a_flaky_rerun(fake, t
 
     # 1. the PR adds a Dockerfile keeping its apt lists: one new finding, one comment
     one = run_action(fake, tmp_path, 7, run_id="1", inputs=inputs)
-    assert one.code == 1 and one.outputs["new_findings"] == "1", one.stdout
+    assert one.code == 1 and one.outputs["new_findings"] == "2", one.stdout  # + DT601 (style)
     (ours,) = bot_comments()
     assert ours["path"] == "Dockerfile" and ours["id"] > 2**31
     # 2. main moves on (it fixes svc/Dockerfile); the PR pushes an unrelated edit
     fake.advance_base(7, {"svc/Dockerfile": other.replace("git", "git && rm -rf /var/lib/apt/lists/*")})
     fake.push(7, {"svc/Dockerfile": other + "LABEL a=b\n", "Dockerfile": LISTS})
     two = run_action(fake, tmp_path, 7, run_id="2", inputs=inputs)
-    assert two.code == 1 and two.outputs["new_findings"] == "1", two.stdout  # svc's DT101 is not new
+    assert two.code == 1 and two.outputs["new_findings"] == "2", two.stdout  # + DT601 (style);  # svc's DT101 is not new
     assert len(bot_comments()) == 1 and not fake.calls("PATCH")
     assert any(v == f"{merge_base}:svc/Dockerfile" for v in fake.graphql_queries[-1]["variables"].values())
     # 3. the Dockerfile becomes a symlink and a binary "Dockerfile" appears: skipped, never

@@ -45,7 +45,7 @@ def test_editing_a_flagged_line_without_fixing_keeps_the_comment_and_posts_nothi
     outdated = tuple(RemoteComment(c.id, c.node_id, c.path, None, c.body, *BOT, c.line) for c in earlier)
     again = plan([analysed(edited)], Existing(outdated), PlanOptions("d" * 40, "2-1"))
     assert again.comments == () and again.resolved == ()
-    assert {r.where for r in again.rows} == {"commented earlier"}
+    assert {r.where for r in again.rows if r.finding.rule_id != "DT601"} == {"commented earlier"}
     # the suggestion text changed (git is in it now): bodies are updated in place
     assert {u.comment_id for u in again.updated} == {c.id for c in earlier}
     assert all("still there" in u.body for u in again.updated)

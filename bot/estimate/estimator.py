@@ -9,6 +9,7 @@ Only hint params are read (image references, package names, a uid, a URL), never
 from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Mapping
+from types import MappingProxyType
 
 from bot.estimate import images
 from bot.estimate.tables import TableError, apt_packages, load, waste_models
@@ -94,7 +95,8 @@ class Estimator:
                 if got is not None:
                     return _kept(finding, got)
             if hint.kind == K.BASE_IMAGE_SWAP and _is_slim(str(hint.params.get("to_image", ""))):
-                return _kept(finding, _with_slim_docs(self.estimate(hint), layered.installed_by_runs(ctx, self._models)))
+                return _kept(finding, _with_slim_docs(self.estimate(hint), layered.installed_by_runs(ctx, self._models),
+                                                      layered.recommends_by_run(ctx, self._models)))
         return _kept(finding, self.estimate(hint))
 
     # -- public API ---------------------------------------------------------------
@@ -161,8 +163,11 @@ def _is_slim(image: str) -> bool:
     return ref is not None and "slim" in images.split_tag(ref.tag).flavour
 
 
-def _with_slim_docs(result: Result, installed: tuple[int, int] | None) -> Result:
-    """A slim base also drops the docs, man pages and translations of what the RUNs install."""
+def _with_slim_docs(result: Result, installed: tuple[int, int] | None,
+                    recommends: Mapping[str, tuple[int, int]] = MappingProxyType({})) -> Result:
+    """A slim base also drops the docs, man pages and translations of what the RUNs install.
+    Those of the packages a RUN installs as recommends are also removed by that RUN's
+    --no-install-recommends (DT102): named as overlaps, so a file's total counts them once."""
     from bot.estimate.layers.finding import SLIM_DROP_PER_PACKAGE, SLIM_DROP_SHARE_MAX, slim_drop
 
     est, reason = result
@@ -174,9 +179,10 @@ def _with_slim_docs(result: Result, installed: tuple[int, int] | None) -> Result
     basis = (est.basis[:-1] + f"; slim's dpkg excludes also leave out the docs, man pages and translations of the "
              f"{n} packages the RUNs install ({per} MB a package, at most {SLIM_DROP_SHARE_MAX:.0%} of their "
              f"{_mb(size)} Installed-Size).")
+    overlaps = tuple((claim, *slim_drop(*rec)) for claim, rec in sorted(recommends.items()))
     return est._replace(bytes_low=est.bytes_low + lo, bytes_high=est.bytes_high + hi, basis=basis,
                         confidence=_weaker(est.confidence, Confidence.MEDIUM), compressed_low=None,
-                        compressed_high=None), reason
+                        compressed_high=None, overlaps=overlaps), reason
 
 
 MANIFEST_KINDS = frozenset((K.PIP_CACHE, K.NPM_CACHE, K.YARN_CACHE))

@@ -11,7 +11,9 @@ A multi-stage rewrite (a claim of the whole stage, DT402) takes every layer of i
 out of the final image, so what the other findings of that stage claim there (the
 recommends, build packages, lists and caches its RUNs leave) is part of what it removes:
 such a group counts the larger of the rewrite's estimate and the sum of the others'
-(their own claims counted once), never both.
+(their own claims counted once), never both. Bytes that one estimate names as also
+removed by another finding's fix (its ``overlaps``: a slim base's docs of the packages a
+RUN installs as recommends) are subtracted once when that finding is counted too.
 """
 
 from __future__ import annotations
@@ -118,12 +120,36 @@ def _group_value(group: list[Finding]) -> tuple[int, int]:
     return low, high
 
 
+def _overlap(groups: list[list[Finding]]) -> tuple[int, int]:
+    """Bytes two findings of different groups both remove, named by the estimate that holds
+    them (``SizeEstimate.overlaps``): summed twice, so subtracted once (within one group
+    the max or the rewrite already counts them once)."""
+    held: dict[tuple[str, str], set[int]] = {}
+    for n, group in enumerate(groups):
+        for f in group:
+            for claim in f.hint.claims if f.hint else ():
+                held.setdefault((f.path, claim), set()).add(n)
+    low = high = 0
+    for n, group in enumerate(groups):
+        for f in group:
+            for claim, lo, hi in f.estimate.overlaps if f.estimate else ():  # type: ignore[union-attr]
+                if held.get((f.path, claim), set()) - {n}:
+                    low, high = low + lo, high + hi
+    return low, high
+
+
 def _sum(findings: list[Finding]) -> tuple[int, int]:
     low = high = 0
-    for group in _groups(list(enumerate(findings))):
+    values = []
+    groups = _groups(list(enumerate(findings)))
+    for group in groups:
         lo, hi = _group_value(group)
+        values.append((lo, hi))
         low, high = low + lo, high + hi
-    return low, high
+    o_low, o_high = _overlap(groups)
+    # never below the largest single group: an overlap is part of two counted savings
+    return (max(low - o_low, max((v[0] for v in values), default=0)),
+            max(high - o_high, max((v[1] for v in values), default=0)))
 
 
 def is_build_time(f: Finding) -> bool:

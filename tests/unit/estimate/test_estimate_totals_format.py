@@ -182,3 +182,35 @@ def test_a_stage_rewrite_over_an_apt_install_with_recommends_counts_once_end_to_
     low, high = file_total(res.findings, res.base_size)
     assert high < by["DT402"].estimate.bytes_high + by["DT102"].estimate.bytes_high
     assert (low, high) == (by["DT402"].estimate.bytes_low, by["DT402"].estimate.bytes_high)
+
+
+def test_a_slim_bases_docs_of_recommended_packages_count_once_with_the_recommends():
+    """Held-out round 3 (0620): the slim swap prices the docs of every package the RUNs install,
+    and --no-install-recommends removes the recommended ones whole; summed, the file's total
+    (665 MB high) passed the 657 MB image."""
+    from bot.model import hints as K
+
+    swap = Finding("DT401", "n", Severity.WARNING, "Dockerfile", SPAN, "m", hint=SizeHint(K.BASE_IMAGE_SWAP, {}, ()),
+                   estimate=SizeEstimate(58 * MB, 156 * MB, "b", Confidence.MEDIUM, "table",
+                                         overlaps=(("apt_recommends@4", 11 * MB, 73 * MB),)))
+    recs = staged("DT102", 360 * MB, 512 * MB, K.APT_RECOMMENDS, ["apt_recommends@4"])
+    other = staged("DT102", 5 * MB, 6 * MB, K.APT_RECOMMENDS, ["apt_recommends@9"])
+    t = totals([swap, recs])
+    assert (t.bytes_low, t.bytes_high) == ((58 + 360 - 11) * MB, (156 + 512 - 73) * MB)
+    assert (totals([swap, other]).bytes_low, totals([swap, other]).bytes_high) == (63 * MB, 162 * MB)
+    assert (totals([swap]).bytes_low, totals([swap]).bytes_high) == (58 * MB, 156 * MB)
+
+
+def test_the_slim_swap_names_the_docs_that_no_install_recommends_also_removes():
+    from bot.engine import Options, analyse_text
+    from bot.estimate.totals import file_total
+
+    text = "FROM debian:bookworm\nRUN apt-get update && apt-get install -y postgresql-client python3-pip\n"
+    res = analyse_text("Dockerfile", text, Options(min_saving=0))
+    by = {f.rule_id: f for f in res.findings if f.estimate is not None}
+    swap, recs = by["DT401"], by["DT102"]
+    (claim, lo, hi), = swap.estimate.overlaps
+    assert claim in recs.hint.claims and 0 < lo <= hi < swap.estimate.bytes_high
+    t = totals([swap, recs])
+    assert t.bytes_high == swap.estimate.bytes_high + recs.estimate.bytes_high - hi
+    assert file_total(res.findings, res.base_size)[1] <= sum(f.estimate.bytes_high for f in by.values()) - hi

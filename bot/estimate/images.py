@@ -160,7 +160,21 @@ def match_row(ref: ImageRef) -> Match | None:
         key = (codename_ok, len(have.version), not have.codename, have.version)
         if best is None or key > best[0]:
             best = (key, Match(row, quality))
+    if want.codename and want.version and (best is None or best[1].quality == "nearest"):
+        # no row of this version on this release: the release's rows of the nearest version
+        # (a language image's size is its OS layers more than its runtime's version)
+        same = [r for r in rows if split_tag(r.tag).flavour == want.flavour and split_tag(r.tag).version
+                and _same_codename(want.codename, _row_codename(r))]
+        if same:
+            return Match(min(same, key=lambda r: (_version_distance(want.version, split_tag(r.tag).version),
+                                                  bool(split_tag(r.tag).codename))), "nearest")
     return best[1] if best else None
+
+
+def _version_distance(want: tuple[int, ...], have: tuple[int, ...]) -> tuple[int, ...]:
+    """How far two versions are apart, major first (3.11 vs 3.12 is nearer than 3.11 vs 2.7)."""
+    n = max(len(want), len(have))
+    return tuple(abs(a - b) for a, b in zip(want + (0,) * (n - len(want)), have + (0,) * (n - len(have))))
 
 
 class Distro(NamedTuple):

@@ -135,4 +135,42 @@ def npm_packages(ctx: Context, run: Instruction) -> tuple[list[str], str]:
     return [], ""
 
 
-__all__ = ["npm_packages", "pip_requirements", "requirement_names", "run_of"]
+_PNPM_KEY = re.compile(r"^  (['\"]?)(/?[^\s'\"]+?)\1:\s*$")
+
+
+def pnpm_lock_packages(text: str) -> list[str]:
+    """``name@version`` of every package a pnpm-lock.yaml's ``packages:`` section names
+    (lockfile v5: ``/name/1.0.0``, v6: ``/name@1.0.0(peer@2)``, v9: ``name@1.0.0``); peer
+    suffixes dropped, local links and git or tarball URLs left out."""
+    v5 = re.search(r"^lockfileVersion:\s*['\"]?5", text, re.M) is not None
+    found: set[str] = set()
+    section = ""
+    for line in text.splitlines():
+        if line and not line[0].isspace():
+            section = line.split(":", 1)[0].strip()
+            continue
+        m = _PNPM_KEY.match(line) if section == "packages" else None
+        if m is None:
+            continue
+        key = m.group(2).lstrip("/")
+        if v5:
+            key = key.split("_", 1)[0]
+            name, _, version = key.rpartition("/")
+        else:
+            key = key.split("(", 1)[0]
+            head, _, version = key[1:].rpartition("@")
+            name = key[0] + head if head else ""
+        if name and version and re.match(r"^[0-9][0-9A-Za-z.+-]*$", version):
+            found.add(f"{name}@{version}")
+    return sorted(found)
+
+
+def pnpm_packages(ctx: Context, run: Instruction) -> list[str]:
+    """The packages of the pnpm-lock.yaml the RUN installs from, when the build context has it."""
+    bc = ctx.build_context
+    src = context_path(ctx, run, "pnpm-lock.yaml") if bc is not None else None
+    text = bc.text(src) if bc is not None and src is not None else None
+    return pnpm_lock_packages(text) if text else []
+
+
+__all__ = ["npm_packages", "pip_requirements", "pnpm_lock_packages", "pnpm_packages", "requirement_names", "run_of"]

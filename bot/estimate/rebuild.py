@@ -3,7 +3,8 @@ image size, so these estimates have totals of their own (totals.rebuild_totals).
 
 apt: the .debs of the packages apt adds on the base (the graph's resolver, Debian 12
 download sizes from apt_downloads.json.gz); pip and npm: what their caches hold after
-the install (the same tables as DT105/DT106: a cache is what was downloaded). Other
+the install (the same tables as DT105/DT106: a cache is what was downloaded); pnpm: the packed
+tarballs its pnpm-lock.yaml names (the npm table), when the build context has it. Other
 managers, and packages no table knows, are named as not counted.
 """
 
@@ -53,6 +54,21 @@ def _apt(names: tuple[str, ...], recommends: bool, base_image: str) -> tuple[int
     return low, high, text
 
 
+def _pnpm(specs: tuple[str, ...]) -> tuple[int, int, str] | str:
+    """pnpm from its lockfile fetches each package's packed tarball (the lockfile resolves
+    versions, so package documents only when it is stale: the high end); packages the npm
+    table does not know leave the size unknown rather than a floor that looks whole."""
+    from bot.estimate import tarballs
+
+    got = tarballs.from_lock(list(specs))
+    if not got.counted or len(got.unknown) * 4 > len(specs):
+        return f"pnpm: {len(got.unknown)} of the lockfile's {len(specs)} packages are not in the npm table"
+    text = f"pnpm {got.counted} packed tarball(s) from pnpm-lock.yaml"
+    if got.unknown:
+        text += f" ({len(got.unknown)} not in the npm table, not counted)"
+    return got.low, max(got.low, got.high), text
+
+
 def rebuild_download(est: "Estimator", p: Mapping[str, Any]) -> "Result":
     managers = tuple(str(m) for m in p.get("managers", ()))
     packages = tuple(str(x) for x in p.get("packages", ()))
@@ -62,6 +78,8 @@ def rebuild_download(est: "Estimator", p: Mapping[str, Any]) -> "Result":
     for manager in managers:
         if manager == "apt":
             got = _apt(named["apt"], bool(p.get("recommends", True)), str(p.get("base_image", "")))
+        elif manager == "pnpm" and named["pnpm"] and p.get("pnpm_lock"):
+            got = _pnpm(named["pnpm"])
         elif manager in CACHE_KINDS and named[manager]:
             e, why = est.estimate(SizeHint(CACHE_KINDS[manager], {"packages": named[manager],
                                                                    "base_image": p.get("base_image", "")}))

@@ -7,6 +7,13 @@ not their sum. Claims are scoped by file so equal claim strings in two files sta
 Repository metadata (rpm, apk) is one set per image: every RUN that refreshes it over
 an earlier layer's copy adds little, so such claims of one file form one group; so do
 the findings that save out of the base image (a smaller base, a runtime stage).
+A multi-stage rewrite (a claim of the whole stage, DT402) takes every layer of its stage
+out of the final image, so what the other findings of that stage claim there (the
+recommends, build packages, lists and caches its RUNs leave) is part of what it removes:
+such a group counts the larger of the rewrite's estimate and the sum of the others'
+(their own claims counted once), never both. Bytes that one estimate names as also
+removed by another finding's fix (its ``overlaps``: a slim base's docs of the packages a
+RUN installs as recommends) are subtracted once when that finding is counted too.
 """
 
 from __future__ import annotations
@@ -15,12 +22,19 @@ from types import MappingProxyType
 from typing import Iterable, Mapping, NamedTuple
 
 from bot.model import hints as K
-from bot.model.findings import Finding, SizeEstimate
+from bot.model.findings import STAGE_CLAIM, Finding, SizeEstimate
 
 
 PER_IMAGE = frozenset((K.RPM_CACHE, K.APK_CACHE))  # claims naming one set of files per image
 # savings out of the base image's own bytes (a smaller base), not out of what the layers add
 IN_BASE = frozenset((K.BASE_IMAGE_SWAP, K.TOOLCHAIN_RUNTIME))
+# what a stage's RUNs leave in its own layers and a runtime stage does not copy over: a rewrite
+# of the stage removes it (dev dependencies, gems and copied files travel with the application)
+IN_STAGE_LAYERS = frozenset((
+    K.APT_LISTS, K.APT_RECOMMENDS, K.APK_CACHE, K.RPM_CACHE, K.PIP_CACHE, K.NPM_CACHE, K.YARN_CACHE,
+    K.CONDA_CACHE, K.GO_CACHE, K.JVM_BUILD_CACHE, K.PACKAGE_CACHE, K.LATER_LAYER_CLEANUP,
+    K.ARCHIVE_LEFT, K.BUILD_PACKAGES, K.BUILD_TREE,
+))
 
 
 class RuleTotal(NamedTuple):
@@ -46,8 +60,19 @@ class Totals(NamedTuple):
         return (self.bytes_low + self.bytes_high) // 2
 
 
-def _groups(items: list[tuple[int, Finding]]) -> list[list[Finding]]:
-    """Union findings that share a (path, claim)."""
+def _rewrites_stage(f: Finding) -> bool:
+    return f.hint is not None and any(c.partition("@")[0] == STAGE_CLAIM for c in f.hint.claims)
+
+
+def _in_rewritten_stage(f: Finding, rewrite: Finding) -> bool:
+    """``rewrite`` takes ``f``'s bytes out of the final image with the rest of their stage."""
+    return (f is not rewrite and f.path == rewrite.path and f.stage == rewrite.stage and f.hint is not None
+            and f.hint.kind in IN_STAGE_LAYERS)
+
+
+def _groups(items: list[tuple[int, Finding]], stages: bool = True) -> list[list[Finding]]:
+    """Union findings that share a (path, claim); with ``stages``, a stage rewrite and the
+    findings about its stage's layers too."""
     parent = list(range(len(items)))
 
     def find(i: int) -> int:
@@ -67,18 +92,64 @@ def _groups(items: list[tuple[int, Finding]]) -> list[list[Finding]]:
                 parent[find(i)] = find(owner[key])
             else:
                 owner[key] = i
+    if stages:
+        for i, (_, r) in enumerate(items):
+            if _rewrites_stage(r):
+                for j, (_, f) in enumerate(items):
+                    if _in_rewritten_stage(f, r):
+                        parent[find(j)] = find(i)
     groups: dict[int, list[Finding]] = {}
     for i, (_, f) in enumerate(items):
         groups.setdefault(find(i), []).append(f)
     return list(groups.values())
 
 
+def _group_value(group: list[Finding]) -> tuple[int, int]:
+    """Findings sharing claims: the max. With stage rewrites: the larger of the rewrites'
+    max and the sum of the others (grouped by their own claims), low and high apart."""
+    rewrites = [f for f in group if _rewrites_stage(f)]
+    low = max((f.estimate.bytes_low for f in rewrites), default=0)  # type: ignore[union-attr]
+    high = max((f.estimate.bytes_high for f in rewrites), default=0)  # type: ignore[union-attr]
+    rest = [f for f in group if not _rewrites_stage(f)]
+    if not rewrites:
+        return (max(f.estimate.bytes_low for f in rest),  # type: ignore[union-attr]
+                max(f.estimate.bytes_high for f in rest))  # type: ignore[union-attr]
+    if rest:
+        others = [_group_value(g) for g in _groups(list(enumerate(rest)), stages=False)]
+        low, high = max(low, sum(lo for lo, _ in others)), max(high, sum(hi for _, hi in others))
+    return low, high
+
+
+def _overlap(groups: list[list[Finding]]) -> tuple[int, int]:
+    """Bytes two findings of different groups both remove, named by the estimate that holds
+    them (``SizeEstimate.overlaps``): summed twice, so subtracted once (within one group
+    the max or the rewrite already counts them once)."""
+    held: dict[tuple[str, str], set[int]] = {}
+    for n, group in enumerate(groups):
+        for f in group:
+            for claim in f.hint.claims if f.hint else ():
+                held.setdefault((f.path, claim), set()).add(n)
+    low = high = 0
+    for n, group in enumerate(groups):
+        for f in group:
+            for claim, lo, hi in f.estimate.overlaps if f.estimate else ():  # type: ignore[union-attr]
+                if held.get((f.path, claim), set()) - {n}:
+                    low, high = low + lo, high + hi
+    return low, high
+
+
 def _sum(findings: list[Finding]) -> tuple[int, int]:
     low = high = 0
-    for group in _groups(list(enumerate(findings))):
-        low += max(f.estimate.bytes_low for f in group)  # type: ignore[union-attr]
-        high += max(f.estimate.bytes_high for f in group)  # type: ignore[union-attr]
-    return low, high
+    values = []
+    groups = _groups(list(enumerate(findings)))
+    for group in groups:
+        lo, hi = _group_value(group)
+        values.append((lo, hi))
+        low, high = low + lo, high + hi
+    o_low, o_high = _overlap(groups)
+    # never below the largest single group: an overlap is part of two counted savings
+    return (max(low - o_low, max((v[0] for v in values), default=0)),
+            max(high - o_high, max((v[1] for v in values), default=0)))
 
 
 def is_build_time(f: Finding) -> bool:

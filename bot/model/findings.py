@@ -94,6 +94,10 @@ class _SizeEstimateFields(NamedTuple):
     source: str  # table | measured | live | heuristic
     compressed_low: int | None = None
     compressed_high: int | None = None
+    # (claim, low, high): part of these bytes that the fix of another finding holding that
+    # claim removes too (a slim base's docs of packages that --no-install-recommends drops);
+    # totals subtract it once when both findings are counted
+    overlaps: tuple[tuple[str, int, int], ...] = ()
 
 
 class SizeEstimate(_SizeEstimateFields):
@@ -102,12 +106,14 @@ class SizeEstimate(_SizeEstimateFields):
     __slots__ = ()
 
     def __new__(cls, bytes_low: int, bytes_high: int, basis: str, confidence: Confidence, source: str,
-                compressed_low: int | None = None, compressed_high: int | None = None) -> "SizeEstimate":
+                compressed_low: int | None = None, compressed_high: int | None = None,
+                overlaps: tuple[tuple[str, int, int], ...] = ()) -> "SizeEstimate":
         if not 0 <= bytes_low <= bytes_high:
             raise ValueError(f"bad range {bytes_low}..{bytes_high}")
         if source not in ("table", "measured", "live", "heuristic"):
             raise ValueError(f"unknown estimate source {source!r}")
-        return tuple.__new__(cls, (bytes_low, bytes_high, basis, confidence, source, compressed_low, compressed_high))
+        return tuple.__new__(cls, (bytes_low, bytes_high, basis, confidence, source, compressed_low, compressed_high,
+                                   overlaps))
 
     @property
     def midpoint(self) -> int:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from bot.estimate import images
 from bot.estimate.layers.graph import graph
-from bot.estimate.layers.saving import Delta, Model, Prices, saving
+from bot.estimate.layers.saving import Delta, Model, Prices, layer_bytes, saving
 from bot.model import hints as K
 from bot.rules.base import Context
+from bot.rules.facts import cache_claim
 from bot.model.findings import Confidence, Finding, SizeEstimate
 
 MB = 1_000_000
@@ -81,6 +82,43 @@ def installed_by_runs(ctx: Context, models: dict) -> tuple[int, int] | None:
     if not model.before.base_key or not model.before.debs:
         return None
     return len(model.before.debs), sum(g.size(n) for n in model.before.debs)
+
+
+def added_by_fix(ctx: Context, finding: Finding, models: dict) -> tuple[int, int] | None:
+    """(packages, layer bytes) the RUNs install with the finding's fix applied beyond what they
+    install as written: a smaller base lacks packages the larger one had (build-essential is
+    in buildpack-deps, so on -slim the same RUN installs it)."""
+    g = graph()
+    if g is None or finding.fix is None or not finding.fix.edits:
+        return None
+    model = _model(ctx, g, models)
+    if not model.before.base_key:
+        return None
+    after = model.with_fix(finding)
+    if after is None or not after.base_key:
+        return None
+    extra = after.debs - model.before.debs
+    return len(extra), sum(layer_bytes(g, n) for n in extra)
+
+
+def recommends_by_run(ctx: Context, models: dict) -> dict[str, tuple[int, int]]:
+    """Per DT102 claim (``apt_recommends@RUN``): (packages, Installed-Size bytes) that RUN's
+    recommends add to the final image, per the model (installing them without recommends)."""
+    g = graph()
+    if g is None:
+        return {}
+    model = _model(ctx, g, models)
+    if not model.before.base_key or not model.before.debs:
+        return {}
+    out = {}
+    for ins in ctx.df.instructions:
+        if ins.keyword != "RUN" or "install" not in ins.body.text:
+            continue
+        claim = cache_claim(K.APT_RECOMMENDS, ins)
+        gone = model.before.debs - model.following((claim,)).debs
+        if gone:
+            out[claim] = (len(gone), sum(g.size(n) for n in gone))
+    return out
 
 
 def _model(ctx: Context, g, models: dict) -> Model:

@@ -178,3 +178,43 @@ def test_the_tables_are_read_only_when_a_finding_needs_them(tmp_path):
     loaded = [subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True, check=True).stdout.strip()
               for p in (apt, pip)]
     assert loaded == ["", "bot.estimate.wheels,bot.estimate.tarballs"]
+
+
+# ------------------------------------------------------------------ pnpm (rebuild downloads, DT601)
+def test_pnpm_lockfile_keys_of_v5_v6_and_v9():
+    from bot.estimate.manifests import pnpm_lock_packages
+
+    v5 = "lockfileVersion: 5.4\n\nspecifiers:\n  ms: ^2.1.3\n\npackages:\n\n  /ms/2.1.3:\n    resolution: {}\n" \
+         "  /@babel/core/7.1.0_react@18.0.0:\n    dev: false\n"
+    v6 = "lockfileVersion: '6.0'\n\npackages:\n\n  /ms@2.1.3:\n    resolution: {}\n" \
+         "  /@babel/core@7.1.0(react@18.0.0):\n    dev: false\n  /local@file:../x:\n    dev: false\n"
+    v9 = "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies: {}\n\npackages:\n\n  ms@2.1.3:\n" \
+         "    resolution: {}\n\n  '@babel/core@7.1.0':\n    resolution: {}\n\nsnapshots:\n\n  ms@2.1.3: {}\n"
+    for text in (v5, v6, v9):
+        assert pnpm_lock_packages(text) == ["@babel/core@7.1.0", "ms@2.1.3"]
+    assert pnpm_lock_packages("lockfileVersion: '9.0'\n\nimporters:\n\n  .: {}\n") == []
+
+
+def test_a_pnpm_rebuild_is_priced_from_its_lockfile_and_unknown_without_it():
+    from bot.engine import Options, analyse_text
+    from bot.rules.base import BuildContext
+
+    text = ("# syntax=docker/dockerfile:1\nFROM node:20-slim\nWORKDIR /app\nCOPY package.json pnpm-lock.yaml ./\n"
+            "RUN pnpm install --frozen-lockfile\n")
+    name = _closure_package()
+    version, closure = tarballs.table().closures[name][0], tarballs.table().closures[name][1]
+    lock = "lockfileVersion: '9.0'\n\npackages:\n\n" + "".join(f"  '{s}':\n    resolution: {{}}\n\n" for s in closure)
+
+    def dt601(files):
+        ctx = BuildContext("/ctx", {k: len(v) for k, v in files.items()}, files)
+        return next(f for f in analyse_text("Dockerfile", text, Options(min_saving=0, select=("DT601",)), ctx).findings
+                    if f.rule_id == "DT601")
+
+    f = dt601({"package.json": "{}", "pnpm-lock.yaml": lock})
+    assert f.estimate is not None and "pnpm-lock.yaml" in f.estimate.basis
+    assert f.estimate.bytes_low == tarballs.from_lock(sorted(set(closure))).low > 0  # each package once
+    assert f"{name}@{version}" in closure
+    f = dt601({"package.json": "{}"})  # no lockfile in the context: unknown, as before
+    assert f.estimate is None
+    unknown = "lockfileVersion: '9.0'\n\npackages:\n\n  no-such-npm-package-xyz@1.0.0:\n    resolution: {}\n"
+    assert dt601({"package.json": "{}", "pnpm-lock.yaml": unknown}).estimate is None

@@ -140,3 +140,77 @@ def test_two_ways_to_a_smaller_base_count_once():
           hinted("DT105", 1 * MB, 2 * MB, K.PIP_CACHE, ["pip@3"])]
     t = totals(fs)
     assert (t.bytes_low, t.bytes_high) == (773 * MB, 995 * MB)
+
+
+def staged(rule, low, high, kind, claims=(), stage="0"):
+    e = SizeEstimate(low, high, "b", Confidence.MEDIUM, "table")
+    return Finding(rule, "n", Severity.WARNING, "Dockerfile", SPAN, "m", stage=stage,
+                   hint=SizeHint(kind, {}, tuple(claims)), estimate=e)
+
+
+def test_a_stage_rewrite_and_the_findings_about_its_layers_count_once():
+    """Shaped like held-out file 0315: DT402's runtime stage removes gcc's install, whose recommends
+    DT102 also claims; the two were summed (429 MB 'high' for a 390 MB image)."""
+    from bot.model import hints as K
+
+    rewrite = staged("DT402", 153 * MB, 362 * MB, K.BUILD_PACKAGES, ["stage@0", "build-packages@3"])
+    recs = staged("DT102", 46 * MB, 66 * MB, K.APT_RECOMMENDS, ["apt_recommends@3"])
+    assert (totals([rewrite, recs]).bytes_low, totals([rewrite, recs]).bytes_high) == (153 * MB, 362 * MB)
+    # the others' bytes are all removed by the rewrite: when they add up to more, their sum counts
+    lists = staged("DT101", 18 * MB, 22 * MB, K.APT_LISTS, ["apt-lists@3"])
+    lists_again = staged("DT201", 17 * MB, 23 * MB, K.LATER_LAYER_CLEANUP, ["apt-lists@3"])
+    pip = staged("DT105", 120 * MB, 300 * MB, K.PIP_CACHE, ["pip@5"])
+    t = totals([rewrite, recs, lists, lists_again, pip])
+    assert (t.bytes_low, t.bytes_high) == (max(153, 46 + 18 + 120) * MB, max(362, 66 + 23 + 300) * MB)
+    # another stage, and what the runtime stage copies over (dev dependencies), stay apart
+    other = staged("DT102", 5 * MB, 6 * MB, K.APT_RECOMMENDS, ["apt_recommends@9"], stage="1")
+    dev = staged("DT302", 30 * MB, 40 * MB, K.DEV_DEPENDENCIES)
+    t = totals([rewrite, recs, other, dev])
+    assert (t.bytes_low, t.bytes_high) == ((153 + 5 + 30) * MB, (362 + 6 + 40) * MB)
+
+
+def test_a_stage_rewrite_over_an_apt_install_with_recommends_counts_once_end_to_end():
+    from bot.engine import Options, analyse_text
+    from bot.estimate.totals import file_total
+
+    text = ("FROM python:3.11-slim-bookworm\nRUN apt-get update && apt-get install -y gcc \\\n"
+            "    && rm -rf /var/lib/apt/lists/*\nCOPY requirements.txt .\n"
+            "RUN pip install --no-cache-dir -r requirements.txt\n")
+    res = analyse_text("Dockerfile", text, Options(min_saving=0))
+    by = {f.rule_id: f for f in res.findings if f.estimate is not None}
+    assert {"DT402", "DT102"} <= set(by)
+    low, high = file_total(res.findings, res.base_size)
+    assert high < by["DT402"].estimate.bytes_high + by["DT102"].estimate.bytes_high
+    assert (low, high) == (by["DT402"].estimate.bytes_low, by["DT402"].estimate.bytes_high)
+
+
+def test_a_slim_bases_docs_of_recommended_packages_count_once_with_the_recommends():
+    """Held-out round 3 (0620): the slim swap prices the docs of every package the RUNs install,
+    and --no-install-recommends removes the recommended ones whole; summed, the file's total
+    (665 MB high) passed the 657 MB image."""
+    from bot.model import hints as K
+
+    swap = Finding("DT401", "n", Severity.WARNING, "Dockerfile", SPAN, "m", hint=SizeHint(K.BASE_IMAGE_SWAP, {}, ()),
+                   estimate=SizeEstimate(58 * MB, 156 * MB, "b", Confidence.MEDIUM, "table",
+                                         overlaps=(("apt_recommends@4", 11 * MB, 73 * MB),)))
+    recs = staged("DT102", 360 * MB, 512 * MB, K.APT_RECOMMENDS, ["apt_recommends@4"])
+    other = staged("DT102", 5 * MB, 6 * MB, K.APT_RECOMMENDS, ["apt_recommends@9"])
+    t = totals([swap, recs])
+    assert (t.bytes_low, t.bytes_high) == ((58 + 360 - 11) * MB, (156 + 512 - 73) * MB)
+    assert (totals([swap, other]).bytes_low, totals([swap, other]).bytes_high) == (63 * MB, 162 * MB)
+    assert (totals([swap]).bytes_low, totals([swap]).bytes_high) == (58 * MB, 156 * MB)
+
+
+def test_the_slim_swap_names_the_docs_that_no_install_recommends_also_removes():
+    from bot.engine import Options, analyse_text
+    from bot.estimate.totals import file_total
+
+    text = "FROM debian:bookworm\nRUN apt-get update && apt-get install -y postgresql-client python3-pip\n"
+    res = analyse_text("Dockerfile", text, Options(min_saving=0))
+    by = {f.rule_id: f for f in res.findings if f.estimate is not None}
+    swap, recs = by["DT401"], by["DT102"]
+    (claim, lo, hi), = swap.estimate.overlaps
+    assert claim in recs.hint.claims and 0 < lo <= hi < swap.estimate.bytes_high
+    t = totals([swap, recs])
+    assert t.bytes_high == swap.estimate.bytes_high + recs.estimate.bytes_high - hi
+    assert file_total(res.findings, res.base_size)[1] <= sum(f.estimate.bytes_high for f in by.values()) - hi

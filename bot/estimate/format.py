@@ -30,9 +30,12 @@ def format_range(low: int, high: int) -> str:
 
 
 def format_estimate(est: SizeEstimate | None) -> str:
-    """"≈ 20 MB (15–25 MB)"; "≈ 0 MB" for nothing; "size impact unknown" for None."""
+    """"≈ 20 MB (15–25 MB)"; "no image bytes" for nothing (a finding kept for another reason,
+    such as DT203's stale cache: "≈ 0 MB" reads as a rounding); "size impact unknown" for None."""
     if est is None:
         return "size impact unknown"
+    if est.bytes_high == 0:
+        return "no image bytes"
     mid = format_bytes(est.midpoint)
     rng = format_range(est.bytes_low, est.bytes_high)
     return f"≈ {mid}" if rng == mid or est.bytes_low == est.bytes_high else f"≈ {mid} ({rng})"
@@ -43,6 +46,8 @@ REBUILD_LABEL = "Rebuild downloads a cache mount saves (build time, not image si
 
 def format_rebuild(est: SizeEstimate) -> str:
     """A build-time estimate (DT601): "≈ 4 MB (0.3–8 MB) downloaded again per rebuild"."""
+    if est.bytes_high == 0:
+        return "nothing downloaded again per rebuild"
     return f"{format_estimate(est)} downloaded again per rebuild"
 
 

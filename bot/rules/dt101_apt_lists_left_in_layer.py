@@ -3,20 +3,15 @@ from __future__ import annotations
 from typing import Iterator
 
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.rules.apt_lists import later_install_needs_lists, later_unseen_script, lists_user, lone_update
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.caches import BY_KEY
 from bot.rules.edits import append_command
 from bot.rules.facts import apt_lists_claim, unwrap
 from bot.rules.managers import verb
-from bot.rules.dt203_apt_update_in_own_layer import lists_user, lone_update
 
 APT_LISTS = BY_KEY["apt-lists"]
 CLEANUP = APT_LISTS.cleanup
-SCRIPT_RUNNERS = frozenset(("sh", "bash", "dash", "zsh", "python", "python2", "python3", "perl", "ruby", "node"))
-SCRIPT_SUFFIXES = (".sh", ".bash", ".py", ".pl", ".rb")
-BUILD_SCRIPTS = frozenset(("configure", "setup.py", "autogen.sh", "bootstrap.sh"))  # build a source tree
-NEEDS_LISTS = frozenset(("install", "upgrade", "safe-upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download", "reinstall"))
-
 
 class AptListsLeftInLayer(Rule):
     id = "DT101"
@@ -123,10 +118,10 @@ The size of the apt lists of the base image's distribution and release (measured
                     if verb(c, "apt") not in ("update", "") and c.span.start > update.span.start
                 ]
                 fix = None
-                needing = self._later_install_needs_lists(ctx, ins)
+                needing = later_install_needs_lists(ctx, ins)
                 if later and needing is None:
                     edit = append_command(ctx.df, ins, script, CLEANUP)
-                    unseen = self._later_unseen_script(ctx, ins)
+                    unseen = later_unseen_script(ctx, ins)
                     if edit is not None and unseen is None:
                         fix = Fix("Remove the apt lists in the same RUN", (edit,), Safety.SAFE)
                     elif edit is not None:
@@ -165,79 +160,4 @@ The size of the apt lists of the base image's distribution and release (measured
             return False
         return lists_user(ctx, [i for i in stage.instructions if i.index > ins.index])[0] is not None
 
-    @staticmethod
-    def _later_unseen_script(ctx: Context, ins) -> tuple[str, str] | None:
-        """Where and what: the first later RUN command that runs a script this file does not
-        show (``./setup.sh``, ``python3 ubuntu.py``, ``curl ... | bash``) before any new
-        ``apt-get update``, or a container command that runs a shell script (``bash install.sh``):
-        it may install with apt on these lists, so removing them is no longer a one-click fix."""
-        for other in ctx.after(ins):
-            if other.keyword in ("CMD", "ENTRYPOINT"):
-                words = list(other.json_args) if other.json_args is not None else other.body.text.split()
-                label = _shell_script(words)
-                if label:
-                    return f"the container's command (line {other.line})", label
-                continue
-            if other.keyword != "RUN":
-                continue
-            for script in ctx.scripts(other):
-                for c in map(unwrap, script.commands):
-                    if verb(c, "apt") == "update":
-                        return None
-                    label = _unseen_script(c)
-                    if label:
-                        return f"the RUN on line {other.line}", label
-        return None
 
-    @staticmethod
-    def _later_install_needs_lists(ctx: Context, ins) -> int | None:
-        """The line of a later RUN that installs without its own ``apt-get update``: it
-        relies on these lists, so removing them would break that build."""
-        for other in ctx.after(ins):
-            if other.keyword != "RUN":
-                continue
-            for script in ctx.scripts(other):
-                for c in script.commands:
-                    if unwrap(c).program == "rosdep" and unwrap(c).subcommand() == "install":
-                        return other.line  # rosdep installs the system dependencies with apt-get, no update
-                    sub = verb(c, "apt")
-                    if not sub:
-                        continue
-                    if sub == "update":
-                        break
-                    if sub in NEEDS_LISTS:
-                        return other.line
-        return None
-
-
-def _unseen_script(cmd) -> str:
-    """The script a command runs whose text the Dockerfile does not hold: an executable
-    script (``./install.sh``, ``/tmp/setup.py``), a script file given to an interpreter,
-    or a script piped into a shell. "" for anything else."""
-    if cmd.program in BUILD_SCRIPTS:
-        return ""
-    if cmd.name.startswith("./") or cmd.program.endswith(SCRIPT_SUFFIXES):
-        return cmd.name
-    if cmd.program not in SCRIPT_RUNNERS:
-        return ""
-    words = cmd.words
-    if any(w in ("-c", "-m", "-e") for w in words):
-        return ""  # the code is on the command line: the rule sees it
-    if "-" in words or (cmd.operator_before == "|" and not words):
-        return f"| {cmd.program}"
-    script = next((w for w in words if not w.startswith("-")), "")
-    if not script or script.rsplit("/", 1)[-1] in BUILD_SCRIPTS:
-        return ""
-    return f"{cmd.program} {script}"
-
-
-def _shell_script(words: list[str]) -> str:
-    """The shell script a container command runs (``bash install.sh``, ``/entrypoint.sh``), or "".
-    Application entry points in other languages (``python3 app.py``) install nothing with apt."""
-    if not words:
-        return ""
-    first = words[0].strip("'\"")
-    name = first.rsplit("/", 1)[-1]
-    if name in ("sh", "bash", "dash") and len(words) > 1 and not words[1].startswith("-"):
-        return f"{name} {words[1]}"
-    return first if name.endswith((".sh", ".bash")) else ""

@@ -5,47 +5,28 @@ from typing import Iterator
 from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
-from bot.model.shell import ShellScript
+from bot.model.text import Edit
 from bot.model.words import key_values, split_words
+from bot.rules.apt_lists import later_install_needs_lists, later_unseen_script, lists_user, lone_update
 from bot.rules.base import Context, Invalid, Rule, Valid
-from bot.rules.edits import delete_instruction, prefix_script
-from bot.rules.facts import and_chain, apt_lists_claim, single_command, unwrap
+from bot.rules.caches import BY_KEY
+from bot.rules.edits import append_command, delete_instruction, prefix_script
+from bot.rules.facts import and_chain, apt_lists_claim, unwrap
 from bot.rules.managers import verb
 
-# apt subcommands that read the package lists `apt-get update` wrote
-USES_LISTS = frozenset((
-    "install", "upgrade", "safe-upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download",
-    "reinstall", "satisfy", "policy", "show", "search", "showpkg", "depends", "madison",
-))
+APT_LISTS = BY_KEY["apt-lists"]
 # instructions that neither touch the file system nor change what `apt-get update` does
 NEUTRAL = frozenset(("LABEL", "EXPOSE", "MAINTAINER", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT"))
+CLEANED = "Run apt-get update in the RUN that installs and remove the lists there"
 
 
-def lone_update(script: ShellScript):
-    """The `apt-get update` of a script that does nothing else, or None."""
-    cmd = single_command(script)
-    if cmd is None or len(script.commands) != 1:
-        return None
-    if verb(unwrap(cmd), "apt") == "update" and cmd.depth == 0:
-        return cmd
-    return None
-
-
-def lists_user(ctx: Context, following) -> tuple[Instruction | None, list[Instruction]]:
-    """The first of ``following`` (the rest of a stage) that uses apt's lists, and the
-    instructions before it; (None, ...) when none does."""
-    between = []
-    for other in following:
-        if other.keyword == "RUN" and any(_uses_lists(s) for s in ctx.scripts(other)):
-            return other, between
-        between.append(other)
-    return None, between
-
-
-def _uses_lists(script: ShellScript) -> bool:
-    for c in map(unwrap, script.commands):  # sudo apt-get install x
-        if verb(c, "apt") in USES_LISTS | {"update"} or c.program in ("apt-cache", "aptitude"):
-            return True
+def _updates_first(ctx: Context, ins: Instruction) -> bool:
+    """Whether the first apt command of ``ins`` is an update (it fetches lists of its own)."""
+    for script in ctx.scripts(ins):
+        for c in map(unwrap, script.commands):
+            sub = verb(c, "apt")
+            if sub or c.program in ("apt-cache", "aptitude"):
+                return sub == "update"
     return False
 
 
@@ -91,12 +72,15 @@ RUN apt-get install -y curl
 ## Use instead
 ```dockerfile
 FROM debian:12
-RUN apt-get update && apt-get install -y curl
+RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*
 ```
 
 ## Fix safety
 Safe: the fix deletes the lone `RUN` and runs `apt-get update &&` at the start of the
-next `RUN` that uses apt, so the commands run in the same order on the same files.
+next `RUN` that uses apt, so the commands run in the same order on the same files. In a
+stage that reaches the final image it also removes the lists at the end of that `RUN`, as
+DT101 would, unless a later `RUN` installs without its own update or runs a script this
+file does not show (they may read the lists): moving the update alone saves no byte.
 It is offered only when nothing but comments and metadata instructions (`LABEL`,
 `EXPOSE`, `CMD`, ...; `ENV`/`ARG` unless they set a proxy or apt variable) sit between,
 and the next `RUN`'s statements are joined with `&&` only (so a failing update still
@@ -105,21 +89,31 @@ just deleted. Anything else between (a `COPY`, a `RUN` that adds a repository, a
 `USER`) could depend on the order; there is no fix then.
 
 ## Size impact
-The apt lists of the lone layer (about 20 MB on Debian 12), counted once with DT101's
-finding on the same `RUN`. No size in stages that do not reach the final image.
+The apt lists (about 20 MB on Debian 12) when the fix also removes them; nothing when it
+only moves the update (the lists then sit in the install's layer instead), and the
+finding is still reported for the stale cache. No size in stages that do not reach the
+final image.
 """
     examples = (
         Invalid(
             "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n",
-            fixed="FROM debian:12\nRUN apt-get update && apt-get install -y curl\n",
+            fixed="FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n",
             at="2:5-2:19",
+            message="update and clean up on line 3",
         ),
         Invalid(
             "FROM ubuntu:22.04\nRUN apt-get -qq update\nENV DEBIAN_FRONTEND=noninteractive\n"
             "# tools\nRUN apt-get install -y --no-install-recommends \\\n    git \\\n    curl\n",
             fixed="FROM ubuntu:22.04\nENV DEBIAN_FRONTEND=noninteractive\n"
-            "# tools\nRUN apt-get -qq update && apt-get install -y --no-install-recommends \\\n    git \\\n    curl\n",
+            "# tools\nRUN apt-get -qq update && apt-get install -y --no-install-recommends \\\n    git \\\n    curl && \\\n"
+            "    rm -rf /var/lib/apt/lists/*\n",
             note="an ENV that apt-get update does not read may sit between",
+        ),
+        Invalid(
+            "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\nRUN apt-get install -y git\n",
+            fixed="FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN apt-get install -y git\n",
+            message="update in the RUN on line 3",
+            note="the install on line 4 still reads the lists: the update moves, the lists stay",
         ),
         Invalid(
             "FROM debian:12\nRUN apt-get update\nRUN apt-get update && apt-get install -y curl\n",
@@ -162,6 +156,9 @@ finding on the same `RUN`. No size in stages that do not reach the final image.
                 if target is None:
                     continue
                 fix = self._fix(ctx, ins, update, target, between)
+                where = f"update in the RUN on line {target.line}"
+                if fix is not None and fix.title == CLEANED:
+                    where = f"update and clean up on line {target.line}"
                 hint = None
                 if ctx.reaches_final(ins):
                     hint = SizeHint(hints.APT_LISTS, {"base_image": ctx.base_image(stage)}, (apt_lists_claim(ins),))
@@ -169,8 +166,8 @@ finding on the same `RUN`. No size in stages that do not reach the final image.
                     self,
                     ins,
                     update.span,
-                    f"`{unwrap(update).name} update` alone in a RUN: its lists go stale in the build cache; "
-                    f"update in the RUN on line {target.line}",
+                    f"`{unwrap(update).name} update` alone in a RUN: stale lists in the build cache; "
+                    + where,
                     fix=fix,
                     hint=hint,
                 )
@@ -199,4 +196,25 @@ finding on the same `RUN`. No size in stages that do not reach the final image.
         prefix = prefix_script(ctx.df, script, ctx.df.text[a:b] + " && ")
         if prefix is None:
             return None
+        cleanup = self._cleanup(ctx, target, script)
+        if cleanup is not None:
+            return Fix(CLEANED, (delete, prefix, cleanup), Safety.SAFE)
         return Fix("Run apt-get update in the RUN that installs", (delete, prefix), Safety.SAFE)
+
+    @staticmethod
+    def _cleanup(ctx: Context, target: Instruction, script) -> Edit | None:
+        """The lists' removal at the end of the install RUN, when DT101 would make it safely:
+        the update alone moves ~20 MB of lists from one layer to the next and saves nothing;
+        with the removal the advice is whole. None where a later RUN or a script this file
+        does not show may still read the lists, or where they do not reach the final image."""
+        if not ctx.reaches_final(target) or ctx.mounts_cover(target, APT_LISTS.defaults[0]):
+            return None
+        if any(APT_LISTS.cleans(c) for c in script.commands):
+            return None
+        if later_install_needs_lists(ctx, target) is not None or later_unseen_script(ctx, target) is not None:
+            return None
+        stage = ctx.stage(target)
+        user, _ = lists_user(ctx, [i for i in stage.instructions if i.index > target.index] if stage else [])
+        if user is not None and not _updates_first(ctx, user):
+            return None  # `apt-cache show` and the like read the lists too
+        return append_command(ctx.df, target, script, APT_LISTS.cleanup)

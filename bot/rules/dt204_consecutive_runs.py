@@ -7,7 +7,7 @@ from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.dt201_cleanup_in_later_layer import later_cleanups
-from bot.rules.dt203_apt_update_in_own_layer import lone_update
+from bot.rules.apt_lists import lone_update
 from bot.rules.edits import merge_runs
 from bot.rules.facts import layer_claim, shell_effects, single_command
 from bot.rules.managers import command_kind, step_kind

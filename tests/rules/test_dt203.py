@@ -54,20 +54,21 @@ def test_export_in_lone_run_is_not_dropped():
 def test_install_run_with_flags_keeps_them():
     code = "FROM debian:12\nRUN apt-get update\nRUN --mount=type=cache,target=/var/cache/apt apt-get install -y x\n"
     assert fixed_text(R, code) == (
-        "FROM debian:12\nRUN --mount=type=cache,target=/var/cache/apt apt-get update && apt-get install -y x\n"
+        "FROM debian:12\nRUN --mount=type=cache,target=/var/cache/apt apt-get update && apt-get install -y x"
+        " && rm -rf /var/lib/apt/lists/*\n"
     )
 
 
 def test_fix_is_idempotent_and_final():
     code = "FROM debian:12\nRUN apt-get update\nLABEL a=b\nRUN apt-get install -y curl\n"
     once = fixed_text(R, code)
-    assert once == "FROM debian:12\nLABEL a=b\nRUN apt-get update && apt-get install -y curl\n"
+    assert once == "FROM debian:12\nLABEL a=b\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n"
     assert fixed_text(R, once) == once and not run(R, once)
 
 
 def test_lone_update_gets_one_finding_the_actionable_one():
     # DT101 and DT203 describe the same apt lists on the same command: the engine keeps
-    # DT203, whose fix merges the update into the install (DT101 then fixes that RUN)
+    # DT203, whose fix merges the update into the install and removes the lists there
     from bot.engine import Options, analyse_text
 
     code = "FROM debian:12-slim\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends curl\n"
@@ -88,4 +89,16 @@ def test_aptitude_update_alone_is_reported_like_apt_get():
     code = "FROM debian:12\nRUN aptitude update\nRUN aptitude install -y curl\n"
     found = run(AptUpdateInOwnLayer, code)
     assert len(found) == 1 and found[0].message.startswith("`aptitude update` alone in a RUN")
-    assert fixed_text(AptUpdateInOwnLayer, code) == "FROM debian:12\nRUN aptitude update && aptitude install -y curl\n"
+    assert fixed_text(AptUpdateInOwnLayer, code) == (
+        "FROM debian:12\nRUN aptitude update && aptitude install -y curl && rm -rf /var/lib/apt/lists/*\n"
+    )
+
+
+def test_lists_stay_for_a_later_reader_and_go_before_a_later_update():
+    code = "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\nRUN apt-cache policy curl\n"
+    assert fixed_text(R, code) == "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN apt-cache policy curl\n"
+    code = "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\nRUN apt-get update && apt-get install -y git\n"
+    assert fixed_text(R, code) == (
+        "FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n"
+        "RUN apt-get update && apt-get install -y git\n"
+    )

@@ -80,12 +80,21 @@ def test_language_images_start_from_their_buildpack_deps_set():
 
 # ------------------------------------------------------------------ layouts
 def test_merging_a_lone_update_into_the_install_saves_nothing():
-    text = "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends curl\n"
+    # a later install still reads the lists, so the fix only moves the update (and its lists)
+    text = ("FROM debian:12\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends curl\n"
+            "RUN apt-get install -y --no-install-recommends git\n")
     f = one(text, "DT203")
-    assert f.estimate.bytes_high == 0
+    assert f.fix is not None and f.estimate.bytes_high == 0
     assert "Still reported" in f.estimate.basis
     # DT203 is also about the stale cache: the default threshold keeps it
     assert findings(text, "DT203", Options())
+
+
+def test_the_fix_that_also_removes_the_lists_saves_them():
+    text = "FROM debian:12-slim\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends curl\n"
+    f = one(text, "DT203")
+    assert f.fix.title.endswith("remove the lists there")
+    assert 15 * MB < f.estimate.bytes_low <= f.estimate.bytes_high < 25 * MB
 
 
 def test_merging_saves_the_lists_when_the_install_removes_them():

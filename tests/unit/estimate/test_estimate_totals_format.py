@@ -51,7 +51,7 @@ def test_totals_of_nothing():
 def test_format_estimate():
     e = SizeEstimate(15 * MB, 25 * MB, "b", Confidence.MEDIUM, "table")
     assert format_estimate(e) == "≈ 20 MB (15–25 MB)"
-    assert format_estimate(SizeEstimate(0, 0, "b", Confidence.HIGH, "measured")) == "≈ 0 MB"
+    assert format_estimate(SizeEstimate(0, 0, "b", Confidence.HIGH, "measured")) == "no image bytes"
     assert format_estimate(SizeEstimate(300_000, 1_200_000, "b", Confidence.LOW, "heuristic")) == "≈ 750 KB (300 KB–1.2 MB)"
     assert format_estimate(None) == "size impact unknown"
 

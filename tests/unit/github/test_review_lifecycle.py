@@ -195,8 +195,9 @@ def test_plan_is_json_serialisable_and_anchors_are_valid():
 
 
 def test_a_merged_suggestion_that_adds_a_finding_becomes_advice():
-    # DT203's merge moves `apt update` into the install RUN, which then keeps the lists (DT101)
-    text = "FROM ubuntu:22.04\nRUN apt update -y\nRUN apt install curl -y\n"
+    # DT203's merge moves `apt update` into the install RUN, which then keeps the lists for
+    # the install after it (DT101)
+    text = "FROM ubuntu:22.04\nRUN apt update -y\nRUN apt install curl -y\nRUN apt install git -y\n"
     p = plan([analysed(text)], Existing(), PlanOptions(HEAD, "1-1"))
     assert {c.rule_id for c in p.comments} == {"DT203", "DT102"}
     assert all(c.suggestion is None and "it would add a DT101 finding" in c.body for c in p.comments)

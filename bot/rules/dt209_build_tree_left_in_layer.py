@@ -126,17 +126,8 @@ def _installs_into(cmd: Command, cwd: str, home: str, tree: str, env: dict[str, 
 
 
 def _workdir(ctx: Context, ins: Instruction) -> str:
-    """The working directory of a RUN, with ``WORKDIR $VAR`` expanded from ENV/ARG."""
-    before = ctx.before(ins)
-    start = workdir_at(before, ctx.df.escape)
-    if start:
-        return start
-    nearest = next((o for o in before if o.keyword == "WORKDIR"), None)
-    words = nearest.words(ctx.df.escape) if nearest is not None else []
-    if not words:
-        return ""
-    text, known = expand(words[0].text, ctx.env(nearest))
-    return join_path("/", text) if known and text.startswith("/") else ""
+    """The working directory of a RUN ("" when unknown)."""
+    return workdir_at(ctx.df, ctx.before(ins)) or ""
 
 
 def _trees(script: ShellScript, start: str, home: str) -> list[Tree]:

@@ -14,6 +14,7 @@ import re
 
 from bot.model.images import ImageRef, parse_image
 from bot.model.shell import Command, Word
+from bot.model.stages import workdir_at
 from bot.rules.facts import PIP_NAME, PYTHON_NAME, operands
 
 # ---------------------------------------------------------------------------- images
@@ -475,7 +476,7 @@ def reads_no_manifest(ctx, ins, cmd: Command) -> bool:
     if ref is None or ref.registry or ref.repository not in _EMPTY_ROOT_BASES:
         return False
     before = ctx.before(ins)
-    if workdir_at(before) is not None or any(i.keyword in ("COPY", "ADD", "ONBUILD") for i in before):
+    if workdir_at(ctx.df, before) != "/" or any(i.keyword in ("COPY", "ADD", "ONBUILD") for i in before):
         return False
     earlier = [c for s in ctx.scripts(ins) for c in s.commands if c.span.start < cmd.span.start]
     for other in before:
@@ -507,30 +508,6 @@ def _clones_into_a_subdirectory(args: list[Word]) -> bool:
     if pos[:1] != ["clone"] or len(pos) < 2 or any("$" in p for p in pos):
         return False
     return len(pos) == 2 or pos[2].rstrip("/") not in ("", ".")
-
-
-def workdir_at(before) -> str | None:
-    """The working directory in force, from the instructions before a point (nearest
-    first, as ``Context.before`` yields them); None when an image default or a
-    variable decides it."""
-    parts: list[str] = []
-    for ins in before:
-        if ins.keyword != "WORKDIR":
-            continue
-        path = ins.body.text.strip()
-        if not path or "$" in path:
-            return None
-        parts.append(path)
-        if path.startswith("/"):
-            break
-    else:
-        return None
-    import posixpath
-
-    out = parts[-1]
-    for p in reversed(parts[:-1]):
-        out = posixpath.join(out, p)
-    return posixpath.normpath(out)
 
 
 def final_image_root(ctx) -> "tuple[list, object, ImageRef] | None":

@@ -12,6 +12,7 @@ from typing import Collection, Iterable, NamedTuple
 from bot.model.dockerfile import Dockerfile, Instruction
 from bot.model.findings import STAGE_CLAIM
 from bot.model.shell import Command, ShellScript, Word
+from bot.model.stages import join_path, workdir_at  # noqa: F401  (re-exported for the rules)
 
 APT = frozenset(("apt-get", "apt"))
 PIP = frozenset(("pip", "pip3", "pip2")) | frozenset(f"pip3.{n}" for n in range(6, 16))
@@ -107,40 +108,6 @@ def copy_args(df: Dockerfile, ins: Instruction) -> CopyArgs | None:
     heredoc = any(w.text.startswith("<<") for w in words[:-1])
     return CopyArgs(tuple(w.text for w in words[:-1]), words[-1].text,
                     tuple((w.start, w.end) for w in words[:-1]), heredoc, (words[-1].start, words[-1].end))
-
-
-def workdir_at(before: Iterable[Instruction], escape: str = "\\") -> str:
-    """The WORKDIR in force, from the instructions that ran before (nearest first),
-    or "" when one of them uses a variable. ``/`` when none is set."""
-    parts: list[str] = []
-    for other in before:
-        if other.keyword != "WORKDIR":
-            continue
-        words = other.words(escape)
-        if not words or "$" in words[0].text:
-            return ""
-        parts.append(words[0].text)
-        if words[0].text.startswith("/"):
-            break
-    path = "/"
-    for p in reversed(parts):
-        path = join_path(path, p)
-    return path
-
-
-def join_path(base: str, path: str) -> str:
-    """``path`` resolved against directory ``base``, normalised (no trailing slash)."""
-    full = path if path.startswith("/") else base.rstrip("/") + "/" + path
-    out: list[str] = []
-    for part in full.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if out:
-                out.pop()
-            continue
-        out.append(part)
-    return "/" + "/".join(out)
 
 
 def path_within(path: str, parent: str) -> bool:

@@ -7,6 +7,7 @@ from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript
 from bot.model.words import expand
+from bot.rules.tool_options import GIT_CLONE_VALUES
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command
 from bot.rules.facts import (
@@ -43,10 +44,8 @@ def _clone(cmd: Command, cwd: str, home: str) -> Tree | None:
     """``git clone [opts] URL [DIR]`` -> the directory it creates."""
     if cmd.program != "git" or cmd.subcommand() != "clone":
         return None
-    takes_value = ("-b", "--branch", "--depth", "-o", "--origin", "-c", "--config", "--reference", "-j", "--jobs",
-                   "--filter", "--shallow-since", "--separate-git-dir", "-u", "--upload-pack", "--template")  # fmt: skip
     args = cmd.args[1:] if cmd.args and cmd.args[0].text == "clone" else cmd.args
-    words = [w for w in operands(args, takes_value) if w.text != "clone"]
+    words = [w for w in operands(args, GIT_CLONE_VALUES) if w.text != "clone"]
     if not words or any(w.dynamic for w in words[:2]):
         return None
     url = words[0].text

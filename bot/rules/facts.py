@@ -13,6 +13,7 @@ from bot.model.dockerfile import Dockerfile, Instruction
 from bot.model.findings import STAGE_CLAIM
 from bot.model.shell import Command, ShellScript, Word
 from bot.model.stages import join_path, workdir_at  # noqa: F401  (re-exported for the rules)
+from bot.rules.tool_options import PIP_INSTALL_VALUES
 
 APT = frozenset(("apt-get", "apt"))
 PIP = frozenset(("pip", "pip3", "pip2")) | frozenset(f"pip3.{n}" for n in range(6, 16))
@@ -692,18 +693,18 @@ _PIP_ITSELF = frozenset(("pip", "setuptools", "wheel"))
 
 
 def _pip_targets(words: list[str]) -> list[str]:
-    """What a pip install installs, by name ("?" for a requirements file or nothing known)."""
+    """What a pip install installs, by name ("?" for a requirements file, an editable
+    project or nothing known)."""
     out: list[str] = []
     takes_value = False
     for w in words[1:]:
         if takes_value:
             takes_value = False
-        elif w in ("-r", "--requirement", "-e", "--editable"):
-            out.append("?")
-            takes_value = True
         elif w.startswith("-"):
-            takes_value = w in ("-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-c",
-                                "--constraint", "-t", "--target")
+            name = w.split("=", 1)[0]
+            if name in ("--requirement", "--editable") or w.startswith(("-r", "-e")):
+                out.append("?")  # also -rfile and --requirement=file
+            takes_value = w in PIP_INSTALL_VALUES
         else:
             out.append(re.split(r"[<>=!~\[;@ ]", w, maxsplit=1)[0].lower())
     return out or ["?"]

@@ -5,6 +5,18 @@ parse. Each table names the documentation it was taken from."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+
+class Getopt(NamedTuple):
+    """A tool that reads its options as getopt_long does (``facts.getopt`` parses them):
+    short options cluster (``-fsSL``); a short option's value is the rest of its word or
+    the next word (``-ofile``, ``-o file``), a long one's follows ``=`` or is the next word;
+    ``--`` ends the options. The sets name the options that take a value."""
+
+    value_short: frozenset[str]
+    value_long: frozenset[str]
+
 # pip's general options that take a value, allowed before the command too
 # (`pip --cache-dir /x install y`). Source: `pip --help` "General Options" (pip 23.2,
 # https://pip.pypa.io/en/stable/cli/pip/#general-options); --log-file and --local-log
@@ -33,3 +45,33 @@ GIT_CLONE_VALUES = frozenset((
     "-j", "--jobs", "--template", "--reference", "--reference-if-able", "-o", "--origin", "-b", "--branch",
     "-u", "--upload-pack", "--depth", "--shallow-since", "--shallow-exclude", "--separate-git-dir",
     "-c", "--config", "--server-option", "--filter", "--bundle-uri", "--ref-format", "--revision"))  # fmt: skip
+
+
+# curl. Source: curl(1) (https://curl.se/docs/manpage.html): the options shown with an
+# argument, the ones the rules meet. -n is --netrc and takes none.
+CURL = Getopt(frozenset("oHdeuAxXwmrTFbcKECyYzDPQtU"), frozenset((
+    "--output", "--header", "--data", "--data-raw", "--data-binary", "--data-urlencode", "--user",
+    "--user-agent", "--proxy", "--request", "--write-out", "--max-time", "--connect-timeout",
+    "--retry", "--retry-delay", "--retry-max-time", "--range", "--upload-file", "--form", "--cookie",
+    "--cookie-jar", "--config", "--cert", "--cacert", "--capath", "--continue-at", "--limit-rate",
+    "--referer", "--output-dir", "--resolve", "--interface", "--max-filesize", "--proto",
+    "--proto-redir", "--ciphers", "--key", "--pass", "--time-cond", "--url", "--noproxy",
+    "--socks5", "--socks5-hostname", "--speed-limit", "--speed-time", "--netrc-file", "--dns-servers",
+    "--max-redirs", "--expect100-timeout", "--keepalive-time", "--oauth2-bearer", "--proxy-user",
+)))  # fmt: skip
+
+# wget. Source: wget(1) (https://www.gnu.org/software/wget/manual/wget.html). -n takes the
+# letters after it as its value: -nv is --no-verbose, -nc --no-clobber, -nd
+# --no-directories (wget's getopt table gives -n a required argument).
+WGET = Getopt(frozenset("OoaPiBtTwQUelARDXIn"), frozenset((
+    "--output-document", "--directory-prefix", "--output-file", "--append-output", "--input-file",
+    "--tries", "--timeout", "--wait", "--user", "--password", "--header", "--user-agent",
+    "--post-data", "--post-file", "--referer", "--base", "--level", "--accept", "--reject",
+    "--domains", "--http-user", "--http-password", "--ca-certificate", "--certificate",
+    "--private-key", "--load-cookies", "--save-cookies", "--bind-address", "--limit-rate",
+)))  # fmt: skip
+
+# useradd. Source: shadow-utils useradd(8) (https://man7.org/linux/man-pages/man8/useradd.8.html).
+USERADD = Getopt(frozenset("bcdefgGkKpPRsuZ"), frozenset((
+    "--base-dir", "--comment", "--home-dir", "--expiredate", "--inactive", "--gid", "--groups", "--skel",
+    "--key", "--password", "--prefix", "--root", "--shell", "--uid", "--selinux-user")))  # fmt: skip

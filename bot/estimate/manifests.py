@@ -29,7 +29,7 @@ def run_of(df: Dockerfile, span) -> Instruction | None:
 def context_path(ctx: Context, run: Instruction, path: str) -> str | None:
     """The build-context file a COPY put at ``path`` (relative to the RUN's WORKDIR)."""
     before = ctx.before(run)
-    cwd = workdir_at(before, ctx.df.escape)
+    cwd = workdir_at(ctx.df, before)
     if not cwd:
         return None
     target = join_path(cwd, path)
@@ -37,7 +37,7 @@ def context_path(ctx: Context, run: Instruction, path: str) -> str | None:
         args = copy_args(ctx.df, ins) if ins.keyword in ("COPY", "ADD") else None
         if args is None or args.heredoc or ins.flag("from") is not None:
             continue
-        dest = join_path(workdir_at(ctx.before(ins), ctx.df.escape) or "/", args.dest)
+        dest = join_path(workdir_at(ctx.df, ctx.before(ins)) or "/", args.dest)
         for src in args.sources:
             name = posixpath.basename(src.rstrip("/"))
             # into a directory (written with a slash, or one that exists, such as ".")

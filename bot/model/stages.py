@@ -3,10 +3,10 @@ reach the final image."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from bot.model.text import Span
-from bot.model.words import expand, key_values, split_words
+from bot.model.words import expand, key_values, process_word, split_words
 
 if TYPE_CHECKING:
     from bot.model.dockerfile import Dockerfile, Instruction
@@ -112,3 +112,78 @@ def reaching_stages(df: "Dockerfile") -> frozenset[int]:
     return frozenset(reached)
 
 
+# ------------------------------------------------------------------ state at a point
+# ``before``: the instructions that ran before a point of an image, nearest first, as
+# ``Context.before`` yields them (the stage's earlier ones, then those of the stages it
+# is built FROM, their FROM lines included).
+
+
+def variables_at(df: "Dockerfile", before: Iterable["Instruction"]) -> dict[str, str]:
+    """ENV and ARG values in force after ``before`` (ARG values are their defaults, a
+    bare ``ARG X`` takes the global default)."""
+    values: dict[str, str] = {}
+    for other in reversed(tuple(before)):
+        if other.keyword in ("ENV", "ARG"):
+            for k, v in key_values(split_words(other.body.text, df.escape)):
+                if other.keyword == "ARG" and k in values and not v:
+                    continue
+                if other.keyword == "ARG" and not v and k in df.global_args:
+                    v = df.global_args[k]
+                values[k] = expand(v, values)[0]
+    return values
+
+
+def workdir_at(df: "Dockerfile", before: Iterable["Instruction"], image_default: str | None = "/") -> str | None:
+    """The working directory in force after ``before``, normalised; None when unknown.
+
+    As BuildKit reads WORKDIR: its argument is the rest of the line, quotes removed and
+    ENV/ARG variables expanded (``WORKDIR "/my app"`` is ``/my app``); a relative one
+    continues the WORKDIR before it. When no absolute WORKDIR comes first, the base
+    image's own working directory decides: ``/`` for ``FROM scratch``, else
+    ``image_default`` -- ``/`` (Docker's default, what most images keep) for callers that
+    accept that, None for callers whose precision needs to know."""
+    seq: Sequence["Instruction"] = before if isinstance(before, (tuple, list)) else tuple(before)
+    parts: list[str] = []
+    base = image_default
+    for i, ins in enumerate(seq):
+        if ins.keyword == "FROM":  # the last one is the root's: its image decides the default
+            words = split_words(ins.body.text, df.escape)
+            base = "/" if words and words[0].text.lower() == "scratch" else image_default
+            continue
+        if ins.keyword != "WORKDIR":
+            continue
+        text = ins.body.text.strip()
+        if "$" in text:
+            text, known = process_word(text, variables_at(df, seq[i + 1 :]), df.escape)
+            if not known:
+                return None
+        else:
+            text = process_word(text, {}, df.escape)[0]
+        if not text:
+            return None  # BuildKit rejects an empty WORKDIR
+        parts.append(text)
+        if text.startswith("/"):
+            base = "/"
+            break
+    if base is None:
+        return None
+    path = base
+    for p in reversed(parts):
+        path = join_path(path, p)
+    return path
+
+
+def join_path(base: str, path: str) -> str:
+    """``path`` resolved against directory ``base``, normalised (no trailing slash;
+    ``//x`` is ``/x`` as on Linux)."""
+    full = path if path.startswith("/") else base.rstrip("/") + "/" + path
+    out: list[str] = []
+    for part in full.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if out:
+                out.pop()
+            continue
+        out.append(part)
+    return "/" + "/".join(out)

@@ -125,3 +125,42 @@ def key_values(words: list[RawWord]) -> list[tuple[str, str]]:
         k, _, v = w.text.partition("=")
         pairs.append((k, v))
     return pairs
+
+
+def process_word(text: str, env: Mapping[str, str], escape: str = "\\") -> tuple[str, bool]:
+    """One Dockerfile word as BuildKit reads the argument of WORKDIR (its whole rest of
+    line, spaces kept): quotes removed, the escape character applied, ``$VAR`` expanded
+    outside single quotes; report if every variable was known."""
+    out: list[str] = []
+    pending: list[str] = []  # text still to expand
+    known = True
+
+    def flush() -> None:
+        nonlocal known
+        if pending:
+            value, ok = expand("".join(pending), env)
+            out.append(value)
+            known = known and ok
+            pending.clear()
+
+    i, n, quote = 0, len(text), ""
+    while i < n:
+        c = text[i]
+        if quote == "'":
+            if c == "'":
+                quote = ""
+            else:
+                flush()
+                out.append(c)
+        elif c == escape and i + 1 < n and (not quote or text[i + 1] in ('"', "$", escape)):
+            # escaped: literal (inside double quotes only before ", $ or the escape itself)
+            flush()
+            i += 1
+            out.append(text[i])
+        elif c == '"' or (c == "'" and not quote):
+            quote = "" if quote == c else c
+        else:
+            pending.append(c)
+        i += 1
+    flush()
+    return "".join(out), known

@@ -14,7 +14,7 @@ from bot.model.dockerfile import Dockerfile, Instruction, Stage
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript, run_scripts
 from bot.model.text import Span
-from bot.model.words import expand, key_values, split_words
+from bot.model.stages import variables_at
 
 DOC_HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 
@@ -221,16 +221,7 @@ class Context:
         return dict(cached)
 
     def _compute_env(self, ins: Instruction) -> dict[str, str]:
-        values: dict[str, str] = {}
-        for other in reversed(list(self.before(ins))):
-            if other.keyword in ("ENV", "ARG"):
-                for k, v in key_values(split_words(other.body.text, self.df.escape)):
-                    if other.keyword == "ARG" and k in values and not v:
-                        continue
-                    if other.keyword == "ARG" and not v and k in self.df.global_args:
-                        v = self.df.global_args[k]
-                    values[k] = expand(v, values)[0]
-        return values
+        return variables_at(self.df, self.before(ins))
 
     def reaches_final(self, ins: Instruction) -> bool:
         return self.df.in_final_image(ins)

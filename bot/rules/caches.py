@@ -37,6 +37,7 @@ from bot.rules.facts import (
     user_at,
 )
 from bot.rules.managers import APT_FAMILY, MANAGERS, cleans, fetches, verb
+from bot.rules.tool_options import PIP_GENERAL_VALUES, PIP_INSTALL_VALUES
 
 if TYPE_CHECKING:
     from bot.rules.base import Context
@@ -209,18 +210,6 @@ def has_no_cache_dir(words) -> bool:
                and len(w.text.split("=", 1)[0]) >= len(_PIP_FLAG_PREFIX) for w in words)
 
 
-# pip's general options that take a separate value (`pip --cache-dir /x install y`)
-PIP_GLOBAL_VALUES = frozenset(("--log", "--log-file", "--proxy", "--retries", "--timeout", "--exists-action",
-                               "--trusted-host", "--cert", "--client-cert", "--cache-dir", "--python",
-                               "--use-feature", "--use-deprecated", "--src", "--progress-bar", "--keyring-provider"))  # fmt: skip
-# `pip install` options with a value, besides the general ones
-PIP_INSTALL_VALUES = PIP_GLOBAL_VALUES | frozenset((
-    "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url", "--extra-index-url",
-    "-f", "--find-links", "-t", "--target", "--prefix", "--root", "--platform", "--python-version",
-    "--implementation", "--abi", "--only-binary", "--no-binary", "--upgrade-strategy", "-C", "--config-settings",
-    "--global-option", "--report", "--group"))  # fmt: skip
-
-
 def pip_install(cmd: Command) -> tuple[Command, Word, list[Word]] | None:
     """``pip install`` in any spelling: pip, pip3, pip3.12, /opt/venv/bin/pip,
     ``python -m pip``, through sudo/env. Returns the (unwrapped) command, the
@@ -244,7 +233,7 @@ def pip_install(cmd: Command) -> tuple[Command, Word, list[Word]] | None:
         if skip:
             skip = False
         elif a.text.startswith("-"):
-            skip = a.text in PIP_GLOBAL_VALUES
+            skip = a.text in PIP_GENERAL_VALUES
         elif a.text == "install":
             return cmd, a, args[i + 1 :]
         else:
@@ -270,7 +259,7 @@ def disables_pip_cache(value: str | None) -> bool:
 
 def pip_purges(cmd: Command) -> bool:
     """``pip cache purge`` / ``python -m pip cache remove ...``."""
-    words = [w.text for w in program_args(cmd, PIP_GLOBAL_VALUES)]
+    words = [w.text for w in program_args(cmd, PIP_GENERAL_VALUES)]
     pip = PIP_NAME.fullmatch(cmd.program) or (PYTHON_NAME.fullmatch(cmd.program) and words[:1] == ["pip"])
     if PYTHON_NAME.fullmatch(cmd.program):
         words = words[1:]

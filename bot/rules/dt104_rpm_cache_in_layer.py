@@ -132,7 +132,7 @@ and manager).
             mounts = ctx.cache_mounts(ins)
             for script in ctx.scripts(ins):
                 inner = [unwrap(c) for c in script.commands]
-                cwds = command_dirs(script, workdir_at(ctx.before(ins), ctx.df.escape))
+                cwds = command_dirs(script, workdir_at(ctx.df, ctx.before(ins)) or "")
                 for family in ("dnf", "microdnf", "zypper"):
                     if any(mount_overlaps(mounts, d) for d in BY_KEY[family].defaults):
                         continue

@@ -174,7 +174,7 @@ The size of the copied files (from the build context where it is known).
             return None
         recursive = bool({"-R", "--recursive"} & set(options))
         preceding = script.commands[: script.commands.index(cmd)]
-        wd = workdir_at(ctx.before(ins), ctx.df.escape)
+        wd = workdir_at(ctx.df, ctx.before(ins))
         if any(c.program in ("cd", "pushd") for c in preceding) and any(not t.text.startswith("/") for t in targets):
             return None
         if not wd and any(not t.text.startswith("/") for t in targets):
@@ -278,7 +278,7 @@ The size of the copied files (from the build context where it is known).
             if other.keyword == "RUN":
                 return None
             if other.keyword == "WORKDIR":
-                wd = workdir_at([other] + [o for o in earlier if o.index < other.index], df.escape)
+                wd = workdir_at(df, [other] + [o for o in earlier if o.index < other.index])
                 if not wd or any(path_within(wd, p) for p in paths):
                     return None
         if recursive and keep_dirs:
@@ -362,7 +362,7 @@ def _written(ctx: Context, ins: Instruction) -> list[Written]:
         args = copy_args(ctx.df, other)
         if args is None or args.heredoc or "$" in args.dest:
             continue
-        wd = workdir_at(before[i + 1 :], ctx.df.escape)
+        wd = workdir_at(ctx.df, before[i + 1 :])
         if not wd:
             continue
         dest = join_path(wd, args.dest)

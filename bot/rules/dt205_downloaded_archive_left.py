@@ -135,7 +135,7 @@ The size of the downloaded file (estimated from the URL where possible).
         for run in ctx.runs(final_only=True):
             before = list(ctx.before(run))
             home = home_dir(user_at(before, ctx.df.escape), ctx.env(run))
-            start = workdir_at(before, ctx.df.escape)
+            start = workdir_at(ctx.df, before) or ""
             for script in ctx.scripts(run):
                 dirs = command_dirs(script, start)
                 cmds = script.commands
@@ -188,7 +188,7 @@ The size of the downloaded file (estimated from the URL where possible).
             other = other.effective()
             if other.index <= run.index or other.keyword != "RUN":
                 continue
-            start = workdir_at(ctx.before(other), ctx.df.escape)
+            start = workdir_at(ctx.df, ctx.before(other)) or ""
             for script in ctx.scripts(other):
                 dirs = command_dirs(script, start)
                 for j, c in enumerate(script.commands):

@@ -238,7 +238,7 @@ def _archives(ctx: Context) -> Iterator[Archive]:
             continue
         if ins.flag("unpack") or "$" in args.dest:
             continue
-        wd = workdir_at(ctx.before(ins), df.escape)
+        wd = workdir_at(df, ctx.before(ins))
         if not wd:
             continue
         dest = join_path(wd, args.dest)
@@ -301,7 +301,7 @@ def _unpacks(cmd: Command) -> bool:
 def _removes(cmd: Command, path: str, ctx: Context, run: Instruction) -> bool:
     if cmd.program != "rm":
         return False
-    wd = workdir_at(ctx.before(run), ctx.df.escape) or "/"
+    wd = workdir_at(ctx.df, ctx.before(run)) or "/"
     for w in cmd.positionals():
         if w.dynamic:
             continue

@@ -8,74 +8,24 @@ from bot.model.shell import Command, Word
 from bot.model.words import expand
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import insert_after
-from bot.rules.facts import layer_claim
+from bot.rules.facts import getopt, layer_claim
+from bot.rules.tool_options import USERADD
 
-# useradd's short options that take a value (shadow-utils useradd(8))
-VALUE_SHORT = frozenset("bcdefgGkKpPRsuZ")
-VALUE_LONG = frozenset(("--base-dir", "--comment", "--home-dir", "--expiredate", "--inactive", "--gid", "--groups",
-                        "--skel", "--key", "--password", "--prefix", "--root", "--shell", "--uid", "--selinux-user"))
 # hadolint DL3046 calls a UID "high" when it has more than 5 characters; as a number
 # that is 100000 and up.
 HIGH_UID = 100000
 
 
 def uid_word(cmd: Command) -> Word | None:
-    """The value of ``-u N``, ``-uN``, ``-ru N`` (clusters), ``--uid N`` or ``--uid=N``."""
-    args = cmd.args
-    found = None
-    i = 0
-    while i < len(args):
-        t = args[i].text
-        if t == "--":
-            break
-        if t.startswith("--"):
-            name, eq, value = t.partition("=")
-            if name == "--uid":
-                if eq:
-                    found = Word(value, args[i].raw, args[i].span, args[i].dynamic)
-                elif i + 1 < len(args):
-                    found = args[i + 1]
-                    i += 1
-            elif not eq and name in VALUE_LONG:
-                i += 1  # skip this option's value
-        elif t.startswith("-") and len(t) > 1:
-            for j, c in enumerate(t[1:], start=1):
-                if c in VALUE_SHORT:
-                    rest = t[j + 1 :]
-                    if c == "u":
-                        if rest:
-                            found = Word(rest, args[i].raw, args[i].span, args[i].dynamic)
-                        elif i + 1 < len(args):
-                            found = args[i + 1]
-                    if not rest:
-                        i += 1  # the value is the next word
-                    break
-        i += 1
-    return found
+    """The value of ``-u N``, ``-uN``, ``-ru N`` (clusters), ``--uid N`` or ``--uid=N``
+    (the last one counts; nothing after ``--`` is an option)."""
+    values = [v for name, v in getopt(cmd.args, USERADD)[0] if name in ("-u", "--uid") and v is not None]
+    return values[-1] if values else None
 
 
 def has_no_log_init(cmd: Command) -> bool:
-    args = cmd.args
-    i = 0
-    while i < len(args):
-        t = args[i].text
-        if t == "--":
-            break
-        if t.startswith("--no-log"):
-            return True
-        if t.startswith("--"):
-            if "=" not in t and t in VALUE_LONG:
-                i += 1
-        elif t.startswith("-") and len(t) > 1:
-            for j, c in enumerate(t[1:], start=1):
-                if c == "l":
-                    return True
-                if c in VALUE_SHORT:
-                    if j == len(t) - 1:
-                        i += 1  # the next word is this option's value
-                    break
-        i += 1
-    return False
+    """``-l`` (also in a cluster) or ``--no-log-init`` (or a prefix getopt_long takes)."""
+    return any(name == "-l" or name.startswith("--no-log") for name, _ in getopt(cmd.args, USERADD)[0])
 
 
 def uid_value(word: Word, env: dict[str, str]) -> int | None:

@@ -7,6 +7,7 @@ from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript
 from bot.model.words import expand
+from bot.rules.tool_options import GIT_CLONE_VALUES
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command
 from bot.rules.facts import (
@@ -43,10 +44,8 @@ def _clone(cmd: Command, cwd: str, home: str) -> Tree | None:
     """``git clone [opts] URL [DIR]`` -> the directory it creates."""
     if cmd.program != "git" or cmd.subcommand() != "clone":
         return None
-    takes_value = ("-b", "--branch", "--depth", "-o", "--origin", "-c", "--config", "--reference", "-j", "--jobs",
-                   "--filter", "--shallow-since", "--separate-git-dir", "-u", "--upload-pack", "--template")  # fmt: skip
     args = cmd.args[1:] if cmd.args and cmd.args[0].text == "clone" else cmd.args
-    words = [w for w in operands(args, takes_value) if w.text != "clone"]
+    words = [w for w in operands(args, GIT_CLONE_VALUES) if w.text != "clone"]
     if not words or any(w.dynamic for w in words[:2]):
         return None
     url = words[0].text
@@ -126,17 +125,8 @@ def _installs_into(cmd: Command, cwd: str, home: str, tree: str, env: dict[str, 
 
 
 def _workdir(ctx: Context, ins: Instruction) -> str:
-    """The working directory of a RUN, with ``WORKDIR $VAR`` expanded from ENV/ARG."""
-    before = ctx.before(ins)
-    start = workdir_at(before, ctx.df.escape)
-    if start:
-        return start
-    nearest = next((o for o in before if o.keyword == "WORKDIR"), None)
-    words = nearest.words(ctx.df.escape) if nearest is not None else []
-    if not words:
-        return ""
-    text, known = expand(words[0].text, ctx.env(nearest))
-    return join_path("/", text) if known and text.startswith("/") else ""
+    """The working directory of a RUN ("" when unknown)."""
+    return workdir_at(ctx.df, ctx.before(ins)) or ""
 
 
 def _trees(script: ShellScript, start: str, home: str) -> list[Tree]:

@@ -26,8 +26,8 @@ from bot.rules.ecosystems import (
     rust_runtime,
     toolchain_of,
     tool_args,
-    workdir_at,
 )
+from bot.model.stages import workdir_at
 
 # Instructions that describe how the container runs: carried into the runtime stage.
 RUNTIME_META = ("ENV", "EXPOSE", "LABEL", "USER", "VOLUME", "STOPSIGNAL", "CMD", "ENTRYPOINT")
@@ -445,7 +445,7 @@ class _Rewriter:
             runs = [c for s in self.ctx.scripts(self.build.ins) for c in s.commands]
             if any(c.program == "cd" for c in runs):
                 return None
-        wd_final = workdir_at(reversed(self.items))
+        wd_final = workdir_at(self.ctx.df, self.items[::-1], None)
         eco = self.build.ecosystem
         made = getattr(self, f"_{eco}")(wd_final)
         if made is None:
@@ -512,7 +512,7 @@ class _Rewriter:
             return None
         if path.startswith("/"):
             return posixpath.normpath(path)
-        wd = workdir_at(self.ctx.before(at))
+        wd = workdir_at(self.ctx.df, self.ctx.before(at), None)
         return posixpath.normpath(posixpath.join(wd, path)) if wd else None
 
     def _out_flag(self, *names: str) -> str | None:

@@ -139,7 +139,7 @@ def _proposal(ctx: Context, source, label: str) -> str:
                 args = copy_args(ctx.df, ins) if ins.keyword in ("COPY", "ADD") else None
                 if args is None or args.heredoc:
                     continue
-                wd = workdir_at(ctx.before(ins), ctx.df.escape)
+                wd = workdir_at(ctx.df, ctx.before(ins))
                 if not wd or "$" in args.dest:
                     continue
                 dest = join_path(wd, args.dest)

@@ -14,7 +14,9 @@ import re
 
 from bot.model.images import ImageRef, parse_image
 from bot.model.shell import Command, Word
+from bot.model.stages import workdir_at
 from bot.rules.facts import PIP_NAME, PYTHON_NAME, operands
+from bot.rules.tool_options import GIT_CLONE_VALUES, PIP_INSTALL_VALUES
 
 # ---------------------------------------------------------------------------- images
 
@@ -279,18 +281,13 @@ class Install(NamedTuple):
     builds: bool = False
 
 
-PIP_VALUE_OPTS = frozenset(("-r", "--requirement", "-c", "--constraint", "-i", "--index-url",
-                            "--extra-index-url", "-f", "--find-links", "-t", "--target",
-                            "--prefix", "--root", "--trusted-host", "--platform", "--python-version"))  # fmt: skip
-
-
 def _pip(cmd: Command, args: list[Word]) -> Install | None:
     if not args or args[0].text != "install":
         return None
     rest = args[1:]
     reqs = _values(rest, "-r", "--requirement")
     cons = _values(rest, "-c", "--constraint") or []
-    local = [w for w in operands(rest, PIP_VALUE_OPTS) if _is_local_path(w.text)]
+    local = [w for w in operands(rest, PIP_INSTALL_VALUES) if _is_local_path(w.text)]
     editable = _values(rest, "-e", "--editable")
     if local or editable:
         return Install("pip", cmd, ("pyproject.toml",), dep_only=None)
@@ -475,7 +472,7 @@ def reads_no_manifest(ctx, ins, cmd: Command) -> bool:
     if ref is None or ref.registry or ref.repository not in _EMPTY_ROOT_BASES:
         return False
     before = ctx.before(ins)
-    if workdir_at(before) is not None or any(i.keyword in ("COPY", "ADD", "ONBUILD") for i in before):
+    if workdir_at(ctx.df, before) != "/" or any(i.keyword in ("COPY", "ADD", "ONBUILD") for i in before):
         return False
     earlier = [c for s in ctx.scripts(ins) for c in s.commands if c.span.start < cmd.span.start]
     for other in before:
@@ -502,35 +499,10 @@ def reads_no_manifest(ctx, ins, cmd: Command) -> bool:
 def _clones_into_a_subdirectory(args: list[Word]) -> bool:
     """``git clone URL`` or ``git clone URL name``: the files land in a new directory below /,
     not in / itself (``git clone URL .`` or ``/`` would)."""
-    pos = [a.text for a in operands(args, frozenset(("-b", "--branch", "--depth", "-o", "--origin", "-c",
-                                                            "--config", "--reference", "-j", "--jobs")))]
+    pos = [a.text for a in operands(args, GIT_CLONE_VALUES)]
     if pos[:1] != ["clone"] or len(pos) < 2 or any("$" in p for p in pos):
         return False
     return len(pos) == 2 or pos[2].rstrip("/") not in ("", ".")
-
-
-def workdir_at(before) -> str | None:
-    """The working directory in force, from the instructions before a point (nearest
-    first, as ``Context.before`` yields them); None when an image default or a
-    variable decides it."""
-    parts: list[str] = []
-    for ins in before:
-        if ins.keyword != "WORKDIR":
-            continue
-        path = ins.body.text.strip()
-        if not path or "$" in path:
-            return None
-        parts.append(path)
-        if path.startswith("/"):
-            break
-    else:
-        return None
-    import posixpath
-
-    out = parts[-1]
-    for p in reversed(parts[:-1]):
-        out = posixpath.join(out, p)
-    return posixpath.normpath(out)
 
 
 def final_image_root(ctx) -> "tuple[list, object, ImageRef] | None":

@@ -7,11 +7,13 @@ about the same files must build the same claim here.
 from __future__ import annotations
 
 import re
-from typing import Collection, Iterable, NamedTuple
+from typing import Collection, Iterable, NamedTuple, Sequence
 
 from bot.model.dockerfile import Dockerfile, Instruction
 from bot.model.findings import STAGE_CLAIM
 from bot.model.shell import Command, ShellScript, Word
+from bot.model.stages import join_path, workdir_at  # noqa: F401  (re-exported for the rules)
+from bot.rules.tool_options import CURL, PIP_INSTALL_VALUES, WGET, Getopt
 
 APT = frozenset(("apt-get", "apt"))
 PIP = frozenset(("pip", "pip3", "pip2")) | frozenset(f"pip3.{n}" for n in range(6, 16))
@@ -107,40 +109,6 @@ def copy_args(df: Dockerfile, ins: Instruction) -> CopyArgs | None:
     heredoc = any(w.text.startswith("<<") for w in words[:-1])
     return CopyArgs(tuple(w.text for w in words[:-1]), words[-1].text,
                     tuple((w.start, w.end) for w in words[:-1]), heredoc, (words[-1].start, words[-1].end))
-
-
-def workdir_at(before: Iterable[Instruction], escape: str = "\\") -> str:
-    """The WORKDIR in force, from the instructions that ran before (nearest first),
-    or "" when one of them uses a variable. ``/`` when none is set."""
-    parts: list[str] = []
-    for other in before:
-        if other.keyword != "WORKDIR":
-            continue
-        words = other.words(escape)
-        if not words or "$" in words[0].text:
-            return ""
-        parts.append(words[0].text)
-        if words[0].text.startswith("/"):
-            break
-    path = "/"
-    for p in reversed(parts):
-        path = join_path(path, p)
-    return path
-
-
-def join_path(base: str, path: str) -> str:
-    """``path`` resolved against directory ``base``, normalised (no trailing slash)."""
-    full = path if path.startswith("/") else base.rstrip("/") + "/" + path
-    out: list[str] = []
-    for part in full.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if out:
-                out.pop()
-            continue
-        out.append(part)
-    return "/" + "/".join(out)
 
 
 def path_within(path: str, parent: str) -> bool:
@@ -330,27 +298,6 @@ def single_command(script: ShellScript) -> Command | None:
 # ------------------------------------------------------------------ downloads
 # (DT205 and DT201: files that curl/wget write, and what consumes them)
 
-_CURL_VALUE_SHORT = frozenset("oHdeuAxXwmrTFbcKECyYzDPQtU")
-_CURL_VALUE_LONG = frozenset((
-    "--output", "--header", "--data", "--data-raw", "--data-binary", "--data-urlencode", "--user",
-    "--user-agent", "--proxy", "--request", "--write-out", "--max-time", "--connect-timeout",
-    "--retry", "--retry-delay", "--retry-max-time", "--range", "--upload-file", "--form", "--cookie",
-    "--cookie-jar", "--config", "--cert", "--cacert", "--capath", "--continue-at", "--limit-rate",
-    "--referer", "--output-dir", "--resolve", "--interface", "--max-filesize", "--proto",
-    "--proto-redir", "--ciphers", "--key", "--pass", "--time-cond", "--url", "--noproxy",
-    "--socks5", "--socks5-hostname", "--speed-limit", "--speed-time", "--netrc-file", "--dns-servers",
-    "--max-redirs", "--expect100-timeout", "--keepalive-time", "--oauth2-bearer", "--proxy-user",
-))
-_WGET_VALUE_SHORT = frozenset("OoaPiBtTwQUelARDXI")
-_WGET_VALUE_LONG = frozenset((
-    "--output-document", "--directory-prefix", "--output-file", "--append-output", "--input-file",
-    "--tries", "--timeout", "--wait", "--user", "--password", "--header", "--user-agent",
-    "--post-data", "--post-file", "--referer", "--base", "--level", "--accept", "--reject",
-    "--domains", "--http-user", "--http-password", "--ca-certificate", "--certificate",
-    "--private-key", "--load-cookies", "--save-cookies", "--bind-address", "--limit-rate",
-))
-
-
 class Download(NamedTuple):
     """A file that ``curl``/``wget`` writes: ``target`` as written (relative to the
     command's working directory unless absolute); ``static`` when no variable is in it."""
@@ -361,42 +308,50 @@ class Download(NamedTuple):
     static: bool
 
 
-def _options(cmd: Command, value_short: frozenset[str], value_long: frozenset[str]):
-    """(option, value or None, word) triples and the positional words of ``cmd``."""
-    opts: list[tuple[str, str | None]] = []
-    positionals: list[Word] = []
-    args = cmd.args
+class Option(NamedTuple):
+    name: str  # as written: "-o", "--output" (a cluster gives one per letter)
+    value: Word | None  # a value in the same word keeps that word's place
+
+
+def getopt(args: Sequence[Word], table: Getopt) -> tuple[list[Option], list[Word]]:
+    """The options and the operands of a getopt-style tool's arguments (see
+    ``tool_options.Getopt``)."""
+    opts: list[Option] = []
+    operands: list[Word] = []
     i = 0
     while i < len(args):
-        t = args[i].text
-        if t.startswith("--") and len(t) > 2:
+        a = args[i]
+        t = a.text
+        if t == "--":
+            operands += args[i + 1 :]
+            break
+        if t.startswith("--"):
             name, eq, value = t.partition("=")
             if eq:
-                opts.append((name, value))
-            elif name in value_long and i + 1 < len(args):
-                opts.append((name, args[i + 1].text))
+                opts.append(Option(name, Word(value, a.raw, a.where, a.dynamic)))
+            elif name in table.value_long and i + 1 < len(args):
                 i += 1
+                opts.append(Option(name, args[i]))
             else:
-                opts.append((name, None))
-        elif t.startswith("-") and len(t) > 1 and not t.startswith("-n"):
+                opts.append(Option(name, None))
+        elif t.startswith("-") and len(t) > 1:
             for j, c in enumerate(t[1:], 1):
-                if c in value_short:
-                    rest = t[j + 1 :]
-                    if rest:
-                        opts.append(("-" + c, rest))
-                    elif i + 1 < len(args):
-                        opts.append(("-" + c, args[i + 1].text))
-                        i += 1
-                    else:
-                        opts.append(("-" + c, None))
-                    break
-                opts.append(("-" + c, None))
-        elif t.startswith("-n") and len(t) > 2:  # wget -nv, -nc, -nd
-            opts.append((t, None))
+                if c not in table.value_short:
+                    opts.append(Option("-" + c, None))
+                    continue
+                rest = t[j + 1 :]
+                if rest:
+                    opts.append(Option("-" + c, Word(rest, a.raw, a.where, a.dynamic)))
+                elif i + 1 < len(args):
+                    i += 1
+                    opts.append(Option("-" + c, args[i]))
+                else:
+                    opts.append(Option("-" + c, None))
+                break
         else:
-            positionals.append(args[i])
+            operands.append(a)
         i += 1
-    return opts, positionals
+    return opts, operands
 
 
 def url_basename(url: str) -> str:
@@ -413,37 +368,35 @@ def url_basename(url: str) -> str:
 def downloads(cmd: Command) -> list[Download]:
     """Files written by a ``curl``/``wget`` command (nothing for output to stdout)."""
     if cmd.program == "curl":
-        opts, pos = _options(cmd, _CURL_VALUE_SHORT, _CURL_VALUE_LONG)
-        urls = [w for w in pos if "://" in w.text] + [
-            Word(v, v, cmd.span, "$" in v) for n, v in opts if n == "--url" and v
-        ]
+        opts, pos = getopt(cmd.args, CURL)
+        urls = [w for w in pos if "://" in w.text] + [v for n, v in opts if n == "--url" and v and v.text]
         names = {n for n, _ in opts}
         if len(urls) != 1 or "-J" in names or "--remote-header-name" in names:
             return []
         url = urls[0]
-        out = [v for n, v in opts if n in ("-o", "--output") and v]
+        out = [v.text for n, v in opts if n in ("-o", "--output") and v and v.text]
         if out:
             target = out[-1]
         elif names & {"-O", "--remote-name", "--remote-name-all"}:
             target = url_basename(url.text)
-            outdir = [v for n, v in opts if n == "--output-dir" and v]
+            outdir = [v.text for n, v in opts if n == "--output-dir" and v and v.text]
             if target and outdir:
                 target = outdir[-1].rstrip("/") + "/" + target
         else:
             return []
     elif cmd.program == "wget":
-        opts, pos = _options(cmd, _WGET_VALUE_SHORT, _WGET_VALUE_LONG)
+        opts, pos = getopt(cmd.args, WGET)
         urls = [w for w in pos if "://" in w.text]
         names = {n for n, _ in opts}
         if not urls or names & {"-r", "--recursive", "-i", "--input-file", "-m", "--mirror", "--content-disposition"}:
             return []
-        out = [v for n, v in opts if n in ("-O", "--output-document") and v]
+        out = [v.text for n, v in opts if n in ("-O", "--output-document") and v and v.text]
         url = urls[0]
         if out:
             target = out[-1]
         elif len(urls) == 1:
             target = url_basename(url.text)
-            prefix = [v for n, v in opts if n in ("-P", "--directory-prefix") and v]
+            prefix = [v.text for n, v in opts if n in ("-P", "--directory-prefix") and v and v.text]
             if target and prefix:
                 target = prefix[-1].rstrip("/") + "/" + target
         else:
@@ -725,18 +678,18 @@ _PIP_ITSELF = frozenset(("pip", "setuptools", "wheel"))
 
 
 def _pip_targets(words: list[str]) -> list[str]:
-    """What a pip install installs, by name ("?" for a requirements file or nothing known)."""
+    """What a pip install installs, by name ("?" for a requirements file, an editable
+    project or nothing known)."""
     out: list[str] = []
     takes_value = False
     for w in words[1:]:
         if takes_value:
             takes_value = False
-        elif w in ("-r", "--requirement", "-e", "--editable"):
-            out.append("?")
-            takes_value = True
         elif w.startswith("-"):
-            takes_value = w in ("-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-c",
-                                "--constraint", "-t", "--target")
+            name = w.split("=", 1)[0]
+            if name in ("--requirement", "--editable") or w.startswith(("-r", "-e")):
+                out.append("?")  # also -rfile and --requirement=file
+            takes_value = w in PIP_INSTALL_VALUES
         else:
             out.append(re.split(r"[<>=!~\[;@ ]", w, maxsplit=1)[0].lower())
     return out or ["?"]

@@ -128,7 +128,7 @@ class ParseError(NamedTuple):
 
 class Dockerfile:
     __slots__ = ("path", "text", "index", "escape", "directives", "directive_lines", "instructions", "comments",
-                 "stages", "global_args", "errors", "reaches_final")
+                 "stages", "global_args", "errors", "reaches_final", "_posix")
 
     def __init__(self, path: str, text: str, index: LineIndex, escape: str, directives: dict[str, str]) -> None:
         self.path = path
@@ -143,6 +143,7 @@ class Dockerfile:
         self.global_args: dict[str, str] = {}
         self.errors: list[ParseError] = []
         self.reaches_final: frozenset[int] = frozenset()
+        self._posix: dict[int, bool] = {}  # stage index -> is_posix_shell, once the file is parsed
 
     def __repr__(self) -> str:
         return f"Dockerfile({self.path!r}, {len(self.instructions)} instructions, {len(self.stages)} stages)"
@@ -185,12 +186,14 @@ class Dockerfile:
             return False
         if stage is None:
             return True
-        for ins in stage.instructions:
-            if ins.keyword == "SHELL" and ins.json_args:
-                prog = ins.json_args[0].lower().rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
-                if prog.startswith(("pwsh", "powershell", "cmd")):
-                    return False
-        return True
+        # asked for every RUN (and every RUN of every modelled image): a stage's answer is kept
+        found = self._posix.get(stage.index)
+        if found is None:
+            found = self._posix[stage.index] = not any(
+                ins.keyword == "SHELL" and ins.json_args
+                and ins.json_args[0].lower().rsplit("/", 1)[-1].rsplit("\\", 1)[-1].startswith(("pwsh", "powershell", "cmd"))
+                for ins in stage.instructions)  # fmt: skip
+        return found
 
 
 class _Assembler:

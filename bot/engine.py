@@ -85,8 +85,16 @@ class LintResult(NamedTuple):
         return [r for r in self.files if r.error]
 
 
+_RULE_CLASSES: dict[tuple[tuple[str, ...], tuple[str, ...]], list[type[Rule]]] = {}
+
+
 def _rules(options: Options, path: str) -> list[Rule]:
-    return [cls() for cls in catalogue.static_rules(list(options.select), list(options.ignores_for(path)))]
+    # the selection is resolved once per (select, ignores), not once per file of a run
+    key = (tuple(options.select), tuple(options.ignores_for(path)))
+    classes = _RULE_CLASSES.get(key)
+    if classes is None:
+        classes = _RULE_CLASSES[key] = catalogue.static_rules(list(key[0]), list(key[1]))
+    return [cls() for cls in classes]
 
 
 def _suppressed(finding: Finding, sups: list[Suppression], ins_index_of, dl_map) -> Suppression | None:

@@ -418,18 +418,21 @@ def _later_needs(ctx: Context, ins: Instruction, script: ShellScript, install: C
             found.setdefault(n.kind, _Need(n.why, line))
 
     def add_command(c: Command, env: dict[str, str]) -> None:
-        add(command_needs(c, env), c.span.start.line)
-        found.setdefault(f"uses:{unwrap(c).program}", _Need("", c.span.start.line))
+        line = c.span.start.line
+        add(command_needs(c, env), line)
+        found.setdefault(f"uses:{unwrap(c).program}", _Need("", line))
 
+    env = ctx.env(ins)  # read only: one copy per instruction, not per command
     for s in ctx.scripts(ins):
         for c in s.commands:
             if s is not script or c.span.start > install.span.start:
-                add_command(c, ctx.env(ins))
+                add_command(c, env)
     for other in ctx.after(ins):
         if other.keyword == "RUN":
+            env = ctx.env(other)
             for s in ctx.scripts(other):
                 for c in s.commands:
-                    add_command(c, ctx.env(other))
+                    add_command(c, env)
         elif other.keyword in ("CMD", "ENTRYPOINT"):
             words = list(other.json_args) if other.json_args is not None else other.body.text.split()
             add(words_needs(words), other.line)

@@ -412,6 +412,9 @@ class LazyBuildContext(BuildContext):
 
     def __init__(self, root: str) -> None:
         super().__init__(root)
+        # paths that could not be read: every Dockerfile of a folder asks for the same
+        # manifests (pyproject.toml, package.json, ...), and a failed open costs an exception
+        self._unreadable: set[str] = set()
 
     @property
     def files(self):
@@ -454,11 +457,14 @@ class LazyBuildContext(BuildContext):
         cached = super().text(path)
         if cached is not None:
             return cached
+        if path in self._unreadable:
+            return None
         full = os.path.join(self.root, path)
         try:
             with open(full, encoding="utf-8", errors="replace") as fh:
                 data = fh.read(256 * 1024)
         except OSError:
+            self._unreadable.add(path)
             return None
         self._texts[path] = data
         return data

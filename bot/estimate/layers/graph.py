@@ -67,22 +67,19 @@ class Graph:
     def knows(self, name: str) -> bool:
         return name in self.packages or name in self.providers
 
-    def _provided(self, have: frozenset[str]) -> frozenset[str]:
+    def _provided(self, have: frozenset[str]) -> set[str]:
         """Names ``have`` satisfies (packages and what they provide), cached per set."""
         found = self._provides_memo.get(have)
         if found is None:
-            names = set(have)
+            found = set(have)
             for name in have:
                 if name in self.packages:
-                    names.update(self._entry(name)[2])
-            found = self._remember_provided(have, frozenset(names))
-        return found
-
-    def _remember_provided(self, have: frozenset[str], provided: frozenset[str]) -> frozenset[str]:
-        if len(self._provides_memo) > 256:
-            self._provides_memo.clear()
-        self._provides_memo[have] = provided
-        return provided
+                    found.update(self._entry(name)[2])
+            found = frozenset(found)
+            if len(self._provides_memo) > 256:
+                self._provides_memo.clear()
+            self._provides_memo[have] = found
+        return set(found)
 
     def _pick(self, name: str, prefer: set[str]) -> str | None:
         if name in self.packages:
@@ -120,42 +117,31 @@ class Graph:
         provided by either) satisfies; Recommends of newly marked packages too when on.
         """
         have = frozenset(installed)
-        before = self._provided(have)
-        provided = set(before)  # names satisfied: installed, marked, or provided by them
+        provided = self._provided(have)  # names satisfied: installed, marked, or provided by them
         queue = [p for p in (self._pick(r, set()) for r in requested) if p]
         prefer = set(queue)
         provided.update(queue)
         new: set[str] = set()
-        gained: set[str] = set()  # what the new packages provide
-        # the loop below runs for every package of every install modelled: locals, and
-        # _pick's first test inline (a real package is its own pick)
-        packages, split, entry, pick_virtual = self.packages, self._split, self._entry, self._pick
         while queue:
             batch, queue = queue, []
             for name in batch:
-                if name in have or name in new or name not in packages:
+                if name in have or name in new or name not in self.packages:
                     continue
                 new.add(name)
-                deps, recs, provides = split.get(name) or entry(name)
+                deps, recs, provides = self._entry(name)
                 provided.update(provides)
-                gained.update(provides)
                 for groups in (deps, recs) if recommends else (deps,):
                     for alts in groups:
                         if alts[0] in provided or (len(alts) > 1 and any(a in provided for a in alts)):
                             continue
                         for a in alts:
-                            pick = a if a in packages else pick_virtual(a, prefer)
+                            pick = self._pick(a, prefer)
                             if pick is not None:
                                 queue.append(pick)
                                 prefer.add(pick)
                                 provided.add(pick)
                                 provided.add(a)
                                 break
-        if new:
-            # a simulation installs next on ``have | new``: what that set provides follows from
-            # this one's (every new name is a package of the graph), instead of a walk of all
-            # its names (the base image's hundreds) on each RUN
-            self._remember_provided(have | new, before | new | gained)
         return new
 
 

@@ -50,8 +50,8 @@ def test_graph_rows_decode_as_stored_and_a_list_graph_resolves_the_same():
 
 
 def test_a_chain_of_installs_resolves_as_each_would_from_scratch():
-    """resolve() hands the next install what ``installed | new`` provides (instead of a walk
-    of the whole set): a simulation's chain of installs must resolve as a fresh graph does."""
+    """A simulation's chain of installs, each on the set the last one left, resolves as fresh
+    graphs do: the memos (installs, provided names) never change an answer."""
     raw = json.load(gzip.open(DATA, "rt", encoding="utf-8"))
     chained = Graph(dict(raw["packages"]), raw["bases"], raw["meta"])
     installed = chained.bases["debian-12"]

@@ -74,8 +74,16 @@ class LintResult(NamedTuple):
         return [r for r in self.files if r.error]
 
 
+_RULE_CLASSES: dict[tuple[tuple[str, ...], tuple[str, ...]], list[type[Rule]]] = {}
+
+
 def _rules(options: Options, path: str) -> list[Rule]:
-    return [cls() for cls in catalogue.static_rules(list(options.select), list(options.ignores_for(path)))]
+    # the selection is resolved once per (select, ignores), not once per file of a run
+    key = (tuple(options.select), tuple(options.ignores_for(path)))
+    classes = _RULE_CLASSES.get(key)
+    if classes is None:
+        classes = _RULE_CLASSES[key] = catalogue.static_rules(list(key[0]), list(key[1]))
+    return [cls() for cls in classes]
 
 
 def _suppressed(finding: Finding, sups: list[Suppression], ins_index_of, dl_map) -> Suppression | None:
@@ -416,6 +424,9 @@ class LazyBuildContext(BuildContext):
 
     def __init__(self, root: str) -> None:
         super().__init__(root)
+        # paths that could not be read: every Dockerfile of a folder asks for the same
+        # manifests (pyproject.toml, package.json, ...), and a failed open costs an exception
+        self._unreadable: set[str] = set()
 
     @property
     def files(self):
@@ -458,11 +469,14 @@ class LazyBuildContext(BuildContext):
         cached = super().text(path)
         if cached is not None:
             return cached
+        if path in self._unreadable:
+            return None
         full = os.path.join(self.root, path)
         try:
             with open(full, encoding="utf-8", errors="replace") as fh:
                 data = fh.read(256 * 1024)
         except OSError:
+            self._unreadable.add(path)
             return None
         self._texts[path] = data
         return data

@@ -73,6 +73,9 @@ class _Where:
         return hash((self.start, self.end))
 
 
+_new_tuple = tuple.__new__  # a record without its NamedTuple __new__ (one Python call less)
+
+
 class _WordFields(NamedTuple):
     text: str  # quotes removed where static
     raw: str
@@ -235,15 +238,24 @@ class _Walker:
         args: list[Word] = []
         assignments: list[str] = []
         nested: list = []
+        # every word of every RUN passes here: each node attribute is read once (each read
+        # makes a Python object), and a plain word is unquoted from its raw text
+        src, df, logical = self.src, self.df, self.logical
         for c in node.children:
-            if c.type == "command_name":
+            t = c.type
+            if t == "command_name":
                 name_node = c
-            elif c.type == "variable_assignment":
-                assignments.append(self.src[c.start_byte : c.end_byte].decode("utf-8", "replace"))
-            elif name_node is not None and c.is_named and c.type not in _REDIRECTS and c.type != "comment":
-                text, dynamic = _unquote(c, self.src)
-                raw = self.src[c.start_byte : c.end_byte].decode("utf-8", "replace")
-                args.append(Word(text, raw, self.where(c), dynamic))
+            elif t == "variable_assignment":
+                assignments.append(src[c.start_byte : c.end_byte].decode("utf-8", "replace"))
+            elif name_node is not None and c.is_named and t not in _REDIRECTS and t != "comment":
+                start, end = c.start_byte, c.end_byte
+                raw = src[start:end].decode("utf-8", "replace")
+                if t == "word":  # as _unquote does
+                    text, dynamic = (raw.replace("\\\n", "").replace("\\", "") if "\\" in raw else raw), False
+                else:
+                    text, dynamic = _unquote(c, src)
+                where = _Where(df, logical, start, end) if self.ascii else self.where(c)
+                args.append(_new_tuple(Word, (text, raw, where, dynamic)))
                 if dynamic:
                     nested.append(c)
         if name_node is None:

@@ -15,6 +15,9 @@ from typing import Iterable, NamedTuple
 # millisecond at import, and `dockerdiet check` imports some fifty records.
 
 
+_new_tuple = tuple.__new__
+
+
 class Position(NamedTuple):  # ordered as (line, column)
     line: int
     column: int
@@ -86,8 +89,11 @@ class LineIndex:
         return len(self._starts)
 
     def position(self, offset: int) -> Position:
-        line = bisect.bisect_right(self._starts, offset) - 1
-        return Position(line + 1, offset - self._starts[line] + 1)
+        starts = self._starts
+        line = bisect.bisect_right(starts, offset) - 1
+        # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call, and
+        # every span of a parse and of each finding asks for two positions
+        return _new_tuple(Position, (line + 1, offset - starts[line] + 1))
 
     def offset(self, pos: Position) -> int:
         if not 1 <= pos.line <= len(self._starts):

@@ -8,13 +8,15 @@ match regexes over raw text: they ask :class:`Context`.
 
 from __future__ import annotations
 
-from typing import ClassVar, Iterator, Mapping, NamedTuple
+from typing import Any, Callable, ClassVar, Iterator, Mapping, NamedTuple, TypeVar
 
 from bot.model.dockerfile import Dockerfile, Instruction, Stage
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript, run_scripts
 from bot.model.text import Span
 from bot.model.stages import variables_at
+
+T = TypeVar("T")
 
 DOC_HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 
@@ -52,6 +54,7 @@ class BuildContext:
         self._texts = dict(texts or {})
         self._under: dict[str, dict[str, int]] | None = None
         self._folders: frozenset[str] | None = None
+        self._derived: dict[tuple, Any] = {}
 
     @property
     def files(self) -> Mapping[str, int]:
@@ -72,6 +75,17 @@ class BuildContext:
                     index.setdefault(part, {})[path] = size
             self._under = index
         return self._under.get(folder, {})
+
+    def derived(self, key: tuple, compute: Callable[[], T]) -> T:
+        """A fact computed from the file list once per ``key`` and kept: every Dockerfile of
+        a folder shares its context, so a folder of many Dockerfiles, each with ``COPY . .``,
+        would otherwise filter and classify the same listing once per file. Callers must
+        not change what they get."""
+        try:
+            return self._derived[key]
+        except KeyError:
+            found = self._derived[key] = compute()
+            return found
 
     def is_folder(self, path: str) -> bool:
         """Whether some listed file lies below ``path`` (relative, no trailing slash)."""

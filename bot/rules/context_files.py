@@ -7,7 +7,7 @@ file sizes, not estimates.
 
 from __future__ import annotations
 
-from typing import Iterator, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
 from bot.model.dockerfile import Instruction
 from bot.rules.base import Context
@@ -41,9 +41,21 @@ def final_copies(ctx: Context, broad_only: bool) -> Iterator[CopiedFiles]:
     if not copies or bc is None or not bc.files:
         return
     ignore_path, text = ignore_file(bc, ctx.path)
-    included = included_files(parse(text or ""), bc.files)
+    # the same ignore text and sources select the same files in every Dockerfile of the context
+    included = bc.derived(("included", text), lambda: included_files(parse(text or ""), bc.files))
     for ins, args in copies:
-        yield CopiedFiles(ins, args, files_under(included, args.sources), ignore_path, text)
+        files = bc.derived(("copied", text, args.sources), lambda: files_under(included, args.sources))
+        yield CopiedFiles(ins, args, files, ignore_path, text)
+
+
+def tagged(ctx: Context, copied: CopiedFiles, tags: Callable[[str], tuple | frozenset]) -> list[tuple[str, int, tuple | frozenset]]:
+    """(path, size, tags) of the copied files ``tags`` gives any tag, in listing order;
+    classified once per context, ignore text and sources (see ``BuildContext.derived``)."""
+    assert ctx.build_context is not None  # final_copies yields nothing without one
+    return ctx.build_context.derived(
+        ("tagged", tags, copied.ignore_text, copied.args.sources),
+        lambda: [(p, n, found) for p, n in copied.files.items() if (found := tags(p))],
+    )
 
 
 def size_text(n: int) -> str:

@@ -171,19 +171,20 @@ def writes_no_recommends_config(ctx: Context, ins: Instruction) -> bool:
     ``echo ... > /etc/apt/apt.conf.d/x`` (or printf/tee) in a RUN, or a COPY heredoc
     or a COPY of a build-context file whose text is known."""
     if ins.keyword == "RUN":
+        # the redirect target is not an argument: look for apt's config paths in the RUN
+        # (first: most RUNs have none, and then their scripts need not be parsed)
+        bodies = ins.body.text + "".join(h.body.text for h in ins.heredocs)
+        if "/etc/apt/apt.conf" not in bodies:
+            return False
         writers = [
             c
             for s in ctx.scripts(ins)
             for c in map(unwrap, s.commands)
             if c.program in ("echo", "printf", "tee", "cat") and any(SETTING.lower() in a.text.lower() for a in c.args)
         ]
-        # the redirect target is not an argument: look for apt's config paths in the RUN
-        bodies = ins.body.text + "".join(h.body.text for h in ins.heredocs)
-        if "/etc/apt/apt.conf" in bodies:
-            if any(_config_text_disables(" ".join(a.text for a in c.args)) for c in writers):
-                return True
-            return any(_config_text_disables(h.body.text) for h in ins.heredocs)
-        return False
+        if any(_config_text_disables(" ".join(a.text for a in c.args)) for c in writers):
+            return True
+        return any(_config_text_disables(h.body.text) for h in ins.heredocs)
     if ins.keyword in ("COPY", "ADD"):
         words = ins.words(ctx.df.escape)
         if not words or "/etc/apt/apt.conf" not in words[-1].text:
@@ -417,18 +418,21 @@ def _later_needs(ctx: Context, ins: Instruction, script: ShellScript, install: C
             found.setdefault(n.kind, _Need(n.why, line))
 
     def add_command(c: Command, env: dict[str, str]) -> None:
-        add(command_needs(c, env), c.span.start.line)
-        found.setdefault(f"uses:{unwrap(c).program}", _Need("", c.span.start.line))
+        line = c.span.start.line
+        add(command_needs(c, env), line)
+        found.setdefault(f"uses:{unwrap(c).program}", _Need("", line))
 
+    env = ctx.env(ins)  # read only: one copy per instruction, not per command
     for s in ctx.scripts(ins):
         for c in s.commands:
             if s is not script or c.span.start > install.span.start:
-                add_command(c, ctx.env(ins))
+                add_command(c, env)
     for other in ctx.after(ins):
         if other.keyword == "RUN":
+            env = ctx.env(other)
             for s in ctx.scripts(other):
                 for c in s.commands:
-                    add_command(c, ctx.env(other))
+                    add_command(c, env)
         elif other.keyword in ("CMD", "ENTRYPOINT"):
             words = list(other.json_args) if other.json_args is not None else other.body.text.split()
             add(words_needs(words), other.line)

@@ -276,12 +276,13 @@ def later_cleanups(ctx: Context, run: Instruction) -> list[LaterCleanup]:
     stage = ctx.stage(run)
     base = ctx.base_image(stage)
     for script in ctx.scripts(run):
+        # up to the first command that runs a script we cannot see into (it may write anything)
+        seen = next((j for j, c in enumerate(script.commands) if _runs_script(c)), len(script.commands))
         for kind in KINDS:
-            own = False  # this RUN wrote such files itself before cleaning them
-            for cmd in script.commands:
-                if kind.creates(cmd, w) or _runs_script(cmd):
-                    own = True
-                if own or not kind.cleans(cmd, w):
+            for cmd in script.commands[:seen]:
+                if kind.creates(cmd, w):
+                    break  # this RUN wrote such files itself before cleaning them
+                if not kind.cleans(cmd, w):
                     continue
                 creators = _creators(ctx, earlier, kind)
                 if creators:
@@ -372,8 +373,8 @@ def _copied_removals(ctx: Context, run: Instruction, script: ShellScript, dirs: 
     files stay in the COPY's layer. Not when a RUN in between may have written there."""
     out: list[LaterCleanup] = []
     stage = ctx.stage(run)
-    if stage is None:
-        return out
+    if stage is None or not any(cmd.program == "rm" for cmd in script.commands):
+        return out  # (only an rm removes what a COPY brought)
     between: list[Instruction] = []
     copies: list[tuple[Instruction, str]] = []
     for other in ctx.before(run):  # nearest first

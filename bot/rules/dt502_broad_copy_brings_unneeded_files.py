@@ -8,7 +8,7 @@ from typing import Iterator, NamedTuple
 from bot.model import hints
 from bot.model.findings import Finding, Fix, Safety, SizeHint
 from bot.rules.base import Context, Invalid, Rule, Valid
-from bot.rules.context_files import final_copies, proposal, size_text
+from bot.rules.context_files import final_copies, proposal, size_text, tagged as tagged_files
 from bot.rules.facts import copy_args
 
 # At least this much of them, or the finding is not worth a comment.
@@ -114,10 +114,14 @@ The listed files' sizes in the build context, after `.dockerignore`.
     )
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        used = _used_words(ctx)
+        used: set[str] | None = None
         for copied in final_copies(ctx, broad_only=True):
             found: list[tuple[str, list[str], int]] = []
-            tagged = [(p, n, names) for p, n in copied.files.items() if (names := _names_of(p))]
+            tagged = tagged_files(ctx, copied, _names_of)
+            if not tagged:
+                continue
+            if used is None:  # only a COPY that ships such files needs the words (a walk of every RUN)
+                used = _used_words(ctx)
             for kind in KINDS:
                 if any(w in used for w in kind.needed_by) or any(n in used for n in kind.names):
                     continue

@@ -8,7 +8,7 @@ from bot.model import hints
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.images import parse_image
 from bot.rules.base import Context, Invalid, Rule, Valid
-from bot.rules.context_files import final_copies, proposal, size_text
+from bot.rules.context_files import final_copies, proposal, size_text, tagged as tagged_files
 
 MIN_BYTES = 100 * 1024
 MIN_WEB_BYTES = 1_000_000
@@ -103,7 +103,7 @@ bytes, so it carries no size estimate.
             ins, args = copied.ins, copied.args
             span = ctx.df.logical_span(ins.body, args.source_offsets[0][0], args.source_offsets[-1][1])
             found: dict[str, list] = {}
-            tagged = [(p, n, patterns) for p, n in copied.files.items() if (patterns := _patterns_of(p))]
+            tagged = tagged_files(ctx, copied, _patterns_of)
             for label, pattern in UNNEEDED:
                 hits = {p: n for p, n, patterns in tagged if pattern in patterns}
                 if hits:

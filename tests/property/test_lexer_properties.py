@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.model.dockerfile import parse
+from bot.model.dockerfile import parse, reparse
 from bot.model.text import LineIndex
 
 WORDS = st.sampled_from(["a", "b", "-x", "$V", "${V:-d}", "'q q'", '"d d"', "x=1", "\\t", "&&", "|", ";", "/p/q"])
@@ -126,3 +126,34 @@ def test_a_quoted_heredoc_marker_changes_nothing_after_it(text, quoted):
     assert [(i.keyword, i.body.text) for i in plain.instructions][-1] == \
         [(i.keyword, i.body.text) for i in marked.instructions][-1] == ("RUN", "apt-get update")
     assert len(plain.instructions) == len(marked.instructions)
+
+
+def _model(df) -> tuple:
+    """Everything a parse produces, stages included."""
+    stages = [(s.index, s.base, s.image, s.name, s.parent, s.instructions, s.from_instruction) for s in df.stages]
+    return (df.text, df.escape, df.directives, df.directive_lines, df.instructions, df.comments, df.errors,
+            stages, df.global_args, df.reaches_final)
+
+
+EDITS = st.sampled_from(["", "x", " && rm -rf /var/lib/apt/lists/*", "\n", "\\\n", "\nRUN echo hi\n", "<<EOF\n",
+                         "#", "# escape=`\n", "FROM y AS z\n", "\r\n"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(dockerfile(), st.data())
+def test_reparse_after_an_edit_equals_a_full_parse(text, data):
+    """The size model prices a fix by re-parsing from the fix's first edit on: what it
+    gets must be the parse of the whole fixed text, wherever the edit falls (inside a
+    continuation or a heredoc, on the directive lines, at the end)."""
+    at = data.draw(st.integers(0, len(text)))
+    cut = data.draw(st.integers(0, min(6, len(text) - at)))
+    fixed = text[:at] + data.draw(EDITS) + text[at + cut :]
+    assert _model(reparse(parse(text), fixed, at)) == _model(parse(fixed))
+
+
+def test_reparse_reads_the_directives_again_when_an_edit_makes_one():
+    """A line that now reads as a directive changes the escape of the whole file."""
+    for text, at in (("FROM a\nRUN a \\\n b\n", 0), ("# syntax=x\nFROM a\nRUN a `\n b\n", 11)):
+        fixed = text[:at] + "# escape=`\n" + text[at:]
+        assert _model(reparse(parse(text), fixed, at)) == _model(parse(fixed))
+        assert parse(fixed).escape == "`"

@@ -1,8 +1,8 @@
 """Saving = size(image as written) - size(image with the finding's fix applied).
 
 The fix is applied to the text with ``model.text.apply_edits`` and the result parsed
-again (estimate/ does not import the engine); a finding without a fix is priced by
-following its advice in the model (its claimed lists removed in the RUN that wrote
+again from the first edit on (``reparse``; estimate/ does not import the engine); a
+finding without a fix is priced by following its advice in the model (its claimed lists removed in the RUN that wrote
 them, its recommends not installed) and says so.
 """
 
@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from bot.estimate.layers.graph import Graph
 from bot.estimate.layers.state import Image, simulate
-from bot.model.dockerfile import parse
+from bot.model.dockerfile import reparse
 from bot.rules.base import Context
 from bot.model.findings import Finding
 from bot.model.text import apply_edits
@@ -79,7 +79,8 @@ class Model:
     def with_fix(self, finding: Finding) -> Image | None:
         assert finding.fix is not None
         text = apply_edits(self.df.text, finding.fix.edits)
-        fixed = parse(text, self.df.path)
+        unchanged = min(self.df.index.offset(e.span.start) for e in finding.fix.edits)
+        fixed = reparse(self.df, text, unchanged)  # the same as parse(text), from the first edit on
         if fixed.errors and not self.df.errors:
             return None
         return simulate(fixed, self.g)

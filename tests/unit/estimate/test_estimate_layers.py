@@ -49,6 +49,21 @@ def test_graph_rows_decode_as_stored_and_a_list_graph_resolves_the_same():
             assert lists.resolve(names, base, recommends) == stored.resolve(names, base, recommends)
 
 
+def test_a_chain_of_installs_resolves_as_each_would_from_scratch():
+    """A simulation's chain of installs, each on the set the last one left, resolves as fresh
+    graphs do: the memos (installs, provided names) never change an answer."""
+    raw = json.load(gzip.open(DATA, "rt", encoding="utf-8"))
+    chained = Graph(dict(raw["packages"]), raw["bases"], raw["meta"])
+    installed = chained.bases["debian-12"]
+    for names, recommends in ((["curl"], True), (["python3-pip"], False), (["build-essential", "git"], True),
+                              (["default-jre-headless"], False)):  # fmt: skip
+        new = chained.install(names, installed, recommends)
+        fresh = Graph(dict(raw["packages"]), raw["bases"], raw["meta"])
+        assert new == fresh.resolve(names, installed, recommends) and new
+        installed = installed | new
+        assert chained._provided(installed) == fresh._provided(installed)
+
+
 def test_recommends_follow_the_packages_apt_would_add():
     g = graph()
     base = g.bases["debian-12"]

@@ -171,3 +171,31 @@ def test_a_lone_continuation_character_is_an_empty_instruction():
     assert df.instructions == []
     assert [e.message for e in df.errors] == ["unknown instruction: (nothing)"]
     assert df.errors[0].span.start.line == 1
+
+
+def test_read_takes_the_whole_file_up_to_the_limit_and_no_more(tmp_path):
+    """read() asks for the file's own size: every byte still arrives, and the limit holds."""
+    import os
+    import threading
+
+    import pytest
+
+    from bot.model.source import SourceError, read
+
+    text = "FROM debian:12\n" + "RUN true\n" * 1000
+    path = tmp_path / "Dockerfile"
+    path.write_text(text)
+    assert read(str(path)).text == text
+    assert read(str(path), max_bytes=len(text)).text == text
+    with pytest.raises(SourceError, match="larger than"):
+        read(str(path), max_bytes=len(text) - 1)
+    (tmp_path / "empty").write_text("")
+    assert read(str(tmp_path / "empty")).text == ""
+    fifo = tmp_path / "pipe"  # no size to ask for: read up to the limit
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text(text))
+    writer.start()
+    try:
+        assert read(str(fifo)).text == text
+    finally:
+        writer.join()

@@ -24,7 +24,9 @@ class Valid(NamedTuple):
 
     code: str
     note: str = ""
-    context: Mapping[str, str] | None = None  # build-context files, for rules that look at them
+    # build-context files, for rules that look at them: the text, or only the size of a big file
+    # (an int: no string of that size is built when the rule's module is imported)
+    context: Mapping[str, str | int] | None = None
 
 
 class Invalid(NamedTuple):
@@ -38,7 +40,7 @@ class Invalid(NamedTuple):
     at: str | None = None
     message: str | None = None  # a substring of the message
     note: str = ""
-    context: Mapping[str, str] | None = None
+    context: Mapping[str, str | int] | None = None  # as Valid's
 
 
 class BuildContext:

@@ -23,8 +23,9 @@ from bot.rules.facts import (
     workdir_at,
 )
 
-PYTHON = re.compile(r"python(\d+(\.\d+)?)?$")
-PIP = re.compile(r"pip(\d+(\.\d+)?)?$")
+# Patterns kept as text: re compiles (and caches) one on first use, not at import (start-up time).
+PYTHON = r"python(\d+(\.\d+)?)?$"
+PIP = r"pip(\d+(\.\d+)?)?$"
 RUNNERS = frozenset(("sh", "bash", "dash", "ash"))
 # Directories that are never a build tree of their own (an unpack or clone into them
 # installs, it does not leave a tree behind)
@@ -85,9 +86,9 @@ def _installs(cmd: Command, cwd: str, home: str, tree: str) -> bool:
         where = resolve(at.text, cwd, home) if at is not None and not at.dynamic else cwd
         installs = prog == "checkinstall" or any(w in ("install", "install-strip", "altinstall") for w in words)
         return installs and bool(where) and path_within(where, tree)
-    if PYTHON.fullmatch(prog):
+    if re.fullmatch(PYTHON, prog):
         return inside and "setup.py" in words and "install" in words and "develop" not in words
-    if PIP.fullmatch(prog) or (PYTHON.fullmatch(prog) and words[:1] == ["pip"]):
+    if re.fullmatch(PIP, prog) or (re.fullmatch(PYTHON, prog) and words[:1] == ["pip"]):
         if cmd.has_option("-e", "--editable") or "install" not in words:
             return False
         targets = [resolve(w, cwd, home) for w in words[words.index("install") + 1 :] if w.startswith((".", "/"))]

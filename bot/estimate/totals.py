@@ -9,7 +9,7 @@ an earlier layer's copy adds little, so such claims of one file form one group; 
 the findings that save out of the base image (a smaller base, a runtime stage).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 from types import MappingProxyType
 from typing import Iterable, Mapping, NamedTuple

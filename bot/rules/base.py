@@ -6,7 +6,7 @@ environment, compute no sizes (they describe waste with a SizeHint) and never
 match regexes over raw text: they ask :class:`Context`.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 from typing import ClassVar, Iterator, Mapping, NamedTuple
 

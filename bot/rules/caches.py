@@ -6,7 +6,7 @@ DT110-DT112 read it; DT101 and DT103-DT109 keep their own tables for now and can
 here one entry at a time (an entry is data plus small predicates over a Command).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
 

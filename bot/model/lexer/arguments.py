@@ -8,7 +8,7 @@ durations, ``FROM`` stage names, ``ONBUILD`` triggers, a heredoc as a destinatio
 The wording of every reason is BuildKit's.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import re
 from typing import NamedTuple

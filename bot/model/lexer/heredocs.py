@@ -6,7 +6,7 @@ word with quotes removed (``<<eo'f'`` ends at ``eof``; ``<<'one two'`` at ``one 
 ``<<$EOF`` at ``$EOF``; ``<<EOF;`` at ``EOF;``); any quote in it turns expansion off.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import re
 from typing import NamedTuple

@@ -73,15 +73,11 @@ class _Where:
         return hash((self.start, self.end))
 
 
-class _WordFields(NamedTuple):
+class Word(NamedTuple):
     text: str  # quotes removed where static
     raw: str
     where: Span | _Where
     dynamic: bool  # contains $VAR, $(...), ...
-
-
-class Word(_WordFields):
-    __slots__ = ()
 
     @property
     def span(self) -> Span:

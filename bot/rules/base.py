@@ -55,6 +55,12 @@ class BuildContext:
         self._under: dict[str, dict[str, int]] | None = None
         self._folders: frozenset[str] | None = None
 
+    @classmethod
+    def of_example(cls, files: Mapping[str, str | int]) -> "BuildContext":
+        """A rule example's context (``Valid.context``): each file's text, or only its size."""
+        sizes = {k: v if isinstance(v, int) else len(v) for k, v in files.items()}
+        return cls("/ctx", sizes, {k: v for k, v in files.items() if isinstance(v, str)})
+
     @property
     def files(self) -> Mapping[str, int]:
         return self._files or {}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -39,10 +40,23 @@ def timed(cmd: list[str], repeat: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
+def instructions(cmd: list[str]) -> int | None:
+    """Instructions the command executes (valgrind's callgrind): steady on a loaded machine."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    out = subprocess.run([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
+    found = re.search(r"Collected : (\d+)", out.stderr)
+    return int(found.group(1)) if found else None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--corpus", default=CORPUS)
+    ap.add_argument("--instructions", action="store_true",
+                    help="only the cold start of one small file, counted in instructions (valgrind)")
     args = ap.parse_args()
     exe_dir = os.path.dirname(sys.executable)
     dockerdiet = shutil.which("dockerdiet", path=exe_dir) or shutil.which("dockerdiet")
@@ -52,6 +66,14 @@ def main() -> int:
         return 2
     files = sorted(os.path.join(args.corpus, f) for f in os.listdir(args.corpus) if f.endswith("Dockerfile"))
     small = next(f for f in files if 150 < os.path.getsize(f) < 300)
+    if args.instructions:
+        ours, theirs = instructions([dockerdiet, "check", small]), instructions([hadolint, "--no-fail", small])
+        if ours is None or theirs is None:
+            print("needs valgrind", file=sys.stderr)
+            return 2
+        print(f"one small file ({os.path.basename(small)}), cold start: dockerdiet {ours / 1e6:.1f}M instructions, "
+              f"hadolint {theirs / 1e6:.1f}M, ratio {ours / theirs:.2f}x")
+        return 0
     rows = [
         ("corpus, one process", [dockerdiet, "check", *files], [hadolint, "--no-fail", *files], len(files)),
         ("corpus, one process, no estimates", [dockerdiet, "check", "--no-estimate", *files], None, len(files)),

@@ -6,7 +6,7 @@ are errors naming the file, the key and what is allowed: nothing is silently ign
 A ``.hadolint.yaml`` ``ignored:`` list is honoured for the DL codes our rules share.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import os
 import sys

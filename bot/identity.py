@@ -18,7 +18,6 @@ The path-less part (:attr:`Finding.identity`) lets a renamed file keep its comme
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Sequence
 
@@ -36,6 +35,8 @@ _SUBCOMMAND = re.compile(r"[a-z][a-z0-9-]{0,23}")
 
 
 def digest(*parts: str) -> str:
+    import hashlib  # here, not at the top: loading OpenSSL is a cost a file without findings need not pay
+
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bot.estimate.layers.graph import DATA, Graph, encode_row  # noqa: E402
+from bot.estimate.layers.graph import DATA, Graph, encode_row, providers_of  # noqa: E402
 from gen_apt_table import apt_version, corpus_packages  # noqa: E402
 
 OFFICIAL_TARBALL = Path("/var/tmp/measure-image/base/bookworm-official.tar")
@@ -145,7 +145,8 @@ def main() -> int:
         "corpus_packages": len(set(corpus_packages(Path(args.corpus)))),
     }
     rows = {name: encode_row(row) for name, row in packages.items()}  # decoded per package on use
-    out = {"meta": meta, "bases": {k: sorted(v) for k, v in bases.items()}, "packages": rows}
+    out = {"meta": meta, "bases": {k: sorted(v) for k, v in bases.items()}, "packages": rows,
+           "providers": providers_of(rows)}
     with gzip.open(DATA, "wt", encoding="utf-8", compresslevel=9) as f:
         json.dump(out, f, separators=(",", ":"), sort_keys=True)
     sizes = {k: sum(g.size(n) for n in v) / 1e6 for k, v in bases.items()}

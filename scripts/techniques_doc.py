@@ -72,7 +72,7 @@ def _fence(text: str, lang: str = "dockerfile") -> str:
 
 def render() -> str:
     from bot.rules import by_id
-    from bot.rules.base import Invalid
+    from bot.rules.base import BuildContext, Invalid
 
     rules = by_id()
     out = [
@@ -91,15 +91,15 @@ def render() -> str:
         links = ", ".join(f"[{i}](rules.md#{rules[i].anchor()}) `{rules[i].name}`" for i in ids if i in rules)
         out += [f"## {title}", "", why, "", f"Rules: {links}.", "", f"Before ({rid}):", "", _fence(example.code), ""]
         if example.context:
-            shown = ", ".join(f"`{p}` ({len(t):,} bytes)" for p, t in sorted(example.context.items()))
+            sizes = BuildContext.of_example(example.context).files
+            shown = ", ".join(f"`{p}` ({n:,} bytes)" for p, n in sorted(sizes.items()))
             out += [f"Build context: {shown}.", ""]
         if example.fixed is not None:
             out += ["After:", "", _fence(example.fixed), ""]
         else:
             from bot.engine import Options, analyse_text
-            from bot.rules.base import BuildContext
 
-            bc = BuildContext("/ctx", {k: len(v) for k, v in (example.context or {}).items()}, example.context)
+            bc = BuildContext.of_example(example.context or {})
             found = [f for f in analyse_text("Dockerfile", example.code, Options(select=(rid,), estimate=False), bc).findings
                      if f.rule_id == rid]  # fmt: skip
             f = found[0]

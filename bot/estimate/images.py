@@ -6,7 +6,7 @@ Matching is by image, version prefix and variant: ``python:3.12.4-bookworm`` fin
 Distro codenames in a tag are optional when the row's variant names the same distro.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 from typing import NamedTuple
 

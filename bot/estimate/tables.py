@@ -5,7 +5,7 @@ a row without them is rejected, so no number enters an estimate without its sour
 Provenance of whole tables (method, how to refresh) is in ``data/PROVENANCE.md``.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 from typing import NamedTuple
 

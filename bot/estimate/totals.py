@@ -16,7 +16,7 @@ removed by another finding's fix (its ``overlaps``: a slim base's docs of the pa
 RUN installs as recommends) are subtracted once when that finding is counted too.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 from types import MappingProxyType
 from typing import Iterable, Mapping, NamedTuple

@@ -10,7 +10,7 @@ Nothing here raises on bad input: problems become :class:`ParseError` records th
 the engine reports as DT900, and the rest of the file is still modelled.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 from typing import Iterator, NamedTuple
 
@@ -78,7 +78,9 @@ class Instruction(NamedTuple):
     body: Logical  # args after the flags
     heredocs: tuple[Heredoc, ...] = ()
     json_args: tuple[str, ...] | None = None  # exec form
-    inner: "Instruction | None" = None  # the instruction an ONBUILD wraps
+    # the Instruction an ONBUILD wraps. Not written "Instruction | None": NamedTuple compiles a
+    # string annotation, and the first compile() costs a cold start ~10M instructions
+    inner: tuple | None = None
     stage: int = -1  # index of the stage, -1 before the first FROM
 
     @property

@@ -5,7 +5,7 @@ fills in the identity and fingerprint, and ``estimate/`` turns the hint into a
 :class:`SizeEstimate` (how much). Types only: nothing here parses or computes.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import enum
 from types import MappingProxyType

@@ -4,7 +4,7 @@ One parser and one record for the rules (which tags have a slimmer variant) and 
 estimate/ (which table row describes an image): both must read a reference the same way.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 from typing import NamedTuple
 

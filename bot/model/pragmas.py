@@ -6,7 +6,7 @@ the whole file. hadolint's ``# hadolint ignore=DL3009`` and ``global ignore`` ar
 too; the engine maps DL codes to the rules that share them.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 from typing import NamedTuple
 

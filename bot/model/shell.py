@@ -6,7 +6,7 @@ text. tree-sitter always returns a tree; where it had to recover from broken
 input the script is marked ``ok=False`` and rules offer no fix there.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import os
 
@@ -76,15 +76,11 @@ class _Where:
 _new_tuple = tuple.__new__  # a record without its NamedTuple __new__ (one Python call less)
 
 
-class _WordFields(NamedTuple):
+class Word(NamedTuple):
     text: str  # quotes removed where static
     raw: str
-    where: "Span | _Where"
+    where: Span | _Where
     dynamic: bool  # contains $VAR, $(...), ...
-
-
-class Word(_WordFields):
-    __slots__ = ()
 
     @property
     def span(self) -> Span:
@@ -95,8 +91,8 @@ class Word(_WordFields):
 class _CommandFields(NamedTuple):
     name: str  # as written: "apt-get", "/usr/bin/pip3"
     args: tuple[Word, ...]
-    where: "Span | _Where"
-    name_where: "Span | _Where"
+    where: Span | _Where
+    name_where: Span | _Where
     operator_before: str  # "", "&&", "||", ";", "|", "&", "\n"
     depth: int  # 0 in the RUN's top-level list, more inside (...), if, $(...), ...
     assignments: tuple[str, ...] = ()  # VAR=value prefixes

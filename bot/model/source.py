@@ -4,7 +4,7 @@ Bad input becomes a :class:`SourceError` with a sentence a user can act on; the
 caller names the file.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import os
 from typing import NamedTuple

@@ -6,7 +6,7 @@ its UTF-8 BOM; ``\\r\\n`` line endings stay in the text, and columns never count
 the ``\\r``.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import bisect
 from typing import Iterable, NamedTuple

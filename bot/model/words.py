@@ -5,7 +5,7 @@ Instructions other than RUN take whitespace-separated words with quotes
 This is Dockerfile syntax as BuildKit reads it, with positions kept.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import re
 from functools import lru_cache

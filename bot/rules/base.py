@@ -6,7 +6,7 @@ environment, compute no sizes (they describe waste with a SizeHint) and never
 match regexes over raw text: they ask :class:`Context`.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 from typing import Any, Callable, ClassVar, Iterator, Mapping, NamedTuple, TypeVar
 
@@ -26,7 +26,9 @@ class Valid(NamedTuple):
 
     code: str
     note: str = ""
-    context: Mapping[str, str] | None = None  # build-context files, for rules that look at them
+    # build-context files, for rules that look at them: the text, or only the size of a big file
+    # (an int: no string of that size is built when the rule's module is imported)
+    context: Mapping[str, str | int] | None = None
 
 
 class Invalid(NamedTuple):
@@ -40,7 +42,7 @@ class Invalid(NamedTuple):
     at: str | None = None
     message: str | None = None  # a substring of the message
     note: str = ""
-    context: Mapping[str, str] | None = None
+    context: Mapping[str, str | int] | None = None  # as Valid's
 
 
 class BuildContext:
@@ -55,6 +57,12 @@ class BuildContext:
         self._under: dict[str, dict[str, int]] | None = None
         self._folders: frozenset[str] | None = None
         self._derived: dict[tuple, Any] = {}
+
+    @classmethod
+    def of_example(cls, files: Mapping[str, str | int]) -> "BuildContext":
+        """A rule example's context (``Valid.context``): each file's text, or only its size."""
+        sizes = {k: v if isinstance(v, int) else len(v) for k, v in files.items()}
+        return cls("/ctx", sizes, {k: v for k, v in files.items() if isinstance(v, str)})
 
     @property
     def files(self) -> Mapping[str, int]:

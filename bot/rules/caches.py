@@ -10,7 +10,7 @@ per-program cleanup commands too: DT104 reads them there). An entry is data plus
 predicates over a Command.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
 

@@ -5,7 +5,7 @@ Facts from the build context the engine lists (relative paths with sizes); the
 file sizes, not estimates.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 from typing import Callable, Iterator, NamedTuple
 

@@ -9,14 +9,15 @@ from bot.rules import caches as C
 from bot.rules.base import Context, Invalid, Rule, Valid
 
 GO_CACHES = (C.BY_KEY["go-mod"], C.BY_KEY["go-build"])
+# Patterns kept as text: re compiles (and caches) one on first use, not at import (start-up time).
 # golang:1.9 has no build cache (Go 1.10) and golang:1.10 no module cache (Go 1.11)
-OLD_GO = re.compile(r"(?:.*/)?golang:1\.(\d+)(?:[.-].*)?$")
-GO_PATH_VERSION = re.compile(r".*/(?:go-?|golang-?)1\.(\d+)(?:\.\d+)?/bin/go$")  # /usr/lib/go-1.9/bin/go
+OLD_GO = r"(?:.*/)?golang:1\.(\d+)(?:[.-].*)?$"
+GO_PATH_VERSION = r".*/(?:go-?|golang-?)1\.(\d+)(?:\.\d+)?/bin/go$"  # /usr/lib/go-1.9/bin/go
 
 
 def _minor(base: str, program: str) -> int:
     """Go's minor version from the image tag or the go binary's path; 99 when unknown."""
-    m = OLD_GO.fullmatch(base) or GO_PATH_VERSION.fullmatch(program)
+    m = re.fullmatch(OLD_GO, base) or re.fullmatch(GO_PATH_VERSION, program)
     return int(m.group(1)) if m else 99
 
 

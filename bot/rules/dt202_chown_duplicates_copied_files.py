@@ -1,4 +1,4 @@
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import re
 from typing import Iterator, NamedTuple
@@ -20,10 +20,11 @@ SYSTEM_DIRS = frozenset(
 )
 # options that keep `chown -R x p` equivalent to COPY --chown=x plus `chown x p`
 HARMLESS = frozenset(("-R", "--recursive", "-v", "--verbose", "-c", "--changes", "-f", "--silent", "--quiet"))
-OCTAL = re.compile(r"0?[0-7]{3}")
-OWNER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+# Patterns kept as text: re compiles (and caches) one on first use, not at import (start-up time).
+OCTAL = r"0?[0-7]{3}"
+OWNER = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
 PLUS_X = {"+x": "0755", "a+x": "0755", "ugo+x": "0755", "+rx": "0755", "a+rx": "0755", "u+x": "0744"}
-SYMBOLIC_MODE = re.compile(r"[ugoa]*[-+=][rwxXst]*(,[ugoa]*[-+=][rwxXst]*)*")
+SYMBOLIC_MODE = r"[ugoa]*[-+=][rwxXst]*(,[ugoa]*[-+=][rwxXst]*)*"
 
 
 class Written(NamedTuple):
@@ -235,7 +236,7 @@ The size of the copied files (from the build context where it is known).
             value = _owner(spec.text)
             flag = "chown"
         else:
-            value = spec.text if OCTAL.fullmatch(spec.text) else None
+            value = spec.text if re.fullmatch(OCTAL, spec.text) else None
             flag = "chmod"
             if value is None and not recursive and spec.text in PLUS_X and all(
                 not w.is_dir for p in paths for w in writes if w.path == p
@@ -313,7 +314,7 @@ def _parse(cmd: Command) -> tuple[Word, list[Word], list[str]] | None:
     targets: list[Word] = []
     for a in cmd.args:
         t = a.text
-        if spec is None and cmd.program == "chmod" and SYMBOLIC_MODE.fullmatch(t) and t.startswith("-") and t not in ("-R",):
+        if spec is None and cmd.program == "chmod" and re.fullmatch(SYMBOLIC_MODE, t) and t.startswith("-") and t not in ("-R",):
             spec = a  # `chmod -x file`: a mode, not an option
         elif t.startswith("-") and len(t) > 1 and spec is None:
             if t.startswith("--"):
@@ -340,12 +341,12 @@ def _same_flag(ins: Instruction, name: str, spec: Word) -> bool:
 def _owner(spec: str) -> str | None:
     user, sep, group = spec.partition(":")
     if not sep:
-        return f"{user}:0" if OWNER.fullmatch(user) else None
+        return f"{user}:0" if re.fullmatch(OWNER, user) else None
     if not group:
         return None  # `user:` means the login group: COPY cannot say that
     if not user:
-        return f"0:{group}" if OWNER.fullmatch(group) else None
-    return spec if OWNER.fullmatch(user) and OWNER.fullmatch(group) else None
+        return f"0:{group}" if re.fullmatch(OWNER, group) else None
+    return spec if re.fullmatch(OWNER, user) and re.fullmatch(OWNER, group) else None
 
 
 def _looks_like_file(path: str) -> bool:

@@ -1,4 +1,4 @@
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import re
 from typing import Iterator, NamedTuple
@@ -24,8 +24,9 @@ from bot.rules.facts import (
 )
 
 DECOMPRESSORS = frozenset(("unzip", "gunzip", "bunzip2", "unxz", "unlzma", "uncompress", "zcat", "gzcat", "7z", "7za", "bsdtar"))
-_VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
-_SAFE_PATH = re.compile(r"[A-Za-z0-9_./+@%-]+")
+# Patterns kept as text: re compiles (and caches) one on first use, not at import (start-up time).
+_VAR = r"\$\{?([A-Za-z_][A-Za-z0-9_]*)"
+_SAFE_PATH = r"[A-Za-z0-9_./+@%-]+"
 
 
 class Archive(NamedTuple):
@@ -180,7 +181,7 @@ until downloaded).
         between = [i for i in ctx.stage(ins).instructions if ins.index < i.index < run.index]
         if any(i.keyword not in ("ENV", "ARG", "LABEL", "WORKDIR", "EXPOSE", "USER") for i in between):
             return None
-        if not _SAFE_PATH.fullmatch(archive.path) or _read_elsewhere(ctx, archive, run):
+        if not re.fullmatch(_SAFE_PATH, archive.path) or _read_elsewhere(ctx, archive, run):
             return None
         edits = [_delete_lines(ctx, ins)]
         removal = [c for c in script.commands if _removes(c, archive.path, ctx, run)]
@@ -212,7 +213,7 @@ until downloaded).
             source = archive.source
             while source.startswith("./"):
                 source = source[2:]
-            if not _SAFE_PATH.fullmatch(source) or any(ch in source for ch in "*?[$"):
+            if not re.fullmatch(_SAFE_PATH, source) or any(ch in source for ch in "*?[$"):
                 return None
             if len(removal) > 1:
                 return None
@@ -382,7 +383,7 @@ def _download_tool(ctx: Context, ins: Instruction) -> str | None:
 
 def _vars_in_scope(ctx: Context, run: Instruction, text: str) -> bool:
     """Variables in the URL are visible to the RUN's shell: declared by ARG/ENV in a stage."""
-    names = set(_VAR.findall(text))
+    names = set(re.findall(_VAR, text))
     if not names:
         return True
     declared = set()

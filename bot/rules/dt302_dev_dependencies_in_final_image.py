@@ -16,11 +16,12 @@ from bot.model.images import parse_image
 from bot.rules.ecosystems import NODE_BUILD_TOOLS, Install, dependency_install, reads_no_manifest, runs_node_build, tool_args
 
 NODE_PROD_FLAGS = ("--omit", "--production", "--only", "--prod", "-P")
-DEV_REQUIREMENTS = re.compile(r"(^|/)(requirements[-_.]?(dev|test|tests|testing|local|ci)[^/]*\.txt|(dev|test|tests|testing)[-_.]?requirements[^/]*\.txt|requirements/(dev|test|tests|testing|local|ci)[^/]*\.txt)$")
+# Patterns kept as text: re compiles (and caches) one on first use, not at import (start-up time).
+DEV_REQUIREMENTS = r"(^|/)(requirements[-_.]?(dev|test|tests|testing|local|ci)[^/]*\.txt|(dev|test|tests|testing)[-_.]?requirements[^/]*\.txt|requirements/(dev|test|tests|testing|local|ci)[^/]*\.txt)$"
 
 
-DEV_SERVER = re.compile(r"^(serve|dev|develop|watch|start:dev|dev:.*|nodemon|ts-node|ts-node-dev|vue-cli-service|vite)$")
-RUNS_IN_PRODUCTION = re.compile(r"\b(RAILS|RACK|APP)_ENV\b[\s=:]*[\"']?production|(-e|--environment)[\"',\s=]+production")
+DEV_SERVER = r"^(serve|dev|develop|watch|start:dev|dev:.*|nodemon|ts-node|ts-node-dev|vue-cli-service|vite)$"
+RUNS_IN_PRODUCTION = r"\b(RAILS|RACK|APP)_ENV\b[\s=:]*[\"']?production|(-e|--environment)[\"',\s=]+production"
 # a container command that runs one of these (`ENTRYPOINT ["grunt"]`, `CMD npx jest`) runs a
 # task, build or test tool: those are devDependencies by convention (`next start` is not)
 DEV_TOOLS = (NODE_BUILD_TOOLS - {"next"}) | frozenset(("webpack-dev-server", "jest", "mocha", "karma", "ava", "eslint"))
@@ -176,7 +177,7 @@ to hundreds of MB for node projects.
         prog, args = tool_args(cmd)
         if prog == "pip":
             files = [args[i + 1].text for i, a in enumerate(args[:-1]) if a.text in ("-r", "--requirement")]
-            dev = [f for f in files if DEV_REQUIREMENTS.search(f)]
+            dev = [f for f in files if re.search(DEV_REQUIREMENTS, f)]
             return ("pip", dev[0]) if dev else None
         inst = dependency_install(cmd)
         if inst is None or inst.ecosystem not in ("npm", "yarn", "pnpm", "composer", "bundler"):
@@ -244,14 +245,14 @@ to hundreds of MB for node projects.
             # with no command of its own, or no sign that it runs in production, the app runs in
             # Rails' and Rack's default development environment, which requires the development gems
             text = "\n".join(i.body.text for s in ctx.lineage(final) for i in s.instructions)
-            return not commands or not RUNS_IN_PRODUCTION.search(text)
+            return not commands or not re.search(RUNS_IN_PRODUCTION, text)
         if eco not in ("npm", "yarn", "pnpm"):
             return False
         for ins in commands:
             words = list(ins.json_args) if ins.json_args else ins.body.text.split()
             # `CMD ['yarn', 'serve']` is not JSON (single quotes): read its words all the same
             words = [t.strip("[]'\",;&") for w in words for t in w.split()]
-            if any(DEV_SERVER.search(w) for w in words) or any(w.rsplit("/", 1)[-1] in DEV_TOOLS for w in words):
+            if any(re.search(DEV_SERVER, w) for w in words) or any(w.rsplit("/", 1)[-1] in DEV_TOOLS for w in words):
                 return True
             if words[:1] in (["npm"], ["yarn"], ["pnpm"]) and "test" in words:
                 return True  # `npm test` runs the test runner

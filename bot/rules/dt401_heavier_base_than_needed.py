@@ -29,7 +29,8 @@ EOL_DEBIAN = {"wheezy": "7", "jessie": "8", "stretch": "9", "buster": "10"}
 CURRENT_DEBIAN = "trixie"  # Debian 13, the stable release
 # openjdk's images were deprecated after 11 and never had JRE tags; Temurin has JREs of the LTS releases
 TEMURIN_JRE = frozenset(("17", "21", "25"))
-_OPENJDK_TAG = re.compile(r"(\d+)(?:\.[\d.]+)?(?:-jdk)?(?:-slim)?(?:-(?:bullseye|bookworm))?")
+# Patterns kept as text: re compiles (and caches) one on first use, not at import (start-up time).
+_OPENJDK_TAG = r"(\d+)(?:\.[\d.]+)?(?:-jdk)?(?:-slim)?(?:-(?:bullseye|bookworm))?"
 NATIVE_BUILDERS = frozenset(("bundle", "bundler", "gem"))  # ruby gems compile C extensions
 PURE_GEMS = frozenset(("bundler", "rake", "foreman"))  # plain Ruby: installing them compiles nothing
 
@@ -418,7 +419,7 @@ def _temurin_jre(ref) -> str:
     """``eclipse-temurin:N-jre`` for an openjdk JDK tag of a Temurin LTS version, or ""."""
     if ref.repository != "openjdk" or ref.registry or ref.digest:
         return ""
-    m = _OPENJDK_TAG.fullmatch(ref.tag)
+    m = re.fullmatch(_OPENJDK_TAG, ref.tag)
     if not m or m.group(1) not in TEMURIN_JRE:
         return ""
     return f"eclipse-temurin:{m.group(1)}-jre"

@@ -1,4 +1,4 @@
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import posixpath
 import re
@@ -32,7 +32,8 @@ from bot.model.stages import workdir_at
 # Instructions that describe how the container runs: carried into the runtime stage.
 RUNTIME_META = ("ENV", "EXPOSE", "LABEL", "USER", "VOLUME", "STOPSIGNAL", "CMD", "ENTRYPOINT")
 DISTROLESS_USERS = ("root", "nonroot", "nobody", "0", "65532", "65534")
-SHELL_CHARS = re.compile(r"[$&|;<>*?(){}`'\"\\]")
+# Patterns kept as text: re compiles (and caches) one on first use, not at import (start-up time).
+SHELL_CHARS = r"[$&|;<>*?(){}`'\"\\]"
 NODE_PACKAGE_TOOLS = frozenset(("npm", "yarn", "pnpm", "npx", "node", "mkdir", "rm", "cp", "mv", "ls", "echo"))
 
 
@@ -490,7 +491,7 @@ class _Rewriter:
                 if ins.keyword in ("CMD", "ENTRYPOINT") and ins.json_args is None:
                     # exec form: distroless has no shell, and a copied shell form is a new DL3025
                     words = ins.body.text.split()
-                    if not words or SHELL_CHARS.search(ins.body.text):
+                    if not words or re.search(SHELL_CHARS, ins.body.text):
                         return None
                     text = f"{ins.keyword} [" + ", ".join(f'"{w}"' for w in words) + "]"
                 if ins.keyword == "EXPOSE" and self.runtime.endswith(":nonroot"):

@@ -6,7 +6,7 @@ DT302), which official image tags have a slimmer variant of the *same* version
 Facts only, never sizes: how much a swap saves is estimate/'s business.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 from typing import NamedTuple
 

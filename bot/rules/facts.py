@@ -4,7 +4,7 @@ Claims name the bytes a finding is about (see SizeHint.claims): rules that talk
 about the same files must build the same claim here.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import re
 from typing import Collection, Iterable, NamedTuple, Sequence

@@ -2,7 +2,7 @@
 where it keeps its cache and what cleans it. Rules ask ``verb(cmd, "apt") == "install"``
 instead of comparing the words each rule happened to know (``dnf in``, ``aptitude update``)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 from typing import Mapping, NamedTuple
 

@@ -9,7 +9,7 @@ installs only the shared libraries that the compiled packages link against, and
 copies the venv and the application directory. Facts only: sizes are estimate/'s.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import posixpath
 import re

@@ -15,7 +15,7 @@ def parse_at(at: str) -> Span:
 
 
 def run(rule: type[Rule], code: str, context=None):
-    bc = BuildContext("/ctx", {k: len(v) for k, v in context.items()}, context) if context is not None else None
+    bc = BuildContext.of_example(context) if context is not None else None
     # DT901 judges suppressions against the rules that ran, so run them all for it
     select = () if rule.id == "DT901" else (rule.id,)
     res = analyse_text("Dockerfile", code, Options(select=select, estimate=False), bc)

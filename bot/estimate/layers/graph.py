@@ -9,9 +9,9 @@ findings never opens it.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
+import zlib
 from typing import Iterable
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "apt_graph.json.gz")
@@ -19,16 +19,28 @@ KIB = 1024
 
 
 def encode_row(row: list) -> str:
-    """A package's row as the data file stores it: ``size<TAB>depends<TAB>recommends<TAB>provides``,
-    groups and names joined by commas (names never hold a comma or a tab). One string per
-    package decodes on first use only: a check touches a few hundred of the 5,000 rows."""
-    return "\t".join((str(row[0]), ",".join(row[1]), ",".join(row[2]), ",".join(row[3])))
+    """A package's row as the data file stores it: ``size depends recommends provides``,
+    groups and names joined by commas (names never hold a comma or a space; a space, unlike
+    a tab, needs no escape in JSON, which decodes faster). One string per package decodes
+    on first use only: a check touches a few hundred of the 5,000 rows."""
+    return " ".join((str(row[0]), ",".join(row[1]), ",".join(row[2]), ",".join(row[3])))
 
 
 def decode_row(text: str) -> list:
-    size, deps, recs, provides = text.split("\t")
+    size, deps, recs, provides = text.split(" ")
     return [int(size), deps.split(",") if deps else [], recs.split(",") if recs else [],
             provides.split(",") if provides else []]  # fmt: skip
+
+
+def providers_of(packages: dict[str, list | str]) -> dict[str, list[str]]:
+    """Virtual name -> the packages that provide it, in the packages' order. The data file
+    stores this map (scripts/gen_apt_graph.py): computed from 5,000 rows it is a cost of
+    every check with an apt finding."""
+    out: dict[str, list[str]] = {}
+    for name, row in packages.items():
+        for virtual in decode_row(row)[3] if isinstance(row, str) else row[3]:
+            out.setdefault(virtual, []).append(name)
+    return out
 
 
 class Graph:
@@ -36,23 +48,15 @@ class Graph:
     (or that row encoded by :func:`encode_row`, decoded when first read); a group is ``"a|b"``
     (alternatives, versions dropped)."""
 
-    def __init__(self, packages: dict[str, list | str], bases: dict[str, list[str]], meta: dict) -> None:
+    def __init__(self, packages: dict[str, list | str], bases: dict[str, list[str]], meta: dict,
+                 providers: dict[str, list[str]] | None = None) -> None:
         self.packages = packages
         self.bases = {k: frozenset(v) for k, v in bases.items()}
         self.meta = meta
         self._memo: dict[tuple, frozenset[str]] = {}
         self._provides_memo: dict[frozenset[str], frozenset[str]] = {}
         self._split: dict[str, tuple] = {}
-        self.providers: dict[str, list[str]] = {}
-        for name, row in packages.items():
-            if isinstance(row, str):
-                if row[-1] == "\t":  # provides nothing: most rows
-                    continue
-                provides = row[row.rindex("\t") + 1 :].split(",")
-            else:
-                provides = row[3]
-            for virtual in provides:
-                self.providers.setdefault(virtual, []).append(name)
+        self.providers = providers_of(packages) if providers is None else providers
 
     def row(self, name: str) -> list | None:
         found = self.packages.get(name)
@@ -152,7 +156,9 @@ def graph() -> Graph | None:
     """The bundled graph, loaded once; None when the file is missing."""
     global _GRAPH
     if _GRAPH is None and os.path.exists(DATA):
-        with gzip.open(DATA, "rt", encoding="utf-8") as f:
-            raw = json.load(f)
-        _GRAPH = Graph(raw["packages"], raw["bases"], raw["meta"])
+        # zlib (wbits=31: a gzip stream) and json on bytes, not gzip.open(..., "rt"): its module
+        # and its text layer cost more start-up than reading the whole file does
+        with open(DATA, "rb") as f:
+            raw = json.loads(zlib.decompress(f.read(), wbits=31))
+        _GRAPH = Graph(raw["packages"], raw["bases"], raw["meta"], raw["providers"])
     return _GRAPH

@@ -6,7 +6,7 @@ finding without a fix is priced by following its advice in the model (its claime
 them, its recommends not installed) and says so.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 from typing import NamedTuple
 

@@ -6,7 +6,7 @@ follows apt RUN by RUN: lists present or absent, the installed set (starting fro
 base image's), removals that free bytes only in the layer that wrote them.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 from typing import Iterable, NamedTuple
 

@@ -8,7 +8,7 @@ durations, ``FROM`` stage names, ``ONBUILD`` triggers, a heredoc as a destinatio
 The wording of every reason is BuildKit's.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import re
 from typing import NamedTuple
@@ -23,8 +23,9 @@ INSTRUCTIONS = frozenset(
     "RUN SHELL STOPSIGNAL USER VOLUME WORKDIR".split()
 )
 _JSON_CAPABLE = frozenset(("ADD", "COPY", "VOLUME", "RUN", "CMD", "ENTRYPOINT", "SHELL", "HEALTHCHECK"))
-_STAGE_NAME = re.compile(r"[a-z][a-z0-9\-_.]*\Z")
-_DURATION = re.compile(r"[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+\Z")
+# Patterns kept as text: re compiles (and caches) one on first use, not at import (start-up time).
+_STAGE_NAME = r"[a-z][a-z0-9\-_.]*\Z"
+_DURATION = r"[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+\Z"
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 NOT_STRINGS = "when using JSON array syntax, arrays must be comprised of strings only"
 
@@ -163,7 +164,7 @@ def _duration_error(flag: str, value: str) -> str | None:
         return None
     if value in ("0", "+0", "-0"):
         return None
-    if not _DURATION.match(value):
+    if not re.match(_DURATION, value):
         return f'time: invalid duration "{value}"'
     seconds = sum(float(num or 0) * _UNITS[unit] for num, unit in re.findall(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)", value))
     if value.startswith("-"):
@@ -233,7 +234,7 @@ def check(keyword: str, args: Arguments, flags: list[FlagWord], trigger: str = "
         return f"{keyword} cannot accept a heredoc as a destination" if dest_is_heredoc else None
     if keyword == "FROM":
         if n == 3 and words[1].lower() == "as":
-            if not _STAGE_NAME.match(words[2].lower()):
+            if not re.match(_STAGE_NAME, words[2].lower()):
                 return (f'invalid name for build stage: "{words[2]}", '
                         "name can't start with a number or contain symbols")
         elif n != 1:

@@ -5,7 +5,7 @@ an ordinary comment, or a comment naming an unknown directive all end the block.
 repeated directive, or an escape other than backslash or backtick, fails the build.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import re
 from typing import NamedTuple
@@ -14,8 +14,9 @@ from bot.model.lexer.lines import PhysicalLine
 from bot.model.lexer.spaces import lead
 
 KNOWN = ("syntax", "escape", "check")
+# Kept as text: re compiles it on first use, not at import (start-up time).
 # Go's RE2 ``\s`` is ASCII [\t\n\f\r ]; the value is lazy up to trailing space
-_DIRECTIVE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z")
+_DIRECTIVE = r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z"
 
 
 class Directives(NamedTuple):
@@ -33,7 +34,7 @@ def read_directives(lines: list[PhysicalLine]) -> Directives:
         if not token.startswith("#"):
             break
         rest = token[1:]
-        m = _DIRECTIVE.match(rest[lead(rest):])
+        m = re.match(_DIRECTIVE, rest[lead(rest):])
         if not m:
             break
         name = m.group(1).lower()

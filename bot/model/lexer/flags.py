@@ -6,7 +6,7 @@ Checking (``BFlags.Parse``): each instruction knows its flags and their types; a
 unknown flag, a repeated single-valued flag or a missing value fails the build.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 from typing import NamedTuple
 

@@ -6,14 +6,15 @@ word with quotes removed (``<<eo'f'`` ends at ``eof``; ``<<'one two'`` at ``one 
 ``<<$EOF`` at ``$EOF``; ``<<EOF;`` at ``EOF;``); any quote in it turns expansion off.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import re
 from typing import NamedTuple
 
 from bot.model.lexer.shellwords import ShellSyntaxError, split_words
 
-_MARKER = re.compile(r"(\d*)<<(-?)[\t\n\f\r ]*([^<]*)\Z")
+# Patterns kept as text: re compiles (and caches) one on first use, not at import (start-up time).
+_MARKER = r"(\d*)<<(-?)[\t\n\f\r ]*([^<]*)\Z"
 
 
 class Marker(NamedTuple):
@@ -24,7 +25,7 @@ class Marker(NamedTuple):
 
 def marker_of(word: str) -> Marker | None:
     """The heredoc a single word opens, or None; raises ShellSyntaxError as BuildKit fails."""
-    m = _MARKER.match(word)
+    m = re.match(_MARKER, word)
     if not m or not m.group(3):
         return None
     rest = m.group(3)

@@ -6,7 +6,7 @@ comment lines and blank lines are skipped; the kept pieces are joined with nothi
 between them, each continuation line with its own leading white space.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 from typing import NamedTuple
 

@@ -10,8 +10,6 @@ managers, and packages no table knows, are named as not counted.
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Mapping
@@ -30,8 +28,9 @@ CACHE_KINDS = {"pip": K.PIP_CACHE, "npm": K.NPM_CACHE, "yarn": K.YARN_CACHE}  # 
 def apt_download_sizes() -> dict[str, int]:
     if not os.path.exists(DATA):
         return {}
-    with gzip.open(DATA, "rt", encoding="utf-8") as fh:
-        return json.load(fh)["sizes"]
+    from bot.estimate.gzjson import load
+
+    return load(DATA)["sizes"]
 
 
 def _apt(names: tuple[str, ...], recommends: bool, base_image: str) -> tuple[int, int, str] | str:

@@ -13,10 +13,10 @@ Read on the first npm or yarn finding only.
 from __future__ import annotations
 
 import functools
-import gzip
-import json
 import os
 from typing import NamedTuple
+
+from bot.estimate.gzjson import load
 
 from bot.estimate.tables import DATA_DIR, DATE, TableError
 
@@ -42,8 +42,7 @@ def split_spec(spec: str) -> tuple[str, str]:
 @functools.lru_cache(maxsize=None)
 def table() -> Table:
     try:
-        with gzip.open(DATA, "rt", encoding="utf-8") as f:
-            raw = json.load(f)
+        raw = load(DATA)
     except (OSError, ValueError) as e:
         raise TableError(f"{DATA}: cannot read ({e})") from None
     meta = raw.get("meta", {})

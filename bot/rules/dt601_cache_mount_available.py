@@ -1,4 +1,4 @@
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import re
 from typing import Iterator, NamedTuple

@@ -3,7 +3,7 @@ options take a separate value (``--cache-dir /x``), so a parse never takes that 
 for an operand (a package, a URL, a directory). Data only: ``facts.operands`` does the
 parse. Each table names the documentation it was taken from."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 from typing import NamedTuple
 

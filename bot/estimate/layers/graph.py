@@ -9,9 +9,7 @@ findings never opens it.
 
 from __future__ import annotations
 
-import json
 import os
-import zlib
 from typing import Iterable
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "apt_graph.json.gz")
@@ -156,9 +154,8 @@ def graph() -> Graph | None:
     """The bundled graph, loaded once; None when the file is missing."""
     global _GRAPH
     if _GRAPH is None and os.path.exists(DATA):
-        # zlib (wbits=31: a gzip stream) and json on bytes, not gzip.open(..., "rt"): its module
-        # and its text layer cost more start-up than reading the whole file does
-        with open(DATA, "rb") as f:
-            raw = json.loads(zlib.decompress(f.read(), wbits=31))
+        from bot.estimate.gzjson import load
+
+        raw = load(DATA)
         _GRAPH = Graph(raw["packages"], raw["bases"], raw["meta"], raw["providers"])
     return _GRAPH

@@ -9,6 +9,7 @@ from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.images import parse_image
 from bot.model.shell import Command, ShellScript
 from bot.model.text import Edit, Span
+from bot.rules.apt_lists import later_install_needs_lists, later_unseen_script
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.caches import pip_install, pip_positionals
 from bot.rules.dt102_apt_recommends_installed import disables_recommends, packages as apt_packages
@@ -96,11 +97,26 @@ def _targets(name: str, env: dict[str, str]) -> tuple[str, ...] | None:
     return None
 
 
+# Default cache places that belong to the user the build runs as (root's home, or yarn's
+# root-only default): right only where the base image is known to build as root.
+USER_DEPENDENT = ("/root/", "/usr/local/share/.cache/yarn")
+
+
+def _runs_as_root(ref) -> bool:
+    """Docker Official Images (Docker Hub, no namespace) build as root unless the file says
+    otherwise; any other image may set a USER of its own (ekidd/rust-musl-builder builds as
+    `rust`), which this file does not show."""
+    return ref is not None and ref.registry == "" and "/" not in ref.repository
+
+
 def _manager(cmd: Command) -> str:
     if cmd.program in APT and cmd.subcommand() == "install":
         return "apt"
     if pip_install(cmd) is not None:
-        return "pip"
+        # --no-index installs from local wheels (-f /wheels): nothing is downloaded
+        return "" if cmd.has_option("--no-index") else "pip"
+    if cmd.program == "go" and cmd.subcommand() == "get":
+        return "go"  # `go get -d ./...`: the download step of GOPATH-era builds
     found = dependency_install(cmd)
     if found is None:
         return ""
@@ -205,6 +221,11 @@ def _later_users(ctx: Context, ins: Instruction, candidates, mounts: list[Manage
     return lines, offline
 
 
+# Programs that run apt and leave its binary caches once docker-clean is gone
+# (add-apt-repository updates the lists itself on Ubuntu 18.04 and later).
+APT_USERS = frozenset((*APT, "apt-cache", "add-apt-repository"))
+
+
 def _with_later_apt(ctx: Context, ins: Instruction, fix: Fix, mounted: set) -> Fix | None:
     """The apt fix removes docker-clean for good: a later apt RUN of the image without the cache
     mount then keeps apt's .debs and its ~70 MB pkgcache.bin/srcpkgcache.bin in its layer
@@ -212,7 +233,7 @@ def _with_later_apt(ctx: Context, ins: Instruction, fix: Fix, mounted: set) -> F
     own finding (the reason names them) or has one; else it would grow the image: no fix."""
     lines = []
     for other in ctx.after(ins):
-        if other.keyword != "RUN" or not any(unwrap(c).program in APT for sc in ctx.scripts(other) for c in sc.commands):
+        if other.keyword != "RUN" or not any(unwrap(c).program in APT_USERS for sc in ctx.scripts(other) for c in sc.commands):
             continue
         if ctx.mounts_cover(other, "/var/cache/apt"):
             continue
@@ -223,6 +244,20 @@ def _with_later_apt(ctx: Context, ins: Instruction, fix: Fix, mounted: set) -> F
         return fix
     return Fix(fix.title, fix.edits, fix.safety, fix.reason + "; apply it with the mount of the RUN on line "
                + ", ".join(map(str, lines)) + " too: without it that layer keeps apt's package caches (~70 MB)")
+
+
+def _earlier_filler(ctx: Context, ins: Instruction, candidates, managers) -> tuple[str, int] | None:
+    """The shared store (go, maven, gradle, cargo) and line of an earlier RUN of the stage that
+    downloads into it (`go get -d`, `go mod download`, `dependency:go-offline`), or None."""
+    names = set(managers) & SHARED_STORE
+    stage = ctx.stage(ins)
+    for other, _, theirs, _, _ in candidates:
+        if other is ins or ctx.stage(other) is not stage or other.span.start.line >= ins.span.start.line:
+            continue
+        shared = names & set(theirs)
+        if shared:
+            return sorted(shared)[0], other.span.start.line
+    return None
 
 
 def _cache_id(target: str, base: str) -> str:
@@ -311,8 +346,14 @@ stays removed for later RUNs of the image, so a later apt RUN without the mount 
 the .debs and apt's ~70 MB binary caches in its layer (measured on Debian 12: +74 MB). The
 reason names the later apt RUNs whose own finding adds the mount (apply them together);
 when one cannot get it (exec form, a heredoc), there is no fix. apt's lists (`/var/lib/apt`) are mounted only
-when the same RUN runs `apt-get update`: otherwise the mount would hide the lists an
-earlier layer fetched. Maven's repository is mounted with `sharing=locked` too. Stages on
+when the same RUN runs `apt-get update` and no later RUN reads them without an update of
+its own (or runs a script this file does not show): otherwise the mount would hide the
+lists from that RUN and its install would fail. Caches in the build user's home (pip, npm,
+pnpm, cargo, Maven, Gradle, Composer, Go's build cache, yarn's default) are proposed only
+on Docker Official Images, which build as root: another base image may set a USER of its
+own, and the mount would then catch nothing. `pip install --no-index` downloads nothing
+and is not reported; `go get` is a download step like `go mod download`, and a later RUN
+that reads what it fetched is told so. Maven's repository is mounted with `sharing=locked` too. Stages on
 the same base share one cache (a cache mount's id defaults to its target); when apt
 caches appear on different bases, each gets an `id=` of its base (`apt-cache-debian-12`),
 since lists and packages of two releases must not mix. Go, Maven, Gradle and Cargo
@@ -389,17 +430,18 @@ saves", never in the image-size totals.
         apt_bases = {base for _, _, _, mounts, base in candidates if any(m.name == "apt" for m in mounts)}
         made = []
         for ins, script, managers, mounts, base in candidates:
+            filled = _earlier_filler(ctx, ins, candidates, managers)
             if len(apt_bases) > 1:
                 mounts = [m._replace(ids=tuple(_cache_id(t, base) for t in m.targets)) if m.name == "apt" else m
                           for m in mounts]  # fmt: skip
             lines, offline = _later_users(ctx, ins, candidates, mounts)
             fix = None if offline else self._fix(ctx, ins, script, mounts, managers, lines)
-            made.append((ins, script, managers, mounts, base, fix))
-        mounted_apt = {ins.span.start for ins, _, _, mounts, _, fix in made if fix and any(m.name == "apt" for m in mounts)}
-        for ins, script, managers, mounts, base, fix in made:
+            made.append((ins, script, managers, mounts, base, fix, filled))
+        mounted_apt = {ins.span.start for ins, _, _, mounts, _, fix, _ in made if fix and any(m.name == "apt" for m in mounts)}
+        for ins, script, managers, mounts, base, fix, filled in made:
             if ins.span.start in mounted_apt:
                 fix = _with_later_apt(ctx, ins, fix, mounted_apt)
-            yield self._finding(ctx, ins, managers, mounts, base, fix)
+            yield self._finding(ctx, ins, managers, mounts, base, fix, filled)
 
     def _managers(self, ctx: Context, ins: Instruction, script: ShellScript):
         user = user_at(ctx.before(ins), ctx.df.escape)
@@ -413,12 +455,18 @@ saves", never in the image-size totals.
             if name:
                 managers.setdefault(name, []).append(cmd)
         mounts: list[Manager] = []
+        root_home = _runs_as_root(ref)
         for name in managers:
             targets = _targets(name, env)
             if not targets or any("$" in t for t in targets):
                 continue
-            if name == "apt" and not any(c.program in APT and c.subcommand() == "update" for c in script.commands):
-                # the lists come from an earlier layer: a mount on /var/lib/apt would hide them
+            if not root_home and any(t.startswith(USER_DEPENDENT) for t in targets):
+                continue  # the base image may set its own USER: where the cache lives is unknown
+            if name == "apt" and (not any(c.program in APT and c.subcommand() == "update" for c in script.commands)
+                                  or later_install_needs_lists(ctx, ins) is not None
+                                  or later_unseen_script(ctx, ins) is not None):
+                # the lists come from an earlier layer, or a later RUN reads them without an update
+                # of its own: a mount on /var/lib/apt would hide them from it
                 targets = targets[:1]
             mounts.append(Manager(name, targets, name in LOCKED))
         if not mounts:
@@ -426,10 +474,14 @@ saves", never in the image-size totals.
         return managers, mounts, ctx.base_image(ctx.stage(ins))
 
     def _finding(self, ctx: Context, ins: Instruction, managers: dict[str, list[Command]],
-                 mounts: list[Manager], base: str, fix: Fix | None) -> Finding:
+                 mounts: list[Manager], base: str, fix: Fix | None, filled: tuple[str, int] | None = None) -> Finding:
         first = managers[mounts[0].name][0]
         names = ", ".join(m.name for m in mounts)
         message = f"{names} re-downloads every package when this layer rebuilds (build time); mount a BuildKit cache"
+        if filled is not None and len(mounts) == 1:
+            # an earlier RUN downloads for this one: it reads that store, it does not fetch it
+            message = (f"{filled[0]} reads the store the RUN on line {filled[1]} fills; "
+                       "mount the same BuildKit cache in both (build time)")
         return ctx.finding(
             self, ins, first.span, message, fix=fix,
             hint=SizeHint(hints.REBUILD_DOWNLOAD, {

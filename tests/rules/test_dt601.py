@@ -214,3 +214,40 @@ def test_no_apt_fix_when_a_later_apt_run_cannot_get_the_mount():
     code = "FROM debian:12-slim\nRUN apt-get update && apt-get install -y curl\nRUN [\"apt-get\", \"install\", \"-y\", \"git\"]\n"
     (f,) = run(R, code)
     assert f.fix is None
+
+
+def test_lists_are_not_mounted_when_a_later_run_installs_without_an_update():
+    # seed 783712 X2 (0738): the mount took the lists out of the image, and the later
+    # install failed with "Unable to locate package" (built with BuildKit)
+    code = ("FROM debian:12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n"
+            "RUN apt-get install -y --no-install-recommends git\n")
+    out = fixed_text(R, code)
+    assert "target=/var/lib/apt," not in out and out.count("target=/var/cache/apt,sharing=locked") == 2
+
+
+def test_home_caches_only_on_images_known_to_build_as_root():
+    # seed 783712 X8 (0198): ekidd/rust-musl-builder builds as USER rust; /root/.cargo catches nothing
+    assert not run(R, "FROM ekidd/rust-musl-builder\nCOPY . .\nRUN cargo build --release\n")
+    assert run(R, "FROM rust:1.79\nCOPY . .\nRUN cargo build --release\n")
+    # a system path does not depend on the user
+    assert run(R, "FROM someorg/debian-base\nRUN apt-get update && apt-get install -y curl\n")
+
+
+def test_go_get_is_the_download_and_the_later_build_reads_its_store():
+    # seed 783712 F59 (0428): `go get -d` downloads; `go install` reads what it fetched
+    code = ("FROM golang:1.14-buster\nWORKDIR /go/src/app\nCOPY . .\nRUN go get -d -v ./...\n"
+            "RUN go install -v ./...\n")
+    get, install = sorted(run(R, code), key=lambda f: f.span.start)
+    assert get.span.start.line == 4 and "line 5" in get.fix.reason
+    assert install.message.startswith("go reads the store the RUN on line 4 fills")
+
+
+def test_pip_install_from_local_wheels_downloads_nothing():
+    assert not run(R, "FROM python:3.12-slim\nCOPY wheels /wheels\nRUN pip install --no-index -f /wheels app\n")
+
+
+def test_a_later_add_apt_repository_counts_as_a_later_apt_run():
+    code = ("FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y software-properties-common\n"
+            "RUN [\"add-apt-repository\", \"ppa:deadsnakes/ppa\"]\n")
+    (f,) = run(R, code)
+    assert f.fix is None  # the exec-form RUN cannot get the mount and would keep apt's caches

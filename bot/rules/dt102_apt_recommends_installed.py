@@ -44,6 +44,11 @@ KEEP: dict[str, tuple[tuple[str, str], ...]] = {
     # -> gpg-agent): "gpg: error running '/usr/bin/gpg-agent'" without it
     "software-properties-common": (("gpg-agent", "gpg"),),
 }
+# TeX: texlive-base recommends lmodern (lmodern.sty), which pandoc's LaTeX template and most
+# documents load ("File `lmodern.sty' not found" without it); every texlive-* package but these
+# depends on texlive-base (Debian 12 graph), and the -doc packages compile nothing
+KEEP_FAMILIES = (("texlive-", (("lmodern", "tex"),)),)
+_NOT_IN_FAMILY = frozenset(("texlive-binaries", "texlive-fonts-extra-links"))
 # Releases that have no `gpg-agent` package (gnupg-agent before the 2.1 split) and whose
 # add-apt-repository works without it
 _NO_GPG_AGENT = re.compile(r"(?<![a-z])(trusty|xenial|wheezy|jessie)(?![a-z])|ubuntu[-_:]?1[0-6]\.\d\d|^debian:[78](\b|-)")
@@ -70,17 +75,19 @@ def pip_lacks_setuptools(base_image: str) -> bool:
 # Fetch tools installed but never run by the build are there for the container: it will
 # fetch over https, so their ca-certificates recommend is kept (the program that shows use)
 RUN_TIME_FETCHERS = {"curl": "curl", "wget": "wget", "git": "git", "libcurl4": "", "docker.io": "docker"}
-# Likewise a tool whose wrapper needs a recommend: xvfb installed and never run is there for
-# `xvfb-run` in the container, which needs xauth
-RUN_TIME_TOOLS = {("xvfb", "xauth"): "`xvfb-run` at run time"}
+# Likewise recommends (by need kind) the container needs whether or not the build uses them:
+# xvfb installed and never run is there for `xvfb-run` in the container, which needs xauth; a
+# TeX installation is there to typeset documents, which load lmodern.sty
+RUN_TIME_TOOLS = {"xauth": "`xvfb-run` at run time", "tex": "TeX documents, which load lmodern.sty"}
 # Packages whose recommends are their content (metapackages, Kali's tool sets): without
 # them the install means something else, so it is not reported
 _RECOMMENDS_ARE_CONTENT = ("kali-linux-", "kali-tools-", "task-")
 _CONTENT_BASES = ("kalilinux/",)
 _SMALL_KEEPS = frozenset(("ca-certificates", "xauth", "gpg-agent", "openssh-client", "python3-setuptools", "python-setuptools"))
-# provided by a package that is installed anyway, so naming it is not needed
-_PROVIDED_BY = {"gcc": "build-essential", "g++": "build-essential", "libc6-dev": "build-essential",
-                "make": "build-essential"}
+# provided by (a dependency of) a package that is installed anyway, so naming it is not needed
+_PROVIDED_BY = {"gcc": ("build-essential",), "g++": ("build-essential",), "libc6-dev": ("build-essential",),
+                "make": ("build-essential",),
+                "lmodern": ("texlive-luatex", "texlive-extra-utils", "texlive-full", "texlive-lang-czechslovak")}
 _COMPILERS = frozenset(("gcc", "g++", "clang", "build-essential"))
 
 
@@ -102,7 +109,9 @@ def recommends_kept(package: str) -> tuple[tuple[str, str], ...]:
     cross = _CROSS.fullmatch(package)
     if cross:
         return ((f"libc6-dev-{_CROSS_ARCH[cross.group(1)]}-cross", "compile"),)
-    return KEEP.get(package, ())
+    if package in KEEP or package in _NOT_IN_FAMILY or package.endswith("-doc"):
+        return KEEP.get(package, ())
+    return next((keep for prefix, keep in KEEP_FAMILIES if package.startswith(prefix)), ())
 
 
 def _run_time_toolchain(package: str, kind: str, needs: dict[str, "_Need"]) -> "_Need | None":
@@ -258,7 +267,9 @@ package without it;
 (recommended by `npm`) before `git` or `bower install`; `xauth` before `xvfb-run`;
 `gpg-agent` (a recommend of `software-properties-common`, through `gnupg`) before an
 `add-apt-repository ppa:…`, which imports the PPA's key with it (not on releases older than
-gnupg 2.1's split, such as Ubuntu 16.04, which have no such package).
+gnupg 2.1's split, such as Ubuntu 16.04, which have no such package); `lmodern` for any
+`texlive-*` package (a recommend of `texlive-base`, on which they depend): pandoc's LaTeX
+template and most documents load `lmodern.sty`.
 The message says which it kept and why. Check for others: `gnupg` for `apt-key`, a
 compiler for a `pip install -r` whose packages have no wheel.
 
@@ -356,7 +367,7 @@ resolution (`apt-get install -s`), when the packages are known.
                             need = _Need("pip at run time: before 22.1 it builds source packages with it", 0)
                     if kind == "gpg" and _NO_GPG_AGENT.search(ctx.base_image(stage).lower()):
                         need = None
-                    if need is None or rec in named or rec in why or _PROVIDED_BY.get(rec) in named | set(why):
+                    if need is None or any(p in named or p in why for p in (rec, *_PROVIDED_BY.get(rec, ()))):
                         continue
                     kept_by.setdefault(n, []).append(rec)
                     why[rec] = f"{need.why}, line {need.line}" if need.line else need.why
@@ -459,8 +470,8 @@ def _recommends_are_content(package: str) -> bool:
 def _run_time_fetch(package: str, kind: str, needs: dict[str, _Need]) -> _Need | None:
     """A fetch tool the build never runs is installed for the container, which will
     fetch over https: keep its CA certificates (and xauth for xvfb's `xvfb-run`)."""
-    if (package, kind) in RUN_TIME_TOOLS:
-        return _Need(RUN_TIME_TOOLS[(package, kind)], 0)
+    if kind in RUN_TIME_TOOLS:
+        return _Need(RUN_TIME_TOOLS[kind], 0)
     if kind != "https" or package not in RUN_TIME_FETCHERS:
         return None
     program = RUN_TIME_FETCHERS[package]

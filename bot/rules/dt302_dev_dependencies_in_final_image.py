@@ -11,8 +11,9 @@ from bot.model.shell import Command
 from bot.model.text import Edit
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import insert_after, insert_before
-from bot.rules.facts import assigned, copy_args
+from bot.rules.facts import assigned, command_dirs, copy_args, option_value, path_within, resolve, unwrap
 from bot.model.images import parse_image
+from bot.model.stages import workdir_at
 from bot.rules.ecosystems import NODE_BUILD_TOOLS, Install, dependency_install, reads_no_manifest, runs_node_build, tool_args
 
 NODE_PROD_FLAGS = ("--omit", "--production", "--only", "--prod", "-P")
@@ -25,6 +26,12 @@ RUNS_IN_PRODUCTION = r"\b(RAILS|RACK|APP)_ENV\b[\s=:]*[\"']?production|(-e|--env
 # a container command that runs one of these (`ENTRYPOINT ["grunt"]`, `CMD npx jest`) runs a
 # task, build or test tool: those are devDependencies by convention (`next start` is not)
 DEV_TOOLS = (NODE_BUILD_TOOLS - {"next"}) | frozenset(("webpack-dev-server", "jest", "mocha", "karma", "ava", "eslint"))
+# Variables that hand a command the node_modules it runs tools from (`NODE_MODULES=/node/node_modules
+# make`, `NODE_PATH=... node build.js`): a build that reads the install's lint and build tools
+NODE_MODULES_VARS = ("NODE_MODULES", "NODE_PATH")
+# Build drivers that run the project's scripts: in the directory that holds package.json, or given
+# its node_modules, they run its (dev) tools
+MAKE = frozenset(("make", "gmake"))
 
 
 def _node_major(image: str) -> int | None:
@@ -96,7 +103,9 @@ production`): Rails and Rack then run in development, which requires the develop
 For bundler the fix sets `ENV BUNDLE_WITHOUT=development:test`, which also keeps
 `bundle exec` from asking for the skipped groups at run time. Not reported when the same
 stage then runs a build or test step that needs the dev dependencies (`npm run build`,
-`tsc`, `npm test`, Rails' `assets:precompile`, which runs the JavaScript bundler): that stage should be split into a build stage and a runtime stage
+`tsc`, `npm test`, Rails' `assets:precompile`, which runs the JavaScript bundler, a `make` run
+in the directory that holds package.json, or any step given the install's `node_modules` in
+`NODE_MODULES`/`NODE_PATH` or as a `make` argument): that stage should be split into a build stage and a runtime stage
 (DT402), not stripped; nor when the container runs a development server (`npm run serve`,
 `npm run dev`, nodemon, ts-node) or a task, build or test tool (`grunt`, `gulp`,
 `webpack`, `jest`, `npm test`), which are devDependencies by convention; nor for
@@ -267,16 +276,60 @@ to hundreds of MB for node projects.
         """A later step of the final image (same RUN or a later one) that needs dev deps."""
         if eco not in ("npm", "yarn", "pnpm"):
             return False
+        project = _project_dir(ctx, ins, cmd)
         for other in ctx.runs(final_only=True):
             if other.index < ins.index:
                 continue
+            start = workdir_at(ctx.df, ctx.before(other), None) or ""
+            env = ctx.env(other)
             for s in ctx.scripts(other):
-                for c in s.commands:
+                for c, cwd in zip(s.commands, command_dirs(s, start)):
                     if other.index == ins.index and c.span.start <= cmd.span.start:
                         continue
-                    if runs_node_build(c):
+                    if runs_node_build(c) or _builds_with_node_modules(unwrap(c), cwd, project, env):
                         return True
         return False
+
+
+def _project_dir(ctx: Context, ins: Instruction, cmd: Command) -> str:
+    """The directory a node install works in (its package.json and node_modules), "" when unknown."""
+    start = workdir_at(ctx.df, ctx.before(ins), None) or ""
+    cwd = next((d for s in ctx.scripts(ins) for c, d in zip(s.commands, command_dirs(s, start)) if c is cmd), "")
+    target = option_value(unwrap(cmd), "--prefix", "--cwd", "--dir", "-C")
+    if target is not None:
+        return "" if target.dynamic else resolve(target.text, cwd, "/root")
+    return cwd
+
+
+def _names_node_modules(value: str, cwd: str, project: str) -> bool:
+    """A path (or a `:`-separated list of them) naming the install's node_modules (any
+    node_modules when the install's directory is not known)."""
+    for part in value.strip("\"'").split(":"):
+        path = resolve(part, cwd, "/root") if part else ""
+        if project and path and path_within(path, f"{project.rstrip('/')}/node_modules"):
+            return True
+        if not (project and path) and "node_modules" in part.split("/"):
+            return True
+    return False
+
+
+def _builds_with_node_modules(cmd: Command, cwd: str, project: str, env: dict[str, str]) -> bool:
+    """A later build step that runs the install's tools: given its node_modules in a
+    NODE_MODULES/NODE_PATH assignment, or a `make` given that path as an argument, or run
+    in (`-C`) the directory that holds package.json."""
+    if any(_names_node_modules(v, cwd, project) for k, v in assigned(cmd).items() if k in NODE_MODULES_VARS):
+        return True
+    if cmd.program not in MAKE:
+        return False
+    if any(_names_node_modules(v, cwd, project) for k, v in env.items() if k in NODE_MODULES_VARS):
+        return True
+    words = [a.text for a in cmd.args if not a.dynamic]
+    if any(_names_node_modules(w.partition("=")[2] or w, cwd, project) for w in words):
+        return True
+    where = option_value(cmd, "-C", "--directory")
+    if where is not None:
+        cwd = "" if where.dynamic else resolve(where.text, cwd, "/root")
+    return bool(project) and cwd == project
 
 
 def _gets_only_its_manifest(ctx: Context, final, inst: Install | None) -> bool:

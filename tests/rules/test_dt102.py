@@ -273,3 +273,23 @@ def test_a_repository_line_without_a_ppa_keeps_no_gpg_agent():
     code = ("FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y software-properties-common\n"
             "RUN add-apt-repository 'deb http://archive.example.org/ubuntu jammy main'\n")
     assert "gpg-agent" not in fixed_text(DT102, code)
+
+
+@pytest.mark.parametrize("package", ["texlive-xetex", "texlive-latex-base", "texlive-latex-recommended", "texlive-base"])
+def test_a_tex_installation_keeps_lmodern_which_documents_load(package):
+    # precision sample (seed 783712, corpus 0266): pandoc + texlive-xetex; lmodern (lmodern.sty, which
+    # pandoc's LaTeX template loads) comes in only as a recommend of texlive-base, on which every
+    # texlive-* package depends: without it the container cannot make a PDF
+    code = f"FROM ubuntu\nRUN apt-get update && apt-get install -y {package} latexmk\n"
+    assert f"--no-install-recommends -y {package} latexmk lmodern" in fixed_text(DT102, code)
+    (f,) = run(DT102, code)
+    assert "keep lmodern for TeX documents, which load lmodern.sty" in f.message and "lmodern (" in f.fix.reason
+
+
+@pytest.mark.parametrize("others", ["texlive-luatex", "texlive-latex-base-doc", "texlive-binaries", "lmodern"])
+def test_no_lmodern_named_where_it_is_a_dependency_or_no_tex_is_installed(others):
+    # texlive-luatex depends on lmodern; a -doc package or the bare binaries install no LaTeX
+    code = f"FROM debian:12\nRUN apt-get install -y {others}\n"
+    assert fixed_text(DT102, code).count("lmodern") == code.count("lmodern")
+    both = f"FROM debian:12\nRUN apt-get install -y texlive-xetex\nRUN apt-get install -y {others}\n"
+    assert ("lmodern" in fixed_text(DT102, both).splitlines()[1]) == others.endswith(("-doc", "binaries"))

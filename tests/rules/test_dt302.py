@@ -108,3 +108,31 @@ def test_a_node_image_that_gets_only_its_manifest_is_a_compose_development_image
     assert not run(R, code)
     assert run(R, code.replace("RUN npm install\n", "RUN npm install\nCOPY . .\n"))
     assert run(R, code.replace("RUN npm install\n", "RUN git clone https://example.org/app.git . && npm install\n"))
+
+
+@pytest.mark.parametrize("build", [
+    "RUN touch /node/node_modules/x && VE=/ve/ NODE_MODULES=/node/node_modules make\n",
+    "RUN NODE_PATH=/node/node_modules:/usr/lib/node_modules node build.js\n",
+    "RUN make NODE_MODULES=/node/node_modules all\n",
+    "WORKDIR /node\nRUN make\n",
+    "RUN make -C /node dist\n",
+    "RUN cd /node && make\n",
+])
+def test_a_later_build_given_the_install_node_modules_needs_its_dev_dependencies(build):
+    # precision sample (seed 783712, corpus 0411): `cd /node && npm install`, then
+    # `NODE_MODULES=/node/node_modules make`, whose lint and build tools are devDependencies
+    code = ("FROM python:3.12\nCOPY package.json /node/\nRUN cd /node && npm install\nWORKDIR /app\nCOPY . /app/\n"
+            f"{build}CMD [\"run\"]\n")
+    assert not run(R, code)
+
+
+@pytest.mark.parametrize("build", [
+    "RUN make\n",  # /app holds no package.json
+    "RUN touch /node/node_modules/sentinel && ln -s /node/node_modules /app/node_modules\n",
+    "RUN NODE_PATH=/usr/lib/node_modules make\n",  # the global modules, not the install's
+    "RUN make -C /opt/lib\n",
+])
+def test_a_later_make_that_does_not_read_the_install_keeps_the_finding(build):
+    code = ("FROM python:3.12\nCOPY package.json /node/\nRUN cd /node && npm install\nWORKDIR /app\nCOPY . /app/\n"
+            f"{build}CMD [\"run\"]\n")
+    assert run(R, code)

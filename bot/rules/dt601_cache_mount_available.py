@@ -267,10 +267,14 @@ def _cache_id(target: str, base: str) -> str:
 
 
 def _drop_command(script: ShellScript, cmd: Command) -> Edit | None:
-    """Delete ``&& cmd`` (from the end of the command before it), keeping the chain."""
+    """Delete ``&& cmd`` or ``; cmd`` (from the end of the command before it), keeping the chain."""
     top = script.top_level()
     i = top.index(cmd)
-    if i == 0 or cmd.operator_before != "&&" or (i + 1 < len(top) and top[i + 1].operator_before not in ("&&", "\n", ";")):
+    after = top[i + 1].operator_before if i + 1 < len(top) else ""
+    if i == 0 or cmd.operator_before not in ("&&", ";", "\n"):
+        return None
+    # `a && rm && b` -> `a && b`; `a; rm; b` -> `a; b`; but `a; rm && b` must not become `a && b`
+    if after not in ("", "\n", ";") and not (cmd.operator_before == "&&" and after == "&&"):
         return None
     return Edit(Span(top[i - 1].span.end, cmd.span.end), "")
 

@@ -251,3 +251,14 @@ def test_a_later_add_apt_repository_counts_as_a_later_apt_run():
             "RUN [\"add-apt-repository\", \"ppa:deadsnakes/ppa\"]\n")
     (f,) = run(R, code)
     assert f.fix is None  # the exec-form RUN cannot get the mount and would keep apt's caches
+
+
+def test_a_semicolon_joined_list_removal_goes_with_the_mount():
+    # seed 783712 X3 (0325): `...; rm -rf /var/lib/apt/lists/*; ...` stayed and emptied the cache
+    code = ("FROM debian:12-slim\nRUN set -e; apt-get update && apt-get install -y --no-install-recommends curl; "
+            "rm -rf /var/lib/apt/lists/*; rm -rf /var/log/apt\n")
+    out = fixed_text(R, code)
+    assert "lists/*" not in out and out.endswith("install -y --no-install-recommends curl; rm -rf /var/log/apt\n")
+    # `a; rm && b` would become `a && b`: b would then depend on a, so the rm stays
+    code = ("FROM debian:12-slim\nRUN apt-get update && apt-get install -y curl; rm -rf /var/lib/apt/lists/* && echo ok\n")
+    assert "rm -rf /var/lib/apt/lists/* && echo ok" in fixed_text(R, code)

@@ -109,6 +109,34 @@ def _runs_as_root(ref) -> bool:
     return ref is not None and ref.registry == "" and "/" not in ref.repository
 
 
+def _module_mode(ref, env: dict[str, str]) -> bool:
+    """Whether go surely runs in module mode: GO111MODULE=on, or a golang image of Go 1.16 or
+    later (module mode by default). Before, `go get` may fetch into $GOPATH/src."""
+    mode = env.get("GO111MODULE", "").lower()
+    if mode in ("on", "off"):
+        return mode == "on"
+    if ref is None or ref.repository != "golang" or "$" in ref.tag:
+        return False
+    if not ref.tag[:1].isdigit():
+        return True  # `golang`, `golang:alpine`: the latest Go
+    m = re.match(r"(\d+)\.(\d+)", ref.tag)
+    return m is not None and (int(m[1]), int(m[2])) >= (1, 16)
+
+
+def _gopath_download(ctx: Context, ins: Instruction, cmd: Command) -> bool:
+    """`go get` itself, or a go build after an earlier `go get` of the image: in GOPATH mode both
+    work on $GOPATH/src, so a mount of the module cache would catch nothing (and the build
+    downloads nothing of its own)."""
+    if cmd.subcommand() == "get":
+        return True
+    for other in ctx.before(ins):
+        if other.keyword == "RUN" and any(
+            unwrap(c).program == "go" and unwrap(c).subcommand() == "get" for sc in ctx.scripts(other) for c in sc.commands
+        ):
+            return True
+    return False
+
+
 def _manager(cmd: Command) -> str:
     if cmd.program in APT and cmd.subcommand() == "install":
         return "apt"
@@ -116,7 +144,7 @@ def _manager(cmd: Command) -> str:
         # --no-index installs from local wheels (-f /wheels): nothing is downloaded
         return "" if cmd.has_option("--no-index") else "pip"
     if cmd.program == "go" and cmd.subcommand() == "get":
-        return "go"  # `go get -d ./...`: the download step of GOPATH-era builds
+        return "go"  # `go get -d ./...`: a download step (into the module cache in module mode)
     found = dependency_install(cmd)
     if found is None:
         return ""
@@ -357,7 +385,9 @@ pnpm, cargo, Maven, Gradle, Composer, Go's build cache, yarn's default) are prop
 on Docker Official Images, which build as root: another base image may set a USER of its
 own, and the mount would then catch nothing. `pip install --no-index` downloads nothing
 and is not reported; `go get` is a download step like `go mod download`, and a later RUN
-that reads what it fetched is told so. Maven's repository is mounted with `sharing=locked` too. Stages on
+that reads what it fetched is told so, but only where go surely runs in module mode (Go 1.16
+or later, or `GO111MODULE=on`): in GOPATH mode `go get` fills `$GOPATH/src`, which no cache
+mount holds, and neither it nor the build after it is reported. Maven's repository is mounted with `sharing=locked` too. Stages on
 the same base share one cache (a cache mount's id defaults to its target); when apt
 caches appear on different bases, each gets an `id=` of its base (`apt-cache-debian-12`),
 since lists and packages of two releases must not mix. Go, Maven, Gradle and Cargo
@@ -454,8 +484,11 @@ saves", never in the image-size totals.
         ref = parse_image(ctx.base_image(ctx.stage(ins)))
         env = {**IMAGE_ENV.get(ref.repository if ref is not None else "", {}), **ctx.env(ins)}
         managers: dict[str, list[Command]] = {}
+        modules = _module_mode(ref, env)
         for cmd in script.commands:
             name = _manager(cmd)
+            if name == "go" and not modules and _gopath_download(ctx, ins, cmd):
+                continue  # GOPATH mode may apply: `go get` fills $GOPATH/src, which no cache mount holds
             if name:
                 managers.setdefault(name, []).append(cmd)
         mounts: list[Manager] = []

@@ -235,7 +235,7 @@ def test_home_caches_only_on_images_known_to_build_as_root():
 
 def test_go_get_is_the_download_and_the_later_build_reads_its_store():
     # seed 783712 F59 (0428): `go get -d` downloads; `go install` reads what it fetched
-    code = ("FROM golang:1.14-buster\nWORKDIR /go/src/app\nCOPY . .\nRUN go get -d -v ./...\n"
+    code = ("FROM golang:1.22-bookworm\nWORKDIR /go/src/app\nCOPY . .\nRUN go get -d -v ./...\n"
             "RUN go install -v ./...\n")
     get, install = sorted(run(R, code), key=lambda f: f.span.start)
     assert get.span.start.line == 4 and "line 5" in get.fix.reason
@@ -262,3 +262,15 @@ def test_a_semicolon_joined_list_removal_goes_with_the_mount():
     # `a; rm && b` would become `a && b`: b would then depend on a, so the rm stays
     code = ("FROM debian:12-slim\nRUN apt-get update && apt-get install -y curl; rm -rf /var/lib/apt/lists/* && echo ok\n")
     assert "rm -rf /var/lib/apt/lists/* && echo ok" in fixed_text(R, code)
+
+
+def test_no_module_cache_mount_where_go_get_may_run_in_gopath_mode():
+    # seed 157246 note (0676, 0250) and seed 783712 F59 (0428): before Go 1.16 (without
+    # GO111MODULE=on) `go get` may fill $GOPATH/src, which no mount holds; the later build
+    # reads it and downloads nothing
+    code = ("FROM golang:1.14-buster\nWORKDIR /go/src/app\nCOPY . .\nRUN go get -d -v ./...\n"
+            "RUN go install -v ./...\n")
+    assert not run(R, code)
+    assert not run(R, "FROM golang:1.11\nRUN go get -u github.com/rogpeppe/godef\n")
+    assert run(R, "FROM golang:1.11\nENV GO111MODULE=on\nRUN go get -u github.com/rogpeppe/godef\n")
+    assert run(R, "FROM golang:alpine\nRUN go get -u github.com/rogpeppe/godef\n")  # the latest Go

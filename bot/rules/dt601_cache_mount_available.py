@@ -231,21 +231,25 @@ OFFLINE = {  # a build that must find the store filled: no download of its own
 }
 
 
+def _store_sharers(ctx: Context, ins: Instruction, candidates, names: set[str], later: bool):
+    """(RUN, the shared stores it uses) for the candidate RUNs of the stage of ``ins`` after
+    it (``later``) or before it that use one of ``names``, in file order."""
+    stage, line = ctx.stage(ins), ins.span.start.line
+    for other, _, managers, _, _ in candidates:
+        if other is ins or ctx.stage(other) is not stage or (other.span.start.line > line) is not later:
+            continue
+        shared = names & set(managers)
+        if shared:
+            yield other, shared
+
+
 def _later_users(ctx: Context, ins: Instruction, candidates, mounts: list[Manager]) -> tuple[list[int], bool]:
     """Lines of later RUNs in the same stage that use one of this RUN's shared stores, and
     whether one of them builds offline (then a mount here alone breaks the build)."""
-    names = {m.name for m in mounts} & SHARED_STORE
-    if not names:
-        return [], False
-    stage = ctx.stage(ins)
     lines, offline = [], False
-    for other, _, managers, _, _ in candidates:
-        if other is ins or ctx.stage(other) is not stage or other.span.start.line <= ins.span.start.line:
-            continue
-        used = names & set(managers)
-        if used:
-            lines.append(other.span.start.line)
-            offline = offline or any(OFFLINE[n].search(other.body.text) for n in used)
+    for other, used in _store_sharers(ctx, ins, candidates, {m.name for m in mounts} & SHARED_STORE, later=True):
+        lines.append(other.span.start.line)
+        offline = offline or any(OFFLINE[n].search(other.body.text) for n in used)
     return lines, offline
 
 
@@ -277,14 +281,8 @@ def _with_later_apt(ctx: Context, ins: Instruction, fix: Fix, mounted: set) -> F
 def _earlier_filler(ctx: Context, ins: Instruction, candidates, managers) -> tuple[str, int] | None:
     """The shared store (go, maven, gradle, cargo) and line of an earlier RUN of the stage that
     downloads into it (`go get -d`, `go mod download`, `dependency:go-offline`), or None."""
-    names = set(managers) & SHARED_STORE
-    stage = ctx.stage(ins)
-    for other, _, theirs, _, _ in candidates:
-        if other is ins or ctx.stage(other) is not stage or other.span.start.line >= ins.span.start.line:
-            continue
-        shared = names & set(theirs)
-        if shared:
-            return sorted(shared)[0], other.span.start.line
+    for other, shared in _store_sharers(ctx, ins, candidates, set(managers) & SHARED_STORE, later=False):
+        return sorted(shared)[0], other.span.start.line
     return None
 
 
@@ -367,34 +365,39 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt
 
 ## Fix safety
 Review. The fix adds `--mount=type=cache,target=<cache>` for each manager in the RUN and
-drops what only kept the cache out of the layer (`--no-cache-dir`, `--no-cache` of
-Composer, `pip cache purge`, `pnpm store prune`, `npm cache clean`, `yarn cache clean`, `apt-get clean`, `go clean -modcache`,
+drops what only kept the cache out of the layer, which now would empty the shared cache:
+`--no-cache-dir`, `--no-cache` of Composer, `pip cache purge`, `pnpm store prune`,
+`npm cache clean`, `yarn cache clean`, `apt-get clean`, `go clean -modcache`,
 `composer clear-cache`, and the `rm` operands inside a mounted cache such as
-`/var/lib/apt/lists/*`; other operands of the same `rm`, like `/tmp/*`, stay), which now
-would empty the shared cache. apt gets `sharing=locked` (apt locks its directories) and
-the removal of `/etc/apt/apt.conf.d/docker-clean`, the official images' setting that
-deletes downloaded packages after each install and would leave the cache empty; that file
-stays removed for later RUNs of the image, so a later apt RUN without the mount would keep
-the .debs and apt's ~70 MB binary caches in its layer (measured on Debian 12: +74 MB). The
-reason names the later apt RUNs whose own finding adds the mount (apply them together);
-when one cannot get it (exec form, a heredoc), there is no fix. apt's lists (`/var/lib/apt`) are mounted only
-when the same RUN runs `apt-get update` and no later RUN reads them without an update of
-its own (or runs a script this file does not show): otherwise the mount would hide the
-lists from that RUN and its install would fail. Caches in the build user's home (pip, npm,
-pnpm, cargo, Maven, Gradle, Composer, Go's build cache, yarn's default) are proposed only
-on Docker Official Images, which build as root: another base image may set a USER of its
-own, and the mount would then catch nothing. `pip install --no-index` downloads nothing
-and is not reported; `go get` is a download step like `go mod download`, and a later RUN
-that reads what it fetched is told so, but only where go surely runs in module mode (Go 1.16
-or later, or `GO111MODULE=on`): in GOPATH mode `go get` fills `$GOPATH/src`, which no cache
-mount holds, and neither it nor the build after it is reported. Maven's repository is mounted with `sharing=locked` too. Stages on
-the same base share one cache (a cache mount's id defaults to its target); when apt
-caches appear on different bases, each gets an `id=` of its base (`apt-cache-debian-12`),
-since lists and packages of two releases must not mix. Go, Maven, Gradle and Cargo
-keep in their cache what later builds read: when a later RUN of the stage uses it (`go
-mod download`, then `go build`), the reason says that RUN needs the same mount (it has
-its own finding); when that later RUN builds offline (`mvn -o`, `--offline`, `--frozen`),
-a mount on this RUN alone would break it, so there is no fix. The build needs BuildKit.
+`/var/lib/apt/lists/*` (other operands of the same `rm`, like `/tmp/*`, stay). The build
+needs BuildKit.
+- apt gets `sharing=locked` (apt locks its directories) and the removal of
+  `/etc/apt/apt.conf.d/docker-clean`, the official images' setting that deletes
+  downloaded packages after each install and would leave the cache empty. That file stays
+  removed for later RUNs of the image, so a later apt RUN without the mount would keep the
+  .debs and apt's ~70 MB binary caches in its layer (measured on Debian 12: +74 MB): the
+  reason names the later apt RUNs whose own finding adds the mount (apply them together),
+  and when one cannot get it (exec form, a heredoc) there is no fix.
+- apt's lists (`/var/lib/apt`) are mounted only when the same RUN runs `apt-get update`
+  and no later RUN reads them without an update of its own (or runs a script this file
+  does not show): otherwise the mount would hide the lists from that RUN and its install
+  would fail.
+- Caches in the build user's home (pip, npm, pnpm, cargo, Maven, Gradle, Composer, Go's
+  build cache, yarn's default) are proposed only on Docker Official Images, which build as
+  root: another base image may set a USER of its own, and the mount would catch nothing.
+- Maven's repository is mounted with `sharing=locked` too. Stages on the same base share
+  one cache (a cache mount's id defaults to its target); when apt caches appear on
+  different bases, each gets an `id=` of its base (`apt-cache-debian-12`), since lists and
+  packages of two releases must not mix.
+- Go, Maven, Gradle and Cargo keep in their cache what later builds read: when a later RUN
+  of the stage uses it (`go mod download`, then `go build`), the reason says that RUN needs
+  the same mount (it has its own finding, which says it reads that store); when that later
+  RUN builds offline (`mvn -o`, `--offline`, `--frozen`), a mount on this RUN alone would
+  break it, so there is no fix. `go get` is a download step like `go mod download`, but
+  only where go surely runs in module mode (Go 1.16 or later, or `GO111MODULE=on`): in
+  GOPATH mode `go get` fills `$GOPATH/src`, which no cache mount holds, and neither it nor
+  the build after it is reported.
+- `pip install --no-index` downloads nothing and is not reported.
 
 ## Size impact
 None on the image. The estimate is what a rebuild of this layer no longer downloads:

@@ -6,6 +6,7 @@ estimate/ (which table row describes an image): both must read a reference the s
 
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
+from functools import lru_cache
 from typing import NamedTuple
 
 HUB_ALIASES = ("docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com")
@@ -31,8 +32,10 @@ class ImageRef(NamedTuple):
         return self.with_tag(self.tag)
 
 
+@lru_cache(maxsize=1024)  # rules, identity and estimates read the same few references of a file many times
 def parse_image(ref: str) -> ImageRef | None:
-    """None for references that still hold a variable or are empty."""
+    """None for references that still hold a variable or are empty. (Memoised: the
+    ImageRef is immutable, so every caller may share it.)"""
     ref = ref.strip()
     if not ref or "$" in ref or any(c.isspace() for c in ref):
         return None

@@ -14,7 +14,7 @@ from bot.model.dockerfile import Dockerfile, Instruction, Stage
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript, run_scripts
 from bot.model.text import Span
-from bot.model.stages import variables_at
+from bot.model.stages import variables_at, workdir_at
 
 T = TypeVar("T")
 
@@ -148,6 +148,9 @@ class Context:
         self._env: dict[tuple[int, str], dict[str, str]] = {}
         self._before: dict[tuple[int, str], tuple[Instruction, ...]] = {}
         self._selected: dict[tuple[tuple[str, ...], bool], tuple[Instruction, ...]] = {}
+        # where each instruction runs, asked by most rules of each RUN: (index, keyword, default) -> WORKDIR
+        self._workdirs: dict[tuple[int, str, str | None], str | None] = {}
+        self._homes: dict[tuple[int, str], str] = {}  # (index, keyword) -> $HOME
 
     # ---------------------------------------------------------------- structure
     def stages(self, final_only: bool = False) -> list[Stage]:
@@ -244,6 +247,25 @@ class Context:
 
     def _compute_env(self, ins: Instruction) -> dict[str, str]:
         return variables_at(self.df, self.before(ins))
+
+    def workdir(self, ins: Instruction, image_default: str | None = "/") -> str | None:
+        """``workdir_at(df, before(ins), image_default)``: the WORKDIR ``ins`` runs in."""
+        key = (ins.index, ins.keyword, image_default)
+        try:
+            return self._workdirs[key]
+        except KeyError:
+            found = self._workdirs[key] = workdir_at(self.df, self.before(ins), image_default)
+            return found
+
+    def home(self, ins: Instruction) -> str:
+        """$HOME where ``ins`` runs: the USER in force and an ENV HOME decide (facts.home_dir)."""
+        key = (ins.index, ins.keyword)
+        found = self._homes.get(key)
+        if found is None:
+            from bot.rules.facts import home_dir, user_at
+
+            found = self._homes[key] = home_dir(user_at(self.before(ins), self.df.escape), self.env(ins))
+        return found
 
     def reaches_final(self, ins: Instruction) -> bool:
         return self.df.in_final_image(ins)

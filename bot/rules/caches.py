@@ -25,7 +25,6 @@ from bot.rules.facts import (
     PIP_NAME,
     PYTHON_NAME,
     assigned,
-    home_dir,
     mount_overlaps,
     normalise_home,
     operands,
@@ -34,7 +33,6 @@ from bot.rules.facts import (
     removes_apt_lists,
     removes_dir,
     unwrap,
-    user_at,
 )
 from bot.rules.managers import APT_FAMILY, MANAGERS, cleans, fetches, verb
 from bot.rules.tool_options import PIP_GENERAL_VALUES, PIP_INSTALL_VALUES
@@ -600,7 +598,7 @@ def run_findings(ctx: "Context", caches: tuple[Cache, ...],
     which commands write a cache (a tool version without it)."""
     for ins in ctx.runs(final_only=True):
         env = ctx.env(ins)
-        home = home_dir(user_at(ctx.before(ins), ctx.df.escape), env)
+        home = ctx.home(ins)
         here = (lambda cache, cmd, ins=ins: writes(ins, cache, cmd)) if writes else None
         lefts = left_in_run(ctx.scripts(ins), caches, env, home, ctx.cache_mounts(ins), here)
         if not lefts:

@@ -44,7 +44,7 @@ def final_copies(ctx: Context, broad_only: bool) -> Iterator[CopiedFiles]:
     # the same ignore text and sources select the same files in every Dockerfile of the context
     included = bc.derived(("included", text), lambda: included_files(parse(text or ""), bc.files))
     for ins, args in copies:
-        files = bc.derived(("copied", text, args.sources), lambda: files_under(included, args.sources))
+        files = bc.derived(("copied", text, args.sources), lambda: files_under(included, args.sources, bc.is_folder))
         yield CopiedFiles(ins, args, files, ignore_path, text)
 
 

@@ -11,7 +11,7 @@ matching line wins. So ``node_modules`` excludes only the top-level folder, and
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import re
-from typing import Iterable, Mapping, NamedTuple
+from typing import Callable, Iterable, Mapping, NamedTuple
 
 
 class Pattern(NamedTuple):
@@ -110,9 +110,11 @@ def included_files(patterns: list[Pattern], files: Mapping[str, int]) -> Mapping
     return {p: size for p, size in files.items() if not is_excluded(patterns, p)}
 
 
-def files_under(files: Mapping[str, int], sources: Iterable[str]) -> dict[str, int]:
+def files_under(files: Mapping[str, int], sources: Iterable[str],
+                is_folder: Callable[[str], bool] | None = None) -> dict[str, int]:
     """Context files a COPY of ``sources`` reads (a source names a file or a folder;
-    wildcards match one path level like BuildKit's)."""
+    wildcards match one path level like BuildKit's). ``is_folder``: whether a path holds
+    any of ``files`` (or of a listing they come from), so a plain file name needs no scan."""
     out: dict[str, int] = {}
     for src in sources:
         src = _clean(src.lstrip("/"))
@@ -121,8 +123,10 @@ def files_under(files: Mapping[str, int], sources: Iterable[str]) -> dict[str, i
         if not any(ch in src for ch in "*?["):  # a file or a folder: no need to match patterns
             if src in files:
                 out[src] = files[src]
-            prefix = src.rstrip("/") + "/"
-            out.update((p, n) for p, n in files.items() if p.startswith(prefix))
+            folder = src.rstrip("/")
+            if is_folder is None or is_folder(folder):
+                prefix = folder + "/"
+                out.update((p, n) for p, n in files.items() if p.startswith(prefix))
             continue
         rx = _regex(src)
         for path, size in files.items():

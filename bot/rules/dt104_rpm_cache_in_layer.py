@@ -8,7 +8,7 @@ from bot.model.shell import Command, ShellScript
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.caches import BY_KEY
 from bot.rules.edits import append_command, delete_instruction, insert_after
-from bot.rules.facts import and_chain, cache_claim, command_dirs, mount_overlaps, program_args, single_command, unwrap, workdir_at
+from bot.rules.facts import and_chain, cache_claim, command_dirs, mount_overlaps, program_args, single_command, unwrap
 from bot.rules.managers import MANAGERS, Manager, cleans, verb
 
 
@@ -132,7 +132,7 @@ and manager).
             mounts = ctx.cache_mounts(ins)
             for script in ctx.scripts(ins):
                 inner = [unwrap(c) for c in script.commands]
-                cwds = command_dirs(script, workdir_at(ctx.df, ctx.before(ins)) or "")
+                cwds = command_dirs(script, ctx.workdir(ins) or "")
                 for family in ("dnf", "microdnf", "zypper"):
                     if any(mount_overlaps(mounts, d) for d in BY_KEY[family].defaults):
                         continue

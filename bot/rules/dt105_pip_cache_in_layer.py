@@ -20,13 +20,11 @@ from bot.rules.facts import (
     PYTHON_NAME,
     assigned,
     cache_claim,
-    home_dir,
     mount_overlaps,
     normalise_home,
     option_value,
     removes,
     unwrap,
-    user_at,
 )
 
 PIP = BY_KEY["pip"]
@@ -172,7 +170,7 @@ The downloaded archives and built wheels of the installed packages.
                 continue
             if ancient_pip(ctx.base_image(ctx.stage(ins))) and not _pip_upgraded(ctx, ins):
                 continue  # pip 1.x: no cache to leave, and --no-cache-dir is an error
-            home = home_dir(user_at(ctx.before(ins), ctx.df.escape), env)
+            home = ctx.home(ins)
             mounts = ctx.cache_mounts(ins)
             for script in ctx.scripts(ins):
                 finding = self._check_script(ctx, ins, script, env, home, mounts)

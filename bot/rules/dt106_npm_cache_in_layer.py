@@ -11,13 +11,11 @@ from bot.rules.edits import append_command
 from bot.rules.facts import (
     assigned,
     cache_claim,
-    home_dir,
     mount_overlaps,
     normalise_home,
     option_value,
     program_args,
     removes_dir,
-    user_at,
 )
 
 NPM = BY_KEY["npm"]
@@ -120,7 +118,7 @@ WORKDIR, COPY, clone or download, while the project is copied in later): it inst
     def check(self, ctx: Context) -> Iterator[Finding]:
         for ins in ctx.runs(final_only=True):
             env = ctx.env(ins)
-            home = home_dir(user_at(ctx.before(ins), ctx.df.escape), env)
+            home = ctx.home(ins)
             mounts = ctx.cache_mounts(ins)
             for script in ctx.scripts(ins):
                 finding = self._check_script(ctx, ins, script, env, home, mounts)

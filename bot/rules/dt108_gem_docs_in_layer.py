@@ -12,11 +12,9 @@ from bot.rules.edits import append_command, insert_after
 from bot.rules.facts import (
     cache_claim,
     copy_args,
-    home_dir,
     mount_overlaps,
     normalise_home,
     program_args,
-    user_at,
 )
 
 GEM = re.compile(r"(?:gem|fluent-gem|td-agent-gem)(?:\d+(?:\.\d+)*)?")
@@ -174,7 +172,7 @@ gem directory, or in stages that do not reach the final image.
                 b.keyword in ("COPY", "ADD") and self._copies_gemrc(ctx, b) for b in before
             )
             env = ctx.env(ins)
-            home = home_dir(user_at(before, ctx.df.escape), env)
+            home = ctx.home(ins)
             for script in ctx.scripts(ins):
                 docs_known_off = gemrc or not base or _image_name(base) in GEMRC_IMAGES
                 for i, cmd in enumerate(script.commands):

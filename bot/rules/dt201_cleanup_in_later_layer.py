@@ -18,7 +18,6 @@ from bot.rules.facts import (
     copy_args,
     command_text,
     downloads,
-    home_dir,
     is_archive,
     is_url,
     layer_claim,
@@ -29,8 +28,6 @@ from bot.rules.facts import (
     rm_covers,
     shell_effects,
     short_name,
-    user_at,
-    workdir_at,
 )
 from bot.rules.managers import MANAGERS, cleans, fetches, verb
 
@@ -195,7 +192,7 @@ def _setup_script(cmd: Command) -> bool:
 
 
 def _where(ctx: Context, run: Instruction) -> Where:
-    return Where(home_dir(user_at(ctx.before(run), ctx.df.escape), ctx.env(run)), ctx.env(run), run, ctx)
+    return Where(ctx.home(run), ctx.env(run), run, ctx)
 
 
 def _leaves(ctx: Context, run: Instruction, kind: Kind) -> bool:
@@ -251,7 +248,7 @@ def _creators(ctx: Context, earlier: list[Instruction], kind: Kind) -> tuple[Ins
 def _downloads_left(ctx: Context, run: Instruction) -> list[tuple[str, str]]:
     """(absolute path, url) of files curl/wget wrote in this RUN and did not remove."""
     w = _where(ctx, run)
-    start = workdir_at(ctx.df, ctx.before(run)) or ""
+    start = ctx.workdir(run) or ""
     out = []
     for script in ctx.scripts(run):
         dirs = command_dirs(script, start)
@@ -292,7 +289,7 @@ def later_cleanups(ctx: Context, run: Instruction) -> list[LaterCleanup]:
                     out.append(LaterCleanup(cmd, kind.name, kind.label, creators,
                                             tuple(kind.claim(r) for r in creators), params))
                 break
-        start = workdir_at(ctx.df, ctx.before(run)) or ""
+        start = ctx.workdir(run) or ""
         dirs = command_dirs(script, start)
         written: set[str] = set()
         for j, cmd in enumerate(script.commands):
@@ -391,7 +388,7 @@ def _copied_removals(ctx: Context, run: Instruction, script: ShellScript, dirs: 
             continue  # URLs and archives are DT206's; patterns name unknown files
         if not (src in (".", "./") or src.endswith("/") or "." not in src.rstrip("/").rsplit("/", 1)[-1]):
             continue  # a single file: a small leftover at most
-        dest = resolve(args.dest, workdir_at(ctx.df, ctx.before(other)) or "", home)
+        dest = resolve(args.dest, ctx.workdir(other) or "", home)
         if not dest or dest == "/":
             continue
         if any(_may_write(ctx, r, dest) for r in between):
@@ -432,7 +429,7 @@ def _writes_below(cmd: Command, cwd: str, dest: str) -> bool:
 
 def _may_write(ctx: Context, run: Instruction, dest: str) -> bool:
     """A RUN that may have written below ``dest`` (runs in it, or names it)."""
-    start = workdir_at(ctx.df, ctx.before(run))
+    start = ctx.workdir(run)
     if not start or path_within(start, dest) or dest in run.body.text:
         return True
     for script in ctx.scripts(run):

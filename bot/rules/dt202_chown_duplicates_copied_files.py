@@ -175,7 +175,7 @@ The size of the copied files (from the build context where it is known).
             return None
         recursive = bool({"-R", "--recursive"} & set(options))
         preceding = script.commands[: script.commands.index(cmd)]
-        wd = workdir_at(ctx.df, ctx.before(ins))
+        wd = ctx.workdir(ins)
         if any(c.program in ("cd", "pushd") for c in preceding) and any(not t.text.startswith("/") for t in targets):
             return None
         if not wd and any(not t.text.startswith("/") for t in targets):

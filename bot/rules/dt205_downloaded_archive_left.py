@@ -15,12 +15,9 @@ from bot.rules.facts import (
     command_dirs,
     unpacks_or_installs,
     downloads,
-    home_dir,
     resolve,
     rm_covers,
     short_name,
-    user_at,
-    workdir_at,
 )
 
 
@@ -134,8 +131,8 @@ The size of the downloaded file (estimated from the URL where possible).
     def check(self, ctx: Context) -> Iterator[Finding]:
         for run in ctx.runs(final_only=True):
             before = list(ctx.before(run))
-            home = home_dir(user_at(before, ctx.df.escape), ctx.env(run))
-            start = workdir_at(ctx.df, before) or ""
+            home = ctx.home(run)
+            start = ctx.workdir(run) or ""
             for script in ctx.scripts(run):
                 dirs = command_dirs(script, start)
                 cmds = script.commands
@@ -188,7 +185,7 @@ The size of the downloaded file (estimated from the URL where possible).
             other = other.effective()
             if other.index <= run.index or other.keyword != "RUN":
                 continue
-            start = workdir_at(ctx.df, ctx.before(other)) or ""
+            start = ctx.workdir(other) or ""
             for script in ctx.scripts(other):
                 dirs = command_dirs(script, start)
                 for j, c in enumerate(script.commands):

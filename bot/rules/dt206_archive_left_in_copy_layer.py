@@ -20,7 +20,6 @@ from bot.rules.facts import (
     join_path,
     layer_claim,
     short_name,
-    workdir_at,
 )
 
 DECOMPRESSORS = frozenset(("unzip", "gunzip", "bunzip2", "unxz", "unlzma", "uncompress", "zcat", "gzcat", "7z", "7za", "bsdtar"))
@@ -239,7 +238,7 @@ def _archives(ctx: Context) -> Iterator[Archive]:
             continue
         if ins.flag("unpack") or "$" in args.dest:
             continue
-        wd = workdir_at(df, ctx.before(ins))
+        wd = ctx.workdir(ins)
         if not wd:
             continue
         dest = join_path(wd, args.dest)
@@ -302,7 +301,7 @@ def _unpacks(cmd: Command) -> bool:
 def _removes(cmd: Command, path: str, ctx: Context, run: Instruction) -> bool:
     if cmd.program != "rm":
         return False
-    wd = workdir_at(ctx.df, ctx.before(run)) or "/"
+    wd = ctx.workdir(run) or "/"
     for w in cmd.positionals():
         if w.dynamic:
             continue

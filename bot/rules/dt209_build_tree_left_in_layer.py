@@ -14,7 +14,6 @@ from bot.rules.facts import (
     PIP_NAME,
     PYTHON_NAME,
     command_dirs,
-    home_dir,
     join_path,
     operands,
     option_value,
@@ -22,8 +21,6 @@ from bot.rules.facts import (
     resolve,
     rm_covers,
     unwrap,
-    user_at,
-    workdir_at,
 )
 
 RUNNERS = frozenset(("sh", "bash", "dash", "ash"))
@@ -126,7 +123,7 @@ def _installs_into(cmd: Command, cwd: str, home: str, tree: str, env: dict[str, 
 
 def _workdir(ctx: Context, ins: Instruction) -> str:
     """The working directory of a RUN ("" when unknown)."""
-    return workdir_at(ctx.df, ctx.before(ins)) or ""
+    return ctx.workdir(ins) or ""
 
 
 def _trees(script: ShellScript, start: str, home: str) -> list[Tree]:
@@ -280,7 +277,7 @@ The tree's sources and build outputs: unknown without the repository or archive.
         for ins in ctx.runs(final_only=True):
             before = ctx.before(ins)
             start = _workdir(ctx, ins)
-            home = home_dir(user_at(before, ctx.df.escape), ctx.env(ins))
+            home = ctx.home(ins)
             for script in ctx.scripts(ins):
                 if not script.ok:
                     continue

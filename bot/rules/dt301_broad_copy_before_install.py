@@ -11,7 +11,6 @@ from bot.model.shell import ShellScript
 from bot.model.text import Edit, Position, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.ecosystems import Install, dependency_install, source_free, tool_args
-from bot.model.stages import workdir_at
 from bot.rules.edits import indentation
 from bot.rules.facts import short_name, unwrap
 from bot.rules.managers import verb
@@ -304,7 +303,7 @@ re-installs all dependencies). Reported in every stage, builder stages included.
         and none of its commands can touch the copied source."""
         if any(i.keyword not in MOVABLE_PAST for i in between) or run.heredocs:
             return None
-        dest = _resolve(broad.dest, workdir_at(ctx.df, ctx.before(broad.ins), None))
+        dest = _resolve(broad.dest, ctx.workdir(broad.ins, None))
         scripts = ctx.scripts(run)
         if not scripts or not all(s.ok for s in scripts):
             return None
@@ -366,8 +365,8 @@ re-installs all dependencies). Reported in every stage, builder stages included.
         dest = broad.dest
         if "$" in dest and any(i.keyword in ("ENV", "ARG") for i in between):
             return None, "destination variable changes"
-        wd_copy = workdir_at(ctx.df, ctx.before(broad.ins), None)
-        wd_run = workdir_at(ctx.df, ctx.before(run), None)
+        wd_copy = ctx.workdir(broad.ins, None)
+        wd_run = ctx.workdir(run, None)
         dest_abs = _resolve(dest, wd_copy)
         if dest_abs is None and not dest.startswith(("/", "$")):
             return None, "relative destination and the image's default workdir"

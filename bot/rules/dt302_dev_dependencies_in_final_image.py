@@ -13,7 +13,6 @@ from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import insert_after, insert_before
 from bot.rules.facts import assigned, command_dirs, copy_args, option_value, path_within, resolve, unwrap
 from bot.model.images import parse_image
-from bot.model.stages import workdir_at
 from bot.rules.ecosystems import NODE_BUILD_TOOLS, Install, dependency_install, reads_no_manifest, runs_node_build, tool_args
 
 NODE_PROD_FLAGS = ("--omit", "--production", "--only", "--prod", "-P")
@@ -280,7 +279,7 @@ to hundreds of MB for node projects.
         for other in ctx.runs(final_only=True):
             if other.index < ins.index:
                 continue
-            start = workdir_at(ctx.df, ctx.before(other), None) or ""
+            start = ctx.workdir(other, None) or ""
             env = ctx.env(other)
             for s in ctx.scripts(other):
                 for c, cwd in zip(s.commands, command_dirs(s, start)):
@@ -293,7 +292,7 @@ to hundreds of MB for node projects.
 
 def _project_dir(ctx: Context, ins: Instruction, cmd: Command) -> str:
     """The directory a node install works in (its package.json and node_modules), "" when unknown."""
-    start = workdir_at(ctx.df, ctx.before(ins), None) or ""
+    start = ctx.workdir(ins, None) or ""
     cwd = next((d for s in ctx.scripts(ins) for c, d in zip(s.commands, command_dirs(s, start)) if c is cmd), "")
     target = option_value(unwrap(cmd), "--prefix", "--cwd", "--dir", "-C")
     if target is not None:

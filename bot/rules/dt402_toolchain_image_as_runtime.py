@@ -513,7 +513,7 @@ class _Rewriter:
             return None
         if path.startswith("/"):
             return posixpath.normpath(path)
-        wd = workdir_at(self.ctx.df, self.ctx.before(at), None)
+        wd = self.ctx.workdir(at, None)
         return posixpath.normpath(posixpath.join(wd, path)) if wd else None
 
     def _out_flag(self, *names: str) -> str | None:

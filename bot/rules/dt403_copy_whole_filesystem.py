@@ -5,7 +5,7 @@ from typing import Iterator
 from bot.model import hints
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.rules.base import Context, Invalid, Rule, Valid
-from bot.rules.facts import copy_args, join_path, layer_claim, workdir_at
+from bot.rules.facts import copy_args, join_path, layer_claim
 
 WHOLE = ("/", "/.", "/*")
 
@@ -139,7 +139,7 @@ def _proposal(ctx: Context, source, label: str) -> str:
                 args = copy_args(ctx.df, ins) if ins.keyword in ("COPY", "ADD") else None
                 if args is None or args.heredoc:
                     continue
-                wd = workdir_at(ctx.df, ctx.before(ins))
+                wd = ctx.workdir(ins)
                 if not wd or "$" in args.dest:
                     continue
                 dest = join_path(wd, args.dest)

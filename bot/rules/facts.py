@@ -7,12 +7,14 @@ about the same files must build the same claim here.
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import re
+from functools import lru_cache
 from typing import Collection, Iterable, NamedTuple, Sequence
 
 from bot.model.dockerfile import Dockerfile, Instruction
 from bot.model.findings import STAGE_CLAIM
 from bot.model.shell import Command, ShellScript, Word
 from bot.model.stages import join_path, workdir_at  # noqa: F401  (re-exported for the rules)
+from bot.model.words import split_words
 from bot.rules.tool_options import CURL, PIP_INSTALL_VALUES, WGET, Getopt
 
 APT = frozenset(("apt-get", "apt"))
@@ -99,11 +101,16 @@ def copy_args(df: Dockerfile, ins: Instruction) -> CopyArgs | None:
     """Sources and destination of a COPY/ADD, or None when malformed."""
     if ins.keyword not in ("COPY", "ADD"):
         return None
-    if ins.json_args is not None:
-        if len(ins.json_args) < 2:
+    return _copy_args(ins.json_args, ins.body.text, df.escape)
+
+
+@lru_cache(maxsize=1024)  # a dozen rules ask of each COPY; the answer depends on its text alone
+def _copy_args(json_args: tuple[str, ...] | None, body: str, escape: str) -> CopyArgs | None:
+    if json_args is not None:
+        if len(json_args) < 2:
             return None
-        return CopyArgs(tuple(ins.json_args[:-1]), ins.json_args[-1], ())
-    words = ins.words(df.escape)
+        return CopyArgs(tuple(json_args[:-1]), json_args[-1], ())
+    words = split_words(body, escape)
     if len(words) < 2:
         return None
     heredoc = any(w.text.startswith("<<") for w in words[:-1])

@@ -113,6 +113,8 @@ def cleans(cmd: Command, family: str, cwd: str = "") -> bool:
             return cmd.has_option("-a", "--all")
         pos = [w.text for w in program_args(cmd, mgr.value_options)[1:]]
         return any(p in mgr.cleans for p in pos)
+    if cmd.program not in ("rm", "find"):  # removes_dir and rm_covers hold only for these
+        return False
     dirs = next(m.cache_dirs for m in MANAGERS.values() if m.family == family)
     return any(removes_dir(cmd, d) or (cwd and rm_covers(cmd, d, cwd, "/root")) for d in dirs)
 

@@ -18,7 +18,6 @@ from typing import NamedTuple
 from bot.model.dockerfile import Instruction, Stage
 from bot.model.images import ImageRef
 from bot.model.shell import Command
-from bot.model.stages import workdir_at
 from bot.rules.base import Context
 from bot.rules.dt207_build_packages_in_final_image import is_build_package
 from bot.rules.ecosystems import DEBIAN_SUITES, PIP_NEEDS_COMPILER, lighter_variant, tool_args
@@ -305,7 +304,7 @@ def _venv_before_installs(ctx: Context, stage: Stage, python_run: Instruction) -
 
 
 def _workdir(ctx: Context, ins: Instruction) -> str | None:
-    return workdir_at(ctx.df, ctx.before(ins))
+    return ctx.workdir(ins)
 
 
 def _builder_run_ok(ctx: Context, ins: Instruction, wd_final: str) -> bool:

@@ -1,0 +1,82 @@
+"""Facts many rules ask of one file are computed once and kept (speed, issue 12): each
+kept answer must be what a fresh computation gives."""
+
+import glob
+import os
+
+import pytest
+
+from bot.model.dockerfile import parse
+from bot.model.images import parse_image
+from bot.model.stages import workdir_at
+from bot.rules.base import BuildContext, Context
+from bot.rules.dockerignore import files_under
+from bot.rules.facts import _copy_args, copy_args, home_dir, user_at
+
+CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus", "dockerfiles")
+
+TEXT = (
+    "FROM python:3.12 AS build\nWORKDIR /src\nENV HOME=/home/x\nRUN pip install .\n"
+    "FROM build\nUSER app\nWORKDIR rel\nRUN ls\nONBUILD RUN make\n"
+    "FROM scratch\nCOPY --from=build /src /app\nCOPY a b c/\nCOPY [\"x y\", \"/z\"]\nRUN true\n"
+)
+
+
+def _files(limit: int = 60) -> list[str]:
+    found = sorted(glob.glob(os.path.join(CORPUS, "*")))[:limit]
+    return [open(p, encoding="utf-8", errors="replace").read() for p in found] or [TEXT]
+
+
+@pytest.mark.parametrize("text", [TEXT] + _files())
+def test_kept_workdir_and_home_are_fresh_answers(text: str) -> None:
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    for _ in range(2):  # the second round answers from what the first kept
+        for ins in df.all_instructions():
+            if ins.stage < 0:
+                continue
+            before = ctx.before(ins)
+            assert ctx.workdir(ins) == workdir_at(df, before)
+            assert ctx.workdir(ins, None) == workdir_at(df, before, None)
+            assert ctx.home(ins) == home_dir(user_at(before, df.escape), ctx.env(ins))
+
+
+def test_kept_answers_are_per_instruction() -> None:
+    df = parse(TEXT)
+    ctx = Context(df, "Dockerfile")
+    runs = [i for i in df.all_instructions() if i.keyword == "RUN"]
+    assert [ctx.workdir(r) for r in runs] == ["/src", "/src/rel", "/src/rel", "/"]
+    assert [ctx.home(r) for r in runs] == ["/home/x", "/home/x", "/home/x", "/root"]
+
+
+@pytest.mark.parametrize("text", [TEXT] + _files())
+def test_memoised_copy_args_are_fresh_answers(text: str) -> None:
+    df = parse(text)
+    for ins in df.all_instructions():
+        kept = copy_args(df, ins)
+        if ins.keyword not in ("COPY", "ADD"):
+            assert kept is None
+            continue
+        fresh = _copy_args.__wrapped__(ins.json_args, ins.body.text, df.escape)
+        assert kept == fresh
+        assert copy_args(df, ins) == fresh
+
+
+@pytest.mark.parametrize("ref", ["python:3.12-slim", "docker.io/library/node:20@sha256:ab", "ghcr.io/a/b:1",
+                                 "localhost:5000/x", "$BASE", "", "Ubuntu"])
+def test_memoised_image_refs_are_fresh_answers(ref: str) -> None:
+    assert parse_image(ref) == parse_image.__wrapped__(ref)
+    assert parse_image(ref) is parse_image(ref)
+
+
+LISTING = {"app.py": 1, "src/a.py": 2, "src/lib/b.py": 3, "srcs/c.py": 4, "docs/x.md": 5, "README": 6}
+
+
+@pytest.mark.parametrize("sources", [("app.py",), ("src",), ("src/",), ("/src/lib",), ("src/lib/b.py",),
+                                     ("missing",), ("README", "docs"), ("*.py",), ("src/*",), (".",), ("sr",)])
+def test_files_under_skips_only_scans_that_find_nothing(sources: tuple[str, ...]) -> None:
+    context = BuildContext("/ctx", LISTING)
+    assert files_under(LISTING, sources, context.is_folder) == files_under(LISTING, sources)
+    # a listing narrowed by .dockerignore is asked with the whole context's folders
+    narrowed = {p: n for p, n in LISTING.items() if not p.startswith("src/lib")}
+    assert files_under(narrowed, sources, context.is_folder) == files_under(narrowed, sources)

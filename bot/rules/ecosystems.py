@@ -329,9 +329,15 @@ def _node(prog: str, cmd: Command, args: list[Word]) -> Install | None:
     return None
 
 
+_INSTALLING_TOOLS = frozenset(("pip", "npm", "yarn", "pnpm", "poetry", "uv", "pipenv", "go", "cargo", "bundle",
+                               "bundler", "composer", "mvn", "gradle", "dotnet"))  # fmt: skip
+
+
 def dependency_install(cmd: Command) -> Install | None:
     """The dependency install this command performs, if it is one."""
     prog, args = tool_args(cmd)
+    if prog not in _INSTALLING_TOOLS:  # the tools of the branches below: most commands are none
+        return None
     pos = [a.text for a in operands(args)]
     sub = pos[0] if pos else ""
     if prog == "pip":

@@ -18,7 +18,7 @@ from bot.model.pragmas import Suppression, parse_suppressions
 from bot.model.source import Source, SourceError, decode, read
 from bot.model.text import Edit, apply_edits
 from bot import identity, rules as catalogue
-from bot.rules.base import BuildContext, Context, Rule
+from bot.rules.base import BuildContext, Context
 
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
 
@@ -74,16 +74,29 @@ class LintResult(NamedTuple):
         return [r for r in self.files if r.error]
 
 
-_RULE_CLASSES: dict[tuple[tuple[str, ...], tuple[str, ...]], list[type[Rule]]] = {}
+_SELECTED: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
 
 
-def _rules(options: Options, path: str) -> list[Rule]:
-    # the selection is resolved once per (select, ignores), not once per file of a run
+def _rule_ids(options: Options, path: str) -> list[str]:
+    """The ids of the rules selected for ``path`` (resolved once per (select, ignores), not
+    once per file of a run); none is imported yet."""
     key = (tuple(options.select), tuple(options.ignores_for(path)))
-    classes = _RULE_CLASSES.get(key)
-    if classes is None:
-        classes = _RULE_CLASSES[key] = catalogue.static_rules(list(key[0]), list(key[1]))
-    return [cls() for cls in classes]
+    ids = _SELECTED.get(key)
+    if ids is None:
+        ids = _SELECTED[key] = catalogue.static_ids(list(key[0]), list(key[1]))
+    return ids
+
+
+def _run_rules(ctx: Context, ids: list[str]) -> list[Finding]:
+    """The findings of the rules ``ids`` that may report on this file: a rule whose trigger
+    words the file does not say (rules.TRIGGERS) would find nothing, so it is neither
+    imported nor run."""
+    said = catalogue.says(ctx.df)
+    findings: list[Finding] = []
+    for rule_id in ids:
+        if rule_id not in catalogue.RUN_BY_ENGINE and catalogue.may_report(rule_id, said):
+            findings.extend(catalogue.load(rule_id)().check(ctx))
+    return findings
 
 
 def _suppressed(finding: Finding, sups: list[Suppression], ins_index_of, dl_map) -> Suppression | None:
@@ -104,13 +117,9 @@ def analyse_source(
 ) -> FileResult:
     df = parse(source.text, source.path)
     ctx = Context(df, source.path, build_context, pypi=pypi_lookups() if options.online else None)
-    rules = _rules(options, source.path)
-    findings: list[Finding] = []
-    for rule in rules:
-        if getattr(rule, "engine_only", False):
-            continue
-        findings.extend(rule.check(ctx))
-    findings = _apply_suppressions(ctx, df, rules, findings)
+    ids = _rule_ids(options, source.path)
+    findings = _run_rules(ctx, ids)
+    findings = _apply_suppressions(ctx, df, ids, findings)
     findings = _collapse_same_waste(findings)
     overrides = dict(options.severity)
     findings = identity.assign(ctx, findings)
@@ -191,16 +200,16 @@ def unsuppressed(df: Dockerfile, findings: list[Finding]) -> list[Finding]:
     return _split_suppressed(df, sups, findings)[0] if sups else findings
 
 
-def _apply_suppressions(ctx: Context, df: Dockerfile, rules: list[Rule], findings: list[Finding]) -> list[Finding]:
+def _apply_suppressions(ctx: Context, df: Dockerfile, ids: list[str], findings: list[Finding]) -> list[Finding]:
+    """``ids``: the static rules that ran (a measured rule's pragma is judged when measuring);
+    one skipped for want of its trigger words ran in effect: it had nothing to report."""
     sups = parse_suppressions(df)
     if not sups:
         return findings
     dl_map = catalogue.hadolint_map()
     kept, used = _split_suppressed(df, sups, findings)
-    unused_rule = next((r for r in rules if r.id == "DT901"), None)
-    if unused_rule is not None:
-        ran = {r.id for r in rules if not r.measured}  # a measured rule's pragma is judged when measuring
-        kept.extend(unused_rule.report_unused(ctx, sups, used, ran, dl_map))
+    if "DT901" in ids:
+        kept.extend(catalogue.load("DT901")().report_unused(ctx, sups, used, set(ids), dl_map))
     return kept
 
 

@@ -2,7 +2,8 @@
 
 A rule module is imported only when its rule runs or is asked about: ids, names and
 defaults come from the module names below, so ``dockerdiet check`` loads the rules it
-selects and ``--select DT102`` loads one (start-up time).
+selects whose trigger words the file says (TRIGGERS), and ``--select DT102`` loads at most
+one (start-up time).
 """
 
 from __future__ import annotations
@@ -54,6 +55,55 @@ MODULES = (
     "dt900_parse_error",
     "dt901_unused_suppression",
 )
+
+# What a file must say for a rule to have anything to report there. A rule runs, and its module
+# is imported, only on a file that says one of its words (``says``): an upper-case word is an
+# instruction keyword the file uses (ONBUILD's inner ones too); a lower-case one is part of
+# every program name the rule's check starts from (caches.py, managers.py and ecosystems.py hold
+# those names), so "pip" stands for pip3, pip3.12, ``python -m pip`` and ``uv pip``. None: the
+# rule looks at every file. tests/rules/test_triggers.py holds every example and every corpus
+# finding to its rule's words.
+TRIGGERS: dict[str, tuple[str, ...] | None] = {
+    "DT101": ("apt",),  # apt-get, apt, aptitude, add-apt-repository
+    "DT102": ("apt",),
+    "DT103": ("apk",),
+    "DT104": ("yum", "dnf", "zypper"),  # dnf5, microdnf, tdnf
+    "DT105": ("pip",),
+    "DT106": ("npm",),
+    "DT107": ("yarn",),
+    "DT108": ("gem", "bundle"),
+    "DT109": ("conda", "mamba"),  # micromamba
+    "DT110": ("go",),
+    "DT111": ("mvn", "gradle", "sbt"),  # mvnw, gradlew
+    "DT112": ("cpanm", "composer", "cargo"),
+    "DT201": None,
+    "DT202": ("chown", "chmod"),
+    "DT203": ("apt",),
+    "DT204": None,
+    "DT205": ("curl", "wget"),
+    "DT206": ("ADD", "COPY"),
+    "DT207": ("apt", "apk", "yum", "dnf"),
+    "DT208": ("useradd",),
+    "DT209": None,
+    "DT301": ("ADD", "COPY"),
+    "DT302": ("pip", "npm", "yarn", "composer", "bundle"),  # pnpm
+    "DT401": None,
+    "DT402": None,
+    "DT403": ("COPY",),
+    "DT501": ("ADD", "COPY"),
+    "DT502": ("ADD", "COPY"),
+    "DT503": ("ADD", "COPY"),
+    "DT601": ("apt", "pip", "go", "npm", "yarn", "cargo", "mvn", "gradle", "composer", "bundle"),
+    "DT701": None,
+    "DT702": None,
+    "DT703": None,
+    "DT704": None,
+    "DT705": None,
+    "DT900": None,
+    "DT901": None,
+}
+# Rules the engine calls itself after the others have run, not through ``check``.
+RUN_BY_ENGINE = frozenset(("DT901",))
 
 # Rules that run only when selected (by id, prefix or ALL); checked against the classes'
 # ``default_enabled`` by tests/rules/test_meta.py.
@@ -124,6 +174,37 @@ def select(select: list[str] | None = None, ignore: list[str] | None = None) -> 
     return [load(i) for i in selected_ids(select, ignore)]
 
 
+def says(df) -> tuple[frozenset[str], str]:
+    """What a Dockerfile says, for :data:`TRIGGERS`: the keywords of its instructions, and
+    their text in lower case (keywords, arguments with continuations joined, heredoc bodies;
+    quotes and backslashes dropped, so ``"apt-get"`` and ``ap\\t-get`` say apt; comments say
+    nothing)."""
+    keywords, parts = set(), []
+    for ins in df.instructions:
+        keywords.add(ins.keyword)
+        if ins.inner is not None:
+            keywords.add(ins.inner.keyword)
+        parts.append(ins.keyword)
+        parts.append(ins.args.text)
+        parts.extend(h.body.text for h in ins.heredocs)
+    text = "\n".join(parts).lower().replace('"', "").replace("'", "").replace("\\", "")
+    return frozenset(keywords), text
+
+
+def may_report(rule_id: str, said: tuple[frozenset[str], str]) -> bool:
+    """Whether ``rule_id`` can find anything in a file that says ``said`` (:func:`says`)."""
+    words = TRIGGERS[rule_id]
+    if words is None:
+        return True
+    keywords, text = said
+    return any(w in keywords if w.isupper() else w in text for w in words)
+
+
+def static_ids(select: list[str] | None = None, ignore: list[str] | None = None) -> list[str]:
+    """The selected rules that check the text (the measured family left out), without importing any."""
+    return [i for i in selected_ids(select, ignore) if not i.startswith(MEASURED_PREFIX)]
+
+
 def static_rules(select: list[str] | None = None, ignore: list[str] | None = None) -> list[type[Rule]]:
     """The selected rules that check the text: the measured family is left unloaded."""
-    return [load(i) for i in selected_ids(select, ignore) if not i.startswith(MEASURED_PREFIX)]
+    return [load(i) for i in static_ids(select, ignore)]

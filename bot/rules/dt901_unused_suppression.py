@@ -14,7 +14,7 @@ class UnusedSuppression(Rule):
     severity = Severity.INFO
     summary = "a `# dockerdiet ignore=` pragma that suppresses nothing"
     size_rule = False
-    engine_only = True  # the engine calls report_unused() after applying suppressions
+    # run by the engine (rules.RUN_BY_ENGINE): it calls report_unused() after applying suppressions
     fix_safety = Safety.SAFE
     explanation = """
 ## What it does

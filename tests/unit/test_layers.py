@@ -36,7 +36,8 @@ def test_check_path_imports_no_network_or_github_libraries():
 
 # What one small file's `check` may load (start-up time, issue 12): not the report formats it
 # did not choose, not the GitHub or measure layers, not the measured rules, not gzip; without
-# findings, not the apt layer model nor OpenSSL (hashlib: fingerprints). And no compile() at all:
+# findings, not the apt layer model; never OpenSSL (hashlib), nor the rules whose trigger words the
+# file does not say. And no compile() at all:
 # typing.NamedTuple compiles every string annotation, and the first compile() builds the ast
 # module's types, so a module defining NamedTuples does without `from __future__ import annotations`.
 _STARTUP_PROBE = """
@@ -78,6 +79,10 @@ def test_a_small_check_with_findings_loads_only_what_it_uses(tmp_path):
     assert calls == ""
     assert _loaded(modules, NEVER_ON_CHECK) == []
     assert _loaded(modules, ("bot.rules.dt7",)) == []
+    # a rule whose words the file does not say is not imported (rules.TRIGGERS); fingerprints
+    # use CPython's own SHA-256, not OpenSSL's
+    assert _loaded(modules, ("bot.rules.dt105", "bot.rules.dt106", "bot.rules.dt5", "hashlib", "_hashlib")) == []
+    assert "bot.rules.dt101_apt_lists_left_in_layer" in modules
 
 
 def test_a_clean_small_check_loads_neither_the_layer_model_nor_openssl(tmp_path):

@@ -9,6 +9,7 @@ from bot.model.shell import Command, ShellScript
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command, delete_instruction
 from bot.rules.facts import (
+    APT,
     PIP,
     and_chain,
     apt_lists_claim,
@@ -272,10 +273,13 @@ def later_cleanups(ctx: Context, run: Instruction) -> list[LaterCleanup]:
     w = _where(ctx, run)
     stage = ctx.stage(run)
     base = ctx.base_image(stage)
+    downloads_left_earlier = None  # (RUN, _downloads_left) of each earlier RUN, listed at the first rm
     for script in ctx.scripts(run):
         # up to the first command that runs a script we cannot see into (it may write anything)
         seen = next((j for j, c in enumerate(script.commands) if _runs_script(c)), len(script.commands))
-        for kind in KINDS:
+        # a kind's files are cleaned only by the programs of CLEANERS: without one, no kind has anything to say
+        kinds = KINDS if any(c.program in CLEANERS for c in script.commands[:seen]) else ()
+        for kind in kinds:
             for cmd in script.commands[:seen]:
                 if kind.creates(cmd, w):
                     break  # this RUN wrote such files itself before cleaning them
@@ -297,8 +301,10 @@ def later_cleanups(ctx: Context, run: Instruction) -> list[LaterCleanup]:
                 written.add(resolve(d.target, dirs[j], w.home))
             if cmd.program != "rm":
                 continue
-            for r in earlier:
-                for path, url in _downloads_left(ctx, r):
+            if downloads_left_earlier is None:
+                downloads_left_earlier = [(r, _downloads_left(ctx, r)) for r in earlier]
+            for r, left in downloads_left_earlier:
+                for path, url in left:
                     if path in written or not rm_covers(cmd, path, dirs[j], w.home):
                         continue
                     out.append(LaterCleanup(cmd, hints.ARCHIVE_LEFT, f"`{short_name(path.rsplit('/', 1)[-1], 24)}`", (r,),
@@ -306,6 +312,11 @@ def later_cleanups(ctx: Context, run: Instruction) -> list[LaterCleanup]:
         out.extend(_virtual_removals(ctx, run, script, earlier))
         out.extend(_copied_removals(ctx, run, script, dirs, w.home))
     return out
+
+
+# Every program a Kind's ``cleans`` can hold for: rm and find (removes, removes_dir), the
+# package managers' own clean subcommands (apt, pip, npm, yarn, dnf/yum/microdnf, apk, conda)
+CLEANERS = frozenset(("rm", "find", "npm", "yarn", "apk")) | APT | PIP | RPM | CONDA
 
 
 def _apk_virtual(cmd: Command) -> tuple[str, tuple[str, ...]] | None:

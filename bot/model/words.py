@@ -65,6 +65,8 @@ def _split_words(text: str, escape: str) -> tuple[RawWord, ...]:
 
 def expand(text: str, env: Mapping[str, str]) -> tuple[str, bool]:
     """Expand ``$X``, ``${X}``, ``${X:-d}``, ``${X-d}``, ``${X:+a}``; report if all were known."""
+    if "$" not in text:  # most values: nothing to expand (the loop below would copy them char by char)
+        return text, True
     out: list[str] = []
     known = True
     i, n = 0, len(text)
@@ -131,6 +133,8 @@ def process_word(text: str, env: Mapping[str, str], escape: str = "\\") -> tuple
     """One Dockerfile word as BuildKit reads the argument of WORKDIR (its whole rest of
     line, spaces kept): quotes removed, the escape character applied, ``$VAR`` expanded
     outside single quotes; report if every variable was known."""
+    if "$" not in text and "'" not in text and '"' not in text and escape not in text:
+        return text, True  # a plain word (most WORKDIRs): read as written
     out: list[str] = []
     pending: list[str] = []  # text still to expand
     known = True

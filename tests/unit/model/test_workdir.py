@@ -3,10 +3,12 @@ reads WORKDIR: the rest of the line, quotes removed, ENV/ARG expanded, relative 
 continuing the one before."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.model.dockerfile import parse
 from bot.model.stages import workdir_at
-from bot.model.words import process_word
+from bot.model.words import expand, process_word
 from bot.rules.base import Context
 
 
@@ -67,3 +69,17 @@ def test_the_image_default_decides_without_an_absolute_workdir() -> None:
 )
 def test_process_word(text: str, env: dict[str, str], expected: tuple[str, bool]) -> None:
     assert process_word(text, env) == expected
+
+
+# A word with nothing to expand or unquote is answered without the character loop; a text
+# that forces the loop but means the same (a trailing lone "$" stays literal, an empty "" pair
+# adds nothing) must read the same.
+_PLAIN = st.text(alphabet=st.characters(blacklist_characters="$'\"\\`", blacklist_categories=("Cs",)), max_size=40)
+
+
+@given(_PLAIN, st.dictionaries(st.sampled_from(["A", "HOME"]), st.text(max_size=5), max_size=2))
+def test_plain_words_read_as_the_character_loop_reads_them(text: str, env: dict[str, str]) -> None:
+    value, known = expand(text, env)
+    assert (value + "$", known) == expand(text + "$", env)
+    assert process_word(text, env) == process_word(text + '""', env)
+    assert process_word(text, env, "`") == process_word(text + '""', env, "`")

@@ -337,6 +337,7 @@ resolution (`apt-get install -s`), when the packages are known.
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         configured: dict[int, bool] = {}
+        named: dict[int, set[str]] = {}  # stage index -> _named_packages of any RUN of the stage
         for ins in ctx.runs(final_only=True):
             for script in ctx.scripts(ins):
                 missing = [c for c in map(apt_install, script.commands) if c is not None and not disables_recommends(c)]
@@ -349,11 +350,13 @@ resolution (`apt-get install -s`), when the packages are known.
                     configured[key] = any(writes_no_recommends_config(ctx, o) for o in ctx.before(ins))
                 if configured[key]:
                     continue
-                yield self._finding(ctx, ins, script, missing, stage)
+                if ins.stage not in named:
+                    named[ins.stage] = _named_packages(ctx, ins)
+                yield self._finding(ctx, ins, script, missing, stage, named[ins.stage])
 
-    def _finding(self, ctx: Context, ins: Instruction, script: ShellScript, missing: list[Command], stage) -> Finding:
+    def _finding(self, ctx: Context, ins: Instruction, script: ShellScript, missing: list[Command], stage,
+                 named: set[str]) -> Finding:
         needs = _later_needs(ctx, ins, script, missing[0])
-        named = _named_packages(ctx, ins)
         kept_by: dict[int, list[str]] = {}
         why: dict[str, str] = {}
         for n, c in enumerate(missing):
@@ -451,7 +454,8 @@ def _later_needs(ctx: Context, ins: Instruction, script: ShellScript, install: C
 
 
 def _named_packages(ctx: Context, ins: Instruction) -> set[str]:
-    """Every package an apt install of this image names, before or after ``ins``."""
+    """Every package an apt install of this image names, before or after ``ins`` (the same
+    for every instruction of a stage: its lineage, itself and the stages built from it)."""
     out: set[str] = set()
     for other in (*ctx.before(ins), ins, *ctx.after(ins)):
         if other.keyword == "RUN":

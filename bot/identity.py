@@ -18,6 +18,7 @@ The path-less part (:attr:`Finding.identity`) lets a renamed file keep its comme
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Sequence
 
@@ -38,9 +39,10 @@ def digest(*parts: str) -> str:
     return _sha256()("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
+@functools.cache
 def _sha256():
     """CPython's own SHA-256 (the digests hashlib's OpenSSL one gives): importing hashlib
-    loads OpenSSL, ~10M instructions of a small check's start-up."""
+    loads OpenSSL, ~6M instructions of a small check's start-up."""
     try:
         from _sha2 import sha256  # Python 3.12+
     except ImportError:

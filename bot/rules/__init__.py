@@ -76,15 +76,15 @@ TRIGGERS: dict[str, tuple[str, ...] | None] = {
     "DT110": ("go",),
     "DT111": ("mvn", "gradle", "sbt"),  # mvnw, gradlew
     "DT112": ("cpanm", "composer", "cargo"),
-    "DT201": None,
+    "DT201": ("RUN",),
     "DT202": ("chown", "chmod"),
     "DT203": ("apt",),
-    "DT204": None,
+    "DT204": ("RUN",),
     "DT205": ("curl", "wget"),
     "DT206": ("ADD", "COPY"),
     "DT207": ("apt", "apk", "yum", "dnf"),
     "DT208": ("useradd",),
-    "DT209": None,
+    "DT209": ("RUN",),
     "DT301": ("ADD", "COPY"),
     "DT302": ("pip", "npm", "yarn", "composer", "bundle"),  # pnpm
     "DT401": None,

@@ -181,6 +181,20 @@ def test_a_parser_built_for_the_command_parses_as_the_whole_one(argv, capsys):
     assert outcome(cli.build_parser(argv[0])) == outcome(cli.build_parser())
 
 
+@pytest.mark.parametrize("columns", ["60", "120", "", "nonsense"])
+def test_help_is_as_wide_as_argparse_would_make_it(columns, monkeypatch, capsys):
+    """The formatter is told the width shutil would give argparse (start-up: no shutil import)."""
+    import argparse
+
+    monkeypatch.setenv("COLUMNS", columns)
+    texts = []
+    for formatter in (cli._help_formatter, argparse.HelpFormatter):
+        monkeypatch.setattr(cli, "_help_formatter", formatter)
+        cli.build_parser("check").parse_known_args(["check"])  # the subparser is made
+        texts.append(cli.build_parser("check")._subparsers._group_actions[0].choices["check"].format_help())
+    assert texts[0] == texts[1]
+
+
 def test_a_file_without_a_copy_from_the_context_never_lists_it(tmp_path):
     """Listing the context walks its folder (the whole corpus for the bench): only a COPY
     or ADD from it needs the list."""

@@ -82,6 +82,7 @@ def test_a_small_check_with_findings_loads_only_what_it_uses(tmp_path):
     # a rule whose words the file does not say is not imported (rules.TRIGGERS); fingerprints
     # use CPython's own SHA-256, not OpenSSL's
     assert _loaded(modules, ("bot.rules.dt105", "bot.rules.dt106", "bot.rules.dt5", "hashlib", "_hashlib")) == []
+    assert "shutil" not in modules  # argparse's formatters are told the terminal's width
     assert "bot.rules.dt101_apt_lists_left_in_layer" in modules
 
 

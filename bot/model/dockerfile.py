@@ -207,6 +207,9 @@ class _Assembler:
     def __init__(self, df: Dockerfile, lines: list[PhysicalLine]) -> None:
         self.df = df
         self.lines = lines
+        # the stage the instructions read next belong to, numbered as assign_stages does (-1
+        # before the first FROM): set as each Instruction is made, not by a copy of each later
+        self.stage = sum(1 for ins in df.instructions if ins.keyword == "FROM") - 1
 
     def run(self, start: int) -> None:
         i, lines, df = start, self.lines, self.df
@@ -277,6 +280,8 @@ class _Assembler:
                 else:
                     ins = target
         df.instructions.append(ins)
+        if ins.keyword == "FROM":
+            self.stage += 1
         return next_line
 
     def _node(self, logical: Logical, index: int, nested: bool) -> tuple[Instruction | None, str]:
@@ -320,11 +325,12 @@ class _Assembler:
         if error:
             df.errors.append(ParseError(keyword_span, error))
         end = logical.offsets[e - 1] + 1 if e > s else logical.offsets[s]
-        span = Span(df.index.position(logical.offsets[s] if s < len(text) else logical.offsets[-1]),
-                    df.index.position(end))
+        # the instruction starts where its keyword does (logical.offsets[s]; the extra last entry when s is past the text)
+        span = Span(keyword_span.start, df.index.position(end))
         if inner is not None:
             span = Span(span.start, max(span.end, inner.span.end))
-        return Instruction(keyword, index, span, keyword_span, args, flags, body, (), json_args, inner), word
+        stage = self.stage + 1 if keyword == "FROM" and not nested else self.stage
+        return Instruction(keyword, index, span, keyword_span, args, flags, body, (), json_args, inner, stage), word
 
     def _heredocs(self, markers: list[Marker], line: int, end_offset: int,
                   instruction_start: Position) -> tuple[tuple[Heredoc, ...], int, int]:

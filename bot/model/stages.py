@@ -66,8 +66,9 @@ def assign_stages(df: "Dockerfile") -> list[tuple[Span, str]]:
             placed.append(ins)
             continue
         idx = len(df.stages) - 1
-        inner = ins.inner._replace(stage=idx) if ins.inner is not None else None
-        ins = ins._replace(stage=idx, inner=inner)
+        if ins.stage != idx or (ins.inner is not None and ins.inner.stage != idx):  # the parser numbers most
+            inner = ins.inner._replace(stage=idx) if ins.inner is not None else None
+            ins = ins._replace(stage=idx, inner=inner)
         if ins.keyword == "FROM":
             df.stages[idx].from_instruction = ins
         df.stages[idx].instructions.append(ins)

@@ -11,6 +11,7 @@ matching line wins. So ``node_modules`` excludes only the top-level folder, and
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import re
+from functools import lru_cache
 from typing import Callable, Iterable, Mapping, NamedTuple
 
 
@@ -88,9 +89,10 @@ def parse(text: str) -> list[Pattern]:
     return patterns
 
 
-def _parents(path: str) -> list[str]:
+@lru_cache(maxsize=65536)  # each path of a context is matched against every pattern and wildcard COPY source
+def _parents(path: str) -> tuple[str, ...]:
     parts = path.split("/")
-    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    return tuple("/".join(parts[: i + 1]) for i in range(len(parts)))
 
 
 def is_excluded(patterns: list[Pattern], path: str) -> bool:

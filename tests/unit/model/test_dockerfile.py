@@ -199,3 +199,16 @@ def test_read_takes_the_whole_file_up_to_the_limit_and_no_more(tmp_path):
         assert read(str(fifo)).text == text
     finally:
         writer.join()
+
+
+def test_each_instruction_carries_the_index_of_the_stage_that_holds_it():
+    """The parser numbers stages as it reads (assign_stages copies only what it got wrong)."""
+    text = ("ARG V=1\nFROM a AS one\nRUN x\nONBUILD RUN y\nFROM one\nONBUILD FROM z\nCOPY a b\n"
+            "FROM scratch\nFROM b\nRUN z\n")
+    df = parse(text)
+    assert [i.stage for i in df.instructions] == [-1, 0, 0, 0, 1, 1, 1, 2, 3, 3]
+    for stage in df.stages:
+        for ins in stage.instructions:
+            assert ins.stage == stage.index and (ins.inner is None or ins.inner.stage == stage.index)
+        assert stage.from_instruction is stage.instructions[0]
+    assert df.instructions[1:] == [i for s in df.stages for i in s.instructions]

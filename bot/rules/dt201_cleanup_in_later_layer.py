@@ -283,7 +283,7 @@ def later_cleanups(ctx: Context, run: Instruction) -> list[LaterCleanup]:
             for cmd in script.commands[:seen]:
                 if kind.creates(cmd, w):
                     break  # this RUN wrote such files itself before cleaning them
-                if not kind.cleans(cmd, w):
+                if cmd.program not in CLEANERS or not kind.cleans(cmd, w):
                     continue
                 creators = _creators(ctx, earlier, kind)
                 if creators:

@@ -327,9 +327,17 @@ re-installs all dependencies). Reported in every stage, builder stages included.
     def _stage(self, ctx: Context, stage: Stage) -> Iterator[Finding]:
         seen_ecosystems: set[str] = set()
         items = [i for i in stage.instructions if i.inner is None]
+        installs: dict[int, list[tuple[ShellScript, Install]]] = {}  # position of a RUN -> its _installs
+
+        def installs_at(pos: int) -> list[tuple[ShellScript, Install]]:  # asked again for each broad COPY above
+            found = installs.get(pos)
+            if found is None:
+                found = installs[pos] = _installs(ctx, items[pos])
+            return found
+
         for pos, ins in enumerate(items):
             if ins.keyword == "RUN":
-                for _, inst in _installs(ctx, ins):
+                for _, inst in installs_at(pos):
                     if inst.dep_only == "" and not inst.flag_split:
                         seen_ecosystems.add(inst.ecosystem)
                 continue
@@ -337,7 +345,7 @@ re-installs all dependencies). Reported in every stage, builder stages included.
             if broad is None:
                 continue
             for later_pos, run in _runs_after(ctx, items, pos):
-                found = [(s, i) for s, i in _installs(ctx, run)
+                found = [(s, i) for s, i in installs_at(later_pos)
                          if i.ecosystem not in seen_ecosystems and _cacheable(ctx, broad, i)]  # fmt: skip
                 if not found:
                     continue

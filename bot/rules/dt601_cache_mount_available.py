@@ -481,6 +481,9 @@ saves", never in the image-size totals.
             yield self._finding(ctx, ins, managers, mounts, base, fix, filled)
 
     def _managers(self, ctx: Context, ins: Instruction, script: ShellScript):
+        named = [(cmd, name) for cmd in script.commands if (name := _manager(cmd))]
+        if not named:
+            return None  # no package manager runs here (most RUNs): nothing to mount
         user = user_at(ctx.before(ins), ctx.df.escape)
         if user not in ("", "root", "0", "0:0", "root:root"):
             return None
@@ -488,12 +491,10 @@ saves", never in the image-size totals.
         env = {**IMAGE_ENV.get(ref.repository if ref is not None else "", {}), **ctx.env(ins)}
         managers: dict[str, list[Command]] = {}
         modules = _module_mode(ref, env)
-        for cmd in script.commands:
-            name = _manager(cmd)
+        for cmd, name in named:
             if name == "go" and not modules and _gopath_download(ctx, ins, cmd):
                 continue  # GOPATH mode may apply: `go get` fills $GOPATH/src, which no cache mount holds
-            if name:
-                managers.setdefault(name, []).append(cmd)
+            managers.setdefault(name, []).append(cmd)
         mounts: list[Manager] = []
         root_home = _runs_as_root(ref)
         for name in managers:

@@ -8,6 +8,7 @@ match regexes over raw text: they ask :class:`Context`.
 
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
+import bisect
 from typing import Any, Callable, ClassVar, Iterator, Mapping, NamedTuple, TypeVar
 
 from bot.model.dockerfile import Dockerfile, Instruction, Stage
@@ -151,6 +152,9 @@ class Context:
         # where each instruction runs, asked by most rules of each RUN: (index, keyword, default) -> WORKDIR
         self._workdirs: dict[tuple[int, str, str | None], str | None] = {}
         self._homes: dict[tuple[int, str], str] = {}  # (index, keyword) -> $HOME
+        # per stage index, for ``before``: see _stage_order and _inherited
+        self._stage_orders: dict[int, tuple[list[int], tuple[Instruction, ...]]] = {}
+        self._inherited_by: dict[int, tuple[Instruction, ...]] = {}
 
     # ---------------------------------------------------------------- structure
     def stages(self, final_only: bool = False) -> list[Stage]:
@@ -209,19 +213,33 @@ class Context:
         key = (ins.index, ins.keyword)
         cached = self._before.get(key)
         if cached is None:
-            cached = self._before[key] = tuple(self._compute_before(ins))
+            cached = self._before[key] = self._compute_before(ins)
         return cached
 
-    def _compute_before(self, ins: Instruction) -> Iterator[Instruction]:
+    def _compute_before(self, ins: Instruction) -> tuple[Instruction, ...]:
         stage = self.stage(ins)
         if stage is None:
-            return
-        for s in self.lineage(stage):
-            for other in reversed(s.instructions):
-                other = other.effective()
-                if s is stage and (other.index >= ins.index):
-                    continue
-                yield other
+            return ()
+        indexes, nearest_first = self._stage_order(stage)
+        earlier = bisect.bisect_left(indexes, ins.index)  # how many of the stage's come before ins
+        return nearest_first[len(nearest_first) - earlier :] + self._inherited(stage)
+
+    def _stage_order(self, stage: Stage) -> tuple[list[int], tuple[Instruction, ...]]:
+        """The indexes of a stage's instructions (file order), and the effective
+        instructions nearest first: every ``before`` of the stage is a tail of the latter."""
+        found = self._stage_orders.get(stage.index)
+        if found is None:
+            found = self._stage_orders[stage.index] = (
+                [i.index for i in stage.instructions], tuple(i.effective() for i in reversed(stage.instructions)))
+        return found
+
+    def _inherited(self, stage: Stage) -> tuple[Instruction, ...]:
+        """Every instruction of the stages ``stage`` is built FROM, nearest first."""
+        found = self._inherited_by.get(stage.index)
+        if found is None:
+            found = self._inherited_by[stage.index] = tuple(
+                i for s in self.lineage(stage)[1:] for i in self._stage_order(s)[1])
+        return found
 
     def after(self, ins: Instruction) -> Iterator[Instruction]:
         """Instructions that run after ``ins`` on top of its files: later ones of its

@@ -80,3 +80,31 @@ def test_files_under_skips_only_scans_that_find_nothing(sources: tuple[str, ...]
     # a listing narrowed by .dockerignore is asked with the whole context's folders
     narrowed = {p: n for p, n in LISTING.items() if not p.startswith("src/lib")}
     assert files_under(narrowed, sources, context.is_folder) == files_under(narrowed, sources)
+
+
+def _before_by_definition(ctx: Context, ins) -> tuple:
+    """Earlier instructions of the stage, then every one of the stages it is built FROM,
+    nearest first (ONBUILD's inner ones in place of the wrapper)."""
+    stage = ctx.stage(ins)
+    if stage is None:
+        return ()
+    out = []
+    for s in ctx.lineage(stage):
+        for other in reversed(s.instructions):
+            other = other.effective()
+            if s is not stage or other.index < ins.index:
+                out.append(other)
+    return tuple(out)
+
+
+CHAINS = ("ARG A=1\nFROM a AS one\nRUN x\nONBUILD RUN y\nENV B=2\nFROM one AS two\nRUN z\nFROM two\n"
+          "ONBUILD COPY a b\nRUN w\nFROM scratch\nCOPY --from=two / /\n")
+
+
+@pytest.mark.parametrize("text", [TEXT, CHAINS] + _files())
+def test_before_is_what_its_definition_gives(text: str) -> None:
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    for ins in [*df.instructions, *df.all_instructions()]:
+        assert ctx.before(ins) == _before_by_definition(ctx, ins)
+        assert all(a is b for a, b in zip(ctx.before(ins), _before_by_definition(ctx, ins)))

@@ -124,14 +124,19 @@ def variables_at(df: "Dockerfile", before: Iterable["Instruction"]) -> dict[str,
     bare ``ARG X`` takes the global default)."""
     values: dict[str, str] = {}
     for other in reversed(tuple(before)):
-        if other.keyword in ("ENV", "ARG"):
-            for k, v in key_values(split_words(other.body.text, df.escape)):
-                if other.keyword == "ARG" and k in values and not v:
-                    continue
-                if other.keyword == "ARG" and not v and k in df.global_args:
-                    v = df.global_args[k]
-                values[k] = expand(v, values)[0]
+        apply_variables(df, values, other)
     return values
+
+
+def apply_variables(df: "Dockerfile", values: dict[str, str], ins: "Instruction") -> None:
+    """Update ``values`` with what ``ins`` sets (an ENV, or an ARG's default), as it runs after them."""
+    if ins.keyword in ("ENV", "ARG"):
+        for k, v in key_values(split_words(ins.body.text, df.escape)):
+            if ins.keyword == "ARG" and k in values and not v:
+                continue
+            if ins.keyword == "ARG" and not v and k in df.global_args:
+                v = df.global_args[k]
+            values[k] = expand(v, values)[0]
 
 
 def workdir_at(df: "Dockerfile", before: Iterable["Instruction"], image_default: str | None = "/") -> str | None:

@@ -15,7 +15,7 @@ from bot.model.dockerfile import Dockerfile, Instruction, Stage
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript, run_scripts
 from bot.model.text import Span
-from bot.model.stages import variables_at, workdir_at
+from bot.model.stages import apply_variables, variables_at, workdir_at
 
 T = TypeVar("T")
 
@@ -155,6 +155,7 @@ class Context:
         # per stage index, for ``before``: see _stage_order and _inherited
         self._stage_orders: dict[int, tuple[list[int], tuple[Instruction, ...]]] = {}
         self._inherited_by: dict[int, tuple[Instruction, ...]] = {}
+        self._variables: dict[int, list[dict[str, str]]] = {}  # see _stage_variables
 
     # ---------------------------------------------------------------- structure
     def stages(self, final_only: bool = False) -> list[Stage]:
@@ -264,7 +265,25 @@ class Context:
         return dict(cached)
 
     def _compute_env(self, ins: Instruction) -> dict[str, str]:
-        return variables_at(self.df, self.before(ins))
+        stage = self.stage(ins)
+        if stage is None:
+            return variables_at(self.df, self.before(ins))
+        earlier = bisect.bisect_left(self._stage_order(stage)[0], ins.index)
+        return self._stage_variables(stage)[earlier]
+
+    def _stage_variables(self, stage: Stage) -> list[dict[str, str]]:
+        """The ENV and ARG values in force after each number of the stage's instructions
+        (0: those of the stages it is built FROM): ``variables_at`` of every ``before`` of
+        the stage, each a step on from the one before. Shared: callers copy (``env``)."""
+        found = self._variables.get(stage.index)
+        if found is None:
+            values = variables_at(self.df, self._inherited(stage))
+            found = [dict(values)]
+            for nearest in reversed(self._stage_order(stage)[1]):  # in file order
+                apply_variables(self.df, values, nearest)
+                found.append(dict(values))
+            self._variables[stage.index] = found
+        return found
 
     def workdir(self, ins: Instruction, image_default: str | None = "/") -> str | None:
         """``workdir_at(df, before(ins), image_default)``: the WORKDIR ``ins`` runs in."""

@@ -8,7 +8,7 @@ import pytest
 
 from bot.model.dockerfile import parse
 from bot.model.images import parse_image
-from bot.model.stages import workdir_at
+from bot.model.stages import variables_at, workdir_at
 from bot.rules.base import BuildContext, Context
 from bot.rules.dockerignore import files_under
 from bot.rules.facts import _copy_args, copy_args, home_dir, user_at
@@ -108,3 +108,23 @@ def test_before_is_what_its_definition_gives(text: str) -> None:
     for ins in [*df.instructions, *df.all_instructions()]:
         assert ctx.before(ins) == _before_by_definition(ctx, ins)
         assert all(a is b for a, b in zip(ctx.before(ins), _before_by_definition(ctx, ins)))
+
+
+VARIABLES = ("ARG V=1 W\nFROM a AS one\nARG V\nENV A=$V B=${A}x\nRUN x\nENV C d e\nONBUILD ENV D=1\n"
+             "FROM one\nARG W=2\nENV A=$A$W\nRUN y\nFROM scratch\nENV E=$A\nRUN z\n")
+
+
+@pytest.mark.parametrize("text", [TEXT, CHAINS, VARIABLES] + _files())
+def test_env_kept_per_stage_is_variables_at_of_before(text: str) -> None:
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    for ins in [*df.instructions, *df.all_instructions()]:
+        assert ctx.env(ins) == variables_at(df, ctx.before(ins))
+    run = [i for i in df.all_instructions() if i.keyword == "RUN"]
+    if text == VARIABLES:
+        assert [ctx.env(r) for r in run] == [{"V": "1", "A": "1", "B": "1x"},
+                                             {"V": "1", "A": "12", "B": "1x", "C": "d e", "D": "1", "W": "2"}, {"E": ""}]
+    envs = [ctx.env(i) for i in run]
+    for e in envs:
+        e["changed"] = "by a caller"
+    assert all("changed" not in ctx.env(i) for i in run)  # each caller gets its own copy

@@ -325,7 +325,8 @@ class _Assembler:
         if error:
             df.errors.append(ParseError(keyword_span, error))
         end = logical.offsets[e - 1] + 1 if e > s else logical.offsets[s]
-        # the instruction starts where its keyword does (logical.offsets[s]; the extra last entry when s is past the text)
+        # the instruction starts where its keyword does: logical.offsets[s] (the extra last
+        # entry when s is past the text)
         span = Span(keyword_span.start, df.index.position(end))
         if inner is not None:
             span = Span(span.start, max(span.end, inner.span.end))

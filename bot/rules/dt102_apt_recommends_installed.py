@@ -338,6 +338,7 @@ resolution (`apt-get install -s`), when the packages are known.
     def check(self, ctx: Context) -> Iterator[Finding]:
         configured: dict[int, bool] = {}
         named: dict[int, set[str]] = {}  # stage index -> _named_packages of any RUN of the stage
+        run_needs: dict[tuple[int, str], list[tuple[str, _Need]]] = {}  # see _run_needs
         for ins in ctx.runs(final_only=True):
             for script in ctx.scripts(ins):
                 missing = [c for c in map(apt_install, script.commands) if c is not None and not disables_recommends(c)]
@@ -352,11 +353,11 @@ resolution (`apt-get install -s`), when the packages are known.
                     continue
                 if ins.stage not in named:
                     named[ins.stage] = _named_packages(ctx, ins)
-                yield self._finding(ctx, ins, script, missing, stage, named[ins.stage])
+                yield self._finding(ctx, ins, script, missing, stage, named[ins.stage], run_needs)
 
     def _finding(self, ctx: Context, ins: Instruction, script: ShellScript, missing: list[Command], stage,
-                 named: set[str]) -> Finding:
-        needs = _later_needs(ctx, ins, script, missing[0])
+                 named: set[str], run_needs: dict[tuple[int, str], list[tuple[str, "_Need"]]]) -> Finding:
+        needs = _later_needs(ctx, ins, script, missing[0], run_needs)
         kept_by: dict[int, list[str]] = {}
         why: dict[str, str] = {}
         for n, c in enumerate(missing):
@@ -422,7 +423,27 @@ class _Need(NamedTuple):
     line: int
 
 
-def _later_needs(ctx: Context, ins: Instruction, script: ShellScript, install: Command) -> dict[str, _Need]:
+def _command_needs(c: Command, env: dict[str, str]) -> list[tuple[str, _Need]]:
+    """(kind, need) of one command in order, ``uses:<program>`` last."""
+    line = c.span.start.line
+    needs = [(n.kind, _Need(n.why, line)) for n in command_needs(c, env)]
+    return needs + [(f"uses:{unwrap(c).program}", _Need("", line))]
+
+
+def _run_needs(ctx: Context, run: Instruction,
+               kept: dict[tuple[int, str], list[tuple[str, _Need]]]) -> list[tuple[str, _Need]]:
+    """``_command_needs`` of every command of a RUN in order: the same for each earlier
+    install whose later steps it is among, so listed once per RUN (``kept``)."""
+    key = (run.index, run.keyword)
+    found = kept.get(key)
+    if found is None:
+        env = ctx.env(run)  # read only: one copy per instruction, not per command
+        found = kept[key] = [need for s in ctx.scripts(run) for c in s.commands for need in _command_needs(c, env)]
+    return found
+
+
+def _later_needs(ctx: Context, ins: Instruction, script: ShellScript, install: Command,
+                 run_needs: dict[tuple[int, str], list[tuple[str, _Need]]]) -> dict[str, _Need]:
     """What the steps after ``install`` need (same RUN, later instructions of the image),
     first occurrence of each kind."""
     found: dict[str, _Need] = {}
@@ -431,22 +452,16 @@ def _later_needs(ctx: Context, ins: Instruction, script: ShellScript, install: C
         for n in needs:
             found.setdefault(n.kind, _Need(n.why, line))
 
-    def add_command(c: Command, env: dict[str, str]) -> None:
-        line = c.span.start.line
-        add(command_needs(c, env), line)
-        found.setdefault(f"uses:{unwrap(c).program}", _Need("", line))
-
     env = ctx.env(ins)  # read only: one copy per instruction, not per command
     for s in ctx.scripts(ins):
         for c in s.commands:
             if s is not script or c.span.start > install.span.start:
-                add_command(c, env)
+                for kind, need in _command_needs(c, env):
+                    found.setdefault(kind, need)
     for other in ctx.after(ins):
         if other.keyword == "RUN":
-            env = ctx.env(other)
-            for s in ctx.scripts(other):
-                for c in s.commands:
-                    add_command(c, env)
+            for kind, need in _run_needs(ctx, other, run_needs):
+                found.setdefault(kind, need)
         elif other.keyword in ("CMD", "ENTRYPOINT"):
             words = list(other.json_args) if other.json_args is not None else other.body.text.split()
             add(words_needs(words), other.line)

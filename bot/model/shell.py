@@ -8,14 +8,16 @@ input the script is marked ``ok=False`` and rules offer no fix there.
 
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
+import functools
 import os
 
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple, TypeVar
 
 from bot.model.dockerfile import Dockerfile, Instruction, Logical
 from bot.model.text import Span
 
 _PARSER = None
+T = TypeVar("T")
 OPERATORS = frozenset(("&&", "||", ";", "|", "|&", "&", ";;"))
 # Nodes whose words are not arguments of the command they sit in.
 _REDIRECTS = frozenset(("file_redirect", "heredoc_redirect", "herestring_redirect"))
@@ -101,7 +103,9 @@ class _CommandFields(NamedTuple):
 
 
 class Command(_CommandFields):
-    __slots__ = ()
+    # No __slots__ = (): a Command keeps in its __dict__ what rules ask of it again and again
+    # (positionals, subcommand), made on first use; a Command never changes, and _replace
+    # makes a new one with nothing kept.
 
     @property
     def span(self) -> Span:
@@ -139,18 +143,41 @@ class Command(_CommandFields):
         return any(n in opts for n in names)
 
     def positionals(self) -> list[Word]:
-        return [a for a in self.args if not a.text.startswith("-")]
+        kept = self.__dict__.get("_positionals")
+        if kept is None:
+            kept = self.__dict__["_positionals"] = tuple(a for a in self.args if not a.text.startswith("-"))
+        return list(kept)
 
     def subcommand(self) -> str:
         """First positional argument: ``apt-get -y install x`` -> ``install``."""
-        p = self.positionals()
-        return p[0].text if p else ""
+        kept = self.__dict__.get("_subcommand")
+        if kept is None:
+            p = self.positionals()
+            kept = self.__dict__["_subcommand"] = p[0].text if p else ""
+        return kept
 
     def arg(self, text: str) -> Word | None:
         for a in self.args:
             if a.text == text:
                 return a
         return None
+
+
+def command_fact(fn: Callable[[Command], T]) -> Callable[[Command], T]:
+    """Memoise ``fn(cmd)``, a pure fact of one Command, in the command's ``__dict__``: rules
+    ask the same facts of the same few commands many times. The answer is shared, so it
+    must be immutable, and must not hold the command (a cycle would outlive the file)."""
+    key = f"_{fn.__module__}.{fn.__qualname__}"
+
+    @functools.wraps(fn)
+    def fact(cmd: Command) -> T:
+        try:
+            return cmd.__dict__[key]
+        except KeyError:
+            found = cmd.__dict__[key] = fn(cmd)
+            return found
+
+    return fact
 
 
 class ShellScript(NamedTuple):

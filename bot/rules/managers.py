@@ -6,7 +6,7 @@ instead of comparing the words each rule happened to know (``dnf in``, ``aptitud
 
 from typing import Mapping, NamedTuple
 
-from bot.model.shell import Command
+from bot.model.shell import Command, command_fact
 from bot.rules.facts import PIP, program_args, removes_dir, rm_covers, unwrap
 
 
@@ -84,6 +84,12 @@ def verb(cmd: Command, family: str = "") -> str:
     mgr = MANAGERS.get(cmd.program)
     if mgr is None or (family and mgr.family != family):
         return ""
+    return _verb(cmd)
+
+
+@command_fact  # asked of each manager command by a dozen rules
+def _verb(cmd: Command) -> str:
+    mgr = MANAGERS[cmd.program]
     pos = program_args(cmd, mgr.value_options)
     if not pos:
         return ""

@@ -11,7 +11,9 @@ from bot.model.images import parse_image
 from bot.model.stages import variables_at, workdir_at
 from bot.rules.base import BuildContext, Context
 from bot.rules.dockerignore import files_under
+from bot.model.shell import run_scripts
 from bot.rules.facts import _copy_args, copy_args, home_dir, user_at
+from bot.rules.managers import MANAGERS, _verb, verb
 
 CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus", "dockerfiles")
 
@@ -128,3 +130,36 @@ def test_env_kept_per_stage_is_variables_at_of_before(text: str) -> None:
     for e in envs:
         e["changed"] = "by a caller"
     assert all("changed" not in ctx.env(i) for i in run)  # each caller gets its own copy
+
+
+def _commands(text: str) -> list:
+    df = parse(text)
+    return [c for ins in df.all_instructions() if ins.keyword == "RUN" for s in run_scripts(df, ins) for c in s.commands]
+
+
+COMMANDS = ("FROM x\nRUN apt-get -o a=b -y install curl && dnf in -y x && dnf group install y && yum clean all "
+            "&& apk add --virtual .b gcc && pip -q install flask && sudo apt-get update && ls -la /\n")
+
+
+@pytest.mark.parametrize("text", [COMMANDS] + _files())
+def test_facts_kept_on_a_command_are_fresh_answers(text: str) -> None:
+    for cmd in _commands(text):
+        for _ in range(2):  # the second round answers from what the first kept
+            assert cmd.positionals() == [a for a in cmd.args if not a.text.startswith("-")]
+            fresh = [a for a in cmd.args if not a.text.startswith("-")]
+            assert cmd.subcommand() == (fresh[0].text if fresh else "")
+            expected = _verb.__wrapped__(cmd) if cmd.program in MANAGERS else ""
+            assert verb(cmd) == expected
+            for family in ("apt", "dnf"):
+                assert verb(cmd, family) == (expected if MANAGERS.get(cmd.program, None) is not None
+                                             and MANAGERS[cmd.program].family == family else "")
+
+
+def test_a_command_made_from_another_keeps_nothing_of_it() -> None:
+    cmd = _commands("FROM x\nRUN apt-get install -y curl\n")[0]
+    assert (verb(cmd), cmd.subcommand()) == ("install", "install")
+    other = cmd._replace(args=cmd.args[2:])  # -y curl
+    assert (verb(other), other.subcommand(), [w.text for w in other.positionals()]) == ("curl", "curl", ["curl"])
+    listed = cmd.positionals()
+    listed.clear()  # a caller's list is its own
+    assert [w.text for w in cmd.positionals()] == ["install", "curl"]

@@ -174,11 +174,15 @@ def select(select: list[str] | None = None, ignore: list[str] | None = None) -> 
     return [load(i) for i in selected_ids(select, ignore)]
 
 
-def says(df) -> tuple[frozenset[str], str]:
-    """What a Dockerfile says, for :data:`TRIGGERS`: the keywords of its instructions, and
-    their text in lower case (keywords, arguments with continuations joined, heredoc bodies;
-    quotes and backslashes dropped, so ``"apt-get"`` and ``ap\\t-get`` say apt; comments say
-    nothing)."""
+# the program-name words of TRIGGERS, each looked for once per file
+_TEXT_WORDS = tuple(sorted({w for words in TRIGGERS.values() if words for w in words if w.islower()}))
+
+
+def says(df) -> frozenset[str]:
+    """The words of :data:`TRIGGERS` a Dockerfile says: the keywords of its instructions
+    (ONBUILD's inner ones too), and the lower-case words found in their text (keywords,
+    arguments with continuations joined, heredoc bodies, in lower case; quotes and
+    backslashes dropped, so ``"apt-get"`` and ``ap\\t-get`` say apt; comments say nothing)."""
     keywords, parts = set(), []
     for ins in df.instructions:
         keywords.add(ins.keyword)
@@ -188,16 +192,13 @@ def says(df) -> tuple[frozenset[str], str]:
         parts.append(ins.args.text)
         parts.extend(h.body.text for h in ins.heredocs)
     text = "\n".join(parts).lower().replace('"', "").replace("'", "").replace("\\", "")
-    return frozenset(keywords), text
+    return frozenset(keywords).union(w for w in _TEXT_WORDS if w in text)
 
 
-def may_report(rule_id: str, said: tuple[frozenset[str], str]) -> bool:
+def may_report(rule_id: str, said: frozenset[str]) -> bool:
     """Whether ``rule_id`` can find anything in a file that says ``said`` (:func:`says`)."""
     words = TRIGGERS[rule_id]
-    if words is None:
-        return True
-    keywords, text = said
-    return any(w in keywords if w.isupper() else w in text for w in words)
+    return words is None or not said.isdisjoint(words)
 
 
 def static_ids(select: list[str] | None = None, ignore: list[str] | None = None) -> list[str]:

@@ -53,10 +53,8 @@ def test_no_corpus_finding_comes_from_a_rule_its_file_would_skip():
 
 
 def test_says_reads_words_as_the_shell_would_join_them():
-    keywords, text = catalogue.says(parse('FROM debian\nRUN ap\\\nt-get update && "ya"rn && n\\pm ci\nCOPY <<EOF /x\ncomposer\nEOF\n'))
-    assert keywords == {"FROM", "RUN", "COPY"}
-    for word in ("apt-get", "yarn", "npm", "composer"):
-        assert word in text
+    said = catalogue.says(parse('FROM debian\nRUN ap\\\nt-get update && "ya"rn && n\\pm ci\nCOPY <<EOF /x\ncomposer\nEOF\n'))
+    assert said == {"FROM", "RUN", "COPY", "apt", "yarn", "npm", "composer"}
     assert not catalogue.may_report("DT105", catalogue.says(parse("FROM debian\n# pip install x\nRUN echo hi\n")))
 
 

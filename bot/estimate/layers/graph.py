@@ -1,33 +1,47 @@
 """A compact Debian 12 package graph and an apt-like resolver over it.
 
-The graph (data/apt_graph.json.gz, made by scripts/gen_apt_graph.py from apt's own
+The graph (data/apt_graph.*.txt, made by scripts/gen_apt_graph.py from apt's own
 indexes) holds, for the closure of the packages Dockerfiles install, each package's
-Installed-Size, (Pre-)Depends, Recommends and Provides, plus the installed sets of
-common base images. It is read on first use only: `dockerdiet check` without apt
-findings never opens it.
+Installed-Size, (Pre-)Depends, Recommends, Provides and .deb size, plus the installed
+sets of common base images. It is read on first use only: `dockerdiet check` without
+apt findings never opens it.
+
+Four plain-text files of ``key value`` lines (bot/estimate/textdata.py), each read whole:
+- ``packages``: name -> the package's row (:func:`encode_row`), decoded on first use;
+- ``providers``: virtual name -> the packages providing it, comma-joined, split on first use;
+- ``bases``: base image key -> its installed packages, comma-joined;
+- ``meta``: provenance (distro, apt version, date, source), JSON values.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Iterable
+from typing import Iterable, Mapping
 
-DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "apt_graph.json.gz")
+DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "apt_graph")
+PARTS = ("meta", "bases", "providers", "packages")
 KIB = 1024
+NO_DEB = "-"  # a package apt's indexes give no .deb Size for
+
+
+def part_path(part: str) -> str:
+    """The file of one part of the graph (``PARTS``)."""
+    return f"{DATA}.{part}.txt"
 
 
 def encode_row(row: list) -> str:
-    """A package's row as the data file stores it: ``size depends recommends provides``,
-    groups and names joined by commas (names never hold a comma or a space; a space, unlike
-    a tab, needs no escape in JSON, which decodes faster). One string per package decodes
-    on first use only: a check touches a few hundred of the 5,000 rows."""
-    return " ".join((str(row[0]), ",".join(row[1]), ",".join(row[2]), ",".join(row[3])))
+    """A package's row as the data file stores it: ``size depends recommends provides deb``
+    (Installed-Size KiB; groups and names joined by commas, names never hold a comma or a
+    space; the .deb's bytes, or ``-``). One string per package decodes on first use only:
+    a check touches a few hundred of the 5,000 rows."""
+    deb = NO_DEB if row[4] is None else str(row[4])
+    return " ".join((str(row[0]), ",".join(row[1]), ",".join(row[2]), ",".join(row[3]), deb))
 
 
 def decode_row(text: str) -> list:
-    size, deps, recs, provides = text.split(" ")
+    size, deps, recs, provides, deb = text.split(" ")
     return [int(size), deps.split(",") if deps else [], recs.split(",") if recs else [],
-            provides.split(",") if provides else []]  # fmt: skip
+            provides.split(",") if provides else [], None if deb == NO_DEB else int(deb)]  # fmt: skip
 
 
 def providers_of(packages: dict[str, list | str]) -> dict[str, list[str]]:
@@ -42,12 +56,13 @@ def providers_of(packages: dict[str, list | str]) -> dict[str, list[str]]:
 
 
 class Graph:
-    """``packages``: name -> [Installed-Size KiB, depends groups, recommends groups, provides]
-    (or that row encoded by :func:`encode_row`, decoded when first read); a group is ``"a|b"``
-    (alternatives, versions dropped)."""
+    """``packages``: name -> [Installed-Size KiB, depends groups, recommends groups, provides,
+    .deb bytes or None] (or that row encoded by :func:`encode_row`, decoded when first read);
+    a group is ``"a|b"`` (alternatives, versions dropped). ``providers``: virtual name -> its
+    providers (a list, or the names comma-joined, split when first read)."""
 
-    def __init__(self, packages: dict[str, list | str], bases: dict[str, list[str]], meta: dict,
-                 providers: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, packages: dict[str, list | str], bases: dict[str, list[str]], meta: Mapping,
+                 providers: dict[str, list[str] | str] | None = None) -> None:
         self.packages = packages
         self.bases = {k: frozenset(v) for k, v in bases.items()}
         self.meta = meta
@@ -65,6 +80,17 @@ class Graph:
     def size(self, name: str) -> int:
         row = self.row(name)
         return row[0] * KIB if row else 0
+
+    def deb_size(self, name: str) -> int | None:
+        """Bytes of the package's .deb (what apt downloads); None when unknown."""
+        row = self.row(name)
+        return row[4] if row else None
+
+    def provided_by(self, name: str) -> list[str]:
+        found = self.providers.get(name, [])
+        if isinstance(found, str):
+            found = self.providers[name] = found.split(",")
+        return found
 
     def knows(self, name: str) -> bool:
         return name in self.packages or name in self.providers
@@ -86,7 +112,7 @@ class Graph:
     def _pick(self, name: str, prefer: set[str]) -> str | None:
         if name in self.packages:
             return name
-        cands = self.providers.get(name, ())
+        cands = self.provided_by(name)
         for c in cands:
             if c in prefer:
                 return c
@@ -150,12 +176,17 @@ class Graph:
 _GRAPH: Graph | None = None
 
 
-def graph() -> Graph | None:
-    """The bundled graph, loaded once; None when the file is missing."""
-    global _GRAPH
-    if _GRAPH is None and os.path.exists(DATA):
-        from bot.estimate.gzjson import load
+def load() -> Graph:
+    """The graph as the data files store it (ValueError naming a malformed file)."""
+    from bot.estimate.textdata import JsonValues, rows
 
-        raw = load(DATA)
-        _GRAPH = Graph(raw["packages"], raw["bases"], raw["meta"], raw["providers"])
+    bases = {key: names.split(",") for key, names in rows(part_path("bases")).items()}
+    return Graph(rows(part_path("packages")), bases, JsonValues(rows(part_path("meta"))), rows(part_path("providers")))
+
+
+def graph() -> Graph | None:
+    """The bundled graph, loaded once; None when its files are missing."""
+    global _GRAPH
+    if _GRAPH is None and os.path.exists(part_path("packages")):
+        _GRAPH = load()
     return _GRAPH

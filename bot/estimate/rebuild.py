@@ -35,8 +35,8 @@ def _apt(names: tuple[str, ...], recommends: bool, base_image: str) -> tuple[int
         return f"no apt download size for {', '.join(names[:3]) or 'the packages'}"
     key = base_key(base_image, g) or "debian-12"
     added = g.install(tuple(known), g.bases.get(key, frozenset()), recommends)
-    low = sum(g.deb_size(n) or 0 for n in known)
-    high = max(low, sum(g.deb_size(n) or 0 for n in added))
+    low = g.deb_bytes(known)
+    high = max(low, g.deb_bytes(added))
     text = f"apt {len(added)} .deb(s) on {key}" + ("" if len(known) == len(names) else f", {len(names) - len(known)} unknown")
     return low, high, text
 

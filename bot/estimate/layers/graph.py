@@ -86,6 +86,17 @@ class Graph:
         row = self.row(name)
         return row[4] if row else None
 
+    def deb_bytes(self, names: Iterable[str]) -> int:
+        """The .debs of ``names`` together (a name without a known .deb size counts 0)."""
+        total = 0
+        for name in names:
+            row = self.packages.get(name)
+            if isinstance(row, str):
+                row = self.row(name)
+            if row is not None and row[4] is not None:
+                total += row[4]
+        return total
+
     def provided_by(self, name: str) -> list[str]:
         found = self.providers.get(name, [])
         if isinstance(found, str):
@@ -103,11 +114,15 @@ class Graph:
             for name in have:
                 if name in self.packages:
                     found.update(self._entry(name)[2])
-            found = frozenset(found)
-            if len(self._provides_memo) > 256:
-                self._provides_memo.clear()
-            self._provides_memo[have] = found
+            found = self._remember_provided(have, found)
         return set(found)
+
+    def _remember_provided(self, have: frozenset[str], provided: set[str]) -> frozenset[str]:
+        found = self._provides_memo[have] = frozenset(provided)
+        if len(self._provides_memo) > 256:
+            self._provides_memo.clear()
+            self._provides_memo[have] = found
+        return found
 
     def _pick(self, name: str, prefer: set[str]) -> str | None:
         if name in self.packages:
@@ -128,13 +143,15 @@ class Graph:
             found = self._memo[key] = frozenset(self.resolve(key[0], installed, recommends))
         return found
 
-    def _entry(self, name: str) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...], tuple[str, ...]]:
-        """A package's depends and recommends groups (alternatives split) and what it provides."""
+    def _entry(self, name: str) -> tuple:
+        """A package's depends groups, recommends groups (alternatives split), what it
+        provides, and its depends and recommends groups together (what the resolver follows
+        with Recommends on)."""
         found = self._split.get(name)
         if found is None:
             row = self.row(name)
-            found = self._split[name] = (tuple(tuple(g.split("|")) for g in row[1]),
-                                         tuple(tuple(g.split("|")) for g in row[2]), tuple(row[3]))  # fmt: skip
+            deps, recs = tuple(tuple(g.split("|")) for g in row[1]), tuple(tuple(g.split("|")) for g in row[2])
+            found = self._split[name] = (deps, recs, tuple(row[3]), deps + recs)
         return found
 
     def resolve(self, requested: Iterable[str], installed: Iterable[str], recommends: bool) -> set[str]:
@@ -144,33 +161,37 @@ class Graph:
         alternative of every dependency group that nothing installed or marked (or
         provided by either) satisfies; Recommends of newly marked packages too when on.
         """
+        return self._resolve(requested, installed, recommends)[0]
+
+    def _resolve(self, requested: Iterable[str], installed: Iterable[str], recommends: bool) -> tuple[set[str], set[str]]:
+        """:meth:`resolve`'s packages, and the names satisfied at its end: those of the installed
+        and the added packages (each name marked is a package added, or one its pick provides)."""
         have = frozenset(installed)
         provided = self._provided(have)  # names satisfied: installed, marked, or provided by them
         queue = [p for p in (self._pick(r, set()) for r in requested) if p]
         prefer = set(queue)
         provided.update(queue)
         new: set[str] = set()
-        while queue:
-            batch, queue = queue, []
-            for name in batch:
-                if name in have or name in new or name not in self.packages:
-                    continue
-                new.add(name)
-                deps, recs, provides = self._entry(name)
-                provided.update(provides)
-                for groups in (deps, recs) if recommends else (deps,):
-                    for alts in groups:
-                        if alts[0] in provided or (len(alts) > 1 and any(a in provided for a in alts)):
-                            continue
-                        for a in alts:
-                            pick = self._pick(a, prefer)
-                            if pick is not None:
-                                queue.append(pick)
-                                prefer.add(pick)
-                                provided.add(pick)
-                                provided.add(a)
-                                break
-        return new
+        packages, entries = self.packages, self._split
+        follow = 3 if recommends else 0  # the entry's groups followed: depends and recommends, or depends
+        for name in queue:  # breadth first: the loop reaches what it appends, in order
+            if name in have or name in new or name not in packages:
+                continue
+            new.add(name)
+            entry = entries.get(name) or self._entry(name)
+            provided.update(entry[2])
+            for alts in entry[follow]:
+                if alts[0] in provided or (len(alts) > 1 and not provided.isdisjoint(alts)):
+                    continue  # an alternative is installed, marked or provided
+                for a in alts:
+                    pick = a if a in packages else self._pick(a, prefer)
+                    if pick is not None:
+                        queue.append(pick)
+                        prefer.add(pick)
+                        provided.add(pick)
+                        provided.add(a)
+                        break
+        return new, provided
 
 
 _GRAPH: Graph | None = None

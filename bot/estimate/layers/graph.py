@@ -86,15 +86,24 @@ class Graph:
         row = self.row(name)
         return row[4] if row else None
 
+    def installed_bytes(self, names: Iterable[str]) -> int:
+        """Installed-Size of ``names`` together, in bytes (a name outside the graph counts 0)."""
+        return self._total(names, 0) * KIB
+
     def deb_bytes(self, names: Iterable[str]) -> int:
         """The .debs of ``names`` together (a name without a known .deb size counts 0)."""
+        return self._total(names, 4)
+
+    def _total(self, names: Iterable[str], column: int) -> int:
+        """Sum of one numeric column of the rows of ``names``: one loop, no call per name
+        for rows already decoded (a simulation's sets run to hundreds of packages)."""
         total = 0
         for name in names:
             row = self.packages.get(name)
             if isinstance(row, str):
                 row = self.row(name)
-            if row is not None and row[4] is not None:
-                total += row[4]
+            if row is not None and row[column] is not None:
+                total += row[column]
         return total
 
     def provided_by(self, name: str) -> list[str]:

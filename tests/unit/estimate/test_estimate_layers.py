@@ -106,6 +106,29 @@ def test_a_chain_of_installs_resolves_as_each_would_from_scratch():
         assert chained._provided(installed) == fresh._provided(installed)
 
 
+def test_the_column_sums_and_memos_answer_as_fresh_computations():
+    """installed_bytes / deb_bytes sum what size / deb_size give one by one; Model.following's
+    kept answer is what a fresh graph's simulation gives."""
+    from bot.estimate.layers.saving import Model
+    from bot.estimate.layers.state import simulate
+    from bot.model import hints as K
+    from bot.model.dockerfile import parse
+    from bot.rules.base import Context
+    from bot.rules.facts import cache_claim
+
+    g = graph()
+    names = g.install(["build-essential", "git"], g.bases["debian-12"], True) | {"no-such-package", "nodejs"}
+    assert g.installed_bytes(names) == sum(g.size(n) for n in names) > 100_000_000
+    assert g.deb_bytes(names) == sum(g.deb_size(n) or 0 for n in names) > 10_000_000
+    df = parse("FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN apt-get install -y git\n")
+    model = Model(Context(df, "Dockerfile"), g)
+    claims = (cache_claim(K.APT_RECOMMENDS, df.instructions[2]),)
+    kept = model.following(claims)
+    assert model.following(claims) is kept and kept.debs < model.before.debs  # git without its recommends
+    fresh = Graph(dict(textdata.rows(part_path("packages"))), {k: sorted(v) for k, v in g.bases.items()}, {})
+    assert kept == simulate(df, fresh, drop=claims)
+
+
 def test_recommends_follow_the_packages_apt_would_add():
     g = graph()
     base = g.bases["debian-12"]

@@ -69,6 +69,7 @@ class Graph:
         self._memo: dict[tuple, frozenset[str]] = {}
         self._provides_memo: dict[frozenset[str], frozenset[str]] = {}
         self._split: dict[str, tuple] = {}
+        self._known: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self.providers = providers_of(packages) if providers is None else providers
 
     def row(self, name: str) -> list | None:
@@ -114,6 +115,17 @@ class Graph:
 
     def knows(self, name: str) -> bool:
         return name in self.packages or name in self.providers
+
+    def split_known(self, names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """``names`` the graph knows and those it does not, each in their order; kept per
+        tuple (every simulation of a file asks again for the same RUN's names)."""
+        found = self._known.get(names)
+        if found is None:
+            if len(self._known) > 4096:
+                self._known.clear()
+            found = self._known[names] = (tuple(n for n in names if self.knows(n)),
+                                          tuple(n for n in names if not self.knows(n)))  # fmt: skip
+        return found
 
     def _provided(self, have: frozenset[str]) -> set[str]:
         """Names ``have`` satisfies (packages and what they provide), cached per set."""

@@ -107,8 +107,8 @@ def test_a_chain_of_installs_resolves_as_each_would_from_scratch():
 
 
 def test_the_column_sums_and_memos_answer_as_fresh_computations():
-    """installed_bytes / deb_bytes sum what size / deb_size give one by one; Model.following's
-    kept answer is what a fresh graph's simulation gives."""
+    """installed_bytes / deb_bytes sum what size / deb_size give one by one; split_known and
+    Model.following keep what a fresh computation (a fresh graph's simulation) gives."""
     from bot.estimate.layers.saving import Model
     from bot.estimate.layers.state import simulate
     from bot.model import hints as K
@@ -120,6 +120,10 @@ def test_the_column_sums_and_memos_answer_as_fresh_computations():
     names = g.install(["build-essential", "git"], g.bases["debian-12"], True) | {"no-such-package", "nodejs"}
     assert g.installed_bytes(names) == sum(g.size(n) for n in names) > 100_000_000
     assert g.deb_bytes(names) == sum(g.deb_size(n) or 0 for n in names) > 10_000_000
+    asked = ("curl", "no-such-package", "mail-transport-agent", "git", "python")  # a virtual name is known
+    for _ in range(2):  # computed, then kept
+        assert g.split_known(asked) == (tuple(n for n in asked if g.knows(n)), tuple(n for n in asked if not g.knows(n)))
+    assert g.split_known(asked)[0][:3] == ("curl", "mail-transport-agent", "git")
     df = parse("FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN apt-get install -y git\n")
     model = Model(Context(df, "Dockerfile"), g)
     claims = (cache_claim(K.APT_RECOMMENDS, df.instructions[2]),)

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Regenerate bot/estimate/data/apt_graph.json.gz from apt's own data on a Debian 12 host.
+"""Regenerate bot/estimate/data/apt_graph.{meta,bases,providers,packages}.txt from apt's
+own data on a Debian 12 host (the file format: bot/estimate/layers/graph.py).
 
 The graph covers the closure (Depends, Pre-Depends, Recommends, Provides; every
 alternative) of the packages the corpus installs and of the base images' package
-lists; each package keeps Installed-Size, its dependency groups (versions dropped) and
-what it provides. The candidate records come from ``apt-cache dumpavail`` (the host's
-bookworm, bookworm-updates and bookworm-security indexes; run ``apt-get update`` first).
+lists; each package keeps Installed-Size, its dependency groups (versions dropped),
+what it provides and its .deb's Size (what apt downloads: DT601's rebuild estimate).
+The candidate records come from ``apt-cache dumpavail`` (the host's bookworm,
+bookworm-updates and bookworm-security indexes; run ``apt-get update`` first).
 
 Base images' installed sets:
 - debian-12 (also -slim: same packages, slimify only drops docs): the dpkg status of
@@ -22,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gzip
 import json
 import re
 import subprocess
@@ -34,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bot.estimate.layers.graph import DATA, Graph, encode_row, providers_of  # noqa: E402
+from bot.estimate.layers.graph import Graph, encode_row, part_path, providers_of  # noqa: E402
+from bot.estimate.textdata import write  # noqa: E402
 from gen_apt_table import apt_version, corpus_packages  # noqa: E402
 
 OFFICIAL_TARBALL = Path("/var/tmp/measure-image/base/bookworm-official.tar")
@@ -83,7 +85,8 @@ def available() -> dict[str, list]:
             continue
         deps = groups(f.get("Pre-Depends", "")) + groups(f.get("Depends", ""))
         provides = [p.split("(")[0].strip() for p in f.get("Provides", "").split(",") if p.strip()]
-        pkgs[name] = [int(f.get("Installed-Size", "0") or 0), deps, groups(f.get("Recommends", "")), provides]
+        deb = int(f["Size"]) if f.get("Size", "").isdigit() else None
+        pkgs[name] = [int(f.get("Installed-Size", "0") or 0), deps, groups(f.get("Recommends", "")), provides, deb]
     return pkgs
 
 
@@ -137,22 +140,28 @@ def main() -> int:
         "golang-12": add(scm, GOLANG),
         "python-12-slim": add(d12, PYTHON_SLIM),
     }
+    today = dt.date.today().isoformat()
+    source = "apt-cache dumpavail (bookworm, bookworm-updates, bookworm-security) on the generating host"
+    missing = sorted(n for n, row in packages.items() if row[4] is None)
     meta = {
         "distro": "debian-12-bookworm-amd64",
         "apt_version": apt_version(),
-        "date": dt.date.today().isoformat(),
-        "source": "apt-cache dumpavail (bookworm, bookworm-updates, bookworm-security) on the generating host",
+        "date": today,
+        "source": source,
         "corpus_packages": len(set(corpus_packages(Path(args.corpus)))),
+        "downloads": {"date": today, "distro": "debian-12-bookworm-amd64",
+                      "source": source + ": the Size field (bytes of the .deb) of the graph's packages",
+                      "packages": len(packages) - len(missing), "missing": missing},
     }
     rows = {name: encode_row(row) for name, row in packages.items()}  # decoded per package on use
-    out = {"meta": meta, "bases": {k: sorted(v) for k, v in bases.items()}, "packages": rows,
-           "providers": providers_of(rows)}
-    with gzip.open(DATA, "wt", encoding="utf-8", compresslevel=9) as f:
-        json.dump(out, f, separators=(",", ":"), sort_keys=True)
+    write(part_path("meta"), {k: json.dumps(v) for k, v in sorted(meta.items())})
+    write(part_path("bases"), {k: ",".join(sorted(v)) for k, v in sorted(bases.items())})
+    write(part_path("providers"), {k: ",".join(v) for k, v in sorted(providers_of(rows).items())})
+    write(part_path("packages"), rows)
     sizes = {k: sum(g.size(n) for n in v) / 1e6 for k, v in bases.items()}
     print(f"{len(packages)} packages; bases (Installed-Size MB): "
           + ", ".join(f"{k} {len(bases[k])} pkgs {v:.0f}" for k, v in sizes.items()), file=sys.stderr)
-    print(f"wrote {DATA} ({Path(DATA).stat().st_size} bytes)", file=sys.stderr)
+    print(f"wrote {part_path('*')}", file=sys.stderr)
     return 0
 
 

@@ -468,7 +468,7 @@ def npm_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
         basis = (f"measured: installing {', '.join(got.closures)} puts {got.counted} packages in npm's cache, "
                  "each as its packed tarball plus its package document, and the documents of optional peers")
     if lock:
-        basis += f"; x{t.index_factor:.2f} for the cache's index"
+        basis += f"; x{tarballs.index_factor():.2f} for the cache's index"
     elif len(got.closures) > 1:
         basis += "; together between the largest of these caches and their sum (packages they share)"
     basis += f" ({t.meta['tool']}, registry sizes of {t.meta['date']})" + _npm_note(got)

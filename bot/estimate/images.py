@@ -85,21 +85,40 @@ class BaseRow(NamedTuple):
 
 @functools.lru_cache(maxsize=None)
 def base_rows() -> dict[str, tuple[BaseRow, ...]]:
-    """image name -> its linux/amd64 rows."""
+    """image name -> its linux/amd64 rows: the whole table (a check asks :func:`rows_of`)."""
     out: dict[str, list[BaseRow]] = {}
-    for r in load("base_images.csv"):
-        if r["arch"] != "linux/amd64":
+    for r in _amd64_rows():
+        ref = parse_ref(f"{r['image']}:{r['tag']}")
+        if ref is not None:
+            out.setdefault(ref.name, []).append(_base_row(ref, r))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@functools.lru_cache(maxsize=256)
+def rows_of(name: str) -> tuple[BaseRow, ...]:
+    """``base_rows().get(name, ())`` parsing only the rows whose image is written as ``name``
+    (normalised): a check pays for its base image's rows, not the table's."""
+    out = []
+    for r in _amd64_rows():
+        named = parse_ref(r["image"])
+        if named is None or named.name != name:
             continue
         ref = parse_ref(f"{r['image']}:{r['tag']}")
-        if ref is None:
-            continue
-        mb = lambda k: int(round(float(r[k]) * 1e6)) if r[k] else None  # noqa: E731
-        exact = re.search(r"\((?:amd64 )?(?:Total Size )?(\d{6,}) bytes\)", r["source"])
-        compressed = int(exact.group(1)) if exact and r["compressed_mb"] else mb("compressed_mb")
-        out.setdefault(ref.name, []).append(
-            BaseRow(ref.name, r["tag"], r["variant"], compressed, mb("uncompressed_mb"), r["source"], r["date"])
-        )
-    return {k: tuple(v) for k, v in out.items()}
+        if ref is not None and ref.name == name:
+            out.append(_base_row(ref, r))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=None)
+def _amd64_rows() -> tuple[dict[str, str], ...]:
+    return tuple(r for r in load("base_images.csv") if r["arch"] == "linux/amd64")
+
+
+def _base_row(ref: ImageRef, r: dict[str, str]) -> BaseRow:
+    mb = lambda k: int(round(float(r[k]) * 1e6)) if r[k] else None  # noqa: E731
+    exact = re.search(r"\((?:amd64 )?(?:Total Size )?(\d{6,}) bytes\)", r["source"])
+    compressed = int(exact.group(1)) if exact and r["compressed_mb"] else mb("compressed_mb")
+    return BaseRow(ref.name, r["tag"], r["variant"], compressed, mb("uncompressed_mb"), r["source"], r["date"])
 
 
 class Match(NamedTuple):
@@ -129,7 +148,7 @@ def _same_codename(want: str, have: str) -> bool:
 
 @functools.lru_cache(maxsize=1024)
 def match_row(ref: ImageRef) -> Match | None:
-    rows = base_rows().get(ref.name, ())
+    rows = rows_of(ref.name)
     if not rows:
         return None
     if ref.name.startswith("gcr.io/distroless/") and ref.tag == "nonroot":
@@ -223,7 +242,7 @@ def current_release(ref: ImageRef) -> Distro | None:
     if ref.registry or "alpine" in flavour or "windowsservercore" in flavour:
         return None
     best: tuple[bool, str, Distro] | None = None
-    for row in base_rows().get(ref.name, ()):
+    for row in rows_of(ref.name):
         have = split_tag(row.tag).flavour
         if "alpine" in have or "windowsservercore" in have:
             continue

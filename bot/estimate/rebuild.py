@@ -1,8 +1,8 @@
 """What a rebuild downloads again (DT601's REBUILD_DOWNLOAD hints): build time, never
 image size, so these estimates have totals of their own (totals.rebuild_totals).
 
-apt: the .debs of the packages apt adds on the base (the graph's resolver, Debian 12
-download sizes from apt_downloads.json.gz); pip and npm: what their caches hold after
+apt: the .debs of the packages apt adds on the base (the graph's resolver and its Debian 12
+.deb sizes, data/apt_graph.packages.txt); pip and npm: what their caches hold after
 the install (the same tables as DT105/DT106: a cache is what was downloaded); pnpm: the packed
 tarballs its pnpm-lock.yaml names (the npm table), when the build context has it. Other
 managers, and packages no table knows, are named as not counted.
@@ -10,8 +10,6 @@ managers, and packages no table knows, are named as not counted.
 
 from __future__ import annotations
 
-import os
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Mapping
 
 from bot.model import hints as K
@@ -20,17 +18,7 @@ from bot.model.findings import Confidence, SizeEstimate, SizeHint
 if TYPE_CHECKING:
     from bot.estimate.estimator import Estimator, Result
 
-DATA = os.path.join(os.path.dirname(__file__), "data", "apt_downloads.json.gz")
 CACHE_KINDS = {"pip": K.PIP_CACHE, "npm": K.NPM_CACHE, "yarn": K.YARN_CACHE}  # the cache is the download
-
-
-@lru_cache(maxsize=1)
-def apt_download_sizes() -> dict[str, int]:
-    if not os.path.exists(DATA):
-        return {}
-    from bot.estimate.gzjson import load
-
-    return load(DATA)["sizes"]
 
 
 def _apt(names: tuple[str, ...], recommends: bool, base_image: str) -> tuple[int, int, str] | str:
@@ -39,16 +27,16 @@ def _apt(names: tuple[str, ...], recommends: bool, base_image: str) -> tuple[int
     from bot.estimate.layers.graph import graph
     from bot.estimate.layers.state import base_key
 
-    g, sizes = graph(), apt_download_sizes()
-    if g is None or not sizes:
+    g = graph()
+    if g is None:
         return "no apt download table"
-    known = [n for n in names if n in sizes]
+    known = [n for n in names if g.deb_size(n) is not None]
     if not known:
         return f"no apt download size for {', '.join(names[:3]) or 'the packages'}"
     key = base_key(base_image, g) or "debian-12"
     added = g.install(tuple(known), g.bases.get(key, frozenset()), recommends)
-    low = sum(sizes[n] for n in known)
-    high = max(low, sum(sizes.get(n, 0) for n in added))
+    low = g.deb_bytes(known)
+    high = max(low, g.deb_bytes(added))
     text = f"apt {len(added)} .deb(s) on {key}" + ("" if len(known) == len(names) else f", {len(names) - len(known)} unknown")
     return low, high, text
 

@@ -27,7 +27,6 @@ class Table(NamedTuple):
     tarballs: dict[str, dict[str, int]]  # name -> version -> packed bytes
     packuments: dict[str, int]  # name -> bytes npm cached
     closures: dict[str, list]  # package -> [version, [name@version], cache bytes, node_modules bytes]
-    index_factor: float  # median of cache bytes / (tarballs + packuments) over the closures
     meta: dict
 
 
@@ -48,19 +47,28 @@ def table() -> Table:
     meta = raw.get("meta", {})
     if not meta.get("source") or not DATE.match(str(meta.get("date", ""))):
         raise TableError(f"{DATA}: meta has no source or date (provenance is required)")
+    if not raw["closures"]:
+        raise TableError(f"{DATA}: no closures")
+    return Table(raw["tarballs"], raw["packuments"], raw["closures"], meta)
+
+
+@functools.lru_cache(maxsize=None)
+def index_factor() -> float:
+    """The median over the measured closures of cache bytes / (tarballs + packuments): what
+    the cache's own index adds. Computed on the first lockfile estimate only (tens of
+    thousands of specs: a check pricing packages by name never needs it)."""
+    t = table()
     ratios = []
-    for version, closure, cache, _ in raw["closures"].values():
-        counted = sum(_exact(raw, spec) + raw["packuments"].get(split_spec(spec)[0], 0) for spec in closure)
+    for version, closure, cache, _ in t.closures.values():
+        counted = 0
+        for spec in closure:
+            name, exact = split_spec(spec)
+            counted += t.tarballs.get(name, {}).get(exact, 0) + t.packuments.get(name, 0)
         if counted:
             ratios.append(cache / counted)
     if not ratios:
         raise TableError(f"{DATA}: no closures")
-    return Table(raw["tarballs"], raw["packuments"], raw["closures"], sorted(ratios)[len(ratios) // 2], meta)
-
-
-def _exact(raw: dict, spec: str) -> int:
-    name, version = split_spec(spec)
-    return raw["tarballs"].get(name, {}).get(version, 0)
+    return sorted(ratios)[len(ratios) // 2]
 
 
 class NpmCache(NamedTuple):
@@ -90,7 +98,7 @@ def from_lock(specs: list[str]) -> NpmCache:
             low, high = low + min(sizes.values()), high + max(sizes.values())
         packs += t.packuments.get(name, 0)
     counted = len(specs) - len(unknown)
-    return NpmCache(low, int((high + packs) * max(1.0, t.index_factor)), counted, tuple(approx), tuple(unknown), ())
+    return NpmCache(low, int((high + packs) * max(1.0, index_factor())), counted, tuple(approx), tuple(unknown), ())
 
 
 def from_names(names: list[str]) -> NpmCache:

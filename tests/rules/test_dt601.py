@@ -135,14 +135,14 @@ def test_a_manifest_install_has_no_download_estimate():
 
 def test_apt_downloads_are_the_debs_apt_adds_on_the_base():
     from bot.engine import Options, analyse_text
-    from bot.estimate.rebuild import apt_download_sizes
+    from bot.estimate.layers.graph import graph
 
     code = "FROM debian:12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n"
     (f,) = analyse_text("Dockerfile", code, Options(select=("DT601",), estimate=True)).findings
-    sizes = apt_download_sizes()
+    deb = graph().deb_size
     # low: curl's own .deb (earlier RUNs may have brought its libraries); high: with libcurl4 and the rest
-    assert f.estimate.bytes_low == sizes["curl"]
-    assert f.estimate.bytes_high >= sizes["curl"] + sizes["libcurl4"] and f.estimate.bytes_high < 10_000_000
+    assert f.estimate.bytes_low == deb("curl")
+    assert f.estimate.bytes_high >= deb("curl") + deb("libcurl4") and f.estimate.bytes_high < 10_000_000
     with_recommends = analyse_text("Dockerfile", code.replace("--no-install-recommends ", ""),
                                    Options(select=("DT601",), estimate=True)).findings[0]
     assert with_recommends.estimate.bytes_high > f.estimate.bytes_high  # ca-certificates, publicsuffix, ...

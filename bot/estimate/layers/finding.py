@@ -81,7 +81,7 @@ def installed_by_runs(ctx: Context, models: dict) -> tuple[int, int] | None:
     model = _model(ctx, g, models)
     if not model.before.base_key or not model.before.debs:
         return None
-    return len(model.before.debs), sum(g.size(n) for n in model.before.debs)
+    return len(model.before.debs), g.installed_bytes(model.before.debs)
 
 
 def added_by_fix(ctx: Context, finding: Finding, models: dict) -> tuple[int, int] | None:
@@ -98,7 +98,7 @@ def added_by_fix(ctx: Context, finding: Finding, models: dict) -> tuple[int, int
     if after is None or not after.base_key:
         return None
     extra = after.debs - model.before.debs
-    return len(extra), sum(layer_bytes(g, n) for n in extra)
+    return len(extra), layer_bytes(g, extra)
 
 
 def recommends_by_run(ctx: Context, models: dict) -> dict[str, tuple[int, int]]:
@@ -117,7 +117,7 @@ def recommends_by_run(ctx: Context, models: dict) -> dict[str, tuple[int, int]]:
         claim = cache_claim(K.APT_RECOMMENDS, ins)
         gone = model.before.debs - model.following((claim,)).debs
         if gone:
-            out[claim] = (len(gone), sum(g.size(n) for n in gone))
+            out[claim] = (len(gone), g.installed_bytes(gone))
     return out
 
 

@@ -1,33 +1,47 @@
 """A compact Debian 12 package graph and an apt-like resolver over it.
 
-The graph (data/apt_graph.json.gz, made by scripts/gen_apt_graph.py from apt's own
+The graph (data/apt_graph.*.txt, made by scripts/gen_apt_graph.py from apt's own
 indexes) holds, for the closure of the packages Dockerfiles install, each package's
-Installed-Size, (Pre-)Depends, Recommends and Provides, plus the installed sets of
-common base images. It is read on first use only: `dockerdiet check` without apt
-findings never opens it.
+Installed-Size, (Pre-)Depends, Recommends, Provides and .deb size, plus the installed
+sets of common base images. It is read on first use only: `dockerdiet check` without
+apt findings never opens it.
+
+Four plain-text files of ``key value`` lines (bot/estimate/textdata.py), each read whole:
+- ``packages``: name -> the package's row (:func:`encode_row`), decoded on first use;
+- ``providers``: virtual name -> the packages providing it, comma-joined, split on first use;
+- ``bases``: base image key -> its installed packages, comma-joined;
+- ``meta``: provenance (distro, apt version, date, source), JSON values.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Iterable
+from typing import Iterable, Mapping
 
-DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "apt_graph.json.gz")
+DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "apt_graph")
+PARTS = ("meta", "bases", "providers", "packages")
 KIB = 1024
+NO_DEB = "-"  # a package apt's indexes give no .deb Size for
+
+
+def part_path(part: str) -> str:
+    """The file of one part of the graph (``PARTS``)."""
+    return f"{DATA}.{part}.txt"
 
 
 def encode_row(row: list) -> str:
-    """A package's row as the data file stores it: ``size depends recommends provides``,
-    groups and names joined by commas (names never hold a comma or a space; a space, unlike
-    a tab, needs no escape in JSON, which decodes faster). One string per package decodes
-    on first use only: a check touches a few hundred of the 5,000 rows."""
-    return " ".join((str(row[0]), ",".join(row[1]), ",".join(row[2]), ",".join(row[3])))
+    """A package's row as the data file stores it: ``size depends recommends provides deb``
+    (Installed-Size KiB; groups and names joined by commas, names never hold a comma or a
+    space; the .deb's bytes, or ``-``). One string per package decodes on first use only:
+    a check touches a few hundred of the 5,000 rows."""
+    deb = NO_DEB if row[4] is None else str(row[4])
+    return " ".join((str(row[0]), ",".join(row[1]), ",".join(row[2]), ",".join(row[3]), deb))
 
 
 def decode_row(text: str) -> list:
-    size, deps, recs, provides = text.split(" ")
+    size, deps, recs, provides, deb = text.split(" ")
     return [int(size), deps.split(",") if deps else [], recs.split(",") if recs else [],
-            provides.split(",") if provides else []]  # fmt: skip
+            provides.split(",") if provides else [], None if deb == NO_DEB else int(deb)]  # fmt: skip
 
 
 def providers_of(packages: dict[str, list | str]) -> dict[str, list[str]]:
@@ -42,18 +56,20 @@ def providers_of(packages: dict[str, list | str]) -> dict[str, list[str]]:
 
 
 class Graph:
-    """``packages``: name -> [Installed-Size KiB, depends groups, recommends groups, provides]
-    (or that row encoded by :func:`encode_row`, decoded when first read); a group is ``"a|b"``
-    (alternatives, versions dropped)."""
+    """``packages``: name -> [Installed-Size KiB, depends groups, recommends groups, provides,
+    .deb bytes or None] (or that row encoded by :func:`encode_row`, decoded when first read);
+    a group is ``"a|b"`` (alternatives, versions dropped). ``providers``: virtual name -> its
+    providers (a list, or the names comma-joined, split when first read)."""
 
-    def __init__(self, packages: dict[str, list | str], bases: dict[str, list[str]], meta: dict,
-                 providers: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, packages: dict[str, list | str], bases: dict[str, list[str]], meta: Mapping,
+                 providers: dict[str, list[str] | str] | None = None) -> None:
         self.packages = packages
         self.bases = {k: frozenset(v) for k, v in bases.items()}
         self.meta = meta
         self._memo: dict[tuple, frozenset[str]] = {}
         self._provides_memo: dict[frozenset[str], frozenset[str]] = {}
         self._split: dict[str, tuple] = {}
+        self._known: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self.providers = providers_of(packages) if providers is None else providers
 
     def row(self, name: str) -> list | None:
@@ -66,8 +82,50 @@ class Graph:
         row = self.row(name)
         return row[0] * KIB if row else 0
 
+    def deb_size(self, name: str) -> int | None:
+        """Bytes of the package's .deb (what apt downloads); None when unknown."""
+        row = self.row(name)
+        return row[4] if row else None
+
+    def installed_bytes(self, names: Iterable[str]) -> int:
+        """Installed-Size of ``names`` together, in bytes (a name outside the graph counts 0)."""
+        return self._total(names, 0) * KIB
+
+    def deb_bytes(self, names: Iterable[str]) -> int:
+        """The .debs of ``names`` together (a name without a known .deb size counts 0)."""
+        return self._total(names, 4)
+
+    def _total(self, names: Iterable[str], column: int) -> int:
+        """Sum of one numeric column of the rows of ``names``: one loop, no call per name
+        for rows already decoded (a simulation's sets run to hundreds of packages)."""
+        total = 0
+        for name in names:
+            row = self.packages.get(name)
+            if isinstance(row, str):
+                row = self.row(name)
+            if row is not None and row[column] is not None:
+                total += row[column]
+        return total
+
+    def provided_by(self, name: str) -> list[str]:
+        found = self.providers.get(name, [])
+        if isinstance(found, str):
+            found = self.providers[name] = found.split(",")
+        return found
+
     def knows(self, name: str) -> bool:
         return name in self.packages or name in self.providers
+
+    def split_known(self, names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """``names`` the graph knows and those it does not, each in their order; kept per
+        tuple (every simulation of a file asks again for the same RUN's names)."""
+        found = self._known.get(names)
+        if found is None:
+            if len(self._known) > 4096:
+                self._known.clear()
+            found = self._known[names] = (tuple(n for n in names if self.knows(n)),
+                                          tuple(n for n in names if not self.knows(n)))  # fmt: skip
+        return found
 
     def _provided(self, have: frozenset[str]) -> set[str]:
         """Names ``have`` satisfies (packages and what they provide), cached per set."""
@@ -77,16 +135,20 @@ class Graph:
             for name in have:
                 if name in self.packages:
                     found.update(self._entry(name)[2])
-            found = frozenset(found)
-            if len(self._provides_memo) > 256:
-                self._provides_memo.clear()
-            self._provides_memo[have] = found
+            found = self._remember_provided(have, found)
         return set(found)
+
+    def _remember_provided(self, have: frozenset[str], provided: set[str]) -> frozenset[str]:
+        found = self._provides_memo[have] = frozenset(provided)
+        if len(self._provides_memo) > 256:
+            self._provides_memo.clear()
+            self._provides_memo[have] = found
+        return found
 
     def _pick(self, name: str, prefer: set[str]) -> str | None:
         if name in self.packages:
             return name
-        cands = self.providers.get(name, ())
+        cands = self.provided_by(name)
         for c in cands:
             if c in prefer:
                 return c
@@ -102,13 +164,15 @@ class Graph:
             found = self._memo[key] = frozenset(self.resolve(key[0], installed, recommends))
         return found
 
-    def _entry(self, name: str) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...], tuple[str, ...]]:
-        """A package's depends and recommends groups (alternatives split) and what it provides."""
+    def _entry(self, name: str) -> tuple:
+        """A package's depends groups, recommends groups (alternatives split), what it
+        provides, and its depends and recommends groups together (what the resolver follows
+        with Recommends on)."""
         found = self._split.get(name)
         if found is None:
             row = self.row(name)
-            found = self._split[name] = (tuple(tuple(g.split("|")) for g in row[1]),
-                                         tuple(tuple(g.split("|")) for g in row[2]), tuple(row[3]))  # fmt: skip
+            deps, recs = tuple(tuple(g.split("|")) for g in row[1]), tuple(tuple(g.split("|")) for g in row[2])
+            found = self._split[name] = (deps, recs, tuple(row[3]), deps + recs)
         return found
 
     def resolve(self, requested: Iterable[str], installed: Iterable[str], recommends: bool) -> set[str]:
@@ -118,44 +182,53 @@ class Graph:
         alternative of every dependency group that nothing installed or marked (or
         provided by either) satisfies; Recommends of newly marked packages too when on.
         """
+        return self._resolve(requested, installed, recommends)[0]
+
+    def _resolve(self, requested: Iterable[str], installed: Iterable[str], recommends: bool) -> tuple[set[str], set[str]]:
+        """:meth:`resolve`'s packages, and the names satisfied at its end: those of the installed
+        and the added packages (each name marked is a package added, or one its pick provides)."""
         have = frozenset(installed)
         provided = self._provided(have)  # names satisfied: installed, marked, or provided by them
         queue = [p for p in (self._pick(r, set()) for r in requested) if p]
         prefer = set(queue)
         provided.update(queue)
         new: set[str] = set()
-        while queue:
-            batch, queue = queue, []
-            for name in batch:
-                if name in have or name in new or name not in self.packages:
-                    continue
-                new.add(name)
-                deps, recs, provides = self._entry(name)
-                provided.update(provides)
-                for groups in (deps, recs) if recommends else (deps,):
-                    for alts in groups:
-                        if alts[0] in provided or (len(alts) > 1 and any(a in provided for a in alts)):
-                            continue
-                        for a in alts:
-                            pick = self._pick(a, prefer)
-                            if pick is not None:
-                                queue.append(pick)
-                                prefer.add(pick)
-                                provided.add(pick)
-                                provided.add(a)
-                                break
-        return new
+        packages, entries = self.packages, self._split
+        follow = 3 if recommends else 0  # the entry's groups followed: depends and recommends, or depends
+        for name in queue:  # breadth first: the loop reaches what it appends, in order
+            if name in have or name in new or name not in packages:
+                continue
+            new.add(name)
+            entry = entries.get(name) or self._entry(name)
+            provided.update(entry[2])
+            for alts in entry[follow]:
+                if alts[0] in provided or (len(alts) > 1 and not provided.isdisjoint(alts)):
+                    continue  # an alternative is installed, marked or provided
+                for a in alts:
+                    pick = a if a in packages else self._pick(a, prefer)
+                    if pick is not None:
+                        queue.append(pick)
+                        prefer.add(pick)
+                        provided.add(pick)
+                        provided.add(a)
+                        break
+        return new, provided
 
 
 _GRAPH: Graph | None = None
 
 
-def graph() -> Graph | None:
-    """The bundled graph, loaded once; None when the file is missing."""
-    global _GRAPH
-    if _GRAPH is None and os.path.exists(DATA):
-        from bot.estimate.gzjson import load
+def load() -> Graph:
+    """The graph as the data files store it (ValueError naming a malformed file)."""
+    from bot.estimate.textdata import JsonValues, rows
 
-        raw = load(DATA)
-        _GRAPH = Graph(raw["packages"], raw["bases"], raw["meta"], raw["providers"])
+    bases = {key: names.split(",") for key, names in rows(part_path("bases")).items()}
+    return Graph(rows(part_path("packages")), bases, JsonValues(rows(part_path("meta"))), rows(part_path("providers")))
+
+
+def graph() -> Graph | None:
+    """The bundled graph, loaded once; None when its files are missing."""
+    global _GRAPH
+    if _GRAPH is None and os.path.exists(part_path("packages")):
+        _GRAPH = load()
     return _GRAPH

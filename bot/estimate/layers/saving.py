@@ -46,14 +46,14 @@ class Delta(NamedTuple):
 GENERATED = {"ca-certificates": 370_000}
 
 
-def layer_bytes(g: Graph, name: str) -> int:
-    """Installed-Size plus what the package's scripts generate."""
-    return g.size(name) + GENERATED.get(name, 0)
+def layer_bytes(g: Graph, names: frozenset[str]) -> int:
+    """Installed-Size plus what the packages' scripts generate, of ``names`` together."""
+    return g.installed_bytes(names) + sum(extra for name, extra in GENERATED.items() if name in names)
 
 
 def delta(before: Image, after: Image, g: Graph, p: Prices) -> Delta:
     gone, added = before.debs - after.debs, after.debs - before.debs
-    deb_bytes = sum(layer_bytes(g, n) for n in gone) - sum(layer_bytes(g, n) for n in added)
+    deb_bytes = layer_bytes(g, gone) - layer_bytes(g, added)
     n_lists, n_refresh = before.lists - after.lists, before.refresh - after.refresh
     low = high = 0
     for n, (lo, hi) in ((n_lists, p.lists), (n_refresh, REFRESH_RANGE)):
@@ -75,6 +75,7 @@ class Model:
         self.df = ctx.df
         self.g = g
         self.before = simulate(self.df, g, ctx=ctx)
+        self._following: dict[tuple[str, ...], Image] = {}
 
     def with_fix(self, finding: Finding) -> Image | None:
         assert finding.fix is not None
@@ -86,7 +87,12 @@ class Model:
         return simulate(fixed, self.g)
 
     def following(self, claims: tuple[str, ...]) -> Image:
-        return simulate(self.df, self.g, drop=claims, ctx=self.ctx)
+        """The image with the advice of ``claims`` followed; kept per claims (a DT102 finding
+        without a fix and a slimmer base's recommends ask for the same one)."""
+        found = self._following.get(claims)
+        if found is None:
+            found = self._following[claims] = simulate(self.df, self.g, drop=claims, ctx=self.ctx)
+        return found
 
 
 def saving(model: Model, finding: Finding, prices: Prices) -> tuple[Delta, str] | None:

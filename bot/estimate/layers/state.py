@@ -134,11 +134,10 @@ def simulate(df: Dockerfile, g: Graph, drop: Iterable[str] = (), ctx: Context | 
                     lists_live = wrote = refreshed = False
                 elif op[0] == "install":
                     rec = not (op[2] or no_rec_config or cache_claim(K.APT_RECOMMENDS, ins) in drop)
-                    known = tuple(n for n in op[1] if g.knows(n))
+                    known, missing = g.split_known(op[1])
                     new = g.install(known, installed, rec)
                     installed = installed | new
                     mine |= new
-                    missing = tuple(n for n in op[1] if not g.knows(n))
                     if missing:
                         unknown[ins.index] = unknown.get(ins.index, ()) + missing
                 else:  # remove/purge: frees only what this layer unpacked

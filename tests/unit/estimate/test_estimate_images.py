@@ -57,6 +57,16 @@ def test_tag_matching_finds_the_right_row(ref, row_tag, quality):
     assert (m.row.tag, m.quality) == (row_tag, quality)
 
 
+def test_one_image_s_rows_are_the_whole_table_s_rows_of_that_name():
+    """rows_of (what a check reads: the rows of its base image only) answers as the whole table
+    does, for every image in it (written as docker.io/library/... or not) and for one not in it."""
+    from bot.estimate.images import base_rows, rows_of
+
+    table = base_rows()
+    assert len(table) > 10 and all(rows_of(name) == rows for name, rows in table.items())
+    assert rows_of("myorg/app") == () and rows_of(parse_ref("docker.io/library/python:3").name) == table["python"]
+
+
 @pytest.mark.parametrize("ref", ["node:20", "python:3.12-windowsservercore", "myorg/app:1"])
 def test_tag_matching_does_not_guess_other_versions_or_variants(ref):
     assert match_row(parse_ref(ref)) is None

@@ -106,6 +106,21 @@ def test_npm_lockfile_entries_priced_one_by_one():
     assert other.low == min(t.tarballs[n].values())
 
 
+def test_the_cache_index_factor_is_computed_for_lockfiles_only():
+    """index_factor, the median of measured cache / (tarballs + packuments) over the closures,
+    is not computed when packages are priced by name; on a lockfile it is that median."""
+    t = tarballs.table()
+    tarballs.index_factor.cache_clear()
+    tarballs.from_names([_closure_package()])
+    assert tarballs.index_factor.cache_info().currsize == 0
+    ratios = sorted(cache / sum(t.tarballs.get(n, {}).get(v, 0) + t.packuments.get(n, 0)
+                                for n, v in map(tarballs.split_spec, closure))
+                    for _, closure, cache, _ in t.closures.values())
+    tarballs.from_lock(t.closures[_closure_package()][1][:3])
+    assert tarballs.index_factor.cache_info().currsize == 1 and tarballs.index_factor() == ratios[len(ratios) // 2]
+    assert 1.0 <= tarballs.index_factor() < 1.1
+
+
 def test_npm_estimates_say_unknown_and_floor():
     name = _closure_package()
     e, _ = run(K.NPM_CACHE, packages=(name,))
@@ -138,11 +153,13 @@ def test_npm_table_without_provenance_is_rejected(tmp_path, monkeypatch):
         json.dump({"meta": {"date": "2026-12-02"}, "tarballs": {}, "packuments": {}, "closures": {}}, f)
     monkeypatch.setattr(tarballs, "DATA", str(path))
     tarballs.table.cache_clear()
+    tarballs.index_factor.cache_clear()
     try:
         with pytest.raises(TableError, match="provenance"):
             tarballs.table()
     finally:
         tarballs.table.cache_clear()
+        tarballs.index_factor.cache_clear()
 
 
 def test_lockfile_versions_are_read_from_v1_and_v3_lockfiles():

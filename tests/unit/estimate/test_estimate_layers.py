@@ -1,12 +1,13 @@
 """The layer-state model: a saving is the image as written minus the image with the fix."""
 
-import gzip
 import json
+import os
 
 import pytest
 
 from bot.engine import Options, analyse_text
-from bot.estimate.layers.graph import DATA, Graph, decode_row, encode_row, graph
+from bot.estimate import textdata
+from bot.estimate.layers.graph import PARTS, Graph, decode_row, encode_row, graph, part_path, providers_of
 from bot.estimate.layers.state import base_key
 from bot.rules.base import BuildContext
 
@@ -37,31 +38,99 @@ def test_graph_rows_decode_as_stored_and_a_list_graph_resolves_the_same():
     """The data file keeps each row as one string, decoded on first use; a graph built from
     decoded lists (as scripts/gen_apt_graph.py builds one) must answer the same."""
     stored = graph()
-    raw = json.load(gzip.open(DATA, "rt", encoding="utf-8"))["packages"]
+    raw = textdata.rows(part_path("packages"))
     rows = {name: decode_row(text) for name, text in raw.items()}
     assert all(encode_row(row) == raw[name] for name, row in rows.items())
     assert rows["curl"][0] > 0 and "libcurl4" in rows["curl"][1] and "ca-certificates" in rows["libcurl4"][2]
     lists = Graph(rows, {}, {})
-    assert lists.providers == stored.providers
+    assert lists.providers == {name: stored.provided_by(name) for name in stored.providers}
     base = stored.bases["debian-12"]
     for names in (["curl"], ["python3-pip", "python3-dev"], ["build-essential", "cmake", "git"]):
         for recommends in (False, True):
             assert lists.resolve(names, base, recommends) == stored.resolve(names, base, recommends)
 
 
+def test_the_graph_files_agree_with_each_other_and_read_back_as_written(tmp_path):
+    """What scripts/gen_apt_graph.py writes: providers derived from the rows' Provides, bases
+    of known packages, a .deb size for every package but those the meta names as missing;
+    and textdata.write of the tables read gives back the same bytes."""
+    g = graph()
+    packages = textdata.rows(part_path("packages"))
+    assert textdata.rows(part_path("providers")) == {k: ",".join(v) for k, v in sorted(providers_of(packages).items())}
+    assert all(base <= packages.keys() for base in g.bases.values())
+    meta = dict(g.meta)
+    assert meta["distro"] == "debian-12-bookworm-amd64" and meta["date"] and meta["source"]
+    missing = sorted(name for name in packages if g.deb_size(name) is None)
+    assert missing == meta["downloads"]["missing"] and len(packages) - len(missing) == meta["downloads"]["packages"]
+    assert g.deb_size("curl") > 100_000 and g.deb_size("no-such-package") is None
+    for part in PARTS:
+        table = textdata.rows(part_path(part))
+        textdata.write(str(tmp_path / part), table)
+        with open(part_path(part), "rb") as a, open(tmp_path / part, "rb") as b:
+            assert a.read() == b.read(), part
+    assert json.loads(textdata.rows(part_path("meta"))["downloads"]) == meta["downloads"]
+
+
+def test_a_malformed_table_file_names_the_file_and_line(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_bytes(b"curl 1 2\nwget\nzlib 3\n")
+    with pytest.raises(ValueError, match=r"t\.txt:2: the row 'wget' has no value"):
+        textdata.rows(str(path))
+    path.write_bytes(b"curl 1 2\nwget 3")
+    with pytest.raises(ValueError, match=r"t\.txt: empty, or its last line has no line break"):
+        textdata.rows(str(path))
+    path.write_bytes(b"curl \xff\n")
+    with pytest.raises(ValueError, match=r"t\.txt: not UTF-8"):
+        textdata.rows(str(path))
+    with pytest.raises(ValueError, match="cannot be stored"):
+        textdata.write(str(path), {"a b": "1"})
+    with pytest.raises(ValueError, match="cannot be stored"):
+        textdata.write(str(path), {"a": "1\n2"})
+    textdata.write(str(path), {"a": "1 2", "b": ""})
+    assert textdata.rows(str(path)) == {"a": "1 2", "b": ""} and os.path.getsize(path) == len("a 1 2\nb \n")
+
+
 def test_a_chain_of_installs_resolves_as_each_would_from_scratch():
     """A simulation's chain of installs, each on the set the last one left, resolves as fresh
     graphs do: the memos (installs, provided names) never change an answer."""
-    raw = json.load(gzip.open(DATA, "rt", encoding="utf-8"))
-    chained = Graph(dict(raw["packages"]), raw["bases"], raw["meta"])
+    packages = textdata.rows(part_path("packages"))
+    bases = {k: v.split(",") for k, v in textdata.rows(part_path("bases")).items()}
+    chained = Graph(dict(packages), bases, {})
     installed = chained.bases["debian-12"]
     for names, recommends in ((["curl"], True), (["python3-pip"], False), (["build-essential", "git"], True),
                               (["default-jre-headless"], False)):  # fmt: skip
         new = chained.install(names, installed, recommends)
-        fresh = Graph(dict(raw["packages"]), raw["bases"], raw["meta"])
+        fresh = Graph(dict(packages), bases, {})
         assert new == fresh.resolve(names, installed, recommends) and new
         installed = installed | new
         assert chained._provided(installed) == fresh._provided(installed)
+
+
+def test_the_column_sums_and_memos_answer_as_fresh_computations():
+    """installed_bytes / deb_bytes sum what size / deb_size give one by one; split_known and
+    Model.following keep what a fresh computation (a fresh graph's simulation) gives."""
+    from bot.estimate.layers.saving import Model
+    from bot.estimate.layers.state import simulate
+    from bot.model import hints as K
+    from bot.model.dockerfile import parse
+    from bot.rules.base import Context
+    from bot.rules.facts import cache_claim
+
+    g = graph()
+    names = g.install(["build-essential", "git"], g.bases["debian-12"], True) | {"no-such-package", "nodejs"}
+    assert g.installed_bytes(names) == sum(g.size(n) for n in names) > 100_000_000
+    assert g.deb_bytes(names) == sum(g.deb_size(n) or 0 for n in names) > 10_000_000
+    asked = ("curl", "no-such-package", "mail-transport-agent", "git", "python")  # a virtual name is known
+    for _ in range(2):  # computed, then kept
+        assert g.split_known(asked) == (tuple(n for n in asked if g.knows(n)), tuple(n for n in asked if not g.knows(n)))
+    assert g.split_known(asked)[0][:3] == ("curl", "mail-transport-agent", "git")
+    df = parse("FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN apt-get install -y git\n")
+    model = Model(Context(df, "Dockerfile"), g)
+    claims = (cache_claim(K.APT_RECOMMENDS, df.instructions[2]),)
+    kept = model.following(claims)
+    assert model.following(claims) is kept and kept.debs < model.before.debs  # git without its recommends
+    fresh = Graph(dict(textdata.rows(part_path("packages"))), {k: sorted(v) for k, v in g.bases.items()}, {})
+    assert kept == simulate(df, fresh, drop=claims)
 
 
 def test_recommends_follow_the_packages_apt_would_add():

@@ -12,7 +12,7 @@ the engine reports as DT900, and the rest of the file is still modelled.
 
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
-from typing import Iterator, NamedTuple
+from typing import Iterator, NamedTuple, Sequence
 
 from bot.model.lexer import arguments
 from bot.model.lexer.arguments import INSTRUCTIONS
@@ -40,7 +40,9 @@ class Logical(NamedTuple):
     """
 
     text: str
-    offsets: tuple[int, ...]
+    # a ``range`` when the text is one unbroken run of the file (a one-line instruction,
+    # most of them): it costs nothing per character, where a tuple holds one int for each
+    offsets: Sequence[int]
 
     def file_range(self, start: int, end: int) -> tuple[int, int]:
         if end <= start:
@@ -50,7 +52,12 @@ class Logical(NamedTuple):
 
     def slice(self, start: int, end: int | None = None) -> "Logical":
         end = len(self.text) if end is None else end
-        return Logical(self.text[start:end], self.offsets[start:end] + (self.file_range(start, end)[1],))
+        offsets = self.offsets
+        if type(offsets) is range and 0 <= start <= len(self.text) and 0 <= end <= len(self.text):
+            # a slice of one run is a run: from offsets[start], one entry per character plus the end
+            first = offsets[start]
+            return Logical(self.text[start:end], range(first, first + max(end - start, 0) + 1))
+        return Logical(self.text[start:end], tuple(offsets[start:end]) + (self.file_range(start, end)[1],))
 
 
 class Flag(NamedTuple):
@@ -252,14 +259,14 @@ class _Assembler:
         end_offset = lines[last].start + len(lines[last].content)
         if len(pieces) == 1:
             start, chars = pieces[0]
-            offsets = range(start, start + len(chars) + 1)
+            offsets = range(start, start + len(chars) + 1)  # kept a range: see Logical.offsets
         else:
             chars = "".join(text for _, text in pieces)
             offsets = []
             for start, text in pieces:
                 offsets.extend(range(start, start + len(text)))
             offsets.append(offsets[-1] + 1 if offsets else end_offset)
-        logical = Logical(chars, tuple(offsets))
+        logical = Logical(chars, offsets if len(pieces) == 1 else tuple(offsets))
         ins, trigger = self._node(logical, len(df.instructions), nested=False)
         next_line = last + 1
         if ins is None:

@@ -212,3 +212,27 @@ def test_each_instruction_carries_the_index_of_the_stage_that_holds_it():
             assert ins.stage == stage.index and (ins.inner is None or ins.inner.stage == stage.index)
         assert stage.from_instruction is stage.instructions[0]
     assert df.instructions[1:] == [i for s in df.stages for i in s.instructions]
+
+
+def test_a_one_run_logical_slices_as_its_tuple_form_does():
+    # a one-line instruction keeps its offsets as a range; every slice of it (empty,
+    # reversed, at the end) must hold what the same slice of the tuple form holds
+    from bot.model.dockerfile import Logical
+
+    text = "echo hi there"
+    as_range = Logical(text, range(7, 7 + len(text) + 1))
+    as_tuple = Logical(text, tuple(as_range.offsets))
+    for start in range(len(text) + 1):
+        for end in [None, *range(len(text) + 1)]:
+            a, b = as_range.slice(start, end), as_tuple.slice(start, end)
+            assert (a.text, tuple(a.offsets)) == (b.text, b.offsets), (start, end)
+            assert a.file_range(0, len(a.text)) == b.file_range(0, len(b.text))
+
+
+def test_one_line_instructions_map_each_character_to_the_file():
+    text = "FROM alpine\nRUN --mount=type=cache,target=/x echo hi\nRUN a \\\n  b\n"
+    df = parse(text)
+    for ins in df.instructions:
+        for logical in (ins.args, ins.body):
+            assert [text[o] for o in logical.offsets[:-1]] == list(logical.text)
+    assert isinstance(df.instructions[1].body.offsets, range)

@@ -157,3 +157,12 @@ def test_reparse_reads_the_directives_again_when_an_edit_makes_one():
         fixed = text[:at] + "# escape=`\n" + text[at:]
         assert _model(reparse(parse(text), fixed, at)) == _model(parse(fixed))
         assert parse(fixed).escape == "`"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab=$ \t\u3000\xa0\x1c\x1f'\"\\`")), max_size=20),
+       st.sampled_from(["\\", "`"]))
+def test_parse_words_shortcut_reads_as_the_character_loop(text, escape):
+    from bot.model.lexer.arguments import _read_words, parse_words
+
+    assert parse_words(text, escape) == _read_words(text, escape)

@@ -27,6 +27,9 @@ _JSON_CAPABLE = frozenset(("ADD", "COPY", "VOLUME", "RUN", "CMD", "ENTRYPOINT", 
 _STAGE_NAME = r"[a-z][a-z0-9\-_.]*\Z"
 _DURATION = r"[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+\Z"
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+# what parse_words must read character by character: quotes, both escape characters, and
+# the ASCII separators U+001C..U+001F that str.split breaks on and Go does not
+_PLAIN_WORDS_BREAKER = "[\\\\`'\"\x1c-\x1f]"
 NOT_STRINGS = "when using JSON array syntax, arrays must be comprised of strings only"
 
 
@@ -61,6 +64,14 @@ def json_array(text: str) -> tuple[str, ...] | None:
 
 def parse_words(text: str, escape: str) -> list[str]:
     """BuildKit's ``parseWords``: blank-separated words, quotes and escapes kept in them."""
+    if not re.search(_PLAIN_WORDS_BREAKER, text):
+        # no quote, no escape character of either kind, no space that only Python counts:
+        # the loop below would split on blank runs and keep the rest, as str.split does
+        return text.split()
+    return _read_words(text, escape)
+
+
+def _read_words(text: str, escape: str) -> list[str]:
     words: list[str] = []
     buf: list[str] = []
     quote = ""

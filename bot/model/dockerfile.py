@@ -19,9 +19,9 @@ from bot.model.lexer.arguments import INSTRUCTIONS
 from bot.model.lexer.directives import read_directives
 from bot.model.lexer.flags import read_flags
 from bot.model.lexer.heredocs import Marker, markers_in_line
-from bot.model.lexer.lines import PhysicalLine, continuation_cut, is_blank, is_comment, physical_lines
+from bot.model.lexer.lines import PhysicalLine, continuation_cut, is_blank_or_comment, physical_lines
 from bot.model.lexer.shellwords import ShellSyntaxError
-from bot.model.lexer.spaces import WORD_BREAK, lead, trim_end
+from bot.model.lexer.spaces import GO_SPACE, WORD_BREAK, lead, trim_end
 from bot.model.stages import Stage, assign_stages, reaching_stages
 from bot.model.text import LineIndex, Position, Span
 from bot.model.words import RawWord, split_words
@@ -221,34 +221,37 @@ class _Assembler:
     def run(self, start: int) -> None:
         i, lines, df = start, self.lines, self.df
         marks = df._marks
-        while i < len(lines):
+        n_lines = len(lines)
+        while i < n_lines:
             line = lines[i]
-            if is_blank(line.content):
+            # one strip of Go's white space tells a blank line, a comment and the indent apart
+            token = line.content.lstrip(GO_SPACE)
+            if not token:
                 i += 1
                 continue
             # what the lines before i made of the file; they never look past line i - 1
             marks.append((i, len(df.instructions), len(df.comments), len(df.errors)))
-            if is_comment(line.content):
-                n = lead(line.content)
-                self.df.comments.append(Comment(i + 1, line.content[n + 1:].strip(),
-                                                self.df.span(line.start + n, line.start + len(line.content))))
+            indent = len(line.content) - len(token)
+            if token[0] == "#":
+                df.comments.append(Comment(i + 1, token[1:].strip(),
+                                           df.span(line.start + indent, line.start + len(line.content))))
                 i += 1
             else:
-                i = self._instruction(i)
+                i = self._instruction(i, indent)
 
-    def _instruction(self, i: int) -> int:
-        """Join a logical line from line ``i``; return the index of the next unread line."""
+    def _instruction(self, i: int, indent: int) -> int:
+        """Join a logical line from line ``i`` (its first non-space at ``indent``); return
+        the index of the next unread line."""
         df, lines, escape = self.df, self.lines, self.df.escape
         first = lines[i]
-        n = lead(first.content)
-        pieces = [(first.start + n, first.content[n:])]
+        pieces = [(first.start + indent, first.content[indent:])]
         last = i
         cut = continuation_cut(pieces[0][1], escape)
         j = i + 1
         while cut >= 0:
             pieces[-1] = (pieces[-1][0], pieces[-1][1][:cut])
             # BuildKit skips comment and blank lines inside a continuation
-            while j < len(lines) and (is_comment(lines[j].content) or is_blank(lines[j].content)):
+            while j < len(lines) and is_blank_or_comment(lines[j].content):
                 j += 1
             if j >= len(lines):
                 break
@@ -372,9 +375,10 @@ class _Assembler:
 
 def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
     """Parse Dockerfile text (BOM already removed). Never raises on bad input."""
-    lines = physical_lines(text)
+    index = LineIndex(text)
+    lines = physical_lines(text, index.starts)
     directives = read_directives(lines)
-    df = Dockerfile(path, text, LineIndex(text), directives.escape, directives.values)
+    df = Dockerfile(path, text, index, directives.escape, directives.values)
     df.directive_lines = directives.count
     if directives.error:
         at, message = directives.error
@@ -389,7 +393,8 @@ def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
     whole lines before that offset are taken from ``df``, and the parser resumes at the
     first line that starts after them. The size model prices each fix on the fixed file;
     a fix changes a RUN or two, on average 40% of the way into the file in the corpus."""
-    lines = physical_lines(text)
+    index = LineIndex(text)
+    lines = physical_lines(text, index.starts)
     # the directives end at line directive_lines, which read_directives looked at too
     floor = df.directive_lines + 1
     mark = None
@@ -400,7 +405,7 @@ def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
     if mark is None or unchanged > len(df.text) or text[:unchanged] != df.text[:unchanged]:
         return parse(text, df.path)
     line, n_instructions, n_comments, n_errors = mark
-    new = Dockerfile(df.path, text, LineIndex(text), df.escape, dict(df.directives))
+    new = Dockerfile(df.path, text, index, df.escape, dict(df.directives))
     new.directive_lines = df.directive_lines
     # positions before ``unchanged`` are the same in both texts, and stage fields are set
     # afresh by assign_stages below

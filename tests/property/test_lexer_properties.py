@@ -166,3 +166,18 @@ def test_parse_words_shortcut_reads_as_the_character_loop(text, escape):
     from bot.model.lexer.arguments import _read_words, parse_words
 
     assert parse_words(text, escape) == _read_words(text, escape)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("a \r\n\t#")), max_size=30))
+def test_physical_lines_are_the_file_cut_at_each_newline(text):
+    from bot.model.lexer.lines import physical_lines
+
+    expected, pos = [], 0
+    for raw in text.split("\n"):  # one line per piece, its \r endings dropped, offsets counted
+        expected.append((pos, raw.rstrip("\r")))
+        pos += len(raw) + 1
+    if len(expected) > 1 and text.endswith("\n"):
+        expected.pop()
+    assert physical_lines(text) == expected
+    assert physical_lines(text, LineIndex(text).starts) == expected

@@ -28,6 +28,7 @@ from bot.model.words import RawWord, split_words
 
 __all__ = ["INSTRUCTIONS", "Comment", "Dockerfile", "Flag", "Heredoc", "Instruction", "Logical", "ParseError",
            "Stage", "parse"]
+_new_tuple = tuple.__new__
 HEREDOC_INSTRUCTIONS = frozenset(("RUN", "COPY", "ADD"))
 _JSON_FORMS = frozenset(("RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"))
 
@@ -161,7 +162,12 @@ class Dockerfile:
         return f"Dockerfile({self.path!r}, {len(self.instructions)} instructions, {len(self.stages)} stages)"
 
     def span(self, start: int, end: int) -> Span:
-        return Span(self.index.position(start), self.index.position(end))
+        position = self.index.position
+        if 0 <= start <= end:
+            # offsets in order give positions in order: Span's own check (one more Python
+            # call, for each span of the parse and of every finding) has nothing to catch
+            return _new_tuple(Span, (position(start), position(end)))
+        return Span(position(start), position(end))
 
     def logical_span(self, logical: Logical, start: int, end: int) -> Span:
         a, b = logical.file_range(start, end)
@@ -303,7 +309,7 @@ class _Assembler:
         kw_end = brk.start() if brk else e
         word = text[s:kw_end]
         keyword = word.upper()
-        keyword_span = df.logical_span(logical, s, max(kw_end, s + 1) if s < len(text) else s)
+        keyword_span = self._keyword_span(logical, s, kw_end)
         if keyword not in INSTRUCTIONS:
             if not nested:  # BuildKit runs no checks on an ONBUILD trigger before it fires
                 shown = word[:40] if word else "(nothing)"
@@ -317,7 +323,7 @@ class _Assembler:
             flag_words, body = [], args
         flags = tuple(Flag(w.text[2:].partition("=")[0],
                            w.text.partition("=")[2] if "=" in w.text else None,
-                           df.logical_span(args, w.start, w.end)) for w in flag_words)
+                           df.logical_span(args, w.start, w.end)) for w in flag_words) if flag_words else ()
         inner = None
         if keyword == "ONBUILD":
             inner, trigger = self._node(body, index, nested=True) if body.text else (None, "")
@@ -337,11 +343,26 @@ class _Assembler:
         end = logical.offsets[e - 1] + 1 if e > s else logical.offsets[s]
         # the instruction starts where its keyword does: logical.offsets[s] (the extra last
         # entry when s is past the text)
-        span = Span(keyword_span.start, df.index.position(end))
+        # end >= logical.offsets[s], where the keyword starts: no need for Span's order check
+        span = _new_tuple(Span, (keyword_span.start, df.index.position(end)))
         if inner is not None:
             span = Span(span.start, max(span.end, inner.span.end))
         stage = self.stage + 1 if keyword == "FROM" and not nested else self.stage
         return Instruction(keyword, index, span, keyword_span, args, flags, body, (), json_args, inner, stage), word
+
+    def _keyword_span(self, logical: Logical, s: int, kw_end: int) -> Span:
+        """The span of the keyword ``logical.text[s:kw_end]`` (one character wide when
+        empty, nothing at the end of the text)."""
+        if s >= len(logical.text):
+            return self.df.logical_span(logical, s, s)
+        stop = max(kw_end, s + 1)
+        offsets = logical.offsets
+        if offsets[stop - 1] - offsets[s] != stop - 1 - s:  # a continuation inside the keyword
+            return self.df.logical_span(logical, s, stop)
+        # one run of the file lies on one line (a run never crosses a continuation): the
+        # end is the start moved along that line, no second position to look up
+        start = self.df.index.position(offsets[s])
+        return _new_tuple(Span, (start, _new_tuple(Position, (start.line, start.column + stop - s))))
 
     def _heredocs(self, markers: list[Marker], line: int, end_offset: int,
                   instruction_start: Position) -> tuple[tuple[Heredoc, ...], int, int]:

@@ -181,3 +181,15 @@ def test_physical_lines_are_the_file_cut_at_each_newline(text):
         expected.pop()
     assert physical_lines(text) == expected
     assert physical_lines(text, LineIndex(text).starts) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(dockerfile())
+def test_a_keyword_span_on_one_line_covers_the_keyword(text):
+    df = parse(text)
+    for ins in df.instructions:
+        for node in (ins, ins.inner) if ins.inner is not None else (ins,):
+            span = node.keyword_span
+            if span.start.line == span.end.line:
+                written = text[df.index.offset(span.start) : df.index.offset(span.end)]
+                assert written.upper() == node.keyword

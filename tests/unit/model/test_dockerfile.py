@@ -236,3 +236,26 @@ def test_one_line_instructions_map_each_character_to_the_file():
         for logical in (ins.args, ins.body):
             assert [text[o] for o in logical.offsets[:-1]] == list(logical.text)
     assert isinstance(df.instructions[1].body.offsets, range)
+
+
+def test_a_span_of_offsets_is_the_span_of_their_positions():
+    import pytest
+
+    df = parse("FROM a\nRUN b\r\nRUN c")
+    n = len(df.text)
+    for start in range(n + 1):
+        for end in range(n + 1):
+            if start <= end:
+                made = df.span(start, end)
+                assert made == Span(df.index.position(start), df.index.position(end))
+                assert type(made) is Span
+            else:
+                with pytest.raises(ValueError, match="span ends before it starts"):
+                    df.span(start, end)
+
+
+def test_keyword_spans_on_one_line_and_across_a_continuation():
+    df = parse("FROM a\nRU\\\nN echo\n  onbuild  run x\n")
+    spans = [(str(i.keyword_span), str(i.span)) for i in df.instructions]
+    assert spans == [("1:1-1:5", "1:1-1:7"), ("2:1-3:2", "2:1-3:7"), ("4:3-4:10", "4:3-4:17")]
+    assert str(df.instructions[2].inner.keyword_span) == "4:12-4:15"

@@ -57,7 +57,8 @@ class Logical(NamedTuple):
         if type(offsets) is range and 0 <= start <= len(self.text) and 0 <= end <= len(self.text):
             # a slice of one run is a run: from offsets[start], one entry per character plus the end
             first = offsets[start]
-            return Logical(self.text[start:end], range(first, first + max(end - start, 0) + 1))
+            # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per slice
+            return _new_tuple(Logical, (self.text[start:end], range(first, first + max(end - start, 0) + 1)))
         return Logical(self.text[start:end], tuple(offsets[start:end]) + (self.file_range(start, end)[1],))
 
 
@@ -248,34 +249,17 @@ class _Assembler:
     def _instruction(self, i: int, indent: int) -> int:
         """Join a logical line from line ``i`` (its first non-space at ``indent``); return
         the index of the next unread line."""
-        df, lines, escape = self.df, self.lines, self.df.escape
+        df, lines = self.df, self.lines
         first = lines[i]
-        pieces = [(first.start + indent, first.content[indent:])]
-        last = i
-        cut = continuation_cut(pieces[0][1], escape)
-        j = i + 1
-        while cut >= 0:
-            pieces[-1] = (pieces[-1][0], pieces[-1][1][:cut])
-            # BuildKit skips comment and blank lines inside a continuation
-            while j < len(lines) and is_blank_or_comment(lines[j].content):
-                j += 1
-            if j >= len(lines):
-                break
-            pieces.append((lines[j].start, lines[j].content))
-            last = j
-            j += 1
-            cut = continuation_cut(pieces[-1][1], escape)
-        end_offset = lines[last].start + len(lines[last].content)
-        if len(pieces) == 1:
-            start, chars = pieces[0]
-            offsets = range(start, start + len(chars) + 1)  # kept a range: see Logical.offsets
+        chars = first.content[indent:]
+        start = first.start + indent
+        cut = continuation_cut(chars, df.escape)
+        if cut < 0:  # one line, as most instructions are: one run of the file, see Logical.offsets
+            last = i
+            logical = _new_tuple(Logical, (chars, range(start, start + len(chars) + 1)))
         else:
-            chars = "".join(text for _, text in pieces)
-            offsets = []
-            for start, text in pieces:
-                offsets.extend(range(start, start + len(text)))
-            offsets.append(offsets[-1] + 1 if offsets else end_offset)
-        logical = Logical(chars, offsets if len(pieces) == 1 else tuple(offsets))
+            last, logical = self._continued(i, start, chars[:cut])
+            chars = logical.text
         ins, trigger = self._node(logical, len(df.instructions), nested=False)
         next_line = last + 1
         if ins is None:
@@ -288,6 +272,7 @@ class _Assembler:
                 df.errors.append(ParseError(ins.keyword_span, str(exc), 0))
                 markers = []
             if markers:
+                end_offset = lines[last].start + len(lines[last].content)
                 heredocs, next_line, end_offset = self._heredocs(markers, next_line, end_offset, ins.span.start)
                 span = Span(target.span.start, df.index.position(end_offset))
                 target = target._replace(heredocs=heredocs, span=span)
@@ -299,6 +284,36 @@ class _Assembler:
         if ins.keyword == "FROM":
             self.stage += 1
         return next_line
+
+    def _continued(self, i: int, start: int, kept: str) -> tuple[int, Logical]:
+        """The logical line that line ``i`` continues (its text from ``start`` on, up to its
+        escape character, is ``kept``) and the index of its last line."""
+        lines, escape = self.lines, self.df.escape
+        pieces = [(start, kept)]
+        last = i
+        j = i + 1
+        cut = 0
+        while cut >= 0:
+            # BuildKit skips comment and blank lines inside a continuation
+            while j < len(lines) and is_blank_or_comment(lines[j].content):
+                j += 1
+            if j >= len(lines):
+                break
+            pieces.append((lines[j].start, lines[j].content))
+            last = j
+            j += 1
+            cut = continuation_cut(pieces[-1][1], escape)
+            if cut >= 0:
+                pieces[-1] = (pieces[-1][0], pieces[-1][1][:cut])
+        if len(pieces) == 1:  # the file ends after the escape character: still one run
+            return last, Logical(kept, range(start, start + len(kept) + 1))
+        end_offset = lines[last].start + len(lines[last].content)
+        chars = "".join(text for _, text in pieces)
+        offsets = []
+        for start, text in pieces:
+            offsets.extend(range(start, start + len(text)))
+        offsets.append(offsets[-1] + 1 if offsets else end_offset)
+        return last, Logical(chars, tuple(offsets))
 
     def _node(self, logical: Logical, index: int, nested: bool) -> tuple[Instruction | None, str]:
         """The instruction of one logical line (BuildKit's newNodeFromLine plus its checks)
@@ -348,7 +363,9 @@ class _Assembler:
         if inner is not None:
             span = Span(span.start, max(span.end, inner.span.end))
         stage = self.stage + 1 if keyword == "FROM" and not nested else self.stage
-        return Instruction(keyword, index, span, keyword_span, args, flags, body, (), json_args, inner, stage), word
+        # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per instruction
+        return _new_tuple(Instruction, (keyword, index, span, keyword_span, args, flags, body, (), json_args, inner,
+                                        stage)), word
 
     def _keyword_span(self, logical: Logical, s: int, kw_end: int) -> Span:
         """The span of the keyword ``logical.text[s:kw_end]`` (one character wide when

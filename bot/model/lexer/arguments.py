@@ -135,6 +135,9 @@ def _name_values(keyword: str, rest: str, escape: str) -> tuple[list[str], str |
 
 def dispatch(keyword: str, rest: str, escape: str) -> Arguments:
     """The parser's reading of ``rest`` (arguments after the flags) for ``keyword``."""
+    # the branches name disjoint keywords: the most common one (RUN) is asked first
+    if keyword in ("RUN", "CMD", "ENTRYPOINT", "SHELL"):
+        return _maybe_json(rest, as_list=False)
     if keyword in ("ENV", "LABEL"):
         words, err = _name_values(keyword, rest, escape)
         return Arguments(tuple(words), False, err)
@@ -153,8 +156,6 @@ def dispatch(keyword: str, rest: str, escape: str) -> Arguments:
         return Arguments((typ,) + inner.words, inner.json, inner.error)
     if keyword in ("ADD", "COPY", "VOLUME"):
         return _maybe_json(rest, as_list=True)
-    if keyword in ("RUN", "CMD", "ENTRYPOINT", "SHELL"):
-        return _maybe_json(rest, as_list=False)
     return Arguments((), False, None)  # ONBUILD is read by the caller; unknown keywords are ignored here
 
 
@@ -220,6 +221,9 @@ def check(keyword: str, args: Arguments, flags: list[FlagWord], trigger: str = "
     words, n = args.words, len(args.words)
     flag_error = check_flags(keyword, flags) if flags and keyword not in UNCHECKED else None
 
+    # the branches name disjoint keywords: the most common ones (RUN, ...) are asked first
+    if keyword in ("RUN", "CMD", "ENTRYPOINT"):
+        return flag_error
     if keyword in ("ENV", "LABEL"):
         if flag_error:
             return flag_error
@@ -262,8 +266,6 @@ def check(keyword: str, args: Arguments, flags: list[FlagWord], trigger: str = "
         if t in ("MAINTAINER", "FROM"):
             return f"{t} isn't allowed as an ONBUILD trigger"
         return None
-    if keyword in ("RUN", "CMD", "ENTRYPOINT"):
-        return flag_error
     if keyword == "HEALTHCHECK":
         return _healthcheck(words, flags)
     if keyword in ("EXPOSE", "VOLUME"):

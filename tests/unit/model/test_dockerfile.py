@@ -259,3 +259,23 @@ def test_keyword_spans_on_one_line_and_across_a_continuation():
     spans = [(str(i.keyword_span), str(i.span)) for i in df.instructions]
     assert spans == [("1:1-1:5", "1:1-1:7"), ("2:1-3:2", "2:1-3:7"), ("4:3-4:10", "4:3-4:17")]
     assert str(df.instructions[2].inner.keyword_span) == "4:12-4:15"
+
+
+def test_a_continuation_at_the_end_of_the_file_keeps_its_offsets():
+    for text in ("FROM a\nRUN x \\", "FROM a\n\\", "FROM a\nRUN x \\\n# c\n", "FROM a\nRUN x \\\n  y \\\n"):
+        df = parse(text)
+        for ins in df.instructions:
+            for logical in (ins.args, ins.body):
+                assert [text[o] for o in logical.offsets[:-1]] == list(logical.text), text
+
+
+def test_a_continuation_at_the_end_of_the_file_spans_and_errors():
+    def summary(text):
+        df = parse(text)
+        return ([(str(i.span), i.args.text, tuple(i.args.offsets)) for i in df.instructions[1:]],
+                [(str(e.span), e.message) for e in df.errors])
+
+    assert summary("FROM a\nRUN x \\") == ([("2:1-2:6", "x", (11, 12))], [])
+    assert summary("FROM a\n\\") == ([], [("2:1-2:1", "unknown instruction: (nothing)")])
+    assert summary("FROM a\n \\\n\\\n") == ([], [("3:2-3:2", "unknown instruction: (nothing)")])
+    assert summary("FROM a\nRUN x \\\n  y \\\n") == ([("2:1-3:4", "x   y", (11, 12, 15, 16, 17, 18))], [])

@@ -193,3 +193,13 @@ def test_a_keyword_span_on_one_line_covers_the_keyword(text):
             if span.start.line == span.end.line:
                 written = text[df.index.offset(span.start) : df.index.offset(span.end)]
                 assert written.upper() == node.keyword
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("a# \t\u3000\xa0\x1c\x85\n")), max_size=12), st.integers(0, 14))
+def test_lead_skips_exactly_go_white_space(text, pos):
+    import re
+
+    from bot.model.lexer.spaces import GO_SPACE, lead
+
+    assert lead(text, pos) == re.compile(f"[{GO_SPACE}]*").match(text, pos).end()

@@ -162,6 +162,8 @@ def dispatch(keyword: str, rest: str, escape: str) -> Arguments:
 def _maybe_json(rest: str, as_list: bool) -> Arguments:
     if not rest and not as_list:
         return Arguments((), False, None)
+    if not rest.lstrip(GO_SPACE).startswith("["):  # shell form, most lines: no JSON to try
+        return Arguments(tuple(_blank_split(rest)) if as_list else (rest,), False, None)
     try:
         array = json_array(rest)
     except ValueError as exc:

@@ -12,22 +12,23 @@ the engine reports as DT900, and the rest of the file is still modelled.
 
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
-from typing import Iterator, NamedTuple
+from typing import Iterator, NamedTuple, Sequence
 
 from bot.model.lexer import arguments
 from bot.model.lexer.arguments import INSTRUCTIONS
 from bot.model.lexer.directives import read_directives
 from bot.model.lexer.flags import read_flags
 from bot.model.lexer.heredocs import Marker, markers_in_line
-from bot.model.lexer.lines import PhysicalLine, continuation_cut, is_blank, is_comment, physical_lines
+from bot.model.lexer.lines import PhysicalLine, continuation_cut, is_blank_or_comment, physical_lines
 from bot.model.lexer.shellwords import ShellSyntaxError
-from bot.model.lexer.spaces import WORD_BREAK, lead, trim_end
+from bot.model.lexer.spaces import GO_SPACE, WORD_BREAK, lead, trim_end
 from bot.model.stages import Stage, assign_stages, reaching_stages
 from bot.model.text import LineIndex, Position, Span
 from bot.model.words import RawWord, split_words
 
 __all__ = ["INSTRUCTIONS", "Comment", "Dockerfile", "Flag", "Heredoc", "Instruction", "Logical", "ParseError",
            "Stage", "parse"]
+_new_tuple = tuple.__new__
 HEREDOC_INSTRUCTIONS = frozenset(("RUN", "COPY", "ADD"))
 _JSON_FORMS = frozenset(("RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"))
 
@@ -40,7 +41,9 @@ class Logical(NamedTuple):
     """
 
     text: str
-    offsets: tuple[int, ...]
+    # a ``range`` when the text is one unbroken run of the file (a one-line instruction,
+    # most of them): it costs nothing per character, where a tuple holds one int for each
+    offsets: Sequence[int]
 
     def file_range(self, start: int, end: int) -> tuple[int, int]:
         if end <= start:
@@ -50,7 +53,13 @@ class Logical(NamedTuple):
 
     def slice(self, start: int, end: int | None = None) -> "Logical":
         end = len(self.text) if end is None else end
-        return Logical(self.text[start:end], self.offsets[start:end] + (self.file_range(start, end)[1],))
+        offsets = self.offsets
+        if type(offsets) is range and 0 <= start <= len(self.text) and 0 <= end <= len(self.text):
+            # a slice of one run is a run: from offsets[start], one entry per character plus the end
+            first = offsets[start]
+            # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per slice
+            return _new_tuple(Logical, (self.text[start:end], range(first, first + max(end - start, 0) + 1)))
+        return Logical(self.text[start:end], tuple(offsets[start:end]) + (self.file_range(start, end)[1],))
 
 
 class Flag(NamedTuple):
@@ -154,7 +163,12 @@ class Dockerfile:
         return f"Dockerfile({self.path!r}, {len(self.instructions)} instructions, {len(self.stages)} stages)"
 
     def span(self, start: int, end: int) -> Span:
-        return Span(self.index.position(start), self.index.position(end))
+        position = self.index.position
+        if 0 <= start <= end:
+            # offsets in order give positions in order: Span's own check (one more Python
+            # call, for each span of the parse and of every finding) has nothing to catch
+            return _new_tuple(Span, (position(start), position(end)))
+        return Span(position(start), position(end))
 
     def logical_span(self, logical: Logical, start: int, end: int) -> Span:
         a, b = logical.file_range(start, end)
@@ -214,52 +228,38 @@ class _Assembler:
     def run(self, start: int) -> None:
         i, lines, df = start, self.lines, self.df
         marks = df._marks
-        while i < len(lines):
+        n_lines = len(lines)
+        while i < n_lines:
             line = lines[i]
-            if is_blank(line.content):
+            # one strip of Go's white space tells a blank line, a comment and the indent apart
+            token = line.content.lstrip(GO_SPACE)
+            if not token:
                 i += 1
                 continue
             # what the lines before i made of the file; they never look past line i - 1
             marks.append((i, len(df.instructions), len(df.comments), len(df.errors)))
-            if is_comment(line.content):
-                n = lead(line.content)
-                self.df.comments.append(Comment(i + 1, line.content[n + 1:].strip(),
-                                                self.df.span(line.start + n, line.start + len(line.content))))
+            indent = len(line.content) - len(token)
+            if token[0] == "#":
+                df.comments.append(Comment(i + 1, token[1:].strip(),
+                                           df.span(line.start + indent, line.start + len(line.content))))
                 i += 1
             else:
-                i = self._instruction(i)
+                i = self._instruction(i, indent)
 
-    def _instruction(self, i: int) -> int:
-        """Join a logical line from line ``i``; return the index of the next unread line."""
-        df, lines, escape = self.df, self.lines, self.df.escape
+    def _instruction(self, i: int, indent: int) -> int:
+        """Join a logical line from line ``i`` (its first non-space at ``indent``); return
+        the index of the next unread line."""
+        df, lines = self.df, self.lines
         first = lines[i]
-        n = lead(first.content)
-        pieces = [(first.start + n, first.content[n:])]
-        last = i
-        cut = continuation_cut(pieces[0][1], escape)
-        j = i + 1
-        while cut >= 0:
-            pieces[-1] = (pieces[-1][0], pieces[-1][1][:cut])
-            # BuildKit skips comment and blank lines inside a continuation
-            while j < len(lines) and (is_comment(lines[j].content) or is_blank(lines[j].content)):
-                j += 1
-            if j >= len(lines):
-                break
-            pieces.append((lines[j].start, lines[j].content))
-            last = j
-            j += 1
-            cut = continuation_cut(pieces[-1][1], escape)
-        end_offset = lines[last].start + len(lines[last].content)
-        if len(pieces) == 1:
-            start, chars = pieces[0]
-            offsets = range(start, start + len(chars) + 1)
+        chars = first.content[indent:]
+        start = first.start + indent
+        cut = continuation_cut(chars, df.escape)
+        if cut < 0:  # one line, as most instructions are: one run of the file, see Logical.offsets
+            last = i
+            logical = _new_tuple(Logical, (chars, range(start, start + len(chars) + 1)))
         else:
-            chars = "".join(text for _, text in pieces)
-            offsets = []
-            for start, text in pieces:
-                offsets.extend(range(start, start + len(text)))
-            offsets.append(offsets[-1] + 1 if offsets else end_offset)
-        logical = Logical(chars, tuple(offsets))
+            last, logical = self._continued(i, start, chars[:cut])
+            chars = logical.text
         ins, trigger = self._node(logical, len(df.instructions), nested=False)
         next_line = last + 1
         if ins is None:
@@ -272,6 +272,7 @@ class _Assembler:
                 df.errors.append(ParseError(ins.keyword_span, str(exc), 0))
                 markers = []
             if markers:
+                end_offset = lines[last].start + len(lines[last].content)
                 heredocs, next_line, end_offset = self._heredocs(markers, next_line, end_offset, ins.span.start)
                 span = Span(target.span.start, df.index.position(end_offset))
                 target = target._replace(heredocs=heredocs, span=span)
@@ -284,6 +285,36 @@ class _Assembler:
             self.stage += 1
         return next_line
 
+    def _continued(self, i: int, start: int, kept: str) -> tuple[int, Logical]:
+        """The logical line that line ``i`` continues (its text from ``start`` on, up to its
+        escape character, is ``kept``) and the index of its last line."""
+        lines, escape = self.lines, self.df.escape
+        pieces = [(start, kept)]
+        last = i
+        j = i + 1
+        cut = 0
+        while cut >= 0:
+            # BuildKit skips comment and blank lines inside a continuation
+            while j < len(lines) and is_blank_or_comment(lines[j].content):
+                j += 1
+            if j >= len(lines):
+                break
+            pieces.append((lines[j].start, lines[j].content))
+            last = j
+            j += 1
+            cut = continuation_cut(pieces[-1][1], escape)
+            if cut >= 0:
+                pieces[-1] = (pieces[-1][0], pieces[-1][1][:cut])
+        if len(pieces) == 1:  # the file ends after the escape character: still one run
+            return last, Logical(kept, range(start, start + len(kept) + 1))
+        end_offset = lines[last].start + len(lines[last].content)
+        chars = "".join(text for _, text in pieces)
+        offsets = []
+        for start, text in pieces:
+            offsets.extend(range(start, start + len(text)))
+        offsets.append(offsets[-1] + 1 if offsets else end_offset)
+        return last, Logical(chars, tuple(offsets))
+
     def _node(self, logical: Logical, index: int, nested: bool) -> tuple[Instruction | None, str]:
         """The instruction of one logical line (BuildKit's newNodeFromLine plus its checks)
         and the keyword as written; None for an unknown keyword."""
@@ -293,7 +324,7 @@ class _Assembler:
         kw_end = brk.start() if brk else e
         word = text[s:kw_end]
         keyword = word.upper()
-        keyword_span = df.logical_span(logical, s, max(kw_end, s + 1) if s < len(text) else s)
+        keyword_span = self._keyword_span(logical, s, kw_end)
         if keyword not in INSTRUCTIONS:
             if not nested:  # BuildKit runs no checks on an ONBUILD trigger before it fires
                 shown = word[:40] if word else "(nothing)"
@@ -307,7 +338,7 @@ class _Assembler:
             flag_words, body = [], args
         flags = tuple(Flag(w.text[2:].partition("=")[0],
                            w.text.partition("=")[2] if "=" in w.text else None,
-                           df.logical_span(args, w.start, w.end)) for w in flag_words)
+                           df.logical_span(args, w.start, w.end)) for w in flag_words) if flag_words else ()
         inner = None
         if keyword == "ONBUILD":
             inner, trigger = self._node(body, index, nested=True) if body.text else (None, "")
@@ -327,11 +358,28 @@ class _Assembler:
         end = logical.offsets[e - 1] + 1 if e > s else logical.offsets[s]
         # the instruction starts where its keyword does: logical.offsets[s] (the extra last
         # entry when s is past the text)
-        span = Span(keyword_span.start, df.index.position(end))
+        # end >= logical.offsets[s], where the keyword starts: no need for Span's order check
+        span = _new_tuple(Span, (keyword_span.start, df.index.position(end)))
         if inner is not None:
             span = Span(span.start, max(span.end, inner.span.end))
         stage = self.stage + 1 if keyword == "FROM" and not nested else self.stage
-        return Instruction(keyword, index, span, keyword_span, args, flags, body, (), json_args, inner, stage), word
+        # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per instruction
+        return _new_tuple(Instruction, (keyword, index, span, keyword_span, args, flags, body, (), json_args, inner,
+                                        stage)), word
+
+    def _keyword_span(self, logical: Logical, s: int, kw_end: int) -> Span:
+        """The span of the keyword ``logical.text[s:kw_end]`` (one character wide when
+        empty, nothing at the end of the text)."""
+        if s >= len(logical.text):
+            return self.df.logical_span(logical, s, s)
+        stop = max(kw_end, s + 1)
+        offsets = logical.offsets
+        if offsets[stop - 1] - offsets[s] != stop - 1 - s:  # a continuation inside the keyword
+            return self.df.logical_span(logical, s, stop)
+        # one run of the file lies on one line (a run never crosses a continuation): the
+        # end is the start moved along that line, no second position to look up
+        start = self.df.index.position(offsets[s])
+        return _new_tuple(Span, (start, _new_tuple(Position, (start.line, start.column + stop - s))))
 
     def _heredocs(self, markers: list[Marker], line: int, end_offset: int,
                   instruction_start: Position) -> tuple[tuple[Heredoc, ...], int, int]:
@@ -365,9 +413,10 @@ class _Assembler:
 
 def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
     """Parse Dockerfile text (BOM already removed). Never raises on bad input."""
-    lines = physical_lines(text)
+    index = LineIndex(text)
+    lines = physical_lines(text, index.starts)
     directives = read_directives(lines)
-    df = Dockerfile(path, text, LineIndex(text), directives.escape, directives.values)
+    df = Dockerfile(path, text, index, directives.escape, directives.values)
     df.directive_lines = directives.count
     if directives.error:
         at, message = directives.error
@@ -382,7 +431,8 @@ def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
     whole lines before that offset are taken from ``df``, and the parser resumes at the
     first line that starts after them. The size model prices each fix on the fixed file;
     a fix changes a RUN or two, on average 40% of the way into the file in the corpus."""
-    lines = physical_lines(text)
+    index = LineIndex(text)
+    lines = physical_lines(text, index.starts)
     # the directives end at line directive_lines, which read_directives looked at too
     floor = df.directive_lines + 1
     mark = None
@@ -393,7 +443,7 @@ def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
     if mark is None or unchanged > len(df.text) or text[:unchanged] != df.text[:unchanged]:
         return parse(text, df.path)
     line, n_instructions, n_comments, n_errors = mark
-    new = Dockerfile(df.path, text, LineIndex(text), df.escape, dict(df.directives))
+    new = Dockerfile(df.path, text, index, df.escape, dict(df.directives))
     new.directive_lines = df.directive_lines
     # positions before ``unchanged`` are the same in both texts, and stage fields are set
     # afresh by assign_stages below

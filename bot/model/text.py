@@ -85,6 +85,11 @@ class LineIndex:
         self._starts = starts
 
     @property
+    def starts(self) -> list[int]:
+        """The offset each line starts at (read only)."""
+        return self._starts
+
+    @property
     def line_count(self) -> int:
         return len(self._starts)
 

@@ -157,3 +157,49 @@ def test_reparse_reads_the_directives_again_when_an_edit_makes_one():
         fixed = text[:at] + "# escape=`\n" + text[at:]
         assert _model(reparse(parse(text), fixed, at)) == _model(parse(fixed))
         assert parse(fixed).escape == "`"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab=$ \t\u3000\xa0\x1c\x1f'\"\\`")), max_size=20),
+       st.sampled_from(["\\", "`"]))
+def test_parse_words_shortcut_reads_as_the_character_loop(text, escape):
+    from bot.model.lexer.arguments import _read_words, parse_words
+
+    assert parse_words(text, escape) == _read_words(text, escape)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("a \r\n\t#")), max_size=30))
+def test_physical_lines_are_the_file_cut_at_each_newline(text):
+    from bot.model.lexer.lines import physical_lines
+
+    expected, pos = [], 0
+    for raw in text.split("\n"):  # one line per piece, its \r endings dropped, offsets counted
+        expected.append((pos, raw.rstrip("\r")))
+        pos += len(raw) + 1
+    if len(expected) > 1 and text.endswith("\n"):
+        expected.pop()
+    assert physical_lines(text) == expected
+    assert physical_lines(text, LineIndex(text).starts) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(dockerfile())
+def test_a_keyword_span_on_one_line_covers_the_keyword(text):
+    df = parse(text)
+    for ins in df.instructions:
+        for node in (ins, ins.inner) if ins.inner is not None else (ins,):
+            span = node.keyword_span
+            if span.start.line == span.end.line:
+                written = text[df.index.offset(span.start) : df.index.offset(span.end)]
+                assert written.upper() == node.keyword
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("a# \t\u3000\xa0\x1c\x85\n")), max_size=12), st.integers(0, 14))
+def test_lead_skips_exactly_go_white_space(text, pos):
+    import re
+
+    from bot.model.lexer.spaces import GO_SPACE, lead
+
+    assert lead(text, pos) == re.compile(f"[{GO_SPACE}]*").match(text, pos).end()

@@ -27,6 +27,9 @@ _JSON_CAPABLE = frozenset(("ADD", "COPY", "VOLUME", "RUN", "CMD", "ENTRYPOINT", 
 _STAGE_NAME = r"[a-z][a-z0-9\-_.]*\Z"
 _DURATION = r"[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+\Z"
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+# what parse_words must read character by character: quotes, both escape characters, and
+# the ASCII separators U+001C..U+001F that str.split breaks on and Go does not
+_PLAIN_WORDS_BREAKER = "[\\\\`'\"\x1c-\x1f]"
 NOT_STRINGS = "when using JSON array syntax, arrays must be comprised of strings only"
 
 
@@ -61,6 +64,14 @@ def json_array(text: str) -> tuple[str, ...] | None:
 
 def parse_words(text: str, escape: str) -> list[str]:
     """BuildKit's ``parseWords``: blank-separated words, quotes and escapes kept in them."""
+    if not re.search(_PLAIN_WORDS_BREAKER, text):
+        # no quote, no escape character of either kind, no space that only Python counts:
+        # the loop below would split on blank runs and keep the rest, as str.split does
+        return text.split()
+    return _read_words(text, escape)
+
+
+def _read_words(text: str, escape: str) -> list[str]:
     words: list[str] = []
     buf: list[str] = []
     quote = ""
@@ -124,6 +135,9 @@ def _name_values(keyword: str, rest: str, escape: str) -> tuple[list[str], str |
 
 def dispatch(keyword: str, rest: str, escape: str) -> Arguments:
     """The parser's reading of ``rest`` (arguments after the flags) for ``keyword``."""
+    # the branches name disjoint keywords: the most common one (RUN) is asked first
+    if keyword in ("RUN", "CMD", "ENTRYPOINT", "SHELL"):
+        return _maybe_json(rest, as_list=False)
     if keyword in ("ENV", "LABEL"):
         words, err = _name_values(keyword, rest, escape)
         return Arguments(tuple(words), False, err)
@@ -142,14 +156,14 @@ def dispatch(keyword: str, rest: str, escape: str) -> Arguments:
         return Arguments((typ,) + inner.words, inner.json, inner.error)
     if keyword in ("ADD", "COPY", "VOLUME"):
         return _maybe_json(rest, as_list=True)
-    if keyword in ("RUN", "CMD", "ENTRYPOINT", "SHELL"):
-        return _maybe_json(rest, as_list=False)
     return Arguments((), False, None)  # ONBUILD is read by the caller; unknown keywords are ignored here
 
 
 def _maybe_json(rest: str, as_list: bool) -> Arguments:
     if not rest and not as_list:
         return Arguments((), False, None)
+    if not rest.lstrip(GO_SPACE).startswith("["):  # shell form, most lines: no JSON to try
+        return Arguments(tuple(_blank_split(rest)) if as_list else (rest,), False, None)
     try:
         array = json_array(rest)
     except ValueError as exc:
@@ -209,6 +223,9 @@ def check(keyword: str, args: Arguments, flags: list[FlagWord], trigger: str = "
     words, n = args.words, len(args.words)
     flag_error = check_flags(keyword, flags) if flags and keyword not in UNCHECKED else None
 
+    # the branches name disjoint keywords: the most common ones (RUN, ...) are asked first
+    if keyword in ("RUN", "CMD", "ENTRYPOINT"):
+        return flag_error
     if keyword in ("ENV", "LABEL"):
         if flag_error:
             return flag_error
@@ -251,8 +268,6 @@ def check(keyword: str, args: Arguments, flags: list[FlagWord], trigger: str = "
         if t in ("MAINTAINER", "FROM"):
             return f"{t} isn't allowed as an ONBUILD trigger"
         return None
-    if keyword in ("RUN", "CMD", "ENTRYPOINT"):
-        return flag_error
     if keyword == "HEALTHCHECK":
         return _healthcheck(words, flags)
     if keyword in ("EXPOSE", "VOLUME"):

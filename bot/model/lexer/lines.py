@@ -8,9 +8,12 @@ between them, each continuation line with its own leading white space.
 
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 from bot.model.lexer.spaces import GO_SPACE
+from bot.model.text import LineIndex
+
+_new_tuple = tuple.__new__
 
 
 class PhysicalLine(NamedTuple):
@@ -18,15 +21,19 @@ class PhysicalLine(NamedTuple):
     content: str  # without the line ending (any trailing \r and \n)
 
 
-def physical_lines(text: str) -> list[PhysicalLine]:
-    out = []
-    pos = 0
-    for raw in text.split("\n"):
-        out.append(PhysicalLine(pos, raw.rstrip("\r")))
-        pos += len(raw) + 1
-    if len(out) > 1 and out[-1].content == "" and text.endswith("\n"):
-        out.pop()  # the empty piece after the final newline is not a line
-    return out
+def physical_lines(text: str, starts: Sequence[int] | None = None) -> list[PhysicalLine]:
+    """The lines of ``text``; ``starts``, the offset after each ``\n`` with 0 first
+    (``LineIndex.starts``), spares finding them again when the caller has them."""
+    pieces = text.split("\n")
+    if "\r" in text:  # most files have none: no strip per line
+        pieces = [piece.rstrip("\r") for piece in pieces]
+    if starts is None:
+        starts = LineIndex(text).starts
+    # tuple.__new__ directly: the NamedTuple's own __new__ is one Python call per line
+    lines = [_new_tuple(PhysicalLine, start_and_piece) for start_and_piece in zip(starts, pieces)]
+    if len(lines) > 1 and text.endswith("\n"):
+        lines.pop()  # the empty piece after the final newline is not a line
+    return lines
 
 
 def continuation_cut(token: str, escape: str) -> int:
@@ -45,9 +52,7 @@ def continuation_cut(token: str, escape: str) -> int:
     return len(s) - 1
 
 
-def is_comment(content: str) -> bool:
-    return content.lstrip(GO_SPACE).startswith("#")
-
-
-def is_blank(content: str) -> bool:
-    return not content.strip(GO_SPACE)
+def is_blank_or_comment(content: str) -> bool:
+    """A line a continuation skips: blank (Go's white space only) or a ``#`` comment."""
+    token = content.lstrip(GO_SPACE)
+    return not token or token[0] == "#"

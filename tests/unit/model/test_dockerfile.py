@@ -212,3 +212,70 @@ def test_each_instruction_carries_the_index_of_the_stage_that_holds_it():
             assert ins.stage == stage.index and (ins.inner is None or ins.inner.stage == stage.index)
         assert stage.from_instruction is stage.instructions[0]
     assert df.instructions[1:] == [i for s in df.stages for i in s.instructions]
+
+
+def test_a_one_run_logical_slices_as_its_tuple_form_does():
+    # a one-line instruction keeps its offsets as a range; every slice of it (empty,
+    # reversed, at the end) must hold what the same slice of the tuple form holds
+    from bot.model.dockerfile import Logical
+
+    text = "echo hi there"
+    as_range = Logical(text, range(7, 7 + len(text) + 1))
+    as_tuple = Logical(text, tuple(as_range.offsets))
+    for start in range(len(text) + 1):
+        for end in [None, *range(len(text) + 1)]:
+            a, b = as_range.slice(start, end), as_tuple.slice(start, end)
+            assert (a.text, tuple(a.offsets)) == (b.text, b.offsets), (start, end)
+            assert a.file_range(0, len(a.text)) == b.file_range(0, len(b.text))
+
+
+def test_one_line_instructions_map_each_character_to_the_file():
+    text = "FROM alpine\nRUN --mount=type=cache,target=/x echo hi\nRUN a \\\n  b\n"
+    df = parse(text)
+    for ins in df.instructions:
+        for logical in (ins.args, ins.body):
+            assert [text[o] for o in logical.offsets[:-1]] == list(logical.text)
+    assert isinstance(df.instructions[1].body.offsets, range)
+
+
+def test_a_span_of_offsets_is_the_span_of_their_positions():
+    import pytest
+
+    df = parse("FROM a\nRUN b\r\nRUN c")
+    n = len(df.text)
+    for start in range(n + 1):
+        for end in range(n + 1):
+            if start <= end:
+                made = df.span(start, end)
+                assert made == Span(df.index.position(start), df.index.position(end))
+                assert type(made) is Span
+            else:
+                with pytest.raises(ValueError, match="span ends before it starts"):
+                    df.span(start, end)
+
+
+def test_keyword_spans_on_one_line_and_across_a_continuation():
+    df = parse("FROM a\nRU\\\nN echo\n  onbuild  run x\n")
+    spans = [(str(i.keyword_span), str(i.span)) for i in df.instructions]
+    assert spans == [("1:1-1:5", "1:1-1:7"), ("2:1-3:2", "2:1-3:7"), ("4:3-4:10", "4:3-4:17")]
+    assert str(df.instructions[2].inner.keyword_span) == "4:12-4:15"
+
+
+def test_a_continuation_at_the_end_of_the_file_keeps_its_offsets():
+    for text in ("FROM a\nRUN x \\", "FROM a\n\\", "FROM a\nRUN x \\\n# c\n", "FROM a\nRUN x \\\n  y \\\n"):
+        df = parse(text)
+        for ins in df.instructions:
+            for logical in (ins.args, ins.body):
+                assert [text[o] for o in logical.offsets[:-1]] == list(logical.text), text
+
+
+def test_a_continuation_at_the_end_of_the_file_spans_and_errors():
+    def summary(text):
+        df = parse(text)
+        return ([(str(i.span), i.args.text, tuple(i.args.offsets)) for i in df.instructions[1:]],
+                [(str(e.span), e.message) for e in df.errors])
+
+    assert summary("FROM a\nRUN x \\") == ([("2:1-2:6", "x", (11, 12))], [])
+    assert summary("FROM a\n\\") == ([], [("2:1-2:1", "unknown instruction: (nothing)")])
+    assert summary("FROM a\n \\\n\\\n") == ([], [("3:2-3:2", "unknown instruction: (nothing)")])
+    assert summary("FROM a\nRUN x \\\n  y \\\n") == ([("2:1-3:4", "x   y", (11, 12, 15, 16, 17, 18))], [])

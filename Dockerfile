@@ -31,7 +31,7 @@ COPY --from=deps /opt/dockerdiet /opt/dockerdiet
 # layers; bytecode compiled here, since the container may not write it at run time.
 COPY bot /opt/dockerdiet/app/bot
 RUN python -m compileall -q /opt/dockerdiet/app \
-    && printf '#!/opt/dockerdiet/bin/python\nimport sys\nfrom bot.cli import main\nsys.exit(main())\n' >/opt/dockerdiet/bin/dockerdiet \
+    && printf '#!/opt/dockerdiet/bin/python\nfrom bot.cli import run\nrun()\n' >/opt/dockerdiet/bin/dockerdiet \
     && chmod 755 /opt/dockerdiet/bin/dockerdiet
 ENV PATH=/opt/dockerdiet/bin:$PATH \
     PYTHONPATH=/opt/dockerdiet/app \

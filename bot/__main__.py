@@ -1,4 +1,3 @@
-from bot.cli import main
-import sys
+from bot.cli import run
 
-sys.exit(main())
+run()

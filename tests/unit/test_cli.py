@@ -124,6 +124,36 @@ def test_console_script_runs_as_a_process(tmp_path):
     assert proc.returncode == 1 and "DT101" in proc.stdout and proc.stderr == ""
 
 
+def test_a_check_run_as_the_program_ends_with_all_its_output_and_its_exit_code(tmp_path):
+    """run() ends a check without the interpreter's teardown (os._exit): what was written must
+    all arrive, through a pipe too, and the exit code must be main()'s."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as users run it
+    bad, clean = write(tmp_path, "Dockerfile", BAD), tmp_path / "clean" / "Dockerfile"
+    clean.parent.mkdir()
+    clean.write_text("FROM scratch\nCOPY app /app\n")
+    many = [bad] * 400  # a report far larger than a pipe's buffer
+    for paths in ([bad], many):
+        proc = subprocess.run([sys.executable, "-m", "bot", "check", "--format", "json", *paths], capture_output=True,
+                              text=True, env=env)
+        assert proc.returncode == 1 and proc.stderr == ""
+        assert len(json.loads(proc.stdout)["files"]) == len(paths)
+    proc = subprocess.run([sys.executable, "-m", "bot", "check", str(clean)], capture_output=True, text=True, env=env)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    proc = subprocess.run([sys.executable, "-m", "bot", "check", str(tmp_path / "missing")], capture_output=True,
+                          text=True, env=env)
+    assert proc.returncode == 2 and "missing" in proc.stderr
+
+
+def test_a_check_whose_reader_goes_away_ends_without_a_traceback(tmp_path):
+    bad = write(tmp_path, "Dockerfile", BAD)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "check", *[bad] * 400], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    proc.stdout.readline()
+    proc.stdout.close()  # as `dockerdiet check | head -1`
+    assert proc.stderr.read() == "" and proc.wait() in (0, 1)
+
+
 def test_fixes_touching_at_a_point_are_applied_in_separate_passes():
     from bot.engine import choose_fixes
     from bot.model.findings import Finding, Fix, Safety, Severity

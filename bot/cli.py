@@ -235,8 +235,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     # A check allocates many objects and frees few by the collector: its modules, classes and
     # tables live to the end, and a file's objects mostly go by reference counting. At the
     # default pace (a pass every 700 allocations, over every object not yet frozen) the
-    # collector costs 4% of a small check and 2-3% of a corpus run: the objects made before
-    # sit out (freeze) and passes are rarer from here on, both undone after.
+    # collector costs 2-3% of a check: the objects made before sit out (freeze) and passes
+    # are rarer from here on, both undone after.
     threshold = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(20_000, 20, 50)

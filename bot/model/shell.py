@@ -102,10 +102,28 @@ class _CommandFields(NamedTuple):
     program: str = ""  # the base name: ``/usr/bin/pip3`` -> ``pip3`` (rules ask it often)
 
 
+def command_fact(fn: Callable[[_CommandFields], T]) -> Callable[[_CommandFields], T]:
+    """Memoise ``fn(cmd)``, a pure fact of one Command (annotated by its fields: a string
+    annotation would be compiled at import), in the command's ``__dict__``: rules
+    ask the same facts of the same few commands many times. The answer is shared, so it
+    must be immutable, and must not hold the command (a cycle would outlive the file)."""
+    key = f"_{fn.__module__}.{fn.__qualname__}"
+
+    @functools.wraps(fn)
+    def fact(cmd: _CommandFields) -> T:
+        try:
+            return cmd.__dict__[key]
+        except KeyError:
+            found = cmd.__dict__[key] = fn(cmd)
+            return found
+
+    return fact
+
+
 class Command(_CommandFields):
     # No __slots__ = (): a Command keeps in its __dict__ what rules ask of it again and again
-    # (positionals, subcommand), made on first use; a Command never changes, and _replace
-    # makes a new one with nothing kept.
+    # (command_fact: positionals, subcommand), made on first use; a Command never changes,
+    # and _replace makes a new one with nothing kept.
 
     @property
     def span(self) -> Span:
@@ -143,41 +161,23 @@ class Command(_CommandFields):
         return any(n in opts for n in names)
 
     def positionals(self) -> list[Word]:
-        kept = self.__dict__.get("_positionals")
-        if kept is None:
-            kept = self.__dict__["_positionals"] = tuple(a for a in self.args if not a.text.startswith("-"))
-        return list(kept)
+        return list(self._positional_words())
 
+    @command_fact
+    def _positional_words(self) -> tuple[Word, ...]:
+        return tuple(a for a in self.args if not a.text.startswith("-"))
+
+    @command_fact
     def subcommand(self) -> str:
         """First positional argument: ``apt-get -y install x`` -> ``install``."""
-        kept = self.__dict__.get("_subcommand")
-        if kept is None:
-            p = self.positionals()
-            kept = self.__dict__["_subcommand"] = p[0].text if p else ""
-        return kept
+        p = self._positional_words()
+        return p[0].text if p else ""
 
     def arg(self, text: str) -> Word | None:
         for a in self.args:
             if a.text == text:
                 return a
         return None
-
-
-def command_fact(fn: Callable[[Command], T]) -> Callable[[Command], T]:
-    """Memoise ``fn(cmd)``, a pure fact of one Command, in the command's ``__dict__``: rules
-    ask the same facts of the same few commands many times. The answer is shared, so it
-    must be immutable, and must not hold the command (a cycle would outlive the file)."""
-    key = f"_{fn.__module__}.{fn.__qualname__}"
-
-    @functools.wraps(fn)
-    def fact(cmd: Command) -> T:
-        try:
-            return cmd.__dict__[key]
-        except KeyError:
-            found = cmd.__dict__[key] = fn(cmd)
-            return found
-
-    return fact
 
 
 class ShellScript(NamedTuple):

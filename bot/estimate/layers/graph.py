@@ -59,7 +59,9 @@ class Graph:
     """``packages``: name -> [Installed-Size KiB, depends groups, recommends groups, provides,
     .deb bytes or None] (or that row encoded by :func:`encode_row`, decoded when first read);
     a group is ``"a|b"`` (alternatives, versions dropped). ``providers``: virtual name -> its
-    providers (a list, or the names comma-joined, split when first read)."""
+    providers (a list, or the names comma-joined, split when first read), each a package of
+    ``packages`` (so a resolve marks packages only, and ends with the provided names of the
+    installed set plus what it added: :meth:`install` keeps them for the next install)."""
 
     def __init__(self, packages: dict[str, list | str], bases: dict[str, list[str]], meta: Mapping,
                  providers: dict[str, list[str] | str] | None = None) -> None:
@@ -161,7 +163,11 @@ class Graph:
         if found is None:
             if len(self._memo) > 2048:
                 self._memo.clear()
-            found = self._memo[key] = frozenset(self.resolve(key[0], installed, recommends))
+            new, provided = self._resolve(key[0], installed, recommends)
+            found = self._memo[key] = frozenset(new)
+            # the next install of a simulation starts from installed | found: its provided names
+            # are those this resolve ended with (no pass over the whole set again)
+            self._remember_provided(installed | found, provided)
         return found
 
     def _entry(self, name: str) -> tuple:
@@ -200,10 +206,17 @@ class Graph:
                 continue
             new.add(name)
             entry = entries.get(name) or self._entry(name)
-            provided.update(entry[2])
+            if entry[2]:  # most packages provide nothing: no call for them
+                provided.update(entry[2])
             for alts in entry[follow]:
-                if alts[0] in provided or (len(alts) > 1 and not provided.isdisjoint(alts)):
+                first = alts[0]
+                if first in provided or (len(alts) > 1 and not provided.isdisjoint(alts)):
                     continue  # an alternative is installed, marked or provided
+                if first in packages:  # the usual pick, as the loop below makes it
+                    queue.append(first)
+                    prefer.add(first)
+                    provided.add(first)
+                    continue
                 for a in alts:
                     pick = a if a in packages else self._pick(a, prefer)
                     if pick is not None:

@@ -4,6 +4,8 @@ import json
 import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.engine import Options, analyse_text
 from bot.estimate import textdata
@@ -104,6 +106,59 @@ def test_a_chain_of_installs_resolves_as_each_would_from_scratch():
         assert new == fresh.resolve(names, installed, recommends) and new
         installed = installed | new
         assert chained._provided(installed) == fresh._provided(installed)
+
+
+def _plain_resolve(g: Graph, requested, installed, recommends) -> set:
+    """The resolver as first written (batch by batch, every pick through _pick, the provided
+    names computed over the whole installed set): the reference for the tuned loop."""
+    have = frozenset(installed)
+    provided = set(have)
+    for name in have:
+        row = g.row(name)
+        if row is not None:
+            provided.update(row[3])
+    queue = [p for p in (g._pick(r, set()) for r in requested) if p]
+    prefer, new = set(queue), set()
+    provided.update(queue)
+    while queue:
+        batch, queue = queue, []
+        for name in batch:
+            if name in have or name in new or g.row(name) is None:
+                continue
+            new.add(name)
+            row = g.row(name)
+            provided.update(row[3])
+            for groups in (row[1], row[2]) if recommends else (row[1],):
+                for group in groups:
+                    alts = group.split("|")
+                    if any(a in provided for a in alts):
+                        continue
+                    picked = next(((g._pick(a, prefer), a) for a in alts if g._pick(a, prefer) is not None), None)
+                    if picked is not None:  # the first alternative apt can install, and the name it satisfies
+                        queue.append(picked[0])
+                        prefer.add(picked[0])
+                        provided.update(picked)
+    return new
+
+
+_NAMES = sorted(textdata.rows(part_path("packages")))[::7] + ["mail-transport-agent", "python3-pip", "no-such-package"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(sorted(textdata.rows(part_path("bases")))),
+       st.lists(st.tuples(st.lists(st.sampled_from(_NAMES), min_size=1, max_size=4), st.booleans()), min_size=1, max_size=4))
+def test_chained_installs_resolve_as_the_plain_resolver_does(base, chain):
+    """Installs chained as a simulation chains them (each on the set the last one left, the
+    provided names carried over) answer as the plain resolver on a fresh graph."""
+    g = graph()
+    fresh = Graph(dict(textdata.rows(part_path("packages"))), {}, {})
+    installed = g.bases[base]
+    for names, recommends in chain:
+        known = [n for n in names if g.knows(n)]
+        new = g.install(tuple(known), installed, recommends)
+        assert new == _plain_resolve(fresh, known, installed, recommends)
+        installed = installed | new
+        assert g._provided(installed) == fresh._provided(installed)
 
 
 def test_the_column_sums_and_memos_answer_as_fresh_computations():

@@ -70,7 +70,7 @@ class Graph:
         self.meta = meta
         self._memo: dict[tuple, frozenset[str]] = {}
         self._provides_memo: dict[frozenset[str], frozenset[str]] = {}
-        self._split: dict[str, tuple] = {}
+        self._followed: dict[str, tuple] = {}  # package -> what the resolver reads of it (_follow)
         self._known: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self.providers = providers_of(packages) if providers is None else providers
 
@@ -136,7 +136,7 @@ class Graph:
             found = set(have)
             for name in have:
                 if name in self.packages:
-                    found.update(self._entry(name)[2])
+                    found.update(self.row(name)[3])
             found = self._remember_provided(have, found)
         return set(found)
 
@@ -170,15 +170,11 @@ class Graph:
             self._remember_provided(installed | found, provided)
         return found
 
-    def _entry(self, name: str) -> tuple:
-        """A package's depends groups, recommends groups (alternatives split), what it
-        provides, and its depends and recommends groups together (what the resolver follows
-        with Recommends on)."""
-        found = self._split.get(name)
-        if found is None:
-            row = self.row(name)
-            deps, recs = tuple(tuple(g.split("|")) for g in row[1]), tuple(tuple(g.split("|")) for g in row[2])
-            found = self._split[name] = (deps, recs, tuple(row[3]), deps + recs)
+    def _follow(self, name: str) -> tuple:
+        """What the resolver reads of a package: what it provides, its depends groups, and its
+        depends and recommends groups together (each group ``"a|b"`` as the row holds it)."""
+        row = self.row(name)
+        found = self._followed[name] = (row[3], row[1], row[1] + row[2])
         return found
 
     def resolve(self, requested: Iterable[str], installed: Iterable[str], recommends: bool) -> set[str]:
@@ -199,24 +195,29 @@ class Graph:
         prefer = set(queue)
         provided.update(queue)
         new: set[str] = set()
-        packages, entries = self.packages, self._split
-        follow = 3 if recommends else 0  # the entry's groups followed: depends and recommends, or depends
+        packages, followed = self.packages, self._followed
+        column = 2 if recommends else 1  # the groups followed: depends and recommends, or depends
         for name in queue:  # breadth first: the loop reaches what it appends, in order
             if name in have or name in new or name not in packages:
                 continue
             new.add(name)
-            entry = entries.get(name) or self._entry(name)
-            if entry[2]:  # most packages provide nothing: no call for them
-                provided.update(entry[2])
-            for alts in entry[follow]:
-                first = alts[0]
-                if first in provided or (len(alts) > 1 and not provided.isdisjoint(alts)):
-                    continue  # an alternative is installed, marked or provided
-                if first in packages:  # the usual pick, as the loop below makes it
-                    queue.append(first)
-                    prefer.add(first)
-                    provided.add(first)
-                    continue
+            entry = followed.get(name) or self._follow(name)
+            if entry[0]:  # most packages provide nothing: no call for them
+                provided.update(entry[0])
+            for group in entry[column]:
+                if group in provided:
+                    continue  # a one-name group satisfied (a name holds no "|")
+                if "|" not in group:
+                    if group in packages:  # the usual pick: a package, as the loop below picks it
+                        queue.append(group)
+                        prefer.add(group)
+                        provided.add(group)
+                        continue
+                    alts = [group]
+                else:
+                    alts = group.split("|")
+                    if not provided.isdisjoint(alts):
+                        continue  # an alternative is installed, marked or provided
                 for a in alts:
                     pick = a if a in packages else self._pick(a, prefer)
                     if pick is not None:

@@ -108,15 +108,16 @@ def test_a_chain_of_installs_resolves_as_each_would_from_scratch():
         assert chained._provided(installed) == fresh._provided(installed)
 
 
+def _plain_provided(g: Graph, installed) -> set:
+    """The names ``installed`` satisfies, from the decoded rows."""
+    return set(installed).union(*(g.row(name)[3] for name in installed if g.row(name) is not None))
+
+
 def _plain_resolve(g: Graph, requested, installed, recommends) -> set:
     """The resolver as first written (batch by batch, every pick through _pick, the provided
     names computed over the whole installed set): the reference for the tuned loop."""
     have = frozenset(installed)
-    provided = set(have)
-    for name in have:
-        row = g.row(name)
-        if row is not None:
-            provided.update(row[3])
+    provided = _plain_provided(g, have)
     queue = [p for p in (g._pick(r, set()) for r in requested) if p]
     prefer, new = set(queue), set()
     provided.update(queue)
@@ -158,7 +159,7 @@ def test_chained_installs_resolve_as_the_plain_resolver_does(base, chain):
         new = g.install(tuple(known), installed, recommends)
         assert new == _plain_resolve(fresh, known, installed, recommends)
         installed = installed | new
-        assert g._provided(installed) == fresh._provided(installed)
+        assert g._provided(installed) == fresh._provided(installed) == _plain_provided(fresh, installed)
 
 
 def test_the_column_sums_and_memos_answer_as_fresh_computations():

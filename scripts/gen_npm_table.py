@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate bot/estimate/data/npm_cache.json.gz: what npm's cache holds per package.
+"""Regenerate bot/estimate/data/npm_cache.*.txt: what npm's cache holds per package.
 
 For each package (the ones the corpus's ``npm install -g`` / ``yarn add`` lines name plus
 common ones), install it for real into an empty project with a fresh cache:
@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures as cf
 import datetime as dt
-import gzip
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -36,7 +34,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bot" / "estimate" / "data" / "npm_cache.json.gz"
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "bot" / "estimate" / "data" / "npm_cache"  # OUT.<part>.txt, read by bot/estimate/tarballs.py
 COMMON = (
     "express react react-dom next typescript webpack webpack-cli @angular/cli @vue/cli vue lodash axios nodemon "
     "pm2 serve yarn pnpm eslint prettier jest ts-node @nestjs/cli vite sharp node-gyp http-server mongoose pg "
@@ -99,6 +98,24 @@ def measure(npm: str, package: str) -> dict | str:
                 "tarballs": tarballs, "packuments": packuments, "installed_bytes": du(proj / "node_modules")}
 
 
+def read_table(prefix: str):
+    from bot.estimate import tarballs
+
+    tarballs.DATA = prefix
+    tarballs.forget()
+    return tarballs.table()
+
+
+def write_table(prefix: str, meta: dict, tarballs: dict, packuments: dict, closures: dict) -> None:
+    """The four text files bot/estimate/tarballs.py reads (keys sorted, as the table was)."""
+    from bot.estimate import tarballs as table, textdata
+
+    ordered = table.Table({name: dict(sorted(v.items())) for name, v in sorted(tarballs.items())}, dict(sorted(packuments.items())),
+                          dict(sorted(closures.items())), dict(sorted(meta.items())))  # fmt: skip
+    for part, rows in table.encode(ordered).items():
+        textdata.write(f"{prefix}.{part}.txt", rows)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--packages", nargs="*", default=COMMON)
@@ -115,10 +132,9 @@ def main() -> int:
     closures: dict[str, list] = {}
     skipped: dict[str, str] = {}
     if args.merge:
-        with gzip.open(args.out, "rt", encoding="utf-8") as f:
-            old = json.load(f)
-        tarballs, packuments, closures = old["tarballs"], old["packuments"], old["closures"]
-        skipped = old["meta"].get("skipped", {})
+        old = read_table(args.out)
+        tarballs, packuments, closures = old.tarballs, old.packuments, old.closures
+        skipped = dict(old.meta).get("skipped", {})
     with cf.ThreadPoolExecutor(args.jobs) as pool:
         jobs = {pool.submit(measure, npm, p): p for p in args.packages}
         for job in cf.as_completed(jobs):
@@ -141,11 +157,8 @@ def main() -> int:
         "closures": "package -> [version, closure name@version list, cache bytes (all files), node_modules bytes]",
         "skipped": skipped,
     }
-    data = {"meta": meta, "tarballs": tarballs, "packuments": packuments, "closures": closures}
-    with gzip.open(args.out, "wt", encoding="utf-8", compresslevel=9) as f:
-        json.dump(data, f, separators=(",", ":"), sort_keys=True)
-    print(f"{len(closures)} packages, {sum(map(len, tarballs.values()))} tarballs -> {args.out} "
-          f"({os.path.getsize(args.out)} B)", file=sys.stderr)
+    write_table(args.out, meta, tarballs, packuments, closures)
+    print(f"{len(closures)} packages, {sum(map(len, tarballs.values()))} tarballs -> {args.out}.*.txt", file=sys.stderr)
     return 0
 
 

@@ -460,7 +460,7 @@ def npm_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
     got = tarballs.from_lock(packages) if lock else tarballs.from_names(packages)
     if not got.counted:
         return None, f"unknown: no measured tarball sizes for {', '.join(got.unknown[:6])} (not in the npm table)"
-    t = tarballs.table()
+    meta = tarballs.meta()
     if lock:
         basis = (f"npm ci keeps the packed tarball of each of the {got.counted} lockfile packages, and npm 9 and "
                  "older also their package documents (the high end)")
@@ -471,7 +471,7 @@ def npm_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
         basis += f"; x{tarballs.index_factor():.2f} for the cache's index"
     elif len(got.closures) > 1:
         basis += "; together between the largest of these caches and their sum (packages they share)"
-    basis += f" ({t.meta['tool']}, registry sizes of {t.meta['date']})" + _npm_note(got)
+    basis += f" ({meta['tool']}, registry sizes of {meta['date']})" + _npm_note(got)
     conf = Confidence.LOW if got.unknown or len(got.approximated) * 5 > got.counted else Confidence.MEDIUM
     return SizeEstimate(got.low, max(got.low, got.high), basis + ".", conf, "measured"), ""
 

@@ -1,12 +1,11 @@
 """pip and npm/yarn caches from the generated tables: per Python version, shared packages
 once, index pages and package documents allowed for, "unknown" when a package is not there."""
 
-import gzip
 import json
 
 import pytest
 
-from bot.estimate import Estimator, tarballs, wheels
+from bot.estimate import Estimator, tarballs, textdata, wheels
 from bot.estimate.tables import TableError
 from bot.model import hints as K
 from bot.model.findings import Confidence, SizeHint
@@ -148,18 +147,37 @@ def test_split_spec(spec, parts):
 
 
 def test_npm_table_without_provenance_is_rejected(tmp_path, monkeypatch):
-    path = tmp_path / "npm.json.gz"
-    with gzip.open(path, "wt") as f:
-        json.dump({"meta": {"date": "2026-12-02"}, "tarballs": {}, "packuments": {}, "closures": {}}, f)
-    monkeypatch.setattr(tarballs, "DATA", str(path))
-    tarballs.table.cache_clear()
-    tarballs.index_factor.cache_clear()
+    table = tarballs.Table({"a": {"1.0.0": 10}}, {"a": 5}, {"a": ["1.0.0", ["a@1.0.0"], 20, 30]}, {"date": "2026-12-02"})
+    for part, rows in tarballs.encode(table).items():
+        textdata.write(str(tmp_path / f"npm.{part}.txt"), rows)
+    monkeypatch.setattr(tarballs, "DATA", str(tmp_path / "npm"))
+    tarballs.forget()
     try:
-        with pytest.raises(TableError, match="provenance"):
-            tarballs.table()
+        for read in (tarballs.table, tarballs.closures, lambda: tarballs.from_lock(["a@1.0.0"]), lambda: tarballs.from_names(["a"])):
+            with pytest.raises(TableError, match="provenance"):
+                read()
+        textdata.write(str(tmp_path / "npm.meta.txt"), {"date": '"2026-12-02"', "source": '"measured"'})
+        (tmp_path / "npm.closures.txt").unlink()
+        tarballs.forget()
+        with pytest.raises(TableError, match=r"npm: cannot read .*npm\.closures\.txt"):
+            tarballs.closures()
     finally:
-        tarballs.table.cache_clear()
-        tarballs.index_factor.cache_clear()
+        tarballs.forget()
+
+
+def test_the_npm_table_files_read_back_as_written(tmp_path):
+    """The text files decode to what encode gives them back (same bytes), every value typed
+    as the estimates read it; the parts read lazily answer as the whole table does."""
+    t = tarballs.table()
+    assert t.closures and t.tarballs and t.packuments and t.meta["source"]
+    for part, rows in tarballs.encode(t).items():
+        textdata.write(str(tmp_path / part), rows)
+        with open(tarballs.part_path(part), "rb") as a, open(tmp_path / part, "rb") as b:
+            assert a.read() == b.read(), part
+    assert all(isinstance(n, int) for sizes in t.tarballs.values() for n in sizes.values())
+    assert all(isinstance(n, int) for n in t.packuments.values())
+    assert all(isinstance(c[0], str) and isinstance(c[2], int) and isinstance(c[3], int) and c[1] for c in t.closures.values())
+    assert tarballs.versions("no-such-npm-package-xyz") is None and "no-such-npm-package-xyz" not in tarballs.packuments()
 
 
 def test_lockfile_versions_are_read_from_v1_and_v3_lockfiles():

@@ -57,10 +57,13 @@ def base_key(base_image: str, g: Graph) -> str:
 
 
 Op = tuple  # ("update",) | ("rm-lists",) | ("install", names, no_recommends) | ("remove", names)
-_OPS: dict[tuple, tuple[Op, ...]] = {}  # RUN text -> its apt operations (a fixed file repeats most RUNs)
+# RUN text -> its apt operations and whether it configures apt without recommends (every
+# simulation of a file, and of each fixed text, asks again for most RUNs)
+_OPS: dict[tuple, tuple[tuple[Op, ...], bool]] = {}
 
 
-def _ops(ctx: Context, ins: Instruction) -> tuple[Op, ...]:
+def _ops(ctx: Context, ins: Instruction) -> tuple[tuple[Op, ...], bool]:
+    """A RUN's apt operations, and whether it writes ``APT::Install-Recommends "false"``."""
     key = (ins.body.text, tuple(h.body.text for h in ins.heredocs), tuple(ins.flag_values("mount")),
            ctx.df.is_posix_shell(ctx.stage(ins)))  # fmt: skip
     found = _OPS.get(key)
@@ -83,7 +86,7 @@ def _ops(ctx: Context, ins: Instruction) -> tuple[Op, ...]:
                 out.append(("remove", tuple(w.text.split("=")[0] for w in cmd.positionals()[1:])))
     if len(_OPS) > 4096:
         _OPS.clear()
-    found = _OPS[key] = tuple(out)
+    found = _OPS[key] = (tuple(out), _configures_no_recommends(ctx, ins))
     return found
 
 
@@ -117,13 +120,15 @@ def simulate(df: Dockerfile, g: Graph, drop: Iterable[str] = (), ctx: Context | 
     for s in lineage:
         for ins in s.instructions:
             ins = ins.effective()
-            if ins.keyword in ("RUN", "COPY", "ADD") and not no_rec_config:
-                no_rec_config = _configures_no_recommends(ctx, ins)
             if ins.keyword != "RUN":
+                if ins.keyword in ("COPY", "ADD") and not no_rec_config:
+                    no_rec_config = _configures_no_recommends(ctx, ins)
                 continue
+            ops, configures = _ops(ctx, ins)
+            no_rec_config = no_rec_config or configures  # a config it writes holds for its own installs
             wrote = refreshed = False  # this layer holds the lists / a refresh of them
             mine: set[str] = set()  # packages this layer unpacked
-            for op in _ops(ctx, ins):
+            for op in ops:
                 if op[0] == "update":
                     if not lists_live:
                         wrote = True

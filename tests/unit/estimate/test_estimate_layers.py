@@ -355,3 +355,28 @@ def test_a_slim_swap_takes_off_what_the_runs_reinstall_on_the_smaller_base():
     plain = one("FROM node:18-bookworm\nRUN apt-get update && apt-get install -y --no-install-recommends jq "
                 "&& rm -rf /var/lib/apt/lists/*\nCMD [\"node\"]\n", "DT401")
     assert "the larger base already had" not in plain.estimate.basis
+
+
+def test_a_run_that_configures_apt_without_recommends_installs_without_them_from_then_on():
+    """The RUN's config write counts for its own installs and every later one, whether the RUN's
+    operations are computed or taken from the memo (a second simulation, another file)."""
+    from bot.estimate.layers.state import _configures_no_recommends, _ops, simulate
+    from bot.model.dockerfile import parse
+    from bot.rules.base import Context
+
+    g = graph()
+    config = "echo 'APT::Install-Recommends \"false\";' > /etc/apt/apt.conf.d/99norecommends"
+    plain = parse("FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN apt-get install -y git\n")
+    configured = parse(f"FROM debian:12\nRUN {config} && apt-get update && apt-get install -y curl\n"
+                       "RUN apt-get install -y git\n")  # fmt: skip
+    later = parse(f"FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN {config}\nRUN apt-get install -y git\n")
+    with_rec = simulate(plain, g).debs
+    base = g.bases["debian-12"]
+    curl, git = g.install(("curl",), base, False), g.install(("git",), base | g.install(("curl",), base, False), False)
+    for _ in range(2):  # computed, then from the memo
+        assert simulate(configured, g).debs == curl | git < with_rec
+        assert simulate(later, g).debs == g.install(("curl",), base, True) | g.install(("git",), base | g.install(("curl",), base, True), False)
+    for df in (plain, configured, later):
+        ctx = Context(df, "Dockerfile")
+        for ins in ctx.runs():
+            assert _ops(ctx, ins)[1] == _configures_no_recommends(ctx, ins)

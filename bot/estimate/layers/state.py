@@ -64,8 +64,9 @@ _OPS: dict[tuple, tuple[tuple[Op, ...], bool]] = {}
 
 def _ops(ctx: Context, ins: Instruction) -> tuple[tuple[Op, ...], bool]:
     """A RUN's apt operations, and whether it writes ``APT::Install-Recommends "false"``."""
-    key = (ins.body.text, tuple(h.body.text for h in ins.heredocs), tuple(ins.flag_values("mount")),
-           ctx.df.is_posix_shell(ctx.stage(ins)))  # fmt: skip
+    # most RUNs have no heredoc and no flag: no generator or list built for them
+    key = (ins.body.text, tuple(h.body.text for h in ins.heredocs) if ins.heredocs else (),
+           tuple(ins.flag_values("mount")) if ins.flags else (), ctx.df.is_posix_shell(ctx.stage(ins)))  # fmt: skip
     found = _OPS.get(key)
     if found is not None:
         return found
@@ -138,7 +139,7 @@ def simulate(df: Dockerfile, g: Graph, drop: Iterable[str] = (), ctx: Context | 
                 elif op[0] == "rm-lists":
                     lists_live = wrote = refreshed = False
                 elif op[0] == "install":
-                    rec = not (op[2] or no_rec_config or cache_claim(K.APT_RECOMMENDS, ins) in drop)
+                    rec = not (op[2] or no_rec_config or (drop and cache_claim(K.APT_RECOMMENDS, ins) in drop))
                     known, missing = g.split_known(op[1])
                     new = g.install(known, installed, rec)
                     installed = installed | new
@@ -149,7 +150,7 @@ def simulate(df: Dockerfile, g: Graph, drop: Iterable[str] = (), ctx: Context | 
                     gone = set(op[1])
                     mine -= gone
                     installed = installed - gone
-            if apt_lists_claim(ins) in drop:
+            if drop and apt_lists_claim(ins) in drop:  # (no claim to name when nothing is dropped)
                 wrote = refreshed = False
             debs |= mine
             lists += wrote

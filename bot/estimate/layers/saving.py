@@ -84,7 +84,8 @@ class Model:
         fixed = reparse(self.df, text, unchanged)  # the same as parse(text), from the first edit on
         if fixed.errors and not self.df.errors:
             return None
-        return simulate(fixed, self.g)
+        # the build context still answers: a COPY of an apt config reads the same file
+        return simulate(fixed, self.g, ctx=Context(fixed, self.ctx.path, self.ctx.build_context))
 
     def following(self, claims: tuple[str, ...]) -> Image:
         """The image with the advice of ``claims`` followed; kept per claims (a DT102 finding

@@ -380,3 +380,16 @@ def test_a_run_that_configures_apt_without_recommends_installs_without_them_from
         ctx = Context(df, "Dockerfile")
         for ins in ctx.runs():
             assert _ops(ctx, ins)[1] == _configures_no_recommends(ctx, ins)
+
+
+def test_the_fixed_file_reads_the_same_build_context():
+    """A COPY of an apt config from the build context is read for the file with the fix as for
+    the file as written: a fix that only removes the lists saves no packages (the fixed file
+    was once simulated without the context, so the unread config counted as no-recommends)."""
+    text = ("FROM debian:12\nCOPY proxy.conf /etc/apt/apt.conf.d/01proxy\n"
+            "RUN apt-get update && apt-get install -y curl\n")
+    proxy = BuildContext("/ctx", {"proxy.conf": 40}, {"proxy.conf": 'Acquire::http::Proxy "http://p:3128";\n'})
+    lists = one(text, "DT101", context=proxy)
+    assert "packages fewer" not in lists.estimate.basis and lists.estimate.bytes_high < 25 * MB
+    recommends = one(text, "DT102", context=proxy)
+    assert "packages fewer" in recommends.estimate.basis

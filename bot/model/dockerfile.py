@@ -466,7 +466,7 @@ def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
         if m[0] >= floor and m[0] < len(lines) and lines[m[0]].start <= unchanged:
             mark = m
             break
-    if mark is None or unchanged > len(df.text) or text[:unchanged] != df.text[:unchanged]:
+    if mark is None or unchanged > len(df.text) or not text.startswith(df.text[:unchanged]):
         return _parse(text, df.path, df)  # an edit on the directives or the first instruction: read them again
     line, n_instructions, n_comments, n_errors = mark
     new = Dockerfile(df.path, text, index, df.escape, dict(df.directives))
@@ -482,12 +482,15 @@ def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
 
 
 def _common_suffix(a: str, b: str, limit: int) -> int:
-    """The length of the longest common end of ``a`` and ``b``, at most ``limit``: a
-    binary search, each probe one string comparison (in C)."""
-    low, high = 0, limit
+    """The length of the longest common end of ``a`` and ``b``, at most ``limit``: all of
+    it after an edit that only inserts, else a binary search, each probe one copy and one
+    comparison (in C)."""
+    if b.endswith(a[len(a) - limit :]):
+        return limit
+    low, high = 0, limit - 1
     while low < high:
         mid = (low + high + 1) // 2
-        if a[len(a) - mid :] == b[len(b) - mid :]:
+        if b.endswith(a[len(a) - mid :]):
             low = mid
         else:
             high = mid - 1

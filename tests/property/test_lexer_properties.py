@@ -169,6 +169,18 @@ def test_reparse_of_a_reparse_equals_a_full_parse(text, data):
         assert (df._marks, df._lexed_errors) == (want._marks, want._lexed_errors)
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab\n", max_size=12), st.text(alphabet="ab\n", max_size=12), st.text(alphabet="ab\n", max_size=12),
+       st.integers(0, 30))
+def test_common_suffix_is_the_longest_common_end_within_the_limit(head, tail, other, limit):
+    from bot.model.dockerfile import _common_suffix
+
+    a, b = head + tail, other + tail
+    limit = min(limit, len(a), len(b))
+    longest = max(k for k in range(limit + 1) if a[len(a) - k :] == b[len(b) - k :])
+    assert _common_suffix(a, b, limit) == longest
+
+
 def test_reparse_reads_the_directives_again_when_an_edit_makes_one():
     """A line that now reads as a directive changes the escape of the whole file."""
     for text, at in (("FROM a\nRUN a \\\n b\n", 0), ("# syntax=x\nFROM a\nRUN a `\n b\n", 11)):

@@ -13,7 +13,7 @@ the engine reports as DT900, and the rest of the file is still modelled.
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import bisect
-from typing import Iterator, NamedTuple, Sequence
+from typing import NamedTuple, Sequence
 
 from bot.model.lexer import arguments
 from bot.model.lexer.arguments import INSTRUCTIONS
@@ -140,7 +140,7 @@ class ParseError(NamedTuple):
 
 class Dockerfile:
     __slots__ = ("path", "text", "index", "escape", "directives", "directive_lines", "instructions", "comments",
-                 "stages", "global_args", "errors", "reaches_final", "_posix", "_marks", "_lexed_errors")
+                 "stages", "global_args", "errors", "reaches_final", "_posix", "_marks", "_lexed_errors", "_effective")
 
     def __init__(self, path: str, text: str, index: LineIndex, escape: str, directives: dict[str, str]) -> None:
         self.path = path
@@ -160,6 +160,7 @@ class Dockerfile:
         # instruction or a comment: where reparse() may pick up
         self._marks: list[tuple[int, int, int, int]] = []
         self._lexed_errors = 0  # how many of the errors the lexer made, before stage assignment adds its own
+        self._effective: tuple[Instruction, ...] | None = None  # all_instructions(), once asked (after the parse)
 
     def __repr__(self) -> str:
         return f"Dockerfile({self.path!r}, {len(self.instructions)} instructions, {len(self.stages)} stages)"
@@ -196,10 +197,13 @@ class Dockerfile:
     def in_final_image(self, instruction: Instruction) -> bool:
         return instruction.stage in self.reaches_final
 
-    def all_instructions(self) -> Iterator[Instruction]:
+    def all_instructions(self) -> tuple[Instruction, ...]:
         """Every instruction, with the inner ones of ONBUILD in place of the wrapper."""
-        for ins in self.instructions:
-            yield ins.effective()
+        # kept: each rule's selection of instructions starts here, and a parsed file never changes
+        found = self._effective
+        if found is None:
+            found = self._effective = tuple(ins.inner if ins.inner is not None else ins for ins in self.instructions)
+        return found
 
     def is_posix_shell(self, stage: Stage | None) -> bool:
         """False for Windows-style files (backtick escape, or SHELL set to pwsh/cmd)."""

@@ -279,3 +279,12 @@ def test_a_continuation_at_the_end_of_the_file_spans_and_errors():
     assert summary("FROM a\n\\") == ([], [("2:1-2:1", "unknown instruction: (nothing)")])
     assert summary("FROM a\n \\\n\\\n") == ([], [("3:2-3:2", "unknown instruction: (nothing)")])
     assert summary("FROM a\nRUN x \\\n  y \\\n") == ([("2:1-3:4", "x   y", (11, 12, 15, 16, 17, 18))], [])
+
+
+def test_all_instructions_puts_onbuilds_inner_instruction_in_place_and_keeps_its_answer():
+    df = parse("FROM a\nONBUILD RUN y\nRUN x\nONBUILD COPY a b\n")
+    effective = df.all_instructions()
+    assert [(i.keyword, i.body.text) for i in effective] == [("FROM", "a"), ("RUN", "y"), ("RUN", "x"),
+                                                               ("COPY", "a b")]
+    assert list(effective) == [i.effective() for i in df.instructions]
+    assert df.all_instructions() is effective

@@ -288,3 +288,25 @@ def test_all_instructions_puts_onbuilds_inner_instruction_in_place_and_keeps_its
                                                                ("COPY", "a b")]
     assert list(effective) == [i.effective() for i in df.instructions]
     assert df.all_instructions() is effective
+
+
+def test_assign_stages_corrects_stage_numbers_the_parser_did_not_give():
+    """Stages are slices of the instruction list from each FROM on; an instruction (or
+    ONBUILD's inner one) carrying another stage number is copied with the right one."""
+    from bot.model.dockerfile import Dockerfile
+    from bot.model.stages import assign_stages
+
+    text = ("ARG V=1\nARG B=alpine\nFROM $B AS one\nRUN x\nONBUILD RUN y\nFROM one\nONBUILD FROM z\n"
+            "COPY a b\nFROM scratch\nFROM b\nRUN z\n")
+    want = parse(text)
+    for wrong in (0, 7):
+        df = Dockerfile(want.path, text, want.index, want.escape, dict(want.directives))
+        df.instructions = [
+            i._replace(stage=wrong if n % 2 and i.stage >= 0 else i.stage,
+                       inner=i.inner._replace(stage=wrong) if i.inner is not None else None)
+            for n, i in enumerate(want.instructions)]
+        assert assign_stages(df) == []
+        assert df.instructions == want.instructions and df.global_args == want.global_args == {"V": "1", "B": "alpine"}
+        assert [(s.index, s.base, s.image, s.name, s.parent, s.instructions, s.from_instruction) for s in df.stages] == \
+            [(s.index, s.base, s.image, s.name, s.parent, s.instructions, s.from_instruction) for s in want.stages]
+    assert [s.image for s in want.stages] == ["alpine", "one", "scratch", "b"] and want.stages[1].parent == 0

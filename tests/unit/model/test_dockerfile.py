@@ -310,3 +310,10 @@ def test_assign_stages_corrects_stage_numbers_the_parser_did_not_give():
         assert [(s.index, s.base, s.image, s.name, s.parent, s.instructions, s.from_instruction) for s in df.stages] == \
             [(s.index, s.base, s.image, s.name, s.parent, s.instructions, s.from_instruction) for s in want.stages]
     assert [s.image for s in want.stages] == ["alpine", "one", "scratch", "b"] and want.stages[1].parent == 0
+
+
+def test_a_stage_copied_whole_reaches_the_final_image_also_through_onbuild():
+    base = "FROM a AS one\nRUN x\nFROM b AS two\nFROM c\n"
+    assert parse(base + "COPY --from=one / /\n").reaches_final == {0, 2}
+    assert parse(base + "ONBUILD COPY --from=one / /\n").reaches_final == {0, 2}
+    assert parse(base + "COPY --from=one /app /app\n").reaches_final == {2}

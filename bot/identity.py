@@ -18,6 +18,7 @@ The path-less part (:attr:`Finding.identity`) lets a renamed file keep its comme
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from typing import Sequence
@@ -71,12 +72,18 @@ def assign(ctx: Context, findings: Sequence[Finding]) -> list[Finding]:
     """The findings with ``subject``, ``identity``, ``fingerprint`` and the legacy one filled in."""
     df = ctx.df
     spans = sorted(((ins.span, ins) for ins in df.instructions), key=lambda p: p[0].start)
+    starts = [span.start for span, _ in spans]
+    stage_keys: dict[int, str] = {}  # by stage index: a file's findings share a few stages
     keys: list[tuple[str, str, str]] = []
     for f in findings:
-        ins = _instruction_at(spans, f)
+        ins = _instruction_at(spans, starts, f)
         stage = df.stage_of(ins) if ins is not None else None
         subject = normalise(f.subject) if f.subject else derive_subject(ctx, f, ins)
-        keys.append((f.rule_id, stage_key(df, stage), subject))
+        at = stage.index if stage is not None else -1
+        key = stage_keys.get(at)
+        if key is None:
+            key = stage_keys[at] = stage_key(df, stage)
+        keys.append((f.rule_id, key, subject))
     seen: dict[tuple[str, str, str], int] = {}
     order = sorted(range(len(findings)), key=lambda i: (findings[i].span.start, findings[i].span.end))
     occurrence = [0] * len(findings)
@@ -91,14 +98,15 @@ def assign(ctx: Context, findings: Sequence[Finding]) -> list[Finding]:
     return out
 
 
-def _instruction_at(spans, f: Finding) -> Instruction | None:
-    hit = None
-    for span, ins in spans:
-        if span.start > f.span.start:
-            break
+def _instruction_at(spans, starts, f: Finding) -> Instruction | None:
+    """The last instruction, in file order, of those starting at or before the finding
+    (``starts``: their starts, sorted) that holds its start or all of it."""
+    # from the last one that starts in time, backwards: the first hit is the last in order
+    for k in range(bisect.bisect_right(starts, f.span.start) - 1, -1, -1):
+        span, ins = spans[k]
         if f.span.start < span.end or span.contains(f.span):
-            hit = ins
-    return hit
+            return ins
+    return None
 
 
 def stage_key(df: Dockerfile, stage: Stage | None) -> str:
@@ -120,13 +128,15 @@ def derive_subject(ctx: Context, f: Finding, ins: Instruction | None) -> str:
     parts: list[str] = []
     params = f.hint.params if f.hint is not None else {}
     for key in SUBJECT_PARAMS:
-        value = params.get(key)
-        if isinstance(value, str) and value:
-            parts.append(f"{key}={normalise(value)}")
+        if key in params:  # most are not: a membership test is no method call
+            value = params[key]
+            if isinstance(value, str) and value:
+                parts.append(f"{key}={normalise(value)}")
     for key in IMAGE_PARAMS:
-        value = params.get(key)
-        if isinstance(value, str) and value:
-            parts.append(f"{key}={_image_name(value)}")
+        if key in params:
+            value = params[key]
+            if isinstance(value, str) and value:
+                parts.append(f"{key}={_image_name(value)}")
     if ins is not None:
         command = _command_at(ctx, ins.effective(), f)
         parts.append(command or ins.effective().keyword)

@@ -12,7 +12,8 @@ the engine reports as DT900, and the rest of the file is still modelled.
 
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
-from typing import Iterator, NamedTuple, Sequence
+import bisect
+from typing import NamedTuple, Sequence
 
 from bot.model.lexer import arguments
 from bot.model.lexer.arguments import INSTRUCTIONS
@@ -139,7 +140,7 @@ class ParseError(NamedTuple):
 
 class Dockerfile:
     __slots__ = ("path", "text", "index", "escape", "directives", "directive_lines", "instructions", "comments",
-                 "stages", "global_args", "errors", "reaches_final", "_posix", "_marks")
+                 "stages", "global_args", "errors", "reaches_final", "_posix", "_marks", "_lexed_errors", "_effective")
 
     def __init__(self, path: str, text: str, index: LineIndex, escape: str, directives: dict[str, str]) -> None:
         self.path = path
@@ -158,6 +159,8 @@ class Dockerfile:
         # (line, instructions, comments, errors) as the parser reached each line that starts an
         # instruction or a comment: where reparse() may pick up
         self._marks: list[tuple[int, int, int, int]] = []
+        self._lexed_errors = 0  # how many of the errors the lexer made, before stage assignment adds its own
+        self._effective: tuple[Instruction, ...] | None = None  # all_instructions(), once asked (after the parse)
 
     def __repr__(self) -> str:
         return f"Dockerfile({self.path!r}, {len(self.instructions)} instructions, {len(self.stages)} stages)"
@@ -194,10 +197,13 @@ class Dockerfile:
     def in_final_image(self, instruction: Instruction) -> bool:
         return instruction.stage in self.reaches_final
 
-    def all_instructions(self) -> Iterator[Instruction]:
+    def all_instructions(self) -> tuple[Instruction, ...]:
         """Every instruction, with the inner ones of ONBUILD in place of the wrapper."""
-        for ins in self.instructions:
-            yield ins.effective()
+        # kept: each rule's selection of instructions starts here, and a parsed file never changes
+        found = self._effective
+        if found is None:
+            found = self._effective = tuple(ins.inner if ins.inner is not None else ins for ins in self.instructions)
+        return found
 
     def is_posix_shell(self, stage: Stage | None) -> bool:
         """False for Windows-style files (backtick escape, or SHELL set to pwsh/cmd)."""
@@ -218,18 +224,31 @@ class Dockerfile:
 class _Assembler:
     """Walks the physical lines as BuildKit's parser does and builds the instructions."""
 
-    def __init__(self, df: Dockerfile, lines: list[PhysicalLine]) -> None:
+    def __init__(self, df: Dockerfile, lines: list[PhysicalLine], tail: "_Tail | None" = None) -> None:
         self.df = df
         self.lines = lines
         # the stage the instructions read next belong to, numbered as assign_stages does (-1
         # before the first FROM): set as each Instruction is made, not by a copy of each later
         self.stage = sum(1 for ins in df.instructions if ins.keyword == "FROM") - 1
+        self.tail = tail
+        # the first line from which the rest of the file is a parsed file's rest: none for a parse
+        self.tail_line = tail.first_line if tail is not None else len(lines)
 
     def run(self, start: int) -> None:
-        i, lines, df = start, self.lines, self.df
+        n_lines = len(self.lines)
+        i = self._read(start, min(self.tail_line, n_lines))
+        while i < n_lines:  # in the end the text shares with the old parse (a reparse)
+            if self.tail.splice(self, i):
+                return  # the rest of the file was taken, moved, from the old parse
+            i = self._read(i, i + 1)
+        self.df._lexed_errors = len(self.df.errors)
+
+    def _read(self, i: int, stop: int) -> int:
+        """Read the lines from ``i`` on, up to the first one at or past ``stop`` that does
+        not continue what came before it; return its index."""
+        lines, df = self.lines, self.df
         marks = df._marks
-        n_lines = len(lines)
-        while i < n_lines:
+        while i < stop:
             line = lines[i]
             # one strip of Go's white space tells a blank line, a comment and the indent apart
             token = line.content.lstrip(GO_SPACE)
@@ -245,6 +264,7 @@ class _Assembler:
                 i += 1
             else:
                 i = self._instruction(i, indent)
+        return i
 
     def _instruction(self, i: int, indent: int) -> int:
         """Join a logical line from line ``i`` (its first non-space at ``indent``); return
@@ -413,6 +433,12 @@ class _Assembler:
 
 def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
     """Parse Dockerfile text (BOM already removed). Never raises on bad input."""
+    return _parse(text, path, None)
+
+
+def _parse(text: str, path: str, old: Dockerfile | None) -> Dockerfile:
+    """Parse ``text``, with the end it shares with the ``old`` parse taken from it (see
+    :class:`_Tail`) when the escape character is the same."""
     index = LineIndex(text)
     lines = physical_lines(text, index.starts)
     directives = read_directives(lines)
@@ -421,7 +447,8 @@ def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
     if directives.error:
         at, message = directives.error
         df.errors.append(ParseError(df.span(lines[at].start, lines[at].start + len(lines[at].content)), message, 0))
-    _Assembler(df, lines).run(directives.count)
+    tail = _Tail.after(old, df, 0) if old is not None and old.escape == df.escape else None
+    _Assembler(df, lines, tail).run(directives.count)
     return _finish(df, lines)
 
 
@@ -429,8 +456,11 @@ def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
     """``parse(text, df.path)`` for a ``text`` that equals ``df.text`` before offset
     ``unchanged`` (a fix applied to it): the instructions, comments and errors of the
     whole lines before that offset are taken from ``df``, and the parser resumes at the
-    first line that starts after them. The size model prices each fix on the fixed file;
-    a fix changes a RUN or two, on average 40% of the way into the file in the corpus."""
+    first line that starts after them. Past the edit, where the two texts end alike, the
+    first line both parses reach between instructions ends the reading: the rest is
+    ``df``'s, moved by the edit's length (see :class:`_Tail`). The size model prices each
+    fix on the fixed file; a fix changes a RUN or two, on average 40% of the way into the
+    file in the corpus."""
     index = LineIndex(text)
     lines = physical_lines(text, index.starts)
     # the directives end at line directive_lines, which read_directives looked at too
@@ -440,8 +470,8 @@ def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
         if m[0] >= floor and m[0] < len(lines) and lines[m[0]].start <= unchanged:
             mark = m
             break
-    if mark is None or unchanged > len(df.text) or text[:unchanged] != df.text[:unchanged]:
-        return parse(text, df.path)
+    if mark is None or unchanged > len(df.text) or not text.startswith(df.text[:unchanged]):
+        return _parse(text, df.path, df)  # an edit on the directives or the first instruction: read them again
     line, n_instructions, n_comments, n_errors = mark
     new = Dockerfile(df.path, text, index, df.escape, dict(df.directives))
     new.directive_lines = df.directive_lines
@@ -451,8 +481,110 @@ def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
     new.comments = df.comments[:n_comments]
     new.errors = df.errors[:n_errors]
     new._marks = [m for m in df._marks if m[0] < line]
-    _Assembler(new, lines).run(line)
+    _Assembler(new, lines, _Tail.after(df, new, unchanged)).run(line)
     return _finish(new, lines)
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """The length of the longest common end of ``a`` and ``b``, at most ``limit``: all of
+    it after an edit that only inserts, else a binary search, each probe one copy and one
+    comparison (in C)."""
+    if b.endswith(a[len(a) - limit :]):
+        return limit
+    low, high = 0, limit - 1
+    while low < high:
+        mid = (low + high + 1) // 2
+        if b.endswith(a[len(a) - mid :]):
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+class _Tail:
+    """The rest of an earlier parse, for the lines after an edit.
+
+    Reading a line that starts an instruction or a comment depends only on the text from
+    there on (and the escape character): when the new text from such a line on is the
+    old text from a line the old parse also reached between instructions, the old parse's
+    instructions, comments and errors from there on are the new ones, moved by the
+    edit's length (offsets) and line count (positions; columns stay), numbered on from
+    the new ones before them.
+    """
+
+    __slots__ = ("old", "chars", "lines", "first_line")
+
+    def __init__(self, old: Dockerfile, chars: int, lines: int, first_line: int) -> None:
+        self.old = old
+        self.chars = chars  # what the edit adds to each offset after it
+        self.lines = lines  # and to each line number
+        self.first_line = first_line  # the first line of the new text in the common end
+
+    @classmethod
+    def after(cls, old: Dockerfile, new: Dockerfile, unchanged: int) -> "_Tail | None":
+        common = _common_suffix(new.text, old.text, min(len(new.text), len(old.text)) - unchanged)
+        if not common:
+            return None
+        starts = new.index.starts
+        return cls(old, len(new.text) - len(old.text), len(starts) - len(old.index.starts),
+                   bisect.bisect_left(starts, len(new.text) - common))
+
+    def splice(self, assembler: "_Assembler", i: int) -> bool:
+        """Complete the new parse with the old one's rest from new line ``i`` on, if the old
+        parse reached that line between instructions too; else False."""
+        old, new = self.old, assembler.df
+        old_line = i - self.lines
+        if old.index.starts[old_line] != assembler.lines[i].start - self.chars:
+            return False  # the line ends alike but starts otherwise: not the old line
+        at = bisect.bisect_left(old._marks, old_line, key=_mark_line)
+        if at == len(old._marks) or old._marks[at][0] != old_line:
+            return False
+        _, n_instructions, n_comments, n_errors = old._marks[at]
+        first = len(new.instructions) - n_instructions
+        for ins in old.instructions[n_instructions:]:
+            # numbered and staged as the assembler would: assign_stages corrects the rest
+            stage = assembler.stage
+            if ins.keyword == "FROM":
+                assembler.stage += 1
+            new.instructions.append(self._instruction(ins, len(new.instructions), assembler.stage, stage))
+        new.comments.extend(_new_tuple(Comment, (c.line + self.lines, c.text, self._span(c.span)))
+                            for c in old.comments[n_comments:])
+        new.errors.extend(_new_tuple(ParseError, (self._span(e.span), e.message, e.phase))
+                          for e in old.errors[n_errors : old._lexed_errors])
+        new._lexed_errors = len(new.errors)
+        n_comments, n_errors = len(new.comments) - len(old.comments), len(new.errors) - old._lexed_errors
+        new._marks.extend((line + self.lines, ins + first, com + n_comments, err + n_errors)
+                          for line, ins, com, err in old._marks[at:])
+        return True
+
+    def _instruction(self, ins: Instruction, index: int, stage: int, inner_stage: int) -> Instruction:
+        inner = ins.inner
+        if inner is not None:
+            inner = self._instruction(inner, index, inner_stage, inner_stage)
+        args = self._logical(ins.args)
+        body = args if ins.body is ins.args else self._logical(ins.body)
+        flags = tuple(_new_tuple(Flag, (f.name, f.value, self._span(f.span))) for f in ins.flags) if ins.flags else ()
+        heredocs = tuple(h._replace(body=self._logical(h.body), span=self._span(h.span))
+                         for h in ins.heredocs) if ins.heredocs else ()
+        return _new_tuple(Instruction, (ins.keyword, index, self._span(ins.span), self._span(ins.keyword_span), args,
+                                        flags, body, heredocs, ins.json_args, inner, stage))
+
+    def _logical(self, logical: Logical) -> Logical:
+        offsets, by = logical.offsets, self.chars
+        if type(offsets) is range:  # one run stays one run (see Logical.offsets)
+            moved: Sequence[int] = range(offsets.start + by, offsets.stop + by)
+        else:
+            moved = tuple(map(by.__add__, offsets))  # int.__add__ through map: no Python call per offset
+        return _new_tuple(Logical, (logical.text, moved))
+
+    def _span(self, span: Span) -> Span:
+        start, end, lines = span.start, span.end, self.lines
+        return _new_tuple(Span, (_new_tuple(Position, (start.line + lines, start.column)),
+                                 _new_tuple(Position, (end.line + lines, end.column))))
+
+
+def _mark_line(mark: tuple[int, int, int, int]) -> int:
+    return mark[0]
 
 
 def _finish(df: Dockerfile, lines: list[PhysicalLine]) -> Dockerfile:

@@ -283,24 +283,22 @@ class _Walker:
                     nested.append(c)
         if name_node is None:
             return
-        name, _ = _unquote(name_node.children[0] if name_node.children else name_node, self.src)
+        name_children = name_node.children
+        name, _ = _unquote(name_children[0] if name_children else name_node, src)
         op = self.pending
         if not op and self.commands and node.start_point[0] > self.last_end_line:
             op = "\n"
         self.pending = ""
         self.last_end_line = node.end_point[0]
-        self.commands.append(
-            Command(
-                name,
-                tuple(args),
-                self.where(node),
-                self.where(name_node),
-                op,
-                depth,
-                tuple(assignments),
-                self.char(node.end_byte),
-            )
-        )
+        if self.ascii:  # byte offsets are character offsets: no conversion call per offset
+            end = node.end_byte
+            where, name_where = _Where(df, logical, node.start_byte, end), \
+                _Where(df, logical, name_node.start_byte, name_node.end_byte)
+        else:
+            end, where, name_where = self.char(node.end_byte), self.where(node), self.where(name_node)
+        # tuple.__new__ directly, with the program Command.__new__ would take: one Python call less per command
+        self.commands.append(_new_tuple(Command, (name, tuple(args), where, name_where, op, depth, tuple(assignments),
+                                                  end, name.rsplit("/", 1)[-1])))
         for c in nested:  # $(...) inside arguments run too
             saved = self.pending
             self.walk(c, depth + 1)

@@ -99,7 +99,8 @@ def reaching_stages(df: "Dockerfile") -> frozenset[int]:
         if stage.parent is not None:
             todo.append(stage.parent)
         for ins in stage.instructions:
-            ins = ins.effective()
+            if ins.inner is not None:  # ONBUILD's own instruction (effective(), without a call per instruction)
+                ins = ins.inner
             if ins.keyword != "COPY":
                 continue
             src = ins.flag("from")

@@ -136,7 +136,8 @@ def _model(df) -> tuple:
 
 
 EDITS = st.sampled_from(["", "x", " && rm -rf /var/lib/apt/lists/*", "\n", "\\\n", "\nRUN echo hi\n", "<<EOF\n",
-                         "#", "# escape=`\n", "FROM y AS z\n", "\r\n"])
+                         "#", "# escape=`\n", "FROM y AS z\n", "\r\n", "ONBUILD RUN a\n", "EOF\n", "FOO x\n",
+                         "COPY --chown=a:b --from=s a /b\n"])
 
 
 @settings(max_examples=300, deadline=None)
@@ -149,6 +150,35 @@ def test_reparse_after_an_edit_equals_a_full_parse(text, data):
     cut = data.draw(st.integers(0, min(6, len(text) - at)))
     fixed = text[:at] + data.draw(EDITS) + text[at + cut :]
     assert _model(reparse(parse(text), fixed, at)) == _model(parse(fixed))
+
+
+@settings(max_examples=300, deadline=None)
+@given(dockerfile(), st.data())
+def test_reparse_of_a_reparse_equals_a_full_parse(text, data):
+    """Two edits in turn (the second one before, inside or after the first): the rest of
+    the file taken from the first reparse, moved twice, and the marks the second one
+    resumes from, are what a parse gives."""
+    df = parse(text)
+    for _ in range(2):
+        at = data.draw(st.integers(0, len(df.text)))
+        cut = data.draw(st.integers(0, min(12, len(df.text) - at)))
+        fixed = df.text[:at] + data.draw(st.one_of(EDITS, st.builds("".join, st.lists(EDITS, max_size=3)))) \
+            + df.text[at + cut :]
+        df, want = reparse(df, fixed, at), parse(fixed)
+        assert _model(df) == _model(want)
+        assert (df._marks, df._lexed_errors) == (want._marks, want._lexed_errors)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab\n", max_size=12), st.text(alphabet="ab\n", max_size=12), st.text(alphabet="ab\n", max_size=12),
+       st.integers(0, 30))
+def test_common_suffix_is_the_longest_common_end_within_the_limit(head, tail, other, limit):
+    from bot.model.dockerfile import _common_suffix
+
+    a, b = head + tail, other + tail
+    limit = min(limit, len(a), len(b))
+    longest = max(k for k in range(limit + 1) if a[len(a) - k :] == b[len(b) - k :])
+    assert _common_suffix(a, b, limit) == longest
 
 
 def test_reparse_reads_the_directives_again_when_an_edit_makes_one():

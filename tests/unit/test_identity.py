@@ -69,3 +69,35 @@ def test_legacy_fingerprint_is_the_v1_one():
     f = analyse_text("Dockerfile", BASE, OPTS).findings[0]
     old = hashlib.sha256("\x1f".join((f.rule_id, f.path, f.stage, f.anchor_text)).encode()).hexdigest()[:16]
     assert f.legacy_fingerprint == old and f.fingerprint != old
+
+
+def _first_hit_forward(spans, f):
+    """The scan identity.assign made before: every instruction that starts in time, the last hit kept."""
+    hit = None
+    for span, ins in spans:
+        if span.start > f.span.start:
+            break
+        if f.span.start < span.end or span.contains(f.span):
+            hit = ins
+    return hit
+
+
+def test_the_instruction_under_a_finding_is_the_forward_scans_answer():
+    """_instruction_at looks backwards from a bisection; for findings inside, between,
+    at the edges of and after the instructions, it names the instruction the plain scan names."""
+    from bot.identity import _instruction_at
+    from bot.model.dockerfile import parse
+    from bot.model.text import Position, Span
+
+    text = ("ARG V=1\nFROM debian:12 AS a\nRUN apt-get update \\\n  && apt-get install -y curl\n\n# note\n"
+            "COPY <<EOF /x\nbody\nEOF\nONBUILD RUN echo hi\nFROM a\nRUN true")
+    df = parse(text)
+    spans = sorted(((ins.span, ins) for ins in df.instructions), key=lambda p: p[0].start)
+    starts = [span.start for span, _ in spans]
+    index = df.index
+    points = [index.position(o) for o in range(len(text) + 1)] + [Position(99, 1)]
+    finding = analyse_text("Dockerfile", BASE, OPTS).findings[0]
+    for a in points:
+        for b in (a, index.position(min(index.offset(a) + 3, len(text))) if a.line < 99 else a):
+            f = finding._replace(span=Span(a, max(a, b)))
+            assert _instruction_at(spans, starts, f) == _first_hit_forward(spans, f), (a, b)

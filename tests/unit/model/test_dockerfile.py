@@ -279,3 +279,41 @@ def test_a_continuation_at_the_end_of_the_file_spans_and_errors():
     assert summary("FROM a\n\\") == ([], [("2:1-2:1", "unknown instruction: (nothing)")])
     assert summary("FROM a\n \\\n\\\n") == ([], [("3:2-3:2", "unknown instruction: (nothing)")])
     assert summary("FROM a\nRUN x \\\n  y \\\n") == ([("2:1-3:4", "x   y", (11, 12, 15, 16, 17, 18))], [])
+
+
+def test_all_instructions_puts_onbuilds_inner_instruction_in_place_and_keeps_its_answer():
+    df = parse("FROM a\nONBUILD RUN y\nRUN x\nONBUILD COPY a b\n")
+    effective = df.all_instructions()
+    assert [(i.keyword, i.body.text) for i in effective] == [("FROM", "a"), ("RUN", "y"), ("RUN", "x"),
+                                                               ("COPY", "a b")]
+    assert list(effective) == [i.effective() for i in df.instructions]
+    assert df.all_instructions() is effective
+
+
+def test_assign_stages_corrects_stage_numbers_the_parser_did_not_give():
+    """Stages are slices of the instruction list from each FROM on; an instruction (or
+    ONBUILD's inner one) carrying another stage number is copied with the right one."""
+    from bot.model.dockerfile import Dockerfile
+    from bot.model.stages import assign_stages
+
+    text = ("ARG V=1\nARG B=alpine\nFROM $B AS one\nRUN x\nONBUILD RUN y\nFROM one\nONBUILD FROM z\n"
+            "COPY a b\nFROM scratch\nFROM b\nRUN z\n")
+    want = parse(text)
+    for wrong in (0, 7):
+        df = Dockerfile(want.path, text, want.index, want.escape, dict(want.directives))
+        df.instructions = [
+            i._replace(stage=wrong if n % 2 and i.stage >= 0 else i.stage,
+                       inner=i.inner._replace(stage=wrong) if i.inner is not None else None)
+            for n, i in enumerate(want.instructions)]
+        assert assign_stages(df) == []
+        assert df.instructions == want.instructions and df.global_args == want.global_args == {"V": "1", "B": "alpine"}
+        assert [(s.index, s.base, s.image, s.name, s.parent, s.instructions, s.from_instruction) for s in df.stages] == \
+            [(s.index, s.base, s.image, s.name, s.parent, s.instructions, s.from_instruction) for s in want.stages]
+    assert [s.image for s in want.stages] == ["alpine", "one", "scratch", "b"] and want.stages[1].parent == 0
+
+
+def test_a_stage_copied_whole_reaches_the_final_image_also_through_onbuild():
+    base = "FROM a AS one\nRUN x\nFROM b AS two\nFROM c\n"
+    assert parse(base + "COPY --from=one / /\n").reaches_final == {0, 2}
+    assert parse(base + "ONBUILD COPY --from=one / /\n").reaches_final == {0, 2}
+    assert parse(base + "COPY --from=one /app /app\n").reaches_final == {2}

@@ -76,3 +76,23 @@ def test_heredoc_fed_to_bash_is_shell_but_cat_heredoc_is_data():
     df = parse("FROM debian:12\nRUN <<EOT bash\n  apt-get update\nEOT\nRUN cat <<EOF > /etc/x\napt-get nope\nEOF\n")
     assert [c.name for s in run_scripts(df, df.instructions[1]) for c in s.commands] == ["apt-get"]
     assert [c.name for s in run_scripts(df, df.instructions[2]) for c in s.commands] == ["cat"]
+
+
+def test_the_walkers_commands_are_what_the_command_constructor_makes():
+    """The walker builds each Command without Command.__new__ (and, for ASCII text, its
+    positions without the byte-to-character conversion): the program is the name's base
+    name, and the spans are those of the conversion, in ASCII and non-ASCII scripts."""
+    from bot.model.shell import Command
+
+    for body in ("/usr/bin/pip3 install x && V=1 ./run.sh $(id -u) \\\n  && apt-get -y install curl",
+                 "echo 'héllo wörld' && /opt/ünï/bin/tool --flag é | tee /tmp/ß"):
+        s = script(body)
+        text = s.logical.text
+        for cmd in s.commands:
+            made = Command(cmd.name, cmd.args, cmd.where, cmd.name_where, cmd.operator_before, cmd.depth,
+                           cmd.assignments, cmd.end)
+            assert tuple(made) == tuple(cmd) and made.program == cmd.name.rsplit("/", 1)[-1]
+            written, name = text[cmd.where.start : cmd.where.end], text[cmd.name_where.start : cmd.name_where.end]
+            assert name == cmd.name and name in written
+            assert cmd.end == cmd.where.end
+        assert [c.program for c in s.commands] in (["pip3", "run.sh", "id", "apt-get"], ["echo", "tool", "tee"])

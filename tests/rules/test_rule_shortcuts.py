@@ -1,0 +1,74 @@
+"""Shortcuts rules take to skip work that cannot find anything (speed, issue 12): each
+holds only where the work it skips would have found nothing."""
+
+import glob
+import os
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from bot.model.dockerfile import parse
+from bot.rules.base import Context
+from bot.rules.dt201_cleanup_in_later_layer import CLEANERS, KINDS, _where
+
+CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus", "dockerfiles")
+
+
+def _corpus(limit: int = 120) -> list[str]:
+    found = sorted(glob.glob(os.path.join(CORPUS, "*")))[:limit]
+    return [open(p, encoding="utf-8", errors="replace").read() for p in found]
+
+
+def _commands(text: str):
+    """(ctx, RUN, command) of every command a file runs."""
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    for run in ctx.runs():
+        for script in ctx.scripts(run):
+            for cmd in script.commands:
+                yield ctx, run, cmd
+
+
+def _cleaned_kinds_outside_cleaners(text: str) -> list[tuple[str, str]]:
+    """(kind, program) where a Kind's ``cleans`` holds for a program not among its ``cleaners``."""
+    return [(kind.name, cmd.program) for ctx, run, cmd in _commands(text) for kind in KINDS
+            if kind.cleans(cmd, _where(ctx, run)) and cmd.program not in kind.cleaners]
+
+
+# ---------------------------------------------------------------------------- DT201
+
+PROGRAMS = ("rm", "find", "apt-get", "apt", "aptitude", "pip", "pip3", "python3", "uv", "npm", "yarn", "pnpm",
+            "yum", "dnf", "dnf5", "microdnf", "zypper", "apk", "conda", "mamba", "micromamba", "sudo", "env",
+            "/bin/rm", "composer", "gem", "go", "cargo", "true")
+WORDS = ("-rf", "-delete", "-m", "pip", "cache", "clean", "purge", "all", "--all", "-a", "distclean", "dist-clean",
+         "autoclean", "del", "/var/lib/apt/lists/*", "/var/lib/apt/lists", "/root/.cache/pip", "~/.cache/pip",
+         "$HOME/.npm", "/root/.npm/_cacache", "/usr/local/share/.cache/yarn", "/var/cache/yum", "/var/cache/dnf",
+         "/var/cache/apk", "/var/cache/apk/*", "/var/cache", "/", "/root", "metadata", "--force", "-y", "rm", "npm")
+
+
+@given(st.sampled_from(PROGRAMS), st.lists(st.sampled_from(WORDS), max_size=5))
+@settings(max_examples=400, deadline=None)
+def test_a_kind_is_cleaned_only_by_its_cleaners(program: str, words: list[str]) -> None:
+    text = f"FROM debian:12\nENV HOME=/root\nRUN {program} {' '.join(words)}\n"
+    assert _cleaned_kinds_outside_cleaners(text) == []
+
+
+CLEANUPS = ("FROM debian:12\nRUN find /var/lib/apt/lists -delete && find /root/.cache/pip -delete && apt-get distclean"
+            " && rm -rf ~/.npm /usr/local/share/.cache/yarn /var/cache/apk && dnf clean all && microdnf clean all"
+            " && yum clean all && pip cache purge && npm cache clean --force && yarn cache clean && apk cache clean"
+            " && conda clean -a && sudo rm -rf /var/cache/dnf && env X=1 find /var/cache/apk -delete\n")
+
+
+def test_every_kind_has_a_clean_among_its_cleaners() -> None:
+    cleaned = {kind.name for ctx, run, cmd in _commands(CLEANUPS) for kind in KINDS if kind.cleans(cmd, _where(ctx, run))}
+    assert cleaned == {kind.name for kind in KINDS}
+
+
+@pytest.mark.parametrize("text", [CLEANUPS] + _corpus())
+def test_a_kind_is_cleaned_only_by_its_cleaners_in_the_corpus(text: str) -> None:
+    assert _cleaned_kinds_outside_cleaners(text) == []
+
+
+def test_the_cleaners_are_every_kinds_cleaners() -> None:
+    assert CLEANERS == frozenset().union(*(k.cleaners for k in KINDS))
+    assert {"rm", "find", "apk", "apt-get", "pip", "npm", "yarn", "dnf", "conda"} <= CLEANERS

@@ -1,7 +1,5 @@
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
-import re
-
 from typing import Iterator, NamedTuple
 
 from bot.model import hints
@@ -10,7 +8,7 @@ from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import insert_after
-from bot.rules.facts import Need, cache_claim, command_needs, installs_dev_headers, program_args, unwrap, words_needs
+from bot.rules.facts import LazyPattern, Need, cache_claim, command_needs, installs_dev_headers, program_args, unwrap, words_needs
 from bot.rules.managers import MANAGERS, verb
 
 FLAG = "--no-install-recommends"
@@ -51,16 +49,16 @@ KEEP_FAMILIES = (("texlive-", (("lmodern", "tex"),)),)
 _NOT_IN_FAMILY = frozenset(("texlive-binaries", "texlive-fonts-extra-links"))
 # Releases that have no `gpg-agent` package (gnupg-agent before the 2.1 split) and whose
 # add-apt-repository works without it
-_NO_GPG_AGENT = re.compile(r"(?<![a-z])(trusty|xenial|wheezy|jessie)(?![a-z])|ubuntu[-_:]?1[0-6]\.\d\d|^debian:[78](\b|-)")
+_NO_GPG_AGENT = LazyPattern(r"(?<![a-z])(trusty|xenial|wheezy|jessie)(?![a-z])|ubuntu[-_:]?1[0-6]\.\d\d|^debian:[78](\b|-)")
 # Before Ubuntu 20.04 and Debian 11, the distro pip *recommends* setuptools (later releases
 # depend on it), and pip before 22.1 builds a source package only with setuptools installed
 # (`No module named setuptools`): a later pip install keeps it
 SETUPTOOLS = {"python3-pip": "python3-setuptools", "python-pip": "python-setuptools"}
-_OLD_RELEASES = re.compile(r"(?<![a-z])(trusty|xenial|bionic|wheezy|jessie|stretch|buster)(?![a-z])"
-                           r"|ubuntu[-_]?1\d\.\d\d|^ubuntu:1\d\.\d\d|^debian:(7|8|9|10)(\b|-)")
-_NEW_RELEASES = re.compile(r"(?<![a-z])(focal|jammy|noble|oracular|plucky|bullseye|bookworm|trixie)(?![a-z])"
-                           r"|ubuntu[-_]?[2-9]\d\.\d\d|^ubuntu:[2-9]\d\.\d\d|^debian:(1[1-9])(\b|-)"
-                           r"|^(ubuntu|debian)(:(latest|rolling|devel|stable|testing|sid|stable-slim))?$")
+_OLD_RELEASES = LazyPattern(r"(?<![a-z])(trusty|xenial|bionic|wheezy|jessie|stretch|buster)(?![a-z])"
+                            r"|ubuntu[-_]?1\d\.\d\d|^ubuntu:1\d\.\d\d|^debian:(7|8|9|10)(\b|-)")
+_NEW_RELEASES = LazyPattern(r"(?<![a-z])(focal|jammy|noble|oracular|plucky|bullseye|bookworm|trixie)(?![a-z])"
+                            r"|ubuntu[-_]?[2-9]\d\.\d\d|^ubuntu:[2-9]\d\.\d\d|^debian:(1[1-9])(\b|-)"
+                            r"|^(ubuntu|debian)(:(latest|rolling|devel|stable|testing|sid|stable-slim))?$")
 
 
 def pip_lacks_setuptools(base_image: str) -> bool:
@@ -93,8 +91,8 @@ _COMPILERS = frozenset(("gcc", "g++", "clang", "build-essential"))
 
 # Debian's cross compilers (gcc-<triplet>, g++-<triplet>, optionally versioned) recommend the
 # target's C library headers, libc6-dev-<arch>-cross (`apt-cache show gcc-arm-linux-gnueabihf`)
-_CROSS = re.compile(r"(?:gcc|g\+\+)(?:-\d+)?-(arm-linux-gnueabihf|arm-linux-gnueabi|aarch64-linux-gnu|"
-                    r"i686-linux-gnu|x86-64-linux-gnu|powerpc64le-linux-gnu|s390x-linux-gnu|riscv64-linux-gnu)")
+_CROSS = LazyPattern(r"(?:gcc|g\+\+)(?:-\d+)?-(arm-linux-gnueabihf|arm-linux-gnueabi|aarch64-linux-gnu|"
+                     r"i686-linux-gnu|x86-64-linux-gnu|powerpc64le-linux-gnu|s390x-linux-gnu|riscv64-linux-gnu)")
 _CROSS_ARCH = {"arm-linux-gnueabihf": "armhf", "arm-linux-gnueabi": "armel", "aarch64-linux-gnu": "arm64",
                "i686-linux-gnu": "i386", "x86-64-linux-gnu": "amd64", "powerpc64le-linux-gnu": "ppc64el",
                "s390x-linux-gnu": "s390x", "riscv64-linux-gnu": "riscv64"}

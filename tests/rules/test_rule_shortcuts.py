@@ -3,6 +3,9 @@ holds only where the work it skips would have found nothing."""
 
 import glob
 import os
+import re
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -10,6 +13,7 @@ from hypothesis import given, settings, strategies as st
 from bot.model.dockerfile import parse
 from bot.rules.base import Context
 from bot.rules.dt201_cleanup_in_later_layer import CLEANERS, KINDS, _where
+from bot.rules.facts import LazyPattern
 
 CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus", "dockerfiles")
 
@@ -72,3 +76,40 @@ def test_a_kind_is_cleaned_only_by_its_cleaners_in_the_corpus(text: str) -> None
 def test_the_cleaners_are_every_kinds_cleaners() -> None:
     assert CLEANERS == frozenset().union(*(k.cleaners for k in KINDS))
     assert {"rm", "find", "apk", "apt-get", "pip", "npm", "yarn", "dnf", "conda"} <= CLEANERS
+
+
+# ---------------------------------------------------------------------------- patterns compiled on first use
+
+PATTERNS = (r"[<>=!~\[;@ ]", r"(?<=.)@", r"[\s;&|()]+", r".+-(dev|devel|headers)", r"^\s*gemspec|path:")
+
+
+@given(st.sampled_from(PATTERNS), st.text(alphabet="ab-@=<; \n()dev|", max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_a_lazy_pattern_answers_as_the_compiled_one(pattern: str, text: str) -> None:
+    lazy, compiled = LazyPattern(pattern, re.M), re.compile(pattern, re.M)
+    for _ in range(2):  # the first call compiles, the second uses what it kept
+        assert lazy.split(text, maxsplit=1) == compiled.split(text, maxsplit=1)
+        assert lazy.split(text) == compiled.split(text)
+        for found, expected in ((lazy.fullmatch(text), compiled.fullmatch(text)), (lazy.search(text), compiled.search(text))):
+            assert (found and (found.span(), found.groups())) == (expected and (expected.span(), expected.groups()))
+
+
+def test_rule_modules_compile_their_patterns_only_when_used() -> None:
+    code = (
+        "import bot.rules.dt102_apt_recommends_installed, bot.rules.dt207_build_packages_in_final_image, "
+        "bot.rules.python_build, bot.rules.dt601_cache_mount_available, bot.rules.facts\n"
+        "from bot.rules.facts import LazyPattern\n"
+        "import sys\n"
+        "lazy = [v for m in list(sys.modules.values()) if getattr(m, '__name__', '').startswith('bot.rules')\n"
+        "        for v in [*vars(m).values(), *(x for d in vars(m).values() if isinstance(d, dict) for x in d.values())]\n"
+        "        if isinstance(v, LazyPattern)]\n"
+        "print(len(lazy), sum(1 for p in lazy if len(vars(p)) > 2))\n"
+        "from bot.rules.dt207_build_packages_in_final_image import is_build_package\n"
+        "is_build_package('libssl-dev')\n"
+        "print(sum(1 for p in lazy if len(vars(p)) > 2))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    count, compiled, after_use = map(int, out)
+    assert count >= 20 and compiled == 0  # none compiled by the import
+    assert after_use >= 1  # a use compiles the pattern it needs
+

@@ -13,6 +13,7 @@ from hypothesis import given, settings, strategies as st
 from bot.model.dockerfile import parse
 from bot.rules.base import Context
 from bot.rules.dt201_cleanup_in_later_layer import CLEANERS, KINDS, _where
+from bot.rules.ecosystems import _tool_and_args, dependency_install, tool_args
 from bot.rules.facts import LazyPattern
 
 CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus", "dockerfiles")
@@ -113,3 +114,30 @@ def test_rule_modules_compile_their_patterns_only_when_used() -> None:
     assert count >= 20 and compiled == 0  # none compiled by the import
     assert after_use >= 1  # a use compiles the pattern it needs
 
+
+# ---------------------------------------------------------------------------- facts kept on a command
+
+TOOLS = ("FROM x\nRUN python3 -m pip install a && npx yarn install && pip3.12 install b && uv pip install c "
+         "&& ./mvnw -B package && gradlew build && corepack pnpm i && python -c 1 && npm ci && ls\n")
+
+
+@pytest.mark.parametrize("text", [TOOLS] + _corpus(60))
+def test_kept_tool_args_are_fresh_answers(text: str) -> None:
+    for _, _, cmd in _commands(text):
+        fresh_prog, fresh_args = _tool_and_args.__wrapped__(cmd)
+        for _ in range(2):  # the second round answers from what the first kept
+            prog, args = tool_args(cmd)
+            assert (prog, args) == (fresh_prog, list(fresh_args))
+            args.clear()  # a caller's list is its own
+        assert dependency_install(cmd) == _dependency_install_unkept(cmd)
+
+
+def _dependency_install_unkept(cmd):
+    """dependency_install with nothing kept on the command."""
+    fresh = cmd._replace()  # a new Command: nothing kept
+    return dependency_install(fresh)._replace(command=cmd) if dependency_install(fresh) else None
+
+
+def test_tool_args_names_the_tool() -> None:
+    names = [tool_args(cmd)[0] for _, _, cmd in _commands(TOOLS)]
+    assert names == ["pip", "yarn", "pip", "pip", "mvn", "gradle", "pnpm", "python", "npm", "ls"]

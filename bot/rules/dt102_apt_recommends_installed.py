@@ -1,11 +1,12 @@
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
+from functools import lru_cache
 from typing import Iterator, NamedTuple
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
-from bot.model.shell import Command, ShellScript
+from bot.model.shell import Command, ShellScript, command_fact
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import insert_after
 from bot.rules.facts import LazyPattern, Need, cache_claim, command_needs, installs_dev_headers, program_args, unwrap, words_needs
@@ -101,6 +102,7 @@ _CROSS_ARCH = {"arm-linux-gnueabihf": "armhf", "arm-linux-gnueabi": "armel", "aa
 _TOOLCHAIN = frozenset(("gcc", "g++", "cmake", "clang"))
 
 
+@lru_cache(maxsize=4096)  # asked twice of each package of each finding; the answer depends on the name alone
 def recommends_kept(package: str) -> tuple[tuple[str, str], ...]:
     if package.startswith("golang-") and package.endswith("-go"):
         return _GO
@@ -136,6 +138,7 @@ def _is_false(value: str) -> bool:
     return value.strip().strip("\"';").strip().lower() in FALSE
 
 
+@command_fact  # asked of each apt install by DT102 and DT601
 def disables_recommends(cmd: Command) -> bool:
     """``--no-install-recommends`` (any value), ``--install-recommends=no`` or
     ``-o APT::Install-Recommends=false`` on the command itself."""
@@ -205,6 +208,7 @@ def writes_no_recommends_config(ctx: Context, ins: Instruction) -> bool:
     return False
 
 
+@command_fact  # asked of each apt install by DT102 (four times for a finding) and DT601
 def packages(cmd: Command) -> tuple[str, ...]:
     """Static package names after ``install`` (versions and archs stripped)."""
     out = []

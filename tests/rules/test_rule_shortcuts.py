@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 from bot.model.dockerfile import parse
 from bot.rules.base import Context
+from bot.rules.dt102_apt_recommends_installed import apt_install, disables_recommends, packages, recommends_kept
 from bot.rules.dt201_cleanup_in_later_layer import CLEANERS, KINDS, _where
 from bot.rules.ecosystems import _tool_and_args, dependency_install, tool_args
 from bot.rules.facts import LazyPattern
@@ -141,3 +142,25 @@ def _dependency_install_unkept(cmd):
 def test_tool_args_names_the_tool() -> None:
     names = [tool_args(cmd)[0] for _, _, cmd in _commands(TOOLS)]
     assert names == ["pip", "yarn", "pip", "pip", "mvn", "gradle", "pnpm", "python", "npm", "ls"]
+
+
+APT_INSTALLS = ("FROM debian:12\nRUN apt-get install -y --no-install-recommends curl=7.88 libssl-dev:amd64 $X "
+                "&& apt-get -o APT::Install-Recommends=false install git && apt install -y ./x.deb gcc "
+                "&& aptitude install -R vim && sudo apt-get install --install-recommends=no make && ls -l\n")
+
+
+@pytest.mark.parametrize("text", [APT_INSTALLS] + _corpus(60))
+def test_kept_apt_install_facts_are_fresh_answers(text: str) -> None:
+    for _, _, cmd in _commands(text):
+        for _ in range(2):  # the second round answers from what the first kept
+            assert packages(cmd) == packages.__wrapped__(cmd)
+            assert disables_recommends(cmd) == disables_recommends.__wrapped__(cmd)
+            for name in packages(cmd):
+                assert recommends_kept(name) == recommends_kept.__wrapped__(name)
+
+
+def test_apt_install_facts_read_the_command() -> None:
+    installs = [apt_install(cmd) for _, _, cmd in _commands(APT_INSTALLS)]
+    assert [packages(c) for c in installs if c] == [("curl", "libssl-dev"), ("git",), ("./x.deb", "gcc"), ("vim",),
+                                                    ("make",)]
+    assert [disables_recommends(c) for c in installs if c] == [True, True, False, True, True]

@@ -11,8 +11,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from bot.model.dockerfile import parse
-from bot.rules.base import Context
+from bot.rules.base import BuildContext, Context
 from bot.rules.dt102_apt_recommends_installed import apt_install, disables_recommends, packages, recommends_kept
+from bot.rules.dt105_pip_cache_in_layer import _configures_no_cache
+from bot.rules.dt107_yarn_cache_in_layer import YarnCacheInLayer
 from bot.rules.dt201_cleanup_in_later_layer import CLEANERS, KINDS, _where
 from bot.rules.ecosystems import _tool_and_args, dependency_install, tool_args
 from bot.rules.facts import LazyPattern
@@ -164,3 +166,32 @@ def test_apt_install_facts_read_the_command() -> None:
     assert [packages(c) for c in installs if c] == [("curl", "libssl-dev"), ("git",), ("./x.deb", "gcc"), ("vim",),
                                                     ("make",)]
     assert [disables_recommends(c) for c in installs if c] == [True, True, False, True, True]
+
+
+@pytest.mark.parametrize("files,berry", [({"a/.yarnrc.yml": 1, "b": 2}, True), ({".yarn/releases/y.cjs": 1}, True),
+                                         ({".yarnrc": 1, "yarn.lock": 2}, False), ({}, False)])
+def test_the_yarn_berry_context_is_listed_once_per_context(files: dict, berry: bool) -> None:
+    context = BuildContext("/ctx", files)
+    rule = YarnCacheInLayer()
+    answers = [rule._berry_context(Context(parse("FROM node:20\nRUN yarn\n"), f"Dockerfile.{i}", context)) for i in range(3)]
+    assert answers == [berry] * 3
+    assert context._derived == {("yarn berry",): berry}
+
+
+PIP_CONFIG = ("FROM python:3.12 AS base\nRUN pip config set global.no-cache-dir false\nONBUILD RUN pip3 config set "
+              "global.no-cache-dir 1\nFROM base\nRUN pip install a\nFROM python:3.12\nRUN python -m pip install b\n"
+              "RUN sudo pip config --user set global.no-cache-dir off && pip install c\n")
+
+
+@pytest.mark.parametrize("text", [PIP_CONFIG] + _corpus())
+def test_dt105_lists_the_no_cache_configs_once_as_each_run_would_find_them(text: str) -> None:
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    configuring = {r.index for r in ctx.runs() if _configures_no_cache(ctx, r)}
+    for ins in ctx.runs(final_only=True):
+        by_scan = any(_configures_no_cache(ctx, o) for o in ctx.before(ins))  # the scan the set replaces
+        assert by_scan == any(o.keyword == "RUN" and o.index in configuring for o in ctx.before(ins))
+    if text == PIP_CONFIG:
+        # the ONBUILD RUN and the stage built FROM it see line 2's config; the third stage and its own RUN's do not
+        assert [any(o.index in configuring for o in ctx.before(i)) for i in ctx.runs()] == [False, True, True, False,
+                                                                                             False]

@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 from bot.model.dockerfile import parse
 from bot.rules.base import BuildContext, Context
+from bot.rules.dockerignore import _ignore_file, ignore_file
 from bot.rules.dt102_apt_recommends_installed import apt_install, disables_recommends, packages, recommends_kept
 from bot.rules.dt105_pip_cache_in_layer import _configures_no_cache
 from bot.rules.dt107_yarn_cache_in_layer import YarnCacheInLayer
@@ -195,3 +196,27 @@ def test_dt105_lists_the_no_cache_configs_once_as_each_run_would_find_them(text:
         # the ONBUILD RUN and the stage built FROM it see line 2's config; the third stage and its own RUN's do not
         assert [any(o.index in configuring for o in ctx.before(i)) for i in ctx.runs()] == [False, True, True, False,
                                                                                              False]
+
+
+class _PlainContext:
+    """A context with files and texts but nothing kept (copied_bytes accepts any such)."""
+
+    root = "/ctx"
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts = texts
+
+    def exists(self, path: str) -> bool:
+        return path in self.texts
+
+    def text(self, path: str) -> str | None:
+        return self.texts.get(path)
+
+
+@pytest.mark.parametrize("path", ["/ctx/Dockerfile", "/ctx/api/api.Dockerfile", "/ctx/web.Dockerfile", "Dockerfile"])
+def test_the_kept_ignore_file_is_a_fresh_answer(path: str) -> None:
+    texts = {".dockerignore": "docs\n", "api/api.Dockerfile.dockerignore": "tests\n"}
+    context = BuildContext("/ctx", {k: len(v) for k, v in texts.items()}, texts)
+    for _ in range(2):  # the second answer is the kept one
+        assert ignore_file(context, path) == _ignore_file(context, path) == ignore_file(_PlainContext(texts), path)
+    assert context._derived == {("ignore file", path): _ignore_file(context, path)}

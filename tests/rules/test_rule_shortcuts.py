@@ -17,6 +17,7 @@ from bot.rules.dt102_apt_recommends_installed import apt_install, disables_recom
 from bot.rules.dt105_pip_cache_in_layer import _configures_no_cache
 from bot.rules.dt107_yarn_cache_in_layer import YarnCacheInLayer
 from bot.rules.dt201_cleanup_in_later_layer import CLEANERS, KINDS, _where
+from bot.rules.dt301_broad_copy_before_install import _broad_copy, _runs_after
 from bot.rules.ecosystems import _tool_and_args, dependency_install, tool_args
 from bot.rules.facts import LazyPattern
 
@@ -220,3 +221,27 @@ def test_the_kept_ignore_file_is_a_fresh_answer(path: str) -> None:
     for _ in range(2):  # the second answer is the kept one
         assert ignore_file(context, path) == _ignore_file(context, path) == ignore_file(_PlainContext(texts), path)
     assert context._derived == {("ignore file", path): _ignore_file(context, path)}
+
+
+BROAD = ("FROM node:20\nCOPY . .\nRUN npm ci\nCOPY ./ /app\nRUN apt-get install -y git\nCOPY --from=x . .\n"
+         "RUN npm ci\nADD . /src\nONBUILD RUN make\nRUN yarn\n")
+
+
+@pytest.mark.parametrize("text", [BROAD] + _corpus())
+def test_dt301_runs_after_each_broad_copy_are_those_a_scan_finds(text: str) -> None:
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    for stage in ctx.stages():
+        items = [i for i in stage.instructions if i.inner is None]
+        broads = [_broad_copy(ctx, i) for i in items]
+        for pos in range(len(items)):
+            scanned = []  # what _runs_after gave when it asked _broad_copy of each instruction itself
+            for later_pos in range(pos + 1, len(items)):
+                if items[later_pos].keyword == "RUN":
+                    scanned.append((later_pos, items[later_pos]))
+                elif _broad_copy(ctx, items[later_pos]) is not None:
+                    break
+            assert list(_runs_after(items, broads, pos)) == scanned
+    if text == BROAD:
+        items = [i for i in ctx.stages()[0].instructions if i.inner is None]
+        assert [p for p, _ in _runs_after(items, [_broad_copy(ctx, i) for i in items], 1)] == [2]

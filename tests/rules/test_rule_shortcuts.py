@@ -1,5 +1,5 @@
-"""Shortcuts rules take to skip work that cannot find anything (speed, issue 12): each
-holds only where the work it skips would have found nothing."""
+"""Work rules skip or keep (speed, issue 12): a shortcut holds only where the work it skips
+would have found nothing, and a kept answer is what a fresh computation gives."""
 
 import glob
 import os

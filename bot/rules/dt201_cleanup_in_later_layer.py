@@ -289,6 +289,7 @@ def later_cleanups(ctx: Context, run: Instruction) -> list[LaterCleanup]:
             earlier = [i for i in ctx.before(run) if i.keyword == "RUN"]
         w = _where(ctx, run)
         out.extend(_kind_cleanups(ctx, script, w, earlier))
+        # only rm removes downloads and copied trees, only apk a virtual package (the findings keep this order)
         dirs = command_dirs(script, ctx.workdir(run) or "") if "rm" in programs else []
         if "rm" in programs:
             if downloads_left_earlier is None:

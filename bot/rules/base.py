@@ -179,10 +179,12 @@ class Context:
         return self.instructions("RUN", final_only=final_only)
 
     def scripts(self, ins: Instruction) -> tuple[ShellScript, ...]:
-        key = ins.span.start.line * 100000 + ins.span.start.column
-        if key not in self._scripts:
-            self._scripts[key] = tuple(run_scripts(self.df, ins))
-        return self._scripts[key]
+        start = ins.span.start
+        key = start.line * 100000 + start.column
+        found = self._scripts.get(key)
+        if found is None:
+            found = self._scripts[key] = tuple(run_scripts(self.df, ins))
+        return found
 
     def commands(
         self, *programs: str, sub: str | None = None, final_only: bool = False

@@ -143,6 +143,14 @@ def ignore_file(context, dockerfile_path: str) -> tuple[str, str | None]:
     """The ignore file BuildKit uses for this Dockerfile: ``<Dockerfile>.dockerignore``
     next to it first, then ``.dockerignore`` at the context root. Returns (relative
     path, text); text is None when neither exists."""
+    derived = getattr(context, "derived", None)
+    if derived is None:
+        return _ignore_file(context, dockerfile_path)
+    # DT501, DT502 and DT503 each ask it of every Dockerfile: found once per context and Dockerfile
+    return derived(("ignore file", dockerfile_path), lambda: _ignore_file(context, dockerfile_path))
+
+
+def _ignore_file(context, dockerfile_path: str) -> tuple[str, str | None]:
     import os.path
     import posixpath
 

@@ -1,16 +1,15 @@
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
-import re
-
+from functools import lru_cache
 from typing import Iterator, NamedTuple
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
-from bot.model.shell import Command, ShellScript
+from bot.model.shell import Command, ShellScript, command_fact
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import insert_after
-from bot.rules.facts import Need, cache_claim, command_needs, installs_dev_headers, program_args, unwrap, words_needs
+from bot.rules.facts import LazyPattern, Need, cache_claim, command_needs, installs_dev_headers, program_args, unwrap, words_needs
 from bot.rules.managers import MANAGERS, verb
 
 FLAG = "--no-install-recommends"
@@ -51,16 +50,16 @@ KEEP_FAMILIES = (("texlive-", (("lmodern", "tex"),)),)
 _NOT_IN_FAMILY = frozenset(("texlive-binaries", "texlive-fonts-extra-links"))
 # Releases that have no `gpg-agent` package (gnupg-agent before the 2.1 split) and whose
 # add-apt-repository works without it
-_NO_GPG_AGENT = re.compile(r"(?<![a-z])(trusty|xenial|wheezy|jessie)(?![a-z])|ubuntu[-_:]?1[0-6]\.\d\d|^debian:[78](\b|-)")
+_NO_GPG_AGENT = LazyPattern(r"(?<![a-z])(trusty|xenial|wheezy|jessie)(?![a-z])|ubuntu[-_:]?1[0-6]\.\d\d|^debian:[78](\b|-)")
 # Before Ubuntu 20.04 and Debian 11, the distro pip *recommends* setuptools (later releases
 # depend on it), and pip before 22.1 builds a source package only with setuptools installed
 # (`No module named setuptools`): a later pip install keeps it
 SETUPTOOLS = {"python3-pip": "python3-setuptools", "python-pip": "python-setuptools"}
-_OLD_RELEASES = re.compile(r"(?<![a-z])(trusty|xenial|bionic|wheezy|jessie|stretch|buster)(?![a-z])"
-                           r"|ubuntu[-_]?1\d\.\d\d|^ubuntu:1\d\.\d\d|^debian:(7|8|9|10)(\b|-)")
-_NEW_RELEASES = re.compile(r"(?<![a-z])(focal|jammy|noble|oracular|plucky|bullseye|bookworm|trixie)(?![a-z])"
-                           r"|ubuntu[-_]?[2-9]\d\.\d\d|^ubuntu:[2-9]\d\.\d\d|^debian:(1[1-9])(\b|-)"
-                           r"|^(ubuntu|debian)(:(latest|rolling|devel|stable|testing|sid|stable-slim))?$")
+_OLD_RELEASES = LazyPattern(r"(?<![a-z])(trusty|xenial|bionic|wheezy|jessie|stretch|buster)(?![a-z])"
+                            r"|ubuntu[-_]?1\d\.\d\d|^ubuntu:1\d\.\d\d|^debian:(7|8|9|10)(\b|-)")
+_NEW_RELEASES = LazyPattern(r"(?<![a-z])(focal|jammy|noble|oracular|plucky|bullseye|bookworm|trixie)(?![a-z])"
+                            r"|ubuntu[-_]?[2-9]\d\.\d\d|^ubuntu:[2-9]\d\.\d\d|^debian:(1[1-9])(\b|-)"
+                            r"|^(ubuntu|debian)(:(latest|rolling|devel|stable|testing|sid|stable-slim))?$")
 
 
 def pip_lacks_setuptools(base_image: str) -> bool:
@@ -93,8 +92,8 @@ _COMPILERS = frozenset(("gcc", "g++", "clang", "build-essential"))
 
 # Debian's cross compilers (gcc-<triplet>, g++-<triplet>, optionally versioned) recommend the
 # target's C library headers, libc6-dev-<arch>-cross (`apt-cache show gcc-arm-linux-gnueabihf`)
-_CROSS = re.compile(r"(?:gcc|g\+\+)(?:-\d+)?-(arm-linux-gnueabihf|arm-linux-gnueabi|aarch64-linux-gnu|"
-                    r"i686-linux-gnu|x86-64-linux-gnu|powerpc64le-linux-gnu|s390x-linux-gnu|riscv64-linux-gnu)")
+_CROSS = LazyPattern(r"(?:gcc|g\+\+)(?:-\d+)?-(arm-linux-gnueabihf|arm-linux-gnueabi|aarch64-linux-gnu|"
+                     r"i686-linux-gnu|x86-64-linux-gnu|powerpc64le-linux-gnu|s390x-linux-gnu|riscv64-linux-gnu)")
 _CROSS_ARCH = {"arm-linux-gnueabihf": "armhf", "arm-linux-gnueabi": "armel", "aarch64-linux-gnu": "arm64",
                "i686-linux-gnu": "i386", "x86-64-linux-gnu": "amd64", "powerpc64le-linux-gnu": "ppc64el",
                "s390x-linux-gnu": "s390x", "riscv64-linux-gnu": "riscv64"}
@@ -103,6 +102,7 @@ _CROSS_ARCH = {"arm-linux-gnueabihf": "armhf", "arm-linux-gnueabi": "armel", "aa
 _TOOLCHAIN = frozenset(("gcc", "g++", "cmake", "clang"))
 
 
+@lru_cache(maxsize=4096)  # asked twice of each package of each finding; the answer depends on the name alone
 def recommends_kept(package: str) -> tuple[tuple[str, str], ...]:
     if package.startswith("golang-") and package.endswith("-go"):
         return _GO
@@ -138,6 +138,7 @@ def _is_false(value: str) -> bool:
     return value.strip().strip("\"';").strip().lower() in FALSE
 
 
+@command_fact  # asked of each apt install by DT102 and DT601
 def disables_recommends(cmd: Command) -> bool:
     """``--no-install-recommends`` (any value), ``--install-recommends=no`` or
     ``-o APT::Install-Recommends=false`` on the command itself."""
@@ -207,6 +208,7 @@ def writes_no_recommends_config(ctx: Context, ins: Instruction) -> bool:
     return False
 
 
+@command_fact  # asked of each apt install by DT102 (four times for a finding) and DT601
 def packages(cmd: Command) -> tuple[str, ...]:
     """Static package names after ``install`` (versions and archs stripped)."""
     out = []

@@ -162,11 +162,14 @@ The downloaded archives and built wheels of the installed packages.
     )
 
     def check(self, ctx: Context) -> Iterator[Finding]:
+        configuring: set[int] | None = None  # indexes of the RUNs that configure no cache, listed once per file
         for ins in ctx.runs(final_only=True):
             env = ctx.env(ins)
             if disables_pip_cache(env.get("PIP_NO_CACHE_DIR")):
                 continue
-            if any(_configures_no_cache(ctx, o) for o in ctx.before(ins)):
+            if configuring is None:
+                configuring = {r.index for r in ctx.runs() if _configures_no_cache(ctx, r)}
+            if configuring and any(o.keyword == "RUN" and o.index in configuring for o in ctx.before(ins)):
                 continue
             if ancient_pip(ctx.base_image(ctx.stage(ins))) and not _pip_upgraded(ctx, ins):
                 continue  # pip 1.x: no cache to leave, and --no-cache-dir is an error

@@ -183,7 +183,9 @@ runs *before* the install).
         bc = ctx.build_context
         if bc is None:
             return False
-        return any(p.rsplit("/", 1)[-1] == ".yarnrc.yml" or p.startswith(".yarn/releases/") for p in bc.files)
+        # the same for every Dockerfile of the context: its listing is scanned once
+        return bc.derived(("yarn berry",), lambda: any(
+            p.rsplit("/", 1)[-1] == ".yarnrc.yml" or p.startswith(".yarn/releases/") for p in bc.files))
 
     def _copies_berry_files(self, ctx: Context, ins) -> bool:
         args = copy_args(ctx.df, ins)

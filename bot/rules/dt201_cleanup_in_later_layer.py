@@ -36,6 +36,7 @@ from bot.rules.managers import MANAGERS, cleans, fetches, verb
 NEUTRAL = frozenset(("LABEL", "EXPOSE", "MAINTAINER", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT"))
 RPM = frozenset(p for p, m in MANAGERS.items() if m.family in ("dnf", "microdnf"))
 CONDA = frozenset(("conda", "mamba", "micromamba"))
+REMOVERS = frozenset(("rm", "find"))  # the programs removes() and removes_dir() hold for
 
 
 class Where(NamedTuple):
@@ -56,6 +57,8 @@ class Kind(NamedTuple):
     cleans: Callable[[Command, Where], bool]
     mounted: Callable[[Where], bool]  # a cache mount keeps them out of the layer
     claim: Callable[[Instruction], str]
+    # every program ``cleans`` can hold for: a script that runs none of them cleans nothing of this kind
+    cleaners: frozenset[str]
 
 
 def _sub(cmd: Command, programs, subs) -> bool:
@@ -85,6 +88,7 @@ KINDS = (
         lambda c, w: removes_apt_lists(c),
         lambda w: w.ctx.mounts_cover(w.run, "/var/lib/apt/lists"),
         apt_lists_claim,
+        APT | REMOVERS,
     ),
     Kind(
         hints.PIP_CACHE,
@@ -93,6 +97,7 @@ KINDS = (
         lambda c, w: removes_dir(c, f"{w.home}/.cache/pip", w.home) or _sub(c, PIP, ("cache",)),
         lambda w: w.ctx.mounts_cover(w.run, f"{w.home}/.cache/pip"),
         lambda run: cache_claim(hints.PIP_CACHE, run),
+        PIP | REMOVERS,
     ),
     Kind(
         hints.NPM_CACHE,
@@ -101,6 +106,7 @@ KINDS = (
         lambda c, w: removes_dir(c, f"{w.home}/.npm", w.home) or _sub(c, ("npm",), ("cache",)),
         lambda w: w.ctx.mounts_cover(w.run, f"{w.home}/.npm"),
         lambda run: cache_claim(hints.NPM_CACHE, run),
+        frozenset(("npm",)) | REMOVERS,
     ),
     Kind(
         hints.YARN_CACHE,
@@ -109,6 +115,7 @@ KINDS = (
         lambda c, w: any(removes_dir(c, d, w.home) for d in _yarn_dirs(w)) or _sub(c, ("yarn",), ("cache",)),
         lambda w: any(w.ctx.mounts_cover(w.run, d) for d in _yarn_dirs(w)),
         lambda run: cache_claim(hints.YARN_CACHE, run),
+        frozenset(("yarn",)) | REMOVERS,
     ),
     Kind(
         hints.RPM_CACHE,
@@ -117,6 +124,7 @@ KINDS = (
         lambda c, w: cleans(c, "dnf") or cleans(c, "microdnf"),
         lambda w: w.ctx.mounts_cover(w.run, "/var/cache/yum") or w.ctx.mounts_cover(w.run, "/var/cache/dnf"),
         lambda run: cache_claim(hints.RPM_CACHE, run),
+        RPM | REMOVERS,  # cleans(): a dnf/microdnf family clean, or an rm/find
     ),
     Kind(
         hints.APK_CACHE,
@@ -125,6 +133,7 @@ KINDS = (
         lambda c, w: removes_dir(c, "/var/cache/apk") or _sub(c, ("apk",), ("cache",)),
         lambda w: w.ctx.mounts_cover(w.run, "/var/cache/apk"),
         lambda run: cache_claim(hints.APK_CACHE, run),
+        frozenset(("apk",)) | REMOVERS,
     ),
     Kind(
         hints.CONDA_CACHE,
@@ -133,6 +142,7 @@ KINDS = (
         lambda c, w: _sub(c, CONDA, ("clean",)),
         lambda w: False,
         lambda run: cache_claim(hints.CONDA_CACHE, run),
+        CONDA,
     ),
 )
 
@@ -269,54 +279,81 @@ def _downloads_left(ctx: Context, run: Instruction) -> list[tuple[str, str]]:
 def later_cleanups(ctx: Context, run: Instruction) -> list[LaterCleanup]:
     """The cleanup commands of ``run`` that remove what earlier layers wrote."""
     out: list[LaterCleanup] = []
-    earlier = [i for i in ctx.before(run) if i.keyword == "RUN"]
-    w = _where(ctx, run)
-    stage = ctx.stage(run)
-    base = ctx.base_image(stage)
+    earlier: list[Instruction] | None = None  # the RUNs before this one, nearest first, listed at the first cleaner
     downloads_left_earlier = None  # (RUN, _downloads_left) of each earlier RUN, listed at the first rm
     for script in ctx.scripts(run):
-        # up to the first command that runs a script we cannot see into (it may write anything)
-        seen = next((j for j, c in enumerate(script.commands) if _runs_script(c)), len(script.commands))
-        # a kind's files are cleaned only by the programs of CLEANERS: without one, no kind has anything to say
-        kinds = KINDS if any(c.program in CLEANERS for c in script.commands[:seen]) else ()
-        for kind in kinds:
-            for cmd in script.commands[:seen]:
-                if kind.creates(cmd, w):
-                    break  # this RUN wrote such files itself before cleaning them
-                if cmd.program not in CLEANERS or not kind.cleans(cmd, w):
-                    continue
-                creators = _creators(ctx, earlier, kind)
-                if creators:
-                    params = {"base_image": base}
-                    if kind.name == hints.RPM_CACHE:
-                        params["manager"] = cmd.program if cmd.program in RPM else "yum"
-                    out.append(LaterCleanup(cmd, kind.name, kind.label, creators,
-                                            tuple(kind.claim(r) for r in creators), params))
-                break
-        start = ctx.workdir(run) or ""
-        dirs = command_dirs(script, start)
-        written: set[str] = set()
-        for j, cmd in enumerate(script.commands):
-            for d in downloads(cmd):
-                written.add(resolve(d.target, dirs[j], w.home))
-            if cmd.program != "rm":
-                continue
+        programs = {c.program for c in script.commands}
+        if programs.isdisjoint(CLEANERS):
+            continue  # nothing here removes anything (most RUNs): every check below starts from a cleaner
+        if earlier is None:
+            earlier = [i for i in ctx.before(run) if i.keyword == "RUN"]
+        w = _where(ctx, run)
+        out.extend(_kind_cleanups(ctx, script, w, earlier))
+        # only rm removes downloads and copied trees, only apk a virtual package (the findings keep this order)
+        dirs = command_dirs(script, ctx.workdir(run) or "") if "rm" in programs else []
+        if "rm" in programs:
             if downloads_left_earlier is None:
                 downloads_left_earlier = [(r, _downloads_left(ctx, r)) for r in earlier]
-            for r, left in downloads_left_earlier:
-                for path, url in left:
-                    if path in written or not rm_covers(cmd, path, dirs[j], w.home):
-                        continue
-                    out.append(LaterCleanup(cmd, hints.ARCHIVE_LEFT, f"`{short_name(path.rsplit('/', 1)[-1], 24)}`", (r,),
-                                            (archive_claim(path, r),), {"url": url, "path": path}))
-        out.extend(_virtual_removals(ctx, run, script, earlier))
-        out.extend(_copied_removals(ctx, run, script, dirs, w.home))
+            out.extend(_download_removals(script, dirs, w.home, downloads_left_earlier))
+        if "apk" in programs:  # apk del of a virtual package
+            out.extend(_virtual_removals(ctx, run, script, earlier))
+        if "rm" in programs:
+            out.extend(_copied_removals(ctx, run, script, dirs, w.home))
     return out
 
 
-# Every program a Kind's ``cleans`` can hold for: rm and find (removes, removes_dir), the
-# package managers' own clean subcommands (apt, pip, npm, yarn, dnf/yum/microdnf, apk, conda)
-CLEANERS = frozenset(("rm", "find", "npm", "yarn", "apk")) | APT | PIP | RPM | CONDA
+def _kind_cleanups(ctx: Context, script: ShellScript, w: Where, earlier: list[Instruction]) -> list[LaterCleanup]:
+    """The first clean of each Kind in ``script`` that no command of its own wrote before,
+    blamed on the earlier RUNs that left those files."""
+    out: list[LaterCleanup] = []
+    # up to the first command that runs a script we cannot see into (it may write anything)
+    seen = next((j for j, c in enumerate(script.commands) if _runs_script(c)), len(script.commands))
+    commands = script.commands[:seen]
+    programs = {c.program for c in commands}
+    for kind in KINDS:
+        if programs.isdisjoint(kind.cleaners):
+            continue  # no command here can clean this kind
+        for cmd in commands:
+            if kind.creates(cmd, w):
+                break  # this RUN wrote such files itself before cleaning them
+            if cmd.program not in kind.cleaners or not kind.cleans(cmd, w):
+                continue
+            creators = _creators(ctx, earlier, kind)
+            if creators:
+                params = {"base_image": ctx.base_image(ctx.stage(w.run))}
+                if kind.name == hints.RPM_CACHE:
+                    params["manager"] = cmd.program if cmd.program in RPM else "yum"
+                out.append(LaterCleanup(cmd, kind.name, kind.label, creators,
+                                        tuple(kind.claim(r) for r in creators), params))
+            break
+    return out
+
+
+def _download_removals(script: ShellScript, dirs: list[str], home: str,
+                       downloads_left_earlier: list[tuple[Instruction, list[tuple[str, str]]]]) -> list[LaterCleanup]:
+    """``rm`` of a file curl/wget wrote in an earlier RUN and left there (not one this
+    script downloaded again before removing it)."""
+    out: list[LaterCleanup] = []
+    written: set[str] = set()
+    for j, cmd in enumerate(script.commands):
+        for d in downloads(cmd):
+            written.add(resolve(d.target, dirs[j], home))
+        if cmd.program != "rm":
+            continue
+        for r, left in downloads_left_earlier:
+            for path, url in left:
+                if path in written or not rm_covers(cmd, path, dirs[j], home):
+                    continue
+                out.append(LaterCleanup(cmd, hints.ARCHIVE_LEFT, f"`{short_name(path.rsplit('/', 1)[-1], 24)}`", (r,),
+                                        (archive_claim(path, r),), {"url": url, "path": path}))
+    return out
+
+
+# Every program a Kind's ``cleans`` can hold for (its ``cleaners``): rm and find (removes,
+# removes_dir), the package managers' own clean subcommands (apt, pip, npm, yarn,
+# dnf/yum/microdnf, apk, conda); ``apk del`` (virtual packages) and ``rm`` (downloads,
+# copied trees) are among them.
+CLEANERS = frozenset().union(*(k.cleaners for k in KINDS))
 
 
 def _apk_virtual(cmd: Command) -> tuple[str, tuple[str, ...]] | None:

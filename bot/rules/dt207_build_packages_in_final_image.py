@@ -1,6 +1,5 @@
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
-import re
 from typing import Iterator, NamedTuple
 
 from bot.model import hints
@@ -10,17 +9,18 @@ from bot.model.shell import Command, ShellScript, Word
 from bot.model.text import Span
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command, insert_after
-from bot.rules.facts import APT, PIP, layer_claim, short_name
+from bot.rules.facts import APT, PIP, LazyPattern, layer_claim, short_name
 
 # A JDK named -devel is a runtime choice (DT401/DT402 judge JDK vs JRE), not a header package.
-_NOT_BUILD = re.compile(r"(java|openjdk|jdk).*|dpkg-dev")
+_NOT_BUILD = LazyPattern(r"(java|openjdk|jdk).*|dpkg-dev")
 TOOLCHAIN = frozenset(
     "gcc g++ cc c++ gcc-c++ make cmake build-essential autoconf automake libtool libtool-bin "
     "pkg-config pkgconf pkgconfig alpine-sdk build-base musl-dev linux-headers kernel-headers "
     "kernel-devel bison flex".split()
 )
-_VERSIONED = re.compile(r"(gcc|g\+\+|cpp|clang)-\d+(\.\d+)?")
-_DEV = re.compile(r".+-(dev|devel|headers)")
+_VERSIONED = LazyPattern(r"(gcc|g\+\+|cpp|clang)-\d+(\.\d+)?")
+_DEV = LazyPattern(r".+-(dev|devel|headers)")
+_PACKAGE_NAME_END = LazyPattern(r"[=<>~:]|/")  # version, architecture or release follows
 OPTION_ARGS = frozenset(("-X", "--repository", "-o", "--option", "-c", "--config", "-t", "--target-release",
                          "--setopt", "--enablerepo", "--disablerepo", "-p", "--root"))
 RPM = frozenset(("yum", "dnf", "microdnf", "tdnf"))
@@ -287,7 +287,7 @@ def is_build_package(name: str) -> bool:
 
 def _name(word: Word) -> str:
     """Package name without version, architecture or release: ``gcc=4:12`` -> ``gcc``."""
-    return re.split(r"[=<>~:]|/", word.text, maxsplit=1)[0]
+    return _PACKAGE_NAME_END.split(word.text, maxsplit=1)[0]
 
 
 def _installs(script: ShellScript) -> Iterator[Install]:
@@ -368,17 +368,20 @@ _NOT_BUILDING = frozenset(("cache", "config", "clean", "version", "--version", "
 _NODE_MANAGERS = frozenset(("npm", "yarn", "pnpm", "corepack"))
 _PIP_ITSELF = frozenset(("pip", "setuptools", "wheel"))
 
+_NODE_VERSION = LazyPattern(r"(?<=.)@")  # `npm@10`, not the `@` of `@scope/pkg`
+_PIP_VERSION = LazyPattern(r"[<>=!~\[]")
+
 
 def _compiles(cmd: Command) -> bool:
     p = cmd.program
     if p in ("npm", "yarn", "pnpm"):
         named = [a.text for a in cmd.args[1:] if not a.text.startswith("-")]
-        if named and all(re.split(r"(?<=.)@", n, maxsplit=1)[0] in _NODE_MANAGERS for n in named):
+        if named and all(_NODE_VERSION.split(n, maxsplit=1)[0] in _NODE_MANAGERS for n in named):
             return False
     if p in PIP or p in ("python", "python3"):
         words = [w for w in cmd.words if not w.startswith("-")]
         targets = words[words.index("install") + 1:] if "install" in words else []
-        if targets and all(re.split(r"[<>=!~\[]", t, maxsplit=1)[0].lower() in _PIP_ITSELF for t in targets):
+        if targets and all(_PIP_VERSION.split(t, maxsplit=1)[0].lower() in _PIP_ITSELF for t in targets):
             return False  # `pip install --upgrade pip setuptools`: pip updating its own tools
     if p in BUILDERS:
         return not cmd.args or cmd.args[0].text not in _NOT_BUILDING
@@ -415,9 +418,11 @@ def _serves_run_time_commands(ctx: Context, ins: Instruction, script: ShellScrip
     after = [c for c in script.commands if c.span.start > install.cmd.span.start]
     return not any(_compiles(c) for c in after) and not _compiles_later(ctx, ins)
 
+_NOT_ALNUM = LazyPattern(r"[^a-z0-9]+")
+
 
 def _tokens(text: str) -> set[str]:
-    return {t for t in re.split(r"[^a-z0-9]+", text.lower()) if t}
+    return {t for t in _NOT_ALNUM.split(text.lower()) if t}
 
 
 def meant_for_building(ctx: Context) -> bool:
@@ -477,11 +482,13 @@ def command_builds(words: list[str]) -> bool:
 RUN_TIME_BUILDS = frozenset(("gcc", "cc", "g++", "c++", "make", "cmake", "ninja", "cargo", "node-gyp"))
 GO_COMPILES = frozenset(("build", "test", "run", "install", "generate", "vet"))
 
+_SHELL_SEPARATORS = LazyPattern(r"[\s;&|()]+")
+
 
 def _compiles_at_run_time(words: list[str]) -> bool:
     """The image's command compiles when the container starts (``go test ./...``,
     ``sh -c "make && ./app"``), so its compiler is needed at run time."""
-    tokens = [t.rsplit("/", 1)[-1] for w in words for t in re.split(r"[\s;&|()]+", w) if t]
+    tokens = [t.rsplit("/", 1)[-1] for w in words for t in _SHELL_SEPARATORS.split(w) if t]
     for i, t in enumerate(tokens):
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
         if t in RUN_TIME_BUILDS or (t == "go" and nxt in GO_COMPILES) or t == "setup.py":

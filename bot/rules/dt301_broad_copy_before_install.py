@@ -5,7 +5,7 @@ import re
 from typing import Iterator, NamedTuple
 
 from bot.model import hints
-from bot.model.dockerfile import Instruction, Stage
+from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import ShellScript
 from bot.model.text import Edit, Position, Span
@@ -23,14 +23,14 @@ NEUTRAL = frozenset(("ENV", "ARG", "LABEL", "EXPOSE", "USER", "WORKDIR", "VOLUME
 
 
 
-def _runs_after(ctx: Context, items: list[Instruction], pos: int) -> Iterator[tuple[int, Instruction]]:
+def _runs_after(items: list[Instruction], broads: list["Broad | None"], pos: int) -> Iterator[tuple[int, Instruction]]:
     """The RUNs after the broad COPY at ``pos``, up to the next broad COPY (which would bust
-    the cache again by itself)."""
+    the cache again by itself); ``broads``: the ``_broad_copy`` of each of ``items``."""
     for later_pos in range(pos + 1, len(items)):
         ins = items[later_pos]
         if ins.keyword == "RUN":
             yield later_pos, ins
-        elif _broad_copy(ctx, ins) is not None:
+        elif broads[later_pos] is not None:
             return
 
 
@@ -273,18 +273,20 @@ re-installs all dependencies). Reported in every stage, builder stages included.
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for stage in ctx.stages():
-            yield from self._stage(ctx, stage)
-            yield from self._system(ctx, stage)
+            items = [i for i in stage.instructions if i.inner is None]
+            broads = [_broad_copy(ctx, i) for i in items]  # asked of each instruction by both checks, again after each COPY
+            yield from self._stage(ctx, items, broads)
+            yield from self._system(ctx, items, broads)
 
-    def _system(self, ctx: Context, stage: Stage) -> Iterator[Finding]:
+    def _system(self, ctx: Context, items: list[Instruction], broads: list[Broad | None]) -> Iterator[Finding]:
         """A broad COPY before a system package install: the packages never need the
-        source, so the install belongs above the COPY."""
-        items = [i for i in stage.instructions if i.inner is None]
+        source, so the install belongs above the COPY (``items``: a stage's instructions,
+        ``broads``: their ``_broad_copy``)."""
         for pos, ins in enumerate(items):
-            broad = _broad_copy(ctx, ins)
+            broad = broads[pos]
             if broad is None:
                 continue
-            for later_pos, run in _runs_after(ctx, items, pos):
+            for later_pos, run in _runs_after(items, broads, pos):
                 label = _system_install(ctx, run)
                 if not label:
                     continue
@@ -324,9 +326,8 @@ re-installs all dependencies). Reported in every stage, builder stages included.
         return Fix("Install the system packages before copying the source", edits, Safety.REVIEW,
                    "the install moves above the COPY: check that it needs no file of the build context")  # fmt: skip
 
-    def _stage(self, ctx: Context, stage: Stage) -> Iterator[Finding]:
+    def _stage(self, ctx: Context, items: list[Instruction], broads: list[Broad | None]) -> Iterator[Finding]:
         seen_ecosystems: set[str] = set()
-        items = [i for i in stage.instructions if i.inner is None]
         installs: dict[int, list[tuple[ShellScript, Install]]] = {}  # position of a RUN -> its _installs
 
         def installs_at(pos: int) -> list[tuple[ShellScript, Install]]:  # asked again for each broad COPY above
@@ -341,10 +342,10 @@ re-installs all dependencies). Reported in every stage, builder stages included.
                     if inst.dep_only == "" and not inst.flag_split:
                         seen_ecosystems.add(inst.ecosystem)
                 continue
-            broad = _broad_copy(ctx, ins)
+            broad = broads[pos]
             if broad is None:
                 continue
-            for later_pos, run in _runs_after(ctx, items, pos):
+            for later_pos, run in _runs_after(items, broads, pos):
                 found = [(s, i) for s, i in installs_at(later_pos)
                          if i.ecosystem not in seen_ecosystems and _cacheable(ctx, broad, i)]  # fmt: skip
                 if not found:

@@ -15,7 +15,7 @@ from bot.rules.caches import pip_install, pip_positionals
 from bot.rules.dt102_apt_recommends_installed import disables_recommends, packages as apt_packages
 from bot.rules.ecosystems import dependency_install, tool_args
 from bot.rules.edits import prefix_script
-from bot.rules.facts import APT, unwrap, user_at
+from bot.rules.facts import APT, LazyPattern, unwrap, user_at
 
 APT_CLEAN = "/etc/apt/apt.conf.d/docker-clean"
 # Environment the official images set, which decides where their managers cache.
@@ -28,8 +28,8 @@ IMAGE_ENV = {
 # The Dockerfile frontend images: RUN --mount reached their mainline channel in 1.2.0;
 # the experimental channel (`experimental`, `1.0-experimental`, `1.1.7-experimental`) and
 # labs had it before, so only a mainline tag below 1.2 lacks it.
-FRONTEND = re.compile(r"(?:docker\.io/)?docker/dockerfile(?:-upstream)?(?::(?P<tag>[^@\s]+))?(?:@sha256:[0-9a-f]+)?$")
-MAINLINE = re.compile(r"(?P<major>\d+)(?:\.(?P<minor>\d+))?(?:\.\d+)?(?:-rc\d*)?$")
+FRONTEND = LazyPattern(r"(?:docker\.io/)?docker/dockerfile(?:-upstream)?(?::(?P<tag>[^@\s]+))?(?:@sha256:[0-9a-f]+)?$")
+MAINLINE = LazyPattern(r"(?P<major>\d+)(?:\.(?P<minor>\d+))?(?:\.\d+)?(?:-rc\d*)?$")
 
 
 def frontend_has_mounts(syntax: str) -> bool:
@@ -224,10 +224,10 @@ def _drops(name: str, script: ShellScript, cmd: Command, manager_cmds: list[Comm
 # later RUN. Under a mount on one RUN only, that later RUN finds nothing in the layer.
 SHARED_STORE = frozenset(("go", "maven", "gradle", "cargo"))
 OFFLINE = {  # a build that must find the store filled: no download of its own
-    "maven": re.compile(r"(?:^|\s)(?:-o|--offline)(?:\s|$)"),
-    "gradle": re.compile(r"(?:^|\s)--offline(?:\s|$)"),
-    "cargo": re.compile(r"(?:^|\s)(?:--offline|--frozen)(?:\s|$)"),
-    "go": re.compile(r"GOPROXY=off"),
+    "maven": LazyPattern(r"(?:^|\s)(?:-o|--offline)(?:\s|$)"),
+    "gradle": LazyPattern(r"(?:^|\s)--offline(?:\s|$)"),
+    "cargo": LazyPattern(r"(?:^|\s)(?:--offline|--frozen)(?:\s|$)"),
+    "go": LazyPattern(r"GOPROXY=off"),
 }
 
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import re
 
 from bot.model.images import ImageRef, parse_image
-from bot.model.shell import Command, Word
+from bot.model.shell import Command, Word, command_fact
 from bot.model.stages import workdir_at
 from bot.rules.facts import PIP_NAME, PYTHON_NAME, operands
 from bot.rules.tool_options import GIT_CLONE_VALUES, PIP_INSTALL_VALUES
@@ -214,8 +214,14 @@ def java_runtime(ref: ImageRef) -> str:
 
 def tool_args(cmd: Command) -> tuple[str, list[Word]]:
     """The tool a command runs and its arguments: ``python -m pip install x`` -> pip."""
+    prog, args = _tool_and_args(cmd)
+    return prog, list(args)  # the caller's own list: the kept answer is shared
+
+
+@command_fact  # asked of each command by DT301, DT302, DT401, DT402, DT601 (dependency_install) and python_build
+def _tool_and_args(cmd: Command) -> tuple[str, tuple[Word, ...]]:
     prog = cmd.program
-    args = list(cmd.args)
+    args = cmd.args
     if PYTHON_NAME.fullmatch(prog) and len(args) >= 2 and args[0].text == "-m":
         prog, args = args[1].text, args[2:]
     if prog in ("npx", "corepack") and args and not args[0].text.startswith("-"):
@@ -335,9 +341,10 @@ _INSTALLING_TOOLS = frozenset(("pip", "npm", "yarn", "pnpm", "poetry", "uv", "pi
 
 def dependency_install(cmd: Command) -> Install | None:
     """The dependency install this command performs, if it is one."""
-    prog, args = tool_args(cmd)
+    prog, kept = _tool_and_args(cmd)
     if prog not in _INSTALLING_TOOLS:  # the tools of the branches below: most commands are none
         return None
+    args = list(kept)
     pos = [a.text for a in operands(args)]
     sub = pos[0] if pos else ""
     if prog == "pip":

@@ -17,6 +17,23 @@ from bot.model.stages import join_path, workdir_at  # noqa: F401  (re-exported f
 from bot.model.words import split_words
 from bot.rules.tool_options import CURL, PIP_INSTALL_VALUES, WGET, Getopt
 
+class LazyPattern:
+    """A regular expression compiled on its first use, then called as the compiled one
+    (``.fullmatch``, ``.split``, ...): a module-level ``re.compile`` costs every import of
+    a rule, also on files that never need it, and ``re.split(text, ...)`` at a call site
+    looks the pattern up again on every call."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern, self.flags = pattern, flags
+
+    def __getattr__(self, name: str):
+        # only reached while the instance has no such attribute: the compiled pattern's
+        # method is kept on it, so later calls go straight to that method
+        method = getattr(re.compile(self.pattern, self.flags), name)
+        setattr(self, name, method)
+        return method
+
+
 APT = frozenset(("apt-get", "apt"))
 PIP = frozenset(("pip", "pip3", "pip2")) | frozenset(f"pip3.{n}" for n in range(6, 16))
 # pip and python as programs: pip, pip3, pip3.12, python3.11 (the command's base name)
@@ -682,6 +699,8 @@ def command_needs(cmd: Command, env: dict[str, str] | None = None) -> list[Need]
 
 
 _PIP_ITSELF = frozenset(("pip", "setuptools", "wheel"))
+# where a requirement's name ends (``flask>=2``, ``x[extra]``, ``y @ url``, ``z; marker``)
+REQUIREMENT_NAME_END = LazyPattern(r"[<>=!~\[;@ ]")
 
 
 def _pip_targets(words: list[str]) -> list[str]:
@@ -698,7 +717,7 @@ def _pip_targets(words: list[str]) -> list[str]:
                 out.append("?")  # also -rfile and --requirement=file
             takes_value = w in PIP_INSTALL_VALUES
         else:
-            out.append(re.split(r"[<>=!~\[;@ ]", w, maxsplit=1)[0].lower())
+            out.append(REQUIREMENT_NAME_END.split(w, maxsplit=1)[0].lower())
     return out or ["?"]
 
 

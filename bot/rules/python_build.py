@@ -21,7 +21,7 @@ from bot.model.shell import Command
 from bot.rules.base import Context
 from bot.rules.dt207_build_packages_in_final_image import is_build_package
 from bot.rules.ecosystems import DEBIAN_SUITES, PIP_NEEDS_COMPILER, lighter_variant, tool_args
-from bot.rules.facts import APT, copy_args, join_path
+from bot.rules.facts import APT, REQUIREMENT_NAME_END, LazyPattern, copy_args, join_path
 
 VENV = "/opt/venv"
 VENV_ENV = f'ENV VIRTUAL_ENV={VENV} PATH="{VENV}/bin:$PATH"'
@@ -71,9 +71,9 @@ NOTHING_AT_RUNTIME = frozenset(
 # Debian/Ubuntu bases: the packages that install the release's python3, those the
 # runtime does without (the venv has its own pip), and other Pythons the venv is not.
 DISTRO_BASES = ("debian", "ubuntu")
-DISTRO_PYTHON = re.compile(r"python3(-dev|-pip|-venv|-minimal|-full)?|libpython3-dev")
+DISTRO_PYTHON = LazyPattern(r"python3(-dev|-pip|-venv|-minimal|-full)?|libpython3-dev")
 DISTRO_BUILD_TOOLS = frozenset(("python3-pip", "python3-venv", "python3-wheel"))
-OTHER_PYTHON = re.compile(r"python(2[.\d]*|3\.\d+)?(-[\w.]+)?|libpython[\d.]*(-[\w.]+)?")
+OTHER_PYTHON = LazyPattern(r"python(2[.\d]*|3\.\d+)?(-[\w.]+)?|libpython[\d.]*(-[\w.]+)?")
 # Runtime names above that Ubuntu spells otherwise (libjpeg-turbo8): no rewrite there.
 NOT_ON_UBUNTU = frozenset(("libjpeg-dev", "libjpeg62-turbo-dev"))
 # pip packages that compile against a library the full image has: its runtime name.
@@ -127,15 +127,17 @@ def _suite(ref: ImageRef) -> str:
         return "bookworm"
     return m.group(1) if m else ""
 
+_APT_NAME_END = LazyPattern(r"[=:/]")  # a version, architecture or release follows
+
 
 def _apt_packages(cmd: Command) -> list[str]:
     if cmd.program not in APT or cmd.subcommand() != "install":
         return []
-    return [re.split(r"[=:/]", w.text, maxsplit=1)[0] for w in cmd.positionals()[1:] if not w.dynamic]
+    return [_APT_NAME_END.split(w.text, maxsplit=1)[0] for w in cmd.positionals()[1:] if not w.dynamic]
 
 
 def _pip_names(args) -> list[str]:
-    return [re.split(r"[<>=!~\[;@ ]", a.text, maxsplit=1)[0].lower().replace("_", "-") for a in args[1:]]
+    return [REQUIREMENT_NAME_END.split(a.text, maxsplit=1)[0].lower().replace("_", "-") for a in args[1:]]
 
 
 def python_installs(ctx: Context, ins: Instruction) -> list[Command]:

@@ -1,0 +1,247 @@
+"""Work rules skip or keep (speed, issue 12): a shortcut holds only where the work it skips
+would have found nothing, and a kept answer is what a fresh computation gives."""
+
+import glob
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from bot.model.dockerfile import parse
+from bot.rules.base import BuildContext, Context
+from bot.rules.dockerignore import _ignore_file, ignore_file
+from bot.rules.dt102_apt_recommends_installed import apt_install, disables_recommends, packages, recommends_kept
+from bot.rules.dt105_pip_cache_in_layer import _configures_no_cache
+from bot.rules.dt107_yarn_cache_in_layer import YarnCacheInLayer
+from bot.rules.dt201_cleanup_in_later_layer import CLEANERS, KINDS, _where
+from bot.rules.dt301_broad_copy_before_install import _broad_copy, _runs_after
+from bot.rules.ecosystems import _tool_and_args, dependency_install, tool_args
+from bot.rules.facts import LazyPattern
+
+CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus", "dockerfiles")
+
+
+def _corpus(limit: int = 120) -> list[str]:
+    found = sorted(glob.glob(os.path.join(CORPUS, "*")))[:limit]
+    return [open(p, encoding="utf-8", errors="replace").read() for p in found]
+
+
+def _commands(text: str):
+    """(ctx, RUN, command) of every command a file runs."""
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    for run in ctx.runs():
+        for script in ctx.scripts(run):
+            for cmd in script.commands:
+                yield ctx, run, cmd
+
+
+def _cleaned_kinds_outside_cleaners(text: str) -> list[tuple[str, str]]:
+    """(kind, program) where a Kind's ``cleans`` holds for a program not among its ``cleaners``."""
+    return [(kind.name, cmd.program) for ctx, run, cmd in _commands(text) for kind in KINDS
+            if kind.cleans(cmd, _where(ctx, run)) and cmd.program not in kind.cleaners]
+
+
+# ---------------------------------------------------------------------------- DT201
+
+PROGRAMS = ("rm", "find", "apt-get", "apt", "aptitude", "pip", "pip3", "python3", "uv", "npm", "yarn", "pnpm",
+            "yum", "dnf", "dnf5", "microdnf", "zypper", "apk", "conda", "mamba", "micromamba", "sudo", "env",
+            "/bin/rm", "composer", "gem", "go", "cargo", "true")
+WORDS = ("-rf", "-delete", "-m", "pip", "cache", "clean", "purge", "all", "--all", "-a", "distclean", "dist-clean",
+         "autoclean", "del", "/var/lib/apt/lists/*", "/var/lib/apt/lists", "/root/.cache/pip", "~/.cache/pip",
+         "$HOME/.npm", "/root/.npm/_cacache", "/usr/local/share/.cache/yarn", "/var/cache/yum", "/var/cache/dnf",
+         "/var/cache/apk", "/var/cache/apk/*", "/var/cache", "/", "/root", "metadata", "--force", "-y", "rm", "npm")
+
+
+@given(st.sampled_from(PROGRAMS), st.lists(st.sampled_from(WORDS), max_size=5))
+@settings(max_examples=400, deadline=None)
+def test_a_kind_is_cleaned_only_by_its_cleaners(program: str, words: list[str]) -> None:
+    text = f"FROM debian:12\nENV HOME=/root\nRUN {program} {' '.join(words)}\n"
+    assert _cleaned_kinds_outside_cleaners(text) == []
+
+
+CLEANUPS = ("FROM debian:12\nRUN find /var/lib/apt/lists -delete && find /root/.cache/pip -delete && apt-get distclean"
+            " && rm -rf ~/.npm /usr/local/share/.cache/yarn /var/cache/apk && dnf clean all && microdnf clean all"
+            " && yum clean all && pip cache purge && npm cache clean --force && yarn cache clean && apk cache clean"
+            " && conda clean -a && sudo rm -rf /var/cache/dnf && env X=1 find /var/cache/apk -delete\n")
+
+
+def test_every_kind_has_a_clean_among_its_cleaners() -> None:
+    cleaned = {kind.name for ctx, run, cmd in _commands(CLEANUPS) for kind in KINDS if kind.cleans(cmd, _where(ctx, run))}
+    assert cleaned == {kind.name for kind in KINDS}
+
+
+@pytest.mark.parametrize("text", [CLEANUPS] + _corpus())
+def test_a_kind_is_cleaned_only_by_its_cleaners_in_the_corpus(text: str) -> None:
+    assert _cleaned_kinds_outside_cleaners(text) == []
+
+
+def test_the_cleaners_are_every_kinds_cleaners() -> None:
+    assert CLEANERS == frozenset().union(*(k.cleaners for k in KINDS))
+    assert {"rm", "find", "apk", "apt-get", "pip", "npm", "yarn", "dnf", "conda"} <= CLEANERS
+
+
+# ---------------------------------------------------------------------------- patterns compiled on first use
+
+PATTERNS = (r"[<>=!~\[;@ ]", r"(?<=.)@", r"[\s;&|()]+", r".+-(dev|devel|headers)", r"^\s*gemspec|path:")
+
+
+@given(st.sampled_from(PATTERNS), st.text(alphabet="ab-@=<; \n()dev|", max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_a_lazy_pattern_answers_as_the_compiled_one(pattern: str, text: str) -> None:
+    lazy, compiled = LazyPattern(pattern, re.M), re.compile(pattern, re.M)
+    for _ in range(2):  # the first call compiles, the second uses what it kept
+        assert lazy.split(text, maxsplit=1) == compiled.split(text, maxsplit=1)
+        assert lazy.split(text) == compiled.split(text)
+        for found, expected in ((lazy.fullmatch(text), compiled.fullmatch(text)), (lazy.search(text), compiled.search(text))):
+            assert (found and (found.span(), found.groups())) == (expected and (expected.span(), expected.groups()))
+
+
+def test_rule_modules_compile_their_patterns_only_when_used() -> None:
+    code = (
+        "import bot.rules.dt102_apt_recommends_installed, bot.rules.dt207_build_packages_in_final_image, "
+        "bot.rules.python_build, bot.rules.dt601_cache_mount_available, bot.rules.facts\n"
+        "from bot.rules.facts import LazyPattern\n"
+        "import sys\n"
+        "lazy = [v for m in list(sys.modules.values()) if getattr(m, '__name__', '').startswith('bot.rules')\n"
+        "        for v in [*vars(m).values(), *(x for d in vars(m).values() if isinstance(d, dict) for x in d.values())]\n"
+        "        if isinstance(v, LazyPattern)]\n"
+        "print(len(lazy), sum(1 for p in lazy if len(vars(p)) > 2))\n"
+        "from bot.rules.dt207_build_packages_in_final_image import is_build_package\n"
+        "is_build_package('libssl-dev')\n"
+        "print(sum(1 for p in lazy if len(vars(p)) > 2))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    count, compiled, after_use = map(int, out)
+    assert count >= 20 and compiled == 0  # none compiled by the import
+    assert after_use >= 1  # a use compiles the pattern it needs
+
+
+# ---------------------------------------------------------------------------- facts kept on a command
+
+TOOLS = ("FROM x\nRUN python3 -m pip install a && npx yarn install && pip3.12 install b && uv pip install c "
+         "&& ./mvnw -B package && gradlew build && corepack pnpm i && python -c 1 && npm ci && ls\n")
+
+
+@pytest.mark.parametrize("text", [TOOLS] + _corpus(60))
+def test_kept_tool_args_are_fresh_answers(text: str) -> None:
+    for _, _, cmd in _commands(text):
+        fresh_prog, fresh_args = _tool_and_args.__wrapped__(cmd)
+        for _ in range(2):  # the second round answers from what the first kept
+            prog, args = tool_args(cmd)
+            assert (prog, args) == (fresh_prog, list(fresh_args))
+            args.clear()  # a caller's list is its own
+        assert dependency_install(cmd) == _dependency_install_unkept(cmd)
+
+
+def _dependency_install_unkept(cmd):
+    """dependency_install with nothing kept on the command."""
+    fresh = cmd._replace()  # a new Command: nothing kept
+    return dependency_install(fresh)._replace(command=cmd) if dependency_install(fresh) else None
+
+
+def test_tool_args_names_the_tool() -> None:
+    names = [tool_args(cmd)[0] for _, _, cmd in _commands(TOOLS)]
+    assert names == ["pip", "yarn", "pip", "pip", "mvn", "gradle", "pnpm", "python", "npm", "ls"]
+
+
+APT_INSTALLS = ("FROM debian:12\nRUN apt-get install -y --no-install-recommends curl=7.88 libssl-dev:amd64 $X "
+                "&& apt-get -o APT::Install-Recommends=false install git && apt install -y ./x.deb gcc "
+                "&& aptitude install -R vim && sudo apt-get install --install-recommends=no make && ls -l\n")
+
+
+@pytest.mark.parametrize("text", [APT_INSTALLS] + _corpus(60))
+def test_kept_apt_install_facts_are_fresh_answers(text: str) -> None:
+    for _, _, cmd in _commands(text):
+        for _ in range(2):  # the second round answers from what the first kept
+            assert packages(cmd) == packages.__wrapped__(cmd)
+            assert disables_recommends(cmd) == disables_recommends.__wrapped__(cmd)
+            for name in packages(cmd):
+                assert recommends_kept(name) == recommends_kept.__wrapped__(name)
+
+
+def test_apt_install_facts_read_the_command() -> None:
+    installs = [apt_install(cmd) for _, _, cmd in _commands(APT_INSTALLS)]
+    assert [packages(c) for c in installs if c] == [("curl", "libssl-dev"), ("git",), ("./x.deb", "gcc"), ("vim",),
+                                                    ("make",)]
+    assert [disables_recommends(c) for c in installs if c] == [True, True, False, True, True]
+
+
+@pytest.mark.parametrize("files,berry", [({"a/.yarnrc.yml": 1, "b": 2}, True), ({".yarn/releases/y.cjs": 1}, True),
+                                         ({".yarnrc": 1, "yarn.lock": 2}, False), ({}, False)])
+def test_the_yarn_berry_context_is_listed_once_per_context(files: dict, berry: bool) -> None:
+    context = BuildContext("/ctx", files)
+    rule = YarnCacheInLayer()
+    answers = [rule._berry_context(Context(parse("FROM node:20\nRUN yarn\n"), f"Dockerfile.{i}", context)) for i in range(3)]
+    assert answers == [berry] * 3
+    assert context._derived == {("yarn berry",): berry}
+
+
+PIP_CONFIG = ("FROM python:3.12 AS base\nRUN pip config set global.no-cache-dir false\nONBUILD RUN pip3 config set "
+              "global.no-cache-dir 1\nFROM base\nRUN pip install a\nFROM python:3.12\nRUN python -m pip install b\n"
+              "RUN sudo pip config --user set global.no-cache-dir off && pip install c\n")
+
+
+@pytest.mark.parametrize("text", [PIP_CONFIG] + _corpus())
+def test_dt105_lists_the_no_cache_configs_once_as_each_run_would_find_them(text: str) -> None:
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    configuring = {r.index for r in ctx.runs() if _configures_no_cache(ctx, r)}
+    for ins in ctx.runs(final_only=True):
+        by_scan = any(_configures_no_cache(ctx, o) for o in ctx.before(ins))  # the scan the set replaces
+        assert by_scan == any(o.keyword == "RUN" and o.index in configuring for o in ctx.before(ins))
+    if text == PIP_CONFIG:
+        # the ONBUILD RUN and the stage built FROM it see line 2's config; the third stage and its own RUN's do not
+        assert [any(o.index in configuring for o in ctx.before(i)) for i in ctx.runs()] == [False, True, True, False,
+                                                                                             False]
+
+
+class _PlainContext:
+    """A context with files and texts but nothing kept (copied_bytes accepts any such)."""
+
+    root = "/ctx"
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts = texts
+
+    def exists(self, path: str) -> bool:
+        return path in self.texts
+
+    def text(self, path: str) -> str | None:
+        return self.texts.get(path)
+
+
+@pytest.mark.parametrize("path", ["/ctx/Dockerfile", "/ctx/api/api.Dockerfile", "/ctx/web.Dockerfile", "Dockerfile"])
+def test_the_kept_ignore_file_is_a_fresh_answer(path: str) -> None:
+    texts = {".dockerignore": "docs\n", "api/api.Dockerfile.dockerignore": "tests\n"}
+    context = BuildContext("/ctx", {k: len(v) for k, v in texts.items()}, texts)
+    for _ in range(2):  # the second answer is the kept one
+        assert ignore_file(context, path) == _ignore_file(context, path) == ignore_file(_PlainContext(texts), path)
+    assert context._derived == {("ignore file", path): _ignore_file(context, path)}
+
+
+BROAD = ("FROM node:20\nCOPY . .\nRUN npm ci\nCOPY ./ /app\nRUN apt-get install -y git\nCOPY --from=x . .\n"
+         "RUN npm ci\nADD . /src\nONBUILD RUN make\nRUN yarn\n")
+
+
+@pytest.mark.parametrize("text", [BROAD] + _corpus())
+def test_dt301_runs_after_each_broad_copy_are_those_a_scan_finds(text: str) -> None:
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    for stage in ctx.stages():
+        items = [i for i in stage.instructions if i.inner is None]
+        broads = [_broad_copy(ctx, i) for i in items]
+        for pos in range(len(items)):
+            scanned = []  # what _runs_after gave when it asked _broad_copy of each instruction itself
+            for later_pos in range(pos + 1, len(items)):
+                if items[later_pos].keyword == "RUN":
+                    scanned.append((later_pos, items[later_pos]))
+                elif _broad_copy(ctx, items[later_pos]) is not None:
+                    break
+            assert list(_runs_after(items, broads, pos)) == scanned
+    if text == BROAD:
+        items = [i for i in ctx.stages()[0].instructions if i.inner is None]
+        assert [p for p, _ in _runs_after(items, [_broad_copy(ctx, i) for i in items], 1)] == [2]

@@ -191,42 +191,48 @@ class Graph:
         and the added packages (each name marked is a package added, or one its pick provides)."""
         have = frozenset(installed)
         provided = self._provided(have)  # names satisfied: installed, marked, or provided by them
-        queue = [p for p in (self._pick(r, set()) for r in requested) if p]
-        prefer = set(queue)
-        provided.update(queue)
-        new: set[str] = set()
+        picks = [p for p in (self._pick(r, set()) for r in requested) if p]
+        provided.update(picks)
         packages, followed = self.packages, self._followed
+        # the queue holds each package the resolve adds, once: the requested ones not installed,
+        # then the picks of unsatisfied groups (never installed or queued before: those names are
+        # in provided; a provider is always a package, providers_of derives them from the rows)
+        queue = list(dict.fromkeys(p for p in picks if p not in have and p in packages))
         column = 2 if recommends else 1  # the groups followed: depends and recommends, or depends
         for name in queue:  # breadth first: the loop reaches what it appends, in order
-            if name in have or name in new or name not in packages:
-                continue
-            new.add(name)
             entry = followed.get(name) or self._follow(name)
             if entry[0]:  # most packages provide nothing: no call for them
                 provided.update(entry[0])
             for group in entry[column]:
                 if group in provided:
                     continue  # a one-name group satisfied (a name holds no "|")
-                if "|" not in group:
-                    if group in packages:  # the usual pick: a package, as the loop below picks it
-                        queue.append(group)
-                        prefer.add(group)
-                        provided.add(group)
-                        continue
-                    alts = [group]
+                if "|" not in group and group in packages:  # the usual pick: the group's package
+                    queue.append(group)
+                    provided.add(group)
                 else:
-                    alts = group.split("|")
-                    if not provided.isdisjoint(alts):
-                        continue  # an alternative is installed, marked or provided
-                for a in alts:
-                    pick = a if a in packages else self._pick(a, prefer)
-                    if pick is not None:
-                        queue.append(pick)
-                        prefer.add(pick)
-                        provided.add(pick)
-                        provided.add(a)
-                        break
-        return new, provided
+                    self._mark_alternative(group, picks, queue, provided)
+        return set(queue), provided
+
+    def _mark_alternative(self, group: str, picks: list[str], queue: list[str], provided: set[str]) -> None:
+        """Marks the first alternative of ``group`` apt can install, unless one is satisfied; a
+        virtual name's provider already marked is preferred (the requested picks and the queue)."""
+        alts = group.split("|")
+        if not provided.isdisjoint(alts):
+            return  # an alternative is installed, marked or provided
+        for a in alts:
+            if a in self.packages:
+                pick = a
+            else:
+                prefer = set(picks).union(queue)
+                pick = self._pick(a, prefer)
+                if pick in prefer:  # (a provider never is installed: a would be provided)
+                    provided.add(a)
+                    return
+            if pick is not None:
+                queue.append(pick)
+                provided.add(pick)
+                provided.add(a)
+                return
 
 
 _GRAPH: Graph | None = None

@@ -162,6 +162,19 @@ def test_chained_installs_resolve_as_the_plain_resolver_does(base, chain):
         assert g._provided(installed) == fresh._provided(installed) == _plain_provided(fresh, installed)
 
 
+def test_a_virtual_dependency_takes_a_provider_already_marked_as_the_plain_resolver_does():
+    """A package needing a virtual name that a provider queued later will satisfy: the marked
+    provider is taken (not the first by name), and it is added once."""
+    rows = {"app": [1, ["mta", "tool|other"], [], [], None], "aaa-mta": [2, [], [], ["mta"], None],
+            "zzz-mta": [4, [], [], ["mta"], None], "other": [8, [], [], [], None]}  # fmt: skip
+    g = Graph(rows, {}, {})
+    for requested in (["app", "zzz-mta"], ["app"], ["zzz-mta", "app", "app"]):
+        for recommends in (True, False):
+            assert g.resolve(requested, (), recommends) == _plain_resolve(Graph(rows, {}, {}), requested, (), recommends)
+    assert g.resolve(["app", "zzz-mta"], (), False) == {"app", "zzz-mta", "other"}
+    assert g.resolve(["app"], (), False) == {"app", "aaa-mta", "other"}
+
+
 def test_the_column_sums_and_memos_answer_as_fresh_computations():
     """installed_bytes / deb_bytes sum what size / deb_size give one by one; split_known and
     Model.following keep what a fresh computation (a fresh graph's simulation) gives."""

@@ -162,16 +162,24 @@ class Graph:
 
     def install(self, requested: Iterable[str], installed: frozenset[str], recommends: bool) -> frozenset[str]:
         """Memoised :meth:`resolve`: the image with and without a fix repeats most installs."""
+        return self.install_onto(requested, installed, recommends)[0]
+
+    def install_onto(self, requested: Iterable[str], installed: frozenset[str],
+                     recommends: bool) -> tuple[frozenset[str], frozenset[str]]:
+        """:meth:`install`'s packages and the installed set they leave, ``installed | new``: one
+        object per memo entry, so a simulation's next install finds that set's provided names
+        by identity (no union built twice, no set compared element by element)."""
         key = (tuple(requested), installed, recommends)
         found = self._memo.get(key)
         if found is None:
             if len(self._memo) > 2048:
                 self._memo.clear()
-            new, provided = self._resolve(key[0], installed, recommends)
-            found = self._memo[key] = frozenset(new)
-            # the next install of a simulation starts from installed | found: its provided names
-            # are those this resolve ended with (no pass over the whole set again)
-            self._remember_provided(installed | found, provided)
+            added, provided = self._resolve(key[0], installed, recommends)
+            new = frozenset(added)
+            found = self._memo[key] = (new, installed | new if new else installed)
+            # the next install of a simulation starts from that set: its provided names are
+            # those this resolve ended with (no pass over the whole set again)
+            self._remember_provided(found[1], provided)
         return found
 
     def _follow(self, name: str) -> tuple:

@@ -162,6 +162,25 @@ def test_chained_installs_resolve_as_the_plain_resolver_does(base, chain):
         assert g._provided(installed) == fresh._provided(installed) == _plain_provided(fresh, installed)
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(sorted(textdata.rows(part_path("bases")))),
+       st.lists(st.tuples(st.lists(st.sampled_from(_NAMES), min_size=1, max_size=4), st.booleans()), min_size=1, max_size=4))
+def test_installs_onto_the_set_they_leave_answer_as_the_plain_resolver(base, chain):
+    """install_onto, as a simulation chains it (each install on the set object the last one
+    left, asked again from the memo), adds what the plain resolver adds and leaves installed | new."""
+    g = graph()
+    fresh = Graph(dict(textdata.rows(part_path("packages"))), {}, {})
+    installed = g.bases[base]
+    for names, recommends in chain:
+        known = tuple(n for n in names if g.knows(n))
+        new, after = g.install_onto(known, installed, recommends)
+        assert (new, after) == g.install_onto(known, installed, recommends)
+        assert new == g.install(known, installed, recommends) == _plain_resolve(fresh, known, installed, recommends)
+        assert after == installed | new
+        installed = after
+        assert g._provided(installed) == _plain_provided(fresh, installed)
+
+
 def test_a_virtual_dependency_takes_a_provider_already_marked_as_the_plain_resolver_does():
     """A package needing a virtual name that a provider queued later will satisfy: the marked
     provider is taken (not the first by name), and it is added once."""

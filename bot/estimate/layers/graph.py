@@ -69,7 +69,7 @@ class Graph:
         self.bases = {k: frozenset(v) for k, v in bases.items()}
         self.meta = meta
         self._memo: dict[tuple, frozenset[str]] = {}
-        self._provides_memo: dict[frozenset[str], frozenset[str]] = {}
+        self._provides_memo: dict[frozenset[str], set[str]] = {}
         self._followed: dict[str, tuple] = {}  # package -> what the resolver reads of it (_follow)
         self._known: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._columns: dict[int, dict[str, int]] = {}  # column -> name -> its value (_total)
@@ -144,8 +144,9 @@ class Graph:
             found = self._remember_provided(have, found)
         return set(found)
 
-    def _remember_provided(self, have: frozenset[str], provided: set[str]) -> frozenset[str]:
-        found = self._provides_memo[have] = frozenset(provided)
+    def _remember_provided(self, have: frozenset[str], provided: set[str]) -> set[str]:
+        # kept as given, not copied: the memo's sets are only ever read (_provided copies one out)
+        found = self._provides_memo[have] = provided
         if len(self._provides_memo) > 256:
             self._provides_memo.clear()
             self._provides_memo[have] = found

@@ -69,9 +69,10 @@ class Graph:
         self.bases = {k: frozenset(v) for k, v in bases.items()}
         self.meta = meta
         self._memo: dict[tuple, frozenset[str]] = {}
-        self._provides_memo: dict[frozenset[str], frozenset[str]] = {}
+        self._provides_memo: dict[frozenset[str], set[str]] = {}
         self._followed: dict[str, tuple] = {}  # package -> what the resolver reads of it (_follow)
         self._known: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._columns: dict[int, dict[str, int]] = {}  # column -> name -> its value (_total)
         self.providers = providers_of(packages) if providers is None else providers
 
     def row(self, name: str) -> list | None:
@@ -98,16 +99,19 @@ class Graph:
         return self._total(names, 4)
 
     def _total(self, names: Iterable[str], column: int) -> int:
-        """Sum of one numeric column of the rows of ``names``: one loop, no call per name
-        for rows already decoded (a simulation's sets run to hundreds of packages)."""
-        total = 0
-        for name in names:
-            row = self.packages.get(name)
-            if isinstance(row, str):
-                row = self.row(name)
-            if row is not None and row[column] is not None:
-                total += row[column]
-        return total
+        """Sum of one numeric column of the rows of ``names`` (0 for a name outside the graph or
+        a value it lacks). Each name's value is kept once read, so the sum runs in C over a dict
+        (a simulation's sets run to hundreds of packages, summed thousands of times a check)."""
+        values = self._columns.setdefault(column, {})
+        names = tuple(names)
+        try:
+            return sum(map(values.__getitem__, names))
+        except KeyError:  # names not read yet: read them, then sum
+            for name in names:
+                if name not in values:
+                    row = self.row(name)
+                    values[name] = (row[column] or 0) if row is not None else 0
+            return sum(map(values.__getitem__, names))
 
     def provided_by(self, name: str) -> list[str]:
         found = self.providers.get(name, [])
@@ -140,8 +144,9 @@ class Graph:
             found = self._remember_provided(have, found)
         return set(found)
 
-    def _remember_provided(self, have: frozenset[str], provided: set[str]) -> frozenset[str]:
-        found = self._provides_memo[have] = frozenset(provided)
+    def _remember_provided(self, have: frozenset[str], provided: set[str]) -> set[str]:
+        # kept as given, not copied: the memo's sets are only ever read (_provided copies one out)
+        found = self._provides_memo[have] = provided
         if len(self._provides_memo) > 256:
             self._provides_memo.clear()
             self._provides_memo[have] = found
@@ -158,16 +163,24 @@ class Graph:
 
     def install(self, requested: Iterable[str], installed: frozenset[str], recommends: bool) -> frozenset[str]:
         """Memoised :meth:`resolve`: the image with and without a fix repeats most installs."""
+        return self.install_onto(requested, installed, recommends)[0]
+
+    def install_onto(self, requested: Iterable[str], installed: frozenset[str],
+                     recommends: bool) -> tuple[frozenset[str], frozenset[str]]:
+        """:meth:`install`'s packages and the installed set they leave, ``installed | new``: one
+        object per memo entry, so a simulation's next install finds that set's provided names
+        by identity (no union built twice, no set compared element by element)."""
         key = (tuple(requested), installed, recommends)
         found = self._memo.get(key)
         if found is None:
             if len(self._memo) > 2048:
                 self._memo.clear()
-            new, provided = self._resolve(key[0], installed, recommends)
-            found = self._memo[key] = frozenset(new)
-            # the next install of a simulation starts from installed | found: its provided names
-            # are those this resolve ended with (no pass over the whole set again)
-            self._remember_provided(installed | found, provided)
+            added, provided = self._resolve(key[0], installed, recommends)
+            new = frozenset(added)
+            found = self._memo[key] = (new, installed | new if new else installed)
+            # the next install of a simulation starts from that set: its provided names are
+            # those this resolve ended with (no pass over the whole set again)
+            self._remember_provided(found[1], provided)
         return found
 
     def _follow(self, name: str) -> tuple:
@@ -191,42 +204,48 @@ class Graph:
         and the added packages (each name marked is a package added, or one its pick provides)."""
         have = frozenset(installed)
         provided = self._provided(have)  # names satisfied: installed, marked, or provided by them
-        queue = [p for p in (self._pick(r, set()) for r in requested) if p]
-        prefer = set(queue)
-        provided.update(queue)
-        new: set[str] = set()
+        picks = [p for p in (self._pick(r, set()) for r in requested) if p]
+        provided.update(picks)
         packages, followed = self.packages, self._followed
+        # the queue holds each package the resolve adds, once: the requested ones not installed,
+        # then the picks of unsatisfied groups (never installed or queued before: those names are
+        # in provided; a provider is always a package, providers_of derives them from the rows)
+        queue = list(dict.fromkeys(p for p in picks if p not in have and p in packages))
         column = 2 if recommends else 1  # the groups followed: depends and recommends, or depends
         for name in queue:  # breadth first: the loop reaches what it appends, in order
-            if name in have or name in new or name not in packages:
-                continue
-            new.add(name)
             entry = followed.get(name) or self._follow(name)
             if entry[0]:  # most packages provide nothing: no call for them
                 provided.update(entry[0])
             for group in entry[column]:
                 if group in provided:
                     continue  # a one-name group satisfied (a name holds no "|")
-                if "|" not in group:
-                    if group in packages:  # the usual pick: a package, as the loop below picks it
-                        queue.append(group)
-                        prefer.add(group)
-                        provided.add(group)
-                        continue
-                    alts = [group]
+                if "|" not in group and group in packages:  # the usual pick: the group's package
+                    queue.append(group)
+                    provided.add(group)
                 else:
-                    alts = group.split("|")
-                    if not provided.isdisjoint(alts):
-                        continue  # an alternative is installed, marked or provided
-                for a in alts:
-                    pick = a if a in packages else self._pick(a, prefer)
-                    if pick is not None:
-                        queue.append(pick)
-                        prefer.add(pick)
-                        provided.add(pick)
-                        provided.add(a)
-                        break
-        return new, provided
+                    self._mark_alternative(group, picks, queue, provided)
+        return set(queue), provided
+
+    def _mark_alternative(self, group: str, picks: list[str], queue: list[str], provided: set[str]) -> None:
+        """Marks the first alternative of ``group`` apt can install, unless one is satisfied; a
+        virtual name's provider already marked is preferred (the requested picks and the queue)."""
+        alts = group.split("|")
+        if not provided.isdisjoint(alts):
+            return  # an alternative is installed, marked or provided
+        for a in alts:
+            if a in self.packages:
+                pick = a
+            else:
+                prefer = set(picks).union(queue)
+                pick = self._pick(a, prefer)
+                if pick in prefer:  # (a provider never is installed: a would be provided)
+                    provided.add(a)
+                    return
+            if pick is not None:
+                queue.append(pick)
+                provided.add(pick)
+                provided.add(a)
+                return
 
 
 _GRAPH: Graph | None = None

@@ -141,8 +141,7 @@ def simulate(df: Dockerfile, g: Graph, drop: Iterable[str] = (), ctx: Context | 
                 elif op[0] == "install":
                     rec = not (op[2] or no_rec_config or (drop and cache_claim(K.APT_RECOMMENDS, ins) in drop))
                     known, missing = g.split_known(op[1])
-                    new = g.install(known, installed, rec)
-                    installed = installed | new
+                    new, installed = g.install_onto(known, installed, rec)
                     mine |= new
                     if missing:
                         unknown[ins.index] = unknown.get(ins.index, ()) + missing

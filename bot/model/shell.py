@@ -153,7 +153,7 @@ class Command(_CommandFields):
                 out.add(t.split("=", 1)[0])
             elif t.startswith("-") and len(t) > 1:
                 out.add(t)
-                out.update("-" + c for c in t[1:] if c.isalpha())
+                out.update(["-" + c for c in t[1:] if c.isalpha()])  # a list: no generator resumed per letter
         return out
 
     def has_option(self, *names: str) -> bool:
@@ -165,7 +165,8 @@ class Command(_CommandFields):
 
     @command_fact
     def _positional_words(self) -> tuple[Word, ...]:
-        return tuple(a for a in self.args if not a.text.startswith("-"))
+        # a list comprehension, not a generator: one frame per command, not a resume per argument
+        return tuple([a for a in self.args if not a.text.startswith("-")])
 
     @command_fact
     def subcommand(self) -> str:

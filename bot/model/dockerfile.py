@@ -31,6 +31,8 @@ __all__ = ["INSTRUCTIONS", "Comment", "Dockerfile", "Flag", "Heredoc", "Instruct
            "Stage", "parse"]
 _new_tuple = tuple.__new__
 HEREDOC_INSTRUCTIONS = frozenset(("RUN", "COPY", "ADD"))
+# the keywords whose instruction check (arguments.check) is their flags' check alone
+_FLAGS_ONLY_CHECKED = frozenset(("RUN", "CMD", "ENTRYPOINT"))
 _JSON_FORMS = frozenset(("RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"))
 
 
@@ -339,7 +341,10 @@ class _Assembler:
         """The instruction of one logical line (BuildKit's newNodeFromLine plus its checks)
         and the keyword as written; None for an unknown keyword."""
         df, text = self.df, logical.text
-        s, e = lead(text), trim_end(text)
+        # a top-level line starts at its first non-space (only an ONBUILD trigger, or a line of just
+        # the escape character, may not): lead() is a call per instruction with nothing to skip
+        s = lead(text) if text[:1] in GO_SPACE else 0
+        e = trim_end(text)
         brk = WORD_BREAK.search(text, s, e)
         kw_end = brk.start() if brk else e
         word = text[s:kw_end]
@@ -371,8 +376,10 @@ class _Assembler:
             if parsed.error:
                 df.errors.append(ParseError(keyword_span, parsed.error, 0))
                 error = None
+            elif nested or (not flag_words and keyword in _FLAGS_ONLY_CHECKED):
+                error = None  # check() looks only at the flags of these (RUN: the most common line)
             else:
-                error = None if nested else arguments.check(keyword, parsed, flag_words)
+                error = arguments.check(keyword, parsed, flag_words)
         if error:
             df.errors.append(ParseError(keyword_span, error))
         end = logical.offsets[e - 1] + 1 if e > s else logical.offsets[s]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.model.dockerfile import parse, reparse
+from bot.model.dockerfile import _FLAGS_ONLY_CHECKED, parse, reparse
 from bot.model.text import LineIndex
 
 WORDS = st.sampled_from(["a", "b", "-x", "$V", "${V:-d}", "'q q'", '"d d"', "x=1", "\\t", "&&", "|", ";", "/p/q"])
@@ -233,3 +233,26 @@ def test_lead_skips_exactly_go_white_space(text, pos):
     from bot.model.lexer.spaces import GO_SPACE, lead
 
     assert lead(text, pos) == re.compile(f"[{GO_SPACE}]*").match(text, pos).end()
+
+
+_SPACEY = st.text(alphabet=st.sampled_from(["a", "R", "-", "=", " ", "\t", "\xa0", "\u3000", "\x1c", "\\"]), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SPACEY)
+def test_the_parsers_lead_shortcut_is_lead(text):
+    """_node skips lead() when the text starts with no Go space: the same index."""
+    from bot.model.lexer.spaces import GO_SPACE, lead
+
+    assert (lead(text) if text[:1] in GO_SPACE else 0) == lead(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(_FLAGS_ONLY_CHECKED)), _SPACEY)
+def test_instructions_the_parser_does_not_check_without_flags_pass_the_check(keyword, rest):
+    """_node skips arguments.check for a RUN, CMD or ENTRYPOINT without flags: the
+    check finds nothing there, whatever the arguments."""
+    from bot.model.lexer import arguments
+
+    parsed = arguments.dispatch(keyword, rest, "\\")
+    assert arguments.check(keyword, parsed, []) is None

@@ -22,7 +22,7 @@ from bot.model.lexer.flags import read_flags
 from bot.model.lexer.heredocs import Marker, markers_in_line
 from bot.model.lexer.lines import PhysicalLine, continuation_cut, is_blank_or_comment, physical_lines
 from bot.model.lexer.shellwords import ShellSyntaxError
-from bot.model.lexer.spaces import GO_SPACE, WORD_BREAK, lead, trim_end
+from bot.model.lexer.spaces import GO_SPACE, WORD_BREAK, lead
 from bot.model.stages import Stage, assign_stages, reaching_stages
 from bot.model.text import LineIndex, Position, Span
 from bot.model.words import RawWord, split_words
@@ -261,8 +261,9 @@ class _Assembler:
             marks.append((i, len(df.instructions), len(df.comments), len(df.errors)))
             indent = len(line.content) - len(token)
             if token[0] == "#":
-                df.comments.append(Comment(i + 1, token[1:].strip(),
-                                           df.span(line.start + indent, line.start + len(line.content))))
+                # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per comment
+                df.comments.append(_new_tuple(Comment, (i + 1, token[1:].strip(),
+                                                        df.span(line.start + indent, line.start + len(line.content)))))
                 i += 1
             else:
                 i = self._instruction(i, indent)
@@ -344,7 +345,7 @@ class _Assembler:
         # a top-level line starts at its first non-space (only an ONBUILD trigger, or a line of just
         # the escape character, may not): lead() is a call per instruction with nothing to skip
         s = lead(text) if text[:1] in GO_SPACE else 0
-        e = trim_end(text)
+        e = len(text.rstrip(GO_SPACE))  # trim_end(text), without the call
         brk = WORD_BREAK.search(text, s, e)
         kw_end = brk.start() if brk else e
         word = text[s:kw_end]

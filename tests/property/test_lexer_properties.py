@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.model.dockerfile import _FLAGS_ONLY_CHECKED, parse, reparse
+from bot.model.dockerfile import _FLAGS_ONLY_CHECKED, INSTRUCTIONS, parse, reparse
 from bot.model.text import LineIndex
 
 WORDS = st.sampled_from(["a", "b", "-x", "$V", "${V:-d}", "'q q'", '"d d"', "x=1", "\\t", "&&", "|", ";", "/p/q"])
@@ -256,3 +256,16 @@ def test_instructions_the_parser_does_not_check_without_flags_pass_the_check(key
 
     parsed = arguments.dispatch(keyword, rest, "\\")
     assert arguments.check(keyword, parsed, []) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(INSTRUCTIONS)), _SPACEY | st.sampled_from(['["a", "b"]', '[1]', "[x", " [\"s\"]"]))
+def test_dispatch_readings_are_arguments_records(keyword, rest):
+    """dispatch builds its common readings with tuple.__new__: still Arguments records,
+    with every field."""
+    from bot.model.lexer import arguments
+
+    parsed = arguments.dispatch(keyword, rest, "\\")
+    assert type(parsed) is arguments.Arguments
+    assert len(parsed) == len(arguments.Arguments._fields)
+    assert type(parsed.words) is tuple

@@ -269,3 +269,22 @@ def test_dispatch_readings_are_arguments_records(keyword, rest):
     assert type(parsed) is arguments.Arguments
     assert len(parsed) == len(arguments.Arguments._fields)
     assert type(parsed.words) is tuple
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", "/", "$", "{", "=", " ", "\t", "\xa0"]), max_size=12))
+def test_unquoted_words_are_the_blank_separated_runs_with_their_offsets(text):
+    """split_words' plain path (no quote, no escape: words found by a regex, records made
+    with tuple.__new__) gives RawWord records of each run between spaces and tabs."""
+    from bot.model.words import RawWord, split_words
+
+    expected, start = [], None
+    for i, c in enumerate(text + " "):
+        if c in " \t":
+            if start is not None:
+                expected.append(RawWord(text[start:i], start, i))
+            start = None
+        elif start is None:
+            start = i
+    words = split_words(text)
+    assert words == expected and all(type(w) is RawWord for w in words)

@@ -319,7 +319,8 @@ def parse_shell(df: Dockerfile, logical: Logical) -> ShellScript:
             has_comment = True
         elif child.is_named:  # not a trailing ';' or '&': appending goes before those
             end = max(end, walker.char(child.end_byte))
-    return ShellScript(logical, tuple(walker.commands), not root.has_error, end, has_comment, root)
+    # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per script
+    return _new_tuple(ShellScript, (logical, tuple(walker.commands), not root.has_error, end, has_comment, root))
 
 
 def _json_strings(body: Logical) -> list[tuple[int, int]] | None:

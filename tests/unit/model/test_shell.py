@@ -124,3 +124,14 @@ def test_options_and_positionals_match_a_word_by_word_reading():
         assert cmd.subcommand() == next((t for t in cmd.words if not t.startswith("-")), "")
 
     check()
+
+
+def test_parse_shell_gives_a_whole_shellscript_record():
+    """parse_shell builds its ShellScript with tuple.__new__: every field is set, as the
+    NamedTuple's constructor would set it."""
+    from bot.model.shell import ShellScript
+
+    s = script("apt-get update # done")
+    assert type(s) is ShellScript and len(s) == len(ShellScript._fields)
+    assert s.ok and s.has_comment and s.root is not None
+    assert s.end == len("apt-get update") and [c.name for c in s.commands] == ["apt-get"]

@@ -22,7 +22,7 @@ from bot.model.lexer.flags import read_flags
 from bot.model.lexer.heredocs import Marker, markers_in_line
 from bot.model.lexer.lines import PhysicalLine, continuation_cut, is_blank_or_comment, physical_lines
 from bot.model.lexer.shellwords import ShellSyntaxError
-from bot.model.lexer.spaces import GO_SPACE, WORD_BREAK, lead, trim_end
+from bot.model.lexer.spaces import GO_SPACE, WORD_BREAK, lead
 from bot.model.stages import Stage, assign_stages, reaching_stages
 from bot.model.text import LineIndex, Position, Span
 from bot.model.words import RawWord, split_words
@@ -31,6 +31,8 @@ __all__ = ["INSTRUCTIONS", "Comment", "Dockerfile", "Flag", "Heredoc", "Instruct
            "Stage", "parse"]
 _new_tuple = tuple.__new__
 HEREDOC_INSTRUCTIONS = frozenset(("RUN", "COPY", "ADD"))
+# the keywords whose instruction check (arguments.check) is their flags' check alone
+_FLAGS_ONLY_CHECKED = frozenset(("RUN", "CMD", "ENTRYPOINT"))
 _JSON_FORMS = frozenset(("RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"))
 
 
@@ -259,8 +261,9 @@ class _Assembler:
             marks.append((i, len(df.instructions), len(df.comments), len(df.errors)))
             indent = len(line.content) - len(token)
             if token[0] == "#":
-                df.comments.append(Comment(i + 1, token[1:].strip(),
-                                           df.span(line.start + indent, line.start + len(line.content))))
+                # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per comment
+                df.comments.append(_new_tuple(Comment, (i + 1, token[1:].strip(),
+                                                        df.span(line.start + indent, line.start + len(line.content)))))
                 i += 1
             else:
                 i = self._instruction(i, indent)
@@ -339,7 +342,10 @@ class _Assembler:
         """The instruction of one logical line (BuildKit's newNodeFromLine plus its checks)
         and the keyword as written; None for an unknown keyword."""
         df, text = self.df, logical.text
-        s, e = lead(text), trim_end(text)
+        # a top-level line starts at its first non-space (only an ONBUILD trigger, or a line of just
+        # the escape character, may not): lead() is a call per instruction with nothing to skip
+        s = lead(text) if text[:1] in GO_SPACE else 0
+        e = len(text.rstrip(GO_SPACE))  # trim_end(text), without the call
         brk = WORD_BREAK.search(text, s, e)
         kw_end = brk.start() if brk else e
         word = text[s:kw_end]
@@ -371,8 +377,10 @@ class _Assembler:
             if parsed.error:
                 df.errors.append(ParseError(keyword_span, parsed.error, 0))
                 error = None
+            elif nested or (not flag_words and keyword in _FLAGS_ONLY_CHECKED):
+                error = None  # check() looks only at the flags of these (RUN: the most common line)
             else:
-                error = None if nested else arguments.check(keyword, parsed, flag_words)
+                error = arguments.check(keyword, parsed, flag_words)
         if error:
             df.errors.append(ParseError(keyword_span, error))
         end = logical.offsets[e - 1] + 1 if e > s else logical.offsets[s]

@@ -153,7 +153,7 @@ class Command(_CommandFields):
                 out.add(t.split("=", 1)[0])
             elif t.startswith("-") and len(t) > 1:
                 out.add(t)
-                out.update("-" + c for c in t[1:] if c.isalpha())
+                out.update(["-" + c for c in t[1:] if c.isalpha()])  # a list: no generator resumed per letter
         return out
 
     def has_option(self, *names: str) -> bool:
@@ -165,7 +165,8 @@ class Command(_CommandFields):
 
     @command_fact
     def _positional_words(self) -> tuple[Word, ...]:
-        return tuple(a for a in self.args if not a.text.startswith("-"))
+        # a list comprehension, not a generator: one frame per command, not a resume per argument
+        return tuple([a for a in self.args if not a.text.startswith("-")])
 
     @command_fact
     def subcommand(self) -> str:
@@ -318,7 +319,8 @@ def parse_shell(df: Dockerfile, logical: Logical) -> ShellScript:
             has_comment = True
         elif child.is_named:  # not a trailing ';' or '&': appending goes before those
             end = max(end, walker.char(child.end_byte))
-    return ShellScript(logical, tuple(walker.commands), not root.has_error, end, has_comment, root)
+    # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per script
+    return _new_tuple(ShellScript, (logical, tuple(walker.commands), not root.has_error, end, has_comment, root))
 
 
 def _json_strings(body: Logical) -> list[tuple[int, int]] | None:

@@ -22,6 +22,7 @@ def split_words(text: str, escape: str = "\\") -> list[RawWord]:
     return list(_split_words(text, escape))
 
 
+_new_tuple = tuple.__new__
 _PLAIN_WORD = re.compile(r"[^ \t]+")
 
 
@@ -29,7 +30,8 @@ _PLAIN_WORD = re.compile(r"[^ \t]+")
 def _split_words(text: str, escape: str) -> tuple[RawWord, ...]:
     if '"' not in text and "'" not in text and escape not in text:
         # the common case, with nothing to unquote: let the regex engine find the words
-        return tuple(RawWord(m.group(), m.start(), m.end()) for m in _PLAIN_WORD.finditer(text))
+        # a list comprehension with tuple.__new__: no generator resume and no NamedTuple __new__ call per word
+        return tuple([_new_tuple(RawWord, (m.group(), m.start(), m.end())) for m in _PLAIN_WORD.finditer(text)])
     words: list[RawWord] = []
     i, n = 0, len(text)
     while i < n:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.model.dockerfile import parse, reparse
+from bot.model.dockerfile import _FLAGS_ONLY_CHECKED, INSTRUCTIONS, parse, reparse
 from bot.model.text import LineIndex
 
 WORDS = st.sampled_from(["a", "b", "-x", "$V", "${V:-d}", "'q q'", '"d d"', "x=1", "\\t", "&&", "|", ";", "/p/q"])
@@ -233,3 +233,58 @@ def test_lead_skips_exactly_go_white_space(text, pos):
     from bot.model.lexer.spaces import GO_SPACE, lead
 
     assert lead(text, pos) == re.compile(f"[{GO_SPACE}]*").match(text, pos).end()
+
+
+_SPACEY = st.text(alphabet=st.sampled_from(["a", "R", "-", "=", " ", "\t", "\xa0", "\u3000", "\x1c", "\\"]), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SPACEY)
+def test_the_parsers_lead_shortcut_is_lead(text):
+    """_node skips lead() when the text starts with no Go space: the same index."""
+    from bot.model.lexer.spaces import GO_SPACE, lead
+
+    assert (lead(text) if text[:1] in GO_SPACE else 0) == lead(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(_FLAGS_ONLY_CHECKED)), _SPACEY)
+def test_instructions_the_parser_does_not_check_without_flags_pass_the_check(keyword, rest):
+    """_node skips arguments.check for a RUN, CMD or ENTRYPOINT without flags: the
+    check finds nothing there, whatever the arguments."""
+    from bot.model.lexer import arguments
+
+    parsed = arguments.dispatch(keyword, rest, "\\")
+    assert arguments.check(keyword, parsed, []) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(INSTRUCTIONS)), _SPACEY | st.sampled_from(['["a", "b"]', '[1]', "[x", " [\"s\"]"]))
+def test_dispatch_readings_are_arguments_records(keyword, rest):
+    """dispatch builds its common readings with tuple.__new__: still Arguments records,
+    with every field."""
+    from bot.model.lexer import arguments
+
+    parsed = arguments.dispatch(keyword, rest, "\\")
+    assert type(parsed) is arguments.Arguments
+    assert len(parsed) == len(arguments.Arguments._fields)
+    assert type(parsed.words) is tuple
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", "/", "$", "{", "=", " ", "\t", "\xa0"]), max_size=12))
+def test_unquoted_words_are_the_blank_separated_runs_with_their_offsets(text):
+    """split_words' plain path (no quote, no escape: words found by a regex, records made
+    with tuple.__new__) gives RawWord records of each run between spaces and tabs."""
+    from bot.model.words import RawWord, split_words
+
+    expected, start = [], None
+    for i, c in enumerate(text + " "):
+        if c in " \t":
+            if start is not None:
+                expected.append(RawWord(text[start:i], start, i))
+            start = None
+        elif start is None:
+            start = i
+    words = split_words(text)
+    assert words == expected and all(type(w) is RawWord for w in words)

@@ -30,6 +30,8 @@ _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0
 # what parse_words must read character by character: quotes, both escape characters, and
 # the ASCII separators U+001C..U+001F that str.split breaks on and Go does not
 _PLAIN_WORDS_BREAKER = "[\\\\`'\"\x1c-\x1f]"
+# the common readings are made with tuple.__new__: the NamedTuple's own __new__ is one more Python call per line
+_new_tuple = tuple.__new__
 NOT_STRINGS = "when using JSON array syntax, arrays must be comprised of strings only"
 
 
@@ -144,9 +146,9 @@ def dispatch(keyword: str, rest: str, escape: str) -> Arguments:
     if keyword == "ARG":
         return Arguments(tuple(parse_words(rest, escape)), False, None)
     if keyword in ("EXPOSE", "FROM"):
-        return Arguments(tuple(_blank_split(rest)), False, None)
+        return _new_tuple(Arguments, (tuple(_blank_split(rest)), False, None))
     if keyword in ("MAINTAINER", "STOPSIGNAL", "USER", "WORKDIR"):
-        return Arguments((rest,) if rest else (), False, None)
+        return _new_tuple(Arguments, ((rest,) if rest else (), False, None))
     if keyword == "HEALTHCHECK":
         sep = next((i for i, c in enumerate(rest) if c in GO_SPACE), len(rest))
         if sep == 0:
@@ -163,14 +165,14 @@ def _maybe_json(rest: str, as_list: bool) -> Arguments:
     if not rest and not as_list:
         return Arguments((), False, None)
     if not rest.lstrip(GO_SPACE).startswith("["):  # shell form, most lines: no JSON to try
-        return Arguments(tuple(_blank_split(rest)) if as_list else (rest,), False, None)
+        return _new_tuple(Arguments, (tuple(_blank_split(rest)) if as_list else (rest,), False, None))
     try:
         array = json_array(rest)
     except ValueError as exc:
         return Arguments((), False, str(exc))
     if array is not None:
-        return Arguments(array, True, None)
-    return Arguments(tuple(_blank_split(rest)) if as_list else (rest,), False, None)
+        return _new_tuple(Arguments, (array, True, None))
+    return _new_tuple(Arguments, (tuple(_blank_split(rest)) if as_list else (rest,), False, None))
 
 
 def _duration_error(flag: str, value: str) -> str | None:

@@ -96,3 +96,42 @@ def test_the_walkers_commands_are_what_the_command_constructor_makes():
             assert name == cmd.name and name in written
             assert cmd.end == cmd.where.end
         assert [c.program for c in s.commands] in (["pip3", "run.sh", "id", "apt-get"], ["echo", "tool", "tee"])
+
+
+def test_options_and_positionals_match_a_word_by_word_reading():
+    """Command.options and positionals (comprehensions, for speed) give what a plain
+    loop over the argument words gives, for options, clusters, '=' values and '-'."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    word = st.sampled_from(["-", "--", "-y", "-qy", "-q1", "--opt=v", "--flag", "pkg", "a-b", "-x=1", "install"])
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(word, max_size=6))
+    def check(words):
+        cmd = script(" ".join(["tool"] + words)).commands[0]
+        expected_options = set()
+        for t in cmd.words:
+            if t.startswith("--"):
+                expected_options.add(t.split("=", 1)[0])
+            elif t.startswith("-") and len(t) > 1:
+                expected_options.add(t)
+                for c in t[1:]:
+                    if c.isalpha():
+                        expected_options.add("-" + c)
+        assert cmd.options() == expected_options
+        assert [w.text for w in cmd.positionals()] == [t for t in cmd.words if not t.startswith("-")]
+        assert cmd.subcommand() == next((t for t in cmd.words if not t.startswith("-")), "")
+
+    check()
+
+
+def test_parse_shell_gives_a_whole_shellscript_record():
+    """parse_shell builds its ShellScript with tuple.__new__: every field is set, as the
+    NamedTuple's constructor would set it."""
+    from bot.model.shell import ShellScript
+
+    s = script("apt-get update # done")
+    assert type(s) is ShellScript and len(s) == len(ShellScript._fields)
+    assert s.ok and s.has_comment and s.root is not None
+    assert s.end == len("apt-get update") and [c.name for c in s.commands] == ["apt-get"]

@@ -6,6 +6,16 @@ import pytest
 
 from bot.model.dockerfile import parse
 from bot.rules.base import Context
+from bot.rules.dt207_build_packages_in_final_image import (
+    DRIVERS,
+    BuildPackagesInFinalImage,
+    _installs,
+    _installs_a_compiler,
+    _left,
+    _name,
+    _serves_run_time_commands,
+    meant_for_building,
+)
 from bot.rules.dt301_broad_copy_before_install import BroadCopyBeforeInstall, _broad_copy
 from tests.rules.test_rule_shortcuts import _corpus
 
@@ -29,3 +39,51 @@ def test_dt301_a_stage_without_a_broad_copy_has_nothing_to_report(text: str) -> 
             assert list(rule._stage(ctx, items, broads)) == list(rule._system(ctx, items, broads)) == []
     if text == NO_BROAD:
         assert skipped == 1 and [f.span.start.line for f in rule.check(ctx)] == [9]
+
+
+# ---------------------------------------------------------------------------- DT207
+
+def _dt207_as_it_was(ctx: Context):
+    """DT207's check before the shortcut: _installs_a_compiler and _serves_run_time_commands
+    asked first, for every install."""
+    rule = BuildPackagesInFinalImage()
+    if meant_for_building(ctx):
+        return
+    compiles_here = _installs_a_compiler(ctx)
+    for ins in ctx.runs(final_only=True):
+        for script in ctx.scripts(ins):
+            reported: set[str] = set()
+            for install in _installs(script):
+                if _serves_run_time_commands(ctx, ins, script, install):
+                    continue
+                left = []
+                for w in _left(script, install):
+                    if not compiles_here and _name(w) in DRIVERS:
+                        continue
+                    if _name(w) not in reported:
+                        reported.add(_name(w))
+                        left.append(w)
+                if left:
+                    yield rule._finding(ctx, ins, script, install, left)
+
+
+BUILD_PACKAGES = ("FROM debian:12\nRUN apt-get install -y make cmake curl && make\nRUN apt-get install -y libssl-dev\n"
+                  "RUN apt-get install -y gcc && apt-get purge -y gcc\nRUN apt-get install -y make libpq-dev\n"
+                  "CMD [\"app\"]\n")
+NO_COMPILER = "FROM debian:12\nRUN apt-get install -y make cmake curl && make\nCMD [\"app\"]\n"
+
+
+def _shown(findings) -> list[tuple]:
+    return [(f.span, f.message, f.fix, f.hint) for f in findings]
+
+
+@pytest.mark.parametrize("text", [BUILD_PACKAGES, NO_COMPILER] + _corpus(300))
+def test_dt207_asks_the_compiler_and_run_time_questions_only_where_they_decide(text: str) -> None:
+    found = _shown(BuildPackagesInFinalImage().check(Context(parse(text), "Dockerfile")))
+    assert found == _shown(_dt207_as_it_was(Context(parse(text), "Dockerfile")))
+    if text == BUILD_PACKAGES:
+        assert [f[1].split(";")[0] for f in found] == ["build-only make, cmake in the final image",
+                                                        "build-only libssl-dev in the final image",
+                                                        "build-only make, libpq-dev in the final image"]
+    if text == NO_COMPILER:
+        assert found == []

@@ -282,9 +282,9 @@ def later_cleanups(ctx: Context, run: Instruction) -> list[LaterCleanup]:
     earlier: list[Instruction] | None = None  # the RUNs before this one, nearest first, listed at the first cleaner
     downloads_left_earlier = None  # (RUN, _downloads_left) of each earlier RUN, listed at the first rm
     for script in ctx.scripts(run):
+        if not any(map(_may_clean, script.commands)):
+            continue  # nothing here removes anything (most RUNs): every check below starts from a clean
         programs = {c.program for c in script.commands}
-        if programs.isdisjoint(CLEANERS):
-            continue  # nothing here removes anything (most RUNs): every check below starts from a cleaner
         if earlier is None:
             earlier = [i for i in ctx.before(run) if i.keyword == "RUN"]
         w = _where(ctx, run)
@@ -354,6 +354,18 @@ def _download_removals(script: ShellScript, dirs: list[str], home: str,
 # dnf/yum/microdnf, apk, conda); ``apk del`` (virtual packages) and ``rm`` (downloads,
 # copied trees) are among them.
 CLEANERS = frozenset().union(*(k.cleaners for k in KINDS))
+# What the cleaners other than rm and find clean with: ``apt-get distclean``, ``pip cache``,
+# ``dnf clean`` (its verb), ``apk del`` of a virtual package, ...
+CLEAN_VERBS = frozenset(("clean", "cache", "distclean", "dist-clean", "del"))
+
+
+def _may_clean(cmd: Command) -> bool:
+    """Whether some check of ``later_cleanups`` can hold for this command: a Kind's
+    ``cleans``, ``apk del`` or an ``rm`` (most commands, even a package manager's install,
+    are none)."""
+    if cmd.program in REMOVERS:
+        return True
+    return cmd.program in CLEANERS and (cmd.subcommand() in CLEAN_VERBS or verb(cmd) in CLEAN_VERBS)
 
 
 def _apk_virtual(cmd: Command) -> tuple[str, tuple[str, ...]] | None:

@@ -3,9 +3,11 @@ only where the work it skips would have found nothing, and a kept answer is what
 computation gives."""
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from bot.model.dockerfile import parse
 from bot.rules.base import Context
+from bot.rules.dt201_cleanup_in_later_layer import KINDS, _apk_deleted, _may_clean, _where
 from bot.rules.dt207_build_packages_in_final_image import (
     DRIVERS,
     BuildPackagesInFinalImage,
@@ -17,7 +19,7 @@ from bot.rules.dt207_build_packages_in_final_image import (
     meant_for_building,
 )
 from bot.rules.dt301_broad_copy_before_install import BroadCopyBeforeInstall, _broad_copy
-from tests.rules.test_rule_shortcuts import _corpus
+from tests.rules.test_rule_shortcuts import CLEANUPS, PROGRAMS, WORDS, _commands, _corpus
 
 # ---------------------------------------------------------------------------- DT301
 
@@ -87,3 +89,26 @@ def test_dt207_asks_the_compiler_and_run_time_questions_only_where_they_decide(t
                                                         "build-only make, libpq-dev in the final image"]
     if text == NO_COMPILER:
         assert found == []
+
+
+# ---------------------------------------------------------------------------- DT201
+
+def _cleans_beyond_may_clean(text: str) -> list[str]:
+    """Commands _may_clean turns away though a check of later_cleanups holds for them: a
+    Kind's cleans, apk del (virtual packages), rm (downloads, copied trees)."""
+    return [cmd.program for ctx, run, cmd in _commands(text) if not _may_clean(cmd) and (
+        cmd.program == "rm" or _apk_deleted(cmd) or any(kind.cleans(cmd, _where(ctx, run)) for kind in KINDS))]
+
+
+@given(st.sampled_from(PROGRAMS), st.lists(st.sampled_from(WORDS + ("group", "--purge", "makecache", "-q")),
+                                           max_size=5))
+@settings(max_examples=600, deadline=None)
+def test_dt201_may_clean_turns_away_no_clean(program: str, words: list[str]) -> None:
+    assert _cleans_beyond_may_clean(f"FROM debian:12\nENV HOME=/root\nRUN {program} {' '.join(words)}\n") == []
+
+
+@pytest.mark.parametrize("text", [CLEANUPS, "FROM alpine\nRUN apk del .build-deps && yum -y clean all\n"] + _corpus(300))
+def test_dt201_may_clean_turns_away_no_clean_in_the_corpus(text: str) -> None:
+    assert _cleans_beyond_may_clean(text) == []
+    if text == CLEANUPS:  # each of its commands cleans but the wrapped ones, which no check unwraps
+        assert [cmd.program for _, _, cmd in _commands(text) if not _may_clean(cmd)] == ["sudo", "env"]

@@ -2,6 +2,8 @@
 only where the work it skips would have found nothing, and a kept answer is what a fresh
 computation gives."""
 
+import fnmatch
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -19,6 +21,7 @@ from bot.rules.dt207_build_packages_in_final_image import (
     meant_for_building,
 )
 from bot.rules.dt301_broad_copy_before_install import BroadCopyBeforeInstall, _broad_copy
+from bot.rules.dt503_unneeded_assets_in_copy import UNNEEDED, _patterns_of
 from tests.rules.test_rule_shortcuts import CLEANUPS, PROGRAMS, WORDS, _commands, _corpus
 
 # ---------------------------------------------------------------------------- DT301
@@ -112,3 +115,29 @@ def test_dt201_may_clean_turns_away_no_clean_in_the_corpus(text: str) -> None:
     assert _cleans_beyond_may_clean(text) == []
     if text == CLEANUPS:  # each of its commands cleans but the wrapped ones, which no check unwraps
         assert [cmd.program for _, _, cmd in _commands(text) if not _may_clean(cmd)] == ["sudo", "env"]
+
+
+# ---------------------------------------------------------------------------- DT503
+
+def _patterns_by_fnmatch(path: str) -> frozenset[str]:
+    """The classification _patterns_of replaced: each UNNEEDED glob matched against each part."""
+    return frozenset(pattern for _, pattern in UNNEEDED
+                     if any(fnmatch.fnmatchcase(part, pattern[3:]) for part in path.split("/")))
+
+
+PATH_PARTS = ("a", ".a", "lib.a", "x.map", ".map", "app.js", "map", "App.dSYM", "x.dsym", "y.debug", "z.pdb", "pdb",
+              "a.map.js", "lib.a.1", "debug", "", ".", "<3 files>", "b.MAP")
+
+
+@given(st.lists(st.sampled_from(PATH_PARTS), min_size=1, max_size=4), st.text(alphabet="ab.map/dSY", max_size=10))
+@settings(max_examples=500, deadline=None)
+def test_dt503_patterns_of_is_fnmatchs_answer(parts: list[str], tail: str) -> None:
+    for path in ("/".join(parts), "/".join(parts) + tail, tail):
+        assert _patterns_of.__wrapped__(path) == _patterns_by_fnmatch(path)
+
+
+def test_dt503_unneeded_patterns_are_suffixes_the_search_knows() -> None:
+    for _, pattern in UNNEEDED:  # _hit and _ANY_UNNEEDED read each pattern as **/* and a plain suffix
+        assert pattern.startswith("**/*") and not any(ch in pattern[4:] for ch in "*?[")
+        assert _patterns_of.__wrapped__("dir/x" + pattern[4:] + "/f") == frozenset((pattern,))
+    assert _patterns_of.__wrapped__("src/app.js") == frozenset()

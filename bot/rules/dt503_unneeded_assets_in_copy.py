@@ -108,7 +108,8 @@ bytes, so it carries no size estimate.
         final = ctx.df.final_stage
         ref = parse_image(ctx.base_image(final)) if final is not None else None
         web = ref is not None and ref.name in WEB_SERVERS
-        for copied in final_copies(ctx, broad_only=False):
+        # not a web server: only the COPYs of a context with an UNNEEDED file (few) can be reported
+        for copied in final_copies(ctx, broad_only=False, any_tagged=None if web else _patterns_of):
             ins, args = copied.ins, copied.args
             span = ctx.df.logical_span(ins.body, args.source_offsets[0][0], args.source_offsets[-1][1])
             found: dict[str, list] = {}

@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from bot.model.dockerfile import parse
-from bot.rules.base import Context
+from bot.rules import dt503_unneeded_assets_in_copy as dt503
+from bot.rules.base import BuildContext, Context
+from bot.rules.context_files import final_copies
 from bot.rules.dt201_cleanup_in_later_layer import KINDS, _apk_deleted, _may_clean, _where
 from bot.rules.dt207_build_packages_in_final_image import (
     DRIVERS,
@@ -129,7 +131,8 @@ PATH_PARTS = ("a", ".a", "lib.a", "x.map", ".map", "app.js", "map", "App.dSYM", 
               "a.map.js", "lib.a.1", "debug", "", ".", "<3 files>", "b.MAP")
 
 
-@given(st.lists(st.sampled_from(PATH_PARTS), min_size=1, max_size=4), st.text(alphabet="ab.map/dSY", max_size=10))
+@given(st.lists(st.sampled_from(PATH_PARTS), min_size=1, max_size=4),
+       st.text(alphabet="ab.map/dSY", max_size=10))
 @settings(max_examples=500, deadline=None)
 def test_dt503_patterns_of_is_fnmatchs_answer(parts: list[str], tail: str) -> None:
     for path in ("/".join(parts), "/".join(parts) + tail, tail):
@@ -141,3 +144,47 @@ def test_dt503_unneeded_patterns_are_suffixes_the_search_knows() -> None:
         assert pattern.startswith("**/*") and not any(ch in pattern[4:] for ch in "*?[")
         assert _patterns_of.__wrapped__("dir/x" + pattern[4:] + "/f") == frozenset((pattern,))
     assert _patterns_of.__wrapped__("src/app.js") == frozenset()
+
+
+DT503_FILES = (
+    "FROM nginx:1.27-alpine\nCOPY dist /usr/share/nginx/html\n",
+    "FROM python:3.12-slim\nCOPY . /app\nCOPY lib/*.a /usr/lib/\n",
+    "FROM python:3.12-slim AS build\nCOPY . /src\nFROM debian:12\nCOPY build/ /opt/\nCOPY README.md /\n",
+    "FROM caddy:2\nCOPY site /srv\n",
+)
+DT503_CONTEXTS = (
+    {"dist/app.js.map": 200_000, "dist/app.js": 1_200_000, "lib/x.a": 300_000, "build/app.pdb": 150_000},
+    {"dist/app.js": 1_200_000, "site/index.html": 2_000_000, "README.md": 10, "src/main.c": 5},
+    {"dist/app.js.map": 200_000, "build/Game.dSYM/x": 300_000, ".dockerignore": 22},
+    {},
+)
+
+
+def _dt503(text: str, files: dict, monkeypatch, shortcut: bool) -> list[tuple]:
+    if not shortcut:  # final_copies as it was: every COPY listed, whatever the context holds
+        monkeypatch.setattr(dt503, "final_copies", lambda ctx, broad_only, any_tagged=None: final_copies(ctx, broad_only))
+    context = BuildContext("/ctx", files, {".dockerignore": "**/*.map\nbuild\n"} if ".dockerignore" in files else {})
+    try:
+        return _shown(dt503.UnneededAssetsInCopy().check(Context(parse(text), "/ctx/Dockerfile", context)))
+    finally:
+        monkeypatch.undo()
+
+
+@pytest.mark.parametrize("files", DT503_CONTEXTS)
+@pytest.mark.parametrize("text", DT503_FILES)
+def test_dt503_lists_no_copy_of_a_context_without_unneeded_files_where_that_is_all_it_reports(text: str, files: dict,
+                                                                                            monkeypatch) -> None:
+    found = _dt503(text, files, monkeypatch, shortcut=True)
+    assert found == _dt503(text, files, monkeypatch, shortcut=False)
+    if files is DT503_CONTEXTS[0] and text == DT503_FILES[0]:
+        assert [m[:40] for _, m, _, _ in found] == ["`COPY` ships source maps (200.0 kB); no ",
+                                                    "1.2 MB of web assets with no .gz/.br cop"]
+
+
+def test_dt503_asks_once_per_context_whether_it_holds_an_unneeded_file() -> None:
+    context = BuildContext("/ctx", DT503_CONTEXTS[1])
+    for path in ("/ctx/a.Dockerfile", "/ctx/b.Dockerfile"):
+        ctx = Context(parse("FROM python:3.12-slim\nCOPY . /app\n"), path, context)
+        assert list(dt503.UnneededAssetsInCopy().check(ctx)) == []
+    assert context._derived[("any tagged", _patterns_of, None)] is False
+    assert not [k for k in context._derived if k[0] in ("copied", "tagged")]  # no COPY was listed

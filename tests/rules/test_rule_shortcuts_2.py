@@ -188,3 +188,33 @@ def test_dt503_asks_once_per_context_whether_it_holds_an_unneeded_file() -> None
         assert list(dt503.UnneededAssetsInCopy().check(ctx)) == []
     assert context._derived[("any tagged", _patterns_of, None)] is False
     assert not [k for k in context._derived if k[0] in ("copied", "tagged")]  # no COPY was listed
+
+
+def _creates_beyond_writes(text: str) -> list[tuple[str, str]]:
+    """(kind, program) where a Kind's ``creates`` holds for a program its ``writes`` turns away."""
+    return [(kind.name, cmd.program) for ctx, run, cmd in _commands(text) for kind in KINDS
+            if kind.creates(cmd, _where(ctx, run)) and not kind.writes(cmd.program)]
+
+
+CREATING_PROGRAMS = PROGRAMS + ("python", "python3.12", "pip3.11", "aptitude", "tdnf", "corepack")
+CREATING_WORDS = ("update", "install", "add", "i", "ci", "create", "global", "--no-cache", "--no-cache-dir", "-m",
+                  "pip", "-y", "makecache", "upgrade", "x")
+
+
+@given(st.sampled_from(CREATING_PROGRAMS), st.lists(st.sampled_from(CREATING_WORDS), max_size=4))
+@settings(max_examples=600, deadline=None)
+def test_dt201_a_kind_is_written_only_by_programs_it_writes(program: str, words: list[str]) -> None:
+    assert _creates_beyond_writes(f"FROM debian:12\nRUN {program} {' '.join(words)}\n") == []
+
+
+CREATES = ("FROM x\nRUN apt-get update && aptitude update && pip install a && python3 -m pip install b && npm ci "
+           "&& yarn add c && dnf install -y d && microdnf install e && yum install f && apk add g && apk update "
+           "&& conda install h && mamba create -n x && micromamba install i\n")
+
+
+@pytest.mark.parametrize("text", [CREATES] + _corpus(300))
+def test_dt201_a_kind_is_written_only_by_programs_it_writes_in_the_corpus(text: str) -> None:
+    assert _creates_beyond_writes(text) == []
+    if text == CREATES:  # every kind has a writer here
+        assert {kind.name for ctx, run, cmd in _commands(text) for kind in KINDS
+                if kind.creates(cmd, _where(ctx, run))} == {kind.name for kind in KINDS}

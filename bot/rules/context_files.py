@@ -23,9 +23,12 @@ class CopiedFiles(NamedTuple):
     ignore_text: str | None
 
 
-def final_copies(ctx: Context, broad_only: bool) -> Iterator[CopiedFiles]:
+def final_copies(ctx: Context, broad_only: bool,
+                 any_tagged: Callable[[str], object] | None = None) -> Iterator[CopiedFiles]:
     """Each COPY/ADD from the build context in a stage that reaches the final image,
-    with the files it copies (nothing when the context is unknown)."""
+    with the files it copies (nothing when the context is unknown). With ``any_tagged``
+    (``tagged``'s tags), nothing either when no file of the context, after .dockerignore,
+    gets a tag: then no COPY sends one (answered once per context and ignore text)."""
     bc = ctx.build_context
     copies = []
     for ins in ctx.instructions("COPY", "ADD", final_only=True):
@@ -43,6 +46,9 @@ def final_copies(ctx: Context, broad_only: bool) -> Iterator[CopiedFiles]:
     ignore_path, text = ignore_file(bc, ctx.path)
     # the same ignore text and sources select the same files in every Dockerfile of the context
     included = bc.derived(("included", text), lambda: included_files(parse(text or ""), bc.files))
+    if any_tagged is not None and not bc.derived(("any tagged", any_tagged, text),
+                                                 lambda: any(map(any_tagged, included))):
+        return
     for ins, args in copies:
         files = bc.derived(("copied", text, args.sources), lambda: files_under(included, args.sources, bc.is_folder))
         yield CopiedFiles(ins, args, files, ignore_path, text)

@@ -37,6 +37,7 @@ NEUTRAL = frozenset(("LABEL", "EXPOSE", "MAINTAINER", "STOPSIGNAL", "HEALTHCHECK
 RPM = frozenset(p for p, m in MANAGERS.items() if m.family in ("dnf", "microdnf"))
 CONDA = frozenset(("conda", "mamba", "micromamba"))
 REMOVERS = frozenset(("rm", "find"))  # the programs removes() and removes_dir() hold for
+APT_FAMILY = frozenset(p for p, m in MANAGERS.items() if m.family == "apt")  # verb(c, "apt") holds for these
 
 
 class Where(NamedTuple):
@@ -59,6 +60,8 @@ class Kind(NamedTuple):
     claim: Callable[[Instruction], str]
     # every program ``cleans`` can hold for: a script that runs none of them cleans nothing of this kind
     cleaners: frozenset[str]
+    # whether ``creates`` can hold for a command of this program: where no earlier RUN runs one, none wrote the files
+    writes: Callable[[str], bool]
 
 
 def _sub(cmd: Command, programs, subs) -> bool:
@@ -89,6 +92,7 @@ KINDS = (
         lambda w: w.ctx.mounts_cover(w.run, "/var/lib/apt/lists"),
         apt_lists_claim,
         APT | REMOVERS,
+        APT_FAMILY.__contains__,
     ),
     Kind(
         hints.PIP_CACHE,
@@ -98,6 +102,7 @@ KINDS = (
         lambda w: w.ctx.mounts_cover(w.run, f"{w.home}/.cache/pip"),
         lambda run: cache_claim(hints.PIP_CACHE, run),
         PIP | REMOVERS,
+        lambda p: p in PIP or p.startswith("python"),  # _pip_install
     ),
     Kind(
         hints.NPM_CACHE,
@@ -107,6 +112,7 @@ KINDS = (
         lambda w: w.ctx.mounts_cover(w.run, f"{w.home}/.npm"),
         lambda run: cache_claim(hints.NPM_CACHE, run),
         frozenset(("npm",)) | REMOVERS,
+        lambda p: p == "npm",
     ),
     Kind(
         hints.YARN_CACHE,
@@ -116,6 +122,7 @@ KINDS = (
         lambda w: any(w.ctx.mounts_cover(w.run, d) for d in _yarn_dirs(w)),
         lambda run: cache_claim(hints.YARN_CACHE, run),
         frozenset(("yarn",)) | REMOVERS,
+        lambda p: p == "yarn",
     ),
     Kind(
         hints.RPM_CACHE,
@@ -125,6 +132,7 @@ KINDS = (
         lambda w: w.ctx.mounts_cover(w.run, "/var/cache/yum") or w.ctx.mounts_cover(w.run, "/var/cache/dnf"),
         lambda run: cache_claim(hints.RPM_CACHE, run),
         RPM | REMOVERS,  # cleans(): a dnf/microdnf family clean, or an rm/find
+        RPM.__contains__,
     ),
     Kind(
         hints.APK_CACHE,
@@ -134,6 +142,7 @@ KINDS = (
         lambda w: w.ctx.mounts_cover(w.run, "/var/cache/apk"),
         lambda run: cache_claim(hints.APK_CACHE, run),
         frozenset(("apk",)) | REMOVERS,
+        lambda p: p == "apk",
     ),
     Kind(
         hints.CONDA_CACHE,
@@ -143,6 +152,7 @@ KINDS = (
         lambda w: False,
         lambda run: cache_claim(hints.CONDA_CACHE, run),
         CONDA,
+        CONDA.__contains__,
     ),
 )
 
@@ -280,15 +290,17 @@ def later_cleanups(ctx: Context, run: Instruction) -> list[LaterCleanup]:
     """The cleanup commands of ``run`` that remove what earlier layers wrote."""
     out: list[LaterCleanup] = []
     earlier: list[Instruction] | None = None  # the RUNs before this one, nearest first, listed at the first cleaner
+    run_before: set[str] = set()  # the programs those RUNs run
     downloads_left_earlier = None  # (RUN, _downloads_left) of each earlier RUN, listed at the first rm
     for script in ctx.scripts(run):
+        if not any(map(_may_clean, script.commands)):
+            continue  # nothing here removes anything (most RUNs): every check below starts from a clean
         programs = {c.program for c in script.commands}
-        if programs.isdisjoint(CLEANERS):
-            continue  # nothing here removes anything (most RUNs): every check below starts from a cleaner
         if earlier is None:
             earlier = [i for i in ctx.before(run) if i.keyword == "RUN"]
+            run_before = {c.program for r in earlier for s in ctx.scripts(r) for c in s.commands}
         w = _where(ctx, run)
-        out.extend(_kind_cleanups(ctx, script, w, earlier))
+        out.extend(_kind_cleanups(ctx, script, w, earlier, run_before))
         # only rm removes downloads and copied trees, only apk a virtual package (the findings keep this order)
         dirs = command_dirs(script, ctx.workdir(run) or "") if "rm" in programs else []
         if "rm" in programs:
@@ -302,9 +314,10 @@ def later_cleanups(ctx: Context, run: Instruction) -> list[LaterCleanup]:
     return out
 
 
-def _kind_cleanups(ctx: Context, script: ShellScript, w: Where, earlier: list[Instruction]) -> list[LaterCleanup]:
+def _kind_cleanups(ctx: Context, script: ShellScript, w: Where, earlier: list[Instruction],
+                   run_before: set[str]) -> list[LaterCleanup]:
     """The first clean of each Kind in ``script`` that no command of its own wrote before,
-    blamed on the earlier RUNs that left those files."""
+    blamed on the earlier RUNs that left those files (``run_before``: the programs they run)."""
     out: list[LaterCleanup] = []
     # up to the first command that runs a script we cannot see into (it may write anything)
     seen = next((j for j, c in enumerate(script.commands) if _runs_script(c)), len(script.commands))
@@ -313,6 +326,8 @@ def _kind_cleanups(ctx: Context, script: ShellScript, w: Where, earlier: list[In
     for kind in KINDS:
         if programs.isdisjoint(kind.cleaners):
             continue  # no command here can clean this kind
+        if not any(map(kind.writes, run_before)):
+            continue  # no earlier RUN can have written such files: none is to blame
         for cmd in commands:
             if kind.creates(cmd, w):
                 break  # this RUN wrote such files itself before cleaning them
@@ -354,6 +369,18 @@ def _download_removals(script: ShellScript, dirs: list[str], home: str,
 # dnf/yum/microdnf, apk, conda); ``apk del`` (virtual packages) and ``rm`` (downloads,
 # copied trees) are among them.
 CLEANERS = frozenset().union(*(k.cleaners for k in KINDS))
+# What the cleaners other than rm and find clean with: ``apt-get distclean``, ``pip cache``,
+# ``dnf clean`` (its verb), ``apk del`` of a virtual package, ...
+CLEAN_VERBS = frozenset(("clean", "cache", "distclean", "dist-clean", "del"))
+
+
+def _may_clean(cmd: Command) -> bool:
+    """Whether some check of ``later_cleanups`` can hold for this command: a Kind's
+    ``cleans``, ``apk del`` or an ``rm`` (most commands, even a package manager's install,
+    are none)."""
+    if cmd.program in REMOVERS:
+        return True
+    return cmd.program in CLEANERS and (cmd.subcommand() in CLEAN_VERBS or verb(cmd) in CLEAN_VERBS)
 
 
 def _apk_virtual(cmd: Command) -> tuple[str, tuple[str, ...]] | None:

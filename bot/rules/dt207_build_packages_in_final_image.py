@@ -184,17 +184,21 @@ The installed size of the packages and their dependencies on the stage's base.
     def check(self, ctx: Context) -> Iterator[Finding]:
         if meant_for_building(ctx):
             return
-        compiles_here = _installs_a_compiler(ctx)
+        compiles_here = None  # _installs_a_compiler, asked only of a driver (make, cmake) left behind
         for ins in ctx.runs(final_only=True):
             for script in ctx.scripts(ins):
                 reported: set[str] = set()  # one finding per package and RUN
                 for install in _installs(script):
-                    if _serves_run_time_commands(ctx, ins, script, install):
+                    build_left = _left(script, install)  # most installs leave no build package: no more to ask
+                    if not build_left or _serves_run_time_commands(ctx, ins, script, install):
                         continue
                     left = []
-                    for w in _left(script, install):
-                        if not compiles_here and _name(w) in DRIVERS:
-                            continue  # make without a compiler: a tool for the container
+                    for w in build_left:
+                        if _name(w) in DRIVERS:
+                            if compiles_here is None:
+                                compiles_here = _installs_a_compiler(ctx)
+                            if not compiles_here:
+                                continue  # make without a compiler: a tool for the container
                         if _name(w) not in reported:
                             reported.add(_name(w))
                             left.append(w)

@@ -275,6 +275,8 @@ re-installs all dependencies). Reported in every stage, builder stages included.
         for stage in ctx.stages():
             items = [i for i in stage.instructions if i.inner is None]
             broads = [_broad_copy(ctx, i) for i in items]  # asked of each instruction by both checks, again after each COPY
+            if all(b is None for b in broads):
+                continue  # both checks report a broad COPY: a stage without one (most) needs no install look-up
             yield from self._stage(ctx, items, broads)
             yield from self._system(ctx, items, broads)
 

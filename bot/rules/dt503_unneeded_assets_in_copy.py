@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import fnmatch
 from functools import lru_cache
 from typing import Iterator
 
@@ -9,6 +8,7 @@ from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.images import parse_image
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.context_files import final_copies, proposal, size_text, tagged as tagged_files
+from bot.rules.facts import LazyPattern
 
 MIN_BYTES = 100 * 1024
 MIN_WEB_BYTES = 1_000_000
@@ -21,12 +21,21 @@ BIG = 150_000  # examples: a file's size
 
 
 def _hit(pattern: str, path: str) -> bool:
-    name = pattern[3:]
-    return any(fnmatch.fnmatchcase(part, name) for part in path.split("/"))
+    """Whether ``path`` holds a file or folder ``pattern`` (``**/*<suffix>``, a suffix with no
+    wildcard) names: fnmatch's answer, without compiling a regular expression per suffix."""
+    suffix = pattern[4:]
+    return any(part.endswith(suffix) for part in path.split("/"))
+
+
+# a part of a path ending with one of the UNNEEDED suffixes: most paths have none and are let go at one search
+_ANY_UNNEEDED = LazyPattern(r"\.(?:map|a|debug|pdb|dSYM)(?:/|$)")
+_NONE: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=65536)  # a context's paths are classified once, not once per COPY
 def _patterns_of(path: str) -> frozenset[str]:
+    if not _ANY_UNNEEDED.search(path):
+        return _NONE
     return frozenset(pattern for _, pattern in UNNEEDED if _hit(pattern, path))
 
 
@@ -99,7 +108,8 @@ bytes, so it carries no size estimate.
         final = ctx.df.final_stage
         ref = parse_image(ctx.base_image(final)) if final is not None else None
         web = ref is not None and ref.name in WEB_SERVERS
-        for copied in final_copies(ctx, broad_only=False):
+        # not a web server: only the COPYs of a context with an UNNEEDED file (few) can be reported
+        for copied in final_copies(ctx, broad_only=False, any_tagged=None if web else _patterns_of):
             ins, args = copied.ins, copied.args
             span = ctx.df.logical_span(ins.body, args.source_offsets[0][0], args.source_offsets[-1][1])
             found: dict[str, list] = {}

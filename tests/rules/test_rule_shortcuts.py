@@ -13,13 +13,14 @@ from hypothesis import given, settings, strategies as st
 from bot.model.dockerfile import parse
 from bot.rules.base import BuildContext, Context
 from bot.rules.dockerignore import _ignore_file, ignore_file
-from bot.rules.dt102_apt_recommends_installed import apt_install, disables_recommends, packages, recommends_kept
+from bot.rules.dt102_apt_recommends_installed import (_later_needs, _writes_config, apt_install, disables_recommends, packages,
+                                                      recommends_kept, writes_no_recommends_config)
 from bot.rules.dt105_pip_cache_in_layer import _configures_no_cache
 from bot.rules.dt107_yarn_cache_in_layer import YarnCacheInLayer
 from bot.rules.dt201_cleanup_in_later_layer import CLEANERS, KINDS, _where
 from bot.rules.dt301_broad_copy_before_install import _broad_copy, _runs_after
 from bot.rules.ecosystems import _tool_and_args, dependency_install, tool_args
-from bot.rules.facts import LazyPattern
+from bot.rules.facts import LazyPattern, command_needs, unwrap, words_needs
 
 CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus", "dockerfiles")
 
@@ -245,3 +246,66 @@ def test_dt301_runs_after_each_broad_copy_are_those_a_scan_finds(text: str) -> N
     if text == BROAD:
         items = [i for i in ctx.stages()[0].instructions if i.inner is None]
         assert [p for p, _ in _runs_after(items, [_broad_copy(ctx, i) for i in items], 1)] == [2]
+
+
+# ---------------------------------------------------------------------------- DT102's later needs
+
+NEEDS = ("FROM python:3.12 AS base\nRUN apt-get update && apt-get install -y curl gcc && curl https://x | sh "
+         "&& pip install a\nONBUILD RUN git clone https://g/r && gcc -o x x.c\nFROM base\n"
+         "RUN echo 'APT::Install-Recommends \"false\";' > /etc/apt/apt.conf.d/99norec && apt-get install -y git\n"
+         "RUN go build ./... && pip install b && curl https://y\nCMD [\"xvfb-run\", \"app\"]\n")
+
+
+def _later_needs_eager(ctx, ins, script, install) -> dict:
+    """DT102's later needs as worked out before (every command's line, every later command
+    merged), as (why, line) per kind."""
+    found = {}
+    env = ctx.env(ins)
+    for s in ctx.scripts(ins):
+        for c in s.commands:
+            if s is not script or c.span.start > install.span.start:
+                for n in command_needs(c, env):
+                    found.setdefault(n.kind, (n.why, c.span.start.line))
+                found.setdefault(f"uses:{unwrap(c).program}", ("", c.span.start.line))
+    for other in ctx.after(ins):
+        if other.keyword == "RUN":
+            other_env = ctx.env(other)
+            for s in ctx.scripts(other):
+                for c in s.commands:
+                    for n in command_needs(c, other_env):
+                        found.setdefault(n.kind, (n.why, c.span.start.line))
+                    found.setdefault(f"uses:{unwrap(c).program}", ("", c.span.start.line))
+        elif other.keyword in ("CMD", "ENTRYPOINT"):
+            words = list(other.json_args) if other.json_args is not None else other.body.text.split()
+            for n in words_needs(words):
+                found.setdefault(n.kind, (n.why, other.line))
+    return found
+
+
+@pytest.mark.parametrize("text", [NEEDS] + _corpus(200))
+def test_dt102_later_needs_are_the_eager_ones(text: str) -> None:
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    run_needs: dict = {}  # shared by every install of the file, as in check
+    for ins in ctx.runs():
+        for script in ctx.scripts(ins):
+            for install in filter(None, map(apt_install, script.commands)):
+                needs = _later_needs(ctx, ins, script, install, run_needs)
+                assert {k: (n.why, n.line) for k, n in needs.items()} == _later_needs_eager(ctx, ins, script, install)
+    if text == NEEDS:
+        first = ctx.runs()[0]
+        needs = _later_needs(ctx, first, ctx.scripts(first)[0], ctx.scripts(first)[0].commands[1], {})
+        assert {k: needs[k].line for k in ("https", "pip", "git", "compile", "cgo", "xauth")} == {
+            "https": 2, "pip": 2, "git": 3, "compile": 3, "cgo": 6, "xauth": 7}
+
+
+@pytest.mark.parametrize("text", [NEEDS] + _corpus())
+def test_dt102_kept_config_writes_are_fresh_answers(text: str) -> None:
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    kept: dict = {}
+    for _ in range(2):  # the second round answers from what the first kept
+        for ins in ctx.instructions():
+            assert _writes_config(ctx, ins, kept) == writes_no_recommends_config(ctx, ins)
+    if text == NEEDS:
+        assert [i.line for i in ctx.instructions() if _writes_config(ctx, i, kept)] == [5]

@@ -200,21 +200,25 @@ def _drops(name: str, script: ShellScript, cmd: Command, manager_cmds: list[Comm
     handled by ``_rm_edits``)."""
     out = []
     for c in script.top_level():
+        if name == "apt":
+            if c.program in APT and c.subcommand() in ("clean", "autoclean"):
+                out.append(c)
+            continue
         prog, args = tool_args(c)
+        if prog != name:
+            continue  # each clean below is the manager's own command
         words = [a.text for a in args]
-        if name == "apt" and c.program in APT and c.subcommand() in ("clean", "autoclean"):
+        if name == "pip" and words[:2] in (["cache", "purge"], ["cache", "remove"]):
             out.append(c)
-        elif name == "pip" and prog == "pip" and words[:2] in (["cache", "purge"], ["cache", "remove"]):
+        elif name == "pnpm" and words[:2] == ["store", "prune"]:
             out.append(c)
-        elif name == "pnpm" and prog == "pnpm" and words[:2] == ["store", "prune"]:
+        elif name == "npm" and words[:2] == ["cache", "clean"]:
             out.append(c)
-        elif name == "npm" and prog == "npm" and words[:2] == ["cache", "clean"]:
+        elif name == "yarn" and words[:2] == ["cache", "clean"]:
             out.append(c)
-        elif name == "yarn" and prog == "yarn" and words[:2] == ["cache", "clean"]:
+        elif name == "composer" and words[:1] in (["clear-cache"], ["clearcache"], ["cc"]):
             out.append(c)
-        elif name == "composer" and prog == "composer" and words[:1] in (["clear-cache"], ["clearcache"], ["cc"]):
-            out.append(c)
-        elif name == "go" and prog == "go" and words[:1] == ["clean"] and ("-modcache" in words or "-cache" in words):
+        elif name == "go" and words[:1] == ["clean"] and ("-modcache" in words or "-cache" in words):
             out.append(c)
     return out
 
@@ -487,7 +491,8 @@ saves", never in the image-size totals.
         user = user_at(ctx.before(ins), ctx.df.escape)
         if user not in ("", "root", "0", "0:0", "root:root"):
             return None
-        ref = parse_image(ctx.base_image(ctx.stage(ins)))
+        base = ctx.base_image(ctx.stage(ins))
+        ref = parse_image(base)
         env = {**IMAGE_ENV.get(ref.repository if ref is not None else "", {}), **ctx.env(ins)}
         managers: dict[str, list[Command]] = {}
         modules = _module_mode(ref, env)
@@ -512,7 +517,7 @@ saves", never in the image-size totals.
             mounts.append(Manager(name, targets, name in LOCKED))
         if not mounts:
             return None
-        return managers, mounts, ctx.base_image(ctx.stage(ins))
+        return managers, mounts, base
 
     def _finding(self, ctx: Context, ins: Instruction, managers: dict[str, list[Command]],
                  mounts: list[Manager], base: str, fix: Fix | None, filled: tuple[str, int] | None = None) -> Finding:

@@ -20,7 +20,8 @@ from bot.rules.dt107_yarn_cache_in_layer import YarnCacheInLayer
 from bot.rules.dt201_cleanup_in_later_layer import CLEANERS, KINDS, _where
 from bot.rules.dt301_broad_copy_before_install import _broad_copy, _runs_after
 from bot.rules.ecosystems import _tool_and_args, dependency_install, tool_args
-from bot.rules.facts import LazyPattern, command_needs, unwrap, words_needs
+from bot.rules.dt601_cache_mount_available import _drops
+from bot.rules.facts import APT, LazyPattern, command_needs, unwrap, words_needs
 
 CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus", "dockerfiles")
 
@@ -309,3 +310,54 @@ def test_dt102_kept_config_writes_are_fresh_answers(text: str) -> None:
             assert _writes_config(ctx, ins, kept) == writes_no_recommends_config(ctx, ins)
     if text == NEEDS:
         assert [i.line for i in ctx.instructions() if _writes_config(ctx, i, kept)] == [5]
+
+
+# ---------------------------------------------------------------------------- DT601's cleanups to drop
+
+def _drops_scanning_all(name: str, script) -> list:
+    """DT601's _drops as it was: every top-level command's tool and words, then the manager's clean."""
+    out = []
+    for c in script.top_level():
+        prog, args = tool_args(c)
+        words = [a.text for a in args]
+        if name == "apt" and c.program in APT and c.subcommand() in ("clean", "autoclean"):
+            out.append(c)
+        elif name == "pip" and prog == "pip" and words[:2] in (["cache", "purge"], ["cache", "remove"]):
+            out.append(c)
+        elif name == "pnpm" and prog == "pnpm" and words[:2] == ["store", "prune"]:
+            out.append(c)
+        elif name == "npm" and prog == "npm" and words[:2] == ["cache", "clean"]:
+            out.append(c)
+        elif name == "yarn" and prog == "yarn" and words[:2] == ["cache", "clean"]:
+            out.append(c)
+        elif name == "composer" and prog == "composer" and words[:1] in (["clear-cache"], ["clearcache"], ["cc"]):
+            out.append(c)
+        elif name == "go" and prog == "go" and words[:1] == ["clean"] and ("-modcache" in words or "-cache" in words):
+            out.append(c)
+    return out
+
+
+MANAGER_NAMES = ("apt", "pip", "npm", "yarn", "pnpm", "go", "cargo", "maven", "gradle", "composer", "bundler")
+CLEAN_PROGRAMS = ("apt-get", "apt", "pip", "pip3", "python3 -m pip", "uv pip", "npm", "npx yarn", "yarn", "pnpm",
+                  "corepack pnpm", "composer", "go", "mvn", "./gradlew", "cargo", "rm")
+CLEAN_WORDS = ("cache", "purge", "remove", "clean", "autoclean", "store", "prune", "clear-cache", "clearcache", "cc",
+               "-modcache", "-cache", "--force", "-y", "x")
+
+
+@given(st.lists(st.tuples(st.sampled_from(CLEAN_PROGRAMS), st.lists(st.sampled_from(CLEAN_WORDS), max_size=3)),
+                min_size=1, max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_dt601_drops_are_those_a_scan_of_every_command_finds(commands: list) -> None:
+    script = " && ".join(" ".join([p, *w]) for p, w in commands)
+    ctx = Context(parse(f"FROM debian:12\nRUN {script}\n"), "Dockerfile")
+    (parsed,) = ctx.scripts(ctx.runs()[0])
+    for name in MANAGER_NAMES:
+        assert _drops(name, parsed, None, []) == _drops_scanning_all(name, parsed)
+
+
+def test_dt601_drops_find_each_managers_clean() -> None:
+    ctx = Context(parse("FROM x\nRUN pip cache purge && npm cache clean --force && apt-get clean && go clean -modcache\n"),
+                  "Dockerfile")
+    (parsed,) = ctx.scripts(ctx.runs()[0])
+    assert [[c.program for c in _drops(n, parsed, None, [])] for n in ("pip", "npm", "apt", "go", "yarn")] == [
+        ["pip"], ["npm"], ["apt-get"], ["go"], []]

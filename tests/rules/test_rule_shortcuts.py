@@ -361,3 +361,36 @@ def test_dt601_drops_find_each_managers_clean() -> None:
     (parsed,) = ctx.scripts(ctx.runs()[0])
     assert [[c.program for c in _drops(n, parsed, None, [])] for n in ("pip", "npm", "apt", "go", "yarn")] == [
         ["pip"], ["npm"], ["apt-get"], ["go"], []]
+
+
+# ---------------------------------------------------------------------------- Context.after
+
+def _after_walking(ctx: Context, ins) -> list:
+    """Context.after as it was: a walk of the stages from that of ``ins``, each asked its lineage."""
+    stage = ctx.stage(ins)
+    if stage is None:
+        return []
+    out = []
+    for s in ctx.df.stages[stage.index :]:
+        if stage not in ctx.lineage(s):
+            continue
+        for other in s.instructions:
+            other = other.effective()
+            if s is not stage or other.index > ins.index:
+                out.append(other)
+    return out
+
+
+STAGES = ("ARG V=1\nFROM debian:12 AS base\nRUN a\nONBUILD RUN b\nCOPY x /x\nFROM base AS mid\nRUN c\n"
+          "FROM alpine AS other\nRUN d\nFROM mid\nRUN e\nCMD [\"x\"]\nFROM base\nRUN f\n")
+
+
+@pytest.mark.parametrize("text", [STAGES] + _corpus(200))
+def test_after_is_the_walk_of_the_stages_built_on_it(text: str) -> None:
+    ctx = Context(parse(text), "Dockerfile")
+    for _ in range(2):  # the second round answers from what the first kept
+        for ins in [*ctx.df.instructions, *ctx.df.all_instructions()]:
+            assert list(ctx.after(ins)) == _after_walking(ctx, ins)
+    if text == STAGES:
+        first_run = ctx.runs()[0]
+        assert [i.line for i in ctx.after(first_run)] == [4, 5, 6, 7, 10, 11, 12, 13, 14]  # not the alpine stage

@@ -137,9 +137,19 @@ def _gopath_download(ctx: Context, ins: Instruction, cmd: Command) -> bool:
     return False
 
 
+# Programs that run none of the managers below, through no wrapper and as no tool: most
+# commands of a RUN, answered without the look-ups of _manager (tests hold them to its answer).
+NOT_MANAGERS = frozenset(("rm", "mkdir", "cd", "echo", "chmod", "chown", "curl", "wget", "tar", "make", "set", "sed",
+                          "ln", "cp", "mv", "git", "bash", "sh", "useradd", "adduser", "groupadd", "addgroup", "apk",
+                          "yum", "dnf", "microdnf", "gem", "gpg", "unzip", "export", "true", "ls", "cat", "find",
+                          "printf", "test"))  # fmt: skip
+
+
 def _manager(cmd: Command) -> str:
-    if cmd.program in APT and cmd.subcommand() == "install":
-        return "apt"
+    if cmd.program in APT:
+        return "apt" if cmd.subcommand() == "install" else ""
+    if cmd.program in NOT_MANAGERS:
+        return ""
     if pip_install(cmd) is not None:
         # --no-index installs from local wheels (-f /wheels): nothing is downloaded
         return "" if cmd.has_option("--no-index") else "pip"
@@ -238,9 +248,11 @@ OFFLINE = {  # a build that must find the store filled: no download of its own
 def _store_sharers(ctx: Context, ins: Instruction, candidates, names: set[str], later: bool):
     """(RUN, the shared stores it uses) for the candidate RUNs of the stage of ``ins`` after
     it (``later``) or before it that use one of ``names``, in file order."""
-    stage, line = ctx.stage(ins), ins.span.start.line
+    if not names:
+        return  # no shared store asked of (apt, pip, npm...): nothing to share
+    stage, line = ins.stage, ins.span.start.line
     for other, _, managers, _, _ in candidates:
-        if other is ins or ctx.stage(other) is not stage or (other.span.start.line > line) is not later:
+        if other is ins or other.stage != stage or (other.span.start.line > line) is not later:
             continue
         shared = names & set(managers)
         if shared:

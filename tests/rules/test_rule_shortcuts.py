@@ -20,7 +20,9 @@ from bot.rules.dt107_yarn_cache_in_layer import YarnCacheInLayer
 from bot.rules.dt201_cleanup_in_later_layer import CLEANERS, KINDS, _where
 from bot.rules.dt301_broad_copy_before_install import _broad_copy, _runs_after
 from bot.rules.ecosystems import _tool_and_args, dependency_install, tool_args
-from bot.rules.dt601_cache_mount_available import _drops
+from bot.rules.caches import pip_install
+from bot.rules.dt601_cache_mount_available import (NOT_MANAGERS, SHARED_STORE, CacheMountAvailable, _drops, _manager,
+                                                  _store_sharers)
 from bot.rules.facts import APT, LazyPattern, command_needs, unwrap, words_needs
 
 CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus", "dockerfiles")
@@ -394,3 +396,76 @@ def test_after_is_the_walk_of_the_stages_built_on_it(text: str) -> None:
     if text == STAGES:
         first_run = ctx.runs()[0]
         assert [i.line for i in ctx.after(first_run)] == [4, 5, 6, 7, 10, 11, 12, 13, 14]  # not the alpine stage
+
+
+# ---------------------------------------------------------------------------- DT601's managers and shared stores
+
+def _manager_asking_all(cmd) -> str:
+    """DT601's _manager as it was: every command asked all four look-ups."""
+    if cmd.program in APT and cmd.subcommand() == "install":
+        return "apt"
+    if pip_install(cmd) is not None:
+        return "" if cmd.has_option("--no-index") else "pip"
+    if cmd.program == "go" and cmd.subcommand() == "get":
+        return "go"
+    found = dependency_install(cmd)
+    if found is None:
+        return ""
+    eco = found.ecosystem
+    return eco if eco in ("npm", "yarn", "pnpm", "go", "cargo", "maven", "gradle", "composer", "bundler") else ""
+
+
+MANAGER_WORDS = ("install", "-m", "pip", "ci", "i", "get", "build", "mod", "download", "-y", "--no-index", "x",
+                 "package", "fetch", "add", "--", "update", "requirements.txt", "-r")
+
+
+@given(st.sampled_from(sorted(NOT_MANAGERS | APT | {"sudo", "env", "pip", "go", "npm", "python3"})),
+       st.lists(st.sampled_from(MANAGER_WORDS + tuple(sorted(NOT_MANAGERS))), max_size=4))
+@settings(max_examples=500, deadline=None)
+def test_dt601_managers_answer_as_asking_every_look_up(program: str, words: list[str]) -> None:
+    for _, _, cmd in _commands(f"FROM debian:12\nRUN {program} {' '.join(words)}\n"):
+        assert _manager(cmd) == _manager_asking_all(cmd)
+
+
+@pytest.mark.parametrize("text", _corpus(200))
+def test_dt601_managers_in_the_corpus(text: str) -> None:
+    for _, _, cmd in _commands(text):
+        assert _manager(cmd) == _manager_asking_all(cmd)
+
+
+def _store_sharers_scanning(ctx, ins, candidates, names, later) -> list:
+    """DT601's _store_sharers as it was: every candidate asked its stage, whatever ``names``."""
+    stage, line = ctx.stage(ins), ins.span.start.line
+    out = []
+    for other, _, managers, _, _ in candidates:
+        if other is ins or ctx.stage(other) is not stage or (other.span.start.line > line) is not later:
+            continue
+        shared = names & set(managers)
+        if shared:
+            out.append((other, shared))
+    return out
+
+
+SHARERS = ("FROM golang:1.22 AS a\nRUN go mod download\nRUN go build ./...\nRUN pip install x\n"
+           "FROM maven:3 AS b\nRUN mvn dependency:go-offline\nRUN mvn -o package\nFROM a\nRUN go build .\n")
+
+
+@pytest.mark.parametrize("text", [SHARERS] + _corpus(200))
+def test_dt601_store_sharers_are_those_a_scan_finds(text: str) -> None:
+    ctx = Context(parse(text), "Dockerfile")
+    rule = CacheMountAvailable()
+    candidates = []
+    for ins in ctx.runs():
+        scripts = ctx.scripts(ins)
+        if ins.json_args is None and not ins.heredocs and len(scripts) == 1:
+            found = rule._managers(ctx, ins, scripts[0])
+            if found is not None:
+                candidates.append((ins, scripts[0], *found))
+    for ins, *_ in candidates:
+        for names in (set(), {"go"}, {"maven", "cargo"}, set(SHARED_STORE), {"pip", "apt"}):
+            for later in (True, False):
+                assert list(_store_sharers(ctx, ins, candidates, names, later)) == \
+                    _store_sharers_scanning(ctx, ins, candidates, names, later)
+    if text == SHARERS:
+        first = candidates[0][0]
+        assert [(o.line, s) for o, s in _store_sharers(ctx, first, candidates, {"go"}, True)] == [(3, {"go"})]

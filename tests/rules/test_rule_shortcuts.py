@@ -23,7 +23,7 @@ from bot.rules.ecosystems import _tool_and_args, dependency_install, tool_args
 from bot.rules.caches import pip_install
 from bot.rules.dt601_cache_mount_available import (NOT_MANAGERS, SHARED_STORE, CacheMountAvailable, _drops, _manager,
                                                   _store_sharers)
-from bot.rules.facts import APT, LazyPattern, command_needs, unwrap, words_needs
+from bot.rules.facts import APT, LazyPattern, command_needs, normalise_home, removes, unwrap, words_needs
 
 CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus", "dockerfiles")
 
@@ -469,3 +469,35 @@ def test_dt601_store_sharers_are_those_a_scan_finds(text: str) -> None:
     if text == SHARERS:
         first = candidates[0][0]
         assert [(o.line, s) for o, s in _store_sharers(ctx, first, candidates, {"go"}, True)] == [(3, {"go"})]
+
+
+# ---------------------------------------------------------------------------- rm operands kept on the command
+
+def _removes_from_words(cmd, path: str, home: str = "/root", inside: bool = False) -> bool:
+    """facts.removes as it was: each operand made a target again on every call."""
+    path = path.rstrip("/")
+    if cmd.program == "rm":
+        for w in cmd.positionals():
+            target = normalise_home(w.text, home).rstrip("/")
+            if target.endswith("/*"):
+                target = target[:-2]
+            if target and (path == target or path.startswith(target + "/") or (inside and target.startswith(path + "/"))):
+                return True
+    if cmd.program == "find" and cmd.has_option("-delete"):
+        return any(normalise_home(w.text, home).rstrip("/") == path for w in cmd.positionals())
+    return False
+
+
+RM_WORDS = ("-rf", "/var/lib/apt/lists/*", "/var/lib/apt/lists", "~", "~/", "~/.cache", "~/.cache/pip/*", "$HOME",
+            "$HOME/.npm", "${HOME}/.npm/", "/root/.npm", "/", "/*", "//", "/var/cache/", "x", "~x", "$HOMEX/a",
+            "/tmp/*", "-delete", ".", "/root")
+RM_PATHS = ("/var/lib/apt/lists", "/root/.npm", "/root/.cache/pip", "/home/app/.npm", "/var/cache/apk", "/", "/tmp/")
+
+
+@given(st.sampled_from(("rm", "find", "sudo rm", "ls")), st.lists(st.sampled_from(RM_WORDS), max_size=4),
+       st.sampled_from(RM_PATHS), st.sampled_from(("/root", "/home/app", "/home/app/", "/")), st.booleans())
+@settings(max_examples=500, deadline=None)
+def test_removes_answers_as_from_the_words(program: str, words: list[str], path: str, home: str, inside: bool) -> None:
+    for _, _, cmd in _commands(f"FROM debian:12\nRUN {program} {' '.join(words)}\n"):
+        for _ in range(2):  # the second answer uses the operands kept on the command
+            assert removes(cmd, path, home, inside) == _removes_from_words(cmd, path, home, inside)

@@ -24,6 +24,7 @@ from bot.rules.caches import pip_install
 from bot.rules.dt601_cache_mount_available import (NOT_MANAGERS, SHARED_STORE, CacheMountAvailable, _drops, _manager,
                                                   _store_sharers)
 from bot.rules.facts import APT, LazyPattern, command_needs, normalise_home, removes, unwrap, words_needs
+from bot.rules.managers import FAMILY_CACHE_DIRS, MANAGERS
 
 CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus", "dockerfiles")
 
@@ -501,3 +502,9 @@ def test_removes_answers_as_from_the_words(program: str, words: list[str], path:
     for _, _, cmd in _commands(f"FROM debian:12\nRUN {program} {' '.join(words)}\n"):
         for _ in range(2):  # the second answer uses the operands kept on the command
             assert removes(cmd, path, home, inside) == _removes_from_words(cmd, path, home, inside)
+
+
+def test_each_familys_cache_dirs_are_its_first_managers() -> None:
+    for family in {m.family for m in MANAGERS.values()}:
+        assert FAMILY_CACHE_DIRS[family] == next(m.cache_dirs for m in MANAGERS.values() if m.family == family)
+    assert FAMILY_CACHE_DIRS["dnf"] == MANAGERS["yum"].cache_dirs and "/var/lib/apt/lists" in FAMILY_CACHE_DIRS["apt"]

@@ -184,7 +184,7 @@ The installed size of the packages and their dependencies on the stage's base.
     def check(self, ctx: Context) -> Iterator[Finding]:
         if meant_for_building(ctx):
             return
-        compiles_here = _installs_a_compiler(ctx)
+        compiles_here: bool | None = None  # _installs_a_compiler, asked only of a driver left behind (make)
         for ins in ctx.runs(final_only=True):
             for script in ctx.scripts(ins):
                 reported: set[str] = set()  # one finding per package and RUN
@@ -193,8 +193,11 @@ The installed size of the packages and their dependencies on the stage's base.
                         continue
                     left = []
                     for w in _left(script, install):
-                        if not compiles_here and _name(w) in DRIVERS:
-                            continue  # make without a compiler: a tool for the container
+                        if _name(w) in DRIVERS:
+                            if compiles_here is None:
+                                compiles_here = _installs_a_compiler(ctx)
+                            if not compiles_here:
+                                continue  # make without a compiler: a tool for the container
                         if _name(w) not in reported:
                             reported.add(_name(w))
                             left.append(w)

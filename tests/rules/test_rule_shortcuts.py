@@ -21,6 +21,7 @@ from bot.rules.dt201_cleanup_in_later_layer import CLEANERS, KINDS, _where
 from bot.rules.dt301_broad_copy_before_install import _broad_copy, _runs_after
 from bot.rules.ecosystems import _tool_and_args, dependency_install, tool_args
 from bot.rules.caches import pip_install
+import bot.rules.dt207_build_packages_in_final_image as dt207
 from bot.rules.dt601_cache_mount_available import (NOT_MANAGERS, SHARED_STORE, CacheMountAvailable, _drops, _manager,
                                                   _store_sharers)
 from bot.rules.facts import APT, LazyPattern, command_needs, normalise_home, removes, unwrap, words_needs
@@ -508,3 +509,43 @@ def test_each_familys_cache_dirs_are_its_first_managers() -> None:
     for family in {m.family for m in MANAGERS.values()}:
         assert FAMILY_CACHE_DIRS[family] == next(m.cache_dirs for m in MANAGERS.values() if m.family == family)
     assert FAMILY_CACHE_DIRS["dnf"] == MANAGERS["yum"].cache_dirs and "/var/lib/apt/lists" in FAMILY_CACHE_DIRS["apt"]
+
+
+# ---------------------------------------------------------------------------- DT207 asks for a compiler only of a driver
+
+def _dt207_left_eagerly(ctx) -> list:
+    """DT207's packages left, as check found them before: whether the image installs a compiler asked first."""
+    if dt207.meant_for_building(ctx):
+        return []
+    compiles_here = dt207._installs_a_compiler(ctx)
+    out = []
+    for ins in ctx.runs(final_only=True):
+        for script in ctx.scripts(ins):
+            reported: set = set()
+            for install in dt207._installs(script):
+                if dt207._serves_run_time_commands(ctx, ins, script, install):
+                    continue
+                left = []
+                for w in dt207._left(script, install):
+                    if not compiles_here and dt207._name(w) in dt207.DRIVERS:
+                        continue
+                    if dt207._name(w) not in reported:
+                        reported.add(dt207._name(w))
+                        left.append(w)
+                if left:
+                    out.append((left[0].span.start.line, [w.text for w in left]))
+    return out
+
+
+DRIVERS_LEFT = ("FROM debian:12\nRUN apt-get install -y make cmake libssl-dev\nRUN apt-get install -y gcc\n"
+                "CMD [\"app\"]\n")
+
+
+@pytest.mark.parametrize("text", [DRIVERS_LEFT, DRIVERS_LEFT.replace(" gcc", " curl")] + _corpus(300))
+def test_dt207_finds_what_asking_for_a_compiler_first_found(text: str) -> None:
+    ctx = Context(parse(text), "Dockerfile")
+    found = [(f.span.start.line, list(f.hint.params["packages"])) for f in dt207.BuildPackagesInFinalImage().check(ctx)]
+    eager = _dt207_left_eagerly(Context(parse(text), "Dockerfile"))
+    assert found == eager
+    if text == DRIVERS_LEFT:
+        assert eager == [(2, ["make", "cmake", "libssl-dev"]), (3, ["gcc"])]

@@ -19,7 +19,8 @@ from bot.rules.dt105_pip_cache_in_layer import _configures_no_cache
 from bot.rules.dt107_yarn_cache_in_layer import YarnCacheInLayer
 from bot.rules.dt201_cleanup_in_later_layer import CLEANERS, KINDS, _where
 from bot.rules.dt301_broad_copy_before_install import _broad_copy, _runs_after
-from bot.rules.ecosystems import _tool_and_args, dependency_install, tool_args
+from bot.rules import python_build
+from bot.rules.ecosystems import _tool_and_args, dependency_install, final_image_root, tool_args
 from bot.rules.caches import pip_install
 import bot.rules.dt207_build_packages_in_final_image as dt207
 from bot.rules.dt601_cache_mount_available import (NOT_MANAGERS, SHARED_STORE, CacheMountAvailable, _drops, _manager,
@@ -549,3 +550,30 @@ def test_dt207_finds_what_asking_for_a_compiler_first_found(text: str) -> None:
     assert found == eager
     if text == DRIVERS_LEFT:
         assert eager == [(2, ["make", "cmake", "libssl-dev"]), (3, ["gcc"])]
+
+
+# ---------------------------------------------------------------------------- python_build.plan asks for installs first
+
+PY_PLANS = ("FROM python:3.12\nRUN apt-get install -y gcc libpq-dev\nRUN pip install psycopg2\n",
+            "FROM python:3.12\nRUN apt-get install -y gcc libpq-dev\nCMD [\"python\"]\n",
+            "FROM debian:12\nRUN apt-get install -y python3 python3-venv gcc python3-dev && pip install x\n")
+
+
+@pytest.mark.parametrize("text", list(PY_PLANS) + _corpus(300))
+def test_python_plan_needs_a_python_install_and_reads_the_same_twice(text: str) -> None:
+    ctx = Context(parse(text), "Dockerfile")
+    root = final_image_root(ctx)
+    if root is None:
+        return
+    chain, _, ref = root
+    installs = [c for stage in chain for i in stage.instructions if i.effective().keyword == "RUN"
+                for c in python_build.python_installs(ctx, i.effective())]
+    found = python_build.plan(ctx, chain, ref)
+    if not installs:
+        assert found is None  # the shortcut: the old full read ended in None too (no installs)
+    fresh = Context(parse(text), "Dockerfile")
+    assert found == python_build.plan(fresh, final_image_root(fresh)[0], ref)
+    if text == PY_PLANS[0]:
+        assert found is not None and found.build_packages == ("gcc", "libpq-dev")
+    if text == PY_PLANS[1]:
+        assert found is None

@@ -155,6 +155,7 @@ class Context:
         # per stage index, for ``before``: see _stage_order and _inherited
         self._stage_orders: dict[int, tuple[list[int], tuple[Instruction, ...]]] = {}
         self._inherited_by: dict[int, tuple[Instruction, ...]] = {}
+        self._stage_afters: dict[int, tuple[list[int], tuple[Instruction, ...], tuple[Instruction, ...]]] = {}
         self._variables: dict[int, list[dict[str, str]]] = {}  # see _stage_variables
 
     # ---------------------------------------------------------------- structure
@@ -244,19 +245,27 @@ class Context:
                 i for s in self.lineage(stage)[1:] for i in self._stage_order(s)[1])
         return found
 
-    def after(self, ins: Instruction) -> Iterator[Instruction]:
+    def after(self, ins: Instruction) -> tuple[Instruction, ...]:
         """Instructions that run after ``ins`` on top of its files: later ones of its
         stage and every instruction of the stages built FROM it, in file order."""
         stage = self.stage(ins)
         if stage is None:
-            return
-        for s in self.df.stages[stage.index :]:
-            if stage not in self.lineage(s):
-                continue
-            for other in s.instructions:
-                other = other.effective()
-                if s is not stage or other.index > ins.index:
-                    yield other
+            return ()
+        indexes, in_file_order, built_on = self._stage_after(stage)
+        later = bisect.bisect_right(indexes, ins.index)  # how many of the stage's are not after ins
+        return in_file_order[later:] + built_on
+
+    def _stage_after(self, stage: Stage) -> tuple[list[int], tuple[Instruction, ...], tuple[Instruction, ...]]:
+        """The indexes of a stage's instructions, its effective instructions in file order, and
+        those of the later stages built FROM it: every ``after`` of the stage is a tail of the
+        second and all of the third (rules ask ``after`` of most RUNs, several times each)."""
+        found = self._stage_afters.get(stage.index)
+        if found is None:
+            built_on = tuple(other.effective() for s in self.df.stages[stage.index + 1 :] if stage in self.lineage(s)
+                             for other in s.instructions)  # fmt: skip
+            found = self._stage_afters[stage.index] = (
+                self._stage_order(stage)[0], tuple(i.effective() for i in stage.instructions), built_on)
+        return found
 
     def env(self, ins: Instruction) -> dict[str, str]:
         """ENV and ARG values in force at ``ins`` (ARG values are their defaults)."""

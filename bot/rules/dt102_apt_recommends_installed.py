@@ -339,8 +339,9 @@ resolution (`apt-get install -s`), when the packages are known.
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         configured: dict[int, bool] = {}
+        writes: dict[tuple[int, str], bool] = {}  # see _writes_config
         named: dict[int, set[str]] = {}  # stage index -> _named_packages of any RUN of the stage
-        run_needs: dict[tuple[int, str], list[tuple[str, _Need]]] = {}  # see _run_needs
+        run_needs: dict[tuple[int, str], dict[str, _Need]] = {}  # see _run_needs
         for ins in ctx.runs(final_only=True):
             for script in ctx.scripts(ins):
                 missing = [c for c in map(apt_install, script.commands) if c is not None and not disables_recommends(c)]
@@ -350,7 +351,7 @@ resolution (`apt-get install -s`), when the packages are known.
                 stage = ctx.stage(ins)
                 key = ins.index
                 if key not in configured:
-                    configured[key] = any(writes_no_recommends_config(ctx, o) for o in ctx.before(ins))
+                    configured[key] = any(_writes_config(ctx, o, writes) for o in ctx.before(ins))
                 if configured[key]:
                     continue
                 if ins.stage not in named:
@@ -358,13 +359,15 @@ resolution (`apt-get install -s`), when the packages are known.
                 yield self._finding(ctx, ins, script, missing, stage, named[ins.stage], run_needs)
 
     def _finding(self, ctx: Context, ins: Instruction, script: ShellScript, missing: list[Command], stage,
-                 named: set[str], run_needs: dict[tuple[int, str], list[tuple[str, "_Need"]]]) -> Finding:
-        needs = _later_needs(ctx, ins, script, missing[0], run_needs)
+                 named: set[str], run_needs: dict[tuple[int, str], dict[str, "_Need"]]) -> Finding:
+        needs: dict[str, _Need] | None = None  # worked out only for a package that keeps a recommend
         kept_by: dict[int, list[str]] = {}
         why: dict[str, str] = {}
         for n, c in enumerate(missing):
             for pkg in packages(c):
                 for rec, kind in recommends_kept(pkg):
+                    if needs is None:
+                        needs = _later_needs(ctx, ins, script, missing[0], run_needs)
                     need = _satisfies(kind, needs, named) or _run_time_fetch(pkg, kind, needs) \
                         or _run_time_toolchain(pkg, kind, needs)
                     if kind == "setuptools":
@@ -420,32 +423,50 @@ resolution (`apt-get install -s`), when the packages are known.
         )
 
 
+def _writes_config(ctx: Context, ins: Instruction, kept: dict[tuple[int, str], bool]) -> bool:
+    """``writes_no_recommends_config``, answered once per instruction (``kept``): each later
+    install asks it of every instruction before it."""
+    key = (ins.index, ins.keyword)
+    found = kept.get(key)
+    if found is None:
+        found = kept[key] = writes_no_recommends_config(ctx, ins)
+    return found
+
+
 class _Need(NamedTuple):
     why: str
-    line: int
+    at: int | Command  # the line, or the command on it: its line is worked out only if a reason names it
+
+    @property
+    def line(self) -> int:
+        at = self.at
+        return at if isinstance(at, int) else at.span.start.line
 
 
 def _command_needs(c: Command, env: dict[str, str]) -> list[tuple[str, _Need]]:
     """(kind, need) of one command in order, ``uses:<program>`` last."""
-    line = c.span.start.line
-    needs = [(n.kind, _Need(n.why, line)) for n in command_needs(c, env)]
-    return needs + [(f"uses:{unwrap(c).program}", _Need("", line))]
+    needs = [(n.kind, _Need(n.why, c)) for n in command_needs(c, env)]
+    return needs + [(f"uses:{unwrap(c).program}", _Need("", c))]
 
 
-def _run_needs(ctx: Context, run: Instruction,
-               kept: dict[tuple[int, str], list[tuple[str, _Need]]]) -> list[tuple[str, _Need]]:
-    """``_command_needs`` of every command of a RUN in order: the same for each earlier
-    install whose later steps it is among, so listed once per RUN (``kept``)."""
+def _run_needs(ctx: Context, run: Instruction, kept: dict[tuple[int, str], dict[str, _Need]]) -> dict[str, _Need]:
+    """The first need of each kind among the ``_command_needs`` of a RUN's commands (only the
+    first counts for a step before it): the same for each earlier install whose later steps
+    it is among, so found once per RUN (``kept``)."""
     key = (run.index, run.keyword)
     found = kept.get(key)
     if found is None:
         env = ctx.env(run)  # read only: one copy per instruction, not per command
-        found = kept[key] = [need for s in ctx.scripts(run) for c in s.commands for need in _command_needs(c, env)]
+        found = kept[key] = {}
+        for s in ctx.scripts(run):
+            for c in s.commands:
+                for kind, need in _command_needs(c, env):
+                    found.setdefault(kind, need)
     return found
 
 
 def _later_needs(ctx: Context, ins: Instruction, script: ShellScript, install: Command,
-                 run_needs: dict[tuple[int, str], list[tuple[str, _Need]]]) -> dict[str, _Need]:
+                 run_needs: dict[tuple[int, str], dict[str, _Need]]) -> dict[str, _Need]:
     """What the steps after ``install`` need (same RUN, later instructions of the image),
     first occurrence of each kind."""
     found: dict[str, _Need] = {}
@@ -462,7 +483,7 @@ def _later_needs(ctx: Context, ins: Instruction, script: ShellScript, install: C
                     found.setdefault(kind, need)
     for other in ctx.after(ins):
         if other.keyword == "RUN":
-            for kind, need in _run_needs(ctx, other, run_needs):
+            for kind, need in _run_needs(ctx, other, run_needs).items():
                 found.setdefault(kind, need)
         elif other.keyword in ("CMD", "ENTRYPOINT"):
             words = list(other.json_args) if other.json_args is not None else other.body.text.split()

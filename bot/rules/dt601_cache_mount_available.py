@@ -137,9 +137,19 @@ def _gopath_download(ctx: Context, ins: Instruction, cmd: Command) -> bool:
     return False
 
 
+# Programs that run none of the managers below, through no wrapper and as no tool: most
+# commands of a RUN, answered without the look-ups of _manager (tests hold them to its answer).
+NOT_MANAGERS = frozenset(("rm", "mkdir", "cd", "echo", "chmod", "chown", "curl", "wget", "tar", "make", "set", "sed",
+                          "ln", "cp", "mv", "git", "bash", "sh", "useradd", "adduser", "groupadd", "addgroup", "apk",
+                          "yum", "dnf", "microdnf", "gem", "gpg", "unzip", "export", "true", "ls", "cat", "find",
+                          "printf", "test"))  # fmt: skip
+
+
 def _manager(cmd: Command) -> str:
-    if cmd.program in APT and cmd.subcommand() == "install":
-        return "apt"
+    if cmd.program in APT:
+        return "apt" if cmd.subcommand() == "install" else ""
+    if cmd.program in NOT_MANAGERS:
+        return ""
     if pip_install(cmd) is not None:
         # --no-index installs from local wheels (-f /wheels): nothing is downloaded
         return "" if cmd.has_option("--no-index") else "pip"
@@ -200,21 +210,25 @@ def _drops(name: str, script: ShellScript, cmd: Command, manager_cmds: list[Comm
     handled by ``_rm_edits``)."""
     out = []
     for c in script.top_level():
+        if name == "apt":
+            if c.program in APT and c.subcommand() in ("clean", "autoclean"):
+                out.append(c)
+            continue
         prog, args = tool_args(c)
+        if prog != name:
+            continue  # each clean below is the manager's own command
         words = [a.text for a in args]
-        if name == "apt" and c.program in APT and c.subcommand() in ("clean", "autoclean"):
+        if name == "pip" and words[:2] in (["cache", "purge"], ["cache", "remove"]):
             out.append(c)
-        elif name == "pip" and prog == "pip" and words[:2] in (["cache", "purge"], ["cache", "remove"]):
+        elif name == "pnpm" and words[:2] == ["store", "prune"]:
             out.append(c)
-        elif name == "pnpm" and prog == "pnpm" and words[:2] == ["store", "prune"]:
+        elif name == "npm" and words[:2] == ["cache", "clean"]:
             out.append(c)
-        elif name == "npm" and prog == "npm" and words[:2] == ["cache", "clean"]:
+        elif name == "yarn" and words[:2] == ["cache", "clean"]:
             out.append(c)
-        elif name == "yarn" and prog == "yarn" and words[:2] == ["cache", "clean"]:
+        elif name == "composer" and words[:1] in (["clear-cache"], ["clearcache"], ["cc"]):
             out.append(c)
-        elif name == "composer" and prog == "composer" and words[:1] in (["clear-cache"], ["clearcache"], ["cc"]):
-            out.append(c)
-        elif name == "go" and prog == "go" and words[:1] == ["clean"] and ("-modcache" in words or "-cache" in words):
+        elif name == "go" and words[:1] == ["clean"] and ("-modcache" in words or "-cache" in words):
             out.append(c)
     return out
 
@@ -234,9 +248,11 @@ OFFLINE = {  # a build that must find the store filled: no download of its own
 def _store_sharers(ctx: Context, ins: Instruction, candidates, names: set[str], later: bool):
     """(RUN, the shared stores it uses) for the candidate RUNs of the stage of ``ins`` after
     it (``later``) or before it that use one of ``names``, in file order."""
-    stage, line = ctx.stage(ins), ins.span.start.line
+    if not names:
+        return  # no shared store asked of (apt, pip, npm...): nothing to share
+    stage, line = ins.stage, ins.span.start.line
     for other, _, managers, _, _ in candidates:
-        if other is ins or ctx.stage(other) is not stage or (other.span.start.line > line) is not later:
+        if other is ins or other.stage != stage or (other.span.start.line > line) is not later:
             continue
         shared = names & set(managers)
         if shared:
@@ -487,7 +503,8 @@ saves", never in the image-size totals.
         user = user_at(ctx.before(ins), ctx.df.escape)
         if user not in ("", "root", "0", "0:0", "root:root"):
             return None
-        ref = parse_image(ctx.base_image(ctx.stage(ins)))
+        base = ctx.base_image(ctx.stage(ins))
+        ref = parse_image(base)
         env = {**IMAGE_ENV.get(ref.repository if ref is not None else "", {}), **ctx.env(ins)}
         managers: dict[str, list[Command]] = {}
         modules = _module_mode(ref, env)
@@ -512,7 +529,7 @@ saves", never in the image-size totals.
             mounts.append(Manager(name, targets, name in LOCKED))
         if not mounts:
             return None
-        return managers, mounts, ctx.base_image(ctx.stage(ins))
+        return managers, mounts, base
 
     def _finding(self, ctx: Context, ins: Instruction, managers: dict[str, list[Command]],
                  mounts: list[Manager], base: str, fix: Fix | None, filled: tuple[str, int] | None = None) -> Finding:

@@ -12,7 +12,7 @@ from typing import Collection, Iterable, NamedTuple, Sequence
 
 from bot.model.dockerfile import Dockerfile, Instruction
 from bot.model.findings import STAGE_CLAIM
-from bot.model.shell import Command, ShellScript, Word
+from bot.model.shell import Command, ShellScript, Word, command_fact
 from bot.model.stages import join_path, workdir_at  # noqa: F401  (re-exported for the rules)
 from bot.model.words import split_words
 from bot.rules.tool_options import CURL, PIP_INSTALL_VALUES, WGET, Getopt
@@ -48,15 +48,34 @@ def removes(cmd: Command, path: str, home: str = "/root", inside: bool = False) 
     directory, ``_cacache`` or ``v6``, goes is cleaned). ``~`` and ``$HOME`` mean ``home``."""
     path = path.rstrip("/")
     if cmd.program == "rm":
-        for w in cmd.positionals():
-            target = normalise_home(w.text, home).rstrip("/")
-            if target.endswith("/*"):
-                target = target[:-2]
+        for text, in_home in _rm_operands(cmd):
+            target = _rm_target(normalise_home(text, home)) if in_home else text
             if target and (path == target or path.startswith(target + "/") or (inside and target.startswith(path + "/"))):
                 return True
     if cmd.program == "find" and cmd.has_option("-delete"):
         return any(normalise_home(w.text, home).rstrip("/") == path for w in cmd.positionals())
     return False
+
+
+_HOME_WORDS = ("~", "$HOME", "${HOME}")  # the words normalise_home replaces, alone or before a "/"
+_HOME_PREFIXES = tuple(h + "/" for h in _HOME_WORDS)
+
+
+@command_fact  # rm's operands, asked for each cache directory of each kind by DT101, DT103-DT109 and DT201
+def _rm_operands(cmd: Command) -> tuple[tuple[str, bool], ...]:
+    """(what an operand removes, False) for each positional; (its text, True) for one in
+    ``$HOME``, whose target depends on the home ``removes`` is given."""
+    out = []
+    for w in cmd.positionals():
+        in_home = w.text in _HOME_WORDS or w.text.startswith(_HOME_PREFIXES)
+        out.append((w.text, True) if in_home else (_rm_target(w.text), False))
+    return tuple(out)
+
+
+def _rm_target(text: str) -> str:
+    """The path an rm operand removes: without trailing slashes, and ``dir/*`` as ``dir``."""
+    target = text.rstrip("/")
+    return target[:-2] if target.endswith("/*") else target
 
 
 def removes_apt_lists(cmd: Command) -> bool:

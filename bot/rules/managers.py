@@ -76,6 +76,9 @@ MANAGERS = {
     ),
 }
 APT_FAMILY = frozenset(p for p, m in MANAGERS.items() if m.family == "apt")
+# each family's cache directories (its first manager's): asked by ``cleans`` for every rm of every RUN
+FAMILY_CACHE_DIRS = {family: next(m.cache_dirs for m in MANAGERS.values() if m.family == family)
+                     for family in {m.family for m in MANAGERS.values()}}  # fmt: skip
 
 
 def verb(cmd: Command, family: str = "") -> str:
@@ -121,7 +124,7 @@ def cleans(cmd: Command, family: str, cwd: str = "") -> bool:
         return any(p in mgr.cleans for p in pos)
     if cmd.program not in ("rm", "find"):  # removes_dir and rm_covers hold only for these
         return False
-    dirs = next(m.cache_dirs for m in MANAGERS.values() if m.family == family)
+    dirs = FAMILY_CACHE_DIRS[family]
     return any(removes_dir(cmd, d) or (cwd and rm_covers(cmd, d, cwd, "/root")) for d in dirs)
 
 

@@ -162,45 +162,42 @@ def plan(ctx: Context, chain: list[Stage], ref: ImageRef) -> Plan | None:
     bookworm = _suite(ref) == "bookworm"
     distro = is_distro_base(ref)
     python_run, venv_installed = None, False
-    for stage in reversed(chain):
-        for ins in stage.instructions:
-            ins = ins.effective()
-            if ins.keyword != "RUN":
-                continue
-            for script in ctx.scripts(ins):
-                for cmd in script.commands:
-                    for name in _apt_packages(cmd):
-                        if distro:
-                            if DISTRO_PYTHON.fullmatch(name):
-                                python_run = python_run or ins
-                                venv_installed = venv_installed or name.endswith("-venv")
-                            elif OTHER_PYTHON.fullmatch(name) and name not in ("python-is-python3",):
-                                unknown.append(name)  # Python 2 or a second python3.X: not the venv's
-                            if name in DISTRO_BUILD_TOOLS:
-                                continue  # the venv brings its own pip
-                        if not is_build_package(name):
-                            runtime.append(name)
-                            continue
-                        build.append(name)
-                        install_runs.append(ins)
-                        if name in NOTHING_AT_RUNTIME or not name.endswith(("-dev", "-headers")):
-                            continue
-                        libs = RUNTIME_LIBS.get(name) or (BOOKWORM_LIBS.get(name) if bookworm else None)
-                        if ref.repository == "ubuntu" and name in NOT_ON_UBUNTU:
-                            libs = None
-                        if libs is None:
-                            unknown.append(name)
-                        else:
-                            runtime.extend(libs)
-            found = python_installs(ctx, ins)
-            installs.extend(found)
-            for cmd in found:
-                prog, args = tool_args(cmd)
-                uv_sync = uv_sync or prog == "uv"
-                if prog == "pip":
-                    compiles.extend(n for n in _pip_names(args) if n in PIP_NEEDS_COMPILER)
-    if not installs:
-        return None
+    runs = [i for stage in reversed(chain) for i in map(Instruction.effective, stage.instructions) if i.keyword == "RUN"]
+    found_in = [python_installs(ctx, ins) for ins in runs]
+    if not any(found_in):
+        return None  # no Python package is installed (asked first: the apt packages need not be read)
+    for ins, found in zip(runs, found_in):
+        for script in ctx.scripts(ins):
+            for cmd in script.commands:
+                for name in _apt_packages(cmd):
+                    if distro:
+                        if DISTRO_PYTHON.fullmatch(name):
+                            python_run = python_run or ins
+                            venv_installed = venv_installed or name.endswith("-venv")
+                        elif OTHER_PYTHON.fullmatch(name) and name not in ("python-is-python3",):
+                            unknown.append(name)  # Python 2 or a second python3.X: not the venv's
+                        if name in DISTRO_BUILD_TOOLS:
+                            continue  # the venv brings its own pip
+                    if not is_build_package(name):
+                        runtime.append(name)
+                        continue
+                    build.append(name)
+                    install_runs.append(ins)
+                    if name in NOTHING_AT_RUNTIME or not name.endswith(("-dev", "-headers")):
+                        continue
+                    libs = RUNTIME_LIBS.get(name) or (BOOKWORM_LIBS.get(name) if bookworm else None)
+                    if ref.repository == "ubuntu" and name in NOT_ON_UBUNTU:
+                        libs = None
+                    if libs is None:
+                        unknown.append(name)
+                    else:
+                        runtime.extend(libs)
+        installs.extend(found)
+        for cmd in found:
+            prog, args = tool_args(cmd)
+            uv_sync = uv_sync or prog == "uv"
+            if prog == "pip":
+                compiles.extend(n for n in _pip_names(args) if n in PIP_NEEDS_COMPILER)
     if distro:
         if python_run is None or not build:
             return None  # no python3 of the release, or nothing compiles

@@ -30,14 +30,13 @@ from bot.rules.facts import (
     shell_effects,
     short_name,
 )
-from bot.rules.managers import MANAGERS, cleans, fetches, verb
+from bot.rules.managers import APT_FAMILY, MANAGERS, cleans, fetches, verb
 
 # instructions that neither touch the file system nor change how a command runs
 NEUTRAL = frozenset(("LABEL", "EXPOSE", "MAINTAINER", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT"))
 RPM = frozenset(p for p, m in MANAGERS.items() if m.family in ("dnf", "microdnf"))
 CONDA = frozenset(("conda", "mamba", "micromamba"))
 REMOVERS = frozenset(("rm", "find"))  # the programs removes() and removes_dir() hold for
-APT_FAMILY = frozenset(p for p, m in MANAGERS.items() if m.family == "apt")  # verb(c, "apt") holds for these
 
 
 class Where(NamedTuple):
@@ -92,7 +91,7 @@ KINDS = (
         lambda w: w.ctx.mounts_cover(w.run, "/var/lib/apt/lists"),
         apt_lists_claim,
         APT | REMOVERS,
-        APT_FAMILY.__contains__,
+        APT_FAMILY.__contains__,  # verb(c, "apt") holds for these
     ),
     Kind(
         hints.PIP_CACHE,

@@ -57,7 +57,7 @@ def removes(cmd: Command, path: str, home: str = "/root", inside: bool = False) 
     return False
 
 
-_HOME_WORDS = ("~", "$HOME", "${HOME}")  # the words normalise_home replaces, alone or before a "/"
+_HOME_WORDS = ("~", "$HOME", "${HOME}")  # what means $HOME alone or before a "/" (normalise_home, _rm_operands)
 _HOME_PREFIXES = tuple(h + "/" for h in _HOME_WORDS)
 
 
@@ -225,10 +225,10 @@ def home_dir(user: str, env: dict[str, str]) -> str:
 
 def normalise_home(text: str, home: str) -> str:
     """``~/.npm``, ``$HOME/.npm``, ``${HOME}/.npm`` -> ``<home>/.npm``."""
-    for prefix in ("~/", "$HOME/", "${HOME}/"):
+    for prefix in _HOME_PREFIXES:
         if text.startswith(prefix):
             return home.rstrip("/") + "/" + text[len(prefix) :]
-    if text in ("~", "$HOME", "${HOME}"):
+    if text in _HOME_WORDS:
         return home
     return text
 

@@ -204,7 +204,7 @@ class Dockerfile:
         # kept: each rule's selection of instructions starts here, and a parsed file never changes
         found = self._effective
         if found is None:
-            found = self._effective = tuple(ins.inner if ins.inner is not None else ins for ins in self.instructions)
+            found = self._effective = tuple(map(Instruction.effective, self.instructions))
         return found
 
     def is_posix_shell(self, stage: Stage | None) -> bool:

@@ -74,27 +74,30 @@ class LintResult(NamedTuple):
         return [r for r in self.files if r.error]
 
 
-_SELECTED: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+_SELECTED: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[list[str], tuple]] = {}
 
 
-def _rule_ids(options: Options, path: str) -> list[str]:
-    """The ids of the rules selected for ``path`` (resolved once per (select, ignores), not
-    once per file of a run); none is imported yet."""
+def _rule_ids(options: Options, path: str) -> tuple[list[str], tuple]:
+    """The ids of the rules selected for ``path``, and the plan ``_run_rules`` follows
+    (``rules.plan``), both made once per (select, ignores), not once per file of a run;
+    none is imported yet."""
     key = (tuple(options.select), tuple(options.ignores_for(path)))
-    ids = _SELECTED.get(key)
-    if ids is None:
-        ids = _SELECTED[key] = catalogue.static_ids(list(key[0]), list(key[1]))
-    return ids
+    found = _SELECTED.get(key)
+    if found is None:
+        ids = catalogue.static_ids(list(key[0]), list(key[1]))
+        found = _SELECTED[key] = (ids, catalogue.plan(ids))
+    return found
 
 
-def _run_rules(ctx: Context, ids: list[str]) -> list[Finding]:
-    """The findings of the rules ``ids`` that may report on this file: a rule whose trigger
-    words the file does not say (rules.TRIGGERS) would find nothing, so it is neither
-    imported nor run."""
+def _run_rules(ctx: Context, plan: tuple) -> list[Finding]:
+    """The findings of the rules of ``plan`` (``rules.plan``) that may report on this file: a
+    rule whose trigger words the file does not say (rules.TRIGGERS) would find nothing, so it
+    is neither imported nor run."""
     said = catalogue.says(ctx.df)
     findings: list[Finding] = []
-    for rule_id in ids:
-        if rule_id not in catalogue.RUN_BY_ENGINE and catalogue.may_report(rule_id, said):
+    for rule_id, words in plan:
+        # rules.may_report, spelled out: it is asked of every selected rule on every file
+        if words is None or not said.isdisjoint(words):
             findings.extend(catalogue.load(rule_id)().check(ctx))
     return findings
 
@@ -117,8 +120,8 @@ def analyse_source(
 ) -> FileResult:
     df = parse(source.text, source.path)
     ctx = Context(df, source.path, build_context, pypi=pypi_lookups() if options.online else None)
-    ids = _rule_ids(options, source.path)
-    findings = _run_rules(ctx, ids)
+    ids, plan = _rule_ids(options, source.path)
+    findings = _run_rules(ctx, plan)
     findings = _apply_suppressions(ctx, df, ids, findings)
     findings = _collapse_same_waste(findings)
     overrides = dict(options.severity)

@@ -147,15 +147,18 @@ def analyse_source(
 
 def _collapse_same_waste(findings: list[Finding]) -> list[Finding]:
     """One comment per waste. Findings whose hints share a claim describe the same bytes;
-    one of them is dropped when another supersedes it (``_supersedes``)."""
-    claimed = [f for f in findings if f.hint is not None and f.hint.claims]
+    one of them is dropped when another supersedes it (``_supersedes``). Only a finding
+    with claims can be superseded; each one's claims are made a set once, not once per pair."""
+    claimed = [(f, frozenset(f.hint.claims)) for f in findings if f.hint is not None and f.hint.claims]
     if len(claimed) < 2:
         return findings
-    return [f for f in findings if not any(o is not f and _supersedes(o, f) for o in claimed)]
+    dropped = {id(b) for b, theirs in claimed
+               if any(a is not b and _supersedes(a, mine, b, theirs) for a, mine in claimed)}  # fmt: skip
+    return [f for f in findings if id(f) not in dropped] if dropped else findings
 
 
-def _supersedes(a: Finding, b: Finding) -> bool:
-    """``a`` makes ``b``'s comment redundant:
+def _supersedes(a: Finding, mine: frozenset[str], b: Finding, theirs: frozenset[str]) -> bool:
+    """``a`` (claiming ``mine``) makes ``b``'s comment (claiming ``theirs``) redundant:
     - on the same span, ``a`` has a fix and ``b`` has none (DT101 and DT203 on a lone
       ``apt-get update``: DT203's merge is the actionable one);
     - ``a`` takes a whole stage out of the final image (it claims the stage), claims
@@ -165,10 +168,7 @@ def _supersedes(a: Finding, b: Finding) -> bool:
     Other findings that share claims stay: they share bytes (counted once in totals),
     not a remedy (DT201 moving one cleanup does not fix DT104's other layer).
     Both orders are strict, so two findings never drop each other."""
-    if b.hint is None or not b.hint.claims:
-        return False
-    mine, theirs = set(a.hint.claims), set(b.hint.claims)
-    if not mine & theirs:
+    if mine.isdisjoint(theirs):
         return False
     if a.span == b.span and a.fix is not None and b.fix is None:
         return True

@@ -6,6 +6,9 @@ from hypothesis import given, settings, strategies as st
 
 from bot import engine, rules as catalogue
 from bot.model.dockerfile import parse
+from bot.model.findings import STAGE_CLAIM, Finding, Fix, Safety, Severity, SizeHint
+from bot.model.text import Position, Span
+from bot.rules.base import Context
 from tests.rules.test_rule_shortcuts import _corpus
 
 # ---------------------------------------------------------------------------- the rule loop's plan
@@ -37,3 +40,53 @@ def test_the_plan_on_corpus_files(select, ignore) -> None:
     for text in _corpus(60):
         said = catalogue.says(parse(text))
         assert _runs_by_plan(plan, said) == _ran_before(ids, said)
+
+
+# ---------------------------------------------------------------------------- one comment per waste
+
+
+def _supersedes_before(a: Finding, b: Finding) -> bool:
+    """engine._supersedes before each finding's claims were made a set once."""
+    if b.hint is None or not b.hint.claims:
+        return False
+    mine, theirs = set(a.hint.claims), set(b.hint.claims)
+    if not mine & theirs:
+        return False
+    if a.span == b.span and a.fix is not None and b.fix is None:
+        return True
+    whole_stage = any(c.partition("@")[0] == STAGE_CLAIM for c in mine)
+    return whole_stage and mine > theirs and (a.fix is not None or b.fix is None)
+
+
+def _collapse_before(findings: list[Finding]) -> list[Finding]:
+    claimed = [f for f in findings if f.hint is not None and f.hint.claims]
+    if len(claimed) < 2:
+        return findings
+    return [f for f in findings if not any(o is not f and _supersedes_before(o, f) for o in claimed)]
+
+
+CLAIMS = ("apt:lists@1", "apt:lists@2", f"{STAGE_CLAIM}@0", f"{STAGE_CLAIM}@1", "pip:cache@1", "context:x")
+SPANS = (Span(Position(1, 0), Position(1, 5)), Span(Position(2, 0), Position(2, 9)))
+FIX = Fix("f", (), Safety.DISPLAY_ONLY)
+
+
+@st.composite
+def _findings(draw) -> Finding:
+    claims = draw(st.lists(st.sampled_from(CLAIMS), max_size=4))
+    hint = draw(st.sampled_from((None, SizeHint("k", {}, tuple(claims)))))
+    return Finding(draw(st.sampled_from(("DT101", "DT203", "DT401", "DT402"))), "n", Severity.WARNING, "Dockerfile",
+                   draw(st.sampled_from(SPANS)), "m", fix=draw(st.sampled_from((None, FIX))), hint=hint)
+
+
+@given(st.lists(_findings(), max_size=7))
+@settings(max_examples=500, deadline=None)
+def test_collapsing_drops_what_it_dropped_before(findings: list[Finding]) -> None:
+    findings = findings + findings[:1]  # the same finding twice: identity, not equality, tells them apart
+    assert [id(f) for f in engine._collapse_same_waste(list(findings))] == [id(f) for f in _collapse_before(findings)]
+
+
+@pytest.mark.parametrize("text", _corpus(200))
+def test_collapsing_corpus_findings(text: str) -> None:
+    ctx = Context(parse(text), "Dockerfile")
+    found = engine._run_rules(ctx, catalogue.plan(catalogue.static_ids()))
+    assert engine._collapse_same_waste(list(found)) == _collapse_before(found)

@@ -19,6 +19,8 @@ from bot.model.stages import apply_variables, variables_at, workdir_at
 
 T = TypeVar("T")
 
+_UNKNOWN: Any = object()  # a cache's "not asked yet", where None is an answer
+
 DOC_HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 
 
@@ -299,11 +301,11 @@ class Context:
     def workdir(self, ins: Instruction, image_default: str | None = "/") -> str | None:
         """``workdir_at(df, before(ins), image_default)``: the WORKDIR ``ins`` runs in."""
         key = (ins.index, ins.keyword, image_default)
-        try:
-            return self._workdirs[key]
-        except KeyError:
+        # most asks are a RUN's first (a raised KeyError costs more than a look-up); None is an answer
+        found = self._workdirs.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
             found = self._workdirs[key] = workdir_at(self.df, self.before(ins), image_default)
-            return found
+        return found
 
     def home(self, ins: Instruction) -> str:
         """$HOME where ``ins`` runs: the USER in force and an ENV HOME decide (facts.home_dir)."""

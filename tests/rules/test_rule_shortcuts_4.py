@@ -7,6 +7,7 @@ from hypothesis import given, settings, strategies as st
 from bot import engine, rules as catalogue
 from bot.model.dockerfile import parse
 from bot.model.findings import STAGE_CLAIM, Finding, Fix, Safety, Severity, SizeHint
+from bot.model.stages import workdir_at
 from bot.model.text import Position, Span
 from bot.rules.base import Context
 from tests.rules.test_rule_shortcuts import _corpus
@@ -90,3 +91,16 @@ def test_collapsing_corpus_findings(text: str) -> None:
     ctx = Context(parse(text), "Dockerfile")
     found = engine._run_rules(ctx, catalogue.plan(catalogue.static_ids()))
     assert engine._collapse_same_waste(list(found)) == _collapse_before(found)
+
+
+# ---------------------------------------------------------------------------- kept answers of Context
+
+
+@pytest.mark.parametrize("text", ["FROM a\nRUN x\nWORKDIR b\nRUN y\nFROM scratch\nCOPY a b\n"] + _corpus(120))
+def test_a_kept_workdir_is_a_fresh_answer(text: str) -> None:
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    for _ in range(2):  # the second round answers from what the first kept
+        for ins in ctx.instructions():
+            for default in ("/", None, "/app"):
+                assert ctx.workdir(ins, default) == workdir_at(df, ctx.before(ins), default)

@@ -1,6 +1,10 @@
 """More work the engine and rules skip or keep (speed, issue 12; see test_rule_shortcuts): each
 shortcut answers as the code it replaced, here kept as a reference."""
 
+import fnmatch
+import glob
+import os
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -9,8 +13,9 @@ from bot.model.dockerfile import parse
 from bot.model.findings import STAGE_CLAIM, Finding, Fix, Safety, Severity, SizeHint
 from bot.model.stages import workdir_at
 from bot.model.text import Position, Span
+from bot.rules import dt502_broad_copy_brings_unneeded_files as dt502
 from bot.rules.base import Context
-from tests.rules.test_rule_shortcuts import _corpus
+from tests.rules.test_rule_shortcuts import CORPUS as CORPUS_DIR, _corpus
 
 # ---------------------------------------------------------------------------- the rule loop's plan
 
@@ -104,3 +109,36 @@ def test_a_kept_workdir_is_a_fresh_answer(text: str) -> None:
         for ins in ctx.instructions():
             for default in ("/", None, "/app"):
                 assert ctx.workdir(ins, default) == workdir_at(df, ctx.before(ins), default)
+
+
+# ---------------------------------------------------------------------------- DT502's names of a path
+
+
+def _matches_before(name: str, path: str) -> bool:
+    """DT502's test of one name, before every name was tested at once."""
+    parts = path.split("/")
+    if name.startswith("**/"):
+        return any(fnmatch.fnmatchcase(p, name[3:]) for p in parts)
+    return parts[0] == name
+
+
+def _names_of_before(path: str) -> tuple[str, ...]:
+    return tuple(name for kind in dt502.KINDS for name in kind.names if _matches_before(name, path))
+
+
+PARTS = sorted({n.removeprefix("**/") for k in dt502.KINDS for n in k.names}) + [
+    "a", "a.swp", ".swp", "x.swp.bak", "Tests", "docs.md", "src", "", ".", "__tests__x", "*", "[x]", "a\nb.swp"]
+
+
+@given(st.lists(st.sampled_from(PARTS), min_size=1, max_size=4))
+@settings(max_examples=600, deadline=None)
+def test_dt502_names_a_path_as_one_test_per_name_did(parts: list[str]) -> None:
+    path = "/".join(parts)
+    assert dt502._names_of.__wrapped__(path) == _names_of_before(path)
+
+
+def test_dt502_names_the_paths_of_a_context() -> None:
+    paths = [os.path.relpath(p, CORPUS_DIR) for p in glob.glob(os.path.join(CORPUS_DIR, "..", "**"), recursive=True)]
+    paths += ["tests/a.py", "docs", "src/__tests__/x.js", "a/.DS_Store", "b/c.swp", ".github/workflows/ci.yml"]
+    for path in paths:
+        assert dt502._names_of(path) == _names_of_before(path), path

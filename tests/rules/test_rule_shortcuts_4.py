@@ -14,7 +14,10 @@ from bot.model.findings import STAGE_CLAIM, Finding, Fix, Safety, Severity, Size
 from bot.model.stages import workdir_at
 from bot.model.text import Position, Span
 from bot.rules import dt502_broad_copy_brings_unneeded_files as dt502
+from bot.rules.apt_lists import lone_update
 from bot.rules.base import Context
+from bot.rules.facts import _tree, single_command, unwrap
+from bot.rules.managers import verb
 from tests.rules.test_rule_shortcuts import CORPUS as CORPUS_DIR, _corpus
 
 # ---------------------------------------------------------------------------- the rule loop's plan
@@ -142,3 +145,56 @@ def test_dt502_names_the_paths_of_a_context() -> None:
     paths += ["tests/a.py", "docs", "src/__tests__/x.js", "a/.DS_Store", "b/c.swp", ".github/workflows/ci.yml"]
     for path in paths:
         assert dt502._names_of(path) == _names_of_before(path), path
+
+
+# ---------------------------------------------------------------------------- one command, cheap tests first
+
+
+def _single_command_before(script):
+    """facts.single_command before its cheap test came first: the tree's test, then the commands'."""
+    root = _tree(script)
+    kids = [c for c in root.named_children if c.type != "comment"]
+    first = kids[0] if len(kids) == 1 else None
+    if first is not None and first.type == "redirected_statement" and first.named_children:
+        first = first.named_children[0]
+    one_statement = first is not None and not any(c.type in (";", "&") for c in root.children)
+    top = script.top_level()
+    return top[0] if one_statement and first.type == "command" and len(top) == 1 else None
+
+
+def _lone_update_before(script):
+    cmd = _single_command_before(script)
+    if cmd is None or len(script.commands) != 1:
+        return None
+    if verb(unwrap(cmd), "apt") == "update" and cmd.depth == 0:
+        return cmd
+    return None
+
+
+SCRIPT_PARTS = ("apt-get update", "sudo apt-get update", "apt update", "ls", "echo $(apt-get update)", "(apt-get update)",
+                "{ apt-get update; }", "x=1", "apt-get update > /dev/null", "cat <<EOF\nx\nEOF", "# c", "f() { ls; }")
+JOINERS = (" && ", "; ", " | ", " & ", "\n", " || ")
+
+
+def _scripts_of(text: str):
+    ctx = Context(parse(text), "Dockerfile")
+    return [s for run in ctx.runs() for s in ctx.scripts(run)]
+
+
+@given(st.lists(st.sampled_from(SCRIPT_PARTS), min_size=1, max_size=3), st.lists(st.sampled_from(JOINERS), min_size=2,
+                                                                                  max_size=2))
+@settings(max_examples=400, deadline=None)
+def test_single_command_and_lone_update_answer_as_before(parts: list[str], joiners: list[str]) -> None:
+    body = parts[0] + "".join(j + p for j, p in zip(joiners, parts[1:]))
+    for text in (f"FROM debian\nRUN {body}\n", f"FROM debian\nRUN <<EOF\n{body}\nEOF\n",
+                 f'FROM debian\nRUN ["sh", "-c", "{body}"]\n'):
+        for script in _scripts_of(text):
+            assert single_command(script) == _single_command_before(script)
+            assert lone_update(script) == _lone_update_before(script)
+
+
+@pytest.mark.parametrize("text", _corpus(250))
+def test_single_command_and_lone_update_on_corpus_scripts(text: str) -> None:
+    for script in _scripts_of(text):
+        assert single_command(script) == _single_command_before(script)
+        assert lone_update(script) == _lone_update_before(script)

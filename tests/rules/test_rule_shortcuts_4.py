@@ -13,7 +13,7 @@ from bot.model.dockerfile import parse
 from bot.model.findings import STAGE_CLAIM, Finding, Fix, Safety, Severity, SizeHint
 from bot.model.stages import workdir_at
 from bot.model.text import Position, Span
-from bot.rules import dt502_broad_copy_brings_unneeded_files as dt502
+from bot.rules import dt209_build_tree_left_in_layer as dt209, dt502_broad_copy_brings_unneeded_files as dt502
 from bot.rules.apt_lists import lone_update
 from bot.rules.base import Context
 from bot.rules.facts import _tree, single_command, unwrap
@@ -198,3 +198,32 @@ def test_single_command_and_lone_update_on_corpus_scripts(text: str) -> None:
     for script in _scripts_of(text):
         assert single_command(script) == _single_command_before(script)
         assert lone_update(script) == _lone_update_before(script)
+
+
+# ---------------------------------------------------------------------------- DT209: RUNs that make no tree
+
+TREE_PARTS = ("git clone https://x/y.git", "sudo git clone https://x/y /src/y", "env A=1 tar xzf a.tgz", "cd y",
+              "tar -xf a.tar", "unzip a.zip", "bsdtar xf a", "nice -n 5 unzip a.zip -d /src/z", "make install",
+              "cd /src/y", "curl -O https://x/a.tgz", "ls", "git pull", "stdbuf -oL tar xf a.tar -C /opt/x")
+
+
+def _skipped_runs_make_no_tree(text: str) -> int:
+    """How many RUNs check() skips; each, walked anyway, yields no tree."""
+    ctx = Context(parse(text), "Dockerfile")
+    skipped = 0
+    for ins in ctx.runs(final_only=True):
+        if not any(c.program in dt209.TREE_PROGRAMS for s in ctx.scripts(ins) for c in s.commands):
+            skipped += 1
+            for start in (ctx.workdir(ins) or "", "/work", ""):
+                assert all(dt209._trees(s, start, ctx.home(ins)) == [] for s in ctx.scripts(ins))
+    return skipped
+
+
+@given(st.lists(st.sampled_from(TREE_PARTS), min_size=1, max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_dt209_a_run_without_tree_programs_makes_no_tree(parts: list[str]) -> None:
+    _skipped_runs_make_no_tree("FROM debian\nWORKDIR /src\nRUN " + " && ".join(parts) + "\n")
+
+
+def test_dt209_skipped_runs_of_the_corpus_make_no_tree() -> None:
+    assert sum(_skipped_runs_make_no_tree(text) for text in _corpus(538)) > 500

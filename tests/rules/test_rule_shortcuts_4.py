@@ -13,7 +13,8 @@ from bot.model.dockerfile import parse
 from bot.model.findings import STAGE_CLAIM, Finding, Fix, Safety, Severity, SizeHint
 from bot.model.stages import workdir_at
 from bot.model.text import Position, Span
-from bot.rules import dt209_build_tree_left_in_layer as dt209, dt502_broad_copy_brings_unneeded_files as dt502
+from bot.rules import dt207_build_packages_in_final_image as dt207, dt209_build_tree_left_in_layer as dt209
+from bot.rules import dt502_broad_copy_brings_unneeded_files as dt502
 from bot.rules.apt_lists import lone_update
 from bot.rules.base import Context
 from bot.rules.facts import _tree, single_command, unwrap
@@ -227,3 +228,48 @@ def test_dt209_a_run_without_tree_programs_makes_no_tree(parts: list[str]) -> No
 
 def test_dt209_skipped_runs_of_the_corpus_make_no_tree() -> None:
     assert sum(_skipped_runs_make_no_tree(text) for text in _corpus(538)) > 500
+
+
+# ---------------------------------------------------------------------------- DT207: names of removals only
+
+
+def _left_before(script, install) -> list:
+    """dt207._left before only removals had their package names worked out: every later
+    command's operands, named by the manager its program suggests."""
+    build = [w for w in install.packages if dt207.is_build_package(dt207._name(w))]
+    later = [c for c in script.commands if c.span.start > install.cmd.span.start]
+    names_of = {id(c): {dt207._name(w) for w in dt207._operands(
+        c, "apk" if c.program == "apk" else ("rpm" if c.program in dt207.RPM else "apt"))[0]} for c in later}
+    marked_auto = any(c.program == "apt-mark" and c.subcommand() == "auto" for c in script.commands)
+    removed, everything = set(), False
+    for c in later:
+        p, sub, names = c.program, c.subcommand(), names_of[id(c)]
+        if (p in dt207.APT and sub in ("purge", "remove", "autoremove")) or (p == "apk" and sub == "del") or (
+                p in dt207.RPM and sub in ("remove", "erase", "autoremove")):
+            removed |= names
+            everything = everything or (p in dt207.APT and not names and marked_auto) or (
+                p == "apk" and bool(install.virtual) and install.virtual in names)
+        elif p == "dpkg" and c.has_option("-P", "--purge", "-r", "--remove"):
+            removed |= {w.text for w in c.positionals()}
+    return [] if everything or not build else [w for w in build if dt207._name(w) not in removed]
+
+
+REMOVALS = ("apt-get install -y gcc make libssl-dev", "apt-get purge -y gcc", "apt-get remove make", "apt-mark auto gcc",
+            "apt-get autoremove -y", "apk add --virtual .b gcc musl-dev", "apk del .b", "apk del gcc", "dnf install gcc",
+            "dnf remove -y gcc", "yum erase make", "dpkg -P gcc", "dpkg --remove make", "make", "rm -rf /x",
+            "apt-get purge -y --auto-remove gcc=4:12 libssl-dev:amd64")
+
+
+@given(st.lists(st.sampled_from(REMOVALS), min_size=1, max_size=5))
+@settings(max_examples=500, deadline=None)
+def test_dt207_left_answers_as_before(parts: list[str]) -> None:
+    for script in _scripts_of("FROM debian\nRUN " + " && ".join(parts) + "\n"):
+        for install in dt207._installs(script):
+            assert dt207._left(script, install) == _left_before(script, install)
+
+
+@pytest.mark.parametrize("text", _corpus(538))
+def test_dt207_left_on_corpus_installs(text: str) -> None:
+    for script in _scripts_of(text):
+        for install in dt207._installs(script):
+            assert dt207._left(script, install) == _left_before(script, install)

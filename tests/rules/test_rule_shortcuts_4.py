@@ -16,8 +16,9 @@ from bot.model.text import Position, Span
 from bot.rules import dt207_build_packages_in_final_image as dt207, dt209_build_tree_left_in_layer as dt209
 from bot.rules import dt502_broad_copy_brings_unneeded_files as dt502
 from bot.rules.apt_lists import lone_update
-from bot.rules.base import Context
-from bot.rules.facts import _tree, single_command, unwrap
+from bot.rules.base import BuildContext, Context
+from bot.rules.dockerignore import copied_bytes, files_under, ignore_file, included_files, parse as parse_ignore
+from bot.rules.facts import _tree, copy_args, single_command, unwrap
 from bot.rules.managers import verb
 from tests.rules.test_rule_shortcuts import CORPUS as CORPUS_DIR, _corpus
 
@@ -273,3 +274,44 @@ def test_dt207_left_on_corpus_installs(text: str) -> None:
     for script in _scripts_of(text):
         for install in dt207._installs(script):
             assert dt207._left(script, install) == _left_before(script, install)
+
+
+# ---------------------------------------------------------------------------- bytes a COPY sends, kept per context
+
+
+def _copied_bytes_before(context, dockerfile_path: str, sources) -> int | None:
+    """dockerignore.copied_bytes before a context kept its sums."""
+    if context is None or not context.files:
+        return None
+    text = ignore_file(context, dockerfile_path)[1]
+    found = files_under(included_files(parse_ignore(text or ""), context.files), sources)
+    return sum(found.values()) if found else None
+
+
+CONTEXT_FILES = {"app.py": 10, "src/a.py": 20, "src/b/c.txt": 30, "docs/x.md": 40, "big.tgz": 500, "Dockerfile": 5,
+                 "api/api.Dockerfile": 6}
+IGNORES = {".dockerignore": "docs\n*.tgz\n!big.tgz\n", "api/api.Dockerfile.dockerignore": "src\n"}
+SOURCES = (".", "src", "src/", "src/*", "*.py", "docs", "big.tgz", "nothing", "./src/b", "api")
+
+
+@given(st.lists(st.sampled_from(SOURCES), min_size=1, max_size=3), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_kept_copied_bytes_are_fresh_answers(sources: list[str], ignored: bool) -> None:
+    texts = IGNORES if ignored else {}
+    files = dict(CONTEXT_FILES, **{k: len(v) for k, v in texts.items()})
+    context = BuildContext("/ctx", files, texts)
+    for path in ("/ctx/Dockerfile", "/ctx/api/api.Dockerfile"):
+        for _ in range(2):  # the second answer is the kept one
+            assert copied_bytes(context, path, iter(sources)) == _copied_bytes_before(context, path, sources)
+    assert copied_bytes(None, "Dockerfile", sources) is None
+    assert copied_bytes(BuildContext("/ctx", {}), "Dockerfile", sources) is None
+
+
+def test_corpus_copies_send_the_bytes_they_sent() -> None:
+    context = engine.build_context_for(os.path.join(CORPUS_DIR, "0001.Dockerfile"))
+    for text, path in zip(_corpus(538), sorted(glob.glob(os.path.join(CORPUS_DIR, "*")))):
+        ctx = Context(parse(text, path), path, context)
+        for ins in ctx.instructions("COPY", "ADD"):
+            args = copy_args(ctx.df, ins)
+            if args is not None:
+                assert copied_bytes(context, path, args.sources) == _copied_bytes_before(context, path, args.sources)

@@ -14,10 +14,12 @@ from bot.model.findings import STAGE_CLAIM, Finding, Fix, Safety, Severity, Size
 from bot.model.stages import workdir_at
 from bot.model.text import Position, Span
 from bot.rules import dt207_build_packages_in_final_image as dt207, dt209_build_tree_left_in_layer as dt209
-from bot.rules import dt502_broad_copy_brings_unneeded_files as dt502
+from bot.rules import dt301_broad_copy_before_install as dt301, dt502_broad_copy_brings_unneeded_files as dt502
+from bot.rules import python_build
 from bot.rules.apt_lists import lone_update
 from bot.rules.base import BuildContext, Context
 from bot.rules.dockerignore import copied_bytes, files_under, ignore_file, included_files, parse as parse_ignore
+from bot.rules.ecosystems import tool_args
 from bot.rules.facts import _tree, copy_args, single_command, unwrap
 from bot.rules.managers import verb
 from tests.rules.test_rule_shortcuts import CORPUS as CORPUS_DIR, _corpus
@@ -315,3 +317,35 @@ def test_corpus_copies_send_the_bytes_they_sent() -> None:
             args = copy_args(ctx.df, ins)
             if args is not None:
                 assert copied_bytes(context, path, args.sources) == _copied_bytes_before(context, path, args.sources)
+
+
+# ---------------------------------------------------------------------------- python installs, DT301's broad COPYs
+
+
+def _python_installs_before(ctx: Context, ins) -> list:
+    """python_build.python_installs before it skipped other programs first."""
+    out = []
+    for cmd in (c for s in ctx.scripts(ins) for c in s.commands):
+        prog, args = tool_args(cmd)
+        sub = next((a.text for a in args if not a.text.startswith("-")), "")
+        if (prog, sub) in {("pip", "install"), ("poetry", "install"), ("poetry", "sync"), ("pipenv", "install"),
+                           ("pipenv", "sync"), ("uv", "sync")}:
+            out.append(cmd)
+    return out
+
+
+INSTALLS = ("FROM python:3.12\nRUN pip install a && python -m pip install -U b && uv sync && uv pip install c "
+            "&& poetry install --no-root && pipenv sync && pipenv lock && sudo pip3 install d && ls\n"
+            "COPY . .\nONBUILD RUN pip install e\n")
+
+
+@pytest.mark.parametrize("text", [INSTALLS] + _corpus(538))
+def test_python_installs_and_broad_copies_as_before(text: str) -> None:
+    ctx = Context(parse(text), "Dockerfile")
+    for ins in ctx.instructions():
+        if ins.keyword == "RUN":
+            assert python_build.python_installs(ctx, ins) == _python_installs_before(ctx, ins)
+        if ins.keyword not in ("COPY", "ADD"):
+            assert dt301._broad_copy(ctx, ins) is None  # what check() no longer asks
+    if text == INSTALLS:
+        assert len(python_build.python_installs(ctx, ctx.runs()[0])) == 6

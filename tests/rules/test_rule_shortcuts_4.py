@@ -14,11 +14,13 @@ from bot.model.findings import STAGE_CLAIM, Finding, Fix, Safety, Severity, Size
 from bot.model.stages import workdir_at
 from bot.model.text import Position, Span
 from bot.rules import dt207_build_packages_in_final_image as dt207, dt209_build_tree_left_in_layer as dt209
-from bot.rules import dt301_broad_copy_before_install as dt301, dt502_broad_copy_brings_unneeded_files as dt502
+from bot.rules import dt301_broad_copy_before_install as dt301, dt501_dockerignore_missing_heavy_folders as dt501
+from bot.rules import dt502_broad_copy_brings_unneeded_files as dt502
 from bot.rules import python_build
 from bot.rules.apt_lists import lone_update
 from bot.rules.base import BuildContext, Context
-from bot.rules.dockerignore import copied_bytes, files_under, ignore_file, included_files, parse as parse_ignore
+from bot.rules.dockerignore import (copied_bytes, files_under, ignore_file, included_files, is_excluded,
+                                    parse as parse_ignore)
 from bot.rules.ecosystems import tool_args
 from bot.rules.facts import _tree, copy_args, single_command, unwrap
 from bot.rules.managers import verb
@@ -349,3 +351,65 @@ def test_python_installs_and_broad_copies_as_before(text: str) -> None:
             assert dt301._broad_copy(ctx, ins) is None  # what check() no longer asks
     if text == INSTALLS:
         assert len(python_build.python_installs(ctx, ctx.runs()[0])) == 6
+
+
+# ---------------------------------------------------------------------------- DT501: the context's heavy folders first
+
+
+def _missing_before(ctx: Context) -> tuple:
+    """DT501's (patterns, bytes) before the context's heavy folders were found first: each
+    entry of HEAVY asked of the Dockerfile, then of the context; () when nothing is missing."""
+    bc = ctx.build_context
+    broad = next((a for a in (copy_args(ctx.df, i) for i in ctx.instructions("COPY", "ADD", final_only=True)
+                              if not i.flag("from")) if a is not None and not a.heredoc and a.source_offsets
+                  and any(s in dt501.BROAD for s in a.sources)), None)
+    if broad is None or not bc.files:
+        return ()
+    patterns = parse_ignore(ignore_file(bc, ctx.path)[1] or "")
+    facts = dt501._facts(ctx)
+    missing = []
+    for folder, pattern, condition in dt501.HEAVY:
+        if not dt501._needed(condition, folder, facts, bc):
+            continue
+        files = {p: n for p, n in bc.under(folder).items() if dt501._top_or_any(pattern, p, folder)}
+        repo = any(bc.exists(m) or dt501._has_dir(bc, m) for m in dt501.REPO_MARKERS)
+        if (not files and (folder != ".git" or not repo)) or folder in facts["copied_names"]:
+            continue
+        kept = {p: n for p, n in files.items() if not is_excluded(patterns, p)}
+        if (files and not kept) or (folder == ".git" and not files and is_excluded(patterns, ".git/HEAD")):
+            continue
+        missing.append((pattern, sum(kept.values())))
+    return (tuple(p for p, _ in missing), sum(n for _, n in missing)) if missing else ()
+
+
+HEAVY_FILES = ("node_modules/a.js", "web/node_modules/b.js", ".venv/bin/python", "venv/x", "src/__pycache__/a.pyc",
+               ".tox/x", "target/app.jar", "dist/app.js", "build/x.o", ".git/HEAD", ".gitignore", "package.json",
+               "app.py", "a/target/x", "pyproject.toml")
+HEAVY_DOCKERFILES = ("FROM node:20\nCOPY . .\nRUN npm ci && npm run build\nCMD [\"node\", \"a\"]\n",
+                     "FROM python:3.12\nCOPY . /app\nRUN pip install -r requirements.txt\n",
+                     "FROM debian\nCOPY ./ /x\nRUN git describe && cargo build\n", "FROM debian\nCOPY app.py /x\n",
+                     "FROM python:3.12\nCOPY venv /venv\nCOPY . .\n")
+
+
+@given(st.lists(st.sampled_from(HEAVY_FILES), unique=True), st.sampled_from(HEAVY_DOCKERFILES),
+       st.sampled_from((None, "node_modules\n", "**/__pycache__\n.git\n", "*\n!node_modules\n")))
+@settings(max_examples=400, deadline=None)
+def test_dt501_reports_what_it_reported_before(paths: list[str], text: str, ignore: str | None) -> None:
+    files: dict = {p: 600_000 for p in paths}
+    texts = {".gitignore": "dist\nbuild\n", "pyproject.toml": "[tool.setuptools_scm]\n"}
+    texts = {p: t for p, t in texts.items() if p in files}
+    if ignore is not None:
+        files[".dockerignore"], texts[".dockerignore"] = len(ignore), ignore
+    context = BuildContext("/ctx", files, texts)
+    for path in ("/ctx/Dockerfile", "/ctx/Dockerfile.web"):  # the second Dockerfile meets the context's kept facts
+        ctx = Context(parse(text), path, context)
+        found = [(f.hint.params["missing"], f.hint.params["bytes"]) for f in dt501.DockerignoreMissingHeavyFolders().check(ctx)]
+        assert found == ([_missing_before(ctx)] if _missing_before(ctx) else [])
+
+
+def test_dt501_on_the_corpus_reports_what_it_reported_before() -> None:
+    context = engine.build_context_for(os.path.join(CORPUS_DIR, "0001.Dockerfile"))
+    for text, path in zip(_corpus(538), sorted(glob.glob(os.path.join(CORPUS_DIR, "*")))):
+        ctx = Context(parse(text, path), path, context)
+        found = [(f.hint.params["missing"], f.hint.params["bytes"]) for f in dt501.DockerignoreMissingHeavyFolders().check(ctx)]
+        assert found == ([_missing_before(ctx)] if _missing_before(ctx) else [])

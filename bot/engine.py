@@ -148,17 +148,26 @@ def analyse_source(
 def _collapse_same_waste(findings: list[Finding]) -> list[Finding]:
     """One comment per waste. Findings whose hints share a claim describe the same bytes;
     one of them is dropped when another supersedes it (``_supersedes``). Only a finding
-    with claims can be superseded; each one's claims are made a set once, not once per pair."""
+    with claims can be superseded, and only by one that shares a claim: each finding is
+    compared with those (found by claim), not with every other."""
     claimed = [(f, frozenset(f.hint.claims)) for f in findings if f.hint is not None and f.hint.claims]
     if len(claimed) < 2:
         return findings
-    dropped = {id(b) for b, theirs in claimed
-               if any(a is not b and _supersedes(a, mine, b, theirs) for a, mine in claimed)}  # fmt: skip
+    by_claim: dict[str, list[tuple[Finding, frozenset[str]]]] = {}
+    for a, mine in claimed:
+        for claim in mine:
+            by_claim.setdefault(claim, []).append((a, mine))
+
+    def superseded(b: Finding, theirs: frozenset[str]) -> bool:
+        return any(a is not b and _supersedes(a, mine, b, theirs) for c in theirs for a, mine in by_claim[c])
+
+    dropped = {id(b) for b, theirs in claimed if superseded(b, theirs)}
     return [f for f in findings if id(f) not in dropped] if dropped else findings
 
 
 def _supersedes(a: Finding, mine: frozenset[str], b: Finding, theirs: frozenset[str]) -> bool:
-    """``a`` (claiming ``mine``) makes ``b``'s comment (claiming ``theirs``) redundant:
+    """``a`` (claiming ``mine``) makes ``b``'s comment (claiming ``theirs``, a claim of them
+    shared) redundant:
     - on the same span, ``a`` has a fix and ``b`` has none (DT101 and DT203 on a lone
       ``apt-get update``: DT203's merge is the actionable one);
     - ``a`` takes a whole stage out of the final image (it claims the stage), claims
@@ -168,8 +177,6 @@ def _supersedes(a: Finding, mine: frozenset[str], b: Finding, theirs: frozenset[
     Other findings that share claims stay: they share bytes (counted once in totals),
     not a remedy (DT201 moving one cleanup does not fix DT104's other layer).
     Both orders are strict, so two findings never drop each other."""
-    if mine.isdisjoint(theirs):
-        return False
     if a.span == b.span and a.fix is not None and b.fix is None:
         return True
     whole_stage = any(c.partition("@")[0] == STAGE_CLAIM for c in mine)

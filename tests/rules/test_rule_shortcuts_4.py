@@ -61,7 +61,8 @@ def test_the_plan_on_corpus_files(select, ignore) -> None:
 
 
 def _supersedes_before(a: Finding, b: Finding) -> bool:
-    """engine._supersedes before each finding's claims were made a set once."""
+    """engine._supersedes before each finding's claims were made a set once, and before
+    findings were compared only with those that share a claim."""
     if b.hint is None or not b.hint.claims:
         return False
     mine, theirs = set(a.hint.claims), set(b.hint.claims)

@@ -13,7 +13,8 @@ from bot.model.dockerfile import parse
 from bot.model.findings import STAGE_CLAIM, Finding, Fix, Safety, Severity, SizeHint
 from bot.model.stages import workdir_at
 from bot.model.text import Position, Span
-from bot.rules import dt207_build_packages_in_final_image as dt207, dt209_build_tree_left_in_layer as dt209
+from bot.rules import dt206_archive_left_in_copy_layer as dt206, dt207_build_packages_in_final_image as dt207
+from bot.rules import dt209_build_tree_left_in_layer as dt209
 from bot.rules import dt301_broad_copy_before_install as dt301, dt501_dockerignore_missing_heavy_folders as dt501
 from bot.rules import dt502_broad_copy_brings_unneeded_files as dt502
 from bot.rules import python_build
@@ -22,7 +23,7 @@ from bot.rules.base import BuildContext, Context
 from bot.rules.dockerignore import (copied_bytes, files_under, ignore_file, included_files, is_excluded,
                                     parse as parse_ignore)
 from bot.rules.ecosystems import tool_args
-from bot.rules.facts import _tree, copy_args, single_command, unwrap
+from bot.rules.facts import _tree, copy_args, is_archive, is_url, join_path, single_command, unwrap
 from bot.rules.managers import verb
 from tests.rules.test_rule_shortcuts import CORPUS as CORPUS_DIR, _corpus
 
@@ -414,3 +415,34 @@ def test_dt501_on_the_corpus_reports_what_it_reported_before() -> None:
         ctx = Context(parse(text, path), path, context)
         found = [(f.hint.params["missing"], f.hint.params["bytes"]) for f in dt501.DockerignoreMissingHeavyFolders().check(ctx)]
         assert found == ([_missing_before(ctx)] if _missing_before(ctx) else [])
+
+
+# ---------------------------------------------------------------------------- DT206: archives before where they go
+
+
+def _archives_before(ctx: Context):
+    """dt206._archives before the sources were looked at first: every COPY's WORKDIR asked."""
+    for ins in ctx.instructions("COPY", "ADD", final_only=True):
+        args = copy_args(ctx.df, ins)
+        if args is None or args.heredoc or not args.source_offsets or ins.flag("from") or ins.flag("unpack"):
+            continue
+        wd = ctx.workdir(ins) if "$" not in args.dest else ""
+        dest = join_path(wd, args.dest) if wd else ""
+        to_dir = len(args.sources) > 1 or args.dest.endswith("/") or args.dest.rsplit("/", 1)[-1] in (".", "..") or dest == wd
+        names = [src.split("?")[0].split("#")[0].rstrip("/").rsplit("/", 1)[-1] for src in args.sources] if wd else []
+        yield from (dt206.Archive(ins, src, join_path(dest, name) if to_dir else dest, word)
+                    for src, word, name in zip(args.sources, args.source_offsets, names)
+                    if is_archive(name) and not any(ch in name for ch in "*?[") and not (
+                        ins.keyword == "ADD" and not is_url(src) and name.lower().endswith(dt206.TAR_SUFFIXES)))
+
+
+ARCHIVES = ("FROM debian\nWORKDIR /w\nCOPY a.tgz b.zip ./\nADD c.tar.gz /x/\nADD https://e.com/d.tar.gz?x=1 .\n"
+            "COPY *.tgz /y/\nCOPY e.whl /z/f.whl\nCOPY $X.tgz /q/\nCOPY --from=b g.tgz /g/\nCOPY j.jar /\n"
+            "WORKDIR $NOPE\nCOPY h.tgz i/\n")
+
+
+def test_dt206_finds_the_archives_it_found() -> None:
+    contexts = [Context(parse(text), "Dockerfile") for text in [ARCHIVES] + _corpus(538)]
+    found = [list(dt206._archives(ctx)) for ctx in contexts]
+    assert found == [list(_archives_before(ctx)) for ctx in contexts]
+    assert [a.path for a in found[0]] == ["/w/a.tgz", "/w/b.zip", "/w/d.tar.gz", "/z/f.whl", "/q/$X.tgz"]

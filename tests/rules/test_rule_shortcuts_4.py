@@ -17,7 +17,7 @@ from bot.rules import dt206_archive_left_in_copy_layer as dt206, dt207_build_pac
 from bot.rules import dt209_build_tree_left_in_layer as dt209
 from bot.rules import dt301_broad_copy_before_install as dt301, dt501_dockerignore_missing_heavy_folders as dt501
 from bot.rules import dt502_broad_copy_brings_unneeded_files as dt502
-from bot.rules import python_build
+from bot.rules import dt302_dev_dependencies_in_final_image as dt302, python_build
 from bot.rules.apt_lists import lone_update
 from bot.rules.base import BuildContext, Context
 from bot.rules.dockerignore import (copied_bytes, files_under, ignore_file, included_files, is_excluded,
@@ -446,3 +446,27 @@ def test_dt206_finds_the_archives_it_found() -> None:
     found = [list(dt206._archives(ctx)) for ctx in contexts]
     assert found == [list(_archives_before(ctx)) for ctx in contexts]
     assert [a.path for a in found[0]] == ["/w/a.tgz", "/w/b.zip", "/w/d.tar.gz", "/z/f.whl", "/q/$X.tgz"]
+
+
+# ---------------------------------------------------------------------------- DT302: ENV asked of installs only
+
+
+class _EnvCounting(Context):
+    """A Context that counts the asks of ``env``."""
+
+    asked = 0
+
+    def env(self, ins):
+        self.asked += 1
+        return super().env(ins)
+
+
+def test_dt302_asks_the_env_of_an_install_only() -> None:
+    rule = dt302.DevDependenciesInFinalImage()
+    quiet = _EnvCounting(parse("FROM node:20\nENV NODE_ENV=production\nRUN ls && make\nRUN echo hi\nCMD [\"node\"]\n"),
+                         "Dockerfile")
+    assert list(rule.check(quiet)) == [] and quiet.asked == 0
+    text = "FROM php:8.3\nENV COMPOSER_NO_DEV=1\nRUN composer install\nFROM php:8.3\nRUN ls && composer install\n"
+    installs = _EnvCounting(parse(text), "Dockerfile")
+    assert [f.span.start.line for f in rule.check(installs)] == [5] and installs.asked >= 1
+    assert list(rule.check(_EnvCounting(parse(text.split("FROM php:8.3\nRUN ls")[0]), "Dockerfile"))) == []

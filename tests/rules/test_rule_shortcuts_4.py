@@ -13,17 +13,18 @@ from bot.model.dockerfile import parse
 from bot.model.findings import STAGE_CLAIM, Finding, Fix, Safety, Severity, SizeHint
 from bot.model.stages import workdir_at
 from bot.model.text import Position, Span
-from bot.rules import dt206_archive_left_in_copy_layer as dt206, dt207_build_packages_in_final_image as dt207
-from bot.rules import dt209_build_tree_left_in_layer as dt209
-from bot.rules import dt301_broad_copy_before_install as dt301, dt501_dockerignore_missing_heavy_folders as dt501
-from bot.rules import dt502_broad_copy_brings_unneeded_files as dt502
-from bot.rules import dt302_dev_dependencies_in_final_image as dt302, python_build
+from bot.rules import dt201_cleanup_in_later_layer as dt201, dt206_archive_left_in_copy_layer as dt206
+from bot.rules import dt207_build_packages_in_final_image as dt207, dt209_build_tree_left_in_layer as dt209
+from bot.rules import dt301_broad_copy_before_install as dt301, dt302_dev_dependencies_in_final_image as dt302
+from bot.rules import dt501_dockerignore_missing_heavy_folders as dt501, dt502_broad_copy_brings_unneeded_files as dt502
+from bot.rules import python_build
 from bot.rules.apt_lists import lone_update
 from bot.rules.base import BuildContext, Context
 from bot.rules.dockerignore import (copied_bytes, files_under, ignore_file, included_files, is_excluded,
                                     parse as parse_ignore)
+from bot.rules.dt201_cleanup_in_later_layer import later_cleanups
 from bot.rules.ecosystems import tool_args
-from bot.rules.facts import _tree, copy_args, is_archive, is_url, join_path, single_command, unwrap
+from bot.rules.facts import _tree, command_dirs, copy_args, is_archive, is_url, join_path, single_command, unwrap
 from bot.rules.managers import verb
 from tests.rules.test_rule_shortcuts import CORPUS as CORPUS_DIR, _corpus
 
@@ -470,3 +471,31 @@ def test_dt302_asks_the_env_of_an_install_only() -> None:
     installs = _EnvCounting(parse(text), "Dockerfile")
     assert [f.span.start.line for f in rule.check(installs)] == [5] and installs.asked >= 1
     assert list(rule.check(_EnvCounting(parse(text.split("FROM php:8.3\nRUN ls")[0]), "Dockerfile"))) == []
+
+
+# ---------------------------------------------------------------------------- DT201: nothing earlier, nothing to blame
+
+FIRST_RUNS = ("FROM debian\nENV A=1\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n"
+              "RUN rm -rf /var/lib/apt/lists/*\n",
+              "FROM alpine\nWORKDIR /x\nRUN apk del .b && rm -rf /x /tmp/a.tgz /root/.cache && pip cache purge\n"
+              "COPY . /x\nRUN rm -rf /x/tests\n",
+              "FROM a AS b\nRUN curl -o /tmp/a.tgz https://e/a.tgz\nFROM b\nRUN rm /tmp/a.tgz\n")
+
+
+@pytest.mark.parametrize("text", FIRST_RUNS + tuple(_corpus(538)))
+def test_dt201_a_run_after_no_run_copy_or_add_has_no_later_cleanup(text: str) -> None:
+    """later_cleanups skips such a RUN; each of its checks, run anyway, finds nothing there."""
+    ctx = Context(parse(text), "Dockerfile")
+    for run in ctx.runs():
+        if any(i.keyword in ("RUN", "COPY", "ADD") for i in ctx.before(run)):
+            continue
+        assert later_cleanups(ctx, run) == []
+        w = dt201._where(ctx, run)
+        for script in ctx.scripts(run):
+            dirs = command_dirs(script, ctx.workdir(run) or "")
+            assert dt201._kind_cleanups(ctx, script, w, [], set()) == []
+            assert dt201._download_removals(script, dirs, w.home, []) == []
+            assert dt201._virtual_removals(ctx, run, script, []) == []
+            assert dt201._copied_removals(ctx, run, script, dirs, w.home) == []
+    if text == FIRST_RUNS[2]:  # the stage built FROM b sees b's RUN: its rm is reported
+        assert [c.label for c in later_cleanups(ctx, ctx.runs()[1])] == ["`a.tgz`"]

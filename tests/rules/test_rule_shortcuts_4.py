@@ -13,7 +13,8 @@ from bot.model.dockerfile import parse
 from bot.model.findings import STAGE_CLAIM, Finding, Fix, Safety, Severity, SizeHint
 from bot.model.stages import workdir_at
 from bot.model.text import Position, Span
-from bot.rules import dt201_cleanup_in_later_layer as dt201, dt206_archive_left_in_copy_layer as dt206
+from bot.rules import dt201_cleanup_in_later_layer as dt201, dt204_consecutive_runs as dt204
+from bot.rules import dt206_archive_left_in_copy_layer as dt206
 from bot.rules import dt207_build_packages_in_final_image as dt207, dt209_build_tree_left_in_layer as dt209
 from bot.rules import dt301_broad_copy_before_install as dt301, dt302_dev_dependencies_in_final_image as dt302
 from bot.rules import dt501_dockerignore_missing_heavy_folders as dt501, dt502_broad_copy_brings_unneeded_files as dt502
@@ -25,7 +26,7 @@ from bot.rules.dockerignore import (copied_bytes, files_under, ignore_file, incl
 from bot.rules.dt201_cleanup_in_later_layer import later_cleanups
 from bot.rules.ecosystems import tool_args
 from bot.rules.facts import _tree, command_dirs, copy_args, is_archive, is_url, join_path, single_command, unwrap
-from bot.rules.managers import verb
+from bot.rules.managers import command_kind, verb
 from tests.rules.test_rule_shortcuts import CORPUS as CORPUS_DIR, _corpus
 
 # ---------------------------------------------------------------------------- the rule loop's plan
@@ -499,3 +500,41 @@ def test_dt201_a_run_after_no_run_copy_or_add_has_no_later_cleanup(text: str) ->
             assert dt201._copied_removals(ctx, run, script, dirs, w.home) == []
     if text == FIRST_RUNS[2]:  # the stage built FROM b sees b's RUN: its rm is reported
         assert [c.label for c in later_cleanups(ctx, ctx.runs()[1])] == ["`a.tgz`"]
+
+
+# ---------------------------------------------------------------------------- DT204: kinds before trees
+
+
+def _merge_kinds_before(ctx: Context, first, second) -> bool:
+    """What DT204's _merge asked before the kinds came first: one simple command each
+    (single_command), of one kind; the rest of _merge is unchanged."""
+    a, b = ctx.scripts(first), ctx.scripts(second)
+    one, two = (single_command(a[0]), single_command(b[0])) if len(a) == len(b) == 1 else (None, None)
+    return one is not None and two is not None and command_kind(one) is not None and \
+        command_kind(one) == command_kind(two)
+
+
+NEIGHBOURS = ("apt-get install -y a", "sudo apt-get install b", "pip install c", "pip3 install d > /dev/null",
+              "npm ci", "ls", "apt-get update && apt-get install e", "(pip install f)", "echo $(pip install g)",
+              "cd /x", "go build ./...", "pip install h; ls", "rm -rf /x")
+
+
+@given(st.sampled_from(NEIGHBOURS), st.sampled_from(NEIGHBOURS))
+@settings(max_examples=200, deadline=None)
+def test_dt204_merges_the_neighbours_it_merged(one: str, two: str) -> None:
+    ctx = Context(parse(f"FROM debian\nRUN {one}\nRUN {two}\n"), "Dockerfile")
+    first, second = ctx.runs()
+    merged = dt204.ConsecutiveRuns()._merge(ctx, first, second)
+    if not _merge_kinds_before(ctx, first, second):
+        assert merged is None
+    elif one == two == "npm ci" or (one, two) == ("apt-get install -y a", "sudo apt-get install b"):
+        assert merged is not None
+
+
+def test_dt204_on_corpus_neighbours() -> None:
+    for text in _corpus(538):
+        ctx = Context(parse(text), "Dockerfile")
+        runs = ctx.runs()
+        for first, second in zip(runs, runs[1:]):
+            if first.flags == second.flags and not _merge_kinds_before(ctx, first, second):
+                assert dt204.ConsecutiveRuns()._merge(ctx, first, second) is None

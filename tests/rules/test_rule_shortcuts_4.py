@@ -14,7 +14,7 @@ from bot.model.findings import STAGE_CLAIM, Finding, Fix, Safety, Severity, Size
 from bot.model.stages import workdir_at
 from bot.model.text import Position, Span
 from bot.rules import dt201_cleanup_in_later_layer as dt201, dt204_consecutive_runs as dt204
-from bot.rules import dt206_archive_left_in_copy_layer as dt206
+from bot.rules import dt205_downloaded_archive_left as dt205, dt206_archive_left_in_copy_layer as dt206
 from bot.rules import dt207_build_packages_in_final_image as dt207, dt209_build_tree_left_in_layer as dt209
 from bot.rules import dt301_broad_copy_before_install as dt301, dt302_dev_dependencies_in_final_image as dt302
 from bot.rules import dt501_dockerignore_missing_heavy_folders as dt501, dt502_broad_copy_brings_unneeded_files as dt502
@@ -25,9 +25,9 @@ from bot.rules.dockerignore import (copied_bytes, files_under, ignore_file, incl
                                     parse as parse_ignore)
 from bot.rules.dt201_cleanup_in_later_layer import later_cleanups
 from bot.rules.ecosystems import tool_args
-from bot.rules.facts import _tree, command_dirs, copy_args, is_archive, is_url, join_path, single_command, unwrap
+from bot.rules.facts import _tree, command_dirs, copy_args, downloads, is_archive, is_url, join_path, single_command, unwrap
 from bot.rules.managers import command_kind, verb
-from tests.rules.test_rule_shortcuts import CORPUS as CORPUS_DIR, _corpus
+from tests.rules.test_rule_shortcuts import CORPUS as CORPUS_DIR, _commands, _corpus
 
 # ---------------------------------------------------------------------------- the rule loop's plan
 
@@ -538,3 +538,23 @@ def test_dt204_on_corpus_neighbours() -> None:
         for first, second in zip(runs, runs[1:]):
             if first.flags == second.flags and not _merge_kinds_before(ctx, first, second):
                 assert dt204.ConsecutiveRuns()._merge(ctx, first, second) is None
+
+
+# ---------------------------------------------------------------------------- DT205: downloads by curl and wget only
+
+DOWNLOAD_WORDS = ("curl", "wget", "sudo", "-o", "-O", "a.tgz", "https://e.com/a.tgz", "-P", "/tmp", "--url", "aria2c",
+                  "http://x/y.zip", "-fsSL", "--output-dir")
+
+
+@given(st.lists(st.sampled_from(DOWNLOAD_WORDS), min_size=1, max_size=6))
+@settings(max_examples=400, deadline=None)
+def test_only_curl_and_wget_download(words: list[str]) -> None:
+    for _, _, cmd in _commands(f"FROM debian\nRUN {' '.join(words)}\n"):
+        if cmd.program not in dt205.DOWNLOADERS:
+            assert downloads(cmd) == []
+
+
+def test_corpus_downloads_are_by_curl_and_wget() -> None:
+    for text in _corpus(538):
+        for _, _, cmd in _commands(text):
+            assert cmd.program in dt205.DOWNLOADERS or downloads(cmd) == []

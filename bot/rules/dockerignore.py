@@ -184,5 +184,5 @@ def copied_bytes(context, dockerfile_path: str, sources: Iterable[str]) -> int |
 
 def _copied_bytes(context, ignore_text: str | None, sources: tuple[str, ...]) -> int | None:
     files = included_files(parse(ignore_text or ""), context.files)
-    found = files_under(files, sources)
+    found = files_under(files, sources, getattr(context, "is_folder", None))
     return sum(found.values()) if found else None

@@ -277,7 +277,7 @@ re-installs all dependencies). Reported in every stage, builder stages included.
             # asked of each instruction by both checks, again after each COPY; _broad_copy's first
             # test, the keyword, without a call for each instruction that is no COPY or ADD
             broads = [_broad_copy(ctx, i) if i.keyword in ("COPY", "ADD") else None for i in items]
-            if all(b is None for b in broads):
+            if broads.count(None) == len(broads):
                 continue  # both checks report a broad COPY: a stage without one (most) needs no install look-up
             yield from self._stage(ctx, items, broads)
             yield from self._system(ctx, items, broads)

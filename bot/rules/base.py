@@ -322,7 +322,9 @@ class Context:
 
     def cache_mounts(self, ins: Instruction) -> list[str]:
         """Targets of ``--mount=type=cache`` and ``type=tmpfs`` on this RUN."""
-        targets = []
+        targets: list[str] = []
+        if not ins.flags:
+            return targets  # (most RUNs, asked by most rules): no flag, no mount
         for value in ins.flag_values("mount"):
             parts = dict(p.partition("=")[::2] for p in value.split(","))
             if parts.get("type") in ("cache", "tmpfs"):
@@ -331,6 +333,8 @@ class Context:
         return targets
 
     def mounts_cover(self, ins: Instruction, path: str) -> bool:
+        if not ins.flags:
+            return False  # no mount (cache_mounts)
         path = path.rstrip("/")
         return any(path == t or path.startswith(t + "/") for t in self.cache_mounts(ins))
 

@@ -558,3 +558,38 @@ def test_corpus_downloads_are_by_curl_and_wget() -> None:
     for text in _corpus(538):
         for _, _, cmd in _commands(text):
             assert cmd.program in dt205.DOWNLOADERS or downloads(cmd) == []
+
+
+# ---------------------------------------------------------------------------- Context: no flag, no mount
+
+
+def _cache_mounts_before(ins) -> list[str]:
+    """Context.cache_mounts before a RUN without flags was answered at once."""
+    found = (dict(p.partition("=")[::2] for p in v.split(",")) for v in ins.flag_values("mount"))
+    return [(m.get("target") or m.get("dst") or m.get("destination") or "").rstrip("/") or "/"
+            for m in found if m.get("type") in ("cache", "tmpfs")]
+
+
+MOUNT_FLAGS = ("", "--mount=type=cache,target=/root/.cache ", "--mount=type=tmpfs,dst=/tmp/ ",
+               "--mount=type=bind,source=a,target=/a ", "--network=none ", "--mount=type=cache,id=x ")
+MOUNT_PATHS = ("/root/.cache/pip", "/root/.cache", "/tmp", "/tmp/x", "/a", "/", "/var/lib/apt/lists/")
+
+
+@given(st.lists(st.sampled_from(MOUNT_FLAGS), max_size=3), st.sampled_from(MOUNT_PATHS))
+@settings(max_examples=300, deadline=None)
+def test_mounts_answer_as_before(flags: list[str], path: str) -> None:
+    ctx = Context(parse(f"FROM debian\nRUN {''.join(flags)}pip install a\n"), "Dockerfile")
+    (run,) = ctx.runs()
+    assert ctx.cache_mounts(run) == _cache_mounts_before(run)
+    assert ctx.mounts_cover(run, path) == any(path.rstrip("/") == t or path.rstrip("/").startswith(t + "/")
+                                              for t in _cache_mounts_before(run))
+
+
+def test_corpus_mounts_answer_as_before() -> None:
+    for text in _corpus(538):
+        ctx = Context(parse(text), "Dockerfile")
+        for run in ctx.runs():
+            assert ctx.cache_mounts(run) == _cache_mounts_before(run)
+            for path in MOUNT_PATHS:
+                assert ctx.mounts_cover(run, path) == any(path.rstrip("/") == t or path.rstrip("/").startswith(t + "/")
+                                                          for t in _cache_mounts_before(run))

@@ -74,27 +74,30 @@ class LintResult(NamedTuple):
         return [r for r in self.files if r.error]
 
 
-_SELECTED: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+_SELECTED: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[list[str], tuple]] = {}
 
 
-def _rule_ids(options: Options, path: str) -> list[str]:
-    """The ids of the rules selected for ``path`` (resolved once per (select, ignores), not
-    once per file of a run); none is imported yet."""
+def _rule_ids(options: Options, path: str) -> tuple[list[str], tuple]:
+    """The ids of the rules selected for ``path``, and the plan ``_run_rules`` follows
+    (``rules.plan``), both made once per (select, ignores), not once per file of a run;
+    none is imported yet."""
     key = (tuple(options.select), tuple(options.ignores_for(path)))
-    ids = _SELECTED.get(key)
-    if ids is None:
-        ids = _SELECTED[key] = catalogue.static_ids(list(key[0]), list(key[1]))
-    return ids
+    found = _SELECTED.get(key)
+    if found is None:
+        ids = catalogue.static_ids(list(key[0]), list(key[1]))
+        found = _SELECTED[key] = (ids, catalogue.plan(ids))
+    return found
 
 
-def _run_rules(ctx: Context, ids: list[str]) -> list[Finding]:
-    """The findings of the rules ``ids`` that may report on this file: a rule whose trigger
-    words the file does not say (rules.TRIGGERS) would find nothing, so it is neither
-    imported nor run."""
+def _run_rules(ctx: Context, plan: tuple) -> list[Finding]:
+    """The findings of the rules of ``plan`` (``rules.plan``) that may report on this file: a
+    rule whose trigger words the file does not say (rules.TRIGGERS) would find nothing, so it
+    is neither imported nor run."""
     said = catalogue.says(ctx.df)
     findings: list[Finding] = []
-    for rule_id in ids:
-        if rule_id not in catalogue.RUN_BY_ENGINE and catalogue.may_report(rule_id, said):
+    for rule_id, words in plan:
+        # rules.may_report, spelled out: it is asked of every selected rule on every file
+        if words is None or not said.isdisjoint(words):
             findings.extend(catalogue.load(rule_id)().check(ctx))
     return findings
 
@@ -117,8 +120,8 @@ def analyse_source(
 ) -> FileResult:
     df = parse(source.text, source.path)
     ctx = Context(df, source.path, build_context, pypi=pypi_lookups() if options.online else None)
-    ids = _rule_ids(options, source.path)
-    findings = _run_rules(ctx, ids)
+    ids, plan = _rule_ids(options, source.path)
+    findings = _run_rules(ctx, plan)
     findings = _apply_suppressions(ctx, df, ids, findings)
     findings = _collapse_same_waste(findings)
     overrides = dict(options.severity)
@@ -144,15 +147,27 @@ def analyse_source(
 
 def _collapse_same_waste(findings: list[Finding]) -> list[Finding]:
     """One comment per waste. Findings whose hints share a claim describe the same bytes;
-    one of them is dropped when another supersedes it (``_supersedes``)."""
-    claimed = [f for f in findings if f.hint is not None and f.hint.claims]
+    one of them is dropped when another supersedes it (``_supersedes``). Only a finding
+    with claims can be superseded, and only by one that shares a claim: each finding is
+    compared with those (found by claim), not with every other."""
+    claimed = [(f, frozenset(f.hint.claims)) for f in findings if f.hint is not None and f.hint.claims]
     if len(claimed) < 2:
         return findings
-    return [f for f in findings if not any(o is not f and _supersedes(o, f) for o in claimed)]
+    by_claim: dict[str, list[tuple[Finding, frozenset[str]]]] = {}
+    for a, mine in claimed:
+        for claim in mine:
+            by_claim.setdefault(claim, []).append((a, mine))
+
+    def superseded(b: Finding, theirs: frozenset[str]) -> bool:
+        return any(a is not b and _supersedes(a, mine, b, theirs) for c in theirs for a, mine in by_claim[c])
+
+    dropped = {id(b) for b, theirs in claimed if superseded(b, theirs)}
+    return [f for f in findings if id(f) not in dropped] if dropped else findings
 
 
-def _supersedes(a: Finding, b: Finding) -> bool:
-    """``a`` makes ``b``'s comment redundant:
+def _supersedes(a: Finding, mine: frozenset[str], b: Finding, theirs: frozenset[str]) -> bool:
+    """``a`` (claiming ``mine``) makes ``b``'s comment (claiming ``theirs``, a claim of them
+    shared) redundant:
     - on the same span, ``a`` has a fix and ``b`` has none (DT101 and DT203 on a lone
       ``apt-get update``: DT203's merge is the actionable one);
     - ``a`` takes a whole stage out of the final image (it claims the stage), claims
@@ -162,11 +177,6 @@ def _supersedes(a: Finding, b: Finding) -> bool:
     Other findings that share claims stay: they share bytes (counted once in totals),
     not a remedy (DT201 moving one cleanup does not fix DT104's other layer).
     Both orders are strict, so two findings never drop each other."""
-    if b.hint is None or not b.hint.claims:
-        return False
-    mine, theirs = set(a.hint.claims), set(b.hint.claims)
-    if not mine & theirs:
-        return False
     if a.span == b.span and a.fix is not None and b.fix is None:
         return True
     whole_stage = any(c.partition("@")[0] == STAGE_CLAIM for c in mine)

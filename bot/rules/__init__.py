@@ -201,6 +201,12 @@ def may_report(rule_id: str, said: frozenset[str]) -> bool:
     return words is None or not said.isdisjoint(words)
 
 
+def plan(ids: list[str]) -> tuple[tuple[str, frozenset[str] | None], ...]:
+    """What the engine's rule loop needs of each of ``ids`` it runs through ``check``: the id,
+    and its trigger words (None: every file), in the order of ``ids``."""
+    return tuple((i, None if TRIGGERS[i] is None else frozenset(TRIGGERS[i])) for i in ids if i not in RUN_BY_ENGINE)
+
+
 def static_ids(select: list[str] | None = None, ignore: list[str] | None = None) -> list[str]:
     """The selected rules that check the text (the measured family left out), without importing any."""
     return [i for i in selected_ids(select, ignore) if not i.startswith(MEASURED_PREFIX)]

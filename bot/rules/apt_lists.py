@@ -22,8 +22,10 @@ NEEDS_LISTS = frozenset(("install", "upgrade", "safe-upgrade", "dist-upgrade", "
 
 def lone_update(script: ShellScript):
     """The `apt-get update` of a script that does nothing else, or None."""
+    if len(script.commands) != 1:  # asked first: single_command walks the script's tree
+        return None
     cmd = single_command(script)
-    if cmd is None or len(script.commands) != 1:
+    if cmd is None:
         return None
     if verb(unwrap(cmd), "apt") == "update" and cmd.depth == 0:
         return cmd

@@ -19,6 +19,8 @@ from bot.model.stages import apply_variables, variables_at, workdir_at
 
 T = TypeVar("T")
 
+_UNKNOWN: Any = object()  # a cache's "not asked yet", where None is an answer
+
 DOC_HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 
 
@@ -299,11 +301,11 @@ class Context:
     def workdir(self, ins: Instruction, image_default: str | None = "/") -> str | None:
         """``workdir_at(df, before(ins), image_default)``: the WORKDIR ``ins`` runs in."""
         key = (ins.index, ins.keyword, image_default)
-        try:
-            return self._workdirs[key]
-        except KeyError:
+        # most asks are a RUN's first (a raised KeyError costs more than a look-up); None is an answer
+        found = self._workdirs.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
             found = self._workdirs[key] = workdir_at(self.df, self.before(ins), image_default)
-            return found
+        return found
 
     def home(self, ins: Instruction) -> str:
         """$HOME where ``ins`` runs: the USER in force and an ENV HOME decide (facts.home_dir)."""
@@ -320,7 +322,9 @@ class Context:
 
     def cache_mounts(self, ins: Instruction) -> list[str]:
         """Targets of ``--mount=type=cache`` and ``type=tmpfs`` on this RUN."""
-        targets = []
+        targets: list[str] = []
+        if not ins.flags:
+            return targets  # (most RUNs, asked by most rules): no flag, no mount
         for value in ins.flag_values("mount"):
             parts = dict(p.partition("=")[::2] for p in value.split(","))
             if parts.get("type") in ("cache", "tmpfs"):
@@ -329,6 +333,8 @@ class Context:
         return targets
 
     def mounts_cover(self, ins: Instruction, path: str) -> bool:
+        if not ins.flags:
+            return False  # no mount (cache_mounts)
         path = path.rstrip("/")
         return any(path == t or path.startswith(t + "/") for t in self.cache_mounts(ins))
 

@@ -173,6 +173,16 @@ def copied_bytes(context, dockerfile_path: str, sources: Iterable[str]) -> int |
     if context is None or not context.files:
         return None
     _, text = ignore_file(context, dockerfile_path)
-    files = included_files(parse(text or ""), context.files)
-    found = files_under(files, sources)
+    sources = tuple(sources)
+    derived = getattr(context, "derived", None)
+    if derived is None:
+        return _copied_bytes(context, text, sources)
+    # DT202 and DT206 ask it of COPYs in every Dockerfile of a folder: each sum (a scan of the
+    # listing) made once per context, ignore text and sources
+    return derived(("copied bytes", text, sources), lambda: _copied_bytes(context, text, sources))
+
+
+def _copied_bytes(context, ignore_text: str | None, sources: tuple[str, ...]) -> int | None:
+    files = included_files(parse(ignore_text or ""), context.files)
+    found = files_under(files, sources, getattr(context, "is_folder", None))
     return sum(found.values()) if found else None

@@ -285,12 +285,18 @@ def _downloads_left(ctx: Context, run: Instruction) -> list[tuple[str, str]]:
     return out
 
 
+# the instructions whose files a later cleanup may remove: what each check below blames
+WRITERS = frozenset(("RUN", "COPY", "ADD"))
+
+
 def later_cleanups(ctx: Context, run: Instruction) -> list[LaterCleanup]:
     """The cleanup commands of ``run`` that remove what earlier layers wrote."""
     out: list[LaterCleanup] = []
     earlier: list[Instruction] | None = None  # the RUNs before this one, nearest first, listed at the first cleaner
     run_before: set[str] = set()  # the programs those RUNs run
     downloads_left_earlier = None  # (RUN, _downloads_left) of each earlier RUN, listed at the first rm
+    if not any(i.keyword in WRITERS for i in ctx.before(run)):
+        return out  # (an image's first RUN, often with the cleanup of its own install): nothing earlier left files
     for script in ctx.scripts(run):
         if not any(map(_may_clean, script.commands)):
             continue  # nothing here removes anything (most RUNs): every check below starts from a clean

@@ -158,11 +158,15 @@ first wrote. Not reported in stages that do not reach the final image.
         a, b = ctx.scripts(first), ctx.scripts(second)
         if len(a) != 1 or len(b) != 1:
             return None
-        one, two = single_command(a[0]), single_command(b[0])
-        if one is None or two is None:
+        # the kinds of the one top-level command of each, before single_command walks each tree
+        # (it answers that command or None): most neighbours run different kinds of step
+        tops = a[0].top_level(), b[0].top_level()
+        if len(tops[0]) != 1 or len(tops[1]) != 1:
             return None
-        kind = command_kind(one)
-        if kind is None or kind != command_kind(two):
+        kind = command_kind(tops[0][0])
+        if kind is None or kind != command_kind(tops[1][0]):
+            return None
+        if single_command(a[0]) is None or single_command(b[0]) is None:
             return None
         if shell_effects(a[0]) or later_cleanups(ctx, second):
             return None

@@ -32,6 +32,9 @@ def _same_file(word: Word, target: str, path: str, cwd: str, home: str) -> bool:
     return strip(text) == strip(target)
 
 
+# the programs whose commands ``downloads`` reads (it answers nothing for any other)
+DOWNLOADERS = frozenset(("curl", "wget"))
+
 class DownloadedArchiveLeft(Rule):
     id = "DT205"
     name = "downloaded-archive-left"
@@ -130,6 +133,8 @@ The size of the downloaded file (estimated from the URL where possible).
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for run in ctx.runs(final_only=True):
+            if not any(c.program in DOWNLOADERS for script in ctx.scripts(run) for c in script.commands):
+                continue  # no download here (most RUNs): no need of where the RUN runs
             before = list(ctx.before(run))
             home = ctx.home(run)
             start = ctx.workdir(run) or ""

@@ -238,20 +238,30 @@ def _archives(ctx: Context) -> Iterator[Archive]:
             continue
         if ins.flag("unpack") or "$" in args.dest:
             continue
+        archives = list(_archive_sources(ins, args))
+        if not archives:
+            continue  # (most COPYs): no need of where it copies to
         wd = ctx.workdir(ins)
         if not wd:
             continue
         dest = join_path(wd, args.dest)
         to_dir = len(args.sources) > 1 or args.dest.endswith("/") or args.dest.rsplit("/", 1)[-1] in (".", "..") or dest == wd
-        for src, word in zip(args.sources, args.source_offsets):
-            remote = is_url(src)
-            name = src.split("?")[0].split("#")[0].rstrip("/").rsplit("/", 1)[-1]
-            if not is_archive(name) or any(ch in name for ch in "*?["):
-                continue
-            if ins.keyword == "ADD" and not remote and name.lower().endswith(TAR_SUFFIXES):
-                continue  # extracted by ADD itself
+        for src, word, name in archives:
             path = join_path(dest, name) if to_dir else dest
             yield Archive(ins, src, path, word)
+
+
+def _archive_sources(ins: Instruction, args) -> Iterator[tuple[str, tuple[int, int], str]]:
+    """(source, its offsets, file name) of each source of a COPY/ADD that copies an archive
+    as it is (ADD extracts a local tarball itself)."""
+    for src, word in zip(args.sources, args.source_offsets):
+        remote = is_url(src)
+        name = src.split("?")[0].split("#")[0].rstrip("/").rsplit("/", 1)[-1]
+        if not is_archive(name) or any(ch in name for ch in "*?["):
+            continue
+        if ins.keyword == "ADD" and not remote and name.lower().endswith(TAR_SUFFIXES):
+            continue  # extracted by ADD itself
+        yield src, word, name
 
 
 def _users(ctx: Context, archive: Archive) -> list[tuple[Instruction, ShellScript, list[Command]]]:

@@ -294,6 +294,11 @@ def _name(word: Word) -> str:
     return _PACKAGE_NAME_END.split(word.text, maxsplit=1)[0]
 
 
+def _removed_names(cmd: Command, manager: str) -> set[str]:
+    """The package names a removal (``apt-get purge``, ``apk del``, ``dnf remove``) names."""
+    return {_name(w) for w in _operands(cmd, manager)[0]}
+
+
 def _installs(script: ShellScript) -> Iterator[Install]:
     for cmd in script.commands:
         p, sub = cmd.program, cmd.subcommand()
@@ -345,17 +350,17 @@ def _left(script: ShellScript, install: Install) -> list[Word]:
     marked_auto = any(c.program == "apt-mark" and c.subcommand() == "auto" for c in script.commands)
     for c in later:
         p, sub = c.program, c.subcommand()
-        manager = "apk" if p == "apk" else ("rpm" if p in RPM else "apt")
-        names = {_name(w) for w in _operands(c, manager)[0]}
         if p in APT and sub in ("purge", "remove", "autoremove"):
+            names = _removed_names(c, "apt")
             removed |= names
             everything = everything or (not names and marked_auto)
         elif p == "apk" and sub == "del":
+            names = _removed_names(c, "apk")
             removed |= names
             if install.virtual and install.virtual in names:
                 everything = True
         elif p in RPM and sub in ("remove", "erase", "autoremove"):
-            removed |= names
+            removed |= _removed_names(c, "rpm")
         elif p == "dpkg" and c.has_option("-P", "--purge", "-r", "--remove"):
             removed |= {w.text for w in c.positionals()}
     if everything:

@@ -13,6 +13,7 @@ from bot.rules.edits import append_command
 from bot.rules.facts import (
     PIP_NAME,
     PYTHON_NAME,
+    WRAPPERS,
     command_dirs,
     join_path,
     operands,
@@ -28,6 +29,10 @@ RUNNERS = frozenset(("sh", "bash", "dash", "ash"))
 # installs, it does not leave a tree behind)
 SYSTEM = frozenset(("/", "/usr", "/usr/local", "/usr/src", "/opt", "/tmp", "/var", "/var/tmp", "/srv", "/home",
                     "/root", "/etc", "/usr/share", "/usr/lib", "/usr/local/lib", "/usr/local/src", "/app"))  # fmt: skip
+
+
+# the programs a tree comes from (_clone, _unpacks), and the wrappers that may run them (unwrap)
+TREE_PROGRAMS = frozenset(("git", "unzip", "tar", "bsdtar")) | WRAPPERS
 
 
 class Tree(NamedTuple):
@@ -275,7 +280,8 @@ The tree's sources and build outputs: unknown without the repository or archive.
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for ins in ctx.runs(final_only=True):
-            before = ctx.before(ins)
+            if not any(c.program in TREE_PROGRAMS for script in ctx.scripts(ins) for c in script.commands):
+                continue  # nothing clones or unpacks (most RUNs): no tree, no need of the RUN's WORKDIR and HOME
             start = _workdir(ctx, ins)
             home = ctx.home(ins)
             for script in ctx.scripts(ins):

@@ -274,8 +274,10 @@ re-installs all dependencies). Reported in every stage, builder stages included.
     def check(self, ctx: Context) -> Iterator[Finding]:
         for stage in ctx.stages():
             items = [i for i in stage.instructions if i.inner is None]
-            broads = [_broad_copy(ctx, i) for i in items]  # asked of each instruction by both checks, again after each COPY
-            if all(b is None for b in broads):
+            # asked of each instruction by both checks, again after each COPY; _broad_copy's first
+            # test, the keyword, without a call for each instruction that is no COPY or ADD
+            broads = [_broad_copy(ctx, i) if i.keyword in ("COPY", "ADD") else None for i in items]
+            if broads.count(None) == len(broads):
                 continue  # both checks report a broad COPY: a stage without one (most) needs no install look-up
             yield from self._stage(ctx, items, broads)
             yield from self._system(ctx, items, broads)

@@ -161,10 +161,9 @@ to hundreds of MB for node projects.
     def check(self, ctx: Context) -> Iterator[Finding]:
         final = ctx.df.final_stage
         for ins in ctx.runs(final_only=True):
-            env = ctx.env(ins)
             for script in ctx.scripts(ins):
                 for cmd in script.commands:
-                    found = self._dev_install(ctx, ins, cmd, env)
+                    found = self._dev_install(ctx, ins, cmd)
                     if found is None or reads_no_manifest(ctx, ins, cmd):
                         continue
                     eco, fix = found
@@ -181,7 +180,7 @@ to hundreds of MB for node projects.
                     yield ctx.finding(self, ins, cmd.span, msg, fix=fix,
                                       hint=SizeHint(hints.DEV_DEPENDENCIES, {"ecosystem": eco}))
 
-    def _dev_install(self, ctx: Context, ins: Instruction, cmd: Command, env: dict[str, str]):
+    def _dev_install(self, ctx: Context, ins: Instruction, cmd: Command):
         prog, args = tool_args(cmd)
         if prog == "pip":
             files = [args[i + 1].text for i, a in enumerate(args[:-1]) if a.text in ("-r", "--requirement")]
@@ -191,6 +190,7 @@ to hundreds of MB for node projects.
         if inst is None or inst.ecosystem not in ("npm", "yarn", "pnpm", "composer", "bundler"):
             return None
         words = [a.text.split("=", 1)[0] for a in args]
+        env = ctx.env(ins)  # asked here, of an install only: most RUNs have none
         eco = inst.ecosystem
         sub = next((a for a in args if not a.text.startswith("-")), None)
         if eco in ("npm", "yarn", "pnpm"):

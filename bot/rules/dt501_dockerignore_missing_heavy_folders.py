@@ -140,18 +140,16 @@ Without a build context (reading a Dockerfile alone) the rule is silent.
                 break
         if broad is None or not bc.files:  # list the context only for a broad COPY
             return
+        present = bc.derived(("heavy folders",), lambda: _present(bc))
+        if not present:
+            return  # (most contexts): no Dockerfile of this context has anything to report
         ins, args, hit = broad
         ignore_path, text = ignore_file(bc, ctx.path)
         patterns = parse(text or "")
         facts = _facts(ctx)
         missing: list[tuple[str, str, int]] = []  # (folder, pattern, bytes)
-        for folder, pattern, condition in HEAVY:
+        for folder, pattern, condition, files in present:
             if not _needed(condition, folder, facts, bc):
-                continue
-            files = {p: n for p, n in bc.under(folder).items() if _top_or_any(pattern, p, folder)}
-            if folder == ".git" and not files and not any(bc.exists(m) or _has_dir(bc, m) for m in REPO_MARKERS):
-                continue
-            if folder != ".git" and not files:
                 continue
             if folder in facts["copied_names"]:
                 continue
@@ -181,6 +179,18 @@ Without a build context (reading a Dockerfile alone) the rule is silent.
                  "bytes": sum(m[2] for m in missing), "ignore_file": ignore_path},
             ),
         )
+
+
+def _present(bc) -> list[tuple[str, str, str, dict[str, int]]]:
+    """The entries of HEAVY the context holds, with their files: a folder with files its
+    pattern matches, or a repository's .git (its files may not be listed). What the
+    Dockerfile says decides the rest; this is the context's alone, found once for it."""
+    out = []
+    for folder, pattern, condition in HEAVY:
+        files = {p: n for p, n in bc.under(folder).items() if _top_or_any(pattern, p, folder)}
+        if files or (folder == ".git" and any(bc.exists(m) or _has_dir(bc, m) for m in REPO_MARKERS)):
+            out.append((folder, pattern, condition, files))
+    return out
 
 
 def _top_or_any(pattern: str, path: str, folder: str) -> bool:

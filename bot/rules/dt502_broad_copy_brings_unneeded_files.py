@@ -9,7 +9,7 @@ from bot.model import hints
 from bot.model.findings import Finding, Fix, Safety, SizeHint
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.context_files import final_copies, proposal, size_text, tagged as tagged_files
-from bot.rules.facts import copy_args
+from bot.rules.facts import LazyPattern, copy_args
 
 # At least this much of them, or the finding is not worth a comment.
 MIN_BYTES = 256 * 1024
@@ -34,16 +34,23 @@ KINDS = (
 )
 
 
-def _matches(name: str, path: str) -> bool:
-    parts = path.split("/")
-    if name.startswith("**/"):
-        return any(fnmatch.fnmatchcase(p, name[3:]) for p in parts)
-    return parts[0] == name
+# Which names of KINDS a path matches: a top-level name is its first part, a "**/" name any
+# part (fnmatchcase). Every path of a context is classified, so its test is done for all names
+# at once, the path split once: the top-level names as a set, and each "**/" name with
+# fnmatchcase's own test of a part (a match of fnmatch.translate's pattern, compiled on first
+# use), run over the parts without a Python call per part.
+_NAMES = tuple(name for kind in KINDS for name in kind.names)
+_TOP_NAMES = frozenset(name for name in _NAMES if not name.startswith("**/"))
+_DEEP_NAMES = tuple((name, LazyPattern(fnmatch.translate(name[3:]))) for name in _NAMES if name.startswith("**/"))
 
 
 @lru_cache(maxsize=65536)  # a context's paths are classified once, not once per COPY and kind
 def _names_of(path: str) -> tuple[str, ...]:
-    return tuple(name for kind in KINDS for name in kind.names if _matches(name, path))
+    """The names of KINDS that ``path`` matches, in KINDS' order."""
+    parts = path.split("/")
+    found = {parts[0]} & _TOP_NAMES
+    found.update(name for name, pattern in _DEEP_NAMES if any(map(pattern.match, parts)))
+    return tuple(name for name in _NAMES if name in found) if found else ()
 
 
 class BroadCopyBringsUnneededFiles(Rule):

@@ -140,12 +140,17 @@ def _pip_names(args) -> list[str]:
     return [REQUIREMENT_NAME_END.split(a.text, maxsplit=1)[0].lower().replace("_", "-") for a in args[1:]]
 
 
+_INSTALLERS = frozenset(("pip", "poetry", "pipenv", "uv"))  # the programs python_installs looks for
+
+
 def python_installs(ctx: Context, ins: Instruction) -> list[Command]:
     """pip/poetry/pipenv/uv commands that install packages in this RUN."""
     out = []
     for script in ctx.scripts(ins):
         for cmd in script.commands:
             prog, args = tool_args(cmd)
+            if prog not in _INSTALLERS:
+                continue  # most commands: no need of their subcommand
             sub = next((a.text for a in args if not a.text.startswith("-")), "")
             if (prog == "pip" and sub == "install") or (prog in ("poetry", "pipenv") and sub in ("install", "sync")) \
                     or (prog == "uv" and sub == "sync"):  # fmt: skip

@@ -1,0 +1,137 @@
+"""Work the cache rules (DT101, DT601) keep or skip (speed, issue 12): each shortcut is held\nto the code it replaced."""
+
+import glob
+import os
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import bot.rules.dt601_cache_mount_available as dt601
+from bot.model.dockerfile import parse
+from bot.model.findings import Fix, Safety
+from bot.rules.base import Context
+from bot.rules.dt101_apt_lists_left_in_layer import APT_LISTS, AptListsLeftInLayer
+
+CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus", "dockerfiles")
+
+
+def _corpus(limit: int | None = None) -> list[str]:
+    found = sorted(glob.glob(os.path.join(CORPUS, "*")))[:limit]
+    return [open(p, encoding="utf-8", errors="replace").read() for p in found]
+
+
+# ---------------------------------------------------------------------------- DT601
+
+
+def _sorting_fix(title, edits, safety, reason=""):
+    """DT601's Fix as the rule made it before, from its edits sorted by their start, checked
+    to be the Fix it makes now from them in the order it finds them."""
+    made = Fix(title, edits, safety, reason)
+    assert made == Fix(title, tuple(sorted(edits, key=lambda e: e.span.start)), safety, reason)
+    return made
+
+
+@given(st.lists(st.tuples(st.sampled_from(("apt", "pip", "go", "maven")),
+                          st.lists(st.sampled_from(("/var/cache/apt", "/var/lib/apt", "/root/.m2", "/go/pkg/mod")),
+                                   min_size=1, max_size=2), st.booleans(), st.booleans()), min_size=1, max_size=3))
+@settings(max_examples=200, deadline=None)
+def test_kept_mount_flags_are_the_flags_spelled_out(specs) -> None:
+    mounts = [dt601.Manager(name, tuple(targets), locked, tuple(f"id-{t}" for t in targets) if ids else ())
+              for name, targets, locked, ids in specs]
+    spelled = []
+    for m in mounts:
+        for i, t in enumerate(m.targets):
+            spelled.append("--mount=type=cache," + (f"id={m.ids[i]}," if m.ids else "") + f"target={t}"
+                           + (",sharing=locked" if m.locked else ""))
+    assert " ".join(map(dt601._mount_flags, mounts)) == " ".join(spelled)
+
+
+def _dt601_findings(text: str) -> list:
+    df = parse(text)
+    return list(dt601.CacheMountAvailable().check(Context(df, "Dockerfile")))
+
+
+DT601_FIXES = ("FROM python:3.12\nRUN pip install --no-cache-dir -r r.txt && pip cache purge && rm -rf /root/.cache/pip /tmp/x\n"
+               "FROM debian:12\nRUN apt-get update && apt-get install -y curl && apt-get clean && rm -rf /var/lib/apt/lists/*\n"
+               "RUN apt-get install -y git\nFROM composer:2\nRUN composer install --no-cache && composer clear-cache\n")
+
+
+@pytest.mark.parametrize("text", [DT601_FIXES] + _corpus(200))
+def test_dt601_answers_as_before(text: str, monkeypatch) -> None:
+    """Fixes as sorted edits made them, and the later apt RUNs found afresh for each finding."""
+    kept = _dt601_findings(text)
+    original = dt601._with_later_apt
+    monkeypatch.setattr(dt601, "_with_later_apt", lambda ctx, ins, fix, mounted, runs_apt: original(ctx, ins, fix, mounted, {}))
+    monkeypatch.setattr(dt601, "Fix", _sorting_fix)
+    assert _dt601_findings(text) == kept
+
+
+def test_dt601_fixes_are_checked_against_the_old_fix() -> None:
+    fixed = [f for f in _dt601_findings(DT601_FIXES) if f.fix is not None]
+    assert len(fixed) == 4  # pip, both apt RUNs, composer: each with edits besides the mount
+    assert all(len(f.fix.edits) > 1 for f in fixed if f.span.start.line != 5)
+
+
+APT_RUNS = ("apt-get update", "apt-get install -y curl", "apt-cache policy x", "sudo apt-get install y",
+            "add-apt-repository ppa:a/b", "pip install flask", "echo hi")
+
+
+@given(st.lists(st.lists(st.sampled_from(APT_RUNS), min_size=1, max_size=3), min_size=1, max_size=5))
+@settings(max_examples=200, deadline=None)
+def test_dt601_later_apt_runs_answer_as_with_nothing_kept(runs: list[list[str]]) -> None:
+    text = "FROM debian:12\n" + "".join("RUN " + " && ".join(r) + "\n" for r in runs)
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    kept: dict = {}
+    for ins in ctx.runs():
+        mounted = {o.span.start for o in ctx.runs()}
+        fix = Fix("t", (), Safety.DISPLAY_ONLY)
+        assert dt601._with_later_apt(ctx, ins, fix, mounted, kept) == dt601._with_later_apt(ctx, ins, fix, mounted, {})
+
+
+# ---------------------------------------------------------------------------- DT101
+
+
+class _OldDT101(AptListsLeftInLayer):
+    """DT101 as it was: the cache-mount question asked of every RUN of the final image."""
+
+    def check(self, ctx):
+        for ins in ctx.runs(final_only=True):
+            if ctx.mounts_cover(ins, APT_LISTS.defaults[0]):
+                continue
+            yield from super().check(_OneRun(ctx, ins))
+
+
+class _OneRun:
+    """A Context whose final-image RUNs are one RUN (the rest of it unchanged)."""
+
+    def __init__(self, ctx, ins):
+        self._ctx, self._ins = ctx, ins
+
+    def runs(self, final_only: bool = False):
+        return (self._ins,) if final_only else self._ctx.runs()
+
+    def __getattr__(self, name):
+        return getattr(self._ctx, name)
+
+
+def _dt101(rule, text: str) -> list:
+    return list(rule.check(Context(parse(text), "Dockerfile")))
+
+
+MOUNTS = ("", "--mount=type=cache,target=/var/lib/apt ", "--mount=type=cache,target=/var/lib/apt/lists ",
+          "--mount=type=tmpfs,target=/var/lib ", "--mount=type=cache,target=/var/cache/apt ")
+STEPS = ("apt-get update", "apt-get install -y curl", "rm -rf /var/lib/apt/lists/*", "./setup.sh", "ls")
+
+
+@given(st.lists(st.tuples(st.sampled_from(MOUNTS), st.lists(st.sampled_from(STEPS), min_size=1, max_size=3)),
+                min_size=1, max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_dt101_asks_of_mounts_only_where_it_would_report(runs) -> None:
+    text = "FROM debian:12\n" + "".join(f"RUN {m}" + " && ".join(s) + "\n" for m, s in runs)
+    assert _dt101(AptListsLeftInLayer(), text) == _dt101(_OldDT101(), text)
+
+
+@pytest.mark.parametrize("text", _corpus(250))
+def test_dt101_answers_as_before_in_the_corpus(text: str) -> None:
+    assert _dt101(AptListsLeftInLayer(), text) == _dt101(_OldDT101(), text)

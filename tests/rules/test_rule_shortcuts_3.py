@@ -1,4 +1,4 @@
-"""Work the cache rules (DT101, DT601) keep or skip (speed, issue 12): each shortcut is held\nto the code it replaced."""
+"""Work the cache rules (DT101, DT102, DT601) keep or skip (speed, issue 12): each shortcut is held\nto the code it replaced."""
 
 import glob
 import os
@@ -6,11 +6,13 @@ import os
 import pytest
 from hypothesis import given, settings, strategies as st
 
+import bot.rules.dt102_apt_recommends_installed as dt102
 import bot.rules.dt601_cache_mount_available as dt601
 from bot.model.dockerfile import parse
 from bot.model.findings import Fix, Safety
 from bot.rules.base import Context
 from bot.rules.dt101_apt_lists_left_in_layer import APT_LISTS, AptListsLeftInLayer
+from bot.rules.facts import words_needs
 
 CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus", "dockerfiles")
 
@@ -135,3 +137,56 @@ def test_dt101_asks_of_mounts_only_where_it_would_report(runs) -> None:
 @pytest.mark.parametrize("text", _corpus(250))
 def test_dt101_answers_as_before_in_the_corpus(text: str) -> None:
     assert _dt101(AptListsLeftInLayer(), text) == _dt101(_OldDT101(), text)
+
+
+# ---------------------------------------------------------------------------- DT102
+
+
+def _old_later_needs(ctx, ins, script, install) -> dict:
+    """DT102's _later_needs as it was: each need of each step after the install set by default,
+    in file order (this RUN's steps, then the later instructions' one by one)."""
+    found: dict = {}
+    steps = [c for s in ctx.scripts(ins) for c in s.commands if s is not script or c.span.start > install.span.start]
+    needs = [need for c in steps for need in dt102._command_needs(c, ctx.env(ins))]
+    for other in ctx.after(ins):
+        if other.keyword == "RUN":
+            needs += dt102._run_needs(ctx, other, {}).items()
+        elif other.keyword in ("CMD", "ENTRYPOINT"):
+            words = list(other.json_args) if other.json_args is not None else other.body.text.split()
+            needs += [(n.kind, dt102._Need(n.why, other.line)) for n in words_needs(words)]
+    for kind, need in needs:
+        found.setdefault(kind, need)
+    return found
+
+
+def _installs(text: str):
+    ctx = Context(parse(text), "Dockerfile")
+    for ins in ctx.runs():
+        for script in ctx.scripts(ins):
+            for cmd in script.commands:
+                if dt102.apt_install(cmd) is not None:
+                    yield ctx, ins, script, cmd
+
+
+def _check_later_needs(text: str) -> None:
+    for ctx, ins, script, install in _installs(text):
+        assert dt102._later_needs(ctx, ins, script, install, {}) == _old_later_needs(ctx, ins, script, install)
+
+
+LATER = ("curl https://x", "git clone https://h/r", "pip install flask", "gcc -o a a.c", "go build .",
+         "CGO_ENABLED=0 go build .", "apt-get install -y curl", "xvfb-run x", "wget http://x", "ls")
+LATER_INSTRUCTIONS = st.one_of(
+    st.lists(st.sampled_from(LATER), min_size=1, max_size=3).map(lambda c: "RUN " + " && ".join(c)),
+    st.sampled_from(('CMD ["xvfb-run", "app"]', "ENTRYPOINT xvfb-run app", "ENV CGO_ENABLED=0", "FROM debian:12 AS b",
+                     "FROM b", "USER app")))
+
+
+@given(st.lists(LATER_INSTRUCTIONS, min_size=1, max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_dt102_later_needs_are_the_first_of_each_kind(lines: list[str]) -> None:
+    _check_later_needs("FROM debian:12\nRUN apt-get install -y curl && git clone https://h/r\n" + "\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("text", _corpus(250))
+def test_dt102_later_needs_as_before_in_the_corpus(text: str) -> None:
+    _check_later_needs(text)

@@ -12,6 +12,7 @@ from bot.model.dockerfile import parse
 from bot.model.findings import Fix, Safety
 from bot.rules.base import Context
 from bot.rules.dt101_apt_lists_left_in_layer import APT_LISTS, AptListsLeftInLayer
+from bot.rules.caches import pip_install
 from bot.rules.facts import words_needs
 
 CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus", "dockerfiles")
@@ -190,3 +191,31 @@ def test_dt102_later_needs_are_the_first_of_each_kind(lines: list[str]) -> None:
 @pytest.mark.parametrize("text", _corpus(250))
 def test_dt102_later_needs_as_before_in_the_corpus(text: str) -> None:
     _check_later_needs(text)
+
+
+# ---------------------------------------------------------------------------- DT601's managers
+
+WRAPPED = ("sudo", "sudo -H", "env PIP_X=1", "nice -n 5", "time", "exec", "")
+PROGRAMS = ("pip", "pip3", "pip3.12", "python", "python3.11", "/usr/bin/python3", "/opt/venv/bin/pip", "npm", "go",
+            "yarn", "uv", "poetry", "pipenv", "pipx", "python-config", "mvn", "apt-get", "cargo")
+ARGS = ("install", "-m", "pip", "-mpip", "-u", "--no-index", "flask", "-r", "r.txt", "get", "ci", "build", "-c", "x")
+
+
+def _check_pip_shortcut(text: str) -> None:
+    ctx = Context(parse(text), "Dockerfile")
+    for run in ctx.runs():
+        for script in ctx.scripts(run):
+            for cmd in script.commands:
+                assert dt601._may_run_pip(cmd) or pip_install(cmd) is None
+
+
+@given(st.lists(st.tuples(st.sampled_from(WRAPPED), st.sampled_from(PROGRAMS), st.lists(st.sampled_from(ARGS), max_size=4)),
+                min_size=1, max_size=3))
+@settings(max_examples=300, deadline=None)
+def test_dt601_asks_pip_install_of_every_command_it_may_hold_for(commands) -> None:
+    _check_pip_shortcut("FROM x\nRUN " + " && ".join(f"{w} {p} {' '.join(a)}".strip() for w, p, a in commands) + "\n")
+
+
+@pytest.mark.parametrize("text", _corpus(300))
+def test_dt601_asks_pip_install_where_it_may_hold_in_the_corpus(text: str) -> None:
+    _check_pip_shortcut(text)

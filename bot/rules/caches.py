@@ -24,6 +24,7 @@ from bot.rules.facts import (
     PIP,
     PIP_NAME,
     PYTHON_NAME,
+    WRAPPERS,
     assigned,
     mount_overlaps,
     normalise_home,
@@ -208,10 +209,20 @@ def has_no_cache_dir(words) -> bool:
                and len(w.text.split("=", 1)[0]) >= len(_PIP_FLAG_PREFIX) for w in words)
 
 
+def may_run_pip(cmd: Command) -> bool:
+    """Whether ``pip_install`` may hold: only for a pip or python program, perhaps behind
+    sudo or env. Most commands are neither: the rules ask no more of them."""
+    return cmd.program.startswith(("pip", "python")) or cmd.program in WRAPPERS
+
+
 def pip_install(cmd: Command) -> tuple[Command, Word, list[Word]] | None:
     """``pip install`` in any spelling: pip, pip3, pip3.12, /opt/venv/bin/pip,
     ``python -m pip``, through sudo/env. Returns the (unwrapped) command, the
     ``install`` word and the words after it. ``uv pip`` is not pip (own cache)."""
+    return _pip_install(cmd) if may_run_pip(cmd) else None
+
+
+def _pip_install(cmd: Command) -> tuple[Command, Word, list[Word]] | None:
     cmd = unwrap(cmd)
     args = list(cmd.args)
     if PYTHON_NAME.fullmatch(cmd.program):

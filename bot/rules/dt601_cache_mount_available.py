@@ -16,7 +16,7 @@ from bot.rules.caches import pip_install, pip_positionals
 from bot.rules.dt102_apt_recommends_installed import disables_recommends, packages as apt_packages
 from bot.rules.ecosystems import dependency_install, tool_args
 from bot.rules.edits import prefix_script
-from bot.rules.facts import APT, WRAPPERS, LazyPattern, unwrap, user_at
+from bot.rules.facts import APT, LazyPattern, unwrap, user_at
 
 APT_CLEAN = "/etc/apt/apt.conf.d/docker-clean"
 # Environment the official images set, which decides where their managers cache.
@@ -146,18 +146,12 @@ NOT_MANAGERS = frozenset(("rm", "mkdir", "cd", "echo", "chmod", "chown", "curl",
                           "printf", "test"))  # fmt: skip
 
 
-def _may_run_pip(cmd: Command) -> bool:
-    """Whether ``pip_install`` may hold: only for a pip or python program, perhaps behind
-    sudo or env (most commands that reach it are npm, go, yarn...: not asked of them)."""
-    return cmd.program.startswith(("pip", "python")) or cmd.program in WRAPPERS
-
-
 def _manager(cmd: Command) -> str:
     if cmd.program in APT:
         return "apt" if cmd.subcommand() == "install" else ""
     if cmd.program in NOT_MANAGERS:
         return ""
-    if _may_run_pip(cmd) and pip_install(cmd) is not None:
+    if pip_install(cmd) is not None:
         # --no-index installs from local wheels (-f /wheels): nothing is downloaded
         return "" if cmd.has_option("--no-index") else "pip"
     if cmd.program == "go" and cmd.subcommand() == "get":

@@ -1,4 +1,4 @@
-"""Work the cache rules (DT101, DT102, DT601) keep or skip (speed, issue 12): each shortcut is held\nto the code it replaced."""
+"""Work the cache rules (DT101, DT102, DT105, DT601) keep or skip (speed, issue 12): each shortcut is held\nto the code it replaced."""
 
 import glob
 import os
@@ -7,12 +7,13 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import bot.rules.dt102_apt_recommends_installed as dt102
+import bot.rules.dt105_pip_cache_in_layer as dt105
 import bot.rules.dt601_cache_mount_available as dt601
 from bot.model.dockerfile import parse
 from bot.model.findings import Fix, Safety
 from bot.rules.base import Context
 from bot.rules.dt101_apt_lists_left_in_layer import APT_LISTS, AptListsLeftInLayer
-from bot.rules.caches import pip_install
+from bot.rules.caches import _pip_install, may_run_pip, pip_install
 from bot.rules.facts import words_needs
 
 CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus", "dockerfiles")
@@ -193,7 +194,7 @@ def test_dt102_later_needs_as_before_in_the_corpus(text: str) -> None:
     _check_later_needs(text)
 
 
-# ---------------------------------------------------------------------------- DT601's managers
+# ---------------------------------------------------------------------------- pip_install (DT105, DT601, ...)
 
 WRAPPED = ("sudo", "sudo -H", "env PIP_X=1", "nice -n 5", "time", "exec", "")
 PROGRAMS = ("pip", "pip3", "pip3.12", "python", "python3.11", "/usr/bin/python3", "/opt/venv/bin/pip", "npm", "go",
@@ -206,16 +207,54 @@ def _check_pip_shortcut(text: str) -> None:
     for run in ctx.runs():
         for script in ctx.scripts(run):
             for cmd in script.commands:
-                assert dt601._may_run_pip(cmd) or pip_install(cmd) is None
+                assert pip_install(cmd) == _pip_install(cmd)
+                assert may_run_pip(cmd) or _pip_install(cmd) is None
 
 
 @given(st.lists(st.tuples(st.sampled_from(WRAPPED), st.sampled_from(PROGRAMS), st.lists(st.sampled_from(ARGS), max_size=4)),
                 min_size=1, max_size=3))
 @settings(max_examples=300, deadline=None)
-def test_dt601_asks_pip_install_of_every_command_it_may_hold_for(commands) -> None:
+def test_pip_install_is_asked_of_every_command_it_may_hold_for(commands) -> None:
     _check_pip_shortcut("FROM x\nRUN " + " && ".join(f"{w} {p} {' '.join(a)}".strip() for w, p, a in commands) + "\n")
 
 
 @pytest.mark.parametrize("text", _corpus(300))
-def test_dt601_asks_pip_install_where_it_may_hold_in_the_corpus(text: str) -> None:
+def test_pip_install_is_asked_where_it_may_hold_in_the_corpus(text: str) -> None:
     _check_pip_shortcut(text)
+
+
+# ---------------------------------------------------------------------------- DT105
+
+
+class _OldDT105(dt105.PipCacheInLayer):
+    """DT105 as it was: every RUN of the final image looked at, with or without pip."""
+
+    def check(self, ctx):
+        original = dt105.may_run_pip
+        dt105.may_run_pip = lambda cmd: True
+        try:
+            yield from super().check(ctx)
+        finally:
+            dt105.may_run_pip = original
+
+
+def _dt105(rule, text: str) -> list:
+    return list(rule.check(Context(parse(text), "Dockerfile")))
+
+
+PIP_RUNS = ("pip install flask", "sudo pip3 install x", "python3 -m pip install -r r.txt", "pip config set global.no-cache-dir 1",
+            "rm -rf /root/.cache/pip", "ls", "export PIP_NO_CACHE_DIR=1", "curl -O https://bootstrap.pypa.io/get-pip.py")
+PIP_LINES = st.one_of(st.lists(st.sampled_from(PIP_RUNS), min_size=1, max_size=3).map(lambda c: "RUN " + " && ".join(c)),
+                      st.sampled_from(("ENV PIP_NO_CACHE_DIR=1", "FROM python:2.7", "FROM python:3.12 AS b", "USER app")))
+
+
+@given(st.lists(PIP_LINES, min_size=1, max_size=5))
+@settings(max_examples=300, deadline=None)
+def test_dt105_skips_only_runs_without_pip(lines: list[str]) -> None:
+    text = "FROM python:3.12\n" + "\n".join(lines) + "\n"
+    assert _dt105(dt105.PipCacheInLayer(), text) == _dt105(_OldDT105(), text)
+
+
+@pytest.mark.parametrize("text", _corpus(300))
+def test_dt105_answers_as_before_in_the_corpus(text: str) -> None:
+    assert _dt105(dt105.PipCacheInLayer(), text) == _dt105(_OldDT105(), text)

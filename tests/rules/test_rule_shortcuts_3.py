@@ -1,4 +1,4 @@
-"""Work the cache rules (DT101, DT102, DT105, DT601) keep or skip (speed, issue 12): each shortcut is held\nto the code it replaced."""
+"""Work the cache rules (DT101, DT102, DT104-DT106, DT601) keep or skip (speed, issue 12): each shortcut is held\nto the code it replaced."""
 
 import glob
 import os
@@ -7,7 +7,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import bot.rules.dt102_apt_recommends_installed as dt102
+import bot.rules.dt104_rpm_cache_in_layer as dt104
 import bot.rules.dt105_pip_cache_in_layer as dt105
+import bot.rules.dt106_npm_cache_in_layer as dt106
 import bot.rules.dt601_cache_mount_available as dt601
 from bot.model.dockerfile import parse
 from bot.model.findings import Fix, Safety
@@ -223,38 +225,54 @@ def test_pip_install_is_asked_where_it_may_hold_in_the_corpus(text: str) -> None
     _check_pip_shortcut(text)
 
 
-# ---------------------------------------------------------------------------- DT105
+# ---------------------------------------------------------------------------- DT104, DT105, DT106: RUNs skipped
 
 
-class _OldDT105(dt105.PipCacheInLayer):
-    """DT105 as it was: every RUN of the final image looked at, with or without pip."""
-
-    def check(self, ctx):
-        original = dt105.may_run_pip
-        dt105.may_run_pip = lambda cmd: True
-        try:
-            yield from super().check(ctx)
-        finally:
-            dt105.may_run_pip = original
+def _rule_of(module):
+    return next(v for v in vars(module).values() if isinstance(v, type) and v.__module__ == module.__name__
+                and getattr(v, "id", "").startswith("DT"))
 
 
-def _dt105(rule, text: str) -> list:
-    return list(rule.check(Context(parse(text), "Dockerfile")))
+def _skipping(module, text: str) -> list:
+    return list(_rule_of(module)().check(Context(parse(text), "Dockerfile")))
 
 
-PIP_RUNS = ("pip install flask", "sudo pip3 install x", "python3 -m pip install -r r.txt", "pip config set global.no-cache-dir 1",
-            "rm -rf /root/.cache/pip", "ls", "export PIP_NO_CACHE_DIR=1", "curl -O https://bootstrap.pypa.io/get-pip.py")
-PIP_LINES = st.one_of(st.lists(st.sampled_from(PIP_RUNS), min_size=1, max_size=3).map(lambda c: "RUN " + " && ".join(c)),
-                      st.sampled_from(("ENV PIP_NO_CACHE_DIR=1", "FROM python:2.7", "FROM python:3.12 AS b", "USER app")))
+def _unskipped(module, predicate: str, text: str) -> list:
+    """The findings of the rule of ``module`` on ``text`` with its skip test ``predicate`` always
+    passing: every RUN looked at, as before the skip."""
+    original = getattr(module, predicate)
+    setattr(module, predicate, lambda *args: True)
+    try:
+        return _skipping(module, text)
+    finally:
+        setattr(module, predicate, original)
 
 
-@given(st.lists(PIP_LINES, min_size=1, max_size=5))
+SKIPS = ((dt104, "_runs_family"), (dt105, "may_run_pip"), (dt106, "_runs_npm"))
+STEPS_OF = ("pip install flask", "sudo pip3 install x", "python3 -m pip install -r r.txt", "pip config set global.no-cache-dir 1",
+            "rm -rf /root/.cache/pip", "ls", "export PIP_NO_CACHE_DIR=1", "curl -O https://bootstrap.pypa.io/get-pip.py",
+            "npm ci", "sudo npm install -g x", "npm cache clean --force", "yarn", "dnf install -y gcc", "sudo yum install x",
+            "microdnf install y", "zypper in z", "dnf clean all", "cd /var/cache && rm -rf dnf", "rm -rf /root/.npm",
+            "(cd /app && npm ci)", "if [ -f x ]; then pip install y; fi", "(dnf install -y z)")
+LINES = st.one_of(st.lists(st.sampled_from(STEPS_OF), min_size=1, max_size=3).map(lambda c: "RUN " + " && ".join(c)),
+                  st.sampled_from(("ENV PIP_NO_CACHE_DIR=1", "FROM python:2.7", "FROM node:20 AS b", "USER app",
+                                   "RUN --mount=type=cache,target=/var/cache/dnf dnf install -y x")))
+
+
+@given(st.lists(LINES, min_size=1, max_size=5))
 @settings(max_examples=300, deadline=None)
-def test_dt105_skips_only_runs_without_pip(lines: list[str]) -> None:
-    text = "FROM python:3.12\n" + "\n".join(lines) + "\n"
-    assert _dt105(dt105.PipCacheInLayer(), text) == _dt105(_OldDT105(), text)
+def test_rules_skip_only_runs_they_would_find_nothing_in(lines: list[str]) -> None:
+    text = "FROM fedora:40\n" + "\n".join(lines) + "\n"
+    for module, predicate in SKIPS:
+        assert _skipping(module, text) == _unskipped(module, predicate, text)
 
 
 @pytest.mark.parametrize("text", _corpus(300))
-def test_dt105_answers_as_before_in_the_corpus(text: str) -> None:
-    assert _dt105(dt105.PipCacheInLayer(), text) == _dt105(_OldDT105(), text)
+def test_rules_skip_as_before_in_the_corpus(text: str) -> None:
+    for module, predicate in SKIPS:
+        assert _skipping(module, text) == _unskipped(module, predicate, text)
+
+
+def test_the_skip_tests_see_their_programs() -> None:
+    text = "FROM fedora:40\nRUN pip install a && npm ci && dnf install -y b\n"
+    assert [len(_skipping(module, text)) for module, _ in SKIPS] == [1, 1, 1]

@@ -1,4 +1,4 @@
-"""Work the cache rules (DT101, DT102, DT104-DT106, DT601) keep or skip (speed, issue 12): each shortcut is held\nto the code it replaced."""
+"""Work the cache rules (DT101, DT102, DT104-DT106, DT110-DT112, DT601) keep or skip (speed, issue 12): each shortcut is held\nto the code it replaced."""
 
 import glob
 import os
@@ -6,17 +6,21 @@ import os
 import pytest
 from hypothesis import given, settings, strategies as st
 
+import bot.rules.caches as caches
 import bot.rules.dt102_apt_recommends_installed as dt102
 import bot.rules.dt104_rpm_cache_in_layer as dt104
 import bot.rules.dt105_pip_cache_in_layer as dt105
 import bot.rules.dt106_npm_cache_in_layer as dt106
+import bot.rules.dt110_go_cache_in_layer as dt110
+import bot.rules.dt111_jvm_build_cache_in_layer as dt111
+import bot.rules.dt112_package_cache_in_layer as dt112
 import bot.rules.dt601_cache_mount_available as dt601
 from bot.model.dockerfile import parse
 from bot.model.findings import Fix, Safety
 from bot.rules.base import Context
 from bot.rules.dt101_apt_lists_left_in_layer import APT_LISTS, AptListsLeftInLayer
-from bot.rules.caches import _pip_install, may_run_pip, pip_install
-from bot.rules.facts import words_needs
+from bot.rules.caches import BY_KEY, WRITERS, _pip_install, may_run_pip, pip_install
+from bot.rules.facts import unwrap, words_needs
 
 CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus", "dockerfiles")
 
@@ -138,11 +142,6 @@ def test_dt101_asks_of_mounts_only_where_it_would_report(runs) -> None:
     assert _dt101(AptListsLeftInLayer(), text) == _dt101(_OldDT101(), text)
 
 
-@pytest.mark.parametrize("text", _corpus(250))
-def test_dt101_answers_as_before_in_the_corpus(text: str) -> None:
-    assert _dt101(AptListsLeftInLayer(), text) == _dt101(_OldDT101(), text)
-
-
 # ---------------------------------------------------------------------------- DT102
 
 
@@ -191,11 +190,6 @@ def test_dt102_later_needs_are_the_first_of_each_kind(lines: list[str]) -> None:
     _check_later_needs("FROM debian:12\nRUN apt-get install -y curl && git clone https://h/r\n" + "\n".join(lines) + "\n")
 
 
-@pytest.mark.parametrize("text", _corpus(250))
-def test_dt102_later_needs_as_before_in_the_corpus(text: str) -> None:
-    _check_later_needs(text)
-
-
 # ---------------------------------------------------------------------------- pip_install (DT105, DT601, ...)
 
 WRAPPED = ("sudo", "sudo -H", "env PIP_X=1", "nice -n 5", "time", "exec", "")
@@ -220,11 +214,6 @@ def test_pip_install_is_asked_of_every_command_it_may_hold_for(commands) -> None
     _check_pip_shortcut("FROM x\nRUN " + " && ".join(f"{w} {p} {' '.join(a)}".strip() for w, p, a in commands) + "\n")
 
 
-@pytest.mark.parametrize("text", _corpus(300))
-def test_pip_install_is_asked_where_it_may_hold_in_the_corpus(text: str) -> None:
-    _check_pip_shortcut(text)
-
-
 # ---------------------------------------------------------------------------- DT104, DT105, DT106: RUNs skipped
 
 
@@ -233,17 +222,17 @@ def _rule_of(module):
                 and getattr(v, "id", "").startswith("DT"))
 
 
-def _skipping(module, text: str) -> list:
-    return list(_rule_of(module)().check(Context(parse(text), "Dockerfile")))
+def _skipping(module, text: str, rule=None) -> list:
+    return list((rule or _rule_of(module))().check(Context(parse(text), "Dockerfile")))
 
 
-def _unskipped(module, predicate: str, text: str) -> list:
-    """The findings of the rule of ``module`` on ``text`` with its skip test ``predicate`` always
-    passing: every RUN looked at, as before the skip."""
+def _unskipped(module, predicate: str, text: str, rule=None) -> list:
+    """The findings of the rule of ``module`` (or ``rule``) on ``text`` with the skip test
+    ``predicate`` of ``module`` always passing: every RUN looked at, as before the skip."""
     original = getattr(module, predicate)
     setattr(module, predicate, lambda *args: True)
     try:
-        return _skipping(module, text)
+        return _skipping(module, text, rule)
     finally:
         setattr(module, predicate, original)
 
@@ -267,12 +256,52 @@ def test_rules_skip_only_runs_they_would_find_nothing_in(lines: list[str]) -> No
         assert _skipping(module, text) == _unskipped(module, predicate, text)
 
 
-@pytest.mark.parametrize("text", _corpus(300))
-def test_rules_skip_as_before_in_the_corpus(text: str) -> None:
-    for module, predicate in SKIPS:
-        assert _skipping(module, text) == _unskipped(module, predicate, text)
-
-
 def test_the_skip_tests_see_their_programs() -> None:
     text = "FROM fedora:40\nRUN pip install a && npm ci && dnf install -y b\n"
     assert [len(_skipping(module, text)) for module, _ in SKIPS] == [1, 1, 1]
+
+
+# ---------------------------------------------------------------------------- DT110-DT112 (caches.run_findings)
+
+TOOL_STEPS = ("go build ./...", "go mod download", "go clean -modcache", "mvn -B package", "./mvnw dependency:go-offline",
+              "gradle build", "./gradlew build", "sbt compile", "cpanm Foo", "cpanminus Bar", "composer install",
+              "php composer.phar install", "php /usr/bin/composer.phar update", "cargo build --release", "cargo fetch",
+              "sudo -u app go build .", "env GOFLAGS=-mod=mod go build", "nice cargo build", "rm -rf /root/.m2", "ls")
+TOOL_LINES = st.one_of(st.lists(st.sampled_from(TOOL_STEPS), min_size=1, max_size=3).map(lambda c: "RUN " + " && ".join(c)),
+                       st.sampled_from(('CMD ["go", "run", "."]', "ENV GOCACHE=/tmp/gc", "USER app", "FROM golang:1.22 AS b",
+                                        "RUN --mount=type=cache,target=/root/.m2 mvn package")))
+
+
+@given(st.lists(st.sampled_from(TOOL_STEPS), min_size=1, max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_a_cache_is_written_only_by_its_writers(steps: list[str]) -> None:
+    ctx = Context(parse("FROM x\nRUN " + " && ".join(steps) + "\n"), "Dockerfile")
+    for run in ctx.runs():
+        for script in ctx.scripts(run):
+            for cmd in map(unwrap, script.commands):
+                for key, programs in WRITERS.items():
+                    assert not BY_KEY[key].writes(cmd) or cmd.program in programs
+
+
+def _cache_rule_answers(text: str) -> None:
+    for module in (dt110, dt111, dt112):
+        assert _skipping(module, text) == _unskipped(caches, "may_write", text, _rule_of(module))
+
+
+@given(st.lists(TOOL_LINES, min_size=1, max_size=5))
+@settings(max_examples=300, deadline=None)
+def test_cache_rules_skip_only_runs_without_their_tools(lines: list[str]) -> None:
+    _cache_rule_answers("FROM golang:1.22\n" + "\n".join(lines) + "\n")
+
+
+# ---------------------------------------------------------------------------- the corpus
+
+
+@pytest.mark.parametrize("text", _corpus(300))
+def test_shortcuts_answer_as_before_in_the_corpus(text: str) -> None:
+    assert _dt101(AptListsLeftInLayer(), text) == _dt101(_OldDT101(), text)
+    _check_later_needs(text)
+    _check_pip_shortcut(text)
+    for module, predicate in SKIPS:
+        assert _skipping(module, text) == _unskipped(module, predicate, text)
+    _cache_rule_answers(text)

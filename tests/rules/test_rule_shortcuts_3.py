@@ -190,28 +190,30 @@ def test_dt102_later_needs_are_the_first_of_each_kind(lines: list[str]) -> None:
     _check_later_needs("FROM debian:12\nRUN apt-get install -y curl && git clone https://h/r\n" + "\n".join(lines) + "\n")
 
 
-# ---------------------------------------------------------------------------- pip_install (DT105, DT601, ...)
+# ---------------------------------------------------------------------------- pip_install (DT105, DT601, ...), apt_install (DT102)
 
 WRAPPED = ("sudo", "sudo -H", "env PIP_X=1", "nice -n 5", "time", "exec", "")
 PROGRAMS = ("pip", "pip3", "pip3.12", "python", "python3.11", "/usr/bin/python3", "/opt/venv/bin/pip", "npm", "go",
-            "yarn", "uv", "poetry", "pipenv", "pipx", "python-config", "mvn", "apt-get", "cargo")
-ARGS = ("install", "-m", "pip", "-mpip", "-u", "--no-index", "flask", "-r", "r.txt", "get", "ci", "build", "-c", "x")
+            "yarn", "uv", "poetry", "pipenv", "pipx", "python-config", "mvn", "apt-get", "cargo", "apt", "aptitude",
+            "/usr/bin/apt-get", "apt-cache")
+ARGS = ("install", "-y", "-m", "pip", "-mpip", "-u", "--no-index", "flask", "-r", "r.txt", "get", "ci", "build", "-c", "x")
 
 
-def _check_pip_shortcut(text: str) -> None:
+def _check_program_shortcuts(text: str) -> None:
     ctx = Context(parse(text), "Dockerfile")
     for run in ctx.runs():
         for script in ctx.scripts(run):
             for cmd in script.commands:
                 assert pip_install(cmd) == _pip_install(cmd)
                 assert may_run_pip(cmd) or _pip_install(cmd) is None
+                assert dt102.may_install_with_apt(cmd) or dt102.apt_install(cmd) is None  # DT102 skips the script
 
 
 @given(st.lists(st.tuples(st.sampled_from(WRAPPED), st.sampled_from(PROGRAMS), st.lists(st.sampled_from(ARGS), max_size=4)),
                 min_size=1, max_size=3))
 @settings(max_examples=300, deadline=None)
-def test_pip_install_is_asked_of_every_command_it_may_hold_for(commands) -> None:
-    _check_pip_shortcut("FROM x\nRUN " + " && ".join(f"{w} {p} {' '.join(a)}".strip() for w, p, a in commands) + "\n")
+def test_pip_and_apt_installs_are_asked_of_every_command_they_may_hold_for(commands) -> None:
+    _check_program_shortcuts("FROM x\nRUN " + " && ".join(f"{w} {p} {' '.join(a)}".strip() for w, p, a in commands) + "\n")
 
 
 # ---------------------------------------------------------------------------- DT104, DT105, DT106: RUNs skipped
@@ -301,7 +303,7 @@ def test_cache_rules_skip_only_runs_without_their_tools(lines: list[str]) -> Non
 def test_shortcuts_answer_as_before_in_the_corpus(text: str) -> None:
     assert _dt101(AptListsLeftInLayer(), text) == _dt101(_OldDT101(), text)
     _check_later_needs(text)
-    _check_pip_shortcut(text)
+    _check_program_shortcuts(text)
     for module, predicate in SKIPS:
         assert _skipping(module, text) == _unskipped(module, predicate, text)
     _cache_rule_answers(text)

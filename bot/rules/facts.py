@@ -325,6 +325,9 @@ def and_chain(script: ShellScript) -> bool:
 def single_command(script: ShellScript) -> Command | None:
     """The command of a script that is one simple command (with redirections and
     ``$(...)`` arguments allowed), as hadolint's DL3059 counts it; else None."""
+    top = script.top_level()
+    if len(top) != 1:
+        return None  # most scripts: no need to walk the tree (its nodes are made on each visit)
     root = _tree(script)
     statements = [c for c in root.named_children if c.type != "comment"]
     if len(statements) != 1 or any(c.type in (";", "&") for c in root.children):
@@ -334,8 +337,7 @@ def single_command(script: ShellScript) -> Command | None:
         node = node.named_children[0] if node.named_children else node
     if node.type != "command":
         return None
-    top = script.top_level()
-    return top[0] if len(top) == 1 else None
+    return top[0]
 
 
 # ------------------------------------------------------------------ downloads

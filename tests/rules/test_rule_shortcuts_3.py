@@ -20,7 +20,7 @@ from bot.model.findings import Fix, Safety
 from bot.rules.base import Context
 from bot.rules.dt101_apt_lists_left_in_layer import APT_LISTS, AptListsLeftInLayer
 from bot.rules.caches import BY_KEY, WRITERS, _pip_install, may_run_pip, pip_install
-from bot.rules.facts import unwrap, words_needs
+from bot.rules.facts import _tree, single_command, unwrap, words_needs
 
 CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus", "dockerfiles")
 
@@ -307,3 +307,37 @@ def test_shortcuts_answer_as_before_in_the_corpus(text: str) -> None:
     for module, predicate in SKIPS:
         assert _skipping(module, text) == _unskipped(module, predicate, text)
     _cache_rule_answers(text)
+    _check_single_command(text)
+
+
+# ---------------------------------------------------------------------------- facts.single_command
+
+
+def _old_single_command(script):
+    """facts.single_command as it was: the tree read first, the top-level commands last."""
+    root = _tree(script)
+    statements = [c for c in root.named_children if c.type != "comment"]
+    node = statements[0] if len(statements) == 1 and not any(c.type in (";", "&") for c in root.children) else None
+    if node is not None and node.type == "redirected_statement" and node.named_children:
+        node = node.named_children[0]
+    top = script.top_level()
+    return top[0] if node is not None and node.type == "command" and len(top) == 1 else None
+
+
+def _check_single_command(text: str) -> None:
+    ctx = Context(parse(text), "Dockerfile")
+    for run in ctx.runs():
+        for script in ctx.scripts(run):
+            assert single_command(script) == _old_single_command(script)
+
+
+PIECES = ("apt-get update", "echo $(date)", "ls > /tmp/x", "a | b", "(cd x && y)", "x &", "# note", "if a; then b; fi",
+          "x=1", "x=1 y", "{ a; }", "cat <<EOF\nhi\nEOF", "f() { a; }")
+JOINS = (" && ", " ; ", " || ", " | ", "\n", " & ")
+
+
+@given(st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(JOINS)), min_size=1, max_size=3))
+@settings(max_examples=400, deadline=None)
+def test_single_command_answers_as_before(pieces) -> None:
+    script = "".join(p + j for p, j in pieces)[: -len(pieces[-1][1])]
+    _check_single_command("FROM x\nRUN <<END\n" + script + "\nEND\nRUN " + script.replace("\n", " ; ") + "\n")

@@ -1,4 +1,5 @@
-"""Work the cache rules (DT101, DT102, DT104-DT106, DT110-DT112, DT601) keep or skip (speed, issue 12): each shortcut is held\nto the code it replaced."""
+"""Work the cache rules (DT101, DT102, DT104-DT106, DT110-DT112, DT601) and their facts keep or
+skip (speed, issue 12): each shortcut is held to the code it replaced."""
 
 import glob
 import os

@@ -24,6 +24,7 @@ from bot.rules.facts import (
     PIP,
     PIP_NAME,
     PYTHON_NAME,
+    WRAPPERS,
     assigned,
     mount_overlaps,
     normalise_home,
@@ -208,10 +209,20 @@ def has_no_cache_dir(words) -> bool:
                and len(w.text.split("=", 1)[0]) >= len(_PIP_FLAG_PREFIX) for w in words)
 
 
+def may_run_pip(cmd: Command) -> bool:
+    """Whether ``pip_install`` may hold: only for a pip or python program, perhaps behind
+    sudo or env. Most commands are neither: the rules ask no more of them."""
+    return cmd.program.startswith(("pip", "python")) or cmd.program in WRAPPERS
+
+
 def pip_install(cmd: Command) -> tuple[Command, Word, list[Word]] | None:
     """``pip install`` in any spelling: pip, pip3, pip3.12, /opt/venv/bin/pip,
     ``python -m pip``, through sudo/env. Returns the (unwrapped) command, the
     ``install`` word and the words after it. ``uv pip`` is not pip (own cache)."""
+    return _pip_install(cmd) if may_run_pip(cmd) else None
+
+
+def _pip_install(cmd: Command) -> tuple[Command, Word, list[Word]] | None:
     cmd = unwrap(cmd)
     args = list(cmd.args)
     if PYTHON_NAME.fullmatch(cmd.program):
@@ -590,6 +601,24 @@ class CacheFinding(NamedTuple):
         return "; a later RUN reuses it: build in a stage" if self.rerun else f"; {same_run}"
 
 
+# The programs whose (unwrapped) commands each cache's ``writes`` may hold for, for the caches
+# of DT110-DT112: ``run_findings`` looks no further at a RUN that runs none of them.
+WRITERS = {
+    "go-mod": GO, "go-build": GO, "maven": frozenset(("mvn", "mvnw")), "gradle": frozenset(("gradle", "gradlew")),
+    "ivy": frozenset(("sbt",)), "cpanm": frozenset(("cpanm", "cpanminus")), "composer": COMPOSER | {"php"},
+    "cargo": frozenset(("cargo",)),
+}  # fmt: skip
+
+
+def may_write(ctx: "Context", ins: Instruction, caches: tuple[Cache, ...]) -> bool:
+    """Whether a command of the RUN may write one of ``caches``: one of their WRITERS, or a
+    wrapper (sudo, env) that may run one. True for a cache WRITERS does not list."""
+    if any(c.key not in WRITERS for c in caches):
+        return True
+    programs = frozenset().union(*(WRITERS[c.key] for c in caches))
+    return any(c.program in programs or c.program in WRAPPERS for s in ctx.scripts(ins) for c in s.commands)
+
+
 def run_findings(ctx: "Context", caches: tuple[Cache, ...],
                  writes: Callable[[Instruction, Cache, Command], bool] | None = None) -> Iterator[CacheFinding]:  # fmt: skip
     """RUNs of the final image that leave one of ``caches`` in their layer. Skipped when
@@ -597,6 +626,8 @@ def run_findings(ctx: "Context", caches: tuple[Cache, ...],
     when a later RUN runs the tool again and would read the cache. ``writes`` narrows
     which commands write a cache (a tool version without it)."""
     for ins in ctx.runs(final_only=True):
+        if not may_write(ctx, ins, caches):
+            continue  # most RUNs: left_in_run would find nothing
         env = ctx.env(ins)
         home = ctx.home(ins)
         here = (lambda cache, cmd, ins=ins: writes(ins, cache, cmd)) if writes else None

@@ -103,12 +103,12 @@ The size of the apt lists of the base image's distribution and release (measured
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for ins in ctx.runs(final_only=True):
-            if ctx.mounts_cover(ins, APT_LISTS.defaults[0]):
-                continue
             for script in ctx.scripts(ins):
                 updates = [c for c in script.commands if APT_LISTS.writes(c)]
                 if not updates or any(APT_LISTS.cleans(c) for c in script.commands):
                     continue
+                if ctx.mounts_cover(ins, APT_LISTS.defaults[0]):
+                    break  # the lists live in a cache mount, not in the layer (asked only of a RUN that updates)
                 update = updates[0]
                 if lone_update(script) is not None and self._dt203_reports(ctx, ins):
                     break  # a lone update that a later RUN uses: DT203 says it, once per line

@@ -9,8 +9,9 @@ from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript, command_fact
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import insert_after
-from bot.rules.facts import LazyPattern, Need, cache_claim, command_needs, installs_dev_headers, program_args, unwrap, words_needs
-from bot.rules.managers import MANAGERS, verb
+from bot.rules.facts import (WRAPPERS, LazyPattern, cache_claim, command_needs, installs_dev_headers, program_args, unwrap,
+                              words_needs)
+from bot.rules.managers import APT_FAMILY, MANAGERS, verb
 
 FLAG = "--no-install-recommends"
 APTITUDE_FLAG = "--without-recommends"  # aptitude(8): -R, --without-recommends
@@ -120,6 +121,11 @@ def _run_time_toolchain(package: str, kind: str, needs: dict[str, "_Need"]) -> "
     if kind != "compile" or "compile" in needs or not (package in _TOOLCHAIN or _CROSS.fullmatch(package)):
         return None
     return _Need("compiling in the container (no build step here uses the toolchain)", 0)
+
+
+def may_install_with_apt(cmd: Command) -> bool:
+    """Whether ``apt_install`` may hold: an apt program, or a wrapper (sudo, env) that may run one."""
+    return cmd.program in APT_FAMILY or cmd.program in WRAPPERS
 
 
 def apt_install(cmd: Command) -> Command | None:
@@ -344,6 +350,8 @@ resolution (`apt-get install -s`), when the packages are known.
         run_needs: dict[tuple[int, str], dict[str, _Need]] = {}  # see _run_needs
         for ins in ctx.runs(final_only=True):
             for script in ctx.scripts(ins):
+                if not any(map(may_install_with_apt, script.commands)):
+                    continue  # most scripts: no apt install to look at
                 missing = [c for c in map(apt_install, script.commands) if c is not None and not disables_recommends(c)]
                 missing = [c for c in missing if not any(_recommends_are_content(p) for p in packages(c))]
                 if not missing or ctx.base_image(ctx.stage(ins)).startswith(_CONTENT_BASES):
@@ -470,25 +478,22 @@ def _later_needs(ctx: Context, ins: Instruction, script: ShellScript, install: C
     """What the steps after ``install`` need (same RUN, later instructions of the image),
     first occurrence of each kind."""
     found: dict[str, _Need] = {}
-
-    def add(needs: list[Need], line: int) -> None:
-        for n in needs:
-            found.setdefault(n.kind, _Need(n.why, line))
-
     env = ctx.env(ins)  # read only: one copy per instruction, not per command
     for s in ctx.scripts(ins):
         for c in s.commands:
             if s is not script or c.span.start > install.span.start:
                 for kind, need in _command_needs(c, env):
                     found.setdefault(kind, need)
-    for other in ctx.after(ins):
+    # the later instructions last to first, each one's needs over those after it: the first
+    # occurrence of each kind wins, merged a RUN at a time (dict.update) rather than a need at a time
+    later: dict[str, _Need] = {}
+    for other in reversed(ctx.after(ins)):
         if other.keyword == "RUN":
-            for kind, need in _run_needs(ctx, other, run_needs).items():
-                found.setdefault(kind, need)
+            later.update(_run_needs(ctx, other, run_needs))
         elif other.keyword in ("CMD", "ENTRYPOINT"):
             words = list(other.json_args) if other.json_args is not None else other.body.text.split()
-            add(words_needs(words), other.line)
-    return found
+            later.update((n.kind, _Need(n.why, other.line)) for n in reversed(words_needs(words)))
+    return {**later, **found}  # this RUN's own steps come first (callers look kinds up, in no order)
 
 
 def _named_packages(ctx: Context, ins: Instruction) -> set[str]:

@@ -12,6 +12,15 @@ from bot.rules.facts import and_chain, cache_claim, command_dirs, mount_overlaps
 from bot.rules.managers import MANAGERS, Manager, cleans, verb
 
 
+# the programs of the families checked: a fetch of one (``BY_KEY[family].writes``) is a command of it
+FAMILY_PROGRAMS = frozenset(p for p, m in MANAGERS.items() if m.family in ("dnf", "microdnf", "zypper"))
+
+
+def _runs_family(inner: list[Command]) -> bool:
+    """Whether one of these (unwrapped) commands is dnf, yum, microdnf or zypper."""
+    return any(c.program in FAMILY_PROGRAMS for c in inner)
+
+
 REFRESHES = frozenset(("makecache", "refresh"))  # fetch metadata only, for a later install
 
 
@@ -132,6 +141,8 @@ and manager).
             mounts = ctx.cache_mounts(ins)
             for script in ctx.scripts(ins):
                 inner = [unwrap(c) for c in script.commands]
+                if not _runs_family(inner):
+                    continue  # no family's writes holds (and no cd to follow)
                 cwds = command_dirs(script, ctx.workdir(ins) or "")
                 for family in ("dnf", "microdnf", "zypper"):
                     if any(mount_overlaps(mounts, d) for d in BY_KEY[family].defaults):

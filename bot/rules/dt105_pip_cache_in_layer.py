@@ -11,6 +11,7 @@ from bot.rules.caches import (
     PIP_NO_CACHE_FLAG,
     disables_pip_cache,
     in_home,
+    may_run_pip,
     pip_install,
     pip_positionals,
 )
@@ -164,6 +165,8 @@ The downloaded archives and built wheels of the installed packages.
     def check(self, ctx: Context) -> Iterator[Finding]:
         configuring: set[int] | None = None  # indexes of the RUNs that configure no cache, listed once per file
         for ins in ctx.runs(final_only=True):
+            if not any(may_run_pip(c) for s in ctx.scripts(ins) for c in s.commands):
+                continue  # no pip here (most RUNs): _check_script would find nothing
             env = ctx.env(ins)
             if disables_pip_cache(env.get("PIP_NO_CACHE_DIR")):
                 continue

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command
 from bot.rules.base import Context, Invalid, Rule, Valid
@@ -117,6 +118,8 @@ WORKDIR, COPY, clone or download, while the project is copied in later): it inst
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for ins in ctx.runs(final_only=True):
+            if not _runs_npm(ctx, ins):
+                continue  # most RUNs: NPM.writes holds for none of their commands
             env = ctx.env(ins)
             home = ctx.home(ins)
             mounts = ctx.cache_mounts(ins)
@@ -178,3 +181,8 @@ WORKDIR, COPY, clone or download, while the project is copied in later): it inst
                 (cache_claim(NPM.kind, ins),),
             ),
         )
+
+
+def _runs_npm(ctx: Context, ins: Instruction) -> bool:
+    """Whether a command of the RUN is npm itself (what ``NPM.writes`` asks first)."""
+    return any(c.program == "npm" for s in ctx.scripts(ins) for c in s.commands)

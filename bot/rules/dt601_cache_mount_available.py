@@ -1,6 +1,7 @@
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import re
+from functools import lru_cache
 from typing import Iterator, NamedTuple
 
 from bot.model import hints
@@ -274,14 +275,26 @@ def _later_users(ctx: Context, ins: Instruction, candidates, mounts: list[Manage
 APT_USERS = frozenset((*APT, "apt-cache", "add-apt-repository"))
 
 
-def _with_later_apt(ctx: Context, ins: Instruction, fix: Fix, mounted: set) -> Fix | None:
+def _runs_apt(ctx: Context, run: Instruction) -> bool:
+    """Whether a RUN runs apt (APT_USERS), through a wrapper too."""
+    return any(unwrap(c).program in APT_USERS for sc in ctx.scripts(run) for c in sc.commands)
+
+
+def _with_later_apt(ctx: Context, ins: Instruction, fix: Fix, mounted: set, runs_apt: dict) -> Fix | None:
     """The apt fix removes docker-clean for good: a later apt RUN of the image without the cache
     mount then keeps apt's .debs and its ~70 MB pkgcache.bin/srcpkgcache.bin in its layer
     (measured: split-update-kept). The fix stands when every such RUN gets the mount from its
-    own finding (the reason names them) or has one; else it would grow the image: no fix."""
+    own finding (the reason names them) or has one; else it would grow the image: no fix.
+    ``runs_apt``: ``_runs_apt`` of each RUN (start -> answer), kept across the apt findings
+    of a file, which all ask it of the RUNs after them."""
     lines = []
     for other in ctx.after(ins):
-        if other.keyword != "RUN" or not any(unwrap(c).program in APT_USERS for sc in ctx.scripts(other) for c in sc.commands):
+        if other.keyword != "RUN":
+            continue
+        uses = runs_apt.get(other.span.start)
+        if uses is None:
+            uses = runs_apt[other.span.start] = _runs_apt(ctx, other)
+        if not uses:
             continue
         if ctx.mounts_cover(other, "/var/cache/apt"):
             continue
@@ -300,6 +313,13 @@ def _earlier_filler(ctx: Context, ins: Instruction, candidates, managers) -> tup
     for other, shared in _store_sharers(ctx, ins, candidates, set(managers) & SHARED_STORE, later=False):
         return sorted(shared)[0], other.span.start.line
     return None
+
+
+@lru_cache(maxsize=256)  # the same few mounts (pip's, apt's) on every finding
+def _mount_flags(m: Manager) -> str:
+    """``--mount=type=cache,...`` for each target of a manager, blank-separated."""
+    return " ".join("--mount=type=cache," + (f"id={m.ids[i]}," if m.ids else "") + f"target={t}"
+                    + (",sharing=locked" if m.locked else "") for i, t in enumerate(m.targets))
 
 
 def _cache_id(target: str, base: str) -> str:
@@ -491,9 +511,10 @@ saves", never in the image-size totals.
             fix = None if offline else self._fix(ctx, ins, script, mounts, managers, lines)
             made.append((ins, script, managers, mounts, base, fix, filled))
         mounted_apt = {ins.span.start for ins, _, _, mounts, _, fix, _ in made if fix and any(m.name == "apt" for m in mounts)}
+        runs_apt: dict = {}
         for ins, script, managers, mounts, base, fix, filled in made:
             if ins.span.start in mounted_apt:
-                fix = _with_later_apt(ctx, ins, fix, mounted_apt)
+                fix = _with_later_apt(ctx, ins, fix, mounted_apt, runs_apt)
             yield self._finding(ctx, ins, managers, mounts, base, fix, filled)
 
     def _managers(self, ctx: Context, ins: Instruction, script: ShellScript):
@@ -552,12 +573,7 @@ saves", never in the image-size totals.
              managers: dict[str, list[Command]], later: list[int] = ()) -> Fix | None:
         if not script.ok:
             return None
-        flags = []
-        for m in mounts:
-            for i, t in enumerate(m.targets):
-                flags.append("--mount=type=cache," + (f"id={m.ids[i]}," if m.ids else "") + f"target={t}"
-                             + (",sharing=locked" if m.locked else ""))
-        prefix = " ".join(flags) + " "
+        prefix = " ".join(map(_mount_flags, mounts)) + " "
         if any(m.name == "apt" for m in mounts):
             prefix += f"rm -f {APT_CLEAN} && "
         head = prefix_script(ctx.df, script, prefix)
@@ -580,8 +596,7 @@ saves", never in the image-size totals.
                 drop = _drop_command(script, c)
                 if drop is not None:
                     edits.append(drop)
-        edits += _rm_edits(script, tuple(t for m in mounts for t in m.targets))
-        edits.sort(key=lambda e: e.span.start)
+        edits += _rm_edits(script, tuple(t for m in mounts for t in m.targets))  # Fix puts them in order
         reason = ("Needs BuildKit; a CI runner starts with an empty cache unless the builder's cache is exported "
                   "(--cache-to/--cache-from)")
         if any(m.name == "apt" for m in mounts):

@@ -448,7 +448,7 @@ def _parse(text: str, path: str, old: Dockerfile | None) -> Dockerfile:
     """Parse ``text``, with the end it shares with the ``old`` parse taken from it (see
     :class:`_Tail`) when the escape character is the same."""
     index = LineIndex(text)
-    lines = physical_lines(text, index.starts)
+    lines = physical_lines(text, index.starts, index.pieces)
     directives = read_directives(lines)
     df = Dockerfile(path, text, index, directives.escape, directives.values)
     df.directive_lines = directives.count
@@ -470,7 +470,7 @@ def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
     fix on the fixed file; a fix changes a RUN or two, on average 40% of the way into the
     file in the corpus."""
     index = LineIndex(text)
-    lines = physical_lines(text, index.starts)
+    lines = physical_lines(text, index.starts, index.pieces)
     # the directives end at line directive_lines, which read_directives looked at too
     floor = df.directive_lines + 1
     mark = None

@@ -211,6 +211,21 @@ def test_physical_lines_are_the_file_cut_at_each_newline(text):
         expected.pop()
     assert physical_lines(text) == expected
     assert physical_lines(text, LineIndex(text).starts) == expected
+    index = LineIndex(text)
+    assert physical_lines(text, index.starts, index.pieces) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("a \r\n\t#\u2028")), max_size=30))
+def test_line_starts_are_the_offsets_after_each_newline(text):
+    # the running sums of LineIndex against the str.find loop it replaced
+    starts, i = [0], text.find("\n")
+    while i != -1:
+        starts.append(i + 1)
+        i = text.find("\n", i + 1)
+    index = LineIndex(text)
+    assert index.starts == starts
+    assert index.pieces == text.split("\n")
 
 
 @settings(max_examples=300, deadline=None)

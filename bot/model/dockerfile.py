@@ -263,7 +263,7 @@ class _Assembler:
             if token[0] == "#":
                 # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per comment
                 df.comments.append(_new_tuple(Comment, (i + 1, token[1:].strip(),
-                                                        df.span(line.start + indent, line.start + len(line.content)))))
+                                                        _on_line(i + 1, indent + 1, len(line.content) + 1))))
                 i += 1
             else:
                 i = self._instruction(i, indent)
@@ -278,12 +278,13 @@ class _Assembler:
         start = first.start + indent
         cut = continuation_cut(chars, df.escape)
         if cut < 0:  # one line, as most instructions are: one run of the file, see Logical.offsets
-            last = i
+            last = on_line = i
             logical = _new_tuple(Logical, (chars, range(start, start + len(chars) + 1)))
         else:
             last, logical = self._continued(i, start, chars[:cut])
             chars = logical.text
-        ins, trigger = self._node(logical, len(df.instructions), nested=False)
+            on_line = -1
+        ins, trigger = self._node(logical, len(df.instructions), nested=False, line=on_line)
         next_line = last + 1
         if ins is None:
             return next_line
@@ -338,9 +339,10 @@ class _Assembler:
         offsets.append(offsets[-1] + 1 if offsets else end_offset)
         return last, Logical(chars, tuple(offsets))
 
-    def _node(self, logical: Logical, index: int, nested: bool) -> tuple[Instruction | None, str]:
+    def _node(self, logical: Logical, index: int, nested: bool, line: int = -1) -> tuple[Instruction | None, str]:
         """The instruction of one logical line (BuildKit's newNodeFromLine plus its checks)
-        and the keyword as written; None for an unknown keyword."""
+        and the keyword as written; None for an unknown keyword. ``line``: the index of the
+        physical line that holds all of ``logical``, -1 when it spans several."""
         df, text = self.df, logical.text
         # a top-level line starts at its first non-space (only an ONBUILD trigger, or a line of just
         # the escape character, may not): lead() is a call per instruction with nothing to skip
@@ -350,7 +352,7 @@ class _Assembler:
         kw_end = brk.start() if brk else e
         word = text[s:kw_end]
         keyword = word.upper()
-        keyword_span = self._keyword_span(logical, s, kw_end)
+        keyword_span = self._keyword_span(logical, s, kw_end, line)
         if keyword not in INSTRUCTIONS:
             if not nested:  # BuildKit runs no checks on an ONBUILD trigger before it fires
                 shown = word[:40] if word else "(nothing)"
@@ -367,7 +369,7 @@ class _Assembler:
                            df.logical_span(args, w.start, w.end)) for w in flag_words) if flag_words else ()
         inner = None
         if keyword == "ONBUILD":
-            inner, trigger = self._node(body, index, nested=True) if body.text else (None, "")
+            inner, trigger = self._node(body, index, nested=True, line=line) if body.text else (None, "")
             error = None if nested else arguments.check("ONBUILD", arguments.Arguments((), False, None),
                                                         flag_words, trigger)
             json_args = None
@@ -387,7 +389,11 @@ class _Assembler:
         # the instruction starts where its keyword does: logical.offsets[s] (the extra last
         # entry when s is past the text)
         # end >= logical.offsets[s], where the keyword starts: no need for Span's order check
-        span = _new_tuple(Span, (keyword_span.start, df.index.position(end)))
+        if line >= 0:  # on the keyword's line: its position is known, no look-up
+            end_position = _new_tuple(Position, (line + 1, end - self.lines[line].start + 1))
+        else:
+            end_position = df.index.position(end)
+        span = _new_tuple(Span, (keyword_span.start, end_position))
         if inner is not None:
             span = Span(span.start, max(span.end, inner.span.end))
         stage = self.stage + 1 if keyword == "FROM" and not nested else self.stage
@@ -395,9 +401,9 @@ class _Assembler:
         return _new_tuple(Instruction, (keyword, index, span, keyword_span, args, flags, body, (), json_args, inner,
                                         stage)), word
 
-    def _keyword_span(self, logical: Logical, s: int, kw_end: int) -> Span:
+    def _keyword_span(self, logical: Logical, s: int, kw_end: int, line: int = -1) -> Span:
         """The span of the keyword ``logical.text[s:kw_end]`` (one character wide when
-        empty, nothing at the end of the text)."""
+        empty, nothing at the end of the text); ``line`` as for :meth:`_node`."""
         if s >= len(logical.text):
             return self.df.logical_span(logical, s, s)
         stop = max(kw_end, s + 1)
@@ -406,6 +412,9 @@ class _Assembler:
             return self.df.logical_span(logical, s, stop)
         # one run of the file lies on one line (a run never crosses a continuation): the
         # end is the start moved along that line, no second position to look up
+        if line >= 0:  # on a known line: the column is the offset from the line's start
+            column = offsets[s] - self.lines[line].start + 1
+            return _on_line(line + 1, column, column + stop - s)
         start = self.df.index.position(offsets[s])
         return _new_tuple(Span, (start, _new_tuple(Position, (start.line, start.column + stop - s))))
 
@@ -589,6 +598,12 @@ class _Tail:
         start, end, lines = span.start, span.end, self.lines
         return _new_tuple(Span, (_new_tuple(Position, (start.line + lines, start.column)),
                                  _new_tuple(Position, (end.line + lines, end.column))))
+
+
+def _on_line(line: int, start_column: int, end_column: int) -> Span:
+    """The span of columns ``start_column`` to ``end_column`` (>= start) of line ``line``:
+    built with tuple.__new__, no Span or Position check (one Python call each)."""
+    return _new_tuple(Span, (_new_tuple(Position, (line, start_column)), _new_tuple(Position, (line, end_column))))
 
 
 def _mark_line(mark: tuple[int, int, int, int]) -> int:

@@ -482,11 +482,10 @@ def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
     lines = physical_lines(text, index.starts, index.pieces)
     # the directives end at line directive_lines, which read_directives looked at too
     floor = df.directive_lines + 1
-    mark = None
-    for m in reversed(df._marks):
-        if m[0] >= floor and m[0] < len(lines) and lines[m[0]].start <= unchanged:
-            mark = m
-            break
+    # the last mark on a line that starts at or before ``unchanged`` (the marks go by line)
+    last_line = min(bisect.bisect_right(index.starts, unchanged), len(lines)) - 1
+    at = bisect.bisect_right(df._marks, last_line, key=_mark_line) - 1
+    mark = df._marks[at] if at >= 0 and df._marks[at][0] >= floor else None
     if mark is None or unchanged > len(df.text) or not text.startswith(df.text[:unchanged]):
         return _parse(text, df.path, df)  # an edit on the directives or the first instruction: read them again
     line, n_instructions, n_comments, n_errors = mark
@@ -497,7 +496,7 @@ def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
     new.instructions = df.instructions[:n_instructions]
     new.comments = df.comments[:n_comments]
     new.errors = df.errors[:n_errors]
-    new._marks = [m for m in df._marks if m[0] < line]
+    new._marks = df._marks[:at]  # those of the lines before ``line``
     _Assembler(new, lines, _Tail.after(df, new, unchanged)).run(line)
     return _finish(new, lines)
 

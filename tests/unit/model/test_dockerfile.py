@@ -334,6 +334,7 @@ def test_an_edit_within_a_line_keeps_the_tail_records_and_their_positions():
         new = reparse(old, new_text, at)
         full = parse(new_text)
         assert (new.instructions, new.comments, new.errors) == (full.instructions, full.comments, full.errors)
+        assert new.instructions[0] is old.instructions[0]  # the lines before the edit's are not read again
         shared = "\n" not in added
         assert (new.comments[0] is old.comments[0]) is shared
         assert (new.instructions[2].span is old.instructions[2].span) is shared

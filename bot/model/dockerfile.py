@@ -358,7 +358,13 @@ class _Assembler:
                 shown = word[:40] if word else "(nothing)"
                 df.errors.append(ParseError(keyword_span, f"unknown instruction: {shown}"))
             return None, word
-        args = logical.slice(brk.end() if brk else e, e)  # starts and ends with a non-space
+        a = brk.end() if brk else e
+        offsets = logical.offsets
+        if type(offsets) is range:  # Logical.slice's shortcut for one run, without its call and checks (a <= e)
+            first = offsets[a]
+            args = _new_tuple(Logical, (text[a:e], range(first, first + e - a + 1)))  # starts and ends with a non-space
+        else:
+            args = logical.slice(a, e)
         if args.text.startswith("--"):
             flag_words, body_at = read_flags(args.text, df.escape)
             body = args.slice(lead(args.text, body_at), len(args.text))

@@ -263,7 +263,7 @@ class _Assembler:
             if token[0] == "#":
                 # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per comment
                 df.comments.append(_new_tuple(Comment, (i + 1, token[1:].strip(),
-                                                        df.span(line.start + indent, line.start + len(line.content)))))
+                                                        _on_line(i + 1, indent + 1, len(line.content) + 1))))
                 i += 1
             else:
                 i = self._instruction(i, indent)
@@ -278,12 +278,13 @@ class _Assembler:
         start = first.start + indent
         cut = continuation_cut(chars, df.escape)
         if cut < 0:  # one line, as most instructions are: one run of the file, see Logical.offsets
-            last = i
+            last = on_line = i
             logical = _new_tuple(Logical, (chars, range(start, start + len(chars) + 1)))
         else:
             last, logical = self._continued(i, start, chars[:cut])
             chars = logical.text
-        ins, trigger = self._node(logical, len(df.instructions), nested=False)
+            on_line = -1
+        ins, trigger = self._node(logical, len(df.instructions), nested=False, line=on_line)
         next_line = last + 1
         if ins is None:
             return next_line
@@ -338,9 +339,10 @@ class _Assembler:
         offsets.append(offsets[-1] + 1 if offsets else end_offset)
         return last, Logical(chars, tuple(offsets))
 
-    def _node(self, logical: Logical, index: int, nested: bool) -> tuple[Instruction | None, str]:
+    def _node(self, logical: Logical, index: int, nested: bool, line: int = -1) -> tuple[Instruction | None, str]:
         """The instruction of one logical line (BuildKit's newNodeFromLine plus its checks)
-        and the keyword as written; None for an unknown keyword."""
+        and the keyword as written; None for an unknown keyword. ``line``: the index of the
+        physical line that holds all of ``logical``, -1 when it spans several."""
         df, text = self.df, logical.text
         # a top-level line starts at its first non-space (only an ONBUILD trigger, or a line of just
         # the escape character, may not): lead() is a call per instruction with nothing to skip
@@ -350,13 +352,19 @@ class _Assembler:
         kw_end = brk.start() if brk else e
         word = text[s:kw_end]
         keyword = word.upper()
-        keyword_span = self._keyword_span(logical, s, kw_end)
+        keyword_span = self._keyword_span(logical, s, kw_end, line)
         if keyword not in INSTRUCTIONS:
             if not nested:  # BuildKit runs no checks on an ONBUILD trigger before it fires
                 shown = word[:40] if word else "(nothing)"
                 df.errors.append(ParseError(keyword_span, f"unknown instruction: {shown}"))
             return None, word
-        args = logical.slice(brk.end() if brk else e, e)  # starts and ends with a non-space
+        a = brk.end() if brk else e
+        offsets = logical.offsets
+        if type(offsets) is range:  # Logical.slice's shortcut for one run, without its call and checks (a <= e)
+            first = offsets[a]
+            args = _new_tuple(Logical, (text[a:e], range(first, first + e - a + 1)))  # starts and ends with a non-space
+        else:
+            args = logical.slice(a, e)
         if args.text.startswith("--"):
             flag_words, body_at = read_flags(args.text, df.escape)
             body = args.slice(lead(args.text, body_at), len(args.text))
@@ -367,7 +375,7 @@ class _Assembler:
                            df.logical_span(args, w.start, w.end)) for w in flag_words) if flag_words else ()
         inner = None
         if keyword == "ONBUILD":
-            inner, trigger = self._node(body, index, nested=True) if body.text else (None, "")
+            inner, trigger = self._node(body, index, nested=True, line=line) if body.text else (None, "")
             error = None if nested else arguments.check("ONBUILD", arguments.Arguments((), False, None),
                                                         flag_words, trigger)
             json_args = None
@@ -387,7 +395,11 @@ class _Assembler:
         # the instruction starts where its keyword does: logical.offsets[s] (the extra last
         # entry when s is past the text)
         # end >= logical.offsets[s], where the keyword starts: no need for Span's order check
-        span = _new_tuple(Span, (keyword_span.start, df.index.position(end)))
+        if line >= 0:  # on the keyword's line: its position is known, no look-up
+            end_position = _new_tuple(Position, (line + 1, end - self.lines[line].start + 1))
+        else:
+            end_position = df.index.position(end)
+        span = _new_tuple(Span, (keyword_span.start, end_position))
         if inner is not None:
             span = Span(span.start, max(span.end, inner.span.end))
         stage = self.stage + 1 if keyword == "FROM" and not nested else self.stage
@@ -395,9 +407,9 @@ class _Assembler:
         return _new_tuple(Instruction, (keyword, index, span, keyword_span, args, flags, body, (), json_args, inner,
                                         stage)), word
 
-    def _keyword_span(self, logical: Logical, s: int, kw_end: int) -> Span:
+    def _keyword_span(self, logical: Logical, s: int, kw_end: int, line: int = -1) -> Span:
         """The span of the keyword ``logical.text[s:kw_end]`` (one character wide when
-        empty, nothing at the end of the text)."""
+        empty, nothing at the end of the text); ``line`` as for :meth:`_node`."""
         if s >= len(logical.text):
             return self.df.logical_span(logical, s, s)
         stop = max(kw_end, s + 1)
@@ -406,6 +418,9 @@ class _Assembler:
             return self.df.logical_span(logical, s, stop)
         # one run of the file lies on one line (a run never crosses a continuation): the
         # end is the start moved along that line, no second position to look up
+        if line >= 0:  # on a known line: the column is the offset from the line's start
+            column = offsets[s] - self.lines[line].start + 1
+            return _on_line(line + 1, column, column + stop - s)
         start = self.df.index.position(offsets[s])
         return _new_tuple(Span, (start, _new_tuple(Position, (start.line, start.column + stop - s))))
 
@@ -448,7 +463,7 @@ def _parse(text: str, path: str, old: Dockerfile | None) -> Dockerfile:
     """Parse ``text``, with the end it shares with the ``old`` parse taken from it (see
     :class:`_Tail`) when the escape character is the same."""
     index = LineIndex(text)
-    lines = physical_lines(text, index.starts)
+    lines = physical_lines(text, index.starts, index.pieces)
     directives = read_directives(lines)
     df = Dockerfile(path, text, index, directives.escape, directives.values)
     df.directive_lines = directives.count
@@ -470,14 +485,13 @@ def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
     fix on the fixed file; a fix changes a RUN or two, on average 40% of the way into the
     file in the corpus."""
     index = LineIndex(text)
-    lines = physical_lines(text, index.starts)
+    lines = physical_lines(text, index.starts, index.pieces)
     # the directives end at line directive_lines, which read_directives looked at too
     floor = df.directive_lines + 1
-    mark = None
-    for m in reversed(df._marks):
-        if m[0] >= floor and m[0] < len(lines) and lines[m[0]].start <= unchanged:
-            mark = m
-            break
+    # the last mark on a line that starts at or before ``unchanged`` (the marks go by line)
+    last_line = min(bisect.bisect_right(index.starts, unchanged), len(lines)) - 1
+    at = bisect.bisect_right(df._marks, last_line, key=_mark_line) - 1
+    mark = df._marks[at] if at >= 0 and df._marks[at][0] >= floor else None
     if mark is None or unchanged > len(df.text) or not text.startswith(df.text[:unchanged]):
         return _parse(text, df.path, df)  # an edit on the directives or the first instruction: read them again
     line, n_instructions, n_comments, n_errors = mark
@@ -488,7 +502,7 @@ def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
     new.instructions = df.instructions[:n_instructions]
     new.comments = df.comments[:n_comments]
     new.errors = df.errors[:n_errors]
-    new._marks = [m for m in df._marks if m[0] < line]
+    new._marks = df._marks[:at]  # those of the lines before ``line``
     _Assembler(new, lines, _Tail.after(df, new, unchanged)).run(line)
     return _finish(new, lines)
 
@@ -555,10 +569,14 @@ class _Tail:
             if ins.keyword == "FROM":
                 assembler.stage += 1
             new.instructions.append(self._instruction(ins, len(new.instructions), assembler.stage, stage))
-        new.comments.extend(_new_tuple(Comment, (c.line + self.lines, c.text, self._span(c.span)))
-                            for c in old.comments[n_comments:])
-        new.errors.extend(_new_tuple(ParseError, (self._span(e.span), e.message, e.phase))
-                          for e in old.errors[n_errors : old._lexed_errors])
+        if self.lines:
+            new.comments.extend(_new_tuple(Comment, (c.line + self.lines, c.text, self._span(c.span)))
+                                for c in old.comments[n_comments:])
+            new.errors.extend(_new_tuple(ParseError, (self._span(e.span), e.message, e.phase))
+                              for e in old.errors[n_errors : old._lexed_errors])
+        else:  # an edit within a line (three in four of a corpus run's): the positions stay, and the records
+            new.comments.extend(old.comments[n_comments:])
+            new.errors.extend(old.errors[n_errors : old._lexed_errors])
         new._lexed_errors = len(new.errors)
         n_comments, n_errors = len(new.comments) - len(old.comments), len(new.errors) - old._lexed_errors
         new._marks.extend((line + self.lines, ins + first, com + n_comments, err + n_errors)
@@ -571,11 +589,15 @@ class _Tail:
             inner = self._instruction(inner, index, inner_stage, inner_stage)
         args = self._logical(ins.args)
         body = args if ins.body is ins.args else self._logical(ins.body)
-        flags = tuple(_new_tuple(Flag, (f.name, f.value, self._span(f.span))) for f in ins.flags) if ins.flags else ()
+        if self.lines:
+            span, keyword_span = self._span(ins.span), self._span(ins.keyword_span)
+            flags = tuple(_new_tuple(Flag, (f.name, f.value, self._span(f.span))) for f in ins.flags) if ins.flags else ()
+        else:  # an edit within a line: every position after it stays
+            span, keyword_span, flags = ins.span, ins.keyword_span, ins.flags
         heredocs = tuple(h._replace(body=self._logical(h.body), span=self._span(h.span))
                          for h in ins.heredocs) if ins.heredocs else ()
-        return _new_tuple(Instruction, (ins.keyword, index, self._span(ins.span), self._span(ins.keyword_span), args,
-                                        flags, body, heredocs, ins.json_args, inner, stage))
+        return _new_tuple(Instruction, (ins.keyword, index, span, keyword_span, args, flags, body, heredocs,
+                                        ins.json_args, inner, stage))
 
     def _logical(self, logical: Logical) -> Logical:
         offsets, by = logical.offsets, self.chars
@@ -587,8 +609,16 @@ class _Tail:
 
     def _span(self, span: Span) -> Span:
         start, end, lines = span.start, span.end, self.lines
+        if not lines:
+            return span
         return _new_tuple(Span, (_new_tuple(Position, (start.line + lines, start.column)),
                                  _new_tuple(Position, (end.line + lines, end.column))))
+
+
+def _on_line(line: int, start_column: int, end_column: int) -> Span:
+    """The span of columns ``start_column`` to ``end_column`` (>= start) of line ``line``:
+    built with tuple.__new__, no Span or Position check (one Python call each)."""
+    return _new_tuple(Span, (_new_tuple(Position, (line, start_column)), _new_tuple(Position, (line, end_column))))
 
 
 def _mark_line(mark: tuple[int, int, int, int]) -> int:

@@ -54,6 +54,23 @@ def _parser():
     return _PARSER
 
 
+# script bytes -> tree-sitter's tree of them. A fifth of a corpus run's parses repeat one:
+# runs_last checks the text a fix makes, and the fixed file's RUN is that text; the same
+# RUN line recurs across files. A tree is never edited here, so it is shared.
+_TREES: dict = {}
+_TREES_KEPT = 4096
+
+
+def parse_tree(src: bytes):
+    """tree-sitter-bash's tree of ``src``, parsed once per text."""
+    tree = _TREES.get(src)
+    if tree is None:
+        if len(_TREES) >= _TREES_KEPT:
+            _TREES.clear()
+        tree = _TREES[src] = _parser().parse(src)
+    return tree
+
+
 class _Where:
     """Where a word is, turned into a Span only when asked: most words never are,
     and positions are the largest cost of modelling a RUN."""
@@ -308,8 +325,7 @@ class _Walker:
 
 def parse_shell(df: Dockerfile, logical: Logical) -> ShellScript:
     src = logical.text.encode("utf-8")
-    tree = _parser().parse(src)
-    root = tree.root_node
+    root = parse_tree(src).root_node
     walker = _Walker(df, logical, src)
     walker.walk(root, 0)
     end = 0
@@ -395,7 +411,7 @@ def runs_last(script_text: str, appended_at: int) -> bool:
     their result with this: an unclosed shell heredoc or quote would otherwise swallow
     the new commands."""
     src = script_text.encode("utf-8")
-    root = _parser().parse(src).root_node
+    root = parse_tree(src).root_node
     if root.has_error:
         return False
     last = None

@@ -211,6 +211,21 @@ def test_physical_lines_are_the_file_cut_at_each_newline(text):
         expected.pop()
     assert physical_lines(text) == expected
     assert physical_lines(text, LineIndex(text).starts) == expected
+    index = LineIndex(text)
+    assert physical_lines(text, index.starts, index.pieces) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("a \r\n\t#\u2028")), max_size=30))
+def test_line_starts_are_the_offsets_after_each_newline(text):
+    # the running sums of LineIndex against the str.find loop it replaced
+    starts, i = [0], text.find("\n")
+    while i != -1:
+        starts.append(i + 1)
+        i = text.find("\n", i + 1)
+    index = LineIndex(text)
+    assert index.starts == starts
+    assert index.pieces == text.split("\n")
 
 
 @settings(max_examples=300, deadline=None)
@@ -288,3 +303,35 @@ def test_unquoted_words_are_the_blank_separated_runs_with_their_offsets(text):
             start = i
     words = split_words(text)
     assert words == expected and all(type(w) is RawWord for w in words)
+
+
+ONE_LINERS = st.sampled_from(["  RUN echo ü", "\tCOPY a /b", "ONBUILD RUN y é", "  ONBUILD  COPY a /b", "ÜNKNOWN x",
+                              "  # ä comment", "#", "RUN", "  FROM b AS t  ", "RUN a \\", "LABEL a=ß \\\n  b=1"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(dockerfile(), st.lists(ONE_LINERS, max_size=6), NEWLINE)
+def test_positions_read_off_the_line_are_the_index_look_ups(text, extra, nl):
+    """The parser builds the positions of a one-line instruction and of a comment from
+    the line it reads (no look-up): they are those LineIndex.position gives."""
+    from unittest import mock
+
+    from bot.model import dockerfile as model
+    from bot.model.lexer.spaces import GO_SPACE
+    from bot.model.text import Span
+
+    text += nl.join(extra) + (nl if extra else "")
+    df = parse(text)
+    node = model._Assembler._node
+
+    def looked_up(self, logical, index, nested, line=-1):  # the look-up path for every instruction
+        return node(self, logical, index, nested)
+
+    with mock.patch.object(model._Assembler, "_node", looked_up):
+        old = parse(text)
+    assert _model(df) == _model(old)
+    position, starts = df.index.position, df.index.starts
+    for c in df.comments:
+        line = df.index.line_text(c.line)
+        at = starts[c.line - 1] + len(line) - len(line.lstrip(GO_SPACE))
+        assert c.span == Span(position(at), position(starts[c.line - 1] + len(line)))

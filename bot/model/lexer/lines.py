@@ -8,6 +8,7 @@ between them, each continuation line with its own leading white space.
 
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
+from itertools import repeat
 from typing import NamedTuple, Sequence
 
 from bot.model.lexer.spaces import GO_SPACE
@@ -21,16 +22,19 @@ class PhysicalLine(NamedTuple):
     content: str  # without the line ending (any trailing \r and \n)
 
 
-def physical_lines(text: str, starts: Sequence[int] | None = None) -> list[PhysicalLine]:
+def physical_lines(text: str, starts: Sequence[int] | None = None,
+                   pieces: list[str] | None = None) -> list[PhysicalLine]:
     """The lines of ``text``; ``starts``, the offset after each ``\n`` with 0 first
-    (``LineIndex.starts``), spares finding them again when the caller has them."""
-    pieces = text.split("\n")
+    (``LineIndex.starts``), and ``pieces``, ``text.split("\n")`` (``LineIndex.pieces``),
+    spare finding them again when the caller has them."""
+    if pieces is None:
+        pieces = text.split("\n")
     if "\r" in text:  # most files have none: no strip per line
         pieces = [piece.rstrip("\r") for piece in pieces]
     if starts is None:
         starts = LineIndex(text).starts
-    # tuple.__new__ directly: the NamedTuple's own __new__ is one Python call per line
-    lines = [_new_tuple(PhysicalLine, start_and_piece) for start_and_piece in zip(starts, pieces)]
+    # tuple.__new__ through map: no Python call (nor loop step) per line
+    lines = list(map(_new_tuple, repeat(PhysicalLine), zip(starts, pieces)))
     if len(lines) > 1 and text.endswith("\n"):
         lines.pop()  # the empty piece after the final newline is not a line
     return lines

@@ -317,3 +317,25 @@ def test_a_stage_copied_whole_reaches_the_final_image_also_through_onbuild():
     assert parse(base + "COPY --from=one / /\n").reaches_final == {0, 2}
     assert parse(base + "ONBUILD COPY --from=one / /\n").reaches_final == {0, 2}
     assert parse(base + "COPY --from=one /app /app\n").reaches_final == {2}
+
+
+def test_an_edit_within_a_line_keeps_the_tail_records_and_their_positions():
+    """After an edit that adds no line, the old parse's comments, errors and positions past
+    it are the new ones as they stand (shared, not rebuilt); after one that adds a line they
+    move. Either way the reparse is the full parse."""
+    from bot.model.dockerfile import reparse
+
+    text = ("FROM debian:12\nRUN apt-get update\n# keep\nRUN --mount=type=cache,target=/c make\n"
+            "WORKDIR a b\nCOPY a /b\n")
+    old = parse(text)
+    at = text.index("update") + len("update")
+    for added in (" && rm -rf /var/lib/apt/lists/*", " \\\n  && true"):
+        new_text = text[:at] + added + text[at:]
+        new = reparse(old, new_text, at)
+        full = parse(new_text)
+        assert (new.instructions, new.comments, new.errors) == (full.instructions, full.comments, full.errors)
+        assert new.instructions[0] is old.instructions[0]  # the lines before the edit's are not read again
+        shared = "\n" not in added
+        assert (new.comments[0] is old.comments[0]) is shared
+        assert (new.instructions[2].span is old.instructions[2].span) is shared
+        assert new.instructions[2].flags[0].span == full.instructions[2].flags[0].span

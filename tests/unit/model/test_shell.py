@@ -135,3 +135,32 @@ def test_parse_shell_gives_a_whole_shellscript_record():
     assert type(s) is ShellScript and len(s) == len(ShellScript._fields)
     assert s.ok and s.has_comment and s.root is not None
     assert s.end == len("apt-get update") and [c.name for c in s.commands] == ["apt-get"]
+
+
+def test_a_script_parsed_again_reuses_its_tree_and_reads_as_a_fresh_parse():
+    """parse_tree keeps each text's tree: a second parse of the same text (in another
+    file, or after runs_last) shares it, and the commands, positions and facts are
+    those of a parse from an empty cache; the cache empties itself when full."""
+    from bot.model import shell
+
+    body = "apt-get update && apt-get install -y curl 'a b' $(id -u) \\\n  && rm -rf /var/lib/apt/lists/*"
+    shell._TREES.clear()
+    fresh = script(body)
+    assert shell.runs_last(body + " && true", len(body) + 4)
+    again = parse(f"FROM alpine\n\n# moved\nRUN {body}\n")
+    cached = list(run_scripts(again, again.instructions[1]))[0]
+    assert cached.root.id == fresh.root.id  # the same tree, not a new one
+    assert [(c.name, c.words, c.operator_before, c.depth, c.end) for c in cached.commands] == \
+        [(c.name, c.words, c.operator_before, c.depth, c.end) for c in fresh.commands]
+    shift = [(c.span.start.line - f.span.start.line, c.span.start.column == f.span.start.column)
+             for c, f in zip(cached.commands, fresh.commands)]
+    assert shift == [(2, True)] * len(fresh.commands)  # each file's own positions
+    shell._TREES.clear()
+    assert [c.words for c in script(body).commands] == [c.words for c in fresh.commands]
+    kept, shell._TREES_KEPT = shell._TREES_KEPT, 2
+    try:
+        for text in (b"a", b"b", b"c"):
+            shell.parse_tree(text)
+        assert len(shell._TREES) <= 2 and shell.parse_tree(b"c").root_node.text == b"c"
+    finally:
+        shell._TREES_KEPT = kept

@@ -10,6 +10,7 @@ them, its recommends not installed) and says so.
 
 from typing import NamedTuple
 
+from bot.estimate.layers.edited import edited_run
 from bot.estimate.layers.graph import Graph
 from bot.estimate.layers.state import Image, simulate
 from bot.model.dockerfile import reparse
@@ -80,6 +81,9 @@ class Model:
     def with_fix(self, finding: Finding) -> Image | None:
         assert finding.fix is not None
         text = apply_edits(self.df.text, finding.fix.edits)
+        edited = edited_run(self.ctx, finding.fix.edits, text)
+        if edited is not None:  # one RUN rewritten: the file as written with that RUN read anew
+            return simulate(self.df, self.g, ctx=self.ctx, edited=edited)
         unchanged = min(self.df.index.offset(e.span.start) for e in finding.fix.edits)
         fixed = reparse(self.df, text, unchanged)  # the same as parse(text), from the first edit on
         if fixed.errors and not self.df.errors:

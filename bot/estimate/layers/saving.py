@@ -1,8 +1,9 @@
 """Saving = size(image as written) - size(image with the finding's fix applied).
 
 The fix is applied to the text with ``model.text.apply_edits`` and the result parsed
-again from the first edit on (``reparse``; estimate/ does not import the engine); a
-finding without a fix is priced by following its advice in the model (its claimed lists removed in the RUN that wrote
+again from the first edit on (``reparse``; estimate/ does not import the engine), or,
+for a fix that rewrites one RUN (most of them), that RUN's new lines alone run in the
+file as written (``edited.py``); a finding without a fix is priced by following its advice in the model (its claimed lists removed in the RUN that wrote
 them, its recommends not installed) and says so.
 """
 

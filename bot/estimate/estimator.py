@@ -95,10 +95,21 @@ class Estimator:
                 if got is not None:
                     return _kept(finding, got)
             if hint.kind == K.BASE_IMAGE_SWAP and _is_slim(str(hint.params.get("to_image", ""))):
-                got = _with_slim_docs(self.estimate(hint), layered.installed_by_runs(ctx, self._models),
-                                      layered.recommends_by_run(ctx, self._models))
-                return _kept(finding, _less_reinstalled(got, layered.added_by_fix(ctx, finding, self._models)))
+                return _kept(finding, self._slim_swap(ctx, finding, layered))
         return _kept(finding, self.estimate(hint))
+
+    def _slim_swap(self, ctx: Any, finding: Finding, layered: Any) -> Result:
+        """A swap to a -slim base: the image sizes' difference, plus the docs slim leaves out
+        of what the RUNs install, less what they reinstall there. The layer model is asked only
+        when there is a difference to adjust (half the corpus's swaps name an image of unknown
+        size), and each of its answers only when the one before it is used."""
+        got = self.estimate(finding.hint)
+        if got[0] is None:
+            return got
+        installed = layered.installed_by_runs(ctx, self._models)
+        if installed is not None:
+            got = _with_slim_docs(got, installed, layered.recommends_by_run(ctx, self._models))
+        return _less_reinstalled(got, layered.added_by_fix(ctx, finding, self._models))
 
     # -- public API ---------------------------------------------------------------
     def estimate(self, hint: SizeHint | None) -> Result:

@@ -1,8 +1,9 @@
 """Saving = size(image as written) - size(image with the finding's fix applied).
 
 The fix is applied to the text with ``model.text.apply_edits`` and the result parsed
-again from the first edit on (``reparse``; estimate/ does not import the engine); a
-finding without a fix is priced by following its advice in the model (its claimed lists removed in the RUN that wrote
+again from the first edit on (``reparse``; estimate/ does not import the engine), or,
+for a fix that rewrites one RUN (most of them), that RUN's new lines alone run in the
+file as written (``edited.py``); a finding without a fix is priced by following its advice in the model (its claimed lists removed in the RUN that wrote
 them, its recommends not installed) and says so.
 """
 
@@ -10,6 +11,7 @@ them, its recommends not installed) and says so.
 
 from typing import NamedTuple
 
+from bot.estimate.layers.edited import edited_run
 from bot.estimate.layers.graph import Graph
 from bot.estimate.layers.state import Image, simulate
 from bot.model.dockerfile import reparse
@@ -80,6 +82,9 @@ class Model:
     def with_fix(self, finding: Finding) -> Image | None:
         assert finding.fix is not None
         text = apply_edits(self.df.text, finding.fix.edits)
+        edited = edited_run(self.ctx, finding.fix.edits, text)
+        if edited is not None:  # one RUN rewritten: the file as written with that RUN read anew
+            return simulate(self.df, self.g, ctx=self.ctx, edited=edited)
         unchanged = min(self.df.index.offset(e.span.start) for e in finding.fix.edits)
         fixed = reparse(self.df, text, unchanged)  # the same as parse(text), from the first edit on
         if fixed.errors and not self.df.errors:

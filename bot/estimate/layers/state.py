@@ -11,6 +11,7 @@ base image's), removals that free bytes only in the layer that wrote them.
 from typing import Iterable, NamedTuple
 
 from bot.estimate import images
+from bot.estimate.layers.edited import EditedRun
 from bot.estimate.layers.graph import Graph
 from bot.model.dockerfile import Dockerfile, Instruction
 from bot.rules.base import Context
@@ -100,10 +101,13 @@ def _configures_no_recommends(ctx: Context, ins: Instruction) -> bool:
     return writes_no_recommends_config(ctx, ins)
 
 
-def simulate(df: Dockerfile, g: Graph, drop: Iterable[str] = (), ctx: Context | None = None) -> Image:
+def simulate(df: Dockerfile, g: Graph, drop: Iterable[str] = (), ctx: Context | None = None,
+             edited: "EditedRun | None" = None) -> Image:
     """The final image's layers; ``drop`` names claims whose advice is followed (their
     apt lists removed in the RUN that wrote them, their recommends not installed).
-    ``ctx``: the rules' Context of ``df``, whose parsed RUN scripts are reused."""
+    ``ctx``: the rules' Context of ``df``, whose parsed RUN scripts are reused.
+    ``edited``: a RUN of ``df`` rewritten by a fix (bot/estimate/layers/edited.py), run
+    instead of the one ``df`` holds: the image of the fixed file."""
     drop = frozenset(drop)
     stage = df.final_stage
     if stage is None:
@@ -125,7 +129,7 @@ def simulate(df: Dockerfile, g: Graph, drop: Iterable[str] = (), ctx: Context | 
                 if ins.keyword in ("COPY", "ADD") and not no_rec_config:
                     no_rec_config = _configures_no_recommends(ctx, ins)
                 continue
-            ops, configures = _ops(ctx, ins)
+            ops, configures = _ops(ctx, ins) if edited is None or ins.index != edited.index else _ops(edited.ctx, edited.ins)
             no_rec_config = no_rec_config or configures  # a config it writes holds for its own installs
             wrote = refreshed = False  # this layer holds the lists / a refresh of them
             mine: set[str] = set()  # packages this layer unpacked

@@ -248,12 +248,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from bot.engine import LintResult, analyse_file, build_context_for, make_estimator
+    from bot.engine import LintResult, OnDemandEstimator, analyse_file, build_context_for
 
     cfg = _config(args)
     options = cfg.options(estimate=not args.no_estimate)
     files = _discover(args.paths)
-    estimator = make_estimator(options.online) if options.estimate else None
+    estimator = OnDemandEstimator(options.online) if options.estimate else None
     progress = _Progress(len(files), not args.quiet)
     results = []
     for i, path in enumerate(files, 1):

@@ -59,7 +59,7 @@ class FileResult(NamedTuple):
     error: str | None = None  # the file could not be read: the reason
     bom: bool = False
     base_image: str = ""  # the external image the final stage builds on
-    base_size: SizeEstimate | None = None  # its size, when estimates are on and it is known
+    base_size: SizeEstimate | None = None  # its size, when known and a finding has an estimate
 
 
 class LintResult(NamedTuple):
@@ -127,15 +127,16 @@ def analyse_source(
         findings = [f.with_(severity=overrides.get(f.rule_id, f.severity)) for f in findings]
     base_image = ctx.base_image(df.final_stage)
     base_size = None
-    if options.estimate:
+    if options.estimate and findings:
         estimator = estimator or make_estimator(options.online)
-        if findings:
-            findings = _estimate(findings, estimator, options, ctx)
-            if options.min_saving:
-                from bot.estimate.quiet import hidden
+        findings = _estimate(findings, estimator, options, ctx)
+        if options.min_saving:
+            from bot.estimate.quiet import hidden
 
-                findings = [f for f in findings if not hidden(f, options.min_saving)]
-        if base_image:
+            findings = [f for f in findings if not hidden(f, options.min_saving)]
+        # the reports state the base's size only beside an estimated finding (json's "image",
+        # --statistics' shares): a file without one never asks the size model
+        if base_image and any(f.estimate is not None for f in findings):
             base_size = estimator.base_image_size(base_image)
     findings.sort(key=lambda f: (f.span.start, f.rule_id, f.span.end))
     return FileResult(source.path, source.text, tuple(findings), bom=source.bom, base_image=base_image,
@@ -235,6 +236,22 @@ def make_estimator(online: bool = False):
     from bot.estimate.lookups import Lookups
 
     return Estimator(lookups=Lookups())
+
+
+class OnDemandEstimator:
+    """``make_estimator(online)``, made when first asked: a run in which no file has a finding
+    to price never loads the size model (its modules and tables are ~10% of a clean file's
+    cold check). Stands for the estimator it makes: every attribute is the estimator's."""
+
+    def __init__(self, online: bool = False) -> None:
+        self.online = online
+        self._estimator = None
+
+    def __getattr__(self, name: str):
+        # called only for names this object lacks: the estimator's own
+        if self._estimator is None:
+            self._estimator = make_estimator(self.online)
+        return getattr(self._estimator, name)
 
 
 def _estimate(findings: list[Finding], estimator, options: Options, ctx: Context | None = None) -> list[Finding]:
@@ -391,7 +408,7 @@ def discover(paths: Sequence[str]) -> tuple[list[str], list[str]]:
 def analyse_paths(paths: Sequence[str], options: Options = Options(), estimator=None) -> LintResult:
     files, _ = discover(paths)
     if options.estimate and estimator is None:
-        estimator = make_estimator(options.online)
+        estimator = OnDemandEstimator(options.online)
     return LintResult(tuple(analyse_file(p, options, build_context_for(p), estimator) for p in files))
 
 

@@ -1,0 +1,53 @@
+"""Per-run and per-file work a check does only when its result is used (start-up time, issue 12)."""
+
+from __future__ import annotations
+
+from bot.engine import OnDemandEstimator, Options, analyse_text, make_estimator
+from bot.report import json_report, text
+from bot.engine import LintResult
+
+from tests.unit.test_layers import _check_loads, _loaded
+
+CLEAN = 'FROM python:3.12-slim\nCOPY app.py /app/\nCMD ["python", "/app/app.py"]\n'
+UNPRICED = CLEAN.replace("COPY", "# dockerdiet ignore=DT101\nCOPY")  # DT901: an unused pragma, no size
+PRICED = "FROM ubuntu:22.04\nRUN apt-get update\nRUN apt-get install -y curl\n"
+
+
+def test_a_clean_check_never_loads_the_size_model(tmp_path):
+    code, _, modules = _check_loads(tmp_path, CLEAN)
+    assert code == 0
+    assert _loaded(modules, ("bot.estimate",)) == []
+
+
+def test_the_on_demand_estimator_is_made_when_first_asked_and_answers_as_a_made_one():
+    lazy = OnDemandEstimator()
+    assert lazy._estimator is None
+    made = make_estimator()
+    for ref in ("python:3.12-slim", "ubuntu:22.04", "scratch", "node:20", "no-such/image:1"):
+        assert lazy.base_image_size(ref) == made.base_image_size(ref)
+    assert lazy._estimator is not None
+    with_lazy = analyse_text("Dockerfile", PRICED, estimator=OnDemandEstimator())
+    with_made = analyse_text("Dockerfile", PRICED, estimator=make_estimator())
+    assert with_lazy == with_made and any(f.estimate for f in with_lazy.findings)
+
+
+def test_the_base_size_is_looked_up_only_beside_an_estimated_finding():
+    priced = analyse_text("Dockerfile", PRICED)
+    assert priced.base_size == make_estimator().base_image_size("ubuntu:22.04") is not None
+    clean = analyse_text("Dockerfile", CLEAN)
+    assert clean.base_image == "python:3.12-slim" and clean.findings == () and clean.base_size is None
+    unpriced = analyse_text("Dockerfile", UNPRICED)
+    assert unpriced.findings and not any(f.estimate for f in unpriced.findings) and unpriced.base_size is None
+
+
+def test_reports_of_files_without_an_estimated_finding_do_not_depend_on_the_base_size():
+    """What the lookup skipped was never shown: json's ``image`` and --statistics' shares are
+    stated only beside an estimated finding."""
+    for source in (CLEAN, UNPRICED):
+        result = analyse_text("Dockerfile", source)
+        assert result.base_size is None
+        sized = result._replace(base_size=make_estimator().base_image_size(result.base_image))
+        assert sized.base_size is not None
+        for render in (json_report.render, text.statistics):
+            assert render(LintResult((result,))) == render(LintResult((sized,)))
+    assert Options().estimate  # the analyses above ran with estimates on

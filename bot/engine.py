@@ -174,9 +174,18 @@ def _supersedes(a: Finding, b: Finding) -> bool:
     return whole_stage and mine > theirs and (a.fix is not None or b.fix is None)
 
 
-def _split_suppressed(df: Dockerfile, sups: list[Suppression], findings: list[Finding]) -> tuple[list[Finding], set]:
+def _hadolint_codes(sups: list[Suppression]) -> dict[str, set[str]]:
+    """DL code -> ids of the rules that share it (``rules.hadolint_map``), when a pragma names
+    a code that is not a rule id: making the map imports every rule, which pragmas that name
+    only our rules (``# dockerdiet ignore=DT101``) do not need."""
+    if all(code.startswith("DT") for s in sups for code in s.codes):
+        return {}
+    return catalogue.hadolint_map()
+
+
+def _split_suppressed(df: Dockerfile, sups: list[Suppression], findings: list[Finding],
+                      dl_map: dict[str, set[str]]) -> tuple[list[Finding], set]:
     """The findings no pragma suppresses, and the (pragma, rule) pairs that did suppress."""
-    dl_map = catalogue.hadolint_map()
     starts = sorted((ins.span, ins.index) for ins in df.instructions)
 
     def ins_index_of(f: Finding) -> int | None:
@@ -198,7 +207,7 @@ def _split_suppressed(df: Dockerfile, sups: list[Suppression], findings: list[Fi
 def unsuppressed(df: Dockerfile, findings: list[Finding]) -> list[Finding]:
     """Findings made outside the static pass (measured ones) minus those a pragma suppresses."""
     sups = parse_suppressions(df)
-    return _split_suppressed(df, sups, findings)[0] if sups else findings
+    return _split_suppressed(df, sups, findings, _hadolint_codes(sups))[0] if sups else findings
 
 
 def _apply_suppressions(ctx: Context, df: Dockerfile, ids: list[str], findings: list[Finding]) -> list[Finding]:
@@ -207,8 +216,8 @@ def _apply_suppressions(ctx: Context, df: Dockerfile, ids: list[str], findings: 
     sups = parse_suppressions(df)
     if not sups:
         return findings
-    dl_map = catalogue.hadolint_map()
-    kept, used = _split_suppressed(df, sups, findings)
+    dl_map = _hadolint_codes(sups)
+    kept, used = _split_suppressed(df, sups, findings, dl_map)
     if "DT901" in ids:
         kept.extend(catalogue.load("DT901")().report_unused(ctx, sups, used, set(ids), dl_map))
     return kept

@@ -51,3 +51,31 @@ def test_reports_of_files_without_an_estimated_finding_do_not_depend_on_the_base
         for render in (json_report.render, text.statistics):
             assert render(LintResult((result,))) == render(LintResult((sized,)))
     assert Options().estimate  # the analyses above ran with estimates on
+
+
+def test_pragmas_naming_only_our_rules_do_without_the_hadolint_map(monkeypatch):
+    from bot import engine, rules
+
+    text = "FROM ubuntu:22.04\n# dockerdiet ignore=DT101\nRUN apt-get update && apt-get install -y curl\n"
+    expected = analyse_text("Dockerfile", text, Options(estimate=False))
+    assert "DT101" not in {f.rule_id for f in expected.findings}
+
+    def no_map():
+        raise AssertionError("the DL map imports every rule")
+
+    monkeypatch.setattr(rules, "hadolint_map", no_map)
+    assert analyse_text("Dockerfile", text, Options(estimate=False)) == expected
+    df = engine.parse(text)
+    assert engine.unsuppressed(df, list(expected.findings)) == list(expected.findings)
+
+
+def test_hadolint_codes_still_suppress_the_rules_that_share_them():
+    text = "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y curl\n"
+    said = {f.rule_id for f in analyse_text("Dockerfile", text, Options(estimate=False)).findings}
+    assert "DT101" in said
+    from bot import rules
+
+    codes = sorted(code for code, ids in rules.hadolint_map().items() if "DT101" in ids)
+    assert codes  # DT101 shares a DL code
+    quiet = text.replace("RUN", f"# hadolint ignore={codes[0]}\nRUN")
+    assert "DT101" not in {f.rule_id for f in analyse_text("Dockerfile", quiet, Options(estimate=False)).findings}

@@ -129,6 +129,22 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    """``argv`` as the whole command line parses it. A subcommand's arguments go to its own
+    parser alone, which is all the whole one does with them (start-up time: each parser asks
+    gettext for its texts). Arguments it does not know are the whole parser's to report."""
+    command = argv[0] if argv and argv[0] in COMMANDS else None
+    for name, _, add_arguments, add_help in SUBCOMMANDS:
+        if name == command:
+            parser = argparse.ArgumentParser(prog=f"dockerdiet {name}", add_help=add_help,
+                                             formatter_class=_help_formatter)
+            add_arguments(parser)
+            args, unknown = parser.parse_known_args(argv[1:], argparse.Namespace(command=name))
+            if not unknown:
+                return args
+    return build_parser(command).parse_args(argv)
+
+
 # ---------------------------------------------------------------------------- commands
 
 
@@ -405,13 +421,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return measure_main(argv[1:])
         except SystemExit as exc:  # its argparse exits on --help and usage errors
             return int(exc.code or 0)
-    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
     try:
-        args = parser.parse_args(argv)
+        args = parse_arguments(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     if not args.command:
-        parser.print_help(sys.stderr)
+        build_parser().print_help(sys.stderr)
         return EXIT_ERROR
     try:
         return COMMANDS[args.command](args)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from bot.engine import OnDemandEstimator, Options, analyse_text, make_estimator
+import pytest
+
+from bot import cli
+from bot.engine import LintResult, OnDemandEstimator, Options, analyse_text, make_estimator
 from bot.report import json_report, text
-from bot.engine import LintResult
 
 from tests.unit.test_layers import _check_loads, _loaded
 
@@ -79,3 +81,46 @@ def test_hadolint_codes_still_suppress_the_rules_that_share_them():
     assert codes  # DT101 shares a DL code
     quiet = text.replace("RUN", f"# hadolint ignore={codes[0]}\nRUN")
     assert "DT101" not in {f.rule_id for f in analyse_text("Dockerfile", quiet, Options(estimate=False)).findings}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["check"],
+        ["check", "x", "--format", "json", "--no-estimate", "--select", "DT1,DT2", "-q"],
+        ["check", "--format=sarif", "-fjson", "--no-est", "a", "b"],
+        ["check", "--", "-x"],
+        ["check", "--format", "bogus"],
+        ["check", "--bogus"],
+        ["check", "a", "--version"],
+        ["check", "--help"],
+        ["fix", "--diff", "--unsafe", "a", "b"],
+        ["fix", "--select"],
+        ["review", "--base", "origin/main", "--max-comments", "3"],
+        ["review", "--max-comments", "many"],
+        ["review"],
+        ["action"],
+        ["action", "now"],
+        ["explain"],
+        ["explain", "DT101", "DT102"],
+        ["docs", "--check", "--root", "r"],
+        ["config", "p", "--config", "c"],
+        ["rules"],
+        ["rules", "extra"],
+        ["--version"],
+        ["nonsense"],
+    ],
+)
+def test_arguments_parse_as_the_whole_parser_parses_them(argv, capsys):
+    """parse_arguments gives a subcommand's arguments to its parser alone: every outcome
+    (values, exit code, what is printed) must be the whole parser's."""
+
+    def outcome(parse):
+        try:
+            result = vars(parse(argv))
+        except SystemExit as exc:
+            result = exc.code
+        return result, capsys.readouterr()
+
+    assert outcome(cli.parse_arguments) == outcome(cli.build_parser().parse_args)

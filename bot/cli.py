@@ -6,13 +6,20 @@ I/O error. Errors go to stderr and name the file and the reason.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
+
+# argparse (with typing's import before it) is imported where a parser is made: after run()
+# has set the collector's pace, which its imports then run at (see run)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# the collector's pace during a check (cmd_check says why)
+CHECK_GC_THRESHOLD = (20_000, 20, 50)
 FORMATS = ["text", "json", "sarif", "rdjson", "rdjsonl", "github"]
 
 
@@ -98,6 +105,8 @@ def _help_formatter(prog: str) -> argparse.HelpFormatter:
     it adds, only to try its metavar, and without a width each imports shutil (with bz2 and
     lzma), 7M instructions of a small check's start-up. The width is shutil's answer: COLUMNS,
     else the terminal of standard output, else 80."""
+    import argparse
+
     try:
         columns = int(os.environ.get("COLUMNS", 0))
     except ValueError:
@@ -114,6 +123,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole command line; with ``command``, only that subcommand's parser (start-up time:
     making parsers is most of argparse's cost). The result is the same for any command line
     that starts with ``command``: the other subparsers are never reached from it."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="dockerdiet",
         description="Find image-size, layer and build-cache waste in Dockerfiles.",
@@ -133,6 +144,8 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     """``argv`` as the whole command line parses it. A subcommand's arguments go to its own
     parser alone, which is all the whole one does with them (start-up time: each parser asks
     gettext for its texts). Arguments it does not know are the whole parser's to report."""
+    import argparse
+
     command = argv[0] if argv and argv[0] in COMMANDS else None
     for name, _, add_arguments, add_help in SUBCOMMANDS:
         if name == command:
@@ -255,7 +268,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     # are rarer from here on, both undone after.
     threshold = gc.get_threshold()
     gc.freeze()
-    gc.set_threshold(20_000, 20, 50)
+    gc.set_threshold(*CHECK_GC_THRESHOLD)
     try:
         return _check(args)
     finally:
@@ -444,7 +457,11 @@ def run() -> None:
     teardown, as mypy's hard_exit does: freeing every object and a last full collection are
     9% of a small check's instructions, and a check holds nothing that needs them (it writes
     only to stdout and stderr, flushed here, and leaves no temporary file or atexit handler).
-    Every other command exits as usual."""
+    Every other command exits as usual. A check runs at cmd_check's collector pace from
+    here, before it imports argparse, typing, the model and the rules: at the default pace
+    their imports alone set off a dozen collections, 2% of a small check's instructions."""
+    if sys.argv[1:2] == ["check"]:
+        gc.set_threshold(*CHECK_GC_THRESHOLD)
     code = main()
     if sys.argv[1:2] == ["check"]:
         try:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from bot import cli
 from bot.engine import LintResult, OnDemandEstimator, Options, analyse_text, make_estimator
 from bot.report import json_report, text
 
+from tests.conftest import ROOT
 from tests.unit.test_layers import _check_loads, _loaded
 
 CLEAN = 'FROM python:3.12-slim\nCOPY app.py /app/\nCMD ["python", "/app/app.py"]\n'
@@ -124,3 +128,36 @@ def test_arguments_parse_as_the_whole_parser_parses_them(argv, capsys):
         return result, capsys.readouterr()
 
     assert outcome(cli.parse_arguments) == outcome(cli.build_parser().parse_args)
+
+
+def test_importing_the_cli_leaves_argparse_and_typing_for_later():
+    """run() sets a check's collector pace before they are imported (see cli.run)."""
+    code = "import sys, bot.cli\nprint(sorted(m for m in ('argparse', 'gettext', 'typing') if m in sys.modules))\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_check_runs_at_the_relaxed_collector_pace_from_its_start(monkeypatch):
+    import gc
+    import os
+
+    seen = []
+    monkeypatch.setattr(cli, "main", lambda: seen.append(gc.get_threshold()) or 0)
+
+    def hard_exit(code):
+        raise SystemExit(code)
+
+    monkeypatch.setattr(os, "_exit", hard_exit)
+    before = gc.get_threshold()
+    try:
+        for argv in (["dockerdiet", "check", "x"], ["dockerdiet", "rules"]):
+            gc.set_threshold(*before)
+            monkeypatch.setattr(sys, "argv", argv)
+            try:
+                cli.run()
+            except SystemExit as exc:
+                seen.append(exc.code)
+    finally:
+        gc.set_threshold(*before)
+    assert seen == [cli.CHECK_GC_THRESHOLD, 0, before, 0]

@@ -9,16 +9,18 @@ one definition of "the file with its fixes applied".
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import os
-from typing import Callable, Iterable, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple, Sequence
 
 from bot.model import hints
 from bot.model.dockerfile import Dockerfile, parse
 from bot.model.findings import STAGE_CLAIM, Finding, Safety, Severity, SizeEstimate
-from bot.model.pragmas import Suppression, parse_suppressions
 from bot.model.source import Source, SourceError, decode, read
 from bot.model.text import Edit, apply_edits
 from bot import identity, rules as catalogue
 from bot.rules.base import BuildContext, Context
+
+if TYPE_CHECKING:  # the pragma module is imported for a file with comments (_suppressions)
+    from bot.model.pragmas import Suppression
 
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
 
@@ -99,7 +101,7 @@ def _run_rules(ctx: Context, ids: list[str]) -> list[Finding]:
     return findings
 
 
-def _suppressed(finding: Finding, sups: list[Suppression], ins_index_of, dl_map) -> Suppression | None:
+def _suppressed(finding: Finding, sups: "list[Suppression]", ins_index_of, dl_map) -> "Suppression | None":
     target = ins_index_of(finding)
     for s in sups:
         if s.is_global or s.target == target:
@@ -174,7 +176,7 @@ def _supersedes(a: Finding, b: Finding) -> bool:
     return whole_stage and mine > theirs and (a.fix is not None or b.fix is None)
 
 
-def _hadolint_codes(sups: list[Suppression]) -> dict[str, set[str]]:
+def _hadolint_codes(sups: "list[Suppression]") -> dict[str, set[str]]:
     """DL code -> ids of the rules that share it (``rules.hadolint_map``), when a pragma names
     a code that is not a rule id: making the map imports every rule, which pragmas that name
     only our rules (``# dockerdiet ignore=DT101``) do not need."""
@@ -183,7 +185,7 @@ def _hadolint_codes(sups: list[Suppression]) -> dict[str, set[str]]:
     return catalogue.hadolint_map()
 
 
-def _split_suppressed(df: Dockerfile, sups: list[Suppression], findings: list[Finding],
+def _split_suppressed(df: Dockerfile, sups: "list[Suppression]", findings: list[Finding],
                       dl_map: dict[str, set[str]]) -> tuple[list[Finding], set]:
     """The findings no pragma suppresses, and the (pragma, rule) pairs that did suppress."""
     starts = sorted((ins.span, ins.index) for ins in df.instructions)
@@ -204,16 +206,25 @@ def _split_suppressed(df: Dockerfile, sups: list[Suppression], findings: list[Fi
     return kept, used
 
 
+def _suppressions(df: Dockerfile) -> "list[Suppression]":
+    """The file's pragmas: a pragma is a comment, so a file without any never loads their module."""
+    if not df.comments:
+        return []
+    from bot.model.pragmas import parse_suppressions
+
+    return parse_suppressions(df)
+
+
 def unsuppressed(df: Dockerfile, findings: list[Finding]) -> list[Finding]:
     """Findings made outside the static pass (measured ones) minus those a pragma suppresses."""
-    sups = parse_suppressions(df)
+    sups = _suppressions(df)
     return _split_suppressed(df, sups, findings, _hadolint_codes(sups))[0] if sups else findings
 
 
 def _apply_suppressions(ctx: Context, df: Dockerfile, ids: list[str], findings: list[Finding]) -> list[Finding]:
     """``ids``: the static rules that ran (a measured rule's pragma is judged when measuring);
     one skipped for want of its trigger words ran in effect: it had nothing to report."""
-    sups = parse_suppressions(df)
+    sups = _suppressions(df)
     if not sups:
         return findings
     dl_map = _hadolint_codes(sups)

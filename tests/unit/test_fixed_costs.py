@@ -23,6 +23,12 @@ def test_a_clean_check_never_loads_the_size_model(tmp_path):
     code, _, modules = _check_loads(tmp_path, CLEAN)
     assert code == 0
     assert _loaded(modules, ("bot.estimate",)) == []
+    assert "bot.model.pragmas" not in modules  # no comment, so no pragma
+
+
+def test_a_file_with_comments_still_has_its_pragmas_read(tmp_path):
+    code, _, modules = _check_loads(tmp_path, UNPRICED)
+    assert code == 1 and "bot.model.pragmas" in modules  # DT901: the pragma was read, and is unused
 
 
 def test_the_on_demand_estimator_is_made_when_first_asked_and_answers_as_a_made_one():

@@ -116,8 +116,11 @@ def analyse_source(
     options: Options = Options(),
     build_context: BuildContext | None = None,
     estimator=None,
+    *,
+    parsed: Dockerfile | None = None,
 ) -> FileResult:
-    df = parse(source.text, source.path)
+    """``parsed``: ``parse(source.text, source.path)`` when the caller has it already."""
+    df = parsed if parsed is not None else parse(source.text, source.path)
     ctx = Context(df, source.path, build_context, pypi=pypi_lookups() if options.online else None)
     ids = _rule_ids(options, source.path)
     findings = _run_rules(ctx, ids)
@@ -373,9 +376,11 @@ def fix_source(source: Source, options: Options = Options(), unsafe: bool = Fals
     text = source.text
     applied: list[Finding] = []
     rejected = ""
-    base_errors = len(parse(text, source.path).errors)
+    df = parse(text, source.path)  # each text is parsed once, and analysed once
+    base_errors = len(df.errors)
+    result = None
     for _ in range(MAX_FIX_PASSES):
-        result = analyse_source(Source(source.path, text, source.bom), opts, build_context)
+        result = analyse_source(Source(source.path, text, source.bom), opts, build_context, parsed=df)
         found = result.findings if select is None else [f for f in result.findings if select(f, text)]
         # Style fixes (DT601's cache mounts) come after every other fix has settled: applied in
         # one pass with, say, DT105's --no-cache-dir and DT201's moved `rm -rf /root/.cache`,
@@ -385,13 +390,16 @@ def fix_source(source: Source, options: Options = Options(), unsafe: bool = Fals
             new_text, taken = apply_fixes(text, found, unsafe)
         if not taken or new_text == text:
             break
-        if len(parse(new_text, source.path).errors) > base_errors:
+        new_df = parse(new_text, source.path)
+        if len(new_df.errors) > base_errors:
             rejected = "applying " + ", ".join(sorted({f.rule_id for f in taken})) + " would make the file unparseable"
             break
-        text = new_text
+        text, df = new_text, new_df
         applied.extend(taken)
-    final = analyse_source(Source(source.path, text, source.bom), opts, build_context)
-    return FixOutcome(source.path, source.text, text, tuple(applied), final.findings, rejected)
+        result = None  # the findings of the text before
+    if result is None:  # every pass changed the text: the last one is not analysed yet
+        result = analyse_source(Source(source.path, text, source.bom), opts, build_context, parsed=df)
+    return FixOutcome(source.path, source.text, text, tuple(applied), result.findings, rejected)
 
 
 # ---------------------------------------------------------------------------- files

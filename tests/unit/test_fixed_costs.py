@@ -11,7 +11,7 @@ from bot import cli
 from bot.engine import LintResult, OnDemandEstimator, Options, analyse_text, make_estimator
 from bot.report import json_report, text
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, corpus_files, requires_corpus
 from tests.unit.test_layers import _check_loads, _loaded
 
 CLEAN = 'FROM python:3.12-slim\nCOPY app.py /app/\nCMD ["python", "/app/app.py"]\n'
@@ -167,3 +167,51 @@ def test_a_check_runs_at_the_relaxed_collector_pace_from_its_start(monkeypatch):
     finally:
         gc.set_threshold(*before)
     assert seen == [cli.CHECK_GC_THRESHOLD, 0, before, 0]
+
+
+def _fix_as_before(source, options, unsafe, build_context, select=None):
+    """fix_source as it was: every pass parses its text twice, and the last text is analysed again."""
+    from bot import engine
+    from bot.model.source import Source
+
+    opts = options._replace(estimate=False, min_saving=0)
+    text, applied, rejected = source.text, [], ""
+    base_errors = len(engine.parse(text, source.path).errors)
+    for _ in range(engine.MAX_FIX_PASSES):
+        result = engine.analyse_source(Source(source.path, text, source.bom), opts, build_context)
+        found = result.findings if select is None else [f for f in result.findings if select(f, text)]
+        new_text, taken = engine.apply_fixes(text, [f for f in found if not engine._build_time(f)], unsafe)
+        if not taken or new_text == text:
+            new_text, taken = engine.apply_fixes(text, found, unsafe)
+        if not taken or new_text == text:
+            break
+        if len(engine.parse(new_text, source.path).errors) > base_errors:
+            rejected = "applying " + ", ".join(sorted({f.rule_id for f in taken})) + " would make the file unparseable"
+            break
+        text = new_text
+        applied.extend(taken)
+    final = engine.analyse_source(Source(source.path, text, source.bom), opts, build_context)
+    return engine.FixOutcome(source.path, source.text, text, tuple(applied), final.findings, rejected)
+
+
+@requires_corpus
+@pytest.mark.parametrize("unsafe", [False, True])
+def test_fixing_parses_and_analyses_each_text_once_and_fixes_as_before(unsafe, monkeypatch):
+    from bot import engine
+    from bot.model.source import read
+
+    first_lines = lambda f, text: f.span.start.line <= 3  # noqa: E731  (a review fixes only some lines)
+    parse = engine.parse
+    changed = 0
+    for path in corpus_files()[::9]:
+        source = read(path)
+        for select in (None, first_lines):
+            expected = _fix_as_before(source, Options(), unsafe, engine.build_context_for(path), select)
+            parsed: list[str] = []
+            monkeypatch.setattr(engine, "parse", lambda text, p="Dockerfile": parsed.append(text) or parse(text, p))
+            outcome = engine.fix_source(source, Options(), unsafe, engine.build_context_for(path), select)
+            monkeypatch.setattr(engine, "parse", parse)
+            assert outcome == expected, path
+            assert len(parsed) == len(set(parsed)), path  # no text parsed twice
+            changed += outcome.fixed != outcome.original
+    assert changed > 10

@@ -6,13 +6,21 @@ I/O error. Errors go to stderr and name the file and the reason.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
+
+# argparse (with typing's import before it) is imported where a parser is made: after run()
+# has set the collector's pace, which its imports then run at (see run)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# the collector's pace during a check (cmd_check says why): a young pass every 100,000
+# allocations, and the older generations hardly ever
+CHECK_GC_THRESHOLD = (100_000, 50, 100)
 FORMATS = ["text", "json", "sarif", "rdjson", "rdjsonl", "github"]
 
 
@@ -98,6 +106,8 @@ def _help_formatter(prog: str) -> argparse.HelpFormatter:
     it adds, only to try its metavar, and without a width each imports shutil (with bz2 and
     lzma), 7M instructions of a small check's start-up. The width is shutil's answer: COLUMNS,
     else the terminal of standard output, else 80."""
+    import argparse
+
     try:
         columns = int(os.environ.get("COLUMNS", 0))
     except ValueError:
@@ -114,6 +124,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole command line; with ``command``, only that subcommand's parser (start-up time:
     making parsers is most of argparse's cost). The result is the same for any command line
     that starts with ``command``: the other subparsers are never reached from it."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="dockerdiet",
         description="Find image-size, layer and build-cache waste in Dockerfiles.",
@@ -127,6 +139,24 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         if command is None or name == command:
             add_arguments(sub.add_parser(name, help=help_text, add_help=add_help, formatter_class=_help_formatter))
     return parser
+
+
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    """``argv`` as the whole command line parses it. A subcommand's arguments go to its own
+    parser alone, which is all the whole one does with them (start-up time: each parser asks
+    gettext for its texts). Arguments it does not know are the whole parser's to report."""
+    import argparse
+
+    command = argv[0] if argv and argv[0] in COMMANDS else None
+    for name, _, add_arguments, add_help in SUBCOMMANDS:
+        if name == command:
+            parser = argparse.ArgumentParser(prog=f"dockerdiet {name}", add_help=add_help,
+                                             formatter_class=_help_formatter)
+            add_arguments(parser)
+            args, unknown = parser.parse_known_args(argv[1:], argparse.Namespace(command=name))
+            if not unknown:
+                return args
+    return build_parser(command).parse_args(argv)
 
 
 # ---------------------------------------------------------------------------- commands
@@ -236,10 +266,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     # tables live to the end, and a file's objects mostly go by reference counting. At the
     # default pace (a pass every 700 allocations, over every object not yet frozen) the
     # collector costs 2-3% of a check: the objects made before sit out (freeze) and passes
-    # are rarer from here on, both undone after.
+    # are rarer from here on, both undone after. Few of a check's objects are cyclic garbage:
+    # the corpus checked four times over peaks at the same memory with the collector off.
     threshold = gc.get_threshold()
     gc.freeze()
-    gc.set_threshold(20_000, 20, 50)
+    gc.set_threshold(*CHECK_GC_THRESHOLD)
     try:
         return _check(args)
     finally:
@@ -248,12 +279,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from bot.engine import LintResult, analyse_file, build_context_for, make_estimator
+    from bot.engine import LintResult, OnDemandEstimator, analyse_file, build_context_for
 
     cfg = _config(args)
     options = cfg.options(estimate=not args.no_estimate)
     files = _discover(args.paths)
-    estimator = make_estimator(options.online) if options.estimate else None
+    estimator = OnDemandEstimator(options.online) if options.estimate else None
     progress = _Progress(len(files), not args.quiet)
     results = []
     for i, path in enumerate(files, 1):
@@ -405,13 +436,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return measure_main(argv[1:])
         except SystemExit as exc:  # its argparse exits on --help and usage errors
             return int(exc.code or 0)
-    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
     try:
-        args = parser.parse_args(argv)
+        args = parse_arguments(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     if not args.command:
-        parser.print_help(sys.stderr)
+        build_parser().print_help(sys.stderr)
         return EXIT_ERROR
     try:
         return COMMANDS[args.command](args)
@@ -429,7 +459,11 @@ def run() -> None:
     teardown, as mypy's hard_exit does: freeing every object and a last full collection are
     9% of a small check's instructions, and a check holds nothing that needs them (it writes
     only to stdout and stderr, flushed here, and leaves no temporary file or atexit handler).
-    Every other command exits as usual."""
+    Every other command exits as usual. A check runs at cmd_check's collector pace from
+    here, before it imports argparse, typing, the model and the rules: at the default pace
+    their imports alone set off a dozen collections, 2% of a small check's instructions."""
+    if sys.argv[1:2] == ["check"]:
+        gc.set_threshold(*CHECK_GC_THRESHOLD)
     code = main()
     if sys.argv[1:2] == ["check"]:
         try:

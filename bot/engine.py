@@ -9,16 +9,18 @@ one definition of "the file with its fixes applied".
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import os
-from typing import Callable, Iterable, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple, Sequence
 
 from bot.model import hints
 from bot.model.dockerfile import Dockerfile, parse
 from bot.model.findings import STAGE_CLAIM, Finding, Safety, Severity, SizeEstimate
-from bot.model.pragmas import Suppression, parse_suppressions
 from bot.model.source import Source, SourceError, decode, read
 from bot.model.text import Edit, apply_edits
 from bot import identity, rules as catalogue
 from bot.rules.base import BuildContext, Context
+
+if TYPE_CHECKING:  # the pragma module is imported for a file with comments (_suppressions)
+    from bot.model.pragmas import Suppression
 
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
 
@@ -59,7 +61,7 @@ class FileResult(NamedTuple):
     error: str | None = None  # the file could not be read: the reason
     bom: bool = False
     base_image: str = ""  # the external image the final stage builds on
-    base_size: SizeEstimate | None = None  # its size, when estimates are on and it is known
+    base_size: SizeEstimate | None = None  # its size, when known and a finding has an estimate
 
 
 class LintResult(NamedTuple):
@@ -102,7 +104,7 @@ def _run_rules(ctx: Context, plan: tuple) -> list[Finding]:
     return findings
 
 
-def _suppressed(finding: Finding, sups: list[Suppression], ins_index_of, dl_map) -> Suppression | None:
+def _suppressed(finding: Finding, sups: "list[Suppression]", ins_index_of, dl_map) -> "Suppression | None":
     target = ins_index_of(finding)
     for s in sups:
         if s.is_global or s.target == target:
@@ -117,8 +119,11 @@ def analyse_source(
     options: Options = Options(),
     build_context: BuildContext | None = None,
     estimator=None,
+    *,
+    parsed: Dockerfile | None = None,
 ) -> FileResult:
-    df = parse(source.text, source.path)
+    """``parsed``: ``parse(source.text, source.path)`` when the caller has it already."""
+    df = parsed if parsed is not None else parse(source.text, source.path)
     ctx = Context(df, source.path, build_context, pypi=pypi_lookups() if options.online else None)
     ids, plan = _rule_ids(options, source.path)
     findings = _run_rules(ctx, plan)
@@ -130,15 +135,16 @@ def analyse_source(
         findings = [f.with_(severity=overrides.get(f.rule_id, f.severity)) for f in findings]
     base_image = ctx.base_image(df.final_stage)
     base_size = None
-    if options.estimate:
+    if options.estimate and findings:
         estimator = estimator or make_estimator(options.online)
-        if findings:
-            findings = _estimate(findings, estimator, options, ctx)
-            if options.min_saving:
-                from bot.estimate.quiet import hidden
+        findings = _estimate(findings, estimator, options, ctx)
+        if options.min_saving:
+            from bot.estimate.quiet import hidden
 
-                findings = [f for f in findings if not hidden(f, options.min_saving)]
-        if base_image:
+            findings = [f for f in findings if not hidden(f, options.min_saving)]
+        # the reports state the base's size only beside an estimated finding (json's "image",
+        # --statistics' shares): a file without one never asks the size model
+        if base_image and any(f.estimate is not None for f in findings):
             base_size = estimator.base_image_size(base_image)
     findings.sort(key=lambda f: (f.span.start, f.rule_id, f.span.end))
     return FileResult(source.path, source.text, tuple(findings), bom=source.bom, base_image=base_image,
@@ -183,9 +189,18 @@ def _supersedes(a: Finding, mine: frozenset[str], b: Finding, theirs: frozenset[
     return whole_stage and mine > theirs and (a.fix is not None or b.fix is None)
 
 
-def _split_suppressed(df: Dockerfile, sups: list[Suppression], findings: list[Finding]) -> tuple[list[Finding], set]:
+def _hadolint_codes(sups: "list[Suppression]") -> dict[str, set[str]]:
+    """DL code -> ids of the rules that share it (``rules.hadolint_map``), when a pragma names
+    a code that is not a rule id: making the map imports every rule, which pragmas that name
+    only our rules (``# dockerdiet ignore=DT101``) do not need."""
+    if all(code.startswith("DT") for s in sups for code in s.codes):
+        return {}
+    return catalogue.hadolint_map()
+
+
+def _split_suppressed(df: Dockerfile, sups: "list[Suppression]", findings: list[Finding],
+                      dl_map: dict[str, set[str]]) -> tuple[list[Finding], set]:
     """The findings no pragma suppresses, and the (pragma, rule) pairs that did suppress."""
-    dl_map = catalogue.hadolint_map()
     starts = sorted((ins.span, ins.index) for ins in df.instructions)
 
     def ins_index_of(f: Finding) -> int | None:
@@ -204,20 +219,29 @@ def _split_suppressed(df: Dockerfile, sups: list[Suppression], findings: list[Fi
     return kept, used
 
 
+def _suppressions(df: Dockerfile) -> "list[Suppression]":
+    """The file's pragmas: a pragma is a comment, so a file without any never loads their module."""
+    if not df.comments:
+        return []
+    from bot.model.pragmas import parse_suppressions
+
+    return parse_suppressions(df)
+
+
 def unsuppressed(df: Dockerfile, findings: list[Finding]) -> list[Finding]:
     """Findings made outside the static pass (measured ones) minus those a pragma suppresses."""
-    sups = parse_suppressions(df)
-    return _split_suppressed(df, sups, findings)[0] if sups else findings
+    sups = _suppressions(df)
+    return _split_suppressed(df, sups, findings, _hadolint_codes(sups))[0] if sups else findings
 
 
 def _apply_suppressions(ctx: Context, df: Dockerfile, ids: list[str], findings: list[Finding]) -> list[Finding]:
     """``ids``: the static rules that ran (a measured rule's pragma is judged when measuring);
     one skipped for want of its trigger words ran in effect: it had nothing to report."""
-    sups = parse_suppressions(df)
+    sups = _suppressions(df)
     if not sups:
         return findings
-    dl_map = catalogue.hadolint_map()
-    kept, used = _split_suppressed(df, sups, findings)
+    dl_map = _hadolint_codes(sups)
+    kept, used = _split_suppressed(df, sups, findings, dl_map)
     if "DT901" in ids:
         kept.extend(catalogue.load("DT901")().report_unused(ctx, sups, used, set(ids), dl_map))
     return kept
@@ -245,6 +269,22 @@ def make_estimator(online: bool = False):
     from bot.estimate.lookups import Lookups
 
     return Estimator(lookups=Lookups())
+
+
+class OnDemandEstimator:
+    """``make_estimator(online)``, made when first asked: a run in which no file has a finding
+    to price never loads the size model (its modules and tables are ~10% of a clean file's
+    cold check). Stands for the estimator it makes: every attribute is the estimator's."""
+
+    def __init__(self, online: bool = False) -> None:
+        self.online = online
+        self._estimator = None
+
+    def __getattr__(self, name: str):
+        # called only for names this object lacks: the estimator's own
+        if self._estimator is None:
+            self._estimator = make_estimator(self.online)
+        return getattr(self._estimator, name)
 
 
 def _estimate(findings: list[Finding], estimator, options: Options, ctx: Context | None = None) -> list[Finding]:
@@ -346,9 +386,11 @@ def fix_source(source: Source, options: Options = Options(), unsafe: bool = Fals
     text = source.text
     applied: list[Finding] = []
     rejected = ""
-    base_errors = len(parse(text, source.path).errors)
+    df = parse(text, source.path)  # each text is parsed once, and analysed once
+    base_errors = len(df.errors)
+    result = None
     for _ in range(MAX_FIX_PASSES):
-        result = analyse_source(Source(source.path, text, source.bom), opts, build_context)
+        result = analyse_source(Source(source.path, text, source.bom), opts, build_context, parsed=df)
         found = result.findings if select is None else [f for f in result.findings if select(f, text)]
         # Style fixes (DT601's cache mounts) come after every other fix has settled: applied in
         # one pass with, say, DT105's --no-cache-dir and DT201's moved `rm -rf /root/.cache`,
@@ -358,13 +400,16 @@ def fix_source(source: Source, options: Options = Options(), unsafe: bool = Fals
             new_text, taken = apply_fixes(text, found, unsafe)
         if not taken or new_text == text:
             break
-        if len(parse(new_text, source.path).errors) > base_errors:
+        new_df = parse(new_text, source.path)
+        if len(new_df.errors) > base_errors:
             rejected = "applying " + ", ".join(sorted({f.rule_id for f in taken})) + " would make the file unparseable"
             break
-        text = new_text
+        text, df = new_text, new_df
         applied.extend(taken)
-    final = analyse_source(Source(source.path, text, source.bom), opts, build_context)
-    return FixOutcome(source.path, source.text, text, tuple(applied), final.findings, rejected)
+        result = None  # the findings of the text before
+    if result is None:  # every pass changed the text: the last one is not analysed yet
+        result = analyse_source(Source(source.path, text, source.bom), opts, build_context, parsed=df)
+    return FixOutcome(source.path, source.text, text, tuple(applied), result.findings, rejected)
 
 
 # ---------------------------------------------------------------------------- files
@@ -401,7 +446,7 @@ def discover(paths: Sequence[str]) -> tuple[list[str], list[str]]:
 def analyse_paths(paths: Sequence[str], options: Options = Options(), estimator=None) -> LintResult:
     files, _ = discover(paths)
     if options.estimate and estimator is None:
-        estimator = make_estimator(options.online)
+        estimator = OnDemandEstimator(options.online)
     return LintResult(tuple(analyse_file(p, options, build_context_for(p), estimator) for p in files))
 
 

@@ -1,0 +1,150 @@
+"""Work the size estimate skips, round 4 (speed, issue 12): each shortcut answers what the
+plain computation it replaced answers, on the corpus and on files made for the case."""
+
+import glob
+import os
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from bot.engine import Options, analyse_text, build_context_for
+from bot.estimate.layers.edited import edited_run
+from bot.estimate.layers.graph import graph
+from bot.estimate.layers.inserted import inserted_run
+from bot.estimate.layers.saving import Model
+from bot.estimate.layers.state import _ops, simulate
+from bot.model.dockerfile import parse, reparse
+from bot.model.source import read
+from bot.model.text import Edit, Span, apply_edits
+from bot.rules.base import Context
+
+CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "shared", "corpus", "dockerfiles")
+NO_ESTIMATE = Options(estimate=False, min_saving=0)
+
+
+def _plain_with_fix(ctx, edits):
+    """The fixed image as Model.with_fix computed it before inserted.py: the fix applied to
+    the text, the rewritten RUN read alone (edited.py) or the fixed file parsed again."""
+    text = apply_edits(ctx.df.text, edits)
+    edited = edited_run(ctx, edits, text)
+    if edited is not None:
+        return simulate(ctx.df, graph(), ctx=ctx, edited=edited)
+    unchanged = min(ctx.df.index.offset(e.span.start) for e in edits)
+    fixed = reparse(ctx.df, text, unchanged)
+    if fixed.errors and not ctx.df.errors:
+        return None
+    return simulate(fixed, graph(), ctx=Context(fixed, ctx.path, ctx.build_context))
+
+
+def _parsed_ops(ctx, edits):
+    """The fixed RUN's apt operations read from the fixed file parsed again."""
+    text = apply_edits(ctx.df.text, edits)
+    unchanged = min(ctx.df.index.offset(e.span.start) for e in edits)
+    fixed = reparse(ctx.df, text, unchanged)
+    run = next(i for i in ctx.df.instructions if i.span.start.line <= edits[0].span.start.line <= i.span.end.line)
+    return _ops(Context(fixed, ctx.path, ctx.build_context), fixed.instructions[run.index])
+
+
+def _check_inserted(ctx, edits) -> bool:
+    """The shortcut's operations and image are the plain computation's; True when it applied."""
+    got = inserted_run(ctx, edits)
+    if got is None:
+        return False
+    assert got.ops == _parsed_ops(ctx, edits)
+    assert simulate(ctx.df, graph(), ctx=ctx, edited=got) == _plain_with_fix(ctx, edits)
+    return True
+
+
+@pytest.mark.skipif(not os.path.isdir(CORPUS), reason="corpus not present")
+def test_every_corpus_fix_that_inserts_into_installs_simulates_as_the_fixed_file():
+    taken = by_rule = 0
+    for path in sorted(glob.glob(os.path.join(CORPUS, "*"))):
+        source, context = read(path), build_context_for(path)
+        found = [f for f in analyse_text(path, source.text, NO_ESTIMATE, context).findings if f.fix and f.fix.edits]
+        ctx = Context(parse(source.text, path), path, context)
+        for f in found:
+            took = _check_inserted(ctx, f.fix.edits)
+            taken += took
+            by_rule += took and f.rule_id == "DT102"
+    assert taken > 150 and by_rule == taken  # DT102's fixes, nearly all of them
+
+
+def test_the_model_prices_an_inserting_fix_as_the_fixed_file():
+    text = ("FROM debian:12\nRUN apt-get update && apt-get install -y curl \\\n    git && rm -rf /var/lib/apt/lists/*\n"
+            "RUN apt-get install -y make\n")
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    model = Model(ctx, graph())
+    curl = df.text.index("install") + len("install")
+    git = df.text.index("git") + len("git")
+    for edits in ((" --no-install-recommends",), (" --no-install-recommends ca-certificates",),
+                  (" --no-install-recommends", " ca-certificates libc6-dev")):
+        spans = [df.index.position(curl), df.index.position(git)]
+        fix_edits = tuple(Edit(Span(p, p), t) for p, t in zip(spans, edits))
+        assert inserted_run(ctx, fix_edits) is not None
+        finding = SimpleNamespace(fix=SimpleNamespace(edits=fix_edits))  # with_fix reads the edits alone
+        assert model.with_fix(finding) == _plain_with_fix(ctx, fix_edits)
+
+
+def test_a_flag_that_first_brings_the_word_recommends_reads_the_runs_config_writers():
+    """A RUN that writes APT::Install-Recommends "0" spelled in pieces has no "recommends" in
+    its text, so it is not read as configuring apt; the flag brings the word in, and then it
+    is: the later RUN installs without recommends, in the shortcut as in the fixed file."""
+    text = ("FROM debian:12\nRUN echo 'APT::Install-Reco''mmends \"0\";' > /etc/apt/apt.conf.d/01norec "
+            "&& apt-get install -y vim\nRUN apt-get install -y curl\n")
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    at = df.index.position(df.text.index("install -y vim") + len("install"))
+    edits = (Edit(Span(at, at), " --no-install-recommends"),)
+    assert _ops(ctx, df.instructions[1])[1] is False and inserted_run(ctx, edits).ops[1] is True
+    assert _check_inserted(ctx, edits)
+    assert simulate(df, graph(), ctx=ctx, edited=inserted_run(ctx, edits)) != simulate(df, graph(), ctx=ctx)
+
+
+RUNS = (
+    "RUN apt-get update && apt-get install -y curl git",
+    "RUN apt-get -y install \\\n    curl \\\n    git=1:2.39 \\\n    && echo done",
+    "RUN sudo apt-get install -y $PKGS vim",
+    "RUN aptitude install -y wget",
+    "RUN apt install -o Dpkg::Options::=--force-confnew -y curl -t bookworm-backports",
+    "RUN apt-get install -y curl > /dev/null; apt-get purge -y curl",
+    "RUN echo 'APT::Install-Recommends \"0\";' > /etc/apt/apt.conf.d/01norec && apt-get install -y vim",
+    "RUN echo 'APT::Install-Reco''mmends \"0\";' > /etc/apt/apt.conf.d/01norec && apt-get install -y vim",
+    "RUN (apt-get install -y \"curl\" 'jq') && apt-get install ./local.deb",
+    "RUN apt-get install -y curl\\\n  git",
+)
+FIX_WORDS = (" --no-install-recommends", " --without-recommends", " ca-certificates", " --no-install-recommends libc6-dev",
+             " libc6-dev g++")
+WORDS = FIX_WORDS + (" Bad", " a=1", " $X", " x y", "  x", " --no-install-recommends  x", "", " -o", " --no-install-recommends;",
+         " recommends")
+
+
+def _fix_points(ctx, ins) -> list:
+    """Where an inserting fix puts words: the end of each install's verb and last operand."""
+    from bot.estimate.layers.state import apt_ops
+    from bot.rules.dt102_apt_recommends_installed import VALUE_OPTIONS
+    from bot.rules.facts import program_args
+
+    args = [program_args(cmd, VALUE_OPTIONS) for cmd, op in apt_ops(ctx, ins) if op[0] == "install"]
+    return [w.span.end for a in args for w in (a[0], a[-1])]
+
+
+@given(st.sampled_from(RUNS), st.lists(st.tuples(st.booleans(), st.integers(0, 30), st.sampled_from(FIX_WORDS) | st.sampled_from(WORDS)),
+                                       min_size=1, max_size=3))
+@settings(max_examples=400, deadline=None)
+def test_words_inserted_at_any_word_end_simulate_as_the_fixed_file(run, raw_edits):
+    """Insertions at the ends of the RUN's words (mostly where an inserting fix puts them),
+    of the fix's words and of others: the shortcut takes the first only, and answers as the
+    plain way."""
+    text = f"FROM debian:12\n{run}\nRUN apt-get install -y make\n"
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    ins = df.instructions[1]
+    points = _fix_points(ctx, ins)
+    ends = sorted({w.span.end for s in ctx.scripts(ins) for c in s.commands for w in c.args})
+    edits = {}  # one insertion a point: no fix makes two (their order would be arbitrary)
+    for fix_point, k, words in raw_edits:
+        at = points[k % len(points)] if fix_point and points else ends[k % len(ends)]
+        edits.setdefault(at, Edit(Span(at, at), words))
+    _check_inserted(ctx, tuple(sorted(edits.values(), key=lambda e: e.span.start)))

@@ -1,17 +1,23 @@
-"""A fix that only inserts words into a RUN's apt installs, priced without reading the fixed text.
+"""A fix that only inserts words into a RUN, priced without reading the fixed text.
 
-DT102's fix, most of the fixes the layer model prices, inserts ``--no-install-recommends``
-right after an install's ``install`` word, and the recommends it keeps by name right after
-the install's last operand (or after the flag). Such words change that install's apt
-operation only: the flag turns its recommends off, the names join its packages (before
-the old ones or after them, where they were put). The RUN's other commands, and whether
-it writes an apt config without recommends, stay as they were. So the fixed RUN's
-operations (state.apt_ops) are those of the RUN as written, with those installs changed:
-the fixed text is neither built nor parsed (edited.py's path, which this one answers as).
+Most fixes the layer model prices insert a few words into one RUN, in places whose effect
+on the RUN's apt operations (state.apt_ops) is known from the RUN as written:
 
-Anything else goes that way: an edit that replaces or deletes text, one that is not at the
-end of an install's verb or last operand, a word that is not the flag or a plain package
-name, a RUN with a heredoc, in exec form, or with a script tree-sitter did not read whole.
+- DT102 inserts ``--no-install-recommends`` right after an install's ``install`` word, and
+  the recommends it keeps by name right after the install's last operand (or after the
+  flag): that install's operation only changes (recommends off, the names join its
+  packages, before the old ones or after them, where they were put);
+- DT101 appends ``&& rm -rf /var/lib/apt/lists/*`` (across a line continuation or not) right
+  after the script's last statement: one operation more, at the end.
+
+The RUN's other commands, and whether it writes an apt config without recommends, stay as
+they were. So the fixed RUN's operations are those of the RUN as written, changed so: the
+fixed text is neither built nor parsed (edited.py's path, which this one answers as).
+
+Anything else goes that way: an edit that replaces or deletes text, one at another place,
+a word that is not the flag, a plain package name or that cleanup, a script that ends in
+more than its last statement and a comment, a RUN with a heredoc, in exec form, or with
+a script tree-sitter did not read whole.
 """
 
 # No `from __future__ import annotations` here: like state.py, no string annotation compiled at import.
@@ -20,6 +26,7 @@ from typing import Sequence
 
 from bot.estimate.layers.edited import EditedRun
 from bot.estimate.layers.state import Op, _ops, apt_ops
+from bot.model.dockerfile import Instruction
 from bot.model.shell import Command
 from bot.model.text import Edit, Position
 from bot.rules.base import Context
@@ -29,6 +36,8 @@ from bot.rules.facts import program_args
 # the characters of a Debian package name (Debian Policy 5.6.1): a word of these alone is
 # one operand as the shell and `packages` read it (no quote, `$`, `=` or `:` to strip)
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789+-.")
+_CLEANUP = "rm -rf /var/lib/apt/lists/*"
+_CLEANUP_WORDS = ["&&", *_CLEANUP.split()]
 
 
 def _plain_names(words: list[str]) -> bool:
@@ -49,6 +58,8 @@ def inserted_run(ctx: Context, edits: Sequence[Edit]) -> "EditedRun | None":
         return None
     if not all(script.ok for script in ctx.scripts(run)):
         return None
+    if len(edits) == 1 and edits[0].text.endswith(_CLEANUP):
+        return _appended_cleanup(ctx, run, edits[0])
     at: dict[Position, str] = {}  # where each word is inserted -> its text
     for e in edits:
         if e.span.start in at:
@@ -70,6 +81,29 @@ def inserted_run(ctx: Context, edits: Sequence[Edit]) -> "EditedRun | None":
     if not configures and "recommends" not in run.body.text.lower():
         configures = any("recommends" in e.text.lower() for e in edits) and writes_no_recommends_config(ctx, run)
     return EditedRun(run.index, run, ctx, (tuple(ops), configures))
+
+
+def _joined(text: str) -> str:
+    """``text`` with its line continuations taken out, as the logical line the shell reads."""
+    return text.replace("\\\r\n", "").replace("\\\n", "")
+
+
+def _appended_cleanup(ctx: Context, run: Instruction, edit: Edit) -> "EditedRun | None":
+    """The RUN with ``&& rm -rf /var/lib/apt/lists/*`` appended to its script's last statement:
+    its operations and one ``rm-lists`` more (a RUN's apt config is not in that command)."""
+    scripts = ctx.scripts(run)
+    if len(scripts) != 1 or not scripts[0].commands or _joined(edit.text).split() != _CLEANUP_WORDS:
+        return None
+    script = scripts[0]
+    text, end = script.logical.text, script.end
+    tail = text[end:].strip()
+    if tail and not tail.startswith("#"):
+        return None  # only a comment may follow the last statement (as DT101 asks): else the plain way
+    a, _ = script.logical.file_range(end - 1, end)
+    if edit.span.start != ctx.df.index.position(a + 1):
+        return None  # not right after the last statement
+    ops, configures = _ops(ctx, run)
+    return EditedRun(run.index, run, ctx, (ops + (("rm-lists",),), configures))
 
 
 def _inserted_into(cmd: Command, op: Op, at: dict[Position, str]) -> "Op | None":

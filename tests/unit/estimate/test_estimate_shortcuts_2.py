@@ -58,7 +58,7 @@ def _check_inserted(ctx, edits) -> bool:
 
 @pytest.mark.skipif(not os.path.isdir(CORPUS), reason="corpus not present")
 def test_every_corpus_fix_that_inserts_into_installs_simulates_as_the_fixed_file():
-    taken = by_rule = 0
+    taken, by_rule = 0, {"DT101": 0, "DT102": 0}
     for path in sorted(glob.glob(os.path.join(CORPUS, "*"))):
         source, context = read(path), build_context_for(path)
         found = [f for f in analyse_text(path, source.text, NO_ESTIMATE, context).findings if f.fix and f.fix.edits]
@@ -66,8 +66,9 @@ def test_every_corpus_fix_that_inserts_into_installs_simulates_as_the_fixed_file
         for f in found:
             took = _check_inserted(ctx, f.fix.edits)
             taken += took
-            by_rule += took and f.rule_id == "DT102"
-    assert taken > 150 and by_rule == taken  # DT102's fixes, nearly all of them
+            by_rule[f.rule_id] = by_rule.get(f.rule_id, 0) + took
+    # DT102's fixes, nearly all of them, and DT101's that append the cleanup to a RUN
+    assert by_rule["DT102"] > 150 and by_rule["DT101"] > 50 and sum(by_rule.values()) == taken
 
 
 def test_the_model_prices_an_inserting_fix_as_the_fixed_file():
@@ -148,3 +149,31 @@ def test_words_inserted_at_any_word_end_simulate_as_the_fixed_file(run, raw_edit
         at = points[k % len(points)] if fix_point and points else ends[k % len(ends)]
         edits.setdefault(at, Edit(Span(at, at), words))
     _check_inserted(ctx, tuple(sorted(edits.values(), key=lambda e: e.span.start)))
+
+
+ENDINGS = ("apt-get install -y curl", "apt-get install -y curl;", "apt-get install -y curl &", "apt-get install -y curl |",
+           "(apt-get install -y curl)", "{ apt-get install -y curl; }", "apt-get install -y \"curl\"",
+           "apt-get install -y curl # done", "if true; then apt-get install -y curl; fi", "apt-get install -y curl \\\n  git",
+           "apt-get install -y curl || true", "x=$(apt-get install -y curl)", "apt-get install -y curl && \\\n  echo ok",
+           "apt-get install -y 'curl' ;# end", "[ -f x ] && apt-get install -y curl", "echo a\\\n# a comment\n  b")
+CLEANUPS = (" && rm -rf /var/lib/apt/lists/*", " && \\\n    rm -rf /var/lib/apt/lists/*", " \\\n\t&& rm -rf /var/lib/apt/lists/*",
+            " && rm -rf /var/lib/apt/lists", " ; rm -rf /var/lib/apt/lists/*", "&& rm -rf /var/lib/apt/lists/*",
+            " && \\\n# note\n rm -rf /var/lib/apt/lists/*")
+
+
+@given(st.sampled_from(ENDINGS), st.sampled_from(CLEANUPS), st.integers(-2, 2), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_a_cleanup_appended_anywhere_near_the_end_simulates_as_the_fixed_file(ending, cleanup, shift, crlf):
+    """The lists cleanup appended where DT101 puts it (right after the script's last statement)
+    or a few characters off, in its spellings and others: the shortcut takes the first only,
+    and answers as the plain way."""
+    text = f"FROM debian:12\nRUN apt-get update && {ending}\nRUN apt-get install -y make\n"
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    ins = df.instructions[1]
+    script = ctx.scripts(ins)[0]
+    a, _ = script.logical.file_range(script.end - 1, script.end)
+    at = df.index.position(max(0, min(a + 1 + shift, len(df.text))))
+    _check_inserted(ctx, (Edit(Span(at, at), cleanup),))

@@ -177,3 +177,42 @@ def test_a_cleanup_appended_anywhere_near_the_end_simulates_as_the_fixed_file(en
     a, _ = script.logical.file_range(script.end - 1, script.end)
     at = df.index.position(max(0, min(a + 1 + shift, len(df.text))))
     _check_inserted(ctx, (Edit(Span(at, at), cleanup),))
+
+
+# ------------------------------------------------------------------ a file's share of its image
+
+
+def _plain_image_share(findings, base):
+    """image_share as it was computed before image_bytes: from two whole totals."""
+    from bot.estimate.totals import IN_BASE, Share, totals
+
+    if base is None:
+        return None
+    t = totals(findings)
+    layers = totals(f for f in findings if f.hint is None or f.hint.kind not in IN_BASE)
+    image_low, image_high = base.bytes_low + layers.bytes_low, base.bytes_high + layers.bytes_high
+    low, high = min(t.bytes_low, image_low), min(t.bytes_high, image_high)
+    return Share(low, high, image_low, image_high, (low, high) != (t.bytes_low, t.bytes_high))
+
+
+@pytest.mark.skipif(not os.path.isdir(CORPUS), reason="corpus not present")
+def test_a_files_image_bytes_and_share_are_those_of_its_whole_totals():
+    from bot.estimate.format import format_bytes, format_range, format_share
+    from bot.estimate.totals import file_total, image_bytes, image_findings, image_share, totals
+    from bot.engine import analyse_file
+
+    checked = 0
+    for path in sorted(glob.glob(os.path.join(CORPUS, "*")))[::3]:
+        r = analyse_file(path, Options(), build_context_for(path))
+        t = totals(r.findings)
+        assert image_bytes(r.findings) == (t.bytes_low, t.bytes_high)
+        assert bool(image_findings(r.findings)) == bool(t.count)
+        for base in (r.base_size, None):
+            share = _plain_image_share(list(r.findings), base)
+            assert image_share(r.findings, base) == share
+            assert file_total(r.findings, base) == ((share.low, share.high) if share else (t.bytes_low, t.bytes_high))
+        if t.count:  # as format_share said it from the whole totals
+            assert format_share(r.findings, None) == (f"≈ {format_bytes(t.midpoint)} ({format_range(t.bytes_low, t.bytes_high)}) "
+                                                      "avoidable; the base image's size is not known")
+        checked += t.count > 0 and r.base_size is not None
+    assert checked > 25

@@ -113,19 +113,20 @@ def edited_ops(edited: EditedRun) -> tuple[tuple[Op, ...], bool]:
 
 
 def simulate(df: Dockerfile, g: Graph, drop: Iterable[str] = (), ctx: Context | None = None,
-             edited: "EditedRun | None" = None) -> Image:
+             edited: "EditedRun | None" = None, base_image: "str | None" = None) -> Image:
     """The final image's layers; ``drop`` names claims whose advice is followed (their
     apt lists removed in the RUN that wrote them, their recommends not installed).
     ``ctx``: the rules' Context of ``df``, whose parsed RUN scripts are reused.
     ``edited``: a RUN of ``df`` rewritten by a fix (bot/estimate/layers/edited.py), run
-    instead of the one ``df`` holds: the image of the fixed file."""
+    instead of the one ``df`` holds: the image of the fixed file. ``base_image``: the
+    external image the final stage builds on, when a fix names another (rebased.py)."""
     drop = frozenset(drop)
     stage = df.final_stage
     if stage is None:
         return Image(frozenset(), 0, 0, {}, "", ())
     ctx = ctx if ctx is not None and ctx.df is df else Context(df, df.path)
     lineage = list(reversed(ctx.lineage(stage)))
-    key = base_key(ctx.base_image(stage), g)
+    key = base_key(ctx.base_image(stage) if base_image is None else base_image, g)
     installed = frozenset(g.bases.get(key, ()))
     debs: set[str] = set()
     lists = refresh = 0

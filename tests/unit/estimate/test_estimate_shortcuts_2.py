@@ -216,3 +216,57 @@ def test_a_files_image_bytes_and_share_are_those_of_its_whole_totals():
                                                       "avoidable; the base image's size is not known")
         checked += t.count > 0 and r.base_size is not None
     assert checked > 25
+
+
+# ------------------------------------------------------------------ a fix that names another base (DT401)
+
+
+def _check_rebased(ctx, edits) -> bool:
+    """The shortcut's image is the plain computation's; True when it applied."""
+    from bot.estimate.layers.rebased import new_base
+
+    base = new_base(ctx, edits)
+    if base is None:
+        return False
+    assert simulate(ctx.df, graph(), ctx=ctx, base_image=base) == _plain_with_fix(ctx, edits)
+    return True
+
+
+@pytest.mark.skipif(not os.path.isdir(CORPUS), reason="corpus not present")
+def test_every_corpus_fix_that_names_another_base_simulates_as_the_fixed_file():
+    taken = 0
+    for path in sorted(glob.glob(os.path.join(CORPUS, "*"))):
+        source, context = read(path), build_context_for(path)
+        found = [f for f in analyse_text(path, source.text, NO_ESTIMATE, context).findings
+                 if f.rule_id == "DT401" and f.fix and f.fix.edits]
+        ctx = Context(parse(source.text, path), path, context)
+        taken += sum(_check_rebased(ctx, f.fix.edits) for f in found)
+    assert taken > 15
+
+
+FILES = (
+    "FROM python:3.12\nRUN apt-get update && apt-get install -y curl\n",
+    "ARG V=3.12\nFROM python:${V} AS build\nRUN apt-get update && apt-get install -y gcc\nFROM build\nRUN apt-get install -y git\n",
+    "FROM node:20 AS build\nRUN apt-get install -y make\nFROM debian:12\nCOPY --from=build /app /app\nRUN apt-get install -y curl\n",
+    "FROM --platform=linux/amd64 buildpack-deps:bookworm AS base\nRUN apt-get install -y vim\n",
+    "FROM golang:1.22 \\\n  AS b\nRUN apt-get install -y jq\n",
+)
+IMAGES = ("python:3.12-slim", "debian:12-slim", "build", "b", "0", "base", "$V", "a b", "", "node:20-slim", "BUILD", "scratch")
+
+
+@given(st.sampled_from(FILES), st.integers(0, 3), st.integers(-1, 1), st.integers(-1, 1), st.sampled_from(IMAGES))
+@settings(max_examples=300, deadline=None)
+def test_any_from_image_replaced_simulates_as_the_fixed_file(text, which, dstart, dend, image):
+    """A FROM's image word replaced (or a little more or less of it) by images, stage names
+    and other words: the shortcut takes only the image of the final lineage's root, and
+    answers as the plain way."""
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    froms = [i for i in df.instructions if i.keyword == "FROM"]
+    ins = froms[which % len(froms)]
+    from bot.model.words import split_words
+
+    w = split_words(ins.body.text, df.escape)[0]
+    a, b = ins.body.file_range(w.start, w.end)
+    a, b = max(0, a + dstart), max(a + dstart, b + dend, 0)
+    _check_rebased(ctx, (Edit(Span(df.index.position(a), df.index.position(b)), image),))

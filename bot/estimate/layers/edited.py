@@ -33,7 +33,7 @@ class EditedRun(NamedTuple):
     ctx: Context  # a Context of the file the RUN was read in (its scripts parse there)
     # the RUN's apt operations and whether it configures apt without recommends, when known
     # without reading its new text (inserted.py; else state._ops reads them from ``ins``)
-    ops: "tuple | None" = None
+    ops: tuple | None = None
 
 
 def run_lines(df: Dockerfile, ins: Instruction) -> tuple[int, int]:

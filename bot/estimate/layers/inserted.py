@@ -59,7 +59,7 @@ def inserted_run(ctx: Context, edits: Sequence[Edit]) -> "EditedRun | None":
     if not all(script.ok for script in ctx.scripts(run)):
         return None
     if len(edits) == 1 and edits[0].text.endswith(_CLEANUP):
-        return _appended_cleanup(ctx, run, edits[0])
+        return appended_cleanup(ctx, run, edits[0])
     at: dict[Position, str] = {}  # where each word is inserted -> its text
     for e in edits:
         if e.span.start in at:
@@ -88,7 +88,7 @@ def _joined(text: str) -> str:
     return text.replace("\\\r\n", "").replace("\\\n", "")
 
 
-def _appended_cleanup(ctx: Context, run: Instruction, edit: Edit) -> "EditedRun | None":
+def appended_cleanup(ctx: Context, run: Instruction, edit: Edit) -> "EditedRun | None":
     """The RUN with ``&& rm -rf /var/lib/apt/lists/*`` appended to its script's last statement:
     its operations and one ``rm-lists`` more (a RUN's apt config is not in that command)."""
     scripts = ctx.scripts(run)

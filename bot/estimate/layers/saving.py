@@ -14,6 +14,7 @@ from typing import NamedTuple
 from bot.estimate.layers.edited import edited_run
 from bot.estimate.layers.graph import Graph
 from bot.estimate.layers.inserted import inserted_run
+from bot.estimate.layers.merged import merged_runs
 from bot.estimate.layers.rebased import new_base
 from bot.estimate.layers.state import Image, simulate
 from bot.model.dockerfile import reparse
@@ -86,6 +87,9 @@ class Model:
         edited = inserted_run(self.ctx, finding.fix.edits)
         if edited is not None:  # words inserted into a RUN's installs: their operations changed
             return simulate(self.df, self.g, ctx=self.ctx, edited=edited)
+        merged = merged_runs(self.ctx, finding.fix.edits)
+        if merged is not None:  # a lone update RUN deleted, run at the head of the next one
+            return simulate(self.df, self.g, ctx=self.ctx, edited=merged[1], dropped=merged[0])
         base = new_base(self.ctx, finding.fix.edits)
         if base is not None:  # another image for the final stage to build on, nothing else
             return simulate(self.df, self.g, ctx=self.ctx, base_image=base)

@@ -113,13 +113,14 @@ def edited_ops(edited: EditedRun) -> tuple[tuple[Op, ...], bool]:
 
 
 def simulate(df: Dockerfile, g: Graph, drop: Iterable[str] = (), ctx: Context | None = None,
-             edited: "EditedRun | None" = None, base_image: "str | None" = None) -> Image:
+             edited: "EditedRun | None" = None, base_image: "str | None" = None, dropped: "int | None" = None) -> Image:
     """The final image's layers; ``drop`` names claims whose advice is followed (their
     apt lists removed in the RUN that wrote them, their recommends not installed).
     ``ctx``: the rules' Context of ``df``, whose parsed RUN scripts are reused.
     ``edited``: a RUN of ``df`` rewritten by a fix (bot/estimate/layers/edited.py), run
     instead of the one ``df`` holds: the image of the fixed file. ``base_image``: the
-    external image the final stage builds on, when a fix names another (rebased.py)."""
+    external image the final stage builds on, when a fix names another (rebased.py).
+    ``dropped``: the index of a RUN a fix deletes (merged.py), run as nothing."""
     drop = frozenset(drop)
     stage = df.final_stage
     if stage is None:
@@ -137,6 +138,8 @@ def simulate(df: Dockerfile, g: Graph, drop: Iterable[str] = (), ctx: Context | 
     for s in lineage:
         for ins in s.instructions:
             ins = ins.effective()
+            if ins.index == dropped:
+                continue
             if ins.keyword != "RUN":
                 if ins.keyword in ("COPY", "ADD") and not no_rec_config:
                     no_rec_config = _configures_no_recommends(ctx, ins)

@@ -16,11 +16,20 @@ from bot.estimate.layers.saving import Model
 from bot.estimate.layers.state import _ops, simulate
 from bot.model.dockerfile import parse, reparse
 from bot.model.source import read
-from bot.model.text import Edit, Span, apply_edits
+from bot.model.text import Edit, Position, Span, apply_edits
 from bot.rules.base import Context
 
 CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "shared", "corpus", "dockerfiles")
 NO_ESTIMATE = Options(estimate=False, min_saving=0)
+
+
+def _corpus_fixes():
+    """(ctx, finding) of every corpus finding with a fix, as the engine hands them to the estimator."""
+    for path in sorted(glob.glob(os.path.join(CORPUS, "*"))):
+        source, context = read(path), build_context_for(path)
+        found = [f for f in analyse_text(path, source.text, NO_ESTIMATE, context).findings if f.fix and f.fix.edits]
+        ctx = Context(parse(source.text, path), path, context)
+        yield from ((ctx, f) for f in found)
 
 
 def _plain_with_fix(ctx, edits):
@@ -59,14 +68,10 @@ def _check_inserted(ctx, edits) -> bool:
 @pytest.mark.skipif(not os.path.isdir(CORPUS), reason="corpus not present")
 def test_every_corpus_fix_that_inserts_into_installs_simulates_as_the_fixed_file():
     taken, by_rule = 0, {"DT101": 0, "DT102": 0}
-    for path in sorted(glob.glob(os.path.join(CORPUS, "*"))):
-        source, context = read(path), build_context_for(path)
-        found = [f for f in analyse_text(path, source.text, NO_ESTIMATE, context).findings if f.fix and f.fix.edits]
-        ctx = Context(parse(source.text, path), path, context)
-        for f in found:
-            took = _check_inserted(ctx, f.fix.edits)
-            taken += took
-            by_rule[f.rule_id] = by_rule.get(f.rule_id, 0) + took
+    for ctx, f in _corpus_fixes():
+        took = _check_inserted(ctx, f.fix.edits)
+        taken += took
+        by_rule[f.rule_id] = by_rule.get(f.rule_id, 0) + took
     # DT102's fixes, nearly all of them, and DT101's that append the cleanup to a RUN
     assert by_rule["DT102"] > 150 and by_rule["DT101"] > 50 and sum(by_rule.values()) == taken
 
@@ -234,14 +239,7 @@ def _check_rebased(ctx, edits) -> bool:
 
 @pytest.mark.skipif(not os.path.isdir(CORPUS), reason="corpus not present")
 def test_every_corpus_fix_that_names_another_base_simulates_as_the_fixed_file():
-    taken = 0
-    for path in sorted(glob.glob(os.path.join(CORPUS, "*"))):
-        source, context = read(path), build_context_for(path)
-        found = [f for f in analyse_text(path, source.text, NO_ESTIMATE, context).findings
-                 if f.rule_id == "DT401" and f.fix and f.fix.edits]
-        ctx = Context(parse(source.text, path), path, context)
-        taken += sum(_check_rebased(ctx, f.fix.edits) for f in found)
-    assert taken > 15
+    assert sum(_check_rebased(ctx, f.fix.edits) for ctx, f in _corpus_fixes()) > 15
 
 
 FILES = (
@@ -270,3 +268,84 @@ def test_any_from_image_replaced_simulates_as_the_fixed_file(text, which, dstart
     a, b = ins.body.file_range(w.start, w.end)
     a, b = max(0, a + dstart), max(a + dstart, b + dend, 0)
     _check_rebased(ctx, (Edit(Span(df.index.position(a), df.index.position(b)), image),))
+
+
+# ------------------------------------------------------------------ a lone update merged into the next RUN (DT203)
+
+
+def _contents(image):
+    """What an estimate reads of a fixed file's image: all but where its RUNs sit."""
+    return (image.debs, image.lists, image.refresh, sorted(n for names in image.unknown.values() for n in names),
+            image.base_key, len(image.lists_runs))
+
+
+def _check_merged(ctx, edits) -> bool:
+    """The shortcut's image holds what the plain computation's does; True when it applied."""
+    from bot.estimate.layers.merged import merged_runs
+
+    got = merged_runs(ctx, edits)
+    if got is None:
+        return False
+    plain = _plain_with_fix(ctx, edits)
+    assert plain is not None
+    assert _contents(simulate(ctx.df, graph(), ctx=ctx, edited=got[1], dropped=got[0])) == _contents(plain)
+    return True
+
+
+@pytest.mark.skipif(not os.path.isdir(CORPUS), reason="corpus not present")
+def test_every_corpus_merge_of_a_lone_update_simulates_as_the_fixed_file():
+    assert sum(_check_merged(ctx, f.fix.edits) for ctx, f in _corpus_fixes()) > 30
+
+
+UPDATES = ("apt-get update", "apt-get update -y", "sudo apt update", "apt-get update; true", "apt-get update \\\n  -qq",
+           "--mount=type=cache,target=/var/lib/apt/lists apt-get update", "apt-get -o APT::Install-Recommends=0 update")
+NEXT = ("apt-get install -y curl", "apt-get install -y curl git && rm -rf /var/lib/apt/lists/*", "set -e; apt-get install -y jq",
+        "--mount=type=cache,target=/var/lib/apt/lists apt-get install -y vim", "if true; then apt-get install -y make; fi",
+        "echo 'APT::Install-Reco''mmends \"0\";' > /etc/apt/apt.conf.d/01 && apt-get install -y vim")
+BETWEEN = ("", "ENV A=1\n", "# note\n", "RUN true\n", "FROM debian:12\n", "COPY a /b\n")
+
+
+@given(st.sampled_from(UPDATES), st.sampled_from(NEXT), st.sampled_from(BETWEEN), st.booleans(), st.booleans(),
+       st.sampled_from(("", " && ", " &&  ", "; ")), st.sampled_from(("", "apt-get purge -y gcc")))
+@settings(max_examples=300, deadline=None)
+def test_a_lone_update_merged_anyhow_simulates_as_the_fixed_file(update, after, between, cleanup, whole, joiner, other):
+    """DT203's three edits (delete, prefix, cleanup) on files made for the case, and a little off:
+    the shortcut takes the fix as DT203 makes it only, and answers as the plain way."""
+    text = f"FROM debian:12\nRUN apt-get install -y gcc\nRUN {update}\n{between}RUN {after}\nRUN apt-get install -y make\n"
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    gone = df.instructions[2]
+    target = next(i for i in df.instructions if i.index > gone.index and i.keyword == "RUN")
+    end = Position(gone.span.end.line + 1, 1) if whole else gone.span.end
+    edits = [Edit(Span(Position(gone.span.start.line, 1), end), "")]
+    if joiner:
+        at = df.index.position(target.body.offsets[0])
+        edits.append(Edit(Span(at, at), (other or gone.body.text) + joiner))
+        if cleanup:
+            script = ctx.scripts(target)[0]
+            a, _ = script.logical.file_range(script.end - 1, script.end)
+            p = df.index.position(a + 1)
+            edits.append(Edit(Span(p, p), " && rm -rf /var/lib/apt/lists/*"))
+    _check_merged(ctx, tuple(edits))
+
+
+def test_an_update_that_names_recommends_is_not_merged_by_the_shortcut():
+    """Its "recommends" would send the merged RUN's config writers to be read (a setting
+    spelled in pieces): the plain way prices that, and the later RUN installs without them."""
+    from bot.estimate.layers.merged import merged_runs
+
+    text = ("FROM debian:12\nRUN apt-get -o APT::Install-Recommends=0 update\n"
+            "RUN echo 'APT::Install-Reco''mmends \"0\";' > /etc/apt/apt.conf.d/01 && apt-get install -y vim\n"
+            "RUN apt-get install -y curl\n")
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    gone, target = df.instructions[1], df.instructions[2]
+    at = df.index.position(target.body.offsets[0])
+    edits = (Edit(Span(Position(2, 1), Position(3, 1)), ""), Edit(Span(at, at), gone.body.text + " && "))
+    assert merged_runs(ctx, edits) is None
+    from bot.estimate.layers.edited import EditedRun
+    from bot.estimate.layers.state import _ops
+
+    ops = _ops(ctx, gone)[0] + _ops(ctx, target)[0]
+    unguarded = simulate(df, graph(), ctx=ctx, edited=EditedRun(target.index, target, ctx, (ops, False)), dropped=gone.index)
+    assert _contents(unguarded) != _contents(_plain_with_fix(ctx, edits))  # what the guard keeps out

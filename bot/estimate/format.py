@@ -56,13 +56,13 @@ def format_share(findings, base: SizeEstimate | None, base_image: str = "") -> s
     the waste in its layers): at most ≈ 44%". Every number is on the same basis: ranges
     shown by their midpoints, the image floor being the base plus the waste its layers
     hold (a smaller base saves out of the base itself), the total capped at that floor."""
-    from bot.estimate.totals import image_share, totals
+    from bot.estimate.totals import image_bytes, image_share
 
     findings = list(findings)
     share = image_share(findings, base)
     if share is None:
-        t = totals(findings)
-        return f"≈ {format_bytes(t.midpoint)} ({format_range(t.bytes_low, t.bytes_high)}) avoidable; the base image's size is not known"
+        low, high = image_bytes(findings)
+        return f"≈ {format_bytes((low + high) // 2)} ({format_range(low, high)}) avoidable; the base image's size is not known"
     named = f" `{base_image}`" if base_image else ""
     pct = "under 1%" if share.fraction < 0.01 else f"at most ≈ {share.fraction:.0%}"
     text = (f"≈ {format_bytes(share.midpoint)} ({format_range(share.low, share.high)}) avoidable of an image of at "

@@ -157,11 +157,22 @@ def is_build_time(f: Finding) -> bool:
     return f.hint is not None and f.hint.kind in K.BUILD_TIME_KINDS
 
 
+def image_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings with an estimate of image bytes (not of a rebuild's downloads)."""
+    return [f for f in findings if f.estimate is not None and not is_build_time(f)]
+
+
+def image_bytes(findings: Iterable[Finding]) -> tuple[int, int]:
+    """``totals(findings)``'s bytes_low and bytes_high alone: the image bytes saved, without
+    the sums per rule and of rebuilds that a share of the image never reads."""
+    return _sum(image_findings(findings))
+
+
 def totals(findings: Iterable[Finding], base: SizeEstimate | None = None) -> Totals:
     """Sum of non-overlapping savings, overall and per rule; rebuild downloads apart."""
     all_ = list(findings)
     rebuild = [f for f in all_ if f.estimate is not None and is_build_time(f)]
-    with_est = [f for f in all_ if f.estimate is not None and not is_build_time(f)]
+    with_est = image_findings(all_)
     low, high = _sum(with_est)
     by_rule: dict[str, RuleTotal] = {}
     for rule in sorted({f.rule_id for f in with_est}):
@@ -204,11 +215,11 @@ def image_share(findings: Iterable[Finding], base: SizeEstimate | None) -> Share
     if base is None:
         return None
     all_ = list(findings)
-    t = totals(all_)
-    layers = totals(f for f in all_ if f.hint is None or f.hint.kind not in IN_BASE)
-    image_low, image_high = base.bytes_low + layers.bytes_low, base.bytes_high + layers.bytes_high
-    low, high = min(t.bytes_low, image_low), min(t.bytes_high, image_high)
-    return Share(low, high, image_low, image_high, (low, high) != (t.bytes_low, t.bytes_high))
+    t_low, t_high = image_bytes(all_)
+    layers_low, layers_high = image_bytes(f for f in all_ if f.hint is None or f.hint.kind not in IN_BASE)
+    image_low, image_high = base.bytes_low + layers_low, base.bytes_high + layers_high
+    low, high = min(t_low, image_low), min(t_high, image_high)
+    return Share(low, high, image_low, image_high, (low, high) != (t_low, t_high))
 
 
 def file_total(findings: Iterable[Finding], base: SizeEstimate | None) -> tuple[int, int]:
@@ -217,5 +228,4 @@ def file_total(findings: Iterable[Finding], base: SizeEstimate | None) -> tuple[
     share = image_share(all_, base)
     if share is not None:
         return share.low, share.high
-    t = totals(all_)
-    return t.bytes_low, t.bytes_high
+    return image_bytes(all_)

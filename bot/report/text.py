@@ -84,10 +84,10 @@ def statistics(result: LintResult) -> str:
     if any(f.estimate for f in findings):
         from bot.estimate import totals
         from bot.estimate.format import REBUILD_LABEL, format_range, format_share
-        from bot.estimate.totals import file_total
+        from bot.estimate.totals import file_total, image_findings
 
         t = totals(findings)
-        shown = [r for r in result.files if totals(r.findings).count]
+        shown = [r for r in result.files if image_findings(r.findings)]  # those whose totals count any
         if t.count:
             per_file = [file_total(r.findings, r.base_size) for r in result.files]
             low, high = sum(lo for lo, _ in per_file), sum(hi for _, hi in per_file)

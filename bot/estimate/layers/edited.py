@@ -31,6 +31,9 @@ class EditedRun(NamedTuple):
     index: int  # the RUN's index, the same in the fixed file (the instructions before it are)
     ins: Instruction  # the RUN as the fixed file holds it
     ctx: Context  # a Context of the file the RUN was read in (its scripts parse there)
+    # the RUN's apt operations and whether it configures apt without recommends, when known
+    # without reading its new text (inserted.py; else state._ops reads them from ``ins``)
+    ops: tuple | None = None
 
 
 def run_lines(df: Dockerfile, ins: Instruction) -> tuple[int, int]:

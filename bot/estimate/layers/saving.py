@@ -13,6 +13,9 @@ from typing import NamedTuple
 
 from bot.estimate.layers.edited import edited_run
 from bot.estimate.layers.graph import Graph
+from bot.estimate.layers.inserted import inserted_run
+from bot.estimate.layers.merged import merged_runs
+from bot.estimate.layers.rebased import new_base
 from bot.estimate.layers.state import Image, simulate
 from bot.model.dockerfile import reparse
 from bot.rules.base import Context
@@ -81,6 +84,15 @@ class Model:
 
     def with_fix(self, finding: Finding) -> Image | None:
         assert finding.fix is not None
+        edited = inserted_run(self.ctx, finding.fix.edits)
+        if edited is not None:  # words inserted into a RUN's installs: their operations changed
+            return simulate(self.df, self.g, ctx=self.ctx, edited=edited)
+        merged = merged_runs(self.ctx, finding.fix.edits)
+        if merged is not None:  # a lone update RUN deleted, run at the head of the next one
+            return simulate(self.df, self.g, ctx=self.ctx, edited=merged[1], dropped=merged[0])
+        base = new_base(self.ctx, finding.fix.edits)
+        if base is not None:  # another image for the final stage to build on, nothing else
+            return simulate(self.df, self.g, ctx=self.ctx, base_image=base)
         text = apply_edits(self.df.text, finding.fix.edits)
         edited = edited_run(self.ctx, finding.fix.edits, text)
         if edited is not None:  # one RUN rewritten: the file as written with that RUN read anew

@@ -14,6 +14,7 @@ from bot.estimate import images
 from bot.estimate.layers.edited import EditedRun
 from bot.estimate.layers.graph import Graph
 from bot.model.dockerfile import Dockerfile, Instruction
+from bot.model.shell import Command
 from bot.rules.base import Context
 from bot.rules.dt102_apt_recommends_installed import apt_install, disables_recommends, packages, writes_no_recommends_config
 from bot.rules.facts import APT, apt_lists_claim, cache_claim, removes_apt_lists, unwrap
@@ -71,25 +72,30 @@ def _ops(ctx: Context, ins: Instruction) -> tuple[tuple[Op, ...], bool]:
     found = _OPS.get(key)
     if found is not None:
         return found
-    out: list[Op] = []
+    if len(_OPS) > 4096:
+        _OPS.clear()
+    found = _OPS[key] = (tuple(op for _, op in apt_ops(ctx, ins)), _configures_no_recommends(ctx, ins))
+    return found
+
+
+def apt_ops(ctx: Context, ins: Instruction) -> list[tuple[Command, Op]]:
+    """A RUN's apt operations in order, each with the command (unwrapped) that does it."""
+    out: list[tuple[Command, Op]] = []
     mounted = ctx.mounts_cover(ins, "/var/lib/apt/lists")
     for script in ctx.scripts(ins):
         for raw in script.commands:
             cmd = unwrap(raw)
             if cmd.program in APT and cmd.subcommand() == "update":
                 if not mounted:
-                    out.append(("update",))
+                    out.append((cmd, ("update",)))
             elif removes_apt_lists(cmd):
-                out.append(("rm-lists",))
+                out.append((cmd, ("rm-lists",)))
             elif apt_install(cmd) is not None:
                 names = tuple(n for n in packages(cmd) if not n.startswith((".", "/")))
-                out.append(("install", names, disables_recommends(cmd)))
+                out.append((cmd, ("install", names, disables_recommends(cmd))))
             elif cmd.program in APT and cmd.subcommand() in REMOVE:
-                out.append(("remove", tuple(w.text.split("=")[0] for w in cmd.positionals()[1:])))
-    if len(_OPS) > 4096:
-        _OPS.clear()
-    found = _OPS[key] = (tuple(out), _configures_no_recommends(ctx, ins))
-    return found
+                out.append((cmd, ("remove", tuple(w.text.split("=")[0] for w in cmd.positionals()[1:]))))
+    return out
 
 
 def _configures_no_recommends(ctx: Context, ins: Instruction) -> bool:
@@ -101,20 +107,27 @@ def _configures_no_recommends(ctx: Context, ins: Instruction) -> bool:
     return writes_no_recommends_config(ctx, ins)
 
 
+def edited_ops(edited: EditedRun) -> tuple[tuple[Op, ...], bool]:
+    """:func:`_ops` of a rewritten RUN: those it came with, or read from its new text."""
+    return edited.ops if edited.ops is not None else _ops(edited.ctx, edited.ins)
+
+
 def simulate(df: Dockerfile, g: Graph, drop: Iterable[str] = (), ctx: Context | None = None,
-             edited: "EditedRun | None" = None) -> Image:
+             edited: "EditedRun | None" = None, base_image: "str | None" = None, dropped: "int | None" = None) -> Image:
     """The final image's layers; ``drop`` names claims whose advice is followed (their
     apt lists removed in the RUN that wrote them, their recommends not installed).
     ``ctx``: the rules' Context of ``df``, whose parsed RUN scripts are reused.
     ``edited``: a RUN of ``df`` rewritten by a fix (bot/estimate/layers/edited.py), run
-    instead of the one ``df`` holds: the image of the fixed file."""
+    instead of the one ``df`` holds: the image of the fixed file. ``base_image``: the
+    external image the final stage builds on, when a fix names another (rebased.py).
+    ``dropped``: the index of a RUN a fix deletes (merged.py), run as nothing."""
     drop = frozenset(drop)
     stage = df.final_stage
     if stage is None:
         return Image(frozenset(), 0, 0, {}, "", ())
     ctx = ctx if ctx is not None and ctx.df is df else Context(df, df.path)
     lineage = list(reversed(ctx.lineage(stage)))
-    key = base_key(ctx.base_image(stage), g)
+    key = base_key(ctx.base_image(stage) if base_image is None else base_image, g)
     installed = frozenset(g.bases.get(key, ()))
     debs: set[str] = set()
     lists = refresh = 0
@@ -125,11 +138,13 @@ def simulate(df: Dockerfile, g: Graph, drop: Iterable[str] = (), ctx: Context | 
     for s in lineage:
         for ins in s.instructions:
             ins = ins.effective()
+            if ins.index == dropped:
+                continue
             if ins.keyword != "RUN":
                 if ins.keyword in ("COPY", "ADD") and not no_rec_config:
                     no_rec_config = _configures_no_recommends(ctx, ins)
                 continue
-            ops, configures = _ops(ctx, ins) if edited is None or ins.index != edited.index else _ops(edited.ctx, edited.ins)
+            ops, configures = _ops(ctx, ins) if edited is None or ins.index != edited.index else edited_ops(edited)
             no_rec_config = no_rec_config or configures  # a config it writes holds for its own installs
             wrote = refreshed = False  # this layer holds the lists / a refresh of them
             mine: set[str] = set()  # packages this layer unpacked

@@ -18,7 +18,7 @@ from typing import NamedTuple, Sequence
 from bot.model.lexer import arguments
 from bot.model.lexer.arguments import INSTRUCTIONS
 from bot.model.lexer.directives import read_directives
-from bot.model.lexer.flags import read_flags
+from bot.model.lexer.flags import FlagWord, read_flags
 from bot.model.lexer.heredocs import Marker, markers_in_line
 from bot.model.lexer.lines import PhysicalLine, continuation_cut, is_blank_or_comment, physical_lines
 from bot.model.lexer.shellwords import ShellSyntaxError
@@ -34,6 +34,8 @@ HEREDOC_INSTRUCTIONS = frozenset(("RUN", "COPY", "ADD"))
 # the keywords whose instruction check (arguments.check) is their flags' check alone
 _FLAGS_ONLY_CHECKED = frozenset(("RUN", "CMD", "ENTRYPOINT"))
 _JSON_FORMS = frozenset(("RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"))
+# the keywords _Assembler._one_line reads itself (ONBUILD holds an instruction of its own)
+_ONE_LINE_KEYWORDS = INSTRUCTIONS - {"ONBUILD"}
 
 
 class Logical(NamedTuple):
@@ -277,14 +279,13 @@ class _Assembler:
         chars = first.content[indent:]
         start = first.start + indent
         cut = continuation_cut(chars, df.escape)
-        if cut < 0:  # one line, as most instructions are: one run of the file, see Logical.offsets
-            last = on_line = i
-            logical = _new_tuple(Logical, (chars, range(start, start + len(chars) + 1)))
+        if cut < 0:  # one line, as most instructions are
+            last = i
+            ins = self._one_line(chars, start, i, indent)
         else:
             last, logical = self._continued(i, start, chars[:cut])
             chars = logical.text
-            on_line = -1
-        ins, trigger = self._node(logical, len(df.instructions), nested=False, line=on_line)
+            ins = self._node(logical, len(df.instructions), nested=False)[0]
         next_line = last + 1
         if ins is None:
             return next_line
@@ -339,6 +340,30 @@ class _Assembler:
         offsets.append(offsets[-1] + 1 if offsets else end_offset)
         return last, Logical(chars, tuple(offsets))
 
+    def _one_line(self, chars: str, start: int, i: int, indent: int) -> Instruction | None:
+        """:meth:`_node` for the top-level instruction ``chars``, all of line ``i`` from its
+        first non-space (at ``indent``, file offset ``start``) on. Most instructions are one
+        line without flags: their positions are columns of that line, their text one run of
+        the file (see Logical.offsets), and none is made twice; the others go to _node."""
+        e = len(chars.rstrip(GO_SPACE))  # chars starts with a non-space: e > 0
+        brk = WORD_BREAK.search(chars, 0, e)
+        if brk is not None:
+            kw_end, a = brk.span()
+            keyword = chars[:kw_end].upper()
+            if keyword in _ONE_LINE_KEYWORDS and not chars.startswith("--", a):
+                line, column = i + 1, indent + 1
+                keyword_start = _new_tuple(Position, (line, column))
+                keyword_span = _new_tuple(Span, (keyword_start, _new_tuple(Position, (line, column + kw_end))))
+                args = _new_tuple(Logical, (chars[a:e], range(start + a, start + e + 1)))
+                json_args = self._arguments(keyword, args.text, [], keyword_span, nested=False)
+                span = _new_tuple(Span, (keyword_start, _new_tuple(Position, (line, column + e))))
+                stage = self.stage + 1 if keyword == "FROM" else self.stage
+                # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per instruction
+                return _new_tuple(Instruction, (keyword, len(self.df.instructions), span, keyword_span, args, (), args,
+                                                (), json_args, None, stage))
+        logical = _new_tuple(Logical, (chars, range(start, start + len(chars) + 1)))
+        return self._node(logical, len(self.df.instructions), nested=False, line=i)[0]
+
     def _node(self, logical: Logical, index: int, nested: bool, line: int = -1) -> tuple[Instruction | None, str]:
         """The instruction of one logical line (BuildKit's newNodeFromLine plus its checks)
         and the keyword as written; None for an unknown keyword. ``line``: the index of the
@@ -378,19 +403,11 @@ class _Assembler:
             inner, trigger = self._node(body, index, nested=True, line=line) if body.text else (None, "")
             error = None if nested else arguments.check("ONBUILD", arguments.Arguments((), False, None),
                                                         flag_words, trigger)
+            if error:
+                df.errors.append(ParseError(keyword_span, error))
             json_args = None
         else:
-            parsed = arguments.dispatch(keyword, body.text, df.escape)
-            json_args = tuple(parsed.words) if parsed.json and keyword in _JSON_FORMS else None
-            if parsed.error:
-                df.errors.append(ParseError(keyword_span, parsed.error, 0))
-                error = None
-            elif nested or (not flag_words and keyword in _FLAGS_ONLY_CHECKED):
-                error = None  # check() looks only at the flags of these (RUN: the most common line)
-            else:
-                error = arguments.check(keyword, parsed, flag_words)
-        if error:
-            df.errors.append(ParseError(keyword_span, error))
+            json_args = self._arguments(keyword, body.text, flag_words, keyword_span, nested)
         end = logical.offsets[e - 1] + 1 if e > s else logical.offsets[s]
         # the instruction starts where its keyword does: logical.offsets[s] (the extra last
         # entry when s is past the text)
@@ -406,6 +423,21 @@ class _Assembler:
         # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per instruction
         return _new_tuple(Instruction, (keyword, index, span, keyword_span, args, flags, body, (), json_args, inner,
                                         stage)), word
+
+    def _arguments(self, keyword: str, text: str, flag_words: list[FlagWord], keyword_span: Span,
+                   nested: bool) -> tuple[str, ...] | None:
+        """BuildKit's reading and checks of the arguments ``text`` after the flags of a
+        ``keyword`` other than ONBUILD: its reasons go to the file's errors; the exec form's
+        words are returned (None for the shell form)."""
+        parsed = arguments.dispatch(keyword, text, self.df.escape)
+        if parsed.error:
+            self.df.errors.append(ParseError(keyword_span, parsed.error, 0))
+        elif not nested and (flag_words or keyword not in _FLAGS_ONLY_CHECKED):
+            # check() looks only at the flags of _FLAGS_ONLY_CHECKED (RUN: the most common line)
+            error = arguments.check(keyword, parsed, flag_words)
+            if error:
+                self.df.errors.append(ParseError(keyword_span, error))
+        return tuple(parsed.words) if parsed.json and keyword in _JSON_FORMS else None
 
     def _keyword_span(self, logical: Logical, s: int, kw_end: int, line: int = -1) -> Span:
         """The span of the keyword ``logical.text[s:kw_end]`` (one character wide when

@@ -11,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.model import dockerfile
-from bot.model.dockerfile import Logical, _Assembler, parse, reparse
+from bot.model.dockerfile import Dockerfile, Logical, _Assembler, parse, reparse
+from bot.model.stages import Stage, assign_stages
+from bot.model.words import expand, key_values, split_words
 from tests.conftest import corpus_files, requires_corpus
 
 
@@ -21,6 +23,52 @@ def _plain_one_line(self, chars, start, i, indent):
     return self._node(logical, len(self.df.instructions), nested=False, line=i)[0]
 
 
+def _plain_assign_stages(df):
+    """stages.assign_stages as it was: one loop step per instruction."""
+    errors = []
+    env = dict(df.global_args)
+    placed = []
+    for ins in df.instructions:
+        if ins.keyword == "FROM":
+            words = split_words(ins.body.text, df.escape)
+            base = words[0].text if words else ""
+            name = ""
+            if len(words) >= 3 and words[1].text.lower() == "as":
+                name = words[2].text.lower()
+            image, known = expand(base, env)
+            stage = Stage(len(df.stages), ins, base, image if known else "", name)
+            parent = df.stage_named(image) if known and image and not image.isdigit() else None
+            if parent is not None and parent.index < stage.index:
+                stage.parent = parent.index
+            df.stages.append(stage)
+        elif not df.stages:
+            if ins.keyword == "ARG":
+                for k, v in key_values(split_words(ins.body.text, df.escape)):
+                    df.global_args[k] = v
+                    env[k] = v
+            else:
+                errors.append((ins.keyword_span, f"{ins.keyword} before the first FROM: no build stage in current context"))
+            placed.append(ins)
+            continue
+        idx = len(df.stages) - 1
+        if ins.stage != idx or (ins.inner is not None and ins.inner.stage != idx):
+            inner = ins.inner._replace(stage=idx) if ins.inner is not None else None
+            ins = ins._replace(stage=idx, inner=inner)
+        if ins.keyword == "FROM":
+            df.stages[idx].from_instruction = ins
+        df.stages[idx].instructions.append(ins)
+        placed.append(ins)
+    df.instructions[:] = placed
+    return errors
+
+
+# each shortcut: where it lives, and the plain code it stands for
+PLAIN = {
+    "one_line": (_Assembler, "_one_line", _plain_one_line),
+    "assign_stages": (dockerfile, "assign_stages", _plain_assign_stages),
+}
+
+
 def snapshot(df) -> tuple:
     """Everything a parse gives, as comparable values."""
     stages = [(s.index, s.from_instruction, s.base, s.image, s.name, s.parent, s.instructions) for s in df.stages]
@@ -28,10 +76,12 @@ def snapshot(df) -> tuple:
             df._lexed_errors, df.directive_lines, df.escape, df.directives)
 
 
-def plain(monkeypatch: pytest.MonkeyPatch, text: str):
+def plain(monkeypatch: pytest.MonkeyPatch, text: str, shortcuts=tuple(PLAIN), old=None, unchanged: int = 0):
+    """The parse of ``text`` (a reparse of ``old`` when given) with the ``shortcuts`` off."""
     with monkeypatch.context() as m:
-        m.setattr(_Assembler, "_one_line", _plain_one_line)
-        return parse(text)
+        for name in shortcuts:
+            m.setattr(*PLAIN[name])
+        return reparse(old, text, unchanged) if old is not None else parse(text)
 
 
 KEYWORDS = st.sampled_from(["RUN", "run", "Copy", "ADD", "FROM", "ENV", "ARG", "LABEL", "CMD", "ENTRYPOINT", "SHELL",
@@ -58,15 +108,39 @@ def dockerfiles(draw) -> str:
 
 
 @settings(max_examples=400, deadline=None)
-@given(dockerfiles())
-def test_one_line_instructions_parse_as_node_reads_them(text):
+@given(dockerfiles(), st.sampled_from([(name,) for name in PLAIN] + [tuple(PLAIN)]))
+def test_each_shortcut_parses_as_the_plain_code(text, shortcuts):
     with pytest.MonkeyPatch.context() as m:
-        expected = snapshot(plain(m, text))
+        expected = snapshot(plain(m, text, shortcuts))
     assert snapshot(parse(text)) == expected
 
 
+@settings(max_examples=200, deadline=None)
+@given(dockerfiles(), st.integers(0, 200), st.sampled_from(["", "RUN x\n", "\\\n", "FROM b\n", "# c\n", "ARG A=1\n"]))
+def test_a_reparse_with_the_shortcuts_equals_the_plain_reparse(text, at, insert):
+    at = min(at, len(text))
+    new = text[:at] + insert + text[at:]
+    with pytest.MonkeyPatch.context() as m:
+        expected = snapshot(plain(m, new, old=plain(m, text), unchanged=at))
+    assert snapshot(reparse(parse(text), new, at)) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(dockerfiles(), st.lists(st.integers(-1, 3), min_size=12, max_size=12))
+def test_assign_stages_numbers_instructions_as_the_plain_code_also_when_the_parser_did_not(text, numbers):
+    parsed = parse(text)
+    results = []
+    for assign in (assign_stages, _plain_assign_stages):
+        df = Dockerfile(parsed.path, text, parsed.index, parsed.escape, dict(parsed.directives))
+        df.instructions = [i._replace(stage=numbers[n % 12],
+                                      inner=i.inner._replace(stage=numbers[-n % 12]) if i.inner is not None else None)
+                           for n, i in enumerate(parsed.instructions)]
+        results.append((assign(df), snapshot(df)))
+    assert results[0] == results[1]
+
+
 @requires_corpus
-def test_one_line_shortcut_matches_on_the_corpus(monkeypatch):
+def test_the_shortcuts_parse_the_corpus_as_the_plain_code(monkeypatch):
     for path in corpus_files():
         with open(path, encoding="utf-8") as f:
             text = f.read().lstrip("\ufeff")

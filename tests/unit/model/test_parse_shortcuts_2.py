@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from bot.model import dockerfile
 from bot.model.dockerfile import Dockerfile, Logical, _Assembler, parse, reparse
-from bot.model.stages import Stage, assign_stages
-from bot.model.words import expand, key_values, split_words
+from bot.model.stages import _stage_from, assign_stages
+from bot.model.words import key_values, split_words
 from tests.conftest import corpus_files, requires_corpus
 
 
@@ -24,23 +24,13 @@ def _plain_one_line(self, chars, start, i, indent):
 
 
 def _plain_assign_stages(df):
-    """stages.assign_stages as it was: one loop step per instruction."""
+    """stages.assign_stages as it was: a list of every instruction built again."""
     errors = []
     env = dict(df.global_args)
     placed = []
     for ins in df.instructions:
         if ins.keyword == "FROM":
-            words = split_words(ins.body.text, df.escape)
-            base = words[0].text if words else ""
-            name = ""
-            if len(words) >= 3 and words[1].text.lower() == "as":
-                name = words[2].text.lower()
-            image, known = expand(base, env)
-            stage = Stage(len(df.stages), ins, base, image if known else "", name)
-            parent = df.stage_named(image) if known and image and not image.isdigit() else None
-            if parent is not None and parent.index < stage.index:
-                stage.parent = parent.index
-            df.stages.append(stage)
+            df.stages.append(_stage_from(df, ins, env))  # the old loop's own lines, moved there
         elif not df.stages:
             if ins.keyword == "ARG":
                 for k, v in key_values(split_words(ins.body.text, df.escape)):

@@ -60,7 +60,8 @@ def fingerprint(path: str, identity: str) -> str:
 
 
 def legacy_fingerprint(f: Finding) -> str:
-    """Marker v1's fingerprint (normalised instruction text): kept only to recognise v1 comments."""
+    """Marker v1's fingerprint (normalised instruction text): only to recognise v1 comments,
+    so made when one is read (github/reconcile.py), not for every finding."""
     return digest(f.rule_id, f.path, f.stage, f.anchor_text)
 
 
@@ -69,7 +70,8 @@ def normalise(text: str) -> str:
 
 
 def assign(ctx: Context, findings: Sequence[Finding]) -> list[Finding]:
-    """The findings with ``subject``, ``identity``, ``fingerprint`` and the legacy one filled in."""
+    """The findings with ``subject``, ``identity`` and ``fingerprint`` filled in (the legacy
+    fingerprint is made only where a marker v1 asks for it: :func:`legacy_fingerprint`)."""
     df = ctx.df
     spans = sorted(((ins.span, ins) for ins in df.instructions), key=lambda p: p[0].start)
     starts = [span.start for span, _ in spans]
@@ -93,8 +95,7 @@ def assign(ctx: Context, findings: Sequence[Finding]) -> list[Finding]:
     out = []
     for f, (rule, stage, subject), n in zip(findings, keys, occurrence):
         identity = "\x1e".join((rule, stage, subject, str(n)))
-        out.append(f.with_(subject=subject, identity=identity, fingerprint=fingerprint(f.path, identity),
-                           legacy_fingerprint=legacy_fingerprint(f)))
+        out.append(f.with_(subject=subject, identity=identity, fingerprint=fingerprint(f.path, identity)))
     return out
 
 

@@ -151,3 +151,17 @@ def test_reparse_after_the_shortcut_equals_a_fresh_parse():
     new = text.replace("RUN two", "RUN two three")
     assert snapshot(reparse(df, new, new.index("RUN two") + 7)) == snapshot(parse(new))
     assert dockerfile._ONE_LINE_KEYWORDS == dockerfile.INSTRUCTIONS - {"ONBUILD"}
+
+
+def test_the_legacy_fingerprint_is_made_only_when_a_v1_marker_asks(monkeypatch):
+    import bot.identity
+    from bot.engine import Options, analyse_text
+
+    def refuse(f):
+        raise AssertionError("legacy fingerprint made for a check")
+
+    monkeypatch.setattr(bot.identity, "legacy_fingerprint", refuse)
+    findings = analyse_text("Dockerfile", "FROM debian\nRUN apt-get update\nRUN apt-get install -y curl\n",
+                            Options(estimate=False)).findings
+    assert findings and all(f.fingerprint for f in findings)
+    assert "legacy_fingerprint" not in findings[0]._fields

@@ -147,12 +147,14 @@ def check_disjoint(edits: Iterable[Edit]) -> list[Edit]:
     return ordered
 
 
-def apply_edits(text: str, edits: Iterable[Edit]) -> str:
-    """Apply non-overlapping edits; inserted line breaks follow the file's style."""
+def apply_edits(text: str, edits: Iterable[Edit], index: LineIndex | None = None) -> str:
+    """Apply non-overlapping edits; inserted line breaks follow the file's style.
+    ``index``: the LineIndex of ``text`` when the caller has it (a parsed file's)."""
     ordered = check_disjoint(edits)
     if not ordered:
         return text
-    index = LineIndex(text)
+    if index is None or index.text is not text:
+        index = LineIndex(text)
     nl = newline_of(text)
     out: list[str] = []
     cursor = 0

@@ -81,7 +81,7 @@ class Model:
 
     def with_fix(self, finding: Finding) -> Image | None:
         assert finding.fix is not None
-        text = apply_edits(self.df.text, finding.fix.edits)
+        text = apply_edits(self.df.text, finding.fix.edits, self.df.index)
         edited = edited_run(self.ctx, finding.fix.edits, text)
         if edited is not None:  # one RUN rewritten: the file as written with that RUN read anew
             return simulate(self.df, self.g, ctx=self.ctx, edited=edited)

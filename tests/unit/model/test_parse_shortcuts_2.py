@@ -165,3 +165,21 @@ def test_the_legacy_fingerprint_is_made_only_when_a_v1_marker_asks(monkeypatch):
                             Options(estimate=False)).findings
     assert findings and all(f.fingerprint for f in findings)
     assert "legacy_fingerprint" not in findings[0]._fields
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab \r\n", max_size=30), st.integers(0, 40), st.integers(0, 5), st.text(alphabet="x\n", max_size=3))
+def test_apply_edits_with_the_callers_line_index_is_apply_edits(text, at, length, insert):
+    from bot.model.text import Edit, LineIndex, Span, apply_edits
+
+    index = LineIndex(text)
+    a, b = min(at, len(text)), min(at + length, len(text))
+    edits = [Edit(Span(index.position(a), index.position(b)), insert)]
+    try:
+        expected = apply_edits(text, edits)
+    except ValueError as exc:  # a position inside a \r\n: the same refusal either way
+        with pytest.raises(ValueError, match=str(exc)):
+            apply_edits(text, edits, index)
+        return
+    assert apply_edits(text, edits, index) == expected
+    assert apply_edits(text, edits, LineIndex(text + "\nmore")) == expected  # another text's index is not used

@@ -20,7 +20,7 @@ from bot.model.lexer.arguments import INSTRUCTIONS
 from bot.model.lexer.directives import read_directives
 from bot.model.lexer.flags import FlagWord, read_flags
 from bot.model.lexer.heredocs import Marker, markers_in_line
-from bot.model.lexer.lines import PhysicalLine, continuation_cut, is_blank_or_comment, physical_lines
+from bot.model.lexer.lines import continuation_cut, is_blank_or_comment, line_contents
 from bot.model.lexer.shellwords import ShellSyntaxError
 from bot.model.lexer.spaces import GO_SPACE, WORD_BREAK, lead
 from bot.model.stages import Stage, assign_stages, reaching_stages
@@ -228,18 +228,21 @@ class Dockerfile:
 class _Assembler:
     """Walks the physical lines as BuildKit's parser does and builds the instructions."""
 
-    def __init__(self, df: Dockerfile, lines: list[PhysicalLine], tail: "_Tail | None" = None) -> None:
+    def __init__(self, df: Dockerfile, contents: list[str], tail: "_Tail | None" = None) -> None:
         self.df = df
-        self.lines = lines
+        # the physical lines (see lexer.lines): their text, and the file offset each starts at
+        # (two lists, not a PhysicalLine per line: one tuple less for each line of each parse)
+        self.contents = contents
+        self.starts = df.index.starts
         # the stage the instructions read next belong to, numbered as assign_stages does (-1
         # before the first FROM): set as each Instruction is made, not by a copy of each later
         self.stage = sum(1 for ins in df.instructions if ins.keyword == "FROM") - 1
         self.tail = tail
         # the first line from which the rest of the file is a parsed file's rest: none for a parse
-        self.tail_line = tail.first_line if tail is not None else len(lines)
+        self.tail_line = tail.first_line if tail is not None else len(contents)
 
     def run(self, start: int) -> None:
-        n_lines = len(self.lines)
+        n_lines = len(self.contents)
         i = self._read(start, min(self.tail_line, n_lines))
         while i < n_lines:  # in the end the text shares with the old parse (a reparse)
             if self.tail.splice(self, i):
@@ -250,22 +253,23 @@ class _Assembler:
     def _read(self, i: int, stop: int) -> int:
         """Read the lines from ``i`` on, up to the first one at or past ``stop`` that does
         not continue what came before it; return its index."""
-        lines, df = self.lines, self.df
-        marks = df._marks
+        contents, df = self.contents, self.df
+        # the lists the parse fills (the same lists until it ends)
+        marks, instructions, comments, errors = df._marks, df.instructions, df.comments, df.errors
         while i < stop:
-            line = lines[i]
+            content = contents[i]
             # one strip of Go's white space tells a blank line, a comment and the indent apart
-            token = line.content.lstrip(GO_SPACE)
+            token = content.lstrip(GO_SPACE)
             if not token:
                 i += 1
                 continue
             # what the lines before i made of the file; they never look past line i - 1
-            marks.append((i, len(df.instructions), len(df.comments), len(df.errors)))
-            indent = len(line.content) - len(token)
+            marks.append((i, len(instructions), len(comments), len(errors)))
+            indent = len(content) - len(token)
             if token[0] == "#":
                 # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per comment
-                df.comments.append(_new_tuple(Comment, (i + 1, token[1:].strip(),
-                                                        _on_line(i + 1, indent + 1, len(line.content) + 1))))
+                comments.append(_new_tuple(Comment, (i + 1, token[1:].strip(),
+                                                     _on_line(i + 1, indent + 1, len(content) + 1))))
                 i += 1
             else:
                 i = self._instruction(i, indent)
@@ -274,10 +278,9 @@ class _Assembler:
     def _instruction(self, i: int, indent: int) -> int:
         """Join a logical line from line ``i`` (its first non-space at ``indent``); return
         the index of the next unread line."""
-        df, lines = self.df, self.lines
-        first = lines[i]
-        chars = first.content[indent:]
-        start = first.start + indent
+        df = self.df
+        chars = self.contents[i][indent:]
+        start = self.starts[i] + indent
         cut = continuation_cut(chars, df.escape)
         if cut < 0:  # one line, as most instructions are
             last = i
@@ -297,7 +300,7 @@ class _Assembler:
                 df.errors.append(ParseError(ins.keyword_span, str(exc), 0))
                 markers = []
             if markers:
-                end_offset = lines[last].start + len(lines[last].content)
+                end_offset = self.starts[last] + len(self.contents[last])
                 heredocs, next_line, end_offset = self._heredocs(markers, next_line, end_offset, ins.span.start)
                 span = Span(target.span.start, df.index.position(end_offset))
                 target = target._replace(heredocs=heredocs, span=span)
@@ -313,18 +316,19 @@ class _Assembler:
     def _continued(self, i: int, start: int, kept: str) -> tuple[int, Logical]:
         """The logical line that line ``i`` continues (its text from ``start`` on, up to its
         escape character, is ``kept``) and the index of its last line."""
-        lines, escape = self.lines, self.df.escape
+        contents, starts, escape = self.contents, self.starts, self.df.escape
+        n_lines = len(contents)
         pieces = [(start, kept)]
         last = i
         j = i + 1
         cut = 0
         while cut >= 0:
             # BuildKit skips comment and blank lines inside a continuation
-            while j < len(lines) and is_blank_or_comment(lines[j].content):
+            while j < n_lines and is_blank_or_comment(contents[j]):
                 j += 1
-            if j >= len(lines):
+            if j >= n_lines:
                 break
-            pieces.append((lines[j].start, lines[j].content))
+            pieces.append((starts[j], contents[j]))
             last = j
             j += 1
             cut = continuation_cut(pieces[-1][1], escape)
@@ -332,7 +336,7 @@ class _Assembler:
                 pieces[-1] = (pieces[-1][0], pieces[-1][1][:cut])
         if len(pieces) == 1:  # the file ends after the escape character: still one run
             return last, Logical(kept, range(start, start + len(kept) + 1))
-        end_offset = lines[last].start + len(lines[last].content)
+        end_offset = starts[last] + len(contents[last])
         chars = "".join(text for _, text in pieces)
         offsets = []
         for start, text in pieces:
@@ -413,7 +417,7 @@ class _Assembler:
         # entry when s is past the text)
         # end >= logical.offsets[s], where the keyword starts: no need for Span's order check
         if line >= 0:  # on the keyword's line: its position is known, no look-up
-            end_position = _new_tuple(Position, (line + 1, end - self.lines[line].start + 1))
+            end_position = _new_tuple(Position, (line + 1, end - self.starts[line] + 1))
         else:
             end_position = df.index.position(end)
         span = _new_tuple(Span, (keyword_span.start, end_position))
@@ -451,33 +455,33 @@ class _Assembler:
         # one run of the file lies on one line (a run never crosses a continuation): the
         # end is the start moved along that line, no second position to look up
         if line >= 0:  # on a known line: the column is the offset from the line's start
-            column = offsets[s] - self.lines[line].start + 1
+            column = offsets[s] - self.starts[line] + 1
             return _on_line(line + 1, column, column + stop - s)
         start = self.df.index.position(offsets[s])
         return _new_tuple(Span, (start, _new_tuple(Position, (start.line, start.column + stop - s))))
 
     def _heredocs(self, markers: list[Marker], line: int, end_offset: int,
                   instruction_start: Position) -> tuple[tuple[Heredoc, ...], int, int]:
-        df, lines = self.df, self.lines
+        df, contents, starts = self.df, self.contents, self.starts
         found = []
         for marker in markers:
             first = line
             chars: list[str] = []
             offsets: list[int] = []
             closed = False
-            while line < len(lines):
-                physical = lines[line]
+            while line < len(contents):
+                content, start = contents[line], starts[line]
                 line += 1
-                check = physical.content.lstrip("\t") if marker.strip_tabs else physical.content
+                check = content.lstrip("\t") if marker.strip_tabs else content
                 if check == marker.name:
                     closed = True
-                    end_offset = physical.start + len(physical.content)
+                    end_offset = start + len(content)
                     break
-                chars.append(physical.content + "\n")
-                offsets.extend(range(physical.start, physical.start + len(physical.content) + 1))
-                end_offset = physical.start + len(physical.content)
+                chars.append(content + "\n")
+                offsets.extend(range(start, start + len(content) + 1))
+                end_offset = start + len(content)
             body = Logical("".join(chars), tuple(offsets) + ((offsets[-1] + 1) if offsets else end_offset,))
-            start_off = lines[first].start if first < len(lines) else end_offset
+            start_off = starts[first] if first < len(contents) else end_offset
             span = Span(df.index.position(start_off), df.index.position(end_offset))
             if not closed:  # BuildKit names the instruction's lines
                 df.errors.append(ParseError(Span(instruction_start, span.end), f"unterminated heredoc: <<{marker.name} is never closed "
@@ -495,16 +499,16 @@ def _parse(text: str, path: str, old: Dockerfile | None) -> Dockerfile:
     """Parse ``text``, with the end it shares with the ``old`` parse taken from it (see
     :class:`_Tail`) when the escape character is the same."""
     index = LineIndex(text)
-    lines = physical_lines(text, index.starts, index.pieces)
-    directives = read_directives(lines)
+    contents = line_contents(text, index.pieces)
+    directives = read_directives(contents)
     df = Dockerfile(path, text, index, directives.escape, directives.values)
     df.directive_lines = directives.count
     if directives.error:
         at, message = directives.error
-        df.errors.append(ParseError(df.span(lines[at].start, lines[at].start + len(lines[at].content)), message, 0))
+        df.errors.append(ParseError(df.span(index.starts[at], index.starts[at] + len(contents[at])), message, 0))
     tail = _Tail.after(old, df, 0) if old is not None and old.escape == df.escape else None
-    _Assembler(df, lines, tail).run(directives.count)
-    return _finish(df, lines)
+    _Assembler(df, contents, tail).run(directives.count)
+    return _finish(df, len(contents))
 
 
 def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
@@ -517,11 +521,11 @@ def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
     fix on the fixed file; a fix changes a RUN or two, on average 40% of the way into the
     file in the corpus."""
     index = LineIndex(text)
-    lines = physical_lines(text, index.starts, index.pieces)
+    contents = line_contents(text, index.pieces)
     # the directives end at line directive_lines, which read_directives looked at too
     floor = df.directive_lines + 1
     # the last mark on a line that starts at or before ``unchanged`` (the marks go by line)
-    last_line = min(bisect.bisect_right(index.starts, unchanged), len(lines)) - 1
+    last_line = min(bisect.bisect_right(index.starts, unchanged), len(contents)) - 1
     at = bisect.bisect_right(df._marks, last_line, key=_mark_line) - 1
     mark = df._marks[at] if at >= 0 and df._marks[at][0] >= floor else None
     if mark is None or unchanged > len(df.text) or not text.startswith(df.text[:unchanged]):
@@ -535,8 +539,8 @@ def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
     new.comments = df.comments[:n_comments]
     new.errors = df.errors[:n_errors]
     new._marks = df._marks[:at]  # those of the lines before ``line``
-    _Assembler(new, lines, _Tail.after(df, new, unchanged)).run(line)
-    return _finish(new, lines)
+    _Assembler(new, contents, _Tail.after(df, new, unchanged)).run(line)
+    return _finish(new, len(contents))
 
 
 def _common_suffix(a: str, b: str, limit: int) -> int:
@@ -588,7 +592,7 @@ class _Tail:
         parse reached that line between instructions too; else False."""
         old, new = self.old, assembler.df
         old_line = i - self.lines
-        if old.index.starts[old_line] != assembler.lines[i].start - self.chars:
+        if old.index.starts[old_line] != assembler.starts[i] - self.chars:
             return False  # the line ends alike but starts otherwise: not the old line
         at = bisect.bisect_left(old._marks, old_line, key=_mark_line)
         if at == len(old._marks) or old._marks[at][0] != old_line:
@@ -657,9 +661,9 @@ def _mark_line(mark: tuple[int, int, int, int]) -> int:
     return mark[0]
 
 
-def _finish(df: Dockerfile, lines: list[PhysicalLine]) -> Dockerfile:
+def _finish(df: Dockerfile, n_lines: int) -> Dockerfile:
     if not df.instructions and not df.errors:  # BuildKit names the last line it read
-        last = df.index.position(lines[-1].start) if lines else Position(1, 1)
+        last = df.index.position(df.index.starts[n_lines - 1]) if n_lines else Position(1, 1)
         df.errors.append(ParseError(Span(last, last), "file with no instructions", 0))
     for span, message in assign_stages(df):
         df.errors.append(ParseError(span, message))

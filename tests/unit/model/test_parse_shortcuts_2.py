@@ -183,3 +183,19 @@ def test_apply_edits_with_the_callers_line_index_is_apply_edits(text, at, length
         return
     assert apply_edits(text, edits, index) == expected
     assert apply_edits(text, edits, LineIndex(text + "\nmore")) == expected  # another text's index is not used
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("a \r\n\t#")), max_size=30))
+def test_line_contents_are_the_physical_lines_and_leave_the_index_alone(text):
+    from bot.model.lexer.lines import line_contents
+    from bot.model.text import LineIndex
+
+    index = LineIndex(text)
+    contents = line_contents(text, index.pieces)
+    expected = [raw.rstrip("\r") for raw in text.split("\n")]
+    if len(expected) > 1 and text.endswith("\n"):
+        expected.pop()
+    assert contents == expected and contents is not index.pieces
+    assert index.pieces == text.split("\n")  # the parser's lines are a copy: the index keeps its own
+    assert len(parse(text).index.starts) == len(text.split("\n"))

@@ -144,7 +144,8 @@ class ParseError(NamedTuple):
 
 class Dockerfile:
     __slots__ = ("path", "text", "index", "escape", "directives", "directive_lines", "instructions", "comments",
-                 "stages", "global_args", "errors", "reaches_final", "_posix", "_marks", "_lexed_errors", "_effective")
+                 "stages", "global_args", "errors", "reaches_final", "_posix", "_marks", "_lexed_errors", "_effective",
+                 "_stage_at")
 
     def __init__(self, path: str, text: str, index: LineIndex, escape: str, directives: dict[str, str]) -> None:
         self.path = path
@@ -165,6 +166,7 @@ class Dockerfile:
         self._marks: list[tuple[int, int, int, int]] = []
         self._lexed_errors = 0  # how many of the errors the lexer made, before stage assignment adds its own
         self._effective: tuple[Instruction, ...] | None = None  # all_instructions(), once asked (after the parse)
+        self._stage_at: tuple[Stage | None, ...] = (None,)  # for stage_of(): the stages, then None (set by _finish)
 
     def __repr__(self) -> str:
         return f"Dockerfile({self.path!r}, {len(self.instructions)} instructions, {len(self.stages)} stages)"
@@ -182,7 +184,12 @@ class Dockerfile:
         return self.span(a, b)
 
     def stage_of(self, instruction: Instruction) -> Stage | None:
-        return self.stages[instruction.stage] if 0 <= instruction.stage < len(self.stages) else None
+        # asked ~14K times in a corpus run: one look-up in (*stages, None), where the
+        # stage numbers -1 (before the first FROM; the least there is) and len(stages) find None
+        try:
+            return self._stage_at[instruction.stage]
+        except IndexError:  # a number past them
+            return None
 
     @property
     def final_stage(self) -> Stage | None:
@@ -234,6 +241,8 @@ class _Assembler:
         # (two lists, not a PhysicalLine per line: one tuple less for each line of each parse)
         self.contents = contents
         self.starts = df.index.starts
+        # how a line that continues ends (continuation_cut's rule): others need not be asked
+        self.may_continue = (df.escape, " ", "\t")
         # the stage the instructions read next belong to, numbered as assign_stages does (-1
         # before the first FROM): set as each Instruction is made, not by a copy of each later
         self.stage = sum(1 for ins in df.instructions if ins.keyword == "FROM") - 1
@@ -281,7 +290,7 @@ class _Assembler:
         df = self.df
         chars = self.contents[i][indent:]
         start = self.starts[i] + indent
-        cut = continuation_cut(chars, df.escape)
+        cut = continuation_cut(chars, df.escape) if chars.endswith(self.may_continue) else -1
         if cut < 0:  # one line, as most instructions are
             last = i
             ins = self._one_line(chars, start, i, indent)
@@ -433,6 +442,13 @@ class _Assembler:
         """BuildKit's reading and checks of the arguments ``text`` after the flags of a
         ``keyword`` other than ONBUILD: its reasons go to the file's errors; the exec form's
         words are returned (None for the shell form)."""
+        if not flag_words and keyword in _FLAGS_ONLY_CHECKED and "[" not in text:
+            return None  # the shell form (most RUN lines): dispatch takes it as is, and there is nothing to check
+        return self._read_arguments(keyword, text, flag_words, keyword_span, nested)
+
+    def _read_arguments(self, keyword: str, text: str, flag_words: list[FlagWord], keyword_span: Span,
+                        nested: bool) -> tuple[str, ...] | None:
+        """:meth:`_arguments` the long way, through BuildKit's dispatch and checks."""
         parsed = arguments.dispatch(keyword, text, self.df.escape)
         if parsed.error:
             self.df.errors.append(ParseError(keyword_span, parsed.error, 0))
@@ -668,4 +684,5 @@ def _finish(df: Dockerfile, n_lines: int) -> Dockerfile:
     for span, message in assign_stages(df):
         df.errors.append(ParseError(span, message))
     df.reaches_final = reaching_stages(df)
+    df._stage_at = (*df.stages, None)
     return df

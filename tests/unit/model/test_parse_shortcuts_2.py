@@ -52,10 +52,21 @@ def _plain_assign_stages(df):
     return errors
 
 
+_init = _Assembler.__init__
+
+
+def _plain_init(self, *args, **kwargs):
+    """_Assembler.__init__, with every line's end asked whether it continues."""
+    _init(self, *args, **kwargs)
+    self.may_continue = ("",)  # every text ends with ""
+
+
 # each shortcut: where it lives, and the plain code it stands for
 PLAIN = {
     "one_line": (_Assembler, "_one_line", _plain_one_line),
     "assign_stages": (dockerfile, "assign_stages", _plain_assign_stages),
+    "shell_form": (_Assembler, "_arguments", _Assembler._read_arguments),
+    "may_continue": (_Assembler, "__init__", _plain_init),
 }
 
 
@@ -199,3 +210,21 @@ def test_line_contents_are_the_physical_lines_and_leave_the_index_alone(text):
     assert contents == expected and contents is not index.pieces
     assert index.pieces == text.split("\n")  # the parser's lines are a copy: the index keeps its own
     assert len(parse(text).index.starts) == len(text.split("\n"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(dockerfiles())
+def test_stage_of_is_the_stage_numbered_or_none(text):
+    df = parse(text)
+    assert df._stage_at[:-1] == tuple(df.stages)
+    for ins in df.instructions:
+        for number in range(-1, len(df.stages) + 3):
+            moved = ins._replace(stage=number)
+            expected = df.stages[number] if 0 <= number < len(df.stages) else None
+            assert df.stage_of(moved) is expected
+
+
+def test_a_shell_form_run_with_a_bracket_is_still_read_by_dispatch():
+    df = parse('FROM a\nRUN [ -f x ] && echo\nRUN ["a", 1]\nCMD ["a"]\nENTRYPOINT x\nRUN\n')
+    assert [i.json_args for i in df.instructions] == [None, None, None, ("a",), None, None]
+    assert [e.message for e in df.errors] == ["when using JSON array syntax, arrays must be comprised of strings only"]

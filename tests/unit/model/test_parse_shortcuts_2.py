@@ -228,3 +228,34 @@ def test_a_shell_form_run_with_a_bracket_is_still_read_by_dispatch():
     df = parse('FROM a\nRUN [ -f x ] && echo\nRUN ["a", 1]\nCMD ["a"]\nENTRYPOINT x\nRUN\n')
     assert [i.json_args for i in df.instructions] == [None, None, None, ("a",), None, None]
     assert [e.message for e in df.errors] == ["when using JSON array syntax, arrays must be comprised of strings only"]
+
+
+PARAM_VALUES = st.one_of(st.sampled_from(["", " a  b ", "python:3.12-slim", "x"]), st.integers(0, 3), st.none())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["path", "url", "ecosystem", "manager", "cleaned", "ignore_file", "uid",
+                                        "from_image", "into_image", "bytes", "packages", "kind"]), PARAM_VALUES),
+       st.sampled_from(["", "s"]), st.sampled_from(["", "id\x1ex"]), st.sampled_from(["", "0123abcd"]))
+def test_identity_shortcuts_give_what_the_long_way_gives(params, subject, identity, fp):
+    from bot.identity import _identified, _named_by_params, _NAMING_PARAMS
+    from bot.engine import Options, analyse_text
+
+    # a hint whose params name nothing: the parts the loop would find are none
+    if _NAMING_PARAMS.isdisjoint(params):
+        assert _named_by_params(params) == []
+    f = analyse_text("Dockerfile", "FROM debian\nRUN apt-get install -y curl\n", Options(estimate=False)).findings[0]
+    assert _identified(f, subject, identity, fp) == f.with_(subject=subject, identity=identity, fingerprint=fp)
+
+
+def test_assign_finds_the_instructions_also_out_of_file_order():
+    from bot.engine import Options, analyse_text
+    from bot.identity import assign
+    from bot.rules.base import Context
+
+    text = "FROM debian AS a\nRUN apt-get install -y curl\nFROM debian\nRUN apt-get install -y git\nCOPY --from=a / /\n"
+    result = analyse_text("Dockerfile", text, Options(estimate=False))
+    ctx = Context(parse(text), "Dockerfile")
+    plain = assign(ctx, result.findings)
+    ctx.df.instructions.reverse()
+    assert assign(ctx, result.findings) == plain == list(result.findings)

@@ -88,6 +88,9 @@ def _stage_from(df: "Dockerfile", ins: "Instruction", env: dict[str, str]) -> St
     return stage
 
 
+_ONLY_STAGE = frozenset((0,))
+
+
 def reaching_stages(df: "Dockerfile") -> frozenset[int]:
     """Stages whose layers end up in the final image.
 
@@ -97,6 +100,13 @@ def reaching_stages(df: "Dockerfile") -> frozenset[int]:
     """
     if not df.stages:
         return frozenset()
+    if len(df.stages) == 1:  # most files: no earlier stage to be built FROM or copied from
+        return _ONLY_STAGE
+    return _reached(df)
+
+
+def _reached(df: "Dockerfile") -> frozenset[int]:
+    """:func:`reaching_stages`, from the final stage back along FROMs and whole copies."""
     reached: set[int] = set()
     todo = [len(df.stages) - 1]
     while todo:

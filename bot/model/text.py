@@ -104,6 +104,13 @@ class LineIndex:
         return _new_tuple(Position, (line + 1, offset - starts[line] + 1))
 
     def offset(self, pos: Position) -> int:
+        starts, line = self._starts, pos.line
+        if 1 <= line < len(starts):
+            off = starts[line - 1] + pos.column - 1
+            # before the last two characters of the line with its break: before any "\r\n",
+            # within the line whatever line_end finds (no call to it)
+            if starts[line - 1] <= off <= starts[line] - 2:
+                return off
         if not 1 <= pos.line <= len(self._starts):
             raise ValueError(f"line {pos.line} outside 1..{len(self._starts)}")
         start = self._starts[pos.line - 1]

@@ -259,3 +259,43 @@ def test_assign_finds_the_instructions_also_out_of_file_order():
     plain = assign(ctx, result.findings)
     ctx.df.instructions.reverse()
     assert assign(ctx, result.findings) == plain == list(result.findings)
+
+
+def _plain_offset(index, pos):
+    """LineIndex.offset as it was: every position checked against line_end."""
+    from bot.model.text import LineIndex
+
+    if not 1 <= pos.line <= len(index.starts):
+        raise ValueError(f"line {pos.line} outside 1..{len(index.starts)}")
+    start = index.starts[pos.line - 1]
+    off = start + pos.column - 1
+    if not start <= off <= LineIndex.line_end(index, pos.line):
+        raise ValueError(f"column {pos.column} outside line {pos.line}")
+    return off
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab\r\n")), max_size=20))
+def test_offset_is_the_checked_offset(text):
+    from bot.model.text import LineIndex, Position
+
+    index = LineIndex(text)
+    for line in range(0, index.line_count + 2):
+        for column in range(-1, 8):
+            pos = Position(line, column)
+            try:
+                expected = _plain_offset(index, pos)
+            except ValueError as exc:
+                with pytest.raises(ValueError, match=str(exc)):
+                    index.offset(pos)
+                continue
+            assert index.offset(pos) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(dockerfiles())
+def test_reaching_stages_is_the_walk_back_from_the_final_stage(text):
+    from bot.model.stages import _reached, reaching_stages
+
+    df = parse(text)
+    assert reaching_stages(df) == (_reached(df) if df.stages else frozenset())

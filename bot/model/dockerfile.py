@@ -13,6 +13,8 @@ the engine reports as DT900, and the rest of the file is still modelled.
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import bisect
+from itertools import chain
+from operator import add
 from typing import NamedTuple, Sequence
 
 from bot.model.lexer import arguments
@@ -327,7 +329,7 @@ class _Assembler:
         escape character, is ``kept``) and the index of its last line."""
         contents, starts, escape = self.contents, self.starts, self.df.escape
         n_lines = len(contents)
-        pieces = [(start, kept)]
+        texts, firsts = [kept], [start]  # each kept piece and the offset it starts at
         last = i
         j = i + 1
         cut = 0
@@ -337,21 +339,19 @@ class _Assembler:
                 j += 1
             if j >= n_lines:
                 break
-            pieces.append((starts[j], contents[j]))
+            content = contents[j]
+            cut = continuation_cut(content, escape)
+            texts.append(content[:cut] if cut >= 0 else content)
+            firsts.append(starts[j])
             last = j
             j += 1
-            cut = continuation_cut(pieces[-1][1], escape)
-            if cut >= 0:
-                pieces[-1] = (pieces[-1][0], pieces[-1][1][:cut])
-        if len(pieces) == 1:  # the file ends after the escape character: still one run
+        if len(texts) == 1:  # the file ends after the escape character: still one run
             return last, Logical(kept, range(start, start + len(kept) + 1))
         end_offset = starts[last] + len(contents[last])
-        chars = "".join(text for _, text in pieces)
-        offsets = []
-        for start, text in pieces:
-            offsets.extend(range(start, start + len(text)))
+        # each piece's run of offsets, one after the other (map and chain: no loop step per piece)
+        offsets = list(chain.from_iterable(map(range, firsts, map(add, firsts, map(len, texts)))))
         offsets.append(offsets[-1] + 1 if offsets else end_offset)
-        return last, Logical(chars, tuple(offsets))
+        return last, Logical("".join(texts), tuple(offsets))
 
     def _one_line(self, chars: str, start: int, i: int, indent: int) -> Instruction | None:
         """:meth:`_node` for the top-level instruction ``chars``, all of line ``i`` from its

@@ -61,8 +61,34 @@ def _plain_init(self, *args, **kwargs):
     self.may_continue = ("",)  # every text ends with ""
 
 
+def _plain_continued(self, i, start, kept):
+    """_Assembler._continued as it was: (offset, text) pairs, offsets one piece at a time."""
+    from bot.model.lexer.lines import continuation_cut, is_blank_or_comment
+
+    pieces = [(start, kept)]
+    last, j, cut = i, i + 1, 0
+    while cut >= 0:
+        while j < len(self.contents) and is_blank_or_comment(self.contents[j]):
+            j += 1
+        if j >= len(self.contents):
+            break
+        pieces.append((self.starts[j], self.contents[j]))
+        last, j = j, j + 1
+        cut = continuation_cut(pieces[-1][1], self.df.escape)
+        if cut >= 0:
+            pieces[-1] = (pieces[-1][0], pieces[-1][1][:cut])
+    if len(pieces) == 1:
+        return last, Logical(kept, range(start, start + len(kept) + 1))
+    offsets = []
+    for first, text in pieces:
+        offsets.extend(range(first, first + len(text)))
+    offsets.append(offsets[-1] + 1 if offsets else self.starts[last] + len(self.contents[last]))
+    return last, Logical("".join(text for _, text in pieces), tuple(offsets))
+
+
 # each shortcut: where it lives, and the plain code it stands for
 PLAIN = {
+    "continued": (_Assembler, "_continued", _plain_continued),
     "one_line": (_Assembler, "_one_line", _plain_one_line),
     "assign_stages": (dockerfile, "assign_stages", _plain_assign_stages),
     "shell_form": (_Assembler, "_arguments", _Assembler._read_arguments),
@@ -299,3 +325,9 @@ def test_reaching_stages_is_the_walk_back_from_the_final_stage(text):
 
     df = parse(text)
     assert reaching_stages(df) == (_reached(df) if df.stages else frozenset())
+
+
+@pytest.mark.parametrize("text", ["FROM a\nRUN a \\\n\\\n b\n", "FROM a\nRUN a \\\n  \\  \n# c\n\n b \\\n", "RUN \\\n",
+                                  "FROM a\nRUN a \\\r\n b\\\\\r\n", "# escape=`\nFROM a\nRUN a `\n b\\\n c `\n"])
+def test_continued_lines_read_as_the_plain_code(text, monkeypatch):
+    assert snapshot(parse(text)) == snapshot(plain(monkeypatch, text, ("continued",)))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from operator import attrgetter
 from typing import Sequence
 
 from bot.model.dockerfile import Dockerfile, Instruction, Stage
@@ -60,7 +61,8 @@ def fingerprint(path: str, identity: str) -> str:
 
 
 def legacy_fingerprint(f: Finding) -> str:
-    """Marker v1's fingerprint (normalised instruction text): kept only to recognise v1 comments."""
+    """Marker v1's fingerprint (normalised instruction text): only to recognise v1 comments,
+    so made when one is read (github/reconcile.py), not for every finding."""
     return digest(f.rule_id, f.path, f.stage, f.anchor_text)
 
 
@@ -69,14 +71,18 @@ def normalise(text: str) -> str:
 
 
 def assign(ctx: Context, findings: Sequence[Finding]) -> list[Finding]:
-    """The findings with ``subject``, ``identity``, ``fingerprint`` and the legacy one filled in."""
+    """The findings with ``subject``, ``identity`` and ``fingerprint`` filled in (the legacy
+    fingerprint is made only where a marker v1 asks for it: :func:`legacy_fingerprint`)."""
     df = ctx.df
-    spans = sorted(((ins.span, ins) for ins in df.instructions), key=lambda p: p[0].start)
-    starts = [span.start for span, _ in spans]
+    instructions = df.instructions
+    starts = list(map(_START, instructions))  # attrgetter: no Python call per instruction
+    if starts != sorted(starts):  # the parser lists them in file order, where they start
+        instructions = sorted(instructions, key=_START)
+        starts = list(map(_START, instructions))
     stage_keys: dict[int, str] = {}  # by stage index: a file's findings share a few stages
     keys: list[tuple[str, str, str]] = []
     for f in findings:
-        ins = _instruction_at(spans, starts, f)
+        ins = _instruction_at(instructions, starts, f)
         stage = df.stage_of(ins) if ins is not None else None
         subject = normalise(f.subject) if f.subject else derive_subject(ctx, f, ins)
         at = stage.index if stage is not None else -1
@@ -85,7 +91,8 @@ def assign(ctx: Context, findings: Sequence[Finding]) -> list[Finding]:
             key = stage_keys[at] = stage_key(df, stage)
         keys.append((f.rule_id, key, subject))
     seen: dict[tuple[str, str, str], int] = {}
-    order = sorted(range(len(findings)), key=lambda i: (findings[i].span.start, findings[i].span.end))
+    # by (start, end): a Span is that tuple; the list's __getitem__ is no Python call per finding
+    order = sorted(range(len(findings)), key=list(map(_SPAN, findings)).__getitem__)
     occurrence = [0] * len(findings)
     for i in order:
         occurrence[i] = seen.get(keys[i], 0)
@@ -93,17 +100,30 @@ def assign(ctx: Context, findings: Sequence[Finding]) -> list[Finding]:
     out = []
     for f, (rule, stage, subject), n in zip(findings, keys, occurrence):
         identity = "\x1e".join((rule, stage, subject, str(n)))
-        out.append(f.with_(subject=subject, identity=identity, fingerprint=fingerprint(f.path, identity),
-                           legacy_fingerprint=legacy_fingerprint(f)))
+        out.append(_identified(f, subject, identity, fingerprint(f.path, identity)))
     return out
 
 
-def _instruction_at(spans, starts, f: Finding) -> Instruction | None:
-    """The last instruction, in file order, of those starting at or before the finding
-    (``starts``: their starts, sorted) that holds its start or all of it."""
+_START = attrgetter("span.start")
+_SPAN = attrgetter("span")
+_SUBJECT_AT, _IDENTITY_AT, _FINGERPRINT_AT = (Finding._fields.index(name) for name in ("subject", "identity", "fingerprint"))
+
+
+def _identified(f: Finding, subject: str, identity: str, fingerprint: str) -> Finding:
+    """``f.with_(subject=..., identity=..., fingerprint=...)`` for every finding of a check,
+    without with_'s look-up of each name."""
+    values = list(f)
+    values[_SUBJECT_AT], values[_IDENTITY_AT], values[_FINGERPRINT_AT] = subject, identity, fingerprint
+    return tuple.__new__(Finding, values)
+
+
+def _instruction_at(instructions: Sequence[Instruction], starts: list, f: Finding) -> Instruction | None:
+    """The last instruction, in file order, of ``instructions`` (in the order of their starts,
+    ``starts``) starting at or before the finding that holds its start or all of it."""
     # from the last one that starts in time, backwards: the first hit is the last in order
     for k in range(bisect.bisect_right(starts, f.span.start) - 1, -1, -1):
-        span, ins = spans[k]
+        ins = instructions[k]
+        span = ins.span
         if f.span.start < span.end or span.contains(f.span):
             return ins
     return None
@@ -127,6 +147,20 @@ def _image_name(ref: str) -> str:
 def derive_subject(ctx: Context, f: Finding, ins: Instruction | None) -> str:
     parts: list[str] = []
     params = f.hint.params if f.hint is not None else {}
+    if params and not _NAMING_PARAMS.isdisjoint(params):  # most hints have none (a set test in C)
+        parts += _named_by_params(params)
+    if ins is not None:
+        command = _command_at(ctx, ins.effective(), f)
+        parts.append(command or ins.effective().keyword)
+    return " ".join(parts)
+
+
+_NAMING_PARAMS = frozenset(SUBJECT_PARAMS + IMAGE_PARAMS)
+
+
+def _named_by_params(params: dict) -> list[str]:
+    """What the hint's ``params`` say the finding is about, as ``key=value`` parts."""
+    parts: list[str] = []
     for key in SUBJECT_PARAMS:
         if key in params:  # most are not: a membership test is no method call
             value = params[key]
@@ -137,10 +171,7 @@ def derive_subject(ctx: Context, f: Finding, ins: Instruction | None) -> str:
             value = params[key]
             if isinstance(value, str) and value:
                 parts.append(f"{key}={_image_name(value)}")
-    if ins is not None:
-        command = _command_at(ctx, ins.effective(), f)
-        parts.append(command or ins.effective().keyword)
-    return " ".join(parts)
+    return parts
 
 
 def _command_at(ctx: Context, ins: Instruction, f: Finding) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from bot.github.inputs import AnalysedFile
+from bot.identity import legacy_fingerprint
 from bot.github.markers import identity_id, parse_marker
 from bot.github.records import RemoteComment
 from bot.github.suggestion import finding_lines
@@ -86,7 +87,7 @@ def reconcile(ours: Sequence[RemoteComment], files: Sequence[AnalysedFile],
 def _by_identity(c: RemoteComment, m: dict, file: AnalysedFile, taken: set[int]) -> tuple[Finding | None, str]:
     free = [f for f in file.findings if id(f) not in taken]
     if m.get("v") == "1":
-        hit = next((f for f in free if f.legacy_fingerprint == m["fp"] and c.path == file.path), None)
+        hit = next((f for f in free if c.path == file.path and legacy_fingerprint(f) == m["fp"]), None)
         return hit, "legacy"
     if c.path == file.path:
         hit = next((f for f in free if f.fingerprint == m["fp"]), None)

@@ -13,14 +13,16 @@ the engine reports as DT900, and the rest of the file is still modelled.
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import bisect
+from itertools import chain
+from operator import add
 from typing import NamedTuple, Sequence
 
 from bot.model.lexer import arguments
 from bot.model.lexer.arguments import INSTRUCTIONS
 from bot.model.lexer.directives import read_directives
-from bot.model.lexer.flags import read_flags
+from bot.model.lexer.flags import FlagWord, read_flags
 from bot.model.lexer.heredocs import Marker, markers_in_line
-from bot.model.lexer.lines import PhysicalLine, continuation_cut, is_blank_or_comment, physical_lines
+from bot.model.lexer.lines import continuation_cut, is_blank_or_comment, line_contents
 from bot.model.lexer.shellwords import ShellSyntaxError
 from bot.model.lexer.spaces import GO_SPACE, WORD_BREAK, lead
 from bot.model.stages import Stage, assign_stages, reaching_stages
@@ -34,6 +36,8 @@ HEREDOC_INSTRUCTIONS = frozenset(("RUN", "COPY", "ADD"))
 # the keywords whose instruction check (arguments.check) is their flags' check alone
 _FLAGS_ONLY_CHECKED = frozenset(("RUN", "CMD", "ENTRYPOINT"))
 _JSON_FORMS = frozenset(("RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"))
+# the keywords _Assembler._one_line reads itself (ONBUILD holds an instruction of its own)
+_ONE_LINE_KEYWORDS = INSTRUCTIONS - {"ONBUILD"}
 
 
 class Logical(NamedTuple):
@@ -142,7 +146,8 @@ class ParseError(NamedTuple):
 
 class Dockerfile:
     __slots__ = ("path", "text", "index", "escape", "directives", "directive_lines", "instructions", "comments",
-                 "stages", "global_args", "errors", "reaches_final", "_posix", "_marks", "_lexed_errors", "_effective")
+                 "stages", "global_args", "errors", "reaches_final", "_posix", "_marks", "_lexed_errors", "_effective",
+                 "_stage_at")
 
     def __init__(self, path: str, text: str, index: LineIndex, escape: str, directives: dict[str, str]) -> None:
         self.path = path
@@ -163,6 +168,7 @@ class Dockerfile:
         self._marks: list[tuple[int, int, int, int]] = []
         self._lexed_errors = 0  # how many of the errors the lexer made, before stage assignment adds its own
         self._effective: tuple[Instruction, ...] | None = None  # all_instructions(), once asked (after the parse)
+        self._stage_at: tuple[Stage | None, ...] = (None,)  # for stage_of(): the stages, then None (set by _finish)
 
     def __repr__(self) -> str:
         return f"Dockerfile({self.path!r}, {len(self.instructions)} instructions, {len(self.stages)} stages)"
@@ -180,7 +186,12 @@ class Dockerfile:
         return self.span(a, b)
 
     def stage_of(self, instruction: Instruction) -> Stage | None:
-        return self.stages[instruction.stage] if 0 <= instruction.stage < len(self.stages) else None
+        # asked ~14K times in a corpus run: one look-up in (*stages, None), where the
+        # stage numbers -1 (before the first FROM; the least there is) and len(stages) find None
+        try:
+            return self._stage_at[instruction.stage]
+        except IndexError:  # a number past them
+            return None
 
     @property
     def final_stage(self) -> Stage | None:
@@ -226,18 +237,23 @@ class Dockerfile:
 class _Assembler:
     """Walks the physical lines as BuildKit's parser does and builds the instructions."""
 
-    def __init__(self, df: Dockerfile, lines: list[PhysicalLine], tail: "_Tail | None" = None) -> None:
+    def __init__(self, df: Dockerfile, contents: list[str], tail: "_Tail | None" = None) -> None:
         self.df = df
-        self.lines = lines
+        # the physical lines (see lexer.lines): their text, and the file offset each starts at
+        # (two lists, not a PhysicalLine per line: one tuple less for each line of each parse)
+        self.contents = contents
+        self.starts = df.index.starts
+        # how a line that continues ends (continuation_cut's rule): others need not be asked
+        self.may_continue = (df.escape, " ", "\t")
         # the stage the instructions read next belong to, numbered as assign_stages does (-1
         # before the first FROM): set as each Instruction is made, not by a copy of each later
         self.stage = sum(1 for ins in df.instructions if ins.keyword == "FROM") - 1
         self.tail = tail
         # the first line from which the rest of the file is a parsed file's rest: none for a parse
-        self.tail_line = tail.first_line if tail is not None else len(lines)
+        self.tail_line = tail.first_line if tail is not None else len(contents)
 
     def run(self, start: int) -> None:
-        n_lines = len(self.lines)
+        n_lines = len(self.contents)
         i = self._read(start, min(self.tail_line, n_lines))
         while i < n_lines:  # in the end the text shares with the old parse (a reparse)
             if self.tail.splice(self, i):
@@ -248,22 +264,23 @@ class _Assembler:
     def _read(self, i: int, stop: int) -> int:
         """Read the lines from ``i`` on, up to the first one at or past ``stop`` that does
         not continue what came before it; return its index."""
-        lines, df = self.lines, self.df
-        marks = df._marks
+        contents, df = self.contents, self.df
+        # the lists the parse fills (the same lists until it ends)
+        marks, instructions, comments, errors = df._marks, df.instructions, df.comments, df.errors
         while i < stop:
-            line = lines[i]
+            content = contents[i]
             # one strip of Go's white space tells a blank line, a comment and the indent apart
-            token = line.content.lstrip(GO_SPACE)
+            token = content.lstrip(GO_SPACE)
             if not token:
                 i += 1
                 continue
             # what the lines before i made of the file; they never look past line i - 1
-            marks.append((i, len(df.instructions), len(df.comments), len(df.errors)))
-            indent = len(line.content) - len(token)
+            marks.append((i, len(instructions), len(comments), len(errors)))
+            indent = len(content) - len(token)
             if token[0] == "#":
                 # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per comment
-                df.comments.append(_new_tuple(Comment, (i + 1, token[1:].strip(),
-                                                        _on_line(i + 1, indent + 1, len(line.content) + 1))))
+                comments.append(_new_tuple(Comment, (i + 1, token[1:].strip(),
+                                                     _on_line(i + 1, indent + 1, len(content) + 1))))
                 i += 1
             else:
                 i = self._instruction(i, indent)
@@ -272,19 +289,17 @@ class _Assembler:
     def _instruction(self, i: int, indent: int) -> int:
         """Join a logical line from line ``i`` (its first non-space at ``indent``); return
         the index of the next unread line."""
-        df, lines = self.df, self.lines
-        first = lines[i]
-        chars = first.content[indent:]
-        start = first.start + indent
-        cut = continuation_cut(chars, df.escape)
-        if cut < 0:  # one line, as most instructions are: one run of the file, see Logical.offsets
-            last = on_line = i
-            logical = _new_tuple(Logical, (chars, range(start, start + len(chars) + 1)))
+        df = self.df
+        chars = self.contents[i][indent:]
+        start = self.starts[i] + indent
+        cut = continuation_cut(chars, df.escape) if chars.endswith(self.may_continue) else -1
+        if cut < 0:  # one line, as most instructions are
+            last = i
+            ins = self._one_line(chars, start, i, indent)
         else:
             last, logical = self._continued(i, start, chars[:cut])
             chars = logical.text
-            on_line = -1
-        ins, trigger = self._node(logical, len(df.instructions), nested=False, line=on_line)
+            ins = self._node(logical, len(df.instructions), nested=False)[0]
         next_line = last + 1
         if ins is None:
             return next_line
@@ -296,7 +311,7 @@ class _Assembler:
                 df.errors.append(ParseError(ins.keyword_span, str(exc), 0))
                 markers = []
             if markers:
-                end_offset = lines[last].start + len(lines[last].content)
+                end_offset = self.starts[last] + len(self.contents[last])
                 heredocs, next_line, end_offset = self._heredocs(markers, next_line, end_offset, ins.span.start)
                 span = Span(target.span.start, df.index.position(end_offset))
                 target = target._replace(heredocs=heredocs, span=span)
@@ -312,32 +327,55 @@ class _Assembler:
     def _continued(self, i: int, start: int, kept: str) -> tuple[int, Logical]:
         """The logical line that line ``i`` continues (its text from ``start`` on, up to its
         escape character, is ``kept``) and the index of its last line."""
-        lines, escape = self.lines, self.df.escape
-        pieces = [(start, kept)]
+        contents, starts, escape = self.contents, self.starts, self.df.escape
+        n_lines = len(contents)
+        texts, firsts = [kept], [start]  # each kept piece and the offset it starts at
         last = i
         j = i + 1
         cut = 0
         while cut >= 0:
             # BuildKit skips comment and blank lines inside a continuation
-            while j < len(lines) and is_blank_or_comment(lines[j].content):
+            while j < n_lines and is_blank_or_comment(contents[j]):
                 j += 1
-            if j >= len(lines):
+            if j >= n_lines:
                 break
-            pieces.append((lines[j].start, lines[j].content))
+            content = contents[j]
+            cut = continuation_cut(content, escape)
+            texts.append(content[:cut] if cut >= 0 else content)
+            firsts.append(starts[j])
             last = j
             j += 1
-            cut = continuation_cut(pieces[-1][1], escape)
-            if cut >= 0:
-                pieces[-1] = (pieces[-1][0], pieces[-1][1][:cut])
-        if len(pieces) == 1:  # the file ends after the escape character: still one run
+        if len(texts) == 1:  # the file ends after the escape character: still one run
             return last, Logical(kept, range(start, start + len(kept) + 1))
-        end_offset = lines[last].start + len(lines[last].content)
-        chars = "".join(text for _, text in pieces)
-        offsets = []
-        for start, text in pieces:
-            offsets.extend(range(start, start + len(text)))
+        end_offset = starts[last] + len(contents[last])
+        # each piece's run of offsets, one after the other (map and chain: no loop step per piece)
+        offsets = list(chain.from_iterable(map(range, firsts, map(add, firsts, map(len, texts)))))
         offsets.append(offsets[-1] + 1 if offsets else end_offset)
-        return last, Logical(chars, tuple(offsets))
+        return last, Logical("".join(texts), tuple(offsets))
+
+    def _one_line(self, chars: str, start: int, i: int, indent: int) -> Instruction | None:
+        """:meth:`_node` for the top-level instruction ``chars``, all of line ``i`` from its
+        first non-space (at ``indent``, file offset ``start``) on. Most instructions are one
+        line without flags: their positions are columns of that line, their text one run of
+        the file (see Logical.offsets), and none is made twice; the others go to _node."""
+        e = len(chars.rstrip(GO_SPACE))  # chars starts with a non-space: e > 0
+        brk = WORD_BREAK.search(chars, 0, e)
+        if brk is not None:
+            kw_end, a = brk.span()
+            keyword = chars[:kw_end].upper()
+            if keyword in _ONE_LINE_KEYWORDS and not chars.startswith("--", a):
+                line, column = i + 1, indent + 1
+                keyword_start = _new_tuple(Position, (line, column))
+                keyword_span = _new_tuple(Span, (keyword_start, _new_tuple(Position, (line, column + kw_end))))
+                args = _new_tuple(Logical, (chars[a:e], range(start + a, start + e + 1)))
+                json_args = self._arguments(keyword, args.text, [], keyword_span, nested=False)
+                span = _new_tuple(Span, (keyword_start, _new_tuple(Position, (line, column + e))))
+                stage = self.stage + 1 if keyword == "FROM" else self.stage
+                # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per instruction
+                return _new_tuple(Instruction, (keyword, len(self.df.instructions), span, keyword_span, args, (), args,
+                                                (), json_args, None, stage))
+        logical = _new_tuple(Logical, (chars, range(start, start + len(chars) + 1)))
+        return self._node(logical, len(self.df.instructions), nested=False, line=i)[0]
 
     def _node(self, logical: Logical, index: int, nested: bool, line: int = -1) -> tuple[Instruction | None, str]:
         """The instruction of one logical line (BuildKit's newNodeFromLine plus its checks)
@@ -378,25 +416,17 @@ class _Assembler:
             inner, trigger = self._node(body, index, nested=True, line=line) if body.text else (None, "")
             error = None if nested else arguments.check("ONBUILD", arguments.Arguments((), False, None),
                                                         flag_words, trigger)
+            if error:
+                df.errors.append(ParseError(keyword_span, error))
             json_args = None
         else:
-            parsed = arguments.dispatch(keyword, body.text, df.escape)
-            json_args = tuple(parsed.words) if parsed.json and keyword in _JSON_FORMS else None
-            if parsed.error:
-                df.errors.append(ParseError(keyword_span, parsed.error, 0))
-                error = None
-            elif nested or (not flag_words and keyword in _FLAGS_ONLY_CHECKED):
-                error = None  # check() looks only at the flags of these (RUN: the most common line)
-            else:
-                error = arguments.check(keyword, parsed, flag_words)
-        if error:
-            df.errors.append(ParseError(keyword_span, error))
+            json_args = self._arguments(keyword, body.text, flag_words, keyword_span, nested)
         end = logical.offsets[e - 1] + 1 if e > s else logical.offsets[s]
         # the instruction starts where its keyword does: logical.offsets[s] (the extra last
         # entry when s is past the text)
         # end >= logical.offsets[s], where the keyword starts: no need for Span's order check
         if line >= 0:  # on the keyword's line: its position is known, no look-up
-            end_position = _new_tuple(Position, (line + 1, end - self.lines[line].start + 1))
+            end_position = _new_tuple(Position, (line + 1, end - self.starts[line] + 1))
         else:
             end_position = df.index.position(end)
         span = _new_tuple(Span, (keyword_span.start, end_position))
@@ -406,6 +436,28 @@ class _Assembler:
         # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per instruction
         return _new_tuple(Instruction, (keyword, index, span, keyword_span, args, flags, body, (), json_args, inner,
                                         stage)), word
+
+    def _arguments(self, keyword: str, text: str, flag_words: list[FlagWord], keyword_span: Span,
+                   nested: bool) -> tuple[str, ...] | None:
+        """BuildKit's reading and checks of the arguments ``text`` after the flags of a
+        ``keyword`` other than ONBUILD: its reasons go to the file's errors; the exec form's
+        words are returned (None for the shell form)."""
+        if not flag_words and keyword in _FLAGS_ONLY_CHECKED and "[" not in text:
+            return None  # the shell form (most RUN lines): dispatch takes it as is, and there is nothing to check
+        return self._read_arguments(keyword, text, flag_words, keyword_span, nested)
+
+    def _read_arguments(self, keyword: str, text: str, flag_words: list[FlagWord], keyword_span: Span,
+                        nested: bool) -> tuple[str, ...] | None:
+        """:meth:`_arguments` the long way, through BuildKit's dispatch and checks."""
+        parsed = arguments.dispatch(keyword, text, self.df.escape)
+        if parsed.error:
+            self.df.errors.append(ParseError(keyword_span, parsed.error, 0))
+        elif not nested and (flag_words or keyword not in _FLAGS_ONLY_CHECKED):
+            # check() looks only at the flags of _FLAGS_ONLY_CHECKED (RUN: the most common line)
+            error = arguments.check(keyword, parsed, flag_words)
+            if error:
+                self.df.errors.append(ParseError(keyword_span, error))
+        return tuple(parsed.words) if parsed.json and keyword in _JSON_FORMS else None
 
     def _keyword_span(self, logical: Logical, s: int, kw_end: int, line: int = -1) -> Span:
         """The span of the keyword ``logical.text[s:kw_end]`` (one character wide when
@@ -419,33 +471,33 @@ class _Assembler:
         # one run of the file lies on one line (a run never crosses a continuation): the
         # end is the start moved along that line, no second position to look up
         if line >= 0:  # on a known line: the column is the offset from the line's start
-            column = offsets[s] - self.lines[line].start + 1
+            column = offsets[s] - self.starts[line] + 1
             return _on_line(line + 1, column, column + stop - s)
         start = self.df.index.position(offsets[s])
         return _new_tuple(Span, (start, _new_tuple(Position, (start.line, start.column + stop - s))))
 
     def _heredocs(self, markers: list[Marker], line: int, end_offset: int,
                   instruction_start: Position) -> tuple[tuple[Heredoc, ...], int, int]:
-        df, lines = self.df, self.lines
+        df, contents, starts = self.df, self.contents, self.starts
         found = []
         for marker in markers:
             first = line
             chars: list[str] = []
             offsets: list[int] = []
             closed = False
-            while line < len(lines):
-                physical = lines[line]
+            while line < len(contents):
+                content, start = contents[line], starts[line]
                 line += 1
-                check = physical.content.lstrip("\t") if marker.strip_tabs else physical.content
+                check = content.lstrip("\t") if marker.strip_tabs else content
                 if check == marker.name:
                     closed = True
-                    end_offset = physical.start + len(physical.content)
+                    end_offset = start + len(content)
                     break
-                chars.append(physical.content + "\n")
-                offsets.extend(range(physical.start, physical.start + len(physical.content) + 1))
-                end_offset = physical.start + len(physical.content)
+                chars.append(content + "\n")
+                offsets.extend(range(start, start + len(content) + 1))
+                end_offset = start + len(content)
             body = Logical("".join(chars), tuple(offsets) + ((offsets[-1] + 1) if offsets else end_offset,))
-            start_off = lines[first].start if first < len(lines) else end_offset
+            start_off = starts[first] if first < len(contents) else end_offset
             span = Span(df.index.position(start_off), df.index.position(end_offset))
             if not closed:  # BuildKit names the instruction's lines
                 df.errors.append(ParseError(Span(instruction_start, span.end), f"unterminated heredoc: <<{marker.name} is never closed "
@@ -463,16 +515,16 @@ def _parse(text: str, path: str, old: Dockerfile | None) -> Dockerfile:
     """Parse ``text``, with the end it shares with the ``old`` parse taken from it (see
     :class:`_Tail`) when the escape character is the same."""
     index = LineIndex(text)
-    lines = physical_lines(text, index.starts, index.pieces)
-    directives = read_directives(lines)
+    contents = line_contents(text, index.pieces)
+    directives = read_directives(contents)
     df = Dockerfile(path, text, index, directives.escape, directives.values)
     df.directive_lines = directives.count
     if directives.error:
         at, message = directives.error
-        df.errors.append(ParseError(df.span(lines[at].start, lines[at].start + len(lines[at].content)), message, 0))
+        df.errors.append(ParseError(df.span(index.starts[at], index.starts[at] + len(contents[at])), message, 0))
     tail = _Tail.after(old, df, 0) if old is not None and old.escape == df.escape else None
-    _Assembler(df, lines, tail).run(directives.count)
-    return _finish(df, lines)
+    _Assembler(df, contents, tail).run(directives.count)
+    return _finish(df, len(contents))
 
 
 def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
@@ -485,11 +537,11 @@ def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
     fix on the fixed file; a fix changes a RUN or two, on average 40% of the way into the
     file in the corpus."""
     index = LineIndex(text)
-    lines = physical_lines(text, index.starts, index.pieces)
+    contents = line_contents(text, index.pieces)
     # the directives end at line directive_lines, which read_directives looked at too
     floor = df.directive_lines + 1
     # the last mark on a line that starts at or before ``unchanged`` (the marks go by line)
-    last_line = min(bisect.bisect_right(index.starts, unchanged), len(lines)) - 1
+    last_line = min(bisect.bisect_right(index.starts, unchanged), len(contents)) - 1
     at = bisect.bisect_right(df._marks, last_line, key=_mark_line) - 1
     mark = df._marks[at] if at >= 0 and df._marks[at][0] >= floor else None
     if mark is None or unchanged > len(df.text) or not text.startswith(df.text[:unchanged]):
@@ -503,8 +555,8 @@ def reparse(df: Dockerfile, text: str, unchanged: int) -> Dockerfile:
     new.comments = df.comments[:n_comments]
     new.errors = df.errors[:n_errors]
     new._marks = df._marks[:at]  # those of the lines before ``line``
-    _Assembler(new, lines, _Tail.after(df, new, unchanged)).run(line)
-    return _finish(new, lines)
+    _Assembler(new, contents, _Tail.after(df, new, unchanged)).run(line)
+    return _finish(new, len(contents))
 
 
 def _common_suffix(a: str, b: str, limit: int) -> int:
@@ -556,7 +608,7 @@ class _Tail:
         parse reached that line between instructions too; else False."""
         old, new = self.old, assembler.df
         old_line = i - self.lines
-        if old.index.starts[old_line] != assembler.lines[i].start - self.chars:
+        if old.index.starts[old_line] != assembler.starts[i] - self.chars:
             return False  # the line ends alike but starts otherwise: not the old line
         at = bisect.bisect_left(old._marks, old_line, key=_mark_line)
         if at == len(old._marks) or old._marks[at][0] != old_line:
@@ -625,11 +677,12 @@ def _mark_line(mark: tuple[int, int, int, int]) -> int:
     return mark[0]
 
 
-def _finish(df: Dockerfile, lines: list[PhysicalLine]) -> Dockerfile:
+def _finish(df: Dockerfile, n_lines: int) -> Dockerfile:
     if not df.instructions and not df.errors:  # BuildKit names the last line it read
-        last = df.index.position(lines[-1].start) if lines else Position(1, 1)
+        last = df.index.position(df.index.starts[n_lines - 1]) if n_lines else Position(1, 1)
         df.errors.append(ParseError(Span(last, last), "file with no instructions", 0))
     for span, message in assign_stages(df):
         df.errors.append(ParseError(span, message))
     df.reaches_final = reaching_stages(df)
+    df._stage_at = (*df.stages, None)
     return df

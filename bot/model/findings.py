@@ -147,11 +147,10 @@ class Finding(NamedTuple):
     anchor_text: str = ""  # normalised instruction text: only for the v1 (legacy) fingerprint
     subject: str = ""  # what the finding is about (a rule may set it; else derived by the engine)
     identity: str = ""  # rule, stage key, subject, occurrence: the path-less identity
-    legacy_fingerprint: str = ""  # marker v1's fingerprint, to recognise comments of older runs
 
     def with_(self, **changes: Any) -> "Finding":
         """The finding with ``changes`` (field names) made, as ``_replace``: every finding
-        gets four this way, and ``_replace`` maps all sixteen fields through a dict pop."""
+        gets three this way, and ``_replace`` maps all fifteen fields through a dict pop."""
         values = list(self)
         for name, value in changes.items():
             at = _FINDING_FIELD.get(name)

@@ -39,44 +39,56 @@ class Stage:
 def assign_stages(df: "Dockerfile") -> list[tuple[Span, str]]:
     """Put every instruction in its stage (ARGs before the first FROM are global);
     return BuildKit's complaints about instructions before any FROM."""
+    instructions = df.instructions
     errors: list[tuple[Span, str]] = []
     env = dict(df.global_args)
-    placed = []
-    for ins in df.instructions:
+    stage = None
+    for n, ins in enumerate(instructions):
         if ins.keyword == "FROM":
-            words = split_words(ins.body.text, df.escape)
-            base = words[0].text if words else ""
-            name = ""
-            if len(words) >= 3 and words[1].text.lower() == "as":
-                name = words[2].text.lower()
-            image, known = expand(base, env)
-            stage = Stage(len(df.stages), ins, base, image if known else "", name)
-            parent = df.stage_named(image) if known and image and not image.isdigit() else None
-            if parent is not None and parent.index < stage.index:
-                stage.parent = parent.index
+            stage = _stage_from(df, ins, env)
             df.stages.append(stage)
-        elif not df.stages:
-            if ins.keyword == "ARG":
-                for k, v in key_values(split_words(ins.body.text, df.escape)):
-                    df.global_args[k] = v
-                    env[k] = v
-            else:
-                errors.append((ins.keyword_span,
-                               f"{ins.keyword} before the first FROM: no build stage in current context"))
-            placed.append(ins)
+            idx, members = stage.index, stage.instructions
+        elif stage is None:
+            _before_first_from(df, ins, env, errors)
             continue
-        idx = len(df.stages) - 1
         if ins.stage != idx or (ins.inner is not None and ins.inner.stage != idx):  # the parser numbers most
             inner = ins.inner._replace(stage=idx) if ins.inner is not None else None
-            ins = ins._replace(stage=idx, inner=inner)
-        if ins.keyword == "FROM":
-            df.stages[idx].from_instruction = ins
-        df.stages[idx].instructions.append(ins)
-        placed.append(ins)
-    df.instructions[:] = placed
+            ins = instructions[n] = ins._replace(stage=idx, inner=inner)
+            if ins.keyword == "FROM":
+                stage.from_instruction = ins
+        members.append(ins)
     return errors
 
 
+def _before_first_from(df: "Dockerfile", ins: "Instruction", env: dict[str, str],
+                       errors: list[tuple[Span, str]]) -> None:
+    """Record the global ARG ``ins`` (before the first FROM) in ``df`` and ``env``; BuildKit's
+    complaint about any other instruction there goes to ``errors``."""
+    if ins.keyword == "ARG":
+        for k, v in key_values(split_words(ins.body.text, df.escape)):
+            df.global_args[k] = v
+            env[k] = v
+    else:
+        errors.append((ins.keyword_span, f"{ins.keyword} before the first FROM: no build stage in current context"))
+
+
+def _stage_from(df: "Dockerfile", ins: "Instruction", env: dict[str, str]) -> Stage:
+    """The stage the FROM ``ins`` starts (``env``: the global ARGs), with the earlier
+    stage it is built on."""
+    words = split_words(ins.body.text, df.escape)
+    base = words[0].text if words else ""
+    name = ""
+    if len(words) >= 3 and words[1].text.lower() == "as":
+        name = words[2].text.lower()
+    image, known = expand(base, env)
+    stage = Stage(len(df.stages), ins, base, image if known else "", name)
+    parent = df.stage_named(image) if known and image and not image.isdigit() else None
+    if parent is not None and parent.index < stage.index:
+        stage.parent = parent.index
+    return stage
+
+
+_ONLY_STAGE = frozenset((0,))
 
 
 def reaching_stages(df: "Dockerfile") -> frozenset[int]:
@@ -88,6 +100,13 @@ def reaching_stages(df: "Dockerfile") -> frozenset[int]:
     """
     if not df.stages:
         return frozenset()
+    if len(df.stages) == 1:  # most files: no earlier stage to be built FROM or copied from
+        return _ONLY_STAGE
+    return _reached(df)
+
+
+def _reached(df: "Dockerfile") -> frozenset[int]:
+    """:func:`reaching_stages`, from the final stage back along FROMs and whole copies."""
     reached: set[int] = set()
     todo = [len(df.stages) - 1]
     while todo:

@@ -104,6 +104,13 @@ class LineIndex:
         return _new_tuple(Position, (line + 1, offset - starts[line] + 1))
 
     def offset(self, pos: Position) -> int:
+        starts, line = self._starts, pos.line
+        if 1 <= line < len(starts):
+            off = starts[line - 1] + pos.column - 1
+            # before the last two characters of the line with its break: before any "\r\n",
+            # within the line whatever line_end finds (no call to it)
+            if starts[line - 1] <= off <= starts[line] - 2:
+                return off
         if not 1 <= pos.line <= len(self._starts):
             raise ValueError(f"line {pos.line} outside 1..{len(self._starts)}")
         start = self._starts[pos.line - 1]
@@ -147,12 +154,14 @@ def check_disjoint(edits: Iterable[Edit]) -> list[Edit]:
     return ordered
 
 
-def apply_edits(text: str, edits: Iterable[Edit]) -> str:
-    """Apply non-overlapping edits; inserted line breaks follow the file's style."""
+def apply_edits(text: str, edits: Iterable[Edit], index: LineIndex | None = None) -> str:
+    """Apply non-overlapping edits; inserted line breaks follow the file's style.
+    ``index``: the LineIndex of ``text`` when the caller has it (a parsed file's)."""
     ordered = check_disjoint(edits)
     if not ordered:
         return text
-    index = LineIndex(text)
+    if index is None or index.text is not text:
+        index = LineIndex(text)
     nl = newline_of(text)
     out: list[str] = []
     cursor = 0

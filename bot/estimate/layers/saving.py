@@ -93,7 +93,7 @@ class Model:
         base = new_base(self.ctx, finding.fix.edits)
         if base is not None:  # another image for the final stage to build on, nothing else
             return simulate(self.df, self.g, ctx=self.ctx, base_image=base)
-        text = apply_edits(self.df.text, finding.fix.edits)
+        text = apply_edits(self.df.text, finding.fix.edits, self.df.index)
         edited = edited_run(self.ctx, finding.fix.edits, text)
         if edited is not None:  # one RUN rewritten: the file as written with that RUN read anew
             return simulate(self.df, self.g, ctx=self.ctx, edited=edited)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from bot.engine import unsuppressed
-from bot.identity import fingerprint, legacy_fingerprint, stage_key
+from bot.identity import fingerprint, stage_key
 from bot.measure.layers.analyse import Analysis
 from bot.measure.layers.waste import CACHE, FAMILY, LEFTOVER, TOOLCHAIN
 from bot.measure.render import human
@@ -88,8 +88,7 @@ class _Maker:
         occurrence = self.seen.get(key, 0)
         self.seen[key] = occurrence + 1
         identity = "\x1e".join((*key, str(occurrence)))
-        return f.with_(subject=key[2], identity=identity, fingerprint=fingerprint(self.path, identity),
-                       legacy_fingerprint=legacy_fingerprint(f))
+        return f.with_(subject=key[2], identity=identity, fingerprint=fingerprint(self.path, identity))
 
 
 def _top(items: Iterable[tuple[int, str]], n: int = 5) -> tuple[tuple[int, str], ...]:

@@ -8,9 +8,8 @@ repeated directive, or an escape other than backslash or backtick, fails the bui
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
 import re
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
-from bot.model.lexer.lines import PhysicalLine
 from bot.model.lexer.spaces import lead
 
 KNOWN = ("syntax", "escape", "check")
@@ -26,11 +25,12 @@ class Directives(NamedTuple):
     error: tuple[int, str] | None  # (0-based line, BuildKit's reason)
 
 
-def read_directives(lines: list[PhysicalLine]) -> Directives:
+def read_directives(lines: Sequence[str]) -> Directives:
+    """The directives at the top of the physical lines ``lines`` (their contents)."""
     values: dict[str, str] = {}
     escape = "\\"
     for i, line in enumerate(lines):
-        token = line.content[lead(line.content):]
+        token = line[lead(line):]
         if not token.startswith("#"):
             break
         rest = token[1:]

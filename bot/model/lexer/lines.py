@@ -27,17 +27,24 @@ def physical_lines(text: str, starts: Sequence[int] | None = None,
     """The lines of ``text``; ``starts``, the offset after each ``\n`` with 0 first
     (``LineIndex.starts``), and ``pieces``, ``text.split("\n")`` (``LineIndex.pieces``),
     spare finding them again when the caller has them."""
-    if pieces is None:
-        pieces = text.split("\n")
-    if "\r" in text:  # most files have none: no strip per line
-        pieces = [piece.rstrip("\r") for piece in pieces]
     if starts is None:
         starts = LineIndex(text).starts
     # tuple.__new__ through map: no Python call (nor loop step) per line
-    lines = list(map(_new_tuple, repeat(PhysicalLine), zip(starts, pieces)))
-    if len(lines) > 1 and text.endswith("\n"):
-        lines.pop()  # the empty piece after the final newline is not a line
-    return lines
+    return list(map(_new_tuple, repeat(PhysicalLine), zip(starts, line_contents(text, pieces))))
+
+
+def line_contents(text: str, pieces: list[str] | None = None) -> list[str]:
+    """The ``content`` of each of the physical lines of ``text``; ``pieces`` as for
+    :func:`physical_lines` (a new list, never ``pieces`` itself)."""
+    if pieces is None:
+        pieces = text.split("\n")
+    if "\r" in text:  # most files have none: no strip per line
+        contents = [piece.rstrip("\r") for piece in pieces]
+    else:
+        contents = pieces[:]
+    if len(contents) > 1 and text.endswith("\n"):
+        contents.pop()  # the empty piece after the final newline is not a line
+    return contents
 
 
 def continuation_cut(token: str, escape: str) -> int:

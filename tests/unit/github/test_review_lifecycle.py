@@ -10,6 +10,7 @@ from bot.github.markers import comment_marker, is_ours, our_login, parse_marker,
 from bot.github.placement import check_fixed
 from bot.github.plan import PlanOptions, plan
 from bot.github.inputs import AnalysedFile, Existing
+from bot.identity import legacy_fingerprint
 from bot.github.records import RemoteComment, RemoteReview
 from bot.model.findings import Severity
 from tests.fakes.github_server import hunk_patch
@@ -79,7 +80,7 @@ def test_v1_comments_are_matched_by_the_old_fingerprint_and_upgraded():
     f = analysed(APT)
     dt101 = next(x for x in f.findings if x.rule_id == "DT101")
     v1 = RemoteComment(7, "N7", "Dockerfile", 2,
-                       f"old text\n<!-- dockerdiet:v1 fp={dt101.legacy_fingerprint} rule=DT101 run=1-1 -->", *BOT)
+                       f"old text\n<!-- dockerdiet:v1 fp={legacy_fingerprint(dt101)} rule=DT101 run=1-1 -->", *BOT)
     stale = RemoteComment(8, "N8", "Dockerfile", 2, "old\n<!-- dockerdiet:v1 fp=0123456789abcdef rule=DT101 run=1-1 -->",
                           *BOT)
     p = plan([f], Existing((v1, stale)), PlanOptions(HEAD, "2-1"))

@@ -231,6 +231,9 @@ class ShellScript(NamedTuple):
     end: int  # logical offset after the last statement (before a trailing comment)
     has_comment: bool = False
     source: bytes | None = None  # the script's bytes, which ``root`` parses (None: exec form, no shell)
+    # simple commands joined by && || ; | and nothing else (see _plain_commands): read without a tree,
+    # and facts of the tree can be read from the commands
+    plain: bool = False
 
     @property
     def root(self) -> Any:
@@ -390,50 +393,58 @@ _NOT_PLAIN = frozenset((
 ))
 
 
-def _plain_script(df: Dockerfile, logical: Logical, src: bytes) -> ShellScript | None:
-    """The ShellScript of a plain script (see _PLAIN_CHARACTERS), or None for any other."""
-    text = logical.text
+def _plain_commands(text: str) -> list[tuple[str, list[tuple[int, int, str]], int]] | None:
+    """A plain script's commands (see _PLAIN_CHARACTERS): for each, the operator before it,
+    its words (start, end, text) and the index of its name (VAR=value prefixes come
+    before); None for any other script."""
     if text.strip(_PLAIN_CHARACTERS + " \t&|;") or not text.strip(" \t"):
         return None  # a character of quoting, expansion, redirection, grouping, a comment, a line break: or empty
-    commands: list[Command] = []
-    words: list[tuple[int, int, str]] = []  # the current command's: start, end, text
+    commands: list[tuple[str, list[tuple[int, int, str]], int]] = []
+    words: list[tuple[int, int, str]] = []  # the current command's
     before = ""  # the operator before the current command
     for m in _PLAIN_TOKEN.finditer(text):
         token = m.group()
         if token in _PLAIN_OPERATORS:
-            if not _add_plain_command(df, logical, words, before, commands):
+            if not _add_plain_command(words, before, commands):
                 return None
             words, before = [], token
         elif token == "&" or token in _NOT_PLAIN:
             return None
         else:
             words.append((m.start(), m.end(), token))
-    if not _add_plain_command(df, logical, words, before, commands):
-        return None
-    end = words[-1][1]
-    return _new_tuple(ShellScript, (logical, tuple(commands), True, end, False, src))
+    return commands if _add_plain_command(words, before, commands) else None
 
 
-def _add_plain_command(df: Dockerfile, logical: Logical, words: list[tuple[int, int, str]], before: str,
-                       commands: list[Command]) -> bool:
-    """Appends the Command of one plain command's words (VAR=value prefixes, a name,
-    arguments); False when the words are not one (none, or only assignments)."""
-    first = 0
-    while first < len(words) and "=" in words[first][2]:
-        if not _ASSIGNMENT.fullmatch(words[first][2]):
+def _add_plain_command(words: list[tuple[int, int, str]], before: str,
+                       commands: list[tuple[str, list[tuple[int, int, str]], int]]) -> bool:
+    """Appends one plain command's words (VAR=value prefixes, a name, arguments); False
+    when they are not one (none, only assignments, a name the grammar reads apart)."""
+    name = 0
+    while name < len(words) and "=" in words[name][2]:
+        if not _ASSIGNMENT.fullmatch(words[name][2]):
             return False
-        first += 1
-    if first == len(words):
+        name += 1
+    if name == len(words) or not _PLAIN_NAME.fullmatch(words[name][2]):
         return False
-    start, name_end, name = words[first]
-    if not _PLAIN_NAME.fullmatch(name):
-        return False
-    args = tuple([_new_tuple(Word, (w, w, _Where(df, logical, a, b), False)) for a, b, w in words[first + 1 :]])
-    end = words[-1][1]
-    commands.append(_new_tuple(Command, (
-        name, args, _Where(df, logical, words[0][0], end), _Where(df, logical, start, name_end), before, 0,
-        tuple([w for _, _, w in words[:first]]), end, name.rsplit("/", 1)[-1])))
+    commands.append((before, words, name))
     return True
+
+
+def _plain_script(df: Dockerfile, logical: Logical, src: bytes) -> ShellScript | None:
+    """The ShellScript of a plain script, read from its words; None for any other script."""
+    plain = _plain_commands(logical.text)
+    if plain is None:
+        return None
+    commands = []
+    for before, words, name in plain:
+        start, name_end, name_text = words[name]
+        end = words[-1][1]
+        # an ASCII text: word offsets are character offsets; a plain word is its own text
+        args = tuple([_new_tuple(Word, (w, w, _Where(df, logical, a, b), False)) for a, b, w in words[name + 1 :]])
+        commands.append(_new_tuple(Command, (
+            name_text, args, _Where(df, logical, words[0][0], end), _Where(df, logical, start, name_end), before, 0,
+            tuple([w for _, _, w in words[:name]]), end, name_text.rsplit("/", 1)[-1])))
+    return _new_tuple(ShellScript, (logical, tuple(commands), True, commands[-1].end, False, src, True))
 
 
 def parse_shell(df: Dockerfile, logical: Logical) -> ShellScript:
@@ -456,7 +467,7 @@ def _tree_script(df: Dockerfile, logical: Logical, src: bytes) -> ShellScript:
         elif child.is_named:  # not a trailing ';' or '&': appending goes before those
             end = max(end, walker.char(child.end_byte))
     # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per script
-    return _new_tuple(ShellScript, (logical, tuple(walker.commands), not root.has_error, end, has_comment, src))
+    return _new_tuple(ShellScript, (logical, tuple(walker.commands), not root.has_error, end, has_comment, src, False))
 
 
 def _json_strings(body: Logical) -> list[tuple[int, int]] | None:
@@ -530,6 +541,14 @@ def runs_last(script_text: str, appended_at: int) -> bool:
     starts at or after character ``appended_at``. Fixes that append commands check
     their result with this: an unclosed shell heredoc or quote would otherwise swallow
     the new commands."""
+    plain = _plain_commands(script_text)
+    if plain is not None:  # ASCII: offsets are characters; the last command starts at its first word
+        return plain[-1][1][0][0] >= len(script_text[:appended_at])
+    return _runs_last_in_tree(script_text, appended_at)
+
+
+def _runs_last_in_tree(script_text: str, appended_at: int) -> bool:
+    """runs_last, read from tree-sitter's tree of any script."""
     src = script_text.encode("utf-8")
     root = parse_tree(src).root_node
     if root.has_error:

@@ -22,11 +22,21 @@ def _readings(df, logical):
 
 
 def _assert_same(plain, tree):
-    assert tuple(plain) == tuple(tree)  # logical, commands (words, positions, operators), ok, end, source
+    from bot.rules.facts import and_chain, shell_effects, single_command
+
+    assert plain.plain and not tree.plain
+    assert plain._replace(plain=False) == tree  # logical, commands (words, positions, operators), ok, end, source
     assert [c.program for c in plain.commands] == [c.program for c in tree.commands]
     assert [(c.span, c.name_span, [a.span for a in c.args]) for c in plain.commands] == \
         [(c.span, c.name_span, [a.span for a in c.args]) for c in tree.commands]
     assert plain.root.id == tree.root.id  # the same tree, parsed when asked
+    # the facts read from a plain script's commands are those read from its tree
+    assert shell_effects(plain) == shell_effects(tree)
+    assert and_chain(plain) == and_chain(tree)
+    assert single_command(plain) is (plain.commands[0] if single_command(tree) is not None else None)
+    text = plain.logical.text
+    for at in range(len(text) + 2):
+        assert shell.runs_last(text, at) == shell._runs_last_in_tree(text, at)
 
 
 def _run_scripts_of(path_text: str):

@@ -145,6 +145,9 @@ class _CommandFields(NamedTuple):
     program: str = ""  # the base name: ``/usr/bin/pip3`` -> ``pip3`` (rules ask it often)
 
 
+_UNSET: Any = object()  # command_fact's "not asked yet": None may be an answer
+
+
 def command_fact(fn: Callable[[_CommandFields], T]) -> Callable[[_CommandFields], T]:
     """Memoise ``fn(cmd)``, a pure fact of one Command (annotated by its fields: a string
     annotation would be compiled at import), in the command's ``__dict__``: rules
@@ -154,11 +157,12 @@ def command_fact(fn: Callable[[_CommandFields], T]) -> Callable[[_CommandFields]
 
     @functools.wraps(fn)
     def fact(cmd: _CommandFields) -> T:
-        try:
-            return cmd.__dict__[key]
-        except KeyError:
-            found = cmd.__dict__[key] = fn(cmd)
-            return found
+        memo = cmd.__dict__
+        # a third of the asks are a command's first: a look-up with a default, not a raised KeyError
+        found = memo.get(key, _UNSET)
+        if found is _UNSET:
+            found = memo[key] = fn(cmd)
+        return found
 
     return fact
 

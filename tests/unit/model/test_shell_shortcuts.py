@@ -120,3 +120,20 @@ def test_kind_ids_name_each_node_as_its_type_does():
             node = stack.pop()
             assert names[node.kind_id] == node.type
             stack.extend(node.children)
+
+
+def test_a_command_fact_is_computed_once_and_keeps_none_and_falsy_answers():
+    calls = []
+
+    @shell.command_fact
+    def answer(cmd):
+        calls.append(cmd.name)
+        return {"a": None, "b": 0, "c": ("x",)}[cmd.name]
+
+    df = parse("FROM debian:12\nRUN a && b && c\n")
+    (s,) = shell.run_scripts(df, df.instructions[1])
+    for _ in range(3):
+        assert [answer(c) for c in s.commands] == [None, 0, ("x",)]
+    assert calls == ["a", "b", "c"]
+    fresh = s.commands[0]._replace()  # a new record keeps nothing
+    assert answer(fresh) is None and calls == ["a", "b", "c", "a"]

@@ -386,6 +386,7 @@ class _Walker:
 # such a script is one list or pipeline of simple commands, all at depth 0
 # (tests/unit/model/test_shell_shortcuts.py holds the two readings equal).
 _PLAIN_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=+,@%*-"
+_PLAIN_TEXT = re.compile(f"[{re.escape(_PLAIN_CHARACTERS)} \t&|;]*")  # a set look-up per character, where str.strip scans the set
 _PLAIN_TOKEN = re.compile(r"[^ \t&|;]+|&&|\|\||[;|&]")
 _PLAIN_OPERATORS = frozenset(("&&", "||", ";", "|"))
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=[^=]*")
@@ -401,13 +402,13 @@ def _plain_commands(text: str) -> list[tuple[str, list[tuple[int, int, str]], in
     """A plain script's commands (see _PLAIN_CHARACTERS): for each, the operator before it,
     its words (start, end, text) and the index of its name (VAR=value prefixes come
     before); None for any other script."""
-    if text.strip(_PLAIN_CHARACTERS + " \t&|;") or not text.strip(" \t"):
+    if not _PLAIN_TEXT.fullmatch(text) or not text.strip(" \t"):
         return None  # a character of quoting, expansion, redirection, grouping, a comment, a line break: or empty
     commands: list[tuple[str, list[tuple[int, int, str]], int]] = []
     words: list[tuple[int, int, str]] = []  # the current command's
     before = ""  # the operator before the current command
     for m in _PLAIN_TOKEN.finditer(text):
-        token = m.group()
+        token = m[0]
         if token in _PLAIN_OPERATORS:
             if not _add_plain_command(words, before, commands):
                 return None
@@ -415,7 +416,8 @@ def _plain_commands(text: str) -> list[tuple[str, list[tuple[int, int, str]], in
         elif token == "&" or token in _NOT_PLAIN:
             return None
         else:
-            words.append((m.start(), m.end(), token))
+            start, end = m.span()
+            words.append((start, end, token))
     return commands if _add_plain_command(words, before, commands) else None
 
 

@@ -386,11 +386,16 @@ class _Walker:
 # such a script is one list or pipeline of simple commands, all at depth 0
 # (tests/unit/model/test_shell_shortcuts.py holds the two readings equal).
 _PLAIN_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=+,@%*-"
-_PLAIN_TEXT = re.compile(f"[{re.escape(_PLAIN_CHARACTERS)} \t&|;]*")  # a set look-up per character, where str.strip scans the set
-_PLAIN_TOKEN = re.compile(r"[^ \t&|;]+|&&|\|\||[;|&]")
 _PLAIN_OPERATORS = frozenset(("&&", "||", ";", "|"))
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=[^=]*")
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9_./][A-Za-z0-9_./-]*")  # tree-sitter-bash reads some others apart (``a@1``, ``- x``)
+
+
+@functools.cache  # compiled on first use: a file without RUN never needs them (start-up time)
+def _plain_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
+    """A plain text (a set look-up per character, where str.strip scans the set), its
+    tokens, a VAR=value prefix, and a command name (tree-sitter-bash reads some others
+    apart: ``a@1``, ``- x``)."""
+    return (re.compile(f"[{re.escape(_PLAIN_CHARACTERS)} \t&|;]*"), re.compile(r"[^ \t&|;]+|&&|\|\||[;|&]"),
+            re.compile(r"[A-Za-z_][A-Za-z0-9_]*=[^=]*"), re.compile(r"[A-Za-z0-9_./][A-Za-z0-9_./-]*"))
 # words the grammar reads as more than a simple command's word (keywords, declarations)
 _NOT_PLAIN = frozenset((
     "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac", "function",
@@ -402,15 +407,16 @@ def _plain_commands(text: str) -> list[tuple[str, list[tuple[int, int, str]], in
     """A plain script's commands (see _PLAIN_CHARACTERS): for each, the operator before it,
     its words (start, end, text) and the index of its name (VAR=value prefixes come
     before); None for any other script."""
-    if not _PLAIN_TEXT.fullmatch(text) or not text.strip(" \t"):
+    plain_text, plain_token, assignment, name = _plain_patterns()
+    if not plain_text.fullmatch(text) or not text.strip(" \t"):
         return None  # a character of quoting, expansion, redirection, grouping, a comment, a line break: or empty
     commands: list[tuple[str, list[tuple[int, int, str]], int]] = []
     words: list[tuple[int, int, str]] = []  # the current command's
     before = ""  # the operator before the current command
-    for m in _PLAIN_TOKEN.finditer(text):
+    for m in plain_token.finditer(text):
         token = m[0]
         if token in _PLAIN_OPERATORS:
-            if not _add_plain_command(words, before, commands):
+            if not _add_plain_command(words, before, commands, assignment, name):
                 return None
             words, before = [], token
         elif token == "&" or token in _NOT_PLAIN:
@@ -418,19 +424,20 @@ def _plain_commands(text: str) -> list[tuple[str, list[tuple[int, int, str]], in
         else:
             start, end = m.span()
             words.append((start, end, token))
-    return commands if _add_plain_command(words, before, commands) else None
+    return commands if _add_plain_command(words, before, commands, assignment, name) else None
 
 
 def _add_plain_command(words: list[tuple[int, int, str]], before: str,
-                       commands: list[tuple[str, list[tuple[int, int, str]], int]]) -> bool:
+                       commands: list[tuple[str, list[tuple[int, int, str]], int]],
+                       assignment: re.Pattern, plain_name: re.Pattern) -> bool:
     """Appends one plain command's words (VAR=value prefixes, a name, arguments); False
     when they are not one (none, only assignments, a name the grammar reads apart)."""
     name = 0
     while name < len(words) and "=" in words[name][2]:
-        if not _ASSIGNMENT.fullmatch(words[name][2]):
+        if not assignment.fullmatch(words[name][2]):
             return False
         name += 1
-    if name == len(words) or not _PLAIN_NAME.fullmatch(words[name][2]):
+    if name == len(words) or not plain_name.fullmatch(words[name][2]):
         return False
     commands.append((before, words, name))
     return True

@@ -137,3 +137,20 @@ def test_a_command_fact_is_computed_once_and_keeps_none_and_falsy_answers():
     assert calls == ["a", "b", "c"]
     fresh = s.commands[0]._replace()  # a new record keeps nothing
     assert answer(fresh) is None and calls == ["a", "b", "c", "a"]
+
+
+def test_a_file_without_run_compiles_no_plain_script_pattern(tmp_path):
+    """The plain reader's patterns are compiled on first use: a check of a file without
+    RUN (its rules import the shell model) never compiles them."""
+    import subprocess
+    import sys
+
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\nCOPY app.py /app/\nCMD [\"python\", \"/app/app.py\"]\n")
+    (tmp_path / "app.py").write_text("print(1)\n")
+    code = ("import io, contextlib, sys\nfrom bot import cli\nfrom bot.model import shell\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try:\n        cli.main(['check', '-q', '--no-estimate', sys.argv[1]])\n"
+            "    except SystemExit:\n        pass\n"
+            "print(shell._plain_patterns.cache_info().currsize, 'bot.rules.base' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "Dockerfile")], capture_output=True, text=True)
+    assert out.stdout.split()[-2:] == ["0", "True"], out.stderr

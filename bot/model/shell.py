@@ -10,6 +10,8 @@ input the script is marked ``ok=False`` and rules offer no fix there.
 
 import functools
 import os
+import re
+import sys
 
 from typing import Any, Callable, Iterable, NamedTuple, TypeVar
 
@@ -52,6 +54,30 @@ def _parser():
 
         _PARSER = Parser(Language(_bash_language()))
     return _PARSER
+
+
+class _KindNames(dict):
+    """A node's kind id -> its type name, read from the grammar once per id. ``node.type``
+    makes a new string on every read (and a set look-up hashes it anew); ``node.kind_id`` is
+    an int, and the grammar names each id once: ``_kind_names()[n.kind_id] == n.type``."""
+
+    def __init__(self, language) -> None:
+        super().__init__()
+        self.language = language
+
+    def __missing__(self, kind_id: int) -> str:
+        name = self[kind_id] = sys.intern(self.language.node_kind_for_id(kind_id))
+        return name
+
+
+_KINDS: _KindNames | None = None
+
+
+def _kind_names() -> _KindNames:
+    global _KINDS
+    if _KINDS is None:
+        _KINDS = _KindNames(_parser().language)
+    return _KINDS
 
 
 # script bytes -> tree-sitter's tree of them. A fifth of a corpus run's parses repeat one:
@@ -119,6 +145,9 @@ class _CommandFields(NamedTuple):
     program: str = ""  # the base name: ``/usr/bin/pip3`` -> ``pip3`` (rules ask it often)
 
 
+_UNSET: Any = object()  # command_fact's "not asked yet": None may be an answer
+
+
 def command_fact(fn: Callable[[_CommandFields], T]) -> Callable[[_CommandFields], T]:
     """Memoise ``fn(cmd)``, a pure fact of one Command (annotated by its fields: a string
     annotation would be compiled at import), in the command's ``__dict__``: rules
@@ -128,11 +157,12 @@ def command_fact(fn: Callable[[_CommandFields], T]) -> Callable[[_CommandFields]
 
     @functools.wraps(fn)
     def fact(cmd: _CommandFields) -> T:
-        try:
-            return cmd.__dict__[key]
-        except KeyError:
-            found = cmd.__dict__[key] = fn(cmd)
-            return found
+        memo = cmd.__dict__
+        # a third of the asks are a command's first: a look-up with a default, not a raised KeyError
+        found = memo.get(key, _UNSET)
+        if found is _UNSET:
+            found = memo[key] = fn(cmd)
+        return found
 
     return fact
 
@@ -204,7 +234,17 @@ class ShellScript(NamedTuple):
     ok: bool  # parsed without error nodes
     end: int  # logical offset after the last statement (before a trailing comment)
     has_comment: bool = False
-    root: Any = None  # the tree-sitter root node, for facts the command list does not keep
+    source: bytes | None = None  # the script's bytes, which ``root`` parses (None: exec form, no shell)
+    # simple commands joined by && || ; | and nothing else (see _plain_commands): read without a tree,
+    # and facts of the tree can be read from the commands
+    plain: bool = False
+
+    @property
+    def root(self) -> Any:
+        """tree-sitter's root node of the script, for facts the command list does not keep
+        (None in exec form). Parsed when first asked: a plain script's commands are read
+        without a tree (see _plain_script)."""
+        return None if self.source is None else parse_tree(self.source).root_node
 
     def find(self, *programs: str, sub: str | None = None) -> list[Command]:
         """Commands whose program is one of ``programs`` (and first positional ``sub``)."""
@@ -218,14 +258,14 @@ class ShellScript(NamedTuple):
         return [c for c in self.commands if c.depth == 0]
 
 
-def _unquote(node, src: bytes) -> tuple[str, bool]:
-    t = node.type
+def _unquote(node, src: bytes, kinds: _KindNames) -> tuple[str, bool]:
+    t = kinds[node.kind_id]
     if t == "raw_string":
         return src[node.start_byte + 1 : node.end_byte - 1].decode("utf-8", "replace"), False
     if t == "string":
         parts, dynamic = [], False
         for c in node.named_children:
-            if c.type in _DYNAMIC:
+            if kinds[c.kind_id] in _DYNAMIC:
                 dynamic = True
         inner = src[node.start_byte + 1 : node.end_byte - 1].decode("utf-8", "replace")
         parts.append(inner)
@@ -233,7 +273,7 @@ def _unquote(node, src: bytes) -> tuple[str, bool]:
     if t == "concatenation":
         out, dynamic = [], False
         for c in node.children:
-            text, d = _unquote(c, src)
+            text, d = _unquote(c, src, kinds)
             out.append(text)
             dynamic = dynamic or d
         return "".join(out), dynamic
@@ -245,13 +285,24 @@ def _unquote(node, src: bytes) -> tuple[str, bool]:
     return text, False
 
 
+# children of a command that are not its arguments
+_NOT_ARGUMENTS = _REDIRECTS | {"comment"}
+# nodes whose commands sit at the depth of the node itself
+_SAME_DEPTH = frozenset(("list", "pipeline", "redirected_statement", "negated_command"))
+
+
 class _Walker:
+    """Reads the commands of one script's tree, in order. Each node attribute read makes
+    a Python object: types are read as kind ids (see _KindNames), and an ASCII script's
+    words are cut from its text (byte offsets are character offsets there)."""
+
     def __init__(self, df: Dockerfile, logical: Logical, src: bytes) -> None:
         self.df, self.logical, self.src = df, logical, src
         self.ascii = len(src) == len(logical.text)
+        self.kinds = _kind_names()
         self.commands: list[Command] = []
         self.pending = ""
-        self.last_end_line = -1
+        self.last_end = 0  # byte offset just past the last command read
 
     def char(self, byte: int) -> int:
         if self.ascii:
@@ -261,9 +312,16 @@ class _Walker:
     def where(self, node) -> _Where:
         return _Where(self.df, self.logical, self.char(node.start_byte), self.char(node.end_byte))
 
+    def text(self, start: int, end: int) -> str:
+        """The script's text between two byte offsets."""
+        if self.ascii:
+            return self.logical.text[start:end]
+        return self.src[start:end].decode("utf-8", "replace")
+
     def walk(self, node, depth: int) -> None:
+        kinds = self.kinds
         for child in node.children:
-            t = child.type
+            t = kinds[child.kind_id]
             if t in OPERATORS:
                 self.pending = t
             elif t == "command":
@@ -271,8 +329,7 @@ class _Walker:
             elif t == "comment":
                 continue
             elif child.child_count:
-                nested = depth + (t not in ("list", "pipeline", "redirected_statement", "negated_command"))
-                self.walk(child, nested)
+                self.walk(child, depth + (t not in _SAME_DEPTH))
 
     def command(self, node, depth: int) -> None:
         name_node = None
@@ -281,39 +338,40 @@ class _Walker:
         nested: list = []
         # every word of every RUN passes here: each node attribute is read once (each read
         # makes a Python object), and a plain word is unquoted from its raw text
-        src, df, logical = self.src, self.df, self.logical
+        src, df, logical, kinds, ascii = self.src, self.df, self.logical, self.kinds, self.ascii
         for c in node.children:
-            t = c.type
+            t = kinds[c.kind_id]
             if t == "command_name":
                 name_node = c
             elif t == "variable_assignment":
-                assignments.append(src[c.start_byte : c.end_byte].decode("utf-8", "replace"))
-            elif name_node is not None and c.is_named and t not in _REDIRECTS and t != "comment":
+                assignments.append(self.text(c.start_byte, c.end_byte))
+            elif name_node is not None and c.is_named and t not in _NOT_ARGUMENTS:
                 start, end = c.start_byte, c.end_byte
-                raw = src[start:end].decode("utf-8", "replace")
+                raw = logical.text[start:end] if ascii else src[start:end].decode("utf-8", "replace")
                 if t == "word":  # as _unquote does
                     text, dynamic = (raw.replace("\\\n", "").replace("\\", "") if "\\" in raw else raw), False
                 else:
-                    text, dynamic = _unquote(c, src)
-                where = _Where(df, logical, start, end) if self.ascii else self.where(c)
+                    text, dynamic = _unquote(c, src, kinds)
+                where = _Where(df, logical, start, end) if ascii else self.where(c)
                 args.append(_new_tuple(Word, (text, raw, where, dynamic)))
                 if dynamic:
                     nested.append(c)
         if name_node is None:
             return
         name_children = name_node.children
-        name, _ = _unquote(name_children[0] if name_children else name_node, src)
+        name, _ = _unquote(name_children[0] if name_children else name_node, src, kinds)
+        start, end = node.start_byte, node.end_byte
         op = self.pending
-        if not op and self.commands and node.start_point[0] > self.last_end_line:
+        # a command on a later line than the last one read (a node's row counts the b"\n" before it)
+        if not op and self.commands and src.find(b"\n", self.last_end, start) != -1:
             op = "\n"
         self.pending = ""
-        self.last_end_line = node.end_point[0]
-        if self.ascii:  # byte offsets are character offsets: no conversion call per offset
-            end = node.end_byte
-            where, name_where = _Where(df, logical, node.start_byte, end), \
+        self.last_end = end
+        if ascii:  # byte offsets are character offsets: no conversion call per offset
+            where, name_where = _Where(df, logical, start, end), \
                 _Where(df, logical, name_node.start_byte, name_node.end_byte)
         else:
-            end, where, name_where = self.char(node.end_byte), self.where(node), self.where(name_node)
+            end, where, name_where = self.char(end), self.where(node), self.where(name_node)
         # tuple.__new__ directly, with the program Command.__new__ would take: one Python call less per command
         self.commands.append(_new_tuple(Command, (name, tuple(args), where, name_where, op, depth, tuple(assignments),
                                                   end, name.rsplit("/", 1)[-1])))
@@ -323,20 +381,106 @@ class _Walker:
             self.pending = saved
 
 
+# A plain script: words of these characters, joined by && || ; | (most RUN lines are).
+# Its commands are read from its words alone, with no tree: tree-sitter-bash's tree of
+# such a script is one list or pipeline of simple commands, all at depth 0
+# (tests/unit/model/test_shell_shortcuts.py holds the two readings equal).
+_PLAIN_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=+,@%*-"
+_PLAIN_OPERATORS = frozenset(("&&", "||", ";", "|"))
+
+
+@functools.cache  # compiled on first use: a file without RUN never needs them (start-up time)
+def _plain_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
+    """A plain text (a set look-up per character, where str.strip scans the set), its
+    tokens, a VAR=value prefix, and a command name (tree-sitter-bash reads some others
+    apart: ``a@1``, ``- x``)."""
+    return (re.compile(f"[{re.escape(_PLAIN_CHARACTERS)} \t&|;]*"), re.compile(r"[^ \t&|;]+|&&|\|\||[;|&]"),
+            re.compile(r"[A-Za-z_][A-Za-z0-9_]*=[^=]*"), re.compile(r"[A-Za-z0-9_./][A-Za-z0-9_./-]*"))
+# words the grammar reads as more than a simple command's word (keywords, declarations)
+_NOT_PLAIN = frozenset((
+    "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac", "function",
+    "select", "in", "time", "coproc", "declare", "typeset", "export", "readonly", "local", "unset", "unsetenv",
+))
+
+
+def _plain_commands(text: str) -> list[tuple[str, list[tuple[int, int, str]], int]] | None:
+    """A plain script's commands (see _PLAIN_CHARACTERS): for each, the operator before it,
+    its words (start, end, text) and the index of its name (VAR=value prefixes come
+    before); None for any other script."""
+    plain_text, plain_token, assignment, name = _plain_patterns()
+    if not plain_text.fullmatch(text) or not text.strip(" \t"):
+        return None  # a character of quoting, expansion, redirection, grouping, a comment, a line break: or empty
+    commands: list[tuple[str, list[tuple[int, int, str]], int]] = []
+    words: list[tuple[int, int, str]] = []  # the current command's
+    before = ""  # the operator before the current command
+    for m in plain_token.finditer(text):
+        token = m[0]
+        if token in _PLAIN_OPERATORS:
+            if not _add_plain_command(words, before, commands, assignment, name):
+                return None
+            words, before = [], token
+        elif token == "&" or token in _NOT_PLAIN:
+            return None
+        else:
+            start, end = m.span()
+            words.append((start, end, token))
+    return commands if _add_plain_command(words, before, commands, assignment, name) else None
+
+
+def _add_plain_command(words: list[tuple[int, int, str]], before: str,
+                       commands: list[tuple[str, list[tuple[int, int, str]], int]],
+                       assignment: re.Pattern, plain_name: re.Pattern) -> bool:
+    """Appends one plain command's words (VAR=value prefixes, a name, arguments); False
+    when they are not one (none, only assignments, a name the grammar reads apart)."""
+    name = 0
+    while name < len(words) and "=" in words[name][2]:
+        if not assignment.fullmatch(words[name][2]):
+            return False
+        name += 1
+    if name == len(words) or not plain_name.fullmatch(words[name][2]):
+        return False
+    commands.append((before, words, name))
+    return True
+
+
+def _plain_script(df: Dockerfile, logical: Logical, src: bytes) -> ShellScript | None:
+    """The ShellScript of a plain script, read from its words; None for any other script."""
+    plain = _plain_commands(logical.text)
+    if plain is None:
+        return None
+    commands = []
+    for before, words, name in plain:
+        start, name_end, name_text = words[name]
+        end = words[-1][1]
+        # an ASCII text: word offsets are character offsets; a plain word is its own text
+        args = tuple([_new_tuple(Word, (w, w, _Where(df, logical, a, b), False)) for a, b, w in words[name + 1 :]])
+        commands.append(_new_tuple(Command, (
+            name_text, args, _Where(df, logical, words[0][0], end), _Where(df, logical, start, name_end), before, 0,
+            tuple([w for _, _, w in words[:name]]), end, name_text.rsplit("/", 1)[-1])))
+    return _new_tuple(ShellScript, (logical, tuple(commands), True, commands[-1].end, False, src, True))
+
+
 def parse_shell(df: Dockerfile, logical: Logical) -> ShellScript:
     src = logical.text.encode("utf-8")
+    plain = _plain_script(df, logical, src)
+    return plain if plain is not None else _tree_script(df, logical, src)
+
+
+def _tree_script(df: Dockerfile, logical: Logical, src: bytes) -> ShellScript:
+    """The ShellScript of any script, read from tree-sitter's tree of it."""
     root = parse_tree(src).root_node
     walker = _Walker(df, logical, src)
     walker.walk(root, 0)
+    kinds = walker.kinds
     end = 0
     has_comment = False
     for child in root.children:
-        if child.type == "comment":
+        if kinds[child.kind_id] == "comment":
             has_comment = True
         elif child.is_named:  # not a trailing ';' or '&': appending goes before those
             end = max(end, walker.char(child.end_byte))
     # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per script
-    return _new_tuple(ShellScript, (logical, tuple(walker.commands), not root.has_error, end, has_comment, root))
+    return _new_tuple(ShellScript, (logical, tuple(walker.commands), not root.has_error, end, has_comment, src, False))
 
 
 def _json_strings(body: Logical) -> list[tuple[int, int]] | None:
@@ -410,6 +554,14 @@ def runs_last(script_text: str, appended_at: int) -> bool:
     starts at or after character ``appended_at``. Fixes that append commands check
     their result with this: an unclosed shell heredoc or quote would otherwise swallow
     the new commands."""
+    plain = _plain_commands(script_text)
+    if plain is not None:  # ASCII: offsets are characters; the last command starts at its first word
+        return plain[-1][1][0][0] >= len(script_text[:appended_at])
+    return _runs_last_in_tree(script_text, appended_at)
+
+
+def _runs_last_in_tree(script_text: str, appended_at: int) -> bool:
+    """runs_last, read from tree-sitter's tree of any script."""
     src = script_text.encode("utf-8")
     root = parse_tree(src).root_node
     if root.has_error:

@@ -279,6 +279,13 @@ def shell_effects(script: ShellScript) -> frozenset[str]:
     (cd), ``env`` (assignments, export, unset, read), ``function``, ``shell`` (set,
     source, exit, exec, alias, umask, ...) and ``background`` (a trailing or inner ``&``)."""
     found: set[str] = set()
+    if script.plain:  # simple commands alone (no &, declaration, function, bare assignment): their names tell
+        for cmd in script.commands:
+            if cmd.program in CWD_BUILTINS:
+                found.add("cwd")
+            elif cmd.program in SHELL_BUILTINS:
+                found.add("shell" if cmd.program != "read" else "env")
+        return frozenset(found)
 
     def walk(node, parent_type: str) -> None:
         for child in node.children:
@@ -310,6 +317,8 @@ def shell_effects(script: ShellScript) -> frozenset[str]:
 def and_chain(script: ShellScript) -> bool:
     """One top-level statement whose lists use ``&&`` only (pipes inside are fine), so
     ``prefix && script`` fails exactly when either part fails."""
+    if script.plain:  # one statement unless a ';' splits it; a '||' breaks the chain
+        return all(c.operator_before in ("", "&&", "|") for c in script.commands)
     root = _tree(script)
     statements = [c for c in root.named_children if c.type != "comment"]
     if len(statements) != 1 or any(c.type in (";", "&", "\n") for c in root.children):
@@ -328,6 +337,8 @@ def single_command(script: ShellScript) -> Command | None:
     top = script.top_level()
     if len(top) != 1:  # asked first: most scripts fail here, and the tree below is walked node by node
         return None
+    if script.plain:  # one command and no operator: the whole script
+        return top[0]
     root = _tree(script)
     statements = [c for c in root.named_children if c.type != "comment"]
     if len(statements) != 1 or any(c.type in (";", "&") for c in root.children):

@@ -17,6 +17,7 @@ SCRIPT_RUNNERS = frozenset(("sh", "bash", "dash", "zsh", "python", "python2", "p
 SCRIPT_SUFFIXES = (".sh", ".bash", ".py", ".pl", ".rb")
 BUILD_SCRIPTS = frozenset(("configure", "setup.py", "autogen.sh", "bootstrap.sh"))  # build a source tree
 NEEDS_LISTS = frozenset(("install", "upgrade", "safe-upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download", "reinstall"))
+_READS_LISTS = USES_LISTS | {"update"}  # made once, not per command
 
 
 
@@ -45,7 +46,7 @@ def lists_user(ctx: Context, following) -> tuple[Instruction | None, list[Instru
 
 def _uses_lists(script: ShellScript) -> bool:
     for c in map(unwrap, script.commands):  # sudo apt-get install x
-        if verb(c, "apt") in USES_LISTS | {"update"} or c.program in ("apt-cache", "aptitude"):
+        if verb(c, "apt") in _READS_LISTS or c.program in ("apt-cache", "aptitude"):
             return True
     return False
 

@@ -362,13 +362,12 @@ resolution (`apt-get install -s`), when the packages are known.
                     configured[key] = any(_writes_config(ctx, o, writes) for o in ctx.before(ins))
                 if configured[key]:
                     continue
-                if ins.stage not in named:
-                    named[ins.stage] = _named_packages(ctx, ins)
-                yield self._finding(ctx, ins, script, missing, stage, named[ins.stage], run_needs)
+                yield self._finding(ctx, ins, script, missing, stage, named, run_needs)
 
     def _finding(self, ctx: Context, ins: Instruction, script: ShellScript, missing: list[Command], stage,
-                 named: set[str], run_needs: dict[tuple[int, str], dict[str, "_Need"]]) -> Finding:
+                 named_by_stage: dict[int, set[str]], run_needs: dict[tuple[int, str], dict[str, "_Need"]]) -> Finding:
         needs: dict[str, _Need] | None = None  # worked out only for a package that keeps a recommend
+        named: set[str] = set()  # so is this: the packages the image names (per stage, in named_by_stage)
         base = ctx.base_image(stage)
         kept_by: dict[int, list[str]] = {}
         why: dict[str, str] = {}
@@ -377,6 +376,9 @@ resolution (`apt-get install -s`), when the packages are known.
                 for rec, kind in recommends_kept(pkg):
                     if needs is None:
                         needs = _later_needs(ctx, ins, script, missing[0], run_needs)
+                        named = named_by_stage.get(ins.stage)
+                        if named is None:
+                            named = named_by_stage[ins.stage] = _named_packages(ctx, ins)
                     need = _satisfies(kind, needs, named) or _run_time_fetch(pkg, kind, needs) \
                         or _run_time_toolchain(pkg, kind, needs)
                     if kind == "setuptools":

@@ -113,3 +113,31 @@ def _uses_lists_as_before(script) -> bool:
 def test_lists_users_as_before(text: str) -> None:
     for script in _scripts(text)[1]:
         assert apt_lists._uses_lists(script) == _uses_lists_as_before(script)
+
+
+def _eager_named(original):
+    """DT102's _finding as it was called: the stage's named packages worked out before it."""
+    def finding(self, ctx, ins, script, missing, stage, named_by_stage, run_needs):
+        if ins.stage not in named_by_stage:
+            named_by_stage[ins.stage] = dt102._named_packages(ctx, ins)
+        return original(self, ctx, ins, script, missing, stage, named_by_stage, run_needs)
+    return finding
+
+
+@pytest.mark.parametrize("text", _corpus(250) + [
+    "FROM debian:12\nRUN apt-get install -y python3-pip\nRUN apt-get install -y --no-install-recommends build-essential\n"
+    "RUN pip install numpy\n"])
+def test_dt102_named_packages_when_needed_as_when_always_found(text: str, monkeypatch) -> None:
+    kept = list(dt102.AptRecommendsInstalled().check(Context(parse(text), "Dockerfile")))
+    monkeypatch.setattr(dt102.AptRecommendsInstalled, "_finding", _eager_named(dt102.AptRecommendsInstalled._finding))
+    assert list(dt102.AptRecommendsInstalled().check(Context(parse(text), "Dockerfile"))) == kept
+
+
+def test_dt102_names_no_packages_for_an_install_that_keeps_no_recommend(monkeypatch) -> None:
+    asked = []
+    original = dt102._named_packages
+    monkeypatch.setattr(dt102, "_named_packages", lambda ctx, ins: asked.append(ins.line) or original(ctx, ins))
+    ctx = Context(parse("FROM debian:12\nRUN apt-get install -y jq\nRUN apt-get install -y curl\n"), "Dockerfile")
+    found = list(dt102.AptRecommendsInstalled().check(ctx))
+    assert [f.span.start.line for f in found] == [2, 3]
+    assert asked == [3]  # curl keeps ca-certificates: only its finding asks what the image names

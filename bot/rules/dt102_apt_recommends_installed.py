@@ -508,7 +508,7 @@ def _named_packages(ctx: Context, ins: Instruction) -> set[str]:
         if other.keyword == "RUN":
             for s in ctx.scripts(other):
                 for c in s.commands:
-                    c = apt_install(c)
+                    c = apt_install(c) if may_install_with_apt(c) else None  # most commands: no call
                     if c is not None:
                         out.update(packages(c))
     return out

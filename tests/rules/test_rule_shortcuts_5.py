@@ -141,3 +141,88 @@ def test_dt102_names_no_packages_for_an_install_that_keeps_no_recommend(monkeypa
     found = list(dt102.AptRecommendsInstalled().check(ctx))
     assert [f.span.start.line for f in found] == [2, 3]
     assert asked == [3]  # curl keeps ca-certificates: only its finding asks what the image names
+
+
+# ---------------------------------------------------------------------------- apt's programs asked first
+
+WRAPPED = ("", "sudo ", "env DEBIAN_FRONTEND=noninteractive ", "sudo -E ", "nice ")
+APT_LIKE = ("apt-get", "apt", "aptitude", "/usr/bin/apt-get", "apt-cache", "dnf", "pip", "rosdep", "echo")
+APT_WORDS = ("update", "install", "-y", "upgrade", "clean", "-q", "dist-upgrade", "curl", "-o", "x=y")
+
+
+def _commands_of(texts):
+    for text in texts:
+        for script in _scripts(text)[1]:
+            yield from script.commands
+
+
+def _generated(wrappers, programs, words):
+    lines = [f"{w}{p} {' '.join(ws)}" for w, p, ws in zip(wrappers, programs, words)]
+    return [f"FROM debian:12\nRUN {' && '.join(lines)}\n"]
+
+
+@given(st.lists(st.sampled_from(WRAPPED), min_size=1, max_size=4), st.lists(st.sampled_from(APT_LIKE), min_size=4, max_size=4),
+       st.lists(st.lists(st.sampled_from(APT_WORDS), max_size=3), min_size=4, max_size=4))
+@settings(max_examples=150, deadline=None)
+def test_apt_verbs_and_installs_only_for_the_programs_asked_first(wrappers, programs, words) -> None:
+    """The look-ups skipped for other programs answer nothing for them: verb(c, "apt") only for
+    APT_FAMILY, apt_install only where may_install_with_apt (DT101, DT102, apt_lists)."""
+    for c in _commands_of(_generated(wrappers, programs, words)):
+        _assert_asked_first(c)
+
+
+def _assert_asked_first(c) -> None:
+    from bot.rules.managers import APT_FAMILY
+
+    if c.program not in APT_FAMILY:
+        assert verb(c, "apt") == ""
+    if not dt102.may_install_with_apt(c):
+        assert dt102.apt_install(c) is None
+
+
+@pytest.mark.parametrize("text", _corpus(300))
+def test_apt_programs_asked_first_on_the_corpus(text: str) -> None:
+    for c in _commands_of([text]):
+        _assert_asked_first(c)
+
+
+class _Everything:
+    """A set that holds every program: with it for APT_FAMILY, no look-up is skipped."""
+
+    def __contains__(self, item) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("text", _corpus(300) + [
+    "FROM debian:12\nRUN apt-get update\nRUN sudo apt-get install -y x && ./setup.sh\nRUN rosdep install\n"
+    "RUN env A=1 apt update && apt-get install y\nCMD bash run.sh\n",
+    "FROM debian:12\nRUN aptitude update && aptitude install -y w\nRUN apt install -y z\n",
+    "FROM debian:12\nRUN apt-get update && apt-get install -y w\nRUN ./x.sh; apt update; apt install -y z\n"])
+def test_apt_questions_as_when_every_command_is_asked(text: str, monkeypatch) -> None:
+    """apt_lists' questions, and DT101's and DT102's findings, as when verb and apt_install are
+    asked of every command."""
+    import bot.rules.dt101_apt_lists_left_in_layer as dt101
+
+    def answers():
+        ctx = Context(parse(text), "Dockerfile")
+        return ([(apt_lists.later_install_needs_lists(ctx, i), apt_lists.later_unseen_script(ctx, i),
+                  [apt_lists._uses_lists(s) for s in ctx.scripts(i)]) for i in ctx.runs()],
+                list(dt101.AptListsLeftInLayer().check(Context(parse(text), "Dockerfile"))),
+                list(dt102.AptRecommendsInstalled().check(Context(parse(text), "Dockerfile"))))
+
+    kept = answers()
+    monkeypatch.setattr(apt_lists, "APT_FAMILY", _Everything())
+    monkeypatch.setattr(dt101, "APT_FAMILY", _Everything())
+    monkeypatch.setattr(dt102, "may_install_with_apt", lambda c: True)
+    assert answers() == kept
+
+
+def test_later_apt_questions_see_every_apt_program() -> None:
+    ctx = Context(parse("FROM debian:12\nRUN aptitude update && aptitude install -y w\nRUN apt install -y z\n"
+                        "RUN ./x.sh; apt update; apt install -y z\nRUN aptitude update; ./y.sh\n"), "Dockerfile")
+    first, _, third, fourth = ctx.runs()
+    assert apt_lists.later_install_needs_lists(ctx, first) == 3
+    assert apt_lists.later_install_needs_lists(ctx, third) is None
+    assert apt_lists.later_unseen_script(ctx, first) == ("the RUN on line 4", "./x.sh")
+    assert apt_lists.later_unseen_script(ctx, third) is None  # aptitude's update comes before ./y.sh
+    assert [apt_lists._uses_lists(s) for s in ctx.scripts(fourth)] == [True]

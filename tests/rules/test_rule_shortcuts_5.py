@@ -9,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 import bot.rules.apt_lists as apt_lists
 import bot.rules.dt102_apt_recommends_installed as dt102
+import bot.rules.dt105_pip_cache_in_layer as dt105
 from bot.model.dockerfile import parse
 from bot.rules.base import Context
 from bot.rules.facts import starts_after, unwrap
@@ -226,3 +227,33 @@ def test_later_apt_questions_see_every_apt_program() -> None:
     assert apt_lists.later_unseen_script(ctx, first) == ("the RUN on line 4", "./x.sh")
     assert apt_lists.later_unseen_script(ctx, third) is None  # aptitude's update comes before ./y.sh
     assert [apt_lists._uses_lists(s) for s in ctx.scripts(fourth)] == [True]
+
+
+# ---------------------------------------------------------------------------- DT105
+
+
+def _configuring_listed_for_the_file(ctx, run, kept) -> bool:
+    """DT105 as it was: every RUN of the file that configures no cache, listed on the first ask."""
+    if "all" not in kept:
+        kept["all"] = {r.index for r in ctx.runs() if dt105._configures_no_cache(ctx, r)}
+    return run.index in kept["all"]
+
+
+@pytest.mark.parametrize("text", _corpus() + [
+    "FROM python:3.12 AS b\nRUN pip config set global.no-cache-dir false\nFROM b\nRUN pip install x\n",
+    "FROM python:3.12\nRUN pip install x\nRUN python -m pip config set global.no-cache-dir 1\nRUN pip install y\n",
+    "FROM python:3.12 AS a\nRUN pip config set global.no-cache-dir 1\nFROM python:3.12\nRUN pip install z\n"])
+def test_dt105_asks_only_earlier_runs_as_when_listing_every_run(text: str, monkeypatch) -> None:
+    kept = list(dt105.PipCacheInLayer().check(Context(parse(text), "Dockerfile")))
+    monkeypatch.setattr(dt105, "_configures", _configuring_listed_for_the_file)
+    assert list(dt105.PipCacheInLayer().check(Context(parse(text), "Dockerfile"))) == kept
+
+
+def test_dt105_config_in_an_earlier_run_of_the_image_keeps_quiet() -> None:
+    def lines(text):
+        return [f.span.start.line for f in dt105.PipCacheInLayer().check(Context(parse(text), "Dockerfile"))]
+
+    config = "FROM python:3.12 AS a\nRUN pip config set global.no-cache-dir 1\n"
+    assert lines(config + "FROM python:3.12\nRUN pip install z\n") == [4]  # another image's RUN
+    assert lines(config + "FROM a\nRUN pip install y\n") == []
+    assert lines("FROM python:3.12\nRUN pip install x\nRUN pip config set global.no-cache-dir 1\n") == [2]

@@ -257,3 +257,57 @@ def test_dt105_config_in_an_earlier_run_of_the_image_keeps_quiet() -> None:
     assert lines(config + "FROM python:3.12\nRUN pip install z\n") == [4]  # another image's RUN
     assert lines(config + "FROM a\nRUN pip install y\n") == []
     assert lines("FROM python:3.12\nRUN pip install x\nRUN pip config set global.no-cache-dir 1\n") == [2]
+
+
+# ---------------------------------------------------------------------------- DT107, DT108: RUNs without the tool
+
+
+GEM_FILES = (
+    "FROM ruby:3.3\nRUN apt-get update\nRUN gem install rails && bundle install\nRUN echo 'gem: --no-document' > ~/.gemrc\n"
+    "RUN sudo gem install x\nRUN gem2.7 install y --no-ri\nRUN bundler install\n",
+    "FROM ubuntu:14.04\nRUN gem install --no-ri --no-rdoc a\nRUN gem install b\nRUN bundle config set path vendor\n"
+    "RUN cd /app && bundle install --jobs 4\n",
+)
+YARN_FILES = (
+    "FROM node:20\nWORKDIR /app\nCOPY package.json yarn.lock ./\nRUN yarn install --frozen-lockfile\nRUN npx yarn add x\n",
+    "FROM node:20\nRUN corepack prepare yarn@4.1.0 --activate\nRUN yarn install\n",
+    "FROM node:20\nRUN yarn set version classic && yarn\nRUN sudo yarn global add y\n",
+)
+
+
+def _files_saying(*words: str) -> list[str]:
+    return [t for t in _corpus() if any(w in t for w in words)]
+
+
+@pytest.mark.parametrize("text", _files_saying("gem", "bundle") + list(GEM_FILES))
+def test_dt108_skips_only_runs_that_cannot_report(text: str, monkeypatch) -> None:
+    import bot.rules.dt108_gem_docs_in_layer as dt108
+
+    kept = list(dt108.GemDocsInLayer().check(Context(parse(text), "Dockerfile")))
+    monkeypatch.setattr(dt108, "_runs_gem_or_bundle", lambda ctx, ins: True)
+    assert list(dt108.GemDocsInLayer().check(Context(parse(text), "Dockerfile"))) == kept
+
+
+@pytest.mark.parametrize("text", _files_saying("yarn") + list(YARN_FILES))
+def test_dt107_skips_only_runs_that_cannot_report(text: str, monkeypatch) -> None:
+    import bot.rules.dt107_yarn_cache_in_layer as dt107
+
+    kept = list(dt107.YarnCacheInLayer().check(Context(parse(text), "Dockerfile")))
+    monkeypatch.setattr(dt107, "_runs_yarn", lambda ctx, ins: True)
+    assert list(dt107.YarnCacheInLayer().check(Context(parse(text), "Dockerfile"))) == kept
+
+
+@given(st.lists(st.tuples(st.sampled_from(("yarn", "corepack", "npx", "sudo", "node", "npm")),
+                          st.lists(st.sampled_from(("set", "version", "berry", "stable", "prepare", "yarn@4.0.1",
+                                                    "workspaces", "focus", "--cwd", "x", "use")), max_size=4)),
+                min_size=1, max_size=3))
+@settings(max_examples=200, deadline=None)
+def test_dt107_berry_setup_holds_only_for_yarn_and_corepack(commands) -> None:
+    """What berry_setup now asks first: it held for no other program before either."""
+    import bot.rules.dt107_yarn_cache_in_layer as dt107
+
+    text = " && ".join(" ".join([p, *w]) for p, w in commands)
+    for c in _commands_of([f"FROM node:20\nRUN {text}\n"]):
+        if c.program not in ("yarn", "corepack"):
+            assert not dt107.berry_setup(c)
+    assert dt107.berry_setup(next(_commands_of(["FROM node:20\nRUN yarn set version berry\n"])))

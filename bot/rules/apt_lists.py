@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.model.shell import ShellScript
 from bot.rules.base import Context
 from bot.rules.facts import single_command, unwrap
-from bot.rules.managers import verb
+from bot.rules.managers import APT_FAMILY, verb
 
 # apt subcommands that read the package lists `apt-get update` wrote
 USES_LISTS = frozenset((
@@ -17,6 +17,7 @@ SCRIPT_RUNNERS = frozenset(("sh", "bash", "dash", "zsh", "python", "python2", "p
 SCRIPT_SUFFIXES = (".sh", ".bash", ".py", ".pl", ".rb")
 BUILD_SCRIPTS = frozenset(("configure", "setup.py", "autogen.sh", "bootstrap.sh"))  # build a source tree
 NEEDS_LISTS = frozenset(("install", "upgrade", "safe-upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download", "reinstall"))
+_READS_LISTS = USES_LISTS | {"update"}  # made once, not per command
 
 
 
@@ -45,7 +46,7 @@ def lists_user(ctx: Context, following) -> tuple[Instruction | None, list[Instru
 
 def _uses_lists(script: ShellScript) -> bool:
     for c in map(unwrap, script.commands):  # sudo apt-get install x
-        if verb(c, "apt") in USES_LISTS | {"update"} or c.program in ("apt-cache", "aptitude"):
+        if (c.program in APT_FAMILY and verb(c, "apt") in _READS_LISTS) or c.program in ("apt-cache", "aptitude"):
             return True
     return False
 
@@ -66,7 +67,7 @@ def later_unseen_script(ctx: Context, ins) -> tuple[str, str] | None:
             continue
         for script in ctx.scripts(other):
             for c in map(unwrap, script.commands):
-                if verb(c, "apt") == "update":
+                if c.program in APT_FAMILY and verb(c, "apt") == "update":
                     return None
                 label = _unseen_script(c)
                 if label:
@@ -82,9 +83,10 @@ def later_install_needs_lists(ctx: Context, ins) -> int | None:
             continue
         for script in ctx.scripts(other):
             for c in script.commands:
-                if unwrap(c).program == "rosdep" and unwrap(c).subcommand() == "install":
+                inner = unwrap(c)
+                if inner.program == "rosdep" and inner.subcommand() == "install":
                     return other.line  # rosdep installs the system dependencies with apt-get, no update
-                sub = verb(c, "apt")
+                sub = verb(c, "apt") if c.program in APT_FAMILY else ""  # most commands: no apt, no call
                 if not sub:
                     continue
                 if sub == "update":

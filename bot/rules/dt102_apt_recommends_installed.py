@@ -9,8 +9,8 @@ from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript, command_fact
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import insert_after
-from bot.rules.facts import (WRAPPERS, LazyPattern, cache_claim, command_needs, installs_dev_headers, program_args, unwrap,
-                              words_needs)
+from bot.rules.facts import (WRAPPERS, LazyPattern, cache_claim, command_needs, installs_dev_headers, program_args,
+                              starts_after, unwrap, words_needs)
 from bot.rules.managers import APT_FAMILY, MANAGERS, verb
 
 FLAG = "--no-install-recommends"
@@ -362,13 +362,13 @@ resolution (`apt-get install -s`), when the packages are known.
                     configured[key] = any(_writes_config(ctx, o, writes) for o in ctx.before(ins))
                 if configured[key]:
                     continue
-                if ins.stage not in named:
-                    named[ins.stage] = _named_packages(ctx, ins)
-                yield self._finding(ctx, ins, script, missing, stage, named[ins.stage], run_needs)
+                yield self._finding(ctx, ins, script, missing, stage, named, run_needs)
 
     def _finding(self, ctx: Context, ins: Instruction, script: ShellScript, missing: list[Command], stage,
-                 named: set[str], run_needs: dict[tuple[int, str], dict[str, "_Need"]]) -> Finding:
+                 named_by_stage: dict[int, set[str]], run_needs: dict[tuple[int, str], dict[str, "_Need"]]) -> Finding:
         needs: dict[str, _Need] | None = None  # worked out only for a package that keeps a recommend
+        named: set[str] = set()  # so is this: the packages the image names (per stage, in named_by_stage)
+        base = ctx.base_image(stage)
         kept_by: dict[int, list[str]] = {}
         why: dict[str, str] = {}
         for n, c in enumerate(missing):
@@ -376,13 +376,17 @@ resolution (`apt-get install -s`), when the packages are known.
                 for rec, kind in recommends_kept(pkg):
                     if needs is None:
                         needs = _later_needs(ctx, ins, script, missing[0], run_needs)
+                        named = named_by_stage.get(ins.stage)
+                        if named is None:
+                            named = named_by_stage[ins.stage] = _named_packages(ctx, ins)
                     need = _satisfies(kind, needs, named) or _run_time_fetch(pkg, kind, needs) \
                         or _run_time_toolchain(pkg, kind, needs)
                     if kind == "setuptools":
-                        need = _pip_builds(needs) if pip_lacks_setuptools(ctx.base_image(stage)) else None
-                        if need is None and pip_lacks_setuptools(ctx.base_image(stage)):
+                        lacks = pip_lacks_setuptools(base)
+                        need = _pip_builds(needs) if lacks else None
+                        if need is None and lacks:
                             need = _Need("pip at run time: before 22.1 it builds source packages with it", 0)
-                    if kind == "gpg" and _NO_GPG_AGENT.search(ctx.base_image(stage).lower()):
+                    if kind == "gpg" and _NO_GPG_AGENT.search(base.lower()):
                         need = None
                     if need is None or any(p in named or p in why for p in (rec, *_PROVIDED_BY.get(rec, ()))):
                         continue
@@ -425,7 +429,7 @@ resolution (`apt-get install -s`), when the packages are known.
             fix=fix,
             hint=SizeHint(
                 hints.APT_RECOMMENDS,
-                {"base_image": ctx.base_image(stage), "packages": names},
+                {"base_image": base, "packages": names},
                 (cache_claim(hints.APT_RECOMMENDS, ins),),
             ),
         )
@@ -481,7 +485,7 @@ def _later_needs(ctx: Context, ins: Instruction, script: ShellScript, install: C
     env = ctx.env(ins)  # read only: one copy per instruction, not per command
     for s in ctx.scripts(ins):
         for c in s.commands:
-            if s is not script or c.span.start > install.span.start:
+            if s is not script or starts_after(c, install):
                 for kind, need in _command_needs(c, env):
                     found.setdefault(kind, need)
     # the later instructions last to first, each one's needs over those after it: the first
@@ -504,7 +508,7 @@ def _named_packages(ctx: Context, ins: Instruction) -> set[str]:
         if other.keyword == "RUN":
             for s in ctx.scripts(other):
                 for c in s.commands:
-                    c = apt_install(c)
+                    c = apt_install(c) if may_install_with_apt(c) else None  # most commands: no call
                     if c is not None:
                         out.update(packages(c))
     return out

@@ -71,6 +71,15 @@ def _configures_no_cache(ctx: Context, ins: Instruction) -> bool:
     return False
 
 
+def _configures(ctx: Context, run: Instruction, kept: dict[int, bool]) -> bool:
+    """``_configures_no_cache`` of a RUN, found once per file (``kept``): each pip RUN asks it of
+    every RUN before it (only those: a later RUN or another stage's is never read)."""
+    found = kept.get(run.index)
+    if found is None:
+        found = kept[run.index] = _configures_no_cache(ctx, run)
+    return found
+
+
 class PipCacheInLayer(Rule):
     id = "DT105"
     name = "pip-cache-in-layer"
@@ -163,16 +172,14 @@ The downloaded archives and built wheels of the installed packages.
     )
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        configuring: set[int] | None = None  # indexes of the RUNs that configure no cache, listed once per file
+        configures: dict[int, bool] = {}  # RUN index -> _configures_no_cache, asked of the RUNs before a pip RUN
         for ins in ctx.runs(final_only=True):
             if not any(may_run_pip(c) for s in ctx.scripts(ins) for c in s.commands):
                 continue  # no pip here (most RUNs): _check_script would find nothing
             env = ctx.env(ins)
             if disables_pip_cache(env.get("PIP_NO_CACHE_DIR")):
                 continue
-            if configuring is None:
-                configuring = {r.index for r in ctx.runs() if _configures_no_cache(ctx, r)}
-            if configuring and any(o.keyword == "RUN" and o.index in configuring for o in ctx.before(ins)):
+            if any(o.keyword == "RUN" and _configures(ctx, o, configures) for o in ctx.before(ins)):
                 continue
             if ancient_pip(ctx.base_image(ctx.stage(ins))) and not _pip_upgraded(ctx, ins):
                 continue  # pip 1.x: no cache to leave, and --no-cache-dir is an error

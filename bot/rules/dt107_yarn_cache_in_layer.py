@@ -45,6 +45,8 @@ def _version_is_berry(spec: str) -> bool | None:
 
 def berry_setup(cmd: Command) -> bool:
     """A command that switches to Yarn 2+: ``yarn set version stable``, ``corepack prepare yarn@4``."""
+    if cmd.program not in ("yarn", "corepack"):
+        return False  # asked of every command of every RUN: most are neither
     pos = [w.text for w in program_args(cmd, VALUE_OPTIONS)]
     if cmd.program == "yarn":
         if pos[:2] == ["set", "version"] and len(pos) > 2:
@@ -55,6 +57,11 @@ def berry_setup(cmd: Command) -> bool:
     if cmd.program == "corepack" and pos[:1] in (["prepare"], ["use"], ["install"]):
         return any(w.startswith("yarn@") and _version_is_berry(w) for w in pos[1:])
     return False
+
+
+def _runs_yarn(ctx: Context, ins) -> bool:
+    """Whether a command of the RUN is yarn itself (what ``YARN.writes`` asks first)."""
+    return any(c.program == "yarn" for s in ctx.scripts(ins) for c in s.commands)
 
 
 class YarnCacheInLayer(Rule):
@@ -165,6 +172,8 @@ runs *before* the install).
             if any(berry_setup(c) for s in ctx.scripts(ins) for c in s.commands):
                 berry_runs.add(ins.index)
         for ins in ctx.runs(final_only=True):
+            if not _runs_yarn(ctx, ins):
+                continue  # most RUNs: YARN.writes holds for none of their commands
             before = list(ctx.before(ins))
             if any(b.index in berry_runs for b in before) or any(
                 b.keyword in ("COPY", "ADD") and self._copies_berry_files(ctx, b) for b in before

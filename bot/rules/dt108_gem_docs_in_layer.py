@@ -165,6 +165,8 @@ gem directory, or in stages that do not reach the final image.
             if any(writes_gemrc(c) for s in ctx.scripts(ins) for c in s.commands)
         }
         for ins in ctx.runs(final_only=True):
+            if not _runs_gem_or_bundle(ctx, ins):
+                continue  # most RUNs: neither finding below can hold
             stage = ctx.stage(ins)
             base = ctx.base_image(stage)
             before = list(ctx.before(ins))
@@ -239,6 +241,12 @@ gem directory, or in stages that do not reach the final image.
             fix=fix,
             hint=SizeHint(BUNDLER.kind, {"base_image": base}, (cache_claim(BUNDLER.kind, ins),)),
         )
+
+
+def _runs_gem_or_bundle(ctx: Context, ins) -> bool:
+    """Whether a command of the RUN is gem or bundle itself (what ``gem_install`` and
+    ``BUNDLER.writes`` ask first)."""
+    return any(c.program in ("bundle", "bundler") or GEM.fullmatch(c.program) for s in ctx.scripts(ins) for c in s.commands)
 
 
 def _legacy_dialect(ctx: Context, ins, before) -> bool:

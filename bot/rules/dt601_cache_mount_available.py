@@ -341,6 +341,15 @@ def _drop_command(script: ShellScript, cmd: Command) -> Edit | None:
     return Edit(Span(top[i - 1].span.end, cmd.span.end), "")
 
 
+def _base_of(ctx: Context, ins: Instruction, bases: dict) -> tuple:
+    """The base image of the stage of ``ins`` and its parsed reference, kept per stage in ``bases``."""
+    found = bases.get(ins.stage)
+    if found is None:
+        base = ctx.base_image(ctx.stage(ins))
+        found = bases[ins.stage] = (base, parse_image(base))
+    return found
+
+
 class CacheMountAvailable(Rule):
     id = "DT601"
     name = "cache-mount-available"
@@ -486,6 +495,7 @@ saves", never in the image-size totals.
         if not frontend_has_mounts(ctx.df.directives.get("syntax", "")):
             return
         candidates = []
+        bases: dict = {}  # stage index -> (base image, its reference): _managers asks it of each manager RUN
         for ins in ctx.runs():
             if ins.json_args is not None or ins.heredocs:
                 continue
@@ -494,7 +504,7 @@ saves", never in the image-size totals.
             scripts = ctx.scripts(ins)
             if len(scripts) != 1:
                 continue
-            found = self._managers(ctx, ins, scripts[0])
+            found = self._managers(ctx, ins, scripts[0], bases)
             if found is not None:
                 candidates.append((ins, scripts[0], *found))
         # Stages on different bases (Debian and Ubuntu, two releases) must not share one apt
@@ -517,15 +527,15 @@ saves", never in the image-size totals.
                 fix = _with_later_apt(ctx, ins, fix, mounted_apt, runs_apt)
             yield self._finding(ctx, ins, managers, mounts, base, fix, filled)
 
-    def _managers(self, ctx: Context, ins: Instruction, script: ShellScript):
-        named = [(cmd, name) for cmd in script.commands if (name := _manager(cmd))]
+    def _managers(self, ctx: Context, ins: Instruction, script: ShellScript, bases: dict | None = None):
+        # NOT_MANAGERS asked here first, as _manager does: most commands, one call less each
+        named = [(cmd, name) for cmd in script.commands if cmd.program not in NOT_MANAGERS and (name := _manager(cmd))]
         if not named:
             return None  # no package manager runs here (most RUNs): nothing to mount
         user = user_at(ctx.before(ins), ctx.df.escape)
         if user not in ("", "root", "0", "0:0", "root:root"):
             return None
-        base = ctx.base_image(ctx.stage(ins))
-        ref = parse_image(base)
+        base, ref = _base_of(ctx, ins, {} if bases is None else bases)
         env = {**IMAGE_ENV.get(ref.repository if ref is not None else "", {}), **ctx.env(ins)}
         managers: dict[str, list[Command]] = {}
         modules = _module_mode(ref, env)

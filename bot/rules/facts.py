@@ -12,7 +12,7 @@ from typing import Collection, Iterable, NamedTuple, Sequence
 
 from bot.model.dockerfile import Dockerfile, Instruction
 from bot.model.findings import STAGE_CLAIM
-from bot.model.shell import Command, ShellScript, Word, command_fact
+from bot.model.shell import Command, ShellScript, Word, _Where, command_fact
 from bot.model.stages import join_path, workdir_at  # noqa: F401  (re-exported for the rules)
 from bot.model.words import split_words
 from bot.rules.tool_options import CURL, PIP_INSTALL_VALUES, WGET, Getopt
@@ -203,6 +203,16 @@ def option_value(cmd: Command, *names: str) -> Word | None:
             elif n.startswith("--") and a.text.startswith(n + "="):
                 found = Word(a.text[len(n) + 1 :], a.raw, a.span, a.dynamic)
     return found
+
+
+def starts_after(cmd: Command, other: Command) -> bool:
+    """``cmd.span.start > other.span.start``, compared by offset when both are in one logical line
+    (offsets and file positions come in the same order): a command's position is worked out
+    from its offset on first use, and most commands' never are."""
+    a, b = cmd.where, other.where
+    if type(a) is _Where and type(b) is _Where and a.logical is b.logical:
+        return a.start > b.start
+    return cmd.span.start > other.span.start
 
 
 def user_at(before: Iterable[Instruction], escape: str = "\\") -> str:

@@ -100,8 +100,16 @@ def _run_rules(ctx: Context, plan: tuple) -> list[Finding]:
     for rule_id, words in plan:
         # rules.may_report, spelled out: it is asked of every selected rule on every file
         if words is None or not said.isdisjoint(words):
-            findings.extend(catalogue.load(rule_id)().check(ctx))
+            check = _CHECKS.get(rule_id)
+            if check is None:
+                check = _CHECKS[rule_id] = catalogue.load(rule_id)().check
+            findings.extend(check(ctx))
     return findings
+
+
+# rule id -> its rule's ``check``: a rule keeps nothing of a file on itself (all it asks goes
+# through the Context), so one instance serves every file of a run
+_CHECKS: dict[str, Callable[[Context], Iterable[Finding]]] = {}
 
 
 def _suppressed(finding: Finding, sups: "list[Suppression]", ins_index_of, dl_map) -> "Suppression | None":

@@ -206,7 +206,8 @@ def says(df) -> frozenset[str]:
             keywords.add(ins.inner.keyword)
         parts.append(ins.keyword)
         parts.append(ins.args.text)
-        parts.extend(h.body.text for h in ins.heredocs)
+        if ins.heredocs:  # (few have one: no generator made for the others)
+            parts.extend(h.body.text for h in ins.heredocs)
     text = "\n".join(parts).lower().replace('"', "").replace("'", "").replace("\\", "")
     return frozenset(keywords).union(w for w in _TEXT_WORDS if w in text)
 

@@ -1,11 +1,67 @@
 """More work the engine and rules skip or keep (speed, issue 12, round 4; see test_rule_shortcuts):
 each shortcut answers as the code it replaced, here kept as a reference."""
 
-from bot import rules as catalogue
-from bot.engine import Options, analyse_text
-from bot.rules import dt901_unused_suppression as dt901
+import pytest
 
+from bot import engine, rules as catalogue
+from bot.engine import Options, analyse_text
+from bot.model.dockerfile import parse
+from bot.rules import dt901_unused_suppression as dt901
+from bot.rules.base import Context
+
+from tests.rules.test_rule_shortcuts import _corpus
 from tests.unit.test_layers import _check_loads, _loaded
+
+# ---------------------------------------------------------------------------- the rule loop
+
+HEREDOCS = [
+    "FROM debian:12\nRUN <<EOF\napt-get update\nEOF\n",
+    "FROM python:3.12\nRUN <<EOF bash\npip install flask\nEOF\nCOPY <<EOF /etc/x\ncurl\nEOF\n",
+    "FROM alpine\nONBUILD RUN apk add gcc\nRUN \"ap\"k add \\\n  curl\n",
+]
+
+
+def _says_before(df) -> frozenset[str]:
+    """rules.says as it was: a generator per instruction for its heredocs."""
+    keywords, parts = set(), []
+    for ins in df.instructions:
+        keywords.add(ins.keyword)
+        if ins.inner is not None:
+            keywords.add(ins.inner.keyword)
+        parts.append(ins.keyword)
+        parts.append(ins.args.text)
+        parts.extend(h.body.text for h in ins.heredocs)
+    text = "\n".join(parts).lower().replace('"', "").replace("'", "").replace("\\", "")
+    return frozenset(keywords).union(w for w in catalogue._TEXT_WORDS if w in text)
+
+
+@pytest.mark.parametrize("text", HEREDOCS + _corpus(200))
+def test_says_says_what_it_said(text: str) -> None:
+    df = parse(text)
+    assert catalogue.says(df) == _says_before(df)
+
+
+def test_heredoc_words_are_said():
+    assert {"apt", "RUN"} <= catalogue.says(parse(HEREDOCS[0]))
+    assert {"pip", "curl", "COPY"} <= catalogue.says(parse(HEREDOCS[1]))
+    assert {"apk", "ONBUILD", "RUN"} <= catalogue.says(parse(HEREDOCS[2]))
+
+
+def _fresh_rules(ctx: Context, plan) -> list:
+    """The rule loop as it was: a new instance of each rule for each file."""
+    said = catalogue.says(ctx.df)
+    return [f for rule_id, words in plan if words is None or not said.isdisjoint(words)
+            for f in catalogue.load(rule_id)().check(ctx)]
+
+
+def test_one_rule_instance_serves_every_file():
+    plan = catalogue.plan(catalogue.static_ids())
+    texts = _corpus(300)
+    for text in texts + texts[::-1]:  # a file checked after others, and again in another order
+        shared = engine._run_rules(Context(parse(text), "Dockerfile"), plan)
+        assert shared == _fresh_rules(Context(parse(text), "Dockerfile"), plan)
+    # what makes this safe: a rule keeps nothing of a file on itself
+    assert engine._CHECKS and all(vars(check.__self__) == {} for check in engine._CHECKS.values())
 
 # ---------------------------------------------------------------------------- pragmas without importing every rule
 

@@ -96,3 +96,23 @@ def test_an_unused_dockerdiet_pragma_does_not_import_every_rule(tmp_path):
     found = [f for f in analyse_text("Dockerfile", text, Options(estimate=False)).findings if f.rule_id == "DT901"]
     assert len(found) == 1
     assert "DT105 reports nothing here" in found[0].message and "DT999 is an unknown code" in found[0].message
+
+
+# ---------------------------------------------------------------------------- kept answers of Context
+
+STAGES = [
+    "ARG V=1\nFROM a AS one\nRUN x\nFROM one\nRUN y\nFROM b\nCOPY --from=one /x /x\n",
+    "RUN before any FROM\nFROM scratch\n",
+    "FROM a\nONBUILD RUN apt-get update\n",
+]
+
+
+@pytest.mark.parametrize("text", STAGES + _corpus(200))
+def test_stage_and_base_image_answer_as_the_dockerfile_does(text: str) -> None:
+    df = parse(text)
+    ctx = Context(df, "Dockerfile")
+    for _ in range(2):  # the second round answers from what the first kept
+        for ins in list(df.instructions) + list(df.all_instructions()):
+            assert ctx.stage(ins) is df.stage_of(ins)
+        for stage in [*df.stages, None]:
+            assert ctx.base_image(stage) == ("" if stage is None else ctx.lineage(stage)[-1].image)

@@ -297,11 +297,12 @@ class OnDemandEstimator:
 
 def _estimate(findings: list[Finding], estimator, options: Options, ctx: Context | None = None) -> list[Finding]:
     out = []
+    estimate_finding = estimator.estimate_finding  # looked up once: an OnDemandEstimator answers it through __getattr__
     for f in findings:
         if f.hint is None:
             out.append(f)
             continue
-        est, why = estimator.estimate_finding(f, ctx)
+        est, why = estimate_finding(f, ctx)
         out.append(f.with_(estimate=est, estimate_note="" if est else why))
     return out
 

@@ -70,6 +70,8 @@ def normalise(text: str) -> str:
 
 def assign(ctx: Context, findings: Sequence[Finding]) -> list[Finding]:
     """The findings with ``subject``, ``identity``, ``fingerprint`` and the legacy one filled in."""
+    if not findings:
+        return []  # (a clean file): no instruction spans to sort
     df = ctx.df
     spans = sorted(((ins.span, ins) for ins in df.instructions), key=lambda p: p[0].start)
     starts = [span.start for span, _ in spans]

@@ -116,3 +116,20 @@ def test_stage_and_base_image_answer_as_the_dockerfile_does(text: str) -> None:
             assert ctx.stage(ins) is df.stage_of(ins)
         for stage in [*df.stages, None]:
             assert ctx.base_image(stage) == ("" if stage is None else ctx.lineage(stage)[-1].image)
+
+
+# ---------------------------------------------------------------------------- analyse_source's own work
+
+
+@pytest.mark.parametrize("text", _corpus(40))
+def test_an_on_demand_estimator_prices_as_the_estimator_it_makes(text: str) -> None:
+    on_demand = analyse_text("Dockerfile", text, Options(), estimator=engine.OnDemandEstimator())
+    assert on_demand == analyse_text("Dockerfile", text, Options(), estimator=engine.make_estimator())
+
+
+def test_a_clean_file_has_no_identities_to_assign():
+    from bot import identity
+
+    text = 'FROM python:3.12-slim\nCOPY app.py /app/\nCMD ["python", "/app/app.py"]\n'
+    assert identity.assign(Context(parse(text), "Dockerfile"), []) == []
+    assert analyse_text("Dockerfile", text, Options()).findings == ()

@@ -2,10 +2,15 @@
 each shortcut answers as the code it replaced, here kept as a reference."""
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from bot import engine, rules as catalogue
 from bot.engine import Options, analyse_text
+from bot.model import hints
 from bot.model.dockerfile import parse
+from bot.model.findings import Confidence, Finding, Severity, SizeEstimate, SizeHint
+from bot.model.text import Position, Span
+from bot.report import text as text_report
 from bot.rules import dt901_unused_suppression as dt901
 from bot.rules.base import Context
 
@@ -133,3 +138,43 @@ def test_a_clean_file_has_no_identities_to_assign():
     text = 'FROM python:3.12-slim\nCOPY app.py /app/\nCMD ["python", "/app/app.py"]\n'
     assert identity.assign(Context(parse(text), "Dockerfile"), []) == []
     assert analyse_text("Dockerfile", text, Options()).findings == ()
+
+
+# ---------------------------------------------------------------------------- the text report
+
+_SIZES = st.sampled_from([0, 1, 999, 1000, 9_949, 9_950, 999_600, 1_000_000, 45_000_000, 10**9, 3 * 10**9])
+
+
+@st.composite
+def _priced(draw) -> Finding:
+    low = draw(_SIZES)
+    high = low + draw(_SIZES)
+    est = None if draw(st.booleans()) and draw(st.booleans()) else SizeEstimate(
+        low, high, draw(st.sampled_from(["a table", "measured"])), draw(st.sampled_from(list(Confidence))),
+        draw(st.sampled_from(["table", "heuristic"])))
+    kind = draw(st.sampled_from([hints.REBUILD_DOWNLOAD, hints.APT_LISTS]))
+    at = Position(draw(st.integers(1, 9)), 1)
+    return Finding("DT601", "cache-mount-available", Severity.STYLE, "Dockerfile", Span(at, at), "m",
+                   hint=SizeHint(kind), estimate=est)
+
+
+@given(st.lists(_priced(), max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_a_report_line_with_kept_sizes_is_the_line_without(findings: list[Finding]) -> None:
+    sizes: dict = {}
+    for f in findings:  # the same bytes with another basis, confidence or kind: kept apart or alike as due
+        assert text_report.finding_line(f, False, sizes) == text_report.finding_line(f)
+
+
+@pytest.mark.parametrize("colour", [False, True])
+def test_the_corpus_report_renders_as_line_by_line(colour: bool) -> None:
+    results = tuple(analyse_text(f"{i}.Dockerfile", t, Options()) for i, t in enumerate(_corpus(80)))
+    result = engine.LintResult(results)
+    lines = []
+    for f in result.findings:
+        lines.append(text_report.finding_line(f, colour))
+        hint = text_report.hint_line(f)
+        if hint:
+            lines.append(hint)
+    assert text_report.render(result, colour=colour) == "\n".join(lines) + "\n"
+    assert any(f.estimate is not None for f in result.findings)

@@ -8,6 +8,7 @@ one definition of "the file with its fixes applied".
 
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
+import importlib
 import os
 from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple, Sequence
 
@@ -147,8 +148,7 @@ def analyse_source(
         estimator = estimator or make_estimator(options.online)
         findings = _estimate(findings, estimator, options, ctx)
         if options.min_saving:
-            from bot.estimate.quiet import hidden
-
+            hidden = _module("bot.estimate.quiet").hidden
             findings = [f for f in findings if not hidden(f, options.min_saving)]
         # the reports state the base's size only beside an estimated finding (json's "image",
         # --statistics' shares): a file without one never asks the size model
@@ -231,9 +231,19 @@ def _suppressions(df: Dockerfile) -> "list[Suppression]":
     """The file's pragmas: a pragma is a comment, so a file without any never loads their module."""
     if not df.comments:
         return []
-    from bot.model.pragmas import parse_suppressions
+    return _module("bot.model.pragmas").parse_suppressions(df)
 
-    return parse_suppressions(df)
+
+_MODULES: dict[str, object] = {}
+
+
+def _module(name: str):
+    """A module imported at its first use, then kept: a ``from ... import`` statement run for
+    each file asks the module for ``__path__`` (an AttributeError made and dropped each time)."""
+    found = _MODULES.get(name)
+    if found is None:
+        found = _MODULES[name] = importlib.import_module(name)
+    return found
 
 
 def unsuppressed(df: Dockerfile, findings: list[Finding]) -> list[Finding]:

@@ -16,6 +16,9 @@ from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.shell import Command, ShellScript, run_scripts
 from bot.model.text import Span
 from bot.model.stages import apply_variables, variables_at, workdir_at
+# every check loads facts (DT401 and DT402 run on every file): imported here, not by an import
+# statement run at each home() asked (one asks a module for __path__: an AttributeError made)
+from bot.rules.facts import home_dir, user_at
 
 T = TypeVar("T")
 
@@ -319,8 +322,6 @@ class Context:
         key = (ins.index, ins.keyword)
         found = self._homes.get(key)
         if found is None:
-            from bot.rules.facts import home_dir, user_at
-
             found = self._homes[key] = home_dir(user_at(self.before(ins), self.df.escape), self.env(ins))
         return found
 

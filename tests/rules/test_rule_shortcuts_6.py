@@ -178,3 +178,21 @@ def test_the_corpus_report_renders_as_line_by_line(colour: bool) -> None:
             lines.append(hint)
     assert text_report.render(result, colour=colour) == "\n".join(lines) + "\n"
     assert any(f.estimate is not None for f in result.findings)
+
+
+def test_modules_the_engine_imports_on_first_use_are_the_imported_ones():
+    import sys
+
+    from bot.model import pragmas
+
+    assert engine._module("bot.model.pragmas") is pragmas is sys.modules["bot.model.pragmas"]
+    assert engine._module("bot.model.pragmas") is engine._module("bot.model.pragmas")
+
+
+def test_home_answers_as_facts_home_dir():
+    from bot.rules.facts import home_dir, user_at
+
+    for text in ["FROM a\nUSER app\nRUN x\n", "FROM a\nENV HOME=/h\nRUN x\n", *_corpus(60)]:
+        ctx = Context(parse(text), "Dockerfile")
+        for ins in ctx.runs():
+            assert ctx.home(ins) == home_dir(user_at(ctx.before(ins), ctx.df.escape), ctx.env(ins))

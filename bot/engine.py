@@ -8,6 +8,7 @@ one definition of "the file with its fixes applied".
 
 # No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
 
+import importlib
 import os
 from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple, Sequence
 
@@ -100,8 +101,16 @@ def _run_rules(ctx: Context, plan: tuple) -> list[Finding]:
     for rule_id, words in plan:
         # rules.may_report, spelled out: it is asked of every selected rule on every file
         if words is None or not said.isdisjoint(words):
-            findings.extend(catalogue.load(rule_id)().check(ctx))
+            check = _CHECKS.get(rule_id)
+            if check is None:
+                check = _CHECKS[rule_id] = catalogue.load(rule_id)().check
+            findings.extend(check(ctx))
     return findings
+
+
+# rule id -> its rule's ``check``: a rule keeps nothing of a file on itself (all it asks goes
+# through the Context), so one instance serves every file of a run
+_CHECKS: dict[str, Callable[[Context], Iterable[Finding]]] = {}
 
 
 def _suppressed(finding: Finding, sups: "list[Suppression]", ins_index_of, dl_map) -> "Suppression | None":
@@ -139,8 +148,7 @@ def analyse_source(
         estimator = estimator or make_estimator(options.online)
         findings = _estimate(findings, estimator, options, ctx)
         if options.min_saving:
-            from bot.estimate.quiet import hidden
-
+            hidden = _module("bot.estimate.quiet").hidden
             findings = [f for f in findings if not hidden(f, options.min_saving)]
         # the reports state the base's size only beside an estimated finding (json's "image",
         # --statistics' shares): a file without one never asks the size model
@@ -223,9 +231,19 @@ def _suppressions(df: Dockerfile) -> "list[Suppression]":
     """The file's pragmas: a pragma is a comment, so a file without any never loads their module."""
     if not df.comments:
         return []
-    from bot.model.pragmas import parse_suppressions
+    return _module("bot.model.pragmas").parse_suppressions(df)
 
-    return parse_suppressions(df)
+
+_MODULES: dict[str, object] = {}
+
+
+def _module(name: str):
+    """A module imported at its first use, then kept: a ``from ... import`` statement run for
+    each file asks the module for ``__path__`` (an AttributeError made and dropped each time)."""
+    found = _MODULES.get(name)
+    if found is None:
+        found = _MODULES[name] = importlib.import_module(name)
+    return found
 
 
 def unsuppressed(df: Dockerfile, findings: list[Finding]) -> list[Finding]:
@@ -289,11 +307,12 @@ class OnDemandEstimator:
 
 def _estimate(findings: list[Finding], estimator, options: Options, ctx: Context | None = None) -> list[Finding]:
     out = []
+    estimate_finding = estimator.estimate_finding  # looked up once: an OnDemandEstimator answers it through __getattr__
     for f in findings:
         if f.hint is None:
             out.append(f)
             continue
-        est, why = estimator.estimate_finding(f, ctx)
+        est, why = estimate_finding(f, ctx)
         out.append(f.with_(estimate=est, estimate_note="" if est else why))
     return out
 

@@ -73,6 +73,8 @@ def normalise(text: str) -> str:
 def assign(ctx: Context, findings: Sequence[Finding]) -> list[Finding]:
     """The findings with ``subject``, ``identity`` and ``fingerprint`` filled in (the legacy
     fingerprint is made only where a marker v1 asks for it: :func:`legacy_fingerprint`)."""
+    if not findings:
+        return []  # (a clean file): no instruction spans to sort
     df = ctx.df
     instructions = df.instructions
     starts = list(map(_START, instructions))  # attrgetter: no Python call per instruction

@@ -16,16 +16,39 @@ def _c(code: str, text: str, colour: bool) -> str:
 def format_size(f: Finding) -> str:
     if f.estimate is None:
         return ""
-    from bot.estimate.format import format_estimate, format_rebuild
-    from bot.estimate.totals import is_build_time
-
+    format_estimate, format_rebuild, is_build_time = _size_formatters()
     return format_rebuild(f.estimate) if is_build_time(f) else format_estimate(f.estimate)
 
 
-def finding_line(f: Finding, colour: bool = False) -> str:
+_SIZE_FORMATTERS: tuple = ()
+
+
+def _size_formatters() -> tuple:
+    """format_estimate, format_rebuild and is_build_time, imported at the first estimate shown
+    (a check without one never loads the size model): an import statement run for each
+    finding costs more than the formatting (a module without ``__path__`` asked for one)."""
+    global _SIZE_FORMATTERS
+    if not _SIZE_FORMATTERS:
+        from bot.estimate.format import format_estimate, format_rebuild
+        from bot.estimate.totals import is_build_time
+
+        _SIZE_FORMATTERS = (format_estimate, format_rebuild, is_build_time)
+    return _SIZE_FORMATTERS
+
+
+def finding_line(f: Finding, colour: bool = False, sizes: dict | None = None) -> str:
+    """``sizes``: format_size's answers so far, by (bytes_low, bytes_high, is build time), all
+    the text depends on: a report shows the same few estimates many times (half of the corpus')."""
     loc = f"{f.path}:{f.span.start.line}:{f.span.start.column}:"
     code = _c(_COLOURS[f.severity], f.rule_id, colour)
-    size = format_size(f)
+    if sizes is None or f.estimate is None:
+        size = format_size(f)
+    else:
+        is_build_time = _size_formatters()[2]
+        key = (f.estimate.bytes_low, f.estimate.bytes_high, is_build_time(f))
+        size = sizes.get(key)
+        if size is None:
+            size = sizes[key] = format_size(f)
     line = f"{_c('1', loc, colour)} {code} [{f.rule_name}] {f.message}"
     if size:
         line += f" ({size})"
@@ -44,12 +67,13 @@ def hint_line(f: Finding) -> str | None:
 
 def render(result: LintResult, colour: bool = False, show_fixes: bool = True) -> str:
     out: list[str] = []
+    sizes: dict = {}
     for r in result.files:
         if r.error:
             out.append(f"{r.path}: error: {r.error}")
             continue
         for f in r.findings:
-            out.append(finding_line(f, colour))
+            out.append(finding_line(f, colour, sizes))
             hint = hint_line(f) if show_fixes else None
             if hint:
                 out.append(hint)

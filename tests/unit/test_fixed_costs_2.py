@@ -1,0 +1,69 @@
+"""One-time work of a check done only where it is needed (start-up time, issue 12): tables
+read without importing what they describe, patterns compiled on first use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from bot import config, rules
+
+from tests.conftest import ROOT
+
+CLEAN = 'FROM python:3.12-slim\nCOPY app.py /app/\nCMD ["python", "/app/app.py"]\n'
+APT = "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y curl\nRUN echo done\n"
+
+# a check in its own interpreter: its exit code, its output, then the modules it loaded
+_PROBE = """
+import contextlib, io, json, sys
+import bot.cli
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    code = bot.cli.main(["check", "--no-estimate", "--format", "json", sys.argv[1]])
+print(code)
+print(",".join(sorted({f["rule"] for f in json.loads(out.getvalue())["files"][0]["findings"]})))
+print(",".join(sorted(sys.modules)))
+"""
+
+
+def _check(tmp_path, text: str, files: dict[str, str]) -> tuple[int, str, set[str]]:
+    for name, content in {"Dockerfile": text, **files}.items():
+        (tmp_path / name).write_text(content)
+    out = subprocess.run([sys.executable, "-c", _PROBE, str(tmp_path / "Dockerfile")], capture_output=True,
+                         text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    code, said, modules = out.stdout.split("\n")[:3]
+    return int(code), said, set(modules.split(","))
+
+
+def test_the_hadolint_table_is_what_the_rules_say():
+    from_classes: dict[str, set[str]] = {}
+    for rule in rules.all_rules():
+        for code in rule.hadolint:
+            from_classes.setdefault(code, set()).add(rule.id)
+    assert rules.hadolint_map() == from_classes
+    assert all(list(ids) == sorted(ids) for ids in rules.HADOLINT.values())
+    assert list(rules.HADOLINT) == sorted(rules.HADOLINT)
+
+
+def test_the_hadolint_map_is_a_fresh_copy():
+    first = rules.hadolint_map()
+    first["DL3009"].add("DT999")
+    assert "DT999" not in rules.hadolint_map()["DL3009"]
+
+
+def test_a_hadolint_config_is_honoured_without_importing_every_rule(tmp_path):
+    (tmp_path / ".git").mkdir()  # the config search stops here
+    plain = _check(tmp_path, APT, {})
+    assert plain[0] == 1 and {"DT101", "DT102"} <= set(plain[1].split(","))
+    code, said, modules = _check(tmp_path, APT, {".hadolint.yaml": "ignored:\n  - DL3009\n  - DL3008\n"})
+    # DL3009 is DT101's (and DT203's); DL3008 none of ours
+    assert code == 1 and set(said.split(",")) == set(plain[1].split(",")) - {"DT101"}
+    assert "yaml" in modules and "json" in modules  # the probe's own json import: the list is complete
+    # rules whose words the file does not say stay unloaded (rules.TRIGGERS), as without a config
+    assert not {m for m in modules if m.startswith(("bot.rules.dt105", "bot.rules.dt5", "bot.rules.dt7"))}
+
+
+def test_a_hadolint_config_read_from_text_maps_codes_as_the_rules_do():
+    cfg = config.from_text(None, ".dockerdiet.toml", "ignored: [DL3009, dl3042, DL9999, 7]\n")
+    assert cfg.ignore == ["DT101", "DT105", "DT203"]

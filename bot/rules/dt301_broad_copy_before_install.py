@@ -12,7 +12,7 @@ from bot.model.text import Edit, Position, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.ecosystems import Install, dependency_install, source_free, tool_args
 from bot.rules.edits import indentation
-from bot.rules.facts import short_name, unwrap
+from bot.rules.facts import LazyPattern, short_name, unwrap
 from bot.rules.managers import verb
 
 BROAD_SOURCES = (".", "./", "./.")
@@ -503,8 +503,9 @@ def _covered(name: str, earlier: set[str]) -> bool:
     return any(fnmatch.fnmatch(name, pat) for pat in earlier)
 
 
-_REQ_INCLUDE = re.compile(r"^\s*(-r|--requirement|-c|--constraint)\s*=?\s*(\S+)")
-_REQ_LOCAL = re.compile(r"^\s*(-e|--editable|\.|\.\.|\./|/|file:)")
+# read only when a build context has a requirements file
+_REQ_INCLUDE = LazyPattern(r"^\s*(-r|--requirement|-c|--constraint)\s*=?\s*(\S+)")
+_REQ_LOCAL = LazyPattern(r"^\s*(-e|--editable|\.|\.\.|\./|/|file:)")
 
 
 def _manifests(ctx: Context, inst: Install, earlier: set[str]) -> tuple[list[str], bool, str]:

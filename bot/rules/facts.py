@@ -37,8 +37,8 @@ class LazyPattern:
 APT = frozenset(("apt-get", "apt"))
 PIP = frozenset(("pip", "pip3", "pip2")) | frozenset(f"pip3.{n}" for n in range(6, 16))
 # pip and python as programs: pip, pip3, pip3.12, python3.11 (the command's base name)
-PIP_NAME = re.compile(r"pip(\d+(\.\d+)?)?$")
-PYTHON_NAME = re.compile(r"python(\d+(\.\d+)?)?$")
+PIP_NAME = LazyPattern(r"pip(\d+(\.\d+)?)?$")
+PYTHON_NAME = LazyPattern(r"python(\d+(\.\d+)?)?$")
 APT_LISTS = "/var/lib/apt/lists"
 
 

@@ -3,6 +3,7 @@ read without importing what they describe, patterns compiled on first use."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 
@@ -67,3 +68,55 @@ def test_a_hadolint_config_is_honoured_without_importing_every_rule(tmp_path):
 def test_a_hadolint_config_read_from_text_maps_codes_as_the_rules_do():
     cfg = config.from_text(None, ".dockerdiet.toml", "ignored: [DL3009, dl3042, DL9999, 7]\n")
     assert cfg.ignore == ["DT101", "DT105", "DT203"]
+
+
+# module-level patterns a check compiles only when it first uses them (facts.LazyPattern)
+LAZY = {
+    "bot.identity": ("_SUBCOMMAND",),
+    "bot.rules.facts": ("PIP_NAME", "PYTHON_NAME"),
+    "bot.rules.dt301_broad_copy_before_install": ("_REQ_INCLUDE", "_REQ_LOCAL"),
+    "bot.estimate.manifests": ("_PNPM_KEY",),
+}
+_COMPILED_PROBE = """
+import contextlib, io, re, sys
+import bot.cli
+with contextlib.redirect_stdout(io.StringIO()):
+    code = bot.cli.main(["check", sys.argv[1]])
+print(code)
+print(repr([key[1] for key in re._cache if isinstance(key[1], str)]))
+"""
+
+
+def _lazy(module: str, name: str):
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+def test_lazy_patterns_answer_as_the_compiled_ones():
+    import re
+
+    samples = ["pip", "pip3", "pip3.12", "python3.11", "python", "pipx", "get", "add-apt-repository", "Get", "x" * 30,
+               "-r requirements.txt", "  --requirement=base.txt", "-e .", "./pkg", "file:../x", "flask==2.0",
+               "  '/a@1.0.0':", "  b@2.0.0:", "   c:", "  /d/1.2.3: ", ""]
+    for module, names in LAZY.items():
+        for name in names:
+            lazy = _lazy(module, name)
+            compiled = re.compile(lazy.pattern, lazy.flags)
+            for text in samples:
+                for method in ("match", "fullmatch", "search"):
+                    got, want = getattr(lazy, method)(text), getattr(compiled, method)(text)
+                    assert (got and got.groups()) == (want and want.groups()), (module, name, method, text)
+
+
+def test_a_clean_check_compiles_none_of_the_lazy_patterns(tmp_path):
+    path = tmp_path / "Dockerfile"
+    path.write_text(CLEAN)
+    out = subprocess.run([sys.executable, "-c", _COMPILED_PROBE, str(path)], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    code, listed = out.stdout.split("\n")[:2]
+    compiled = ast.literal_eval(listed)
+    assert code == "0"
+    patterns = {_lazy(m, n).pattern for m, names in LAZY.items() for n in names}
+    assert patterns.isdisjoint(compiled)
+    assert r"\.(?:map|a|debug|pdb|dSYM)(?:/|$)" in compiled  # the probe sees a lazy pattern compiled

@@ -6,14 +6,13 @@ text. tree-sitter always returns a tree; where it had to recover from broken
 input the script is marked ``ok=False`` and rules offer no fix there.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
-
 import functools
 import os
 
-from typing import Any, Callable, Iterable, NamedTuple, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 from bot.model.dockerfile import Dockerfile, Instruction, Logical
+from bot.model.records import Record, field
 from bot.model.text import Span
 
 _PARSER = None
@@ -92,14 +91,19 @@ class _Where:
         return hash((self.start, self.end))
 
 
-_new_tuple = tuple.__new__  # a record without its NamedTuple __new__ (one Python call less)
+_new_tuple = tuple.__new__  # a record without its own __new__ (one Python call less)
 
 
-class Word(NamedTuple):
-    text: str  # quotes removed where static
-    raw: str
-    where: Span | _Where
-    dynamic: bool  # contains $VAR, $(...), ...
+class Word(Record):
+    __slots__ = ()
+    _fields = ("text", "raw", "where", "dynamic")
+    text = field(0, "str: quotes removed where static")
+    raw = field(1, "str")
+    where = field(2, "Span | _Where")
+    dynamic = field(3, "bool: contains $VAR, $(...), ...")
+
+    def __new__(cls, text, raw, where, dynamic):
+        return tuple.__new__(cls, (text, raw, where, dynamic))
 
     @property
     def span(self) -> Span:
@@ -107,16 +111,21 @@ class Word(NamedTuple):
         return where if isinstance(where, Span) else where.span()
 
 
-class _CommandFields(NamedTuple):
-    name: str  # as written: "apt-get", "/usr/bin/pip3"
-    args: tuple[Word, ...]
-    where: Span | _Where
-    name_where: Span | _Where
-    operator_before: str  # "", "&&", "||", ";", "|", "&", "\n"
-    depth: int  # 0 in the RUN's top-level list, more inside (...), if, $(...), ...
-    assignments: tuple[str, ...] = ()  # VAR=value prefixes
-    end: int = 0  # logical offset just past the command, for insertions
-    program: str = ""  # the base name: ``/usr/bin/pip3`` -> ``pip3`` (rules ask it often)
+class _CommandFields(Record):
+    __slots__ = ()
+    _fields = ("name", "args", "where", "name_where", "operator_before", "depth", "assignments", "end", "program")
+    name = field(0, 'str: as written: "apt-get", "/usr/bin/pip3"')
+    args = field(1, "tuple[Word, ...]")
+    where = field(2, "Span | _Where")
+    name_where = field(3, "Span | _Where")
+    operator_before = field(4, 'str: "", "&&", "||", ";", "|", "&", "\\n"')
+    depth = field(5, "int: 0 in the RUN's top-level list, more inside (...), if, $(...), ...")
+    assignments = field(6, "tuple[str, ...]: VAR=value prefixes")
+    end = field(7, "int: logical offset just past the command, for insertions")
+    program = field(8, "str: the base name: ``/usr/bin/pip3`` -> ``pip3`` (rules ask it often)")
+
+    def __new__(cls, name, args, where, name_where, operator_before, depth, assignments=(), end=0, program=""):
+        return tuple.__new__(cls, (name, args, where, name_where, operator_before, depth, assignments, end, program))
 
 
 def command_fact(fn: Callable[[_CommandFields], T]) -> Callable[[_CommandFields], T]:
@@ -198,13 +207,18 @@ class Command(_CommandFields):
         return None
 
 
-class ShellScript(NamedTuple):
-    logical: Logical
-    commands: tuple[Command, ...]
-    ok: bool  # parsed without error nodes
-    end: int  # logical offset after the last statement (before a trailing comment)
-    has_comment: bool = False
-    root: Any = None  # the tree-sitter root node, for facts the command list does not keep
+class ShellScript(Record):
+    __slots__ = ()
+    _fields = ("logical", "commands", "ok", "end", "has_comment", "root")
+    logical = field(0, "Logical")
+    commands = field(1, "tuple[Command, ...]")
+    ok = field(2, "bool: parsed without error nodes")
+    end = field(3, "int: logical offset after the last statement (before a trailing comment)")
+    has_comment = field(4, "bool")
+    root = field(5, "Any: the tree-sitter root node, for facts the command list does not keep")
+
+    def __new__(cls, logical, commands, ok, end, has_comment=False, root=None):
+        return tuple.__new__(cls, (logical, commands, ok, end, has_comment, root))
 
     def find(self, *programs: str, sub: str | None = None) -> list[Command]:
         """Commands whose program is one of ``programs`` (and first positional ``sub``)."""
@@ -335,7 +349,7 @@ def parse_shell(df: Dockerfile, logical: Logical) -> ShellScript:
             has_comment = True
         elif child.is_named:  # not a trailing ';' or '&': appending goes before those
             end = max(end, walker.char(child.end_byte))
-    # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per script
+    # tuple.__new__ directly: the record's own __new__ is one more Python call per script
     return _new_tuple(ShellScript, (logical, tuple(walker.commands), not root.has_error, end, has_comment, root))
 
 

@@ -7,6 +7,9 @@ import ast
 import subprocess
 import sys
 
+import pytest
+from hypothesis import given, settings, strategies as st
+
 from bot import config, rules
 
 from tests.conftest import ROOT
@@ -120,3 +123,97 @@ def test_a_clean_check_compiles_none_of_the_lazy_patterns(tmp_path):
     patterns = {_lazy(m, n).pattern for m, names in LAZY.items() for n in names}
     assert patterns.isdisjoint(compiled)
     assert r"\.(?:map|a|debug|pdb|dSYM)(?:/|$)" in compiled  # the probe sees a lazy pattern compiled
+
+
+# ---------------------------------------------------------------------------- records
+
+def _records():
+    """Every record class of the modules converted from typing.NamedTuple, with a plain __new__."""
+    from bot import config, engine
+    from bot.model import dockerfile, findings, images, shell, source, text, words
+    from bot.model.lexer import arguments, directives, flags, heredocs, lines
+
+    return (text.Position, text.Edit, source.Source, findings.SizeHint, findings.Finding, words.RawWord,
+            images.ImageRef, engine.Options, engine.FileResult, engine.LintResult, engine.FixOutcome, config.FailOn,
+            arguments.Arguments, directives.Directives, flags.FlagWord, heredocs.Marker, lines.PhysicalLine,
+            dockerfile.Logical, dockerfile.Flag, dockerfile.Heredoc, dockerfile.Instruction, dockerfile.Comment,
+            dockerfile.ParseError, shell.Word, shell._CommandFields, shell.ShellScript)
+
+
+def _reference(cls):
+    """The collections.namedtuple the record replaces: same name, fields and defaults."""
+    import collections
+
+    return collections.namedtuple(cls.__name__, cls._fields, defaults=cls.__new__.__defaults__)
+
+
+def _outcome(how, record):
+    try:
+        return how(record)
+    except TypeError as exc:
+        return str(exc)
+
+
+def _hash(record):
+    try:
+        return hash(record)
+    except TypeError as exc:  # a default that is not hashable (SizeHint's params): so is the NamedTuple
+        return str(exc)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_records_behave_as_the_namedtuples_they_replace(data):
+    import copy
+    import pickle
+
+    values = st.one_of(st.integers(), st.text(max_size=5), st.none(), st.tuples(st.integers()))
+    for cls in _records():
+        ref = _reference(cls)
+        n, given_defaults = len(cls._fields), len(cls.__new__.__defaults__ or ())
+        args = data.draw(st.lists(values, min_size=n - given_defaults, max_size=n))
+        made, want = cls(*args), ref(*args)
+        assert tuple(made) == tuple(want) and made == want
+        assert _hash(made) == _hash(want)
+        assert repr(made) == repr(want) and made._asdict() == want._asdict()
+        assert [getattr(made, f) for f in cls._fields] == list(want)
+        assert cls(**dict(zip(cls._fields, args))) == made
+        name = data.draw(st.sampled_from(cls._fields))
+        value = data.draw(values)
+        assert made._replace(**{name: value}) == want._replace(**{name: value})
+        assert type(made._replace(**{name: value})) is cls
+        for how in (copy.copy, copy.deepcopy):
+            other, reference = _outcome(how, made), _outcome(how, want)
+            assert other == reference  # the same copy, or the same error (a mappingproxy is not deep-copied)
+            assert type(other) is cls or type(reference) is not ref
+        # pickled as deep-copied (the reference, made here, cannot be pickled by name)
+        pickled = _outcome(lambda r: pickle.loads(pickle.dumps(r)), made)
+        assert pickled == _outcome(copy.deepcopy, made) and type(pickled) is type(_outcome(copy.deepcopy, made))
+        with pytest.raises(ValueError, match="unexpected field names"):
+            made._replace(no_such_field=1)
+        with pytest.raises(AttributeError):
+            made.__dict__  # noqa: B018 (a record holds nothing but its items)
+        with pytest.raises(TypeError):
+            cls(*args, *([None] * (n + 1 - len(args))))  # one value too many
+
+
+def test_a_checks_model_and_engine_define_no_namedtuple():
+    """collections.namedtuple compiles each class's __new__ from text (start-up time)."""
+    code = (
+        "import collections, sys\n"
+        "made = []\n"
+        "real = collections.namedtuple\n"
+        "def counting(name, *args, **kwargs):\n"
+        "    made.append(sys._getframe(1).f_globals.get('__name__') + '.' + name)\n"
+        "    return real(name, *args, **kwargs)\n"
+        "collections.namedtuple = counting\n"
+        "import bot.config, bot.engine, bot.model.shell\n"
+        "print(','.join(m for m in made if not m.startswith('typing.')))\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith('bot.model') or m in ('bot.engine', 'bot.config'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    made, modules = out.stdout.split("\n")[:2]
+    assert "bot.model.shell" in modules.split(",")
+    # typing.NamedTuple calls collections.namedtuple from typing itself: its callers are what count
+    assert made == ""

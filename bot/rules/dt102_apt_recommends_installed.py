@@ -1,7 +1,5 @@
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
-
 from functools import lru_cache
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
@@ -11,6 +9,7 @@ from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import insert_after
 from bot.rules.facts import (WRAPPERS, LazyPattern, cache_claim, command_needs, installs_dev_headers, program_args, unwrap,
                               words_needs)
+from bot.model.records import Record, field
 from bot.rules.managers import APT_FAMILY, MANAGERS, verb
 
 FLAG = "--no-install-recommends"
@@ -441,9 +440,14 @@ def _writes_config(ctx: Context, ins: Instruction, kept: dict[tuple[int, str], b
     return found
 
 
-class _Need(NamedTuple):
-    why: str
-    at: int | Command  # the line, or the command on it: its line is worked out only if a reason names it
+class _Need(Record):
+    __slots__ = ()
+    _fields = ("why", "at")
+    why = field(0, "str")
+    at = field(1, "int | Command: the line, or the command on it: its line is worked out only if a reason names it")
+
+    def __new__(cls, why, at):
+        return tuple.__new__(cls, (why, at))
 
     @property
     def line(self) -> int:

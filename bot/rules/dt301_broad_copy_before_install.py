@@ -1,12 +1,11 @@
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
-
 import posixpath
 import re
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.records import Record, field
 from bot.model.shell import ShellScript
 from bot.model.text import Edit, Position, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
@@ -38,10 +37,15 @@ def _copy_span(ins: Instruction) -> Span:
     """The COPY's line, or its keyword when it spans several."""
     return ins.span if ins.span.start.line == ins.span.end.line else Span(ins.span.start, ins.keyword_span.end)
 
-class Broad(NamedTuple):
-    ins: Instruction
-    dest: str
-    flags: str  # "--chown=app:app " etc., as written
+class Broad(Record):
+    __slots__ = ()
+    _fields = ("ins", "dest", "flags")
+    ins = field(0, "Instruction")
+    dest = field(1, "str")
+    flags = field(2, 'str: "--chown=app:app " etc., as written')
+
+    def __new__(cls, ins, dest, flags):
+        return tuple.__new__(cls, (ins, dest, flags))
 
 
 def _broad_copy(ctx: Context, ins: Instruction) -> Broad | None:

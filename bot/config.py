@@ -6,6 +6,8 @@ are errors naming the file, the key and what is allowed: nothing is silently ign
 A ``.hadolint.yaml`` ``ignored:`` list is honoured for the DL codes our rules share.
 """
 
+from __future__ import annotations
+
 import os
 import sys
 from typing import Any

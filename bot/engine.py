@@ -6,6 +6,8 @@ estimates. Fixes are applied here too, so the CLI, the action and measure share
 one definition of "the file with its fixes applied".
 """
 
+from __future__ import annotations
+
 import os
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 

@@ -6,6 +6,8 @@ Matching is by image, version prefix and variant: ``python:3.12.4-bookworm`` fin
 Distro codenames in a tag are optional when the row's variant names the same distro.
 """
 
+from __future__ import annotations
+
 import functools
 import re
 

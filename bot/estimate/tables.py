@@ -5,6 +5,8 @@ a row without them is rejected, so no number enters an estimate without its sour
 Provenance of whole tables (method, how to refresh) is in ``data/PROVENANCE.md``.
 """
 
+from __future__ import annotations
+
 import csv
 import functools
 import re

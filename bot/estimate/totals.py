@@ -16,6 +16,8 @@ removed by another finding's fix (its ``overlaps``: a slim base's docs of the pa
 RUN installs as recommends) are subtracted once when that finding is counted too.
 """
 
+from __future__ import annotations
+
 from types import MappingProxyType
 from typing import Iterable, Mapping
 

@@ -10,6 +10,8 @@ Nothing here raises on bad input: problems become :class:`ParseError` records th
 the engine reports as DT900, and the rest of the file is still modelled.
 """
 
+from __future__ import annotations
+
 import bisect
 from typing import Sequence
 

@@ -5,6 +5,8 @@ fills in the identity and fingerprint, and ``estimate/`` turns the hint into a
 :class:`SizeEstimate` (how much). Types only: nothing here parses or computes.
 """
 
+from __future__ import annotations
+
 import enum
 from types import MappingProxyType
 from typing import Any, Mapping

@@ -4,6 +4,8 @@ One parser and one record for the rules (which tags have a slimmer variant) and 
 estimate/ (which table row describes an image): both must read a reference the same way.
 """
 
+from __future__ import annotations
+
 from functools import lru_cache
 
 from bot.model.records import Record, field

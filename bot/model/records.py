@@ -7,8 +7,12 @@ subclass whose ``__new__`` is written in its module (compiled once, into the .py
 fields are namedtuple's own C accessors (:func:`field`), and which inherits from
 :class:`Record` the NamedTuple methods the code uses. It behaves as the NamedTuple it
 replaces: a tuple (equality, hash, order, unpacking), ``_fields``, ``_replace``, ``_asdict``,
-its repr, and copy and pickle through ``__new__``.
+its repr, and copy and pickle through ``__new__``. (A module of records may defer its
+annotations again, ``from __future__ import annotations``: typing.NamedTuple compiled string
+annotations, and an evaluated one such as ``Sequence[Word]`` costs typing's alias machinery.)
 """
+
+from __future__ import annotations
 
 from collections import _tuplegetter as _getter  # what namedtuple's fields are (C; a property elsewhere)
 

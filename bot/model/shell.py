@@ -6,6 +6,8 @@ text. tree-sitter always returns a tree; where it had to recover from broken
 input the script is marked ``ok=False`` and rules offer no fix there.
 """
 
+from __future__ import annotations
+
 import functools
 import os
 

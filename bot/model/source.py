@@ -4,6 +4,8 @@ Bad input becomes a :class:`SourceError` with a sentence a user can act on; the
 caller names the file.
 """
 
+from __future__ import annotations
+
 import os
 
 from bot.model.records import Record, field

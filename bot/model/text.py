@@ -6,6 +6,8 @@ its UTF-8 BOM; ``\\r\\n`` line endings stay in the text, and columns never count
 the ``\\r``.
 """
 
+from __future__ import annotations
+
 import bisect
 from itertools import accumulate
 from typing import Iterable

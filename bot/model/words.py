@@ -5,6 +5,8 @@ Instructions other than RUN take whitespace-separated words with quotes
 This is Dockerfile syntax as BuildKit reads it, with positions kept.
 """
 
+from __future__ import annotations
+
 import re
 from functools import lru_cache
 from typing import Mapping

@@ -6,6 +6,8 @@ environment, compute no sizes (they describe waste with a SizeHint) and never
 match regexes over raw text: they ask :class:`Context`.
 """
 
+from __future__ import annotations
+
 import bisect
 from typing import Any, Callable, ClassVar, Iterator, Mapping, TypeVar
 

@@ -10,11 +10,14 @@ per-program cleanup commands too: DT104 reads them there). An entry is data plus
 predicates over a Command.
 """
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Fix, Safety, SizeHint
+from bot.model.records import Record, field
 from bot.model.shell import Command, ShellScript, Word
 from bot.model.text import Span
 from bot.rules.edits import append_command
@@ -33,7 +36,6 @@ from bot.rules.facts import (
     removes_dir,
     unwrap,
 )
-from bot.model.records import Record, field
 from bot.rules.managers import APT_FAMILY, MANAGERS, cleans, fetches, verb
 from bot.rules.tool_options import PIP_GENERAL_VALUES, PIP_INSTALL_VALUES
 

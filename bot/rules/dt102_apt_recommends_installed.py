@@ -1,15 +1,17 @@
+from __future__ import annotations
+
 from functools import lru_cache
 from typing import Iterator
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.records import Record, field
 from bot.model.shell import Command, ShellScript, command_fact
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import insert_after
 from bot.rules.facts import (WRAPPERS, LazyPattern, cache_claim, command_needs, installs_dev_headers, program_args, unwrap,
                               words_needs)
-from bot.model.records import Record, field
 from bot.rules.managers import APT_FAMILY, MANAGERS, verb
 
 FLAG = "--no-install-recommends"

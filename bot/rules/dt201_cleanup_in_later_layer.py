@@ -1,8 +1,11 @@
+from __future__ import annotations
+
 from typing import Callable, Iterator
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.records import Record, field
 from bot.model.shell import Command, ShellScript
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command, delete_instruction
@@ -28,7 +31,6 @@ from bot.rules.facts import (
     shell_effects,
     short_name,
 )
-from bot.model.records import Record, field
 from bot.rules.managers import APT_FAMILY, MANAGERS, cleans, fetches, verb
 
 # instructions that neither touch the file system nor change how a command runs

@@ -4,6 +4,7 @@ from typing import Iterator
 from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.records import Record, field
 from bot.model.shell import Command, ShellScript
 from bot.model.text import Edit, Position, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
@@ -19,7 +20,6 @@ from bot.rules.facts import (
     layer_claim,
     short_name,
 )
-from bot.model.records import Record, field
 
 DECOMPRESSORS = frozenset(("unzip", "gunzip", "bunzip2", "unxz", "unlzma", "uncompress", "zcat", "gzcat", "7z", "7za", "bsdtar"))
 # Patterns kept as text: re compiles (and caches) one on first use, not at import (start-up time).

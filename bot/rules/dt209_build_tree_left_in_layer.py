@@ -1,8 +1,11 @@
+from __future__ import annotations
+
 from typing import Iterator
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.records import Record, field
 from bot.model.shell import Command, ShellScript
 from bot.model.words import expand
 from bot.rules.tool_options import GIT_CLONE_VALUES
@@ -21,7 +24,6 @@ from bot.rules.facts import (
     rm_covers,
     unwrap,
 )
-from bot.model.records import Record, field
 
 RUNNERS = frozenset(("sh", "bash", "dash", "ash"))
 # Directories that are never a build tree of their own (an unpack or clone into them

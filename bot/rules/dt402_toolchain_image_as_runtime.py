@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 import posixpath
 import re
 from typing import Iterator
@@ -5,6 +7,7 @@ from typing import Iterator
 from bot.model import hints
 from bot.model.dockerfile import Instruction, Stage
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.records import Record, field
 from bot.model.shell import Command
 from bot.model.text import Edit, Position, Span
 from bot.model.words import split_words
@@ -25,7 +28,6 @@ from bot.rules.ecosystems import (
     toolchain_of,
     tool_args,
 )
-from bot.model.records import Record, field
 from bot.model.stages import workdir_at
 
 # Instructions that describe how the container runs: carried into the runtime stage.

@@ -6,6 +6,8 @@ DT302), which official image tags have a slimmer variant of the *same* version
 Facts only, never sizes: how much a swap saves is estimate/'s business.
 """
 
+from __future__ import annotations
+
 import re
 
 from bot.model.images import ImageRef, parse_image

@@ -4,6 +4,8 @@ Claims name the bytes a finding is about (see SizeHint.claims): rules that talk
 about the same files must build the same claim here.
 """
 
+from __future__ import annotations
+
 import re
 from functools import lru_cache
 from typing import Collection, Iterable, Sequence

@@ -2,6 +2,8 @@
 where it keeps its cache and what cleans it. Rules ask ``verb(cmd, "apt") == "install"``
 instead of comparing the words each rule happened to know (``dnf in``, ``aptitude update``)."""
 
+from __future__ import annotations
+
 from typing import Mapping
 
 from bot.model.records import Record, field

@@ -9,6 +9,8 @@ installs only the shared libraries that the compiled packages link against, and
 copies the venv and the application directory. Facts only: sizes are estimate/'s.
 """
 
+from __future__ import annotations
+
 import posixpath
 import re
 

@@ -3,6 +3,8 @@ options take a separate value (``--cache-dir /x``), so a parse never takes that 
 for an operand (a package, a URL, a directory). Data only: ``facts.operands`` does the
 parse. Each table names the documentation it was taken from."""
 
+from __future__ import annotations
+
 from bot.model.records import Record, field
 from bot.model.records import Record, field
 

@@ -15,6 +15,8 @@ outside the RUN's lines, a fix that adds or removes instructions, ONBUILD, a Win
 shell) goes the plain way.
 """
 
+from __future__ import annotations
+
 from typing import Sequence
 
 from bot.model.dockerfile import Dockerfile, Instruction, parse

@@ -7,6 +7,8 @@ file as written (``edited.py``); a finding without a fix is priced by following 
 them, its recommends not installed) and says so.
 """
 
+from __future__ import annotations
+
 from bot.estimate.layers.edited import edited_run
 from bot.estimate.layers.graph import Graph
 from bot.estimate.layers.state import Image, simulate

@@ -6,6 +6,8 @@ follows apt RUN by RUN: lists present or absent, the installed set (starting fro
 base image's), removals that free bytes only in the layer that wrote them.
 """
 
+from __future__ import annotations
+
 from typing import Iterable
 
 from bot.estimate import images

@@ -8,6 +8,8 @@ durations, ``FROM`` stage names, ``ONBUILD`` triggers, a heredoc as a destinatio
 The wording of every reason is BuildKit's.
 """
 
+from __future__ import annotations
+
 import re
 
 from bot.model.lexer.flags import UNCHECKED, FlagWord, check_flags

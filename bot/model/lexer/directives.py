@@ -5,6 +5,8 @@ an ordinary comment, or a comment naming an unknown directive all end the block.
 repeated directive, or an escape other than backslash or backtick, fails the build.
 """
 
+from __future__ import annotations
+
 import re
 
 from bot.model.lexer.lines import PhysicalLine

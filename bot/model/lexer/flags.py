@@ -6,6 +6,8 @@ Checking (``BFlags.Parse``): each instruction knows its flags and their types; a
 unknown flag, a repeated single-valued flag or a missing value fails the build.
 """
 
+from __future__ import annotations
+
 from bot.model.lexer.spaces import GO_SPACE
 from bot.model.records import Record, field
 

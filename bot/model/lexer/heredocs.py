@@ -6,6 +6,8 @@ word with quotes removed (``<<eo'f'`` ends at ``eof``; ``<<'one two'`` at ``one 
 ``<<$EOF`` at ``$EOF``; ``<<EOF;`` at ``EOF;``); any quote in it turns expansion off.
 """
 
+from __future__ import annotations
+
 import re
 
 from bot.model.lexer.shellwords import ShellSyntaxError, split_words

@@ -6,6 +6,8 @@ comment lines and blank lines are skipped; the kept pieces are joined with nothi
 between them, each continuation line with its own leading white space.
 """
 
+from __future__ import annotations
+
 from itertools import repeat
 from typing import Sequence
 

@@ -242,3 +242,46 @@ def test_a_check_defines_no_namedtuple():
     assert {"bot.model.shell", "bot.rules.caches", "bot.estimate.totals"} <= set(modules.split(","))
     # typing.NamedTuple names the class's module; the standard library's own (pkgutil's, inspect's) do not count
     assert made == ""
+
+
+def test_the_github_annotation_record_behaves_as_the_dataclass_it_replaces():
+    import dataclasses
+
+    from bot.report.annotations import Annotation
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Reference:
+        level: str
+        file: str
+        line: int
+        end_line: int
+        title: str
+        message: str
+        column: int = 0
+        end_column: int = 0
+
+    for args in (("warning", "a,b:c", 3, 5, "DT101 x", "100% bad\n"), ("notice", "D", 1, 1, "t", "m", 2, 9)):
+        made, want = Annotation(*args), Reference(*args)
+        assert [getattr(made, f.name) for f in dataclasses.fields(Reference)] == list(dataclasses.astuple(want))
+        # the dataclass's repr names its __qualname__: Annotation's was "Annotation"
+        assert repr(made) == "Annotation(" + repr(want).split("(", 1)[1]
+        assert hash(made) == hash(want) and made == Annotation(*args) and made != Annotation(*args[:-1], "other")
+        with pytest.raises(AttributeError):
+            made.line = 4  # frozen
+
+
+def test_a_check_in_github_format_does_not_import_dataclasses(tmp_path):
+    path = tmp_path / "Dockerfile"
+    path.write_text(APT)
+    code = (
+        "import contextlib, io, sys\n"
+        "import bot.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    code = bot.cli.main(['check', '--no-estimate', '--format', 'github', sys.argv[1]])\n"
+        "print(code, out.getvalue().count('::warning'), 'dataclasses' in sys.modules, 'inspect' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    code, warnings, dataclasses_loaded, inspect_loaded = out.stdout.split()
+    assert code == "1" and int(warnings) > 0
+    assert dataclasses_loaded == inspect_loaded == "False"

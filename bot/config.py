@@ -6,15 +6,16 @@ are errors naming the file, the key and what is allowed: nothing is silently ign
 A ``.hadolint.yaml`` ``ignored:`` list is honoured for the DL codes our rules share.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 import os
 import sys
-from typing import Any, NamedTuple
+from typing import Any
 
 from bot import rules as catalogue
 from bot.engine import Options
 from bot.model.findings import Severity
+from bot.model.records import Record, field
 
 CONFIG_NAMES = (".dockerdiet.toml", "pyproject.toml")
 HADOLINT_NAMES = (".hadolint.yaml", ".hadolint.yml")
@@ -28,16 +29,22 @@ class ConfigError(Exception):
         super().__init__(f"{path}: {key}: {message}" if key else f"{path}: {message}")
 
 
-class FailOn(NamedTuple):
+class FailOn(Record):
     """When to exit 1: at a severity, never, above an estimated avoidable size, or (for
     ``measure``/``inspect``, which build or read the image) above the measured waste.
     The action's ``fail_on`` is the same, judged on what a pull request adds: its new
     findings, the avoidable size they add, the waste measured in its head images."""
 
-    severity: Severity | None = Severity.INFO
-    bytes: int | None = None
-    never: bool = False
-    measured: int | None = None  # "measured-waste>50MB": static checks never fail on it
+    __slots__ = ()
+    _fields = ("severity", "bytes", "never", "measured")
+    severity = field(0, "Severity | None")
+    bytes = field(1, "int | None")
+    never = field(2, "bool")
+    measured = field(3, 'int | None: "measured-waste>50MB", static checks never fail on it')
+
+    def __new__(cls, severity: "Severity | None" = Severity.INFO, bytes: "int | None" = None, never: bool = False,
+                measured: "int | None" = None) -> "FailOn":
+        return tuple.__new__(cls, (severity, bytes, never, measured))
 
     def __str__(self) -> str:
         if self.never:

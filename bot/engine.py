@@ -6,15 +6,16 @@ estimates. Fixes are applied here too, so the CLI, the action and measure share
 one definition of "the file with its fixes applied".
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 import importlib
 import os
-from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from bot.model import hints
 from bot.model.dockerfile import Dockerfile, parse
 from bot.model.findings import STAGE_CLAIM, Finding, Safety, Severity, SizeEstimate
+from bot.model.records import Record, field
 from bot.model.source import Source, SourceError, decode, read
 from bot.model.text import Edit, apply_edits
 from bot import identity, rules as catalogue
@@ -26,15 +27,22 @@ if TYPE_CHECKING:  # the pragma module is imported for a file with comments (_su
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
 
 
-class Options(NamedTuple):
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    estimate: bool = True
-    online: bool = False
-    severity: tuple[tuple[str, Severity], ...] = ()  # per-rule overrides
-    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, selectors)
-    min_saving: int = 1_000_000  # hide size-only findings estimated to save less (bytes, high bound)
-    root: str = ""  # per-file-ignores globs are relative to this directory
+class Options(Record):
+    __slots__ = ()
+    _fields = ("select", "ignore", "estimate", "online", "severity", "per_file_ignores", "min_saving", "root")
+    select = field(0, "tuple[str, ...]")
+    ignore = field(1, "tuple[str, ...]")
+    estimate = field(2, "bool")
+    online = field(3, "bool")
+    severity = field(4, "tuple[tuple[str, Severity], ...]: per-rule overrides")
+    per_file_ignores = field(5, "tuple[tuple[str, tuple[str, ...]], ...]: (glob, selectors)")
+    min_saving = field(6, "int: hide size-only findings estimated to save less (bytes, high bound)")
+    root = field(7, "str: per-file-ignores globs are relative to this directory")
+
+    def __new__(cls, select: tuple = (), ignore: tuple = (), estimate: bool = True, online: bool = False,
+                severity: tuple = (), per_file_ignores: tuple = (), min_saving: int = 1_000_000,
+                root: str = "") -> "Options":
+        return tuple.__new__(cls, (select, ignore, estimate, online, severity, per_file_ignores, min_saving, root))
 
     def ignores_for(self, path: str) -> tuple[str, ...]:
         if not self.per_file_ignores:
@@ -55,18 +63,29 @@ def _glob_match(rel: str, glob: str) -> bool:
     return glob_regex(glob).fullmatch(rel) is not None
 
 
-class FileResult(NamedTuple):
-    path: str
-    source_text: str
-    findings: tuple[Finding, ...] = ()
-    error: str | None = None  # the file could not be read: the reason
-    bom: bool = False
-    base_image: str = ""  # the external image the final stage builds on
-    base_size: SizeEstimate | None = None  # its size, when known and a finding has an estimate
+class FileResult(Record):
+    __slots__ = ()
+    _fields = ("path", "source_text", "findings", "error", "bom", "base_image", "base_size")
+    path = field(0, "str")
+    source_text = field(1, "str")
+    findings = field(2, "tuple[Finding, ...]")
+    error = field(3, "str | None: the file could not be read: the reason")
+    bom = field(4, "bool")
+    base_image = field(5, "str: the external image the final stage builds on")
+    base_size = field(6, "SizeEstimate | None: its size, when known and a finding has an estimate")
+
+    def __new__(cls, path: str, source_text: str, findings: tuple = (), error: "str | None" = None,
+                bom: bool = False, base_image: str = "", base_size: "SizeEstimate | None" = None) -> "FileResult":
+        return tuple.__new__(cls, (path, source_text, findings, error, bom, base_image, base_size))
 
 
-class LintResult(NamedTuple):
-    files: tuple[FileResult, ...] = ()
+class LintResult(Record):
+    __slots__ = ()
+    _fields = ("files",)
+    files = field(0, "tuple[FileResult, ...]")
+
+    def __new__(cls, files: tuple = ()) -> "LintResult":
+        return tuple.__new__(cls, (files,))
 
     @property
     def findings(self) -> list[Finding]:
@@ -382,13 +401,19 @@ def apply_fixes(text: str, findings: Iterable[Finding], unsafe: bool = False) ->
 MAX_FIX_PASSES = 6
 
 
-class FixOutcome(NamedTuple):
-    path: str
-    original: str
-    fixed: str
-    applied: tuple[Finding, ...]
-    remaining: tuple[Finding, ...]
-    rejected: str = ""  # why fixes were not applied (they would break the file)
+class FixOutcome(Record):
+    __slots__ = ()
+    _fields = ("path", "original", "fixed", "applied", "remaining", "rejected")
+    path = field(0, "str")
+    original = field(1, "str")
+    fixed = field(2, "str")
+    applied = field(3, "tuple[Finding, ...]")
+    remaining = field(4, "tuple[Finding, ...]")
+    rejected = field(5, "str: why fixes were not applied (they would break the file)")
+
+    def __new__(cls, path: str, original: str, fixed: str, applied: tuple, remaining: tuple,
+                rejected: str = "") -> "FixOutcome":
+        return tuple.__new__(cls, (path, original, fixed, applied, remaining, rejected))
 
 
 def _build_time(f: Finding) -> bool:

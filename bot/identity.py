@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import re
 from operator import attrgetter
 from typing import Sequence
 
@@ -28,13 +27,14 @@ from bot.model.dockerfile import Dockerfile, Instruction, Stage
 from bot.model.findings import Finding
 from bot.model.images import parse_image
 from bot.rules.base import Context
+from bot.rules.facts import LazyPattern
 
 # Hint parameters that name what a finding is about and survive edits that do not fix it.
 # Package lists, counts and the base image's tag are left out on purpose: they change
 # when a package is added to the same install, which fixes nothing.
 SUBJECT_PARAMS = ("path", "url", "ecosystem", "manager", "cleaned", "ignore_file", "uid")
 IMAGE_PARAMS = ("from_image", "into_image")
-_SUBCOMMAND = re.compile(r"[a-z][a-z0-9-]{0,23}")
+_SUBCOMMAND = LazyPattern(r"[a-z][a-z0-9-]{0,23}")  # asked only beside a finding
 
 
 def digest(*parts: str) -> str:

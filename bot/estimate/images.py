@@ -6,15 +6,14 @@ Matching is by image, version prefix and variant: ``python:3.12.4-bookworm`` fin
 Distro codenames in a tag are optional when the row's variant names the same distro.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
-
-from typing import NamedTuple
+from __future__ import annotations
 
 import functools
 import re
 
 from bot.estimate.tables import load
 from bot.model.images import ImageRef, parse_image
+from bot.model.records import Record, field
 
 
 # distro codename -> (family, release)
@@ -42,10 +41,15 @@ def parse_ref(ref: str) -> ImageRef | None:
     return split._replace(tag=split.tag or "latest", digest="")  # a digest names no other row
 
 
-class TagParts(NamedTuple):
-    version: tuple[int, ...]  # (3, 12, 4); () when the tag has no leading version
-    flavour: frozenset[str]  # slim, alpine, jdk, jre, chiseled, ...
-    codename: str  # bookworm, jammy, alpine3.20, ... ("" when absent)
+class TagParts(Record):
+    __slots__ = ()
+    _fields = ("version", "flavour", "codename")
+    version = field(0, "tuple[int, ...]: (3, 12, 4); () when the tag has no leading version")
+    flavour = field(1, "frozenset[str]: slim, alpine, jdk, jre, chiseled, ...")
+    codename = field(2, 'str: bookworm, jammy, alpine3.20, ... ("" when absent)')
+
+    def __new__(cls, version, flavour, codename):
+        return tuple.__new__(cls, (version, flavour, codename))
 
 
 VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)")
@@ -73,14 +77,19 @@ def split_tag(tag: str) -> TagParts:
     return TagParts(version, frozenset(flavour), codename)
 
 
-class BaseRow(NamedTuple):
-    image: str
-    tag: str
-    variant: str
-    compressed: int | None  # bytes
-    uncompressed: int | None
-    source: str
-    date: str
+class BaseRow(Record):
+    __slots__ = ()
+    _fields = ("image", "tag", "variant", "compressed", "uncompressed", "source", "date")
+    image = field(0, "str")
+    tag = field(1, "str")
+    variant = field(2, "str")
+    compressed = field(3, "int | None: bytes")
+    uncompressed = field(4, "int | None")
+    source = field(5, "str")
+    date = field(6, "str")
+
+    def __new__(cls, image, tag, variant, compressed, uncompressed, source, date):
+        return tuple.__new__(cls, (image, tag, variant, compressed, uncompressed, source, date))
 
 
 @functools.lru_cache(maxsize=None)
@@ -121,9 +130,14 @@ def _base_row(ref: ImageRef, r: dict[str, str]) -> BaseRow:
     return BaseRow(ref.name, r["tag"], r["variant"], compressed, mb("uncompressed_mb"), r["source"], r["date"])
 
 
-class Match(NamedTuple):
-    row: BaseRow
-    quality: str  # exact | version | nearest
+class Match(Record):
+    __slots__ = ()
+    _fields = ("row", "quality")
+    row = field(0, "BaseRow")
+    quality = field(1, "str: exact | version | nearest")
+
+    def __new__(cls, row, quality):
+        return tuple.__new__(cls, (row, quality))
 
 
 def _row_codename(row: BaseRow) -> str:
@@ -196,9 +210,14 @@ def _version_distance(want: tuple[int, ...], have: tuple[int, ...]) -> tuple[int
     return tuple(abs(a - b) for a, b in zip(want + (0,) * (n - len(want)), have + (0,) * (n - len(have))))
 
 
-class Distro(NamedTuple):
-    family: str  # debian | ubuntu | alpine | rhel | suse
-    release: str  # "12", "22.04", "3.22", "" when unknown
+class Distro(Record):
+    __slots__ = ()
+    _fields = ("family", "release")
+    family = field(0, "str: debian | ubuntu | alpine | rhel | suse")
+    release = field(1, 'str: "12", "22.04", "3.22", "" when unknown')
+
+    def __new__(cls, family, release):
+        return tuple.__new__(cls, (family, release))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -14,7 +14,7 @@ from typing import Callable
 
 from bot.model.dockerfile import Dockerfile, Instruction
 from bot.rules.base import Context
-from bot.rules.facts import copy_args, join_path, workdir_at
+from bot.rules.facts import LazyPattern, copy_args, join_path, workdir_at
 
 Reader = Callable[[str], "str | None"]
 
@@ -135,7 +135,7 @@ def npm_packages(ctx: Context, run: Instruction) -> tuple[list[str], str]:
     return [], ""
 
 
-_PNPM_KEY = re.compile(r"^  (['\"]?)(/?[^\s'\"]+?)\1:\s*$")
+_PNPM_KEY = LazyPattern(r"^  (['\"]?)(/?[^\s'\"]+?)\1:\s*$")
 
 
 def pnpm_lock_packages(text: str) -> list[str]:

@@ -5,14 +5,14 @@ a row without them is rejected, so no number enters an estimate without its sour
 Provenance of whole tables (method, how to refresh) is in ``data/PROVENANCE.md``.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
-
-from typing import NamedTuple
+from __future__ import annotations
 
 import csv
 import functools
 import re
 import os
+
+from bot.model.records import Record, field
 
 # a plain path: pathlib would cost start-up time on the check path
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
@@ -62,18 +62,24 @@ def load(name: str) -> tuple[dict[str, str], ...]:
     return tuple(rows)
 
 
-class WasteModel(NamedTuple):
+class WasteModel(Record):
     """One row of waste_models.csv: a byte range for one kind of waste on one base."""
 
-    kind: str
-    key: str
-    low: int
-    high: int
-    compressed_low: int | None
-    compressed_high: int | None
-    confidence: str
-    source_kind: str  # measured | table | heuristic
-    basis: str
+    __slots__ = ()
+    _fields = ("kind", "key", "low", "high", "compressed_low", "compressed_high", "confidence", "source_kind", "basis")
+    kind = field(0, "str")
+    key = field(1, "str")
+    low = field(2, "int")
+    high = field(3, "int")
+    compressed_low = field(4, "int | None")
+    compressed_high = field(5, "int | None")
+    confidence = field(6, "str")
+    source_kind = field(7, "str: measured | table | heuristic")
+    basis = field(8, "str")
+
+    def __new__(cls, kind, key, low, high, compressed_low, compressed_high, confidence, source_kind, basis):
+        return tuple.__new__(cls, (kind, key, low, high, compressed_low, compressed_high, confidence, source_kind,
+                                   basis))
 
 
 @functools.lru_cache(maxsize=None)
@@ -92,12 +98,17 @@ def waste_models() -> dict[tuple[str, str], WasteModel]:
     return out
 
 
-class AptPackage(NamedTuple):
-    name: str
-    with_recommends: int  # installed bytes, package alone on bookworm-slim
-    no_recommends: int
-    new_with: int  # packages newly installed
-    new_without: int
+class AptPackage(Record):
+    __slots__ = ()
+    _fields = ("name", "with_recommends", "no_recommends", "new_with", "new_without")
+    name = field(0, "str")
+    with_recommends = field(1, "int: installed bytes, package alone on bookworm-slim")
+    no_recommends = field(2, "int")
+    new_with = field(3, "int: packages newly installed")
+    new_without = field(4, "int")
+
+    def __new__(cls, name, with_recommends, no_recommends, new_with, new_without):
+        return tuple.__new__(cls, (name, with_recommends, no_recommends, new_with, new_without))
 
     @property
     def recommends_saving(self) -> int:

@@ -14,19 +14,25 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Mapping, NamedTuple
+from typing import Mapping
 
 from bot.estimate.tables import DATA_DIR, DATE, TableError
+from bot.model.records import Record, field
 
 DATA = os.path.join(DATA_DIR, "npm_cache")  # four files DATA.<part>.txt of ``key value`` lines (textdata)
 PARTS = ("meta", "packuments", "tarballs", "closures")
 
 
-class Table(NamedTuple):
-    tarballs: dict[str, dict[str, int]]  # name -> version -> packed bytes
-    packuments: dict[str, int]  # name -> bytes npm cached
-    closures: dict[str, list]  # package -> [version, [name@version], cache bytes, node_modules bytes]
-    meta: Mapping  # provenance: source, tool, date, ...
+class Table(Record):
+    __slots__ = ()
+    _fields = ("tarballs", "packuments", "closures", "meta")
+    tarballs = field(0, "dict[str, dict[str, int]]: name -> version -> packed bytes")
+    packuments = field(1, "dict[str, int]: name -> bytes npm cached")
+    closures = field(2, "dict[str, list]: package -> [version, [name@version], cache bytes, node_modules bytes]")
+    meta = field(3, "Mapping: provenance: source, tool, date, ...")
+
+    def __new__(cls, tarballs, packuments, closures, meta):
+        return tuple.__new__(cls, (tarballs, packuments, closures, meta))
 
 
 def split_spec(spec: str) -> tuple[str, str]:
@@ -150,13 +156,18 @@ def index_factor() -> float:
     return sorted(ratios)[len(ratios) // 2]
 
 
-class NpmCache(NamedTuple):
-    low: int
-    high: int
-    counted: int  # packages priced
-    approximated: tuple[str, ...]  # priced from another version of the same package
-    unknown: tuple[str, ...]  # not in the table
-    closures: tuple[str, ...]  # command-line packages whose measured closure was used
+class NpmCache(Record):
+    __slots__ = ()
+    _fields = ("low", "high", "counted", "approximated", "unknown", "closures")
+    low = field(0, "int")
+    high = field(1, "int")
+    counted = field(2, "int: packages priced")
+    approximated = field(3, "tuple[str, ...]: priced from another version of the same package")
+    unknown = field(4, "tuple[str, ...]: not in the table")
+    closures = field(5, "tuple[str, ...]: command-line packages whose measured closure was used")
+
+    def __new__(cls, low, high, counted, approximated, unknown, closures):
+        return tuple.__new__(cls, (low, high, counted, approximated, unknown, closures))
 
 
 def from_lock(specs: list[str]) -> NpmCache:

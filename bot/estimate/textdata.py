@@ -7,6 +7,8 @@ did (issue 12's cold start). Values stay text here; each table decodes the ones 
 (a ``meta`` file's values are JSON, decoded only when asked for: :class:`JsonValues`).
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterator, Mapping
 from itertools import repeat
 

@@ -16,13 +16,14 @@ removed by another finding's fix (its ``overlaps``: a slim base's docs of the pa
 RUN installs as recommends) are subtracted once when that finding is counted too.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Iterable, Mapping, NamedTuple
+from typing import Iterable, Mapping
 
 from bot.model import hints as K
 from bot.model.findings import STAGE_CLAIM, Finding, SizeEstimate
+from bot.model.records import Record, field
 
 
 PER_IMAGE = frozenset((K.RPM_CACHE, K.APK_CACHE))  # claims naming one set of files per image
@@ -37,23 +38,36 @@ IN_STAGE_LAYERS = frozenset((
 ))
 
 
-class RuleTotal(NamedTuple):
-    bytes_low: int
-    bytes_high: int
-    count: int
+class RuleTotal(Record):
+    __slots__ = ()
+    _fields = ("bytes_low", "bytes_high", "count")
+    bytes_low = field(0, "int")
+    bytes_high = field(1, "int")
+    count = field(2, "int")
+
+    def __new__(cls, bytes_low, bytes_high, count):
+        return tuple.__new__(cls, (bytes_low, bytes_high, count))
 
 
-class Totals(NamedTuple):
-    bytes_low: int
-    bytes_high: int
-    count: int  # findings with an estimate
-    by_rule: Mapping[str, RuleTotal] = MappingProxyType({})
-    unestimated: int = 0  # findings without an estimate (not in the sums)
-    base: SizeEstimate | None = None  # the final image's base, when known
+class Totals(Record):
+    __slots__ = ()
+    _fields = ("bytes_low", "bytes_high", "count", "by_rule", "unestimated", "base", "rebuild_low", "rebuild_high",
+               "rebuild_count")
+    bytes_low = field(0, "int")
+    bytes_high = field(1, "int")
+    count = field(2, "int: findings with an estimate")
+    by_rule = field(3, "Mapping[str, RuleTotal]")
+    unestimated = field(4, "int: findings without an estimate (not in the sums)")
+    base = field(5, "SizeEstimate | None: the final image's base, when known")
     # build time, apart from the image bytes above: what rebuilds download again (DT601)
-    rebuild_low: int = 0
-    rebuild_high: int = 0
-    rebuild_count: int = 0  # build-time findings with an estimate
+    rebuild_low = field(6, "int")
+    rebuild_high = field(7, "int")
+    rebuild_count = field(8, "int: build-time findings with an estimate")
+
+    def __new__(cls, bytes_low, bytes_high, count, by_rule=MappingProxyType({}), unestimated=0, base=None,
+                rebuild_low=0, rebuild_high=0, rebuild_count=0):
+        return tuple.__new__(cls, (bytes_low, bytes_high, count, by_rule, unestimated, base, rebuild_low,
+                                   rebuild_high, rebuild_count))
 
     @property
     def midpoint(self) -> int:
@@ -184,18 +198,23 @@ def totals(findings: Iterable[Finding], base: SizeEstimate | None = None) -> Tot
                   r_low, r_high, len(rebuild))  # fmt: skip
 
 
-class Share(NamedTuple):
+class Share(Record):
     """A file's avoidable bytes against its image, on one basis (ranges, midpoints shown).
 
     The image holds at least its base and the waste found in its layers (the findings
     that do not swap the base), so ``image_*`` is a floor; the avoidable total is capped
     at that floor (``capped``) and its share is an upper bound."""
 
-    low: int
-    high: int
-    image_low: int
-    image_high: int
-    capped: bool
+    __slots__ = ()
+    _fields = ("low", "high", "image_low", "image_high", "capped")
+    low = field(0, "int")
+    high = field(1, "int")
+    image_low = field(2, "int")
+    image_high = field(3, "int")
+    capped = field(4, "bool")
+
+    def __new__(cls, low, high, image_low, image_high, capped):
+        return tuple.__new__(cls, (low, high, image_low, image_high, capped))
 
     @property
     def midpoint(self) -> int:

@@ -10,10 +10,10 @@ finding only.
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
 
 from bot.estimate import images
 from bot.estimate.tables import load
+from bot.model.records import Record, field
 
 # the python3 a distro's pip runs (Debian/Ubuntu package python3 of that release)
 SYSTEM_PYTHON = {
@@ -56,14 +56,19 @@ def index_pages() -> dict[str, int]:
     return {r["project"]: int(r["page_bytes"]) for r in load("pip_index_pages.csv")}
 
 
-class PipCache(NamedTuple):
-    wheels_low: int  # the wheels, smallest over the versions considered
-    wheels_high: int
-    high: int  # wheels + the index pages pip fetched (largest over the versions)
-    known: tuple[str, ...]
-    missing: tuple[str, ...]
-    pythons: tuple[str, ...]  # the versions the range covers
-    wheel_count: int
+class PipCache(Record):
+    __slots__ = ()
+    _fields = ("wheels_low", "wheels_high", "high", "known", "missing", "pythons", "wheel_count")
+    wheels_low = field(0, "int: the wheels, smallest over the versions considered")
+    wheels_high = field(1, "int")
+    high = field(2, "int: wheels + the index pages pip fetched (largest over the versions)")
+    known = field(3, "tuple[str, ...]")
+    missing = field(4, "tuple[str, ...]")
+    pythons = field(5, "tuple[str, ...]: the versions the range covers")
+    wheel_count = field(6, "int")
+
+    def __new__(cls, wheels_low, wheels_high, high, known, missing, pythons, wheel_count):
+        return tuple.__new__(cls, (wheels_low, wheels_high, high, known, missing, pythons, wheel_count))
 
 
 def pip_cache(names: list[str], python: str) -> PipCache:

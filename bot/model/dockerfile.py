@@ -10,12 +10,12 @@ Nothing here raises on bad input: problems become :class:`ParseError` records th
 the engine reports as DT900, and the rest of the file is still modelled.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 import bisect
 from itertools import chain
 from operator import add
-from typing import NamedTuple, Sequence
+from typing import Sequence
 
 from bot.model.lexer import arguments
 from bot.model.lexer.arguments import INSTRUCTIONS
@@ -25,6 +25,7 @@ from bot.model.lexer.heredocs import Marker, markers_in_line
 from bot.model.lexer.lines import continuation_cut, is_blank_or_comment, line_contents
 from bot.model.lexer.shellwords import ShellSyntaxError
 from bot.model.lexer.spaces import GO_SPACE, WORD_BREAK, lead
+from bot.model.records import Record, field
 from bot.model.stages import Stage, assign_stages, reaching_stages
 from bot.model.text import LineIndex, Position, Span
 from bot.model.words import RawWord, split_words
@@ -40,17 +41,22 @@ _JSON_FORMS = frozenset(("RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VO
 _ONE_LINE_KEYWORDS = INSTRUCTIONS - {"ONBUILD"}
 
 
-class Logical(NamedTuple):
+class Logical(Record):
     """Text with continuations and skipped lines removed, mapped back to the file.
 
     ``offsets[i]`` is the file offset of ``text[i]``; one extra entry holds the
     offset just past the last character.
     """
 
-    text: str
+    __slots__ = ()
+    _fields = ("text", "offsets")
+    text = field(0, "str")
     # a ``range`` when the text is one unbroken run of the file (a one-line instruction,
     # most of them): it costs nothing per character, where a tuple holds one int for each
-    offsets: Sequence[int]
+    offsets = field(1, "Sequence[int]")
+
+    def __new__(cls, text, offsets):
+        return tuple.__new__(cls, (text, offsets))
 
     def file_range(self, start: int, end: int) -> tuple[int, int]:
         if end <= start:
@@ -64,40 +70,56 @@ class Logical(NamedTuple):
         if type(offsets) is range and 0 <= start <= len(self.text) and 0 <= end <= len(self.text):
             # a slice of one run is a run: from offsets[start], one entry per character plus the end
             first = offsets[start]
-            # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per slice
+            # tuple.__new__ directly: the record's own __new__ is one more Python call per slice
             return _new_tuple(Logical, (self.text[start:end], range(first, first + max(end - start, 0) + 1)))
         return Logical(self.text[start:end], tuple(offsets[start:end]) + (self.file_range(start, end)[1],))
 
 
-class Flag(NamedTuple):
-    name: str  # without the leading dashes
-    value: str | None
-    span: Span
+class Flag(Record):
+    __slots__ = ()
+    _fields = ("name", "value", "span")
+    name = field(0, "str: without the leading dashes")
+    value = field(1, "str | None")
+    span = field(2, "Span")
+
+    def __new__(cls, name, value, span):
+        return tuple.__new__(cls, (name, value, span))
 
 
-class Heredoc(NamedTuple):
-    word: str
-    strip_tabs: bool  # <<-
-    quoted: bool  # <<"EOF": no expansion inside
-    body: Logical  # the lines between marker and terminator, \r removed
-    span: Span  # from the first body line to the end of the terminator line
-    closed: bool
+class Heredoc(Record):
+    __slots__ = ()
+    _fields = ("word", "strip_tabs", "quoted", "body", "span", "closed")
+    word = field(0, "str")
+    strip_tabs = field(1, "bool: <<-")
+    quoted = field(2, 'bool: <<"EOF": no expansion inside')
+    body = field(3, 'Logical: the lines between marker and terminator, \\r removed')
+    span = field(4, "Span: from the first body line to the end of the terminator line")
+    closed = field(5, "bool")
+
+    def __new__(cls, word, strip_tabs, quoted, body, span, closed):
+        return tuple.__new__(cls, (word, strip_tabs, quoted, body, span, closed))
 
 
-class Instruction(NamedTuple):
-    keyword: str  # upper case
-    index: int  # order in the file, ONBUILD inner instructions share their parent's
-    span: Span  # keyword start .. end of the last line (incl. heredoc terminators)
-    keyword_span: Span
-    args: Logical  # everything after the keyword and its whitespace
-    flags: tuple[Flag, ...]
-    body: Logical  # args after the flags
-    heredocs: tuple[Heredoc, ...] = ()
-    json_args: tuple[str, ...] | None = None  # exec form
-    # the Instruction an ONBUILD wraps. Not written "Instruction | None": NamedTuple compiles a
-    # string annotation, and the first compile() costs a cold start ~10M instructions
-    inner: tuple | None = None
-    stage: int = -1  # index of the stage, -1 before the first FROM
+class Instruction(Record):
+    __slots__ = ()
+    _fields = ("keyword", "index", "span", "keyword_span", "args", "flags", "body", "heredocs", "json_args", "inner",
+               "stage")
+    keyword = field(0, "str: upper case")
+    index = field(1, "int: order in the file, ONBUILD inner instructions share their parent's")
+    span = field(2, "Span: keyword start .. end of the last line (incl. heredoc terminators)")
+    keyword_span = field(3, "Span")
+    args = field(4, "Logical: everything after the keyword and its whitespace")
+    flags = field(5, "tuple[Flag, ...]")
+    body = field(6, "Logical: args after the flags")
+    heredocs = field(7, "tuple[Heredoc, ...]")
+    json_args = field(8, "tuple[str, ...] | None: exec form")
+    inner = field(9, "Instruction | None: the instruction an ONBUILD wraps")
+    stage = field(10, "int: index of the stage, -1 before the first FROM")
+
+    def __new__(cls, keyword, index, span, keyword_span, args, flags, body, heredocs=(), json_args=None, inner=None,
+                stage=-1):
+        return tuple.__new__(cls, (keyword, index, span, keyword_span, args, flags, body, heredocs, json_args, inner,
+                                   stage))
 
     @property
     def line(self) -> int:
@@ -132,16 +154,26 @@ class Instruction(NamedTuple):
         return self.inner if self.inner is not None else self
 
 
-class Comment(NamedTuple):
-    line: int
-    text: str  # without the leading '#', stripped
-    span: Span
+class Comment(Record):
+    __slots__ = ()
+    _fields = ("line", "text", "span")
+    line = field(0, "int")
+    text = field(1, "str: without the leading '#', stripped")
+    span = field(2, "Span")
+
+    def __new__(cls, line, text, span):
+        return tuple.__new__(cls, (line, text, span))
 
 
-class ParseError(NamedTuple):
-    span: Span
-    message: str  # BuildKit's reason, in its words
-    phase: int = 1  # 0: the parser fails on it (BuildKit stops there first); 1: an instruction check
+class ParseError(Record):
+    __slots__ = ()
+    _fields = ("span", "message", "phase")
+    span = field(0, "Span")
+    message = field(1, "str: BuildKit's reason, in its words")
+    phase = field(2, "int: 0: the parser fails on it (BuildKit stops there first); 1: an instruction check")
+
+    def __new__(cls, span, message, phase=1):
+        return tuple.__new__(cls, (span, message, phase))
 
 
 class Dockerfile:
@@ -278,7 +310,7 @@ class _Assembler:
             marks.append((i, len(instructions), len(comments), len(errors)))
             indent = len(content) - len(token)
             if token[0] == "#":
-                # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per comment
+                # tuple.__new__ directly: the record's own __new__ is one more Python call per comment
                 comments.append(_new_tuple(Comment, (i + 1, token[1:].strip(),
                                                      _on_line(i + 1, indent + 1, len(content) + 1))))
                 i += 1
@@ -371,7 +403,7 @@ class _Assembler:
                 json_args = self._arguments(keyword, args.text, [], keyword_span, nested=False)
                 span = _new_tuple(Span, (keyword_start, _new_tuple(Position, (line, column + e))))
                 stage = self.stage + 1 if keyword == "FROM" else self.stage
-                # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per instruction
+                # tuple.__new__ directly: the record's own __new__ is one more Python call per instruction
                 return _new_tuple(Instruction, (keyword, len(self.df.instructions), span, keyword_span, args, (), args,
                                                 (), json_args, None, stage))
         logical = _new_tuple(Logical, (chars, range(start, start + len(chars) + 1)))
@@ -433,7 +465,7 @@ class _Assembler:
         if inner is not None:
             span = Span(span.start, max(span.end, inner.span.end))
         stage = self.stage + 1 if keyword == "FROM" and not nested else self.stage
-        # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per instruction
+        # tuple.__new__ directly: the record's own __new__ is one more Python call per instruction
         return _new_tuple(Instruction, (keyword, index, span, keyword_span, args, flags, body, (), json_args, inner,
                                         stage)), word
 

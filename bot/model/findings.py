@@ -5,12 +5,13 @@ fills in the identity and fingerprint, and ``estimate/`` turns the hint into a
 :class:`SizeEstimate` (how much). Types only: nothing here parses or computes.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 import enum
 from types import MappingProxyType
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Mapping
 
+from bot.model.records import Record, field
 from bot.model.text import Edit, Span, check_disjoint
 
 
@@ -33,18 +34,16 @@ class Safety(str, enum.Enum):
     DISPLAY_ONLY = "display-only"  # a proposal that is not an edit of this file
 
 
-class _FixFields(NamedTuple):
-    title: str  # imperative: "Remove the apt lists in the same RUN"
-    edits: tuple[Edit, ...]
-    safety: Safety
-    reason: str = ""  # for REVIEW: what the author must check
-    proposal: str = ""  # for DISPLAY_ONLY: text to show (a .dockerignore, a rewrite)
-
-
-class Fix(_FixFields):
+class Fix(Record):
     """Edits (sorted, non-overlapping, one file) with a safety; checked when made."""
 
     __slots__ = ()
+    _fields = ("title", "edits", "safety", "reason", "proposal")
+    title = field(0, 'str, imperative: "Remove the apt lists in the same RUN"')
+    edits = field(1, "tuple[Edit, ...]")
+    safety = field(2, "Safety")
+    reason = field(3, "str: for REVIEW, what the author must check")
+    proposal = field(4, "str: for DISPLAY_ONLY, text to show (a .dockerignore, a rewrite)")
 
     def __new__(cls, title: str, edits, safety: Safety, reason: str = "", proposal: str = "") -> "Fix":
         edits = tuple(check_disjoint(edits))
@@ -64,7 +63,10 @@ class Fix(_FixFields):
 STAGE_CLAIM = "stage"  # "stage@<FROM index>": see SizeHint
 
 
-class SizeHint(NamedTuple):
+_NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
+
+
+class SizeHint(Record):
     """What a finding wastes, in terms estimate/ understands.
 
     ``kind`` names a waste model (see ``bot/estimate/``), ``params`` its inputs
@@ -75,9 +77,14 @@ class SizeHint(NamedTuple):
     image, and so answers every finding whose claims it also makes.
     """
 
-    kind: str
-    params: Mapping[str, Any] = MappingProxyType({})
-    claims: tuple[str, ...] = ()
+    __slots__ = ()
+    _fields = ("kind", "params", "claims")
+    kind = field(0, "str")
+    params = field(1, "Mapping[str, Any]")
+    claims = field(2, "tuple[str, ...]")
+
+    def __new__(cls, kind: str, params: Mapping[str, Any] = _NO_PARAMS, claims: tuple[str, ...] = ()) -> "SizeHint":
+        return tuple.__new__(cls, (kind, params, claims))
 
 
 class Confidence(str, enum.Enum):
@@ -86,24 +93,23 @@ class Confidence(str, enum.Enum):
     LOW = "low"
 
 
-class _SizeEstimateFields(NamedTuple):
-    bytes_low: int
-    bytes_high: int
-    basis: str  # one sentence a reviewer can check
-    confidence: Confidence
-    source: str  # table | measured | live | heuristic
-    compressed_low: int | None = None
-    compressed_high: int | None = None
-    # (claim, low, high): part of these bytes that the fix of another finding holding that
-    # claim removes too (a slim base's docs of packages that --no-install-recommends drops);
-    # totals subtract it once when both findings are counted
-    overlaps: tuple[tuple[str, int, int], ...] = ()
-
-
-class SizeEstimate(_SizeEstimateFields):
+class SizeEstimate(Record):
     """Bytes a fix would save (uncompressed, and compressed as a registry stores them)."""
 
     __slots__ = ()
+    _fields = ("bytes_low", "bytes_high", "basis", "confidence", "source", "compressed_low", "compressed_high",
+               "overlaps")
+    bytes_low = field(0, "int")
+    bytes_high = field(1, "int")
+    basis = field(2, "str: one sentence a reviewer can check")
+    confidence = field(3, "Confidence")
+    source = field(4, "str: table | measured | live | heuristic")
+    compressed_low = field(5, "int | None")
+    compressed_high = field(6, "int | None")
+    # (claim, low, high): part of these bytes that the fix of another finding holding that
+    # claim removes too (a slim base's docs of packages that --no-install-recommends drops);
+    # totals subtract it once when both findings are counted
+    overlaps = field(7, "tuple[tuple[str, int, int], ...]")
 
     def __new__(cls, bytes_low: int, bytes_high: int, basis: str, confidence: Confidence, source: str,
                 compressed_low: int | None = None, compressed_high: int | None = None,
@@ -131,22 +137,32 @@ class SizeEstimate(_SizeEstimateFields):
         }
 
 
-class Finding(NamedTuple):
-    rule_id: str
-    rule_name: str
-    severity: Severity
-    path: str
-    span: Span
-    message: str
-    stage: str = ""  # stage name, or its index as text when unnamed
-    fix: Fix | None = None
-    hint: SizeHint | None = None
-    estimate: SizeEstimate | None = None
-    estimate_note: str = ""  # why there is no estimate, when there is none
-    fingerprint: str = ""  # the identity with its path (bot/identity.py): marker v2, reports
-    anchor_text: str = ""  # normalised instruction text: only for the v1 (legacy) fingerprint
-    subject: str = ""  # what the finding is about (a rule may set it; else derived by the engine)
-    identity: str = ""  # rule, stage key, subject, occurrence: the path-less identity
+class Finding(Record):
+    __slots__ = ()
+    _fields = ("rule_id", "rule_name", "severity", "path", "span", "message", "stage", "fix", "hint", "estimate",
+               "estimate_note", "fingerprint", "anchor_text", "subject", "identity")
+    rule_id = field(0, "str")
+    rule_name = field(1, "str")
+    severity = field(2, "Severity")
+    path = field(3, "str")
+    span = field(4, "Span")
+    message = field(5, "str")
+    stage = field(6, "str: the stage's name, or its index as text when unnamed")
+    fix = field(7, "Fix | None")
+    hint = field(8, "SizeHint | None")
+    estimate = field(9, "SizeEstimate | None")
+    estimate_note = field(10, "str: why there is no estimate, when there is none")
+    fingerprint = field(11, "str: the identity with its path (bot/identity.py): marker v2, reports")
+    anchor_text = field(12, "str: normalised instruction text, only for the v1 (legacy) fingerprint")
+    subject = field(13, "str: what the finding is about (a rule may set it; else derived by the engine)")
+    identity = field(14, "str: rule, stage key, subject, occurrence: the path-less identity")
+
+    def __new__(cls, rule_id: str, rule_name: str, severity: Severity, path: str, span: Span, message: str,
+                stage: str = "", fix: "Fix | None" = None, hint: "SizeHint | None" = None,
+                estimate: "SizeEstimate | None" = None, estimate_note: str = "", fingerprint: str = "",
+                anchor_text: str = "", subject: str = "", identity: str = "") -> "Finding":
+        return tuple.__new__(cls, (rule_id, rule_name, severity, path, span, message, stage, fix, hint, estimate,
+                                   estimate_note, fingerprint, anchor_text, subject, identity))
 
     def with_(self, **changes: Any) -> "Finding":
         """The finding with ``changes`` (field names) made, as ``_replace``: every finding

@@ -4,21 +4,27 @@ One parser and one record for the rules (which tags have a slimmer variant) and 
 estimate/ (which table row describes an image): both must read a reference the same way.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 from functools import lru_cache
-from typing import NamedTuple
+
+from bot.model.records import Record, field
 
 HUB_ALIASES = ("docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com")
 
 
-class ImageRef(NamedTuple):
+class ImageRef(Record):
     """``name`` drops Docker Hub's ``docker.io/library/`` so official images compare as ``python``."""
 
-    registry: str  # "" for Docker Hub
-    repository: str  # lower case
-    tag: str  # "" when the reference has none (Docker reads it as latest)
-    digest: str
+    __slots__ = ()
+    _fields = ("registry", "repository", "tag", "digest")
+    registry = field(0, 'str: "" for Docker Hub')
+    repository = field(1, "str: lower case")
+    tag = field(2, 'str: "" when the reference has none (Docker reads it as latest)')
+    digest = field(3, "str")
+
+    def __new__(cls, registry: str, repository: str, tag: str, digest: str) -> "ImageRef":
+        return tuple.__new__(cls, (registry, repository, tag, digest))
 
     @property
     def name(self) -> str:

@@ -6,24 +6,26 @@ the whole file. hadolint's ``# hadolint ignore=DL3009`` and ``global ignore`` ar
 too; the engine maps DL codes to the rules that share them.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
-
-from typing import NamedTuple
-
 import bisect
 
 from bot.model.dockerfile import Comment, Dockerfile
+from bot.model.records import Record, field
 from bot.model.text import Span
 
 TOOLS = ("dockerdiet", "hadolint")
 
 
-class Suppression(NamedTuple):
-    tool: str  # dockerdiet | hadolint
-    codes: tuple[str, ...]  # upper case, as written
-    is_global: bool
-    comment: Comment
-    target: int | None  # index of the instruction it covers; None for global or dangling
+class Suppression(Record):
+    __slots__ = ()
+    _fields = ("tool", "codes", "is_global", "comment", "target")
+    tool = field(0, "str: dockerdiet | hadolint")
+    codes = field(1, "tuple[str, ...]: upper case, as written")
+    is_global = field(2, "bool")
+    comment = field(3, "Comment")
+    target = field(4, "int | None: index of the instruction it covers; None for global or dangling")
+
+    def __new__(cls, tool, codes, is_global, comment, target):
+        return tuple.__new__(cls, (tool, codes, is_global, comment, target))
 
     @property
     def span(self) -> Span:

@@ -6,16 +6,17 @@ text. tree-sitter always returns a tree; where it had to recover from broken
 input the script is marked ``ok=False`` and rules offer no fix there.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 import functools
 import os
 import re
 import sys
 
-from typing import Any, Callable, Iterable, NamedTuple, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 from bot.model.dockerfile import Dockerfile, Instruction, Logical
+from bot.model.records import Record, field
 from bot.model.text import Span
 
 _PARSER = None
@@ -118,14 +119,19 @@ class _Where:
         return hash((self.start, self.end))
 
 
-_new_tuple = tuple.__new__  # a record without its NamedTuple __new__ (one Python call less)
+_new_tuple = tuple.__new__  # a record without its own __new__ (one Python call less)
 
 
-class Word(NamedTuple):
-    text: str  # quotes removed where static
-    raw: str
-    where: Span | _Where
-    dynamic: bool  # contains $VAR, $(...), ...
+class Word(Record):
+    __slots__ = ()
+    _fields = ("text", "raw", "where", "dynamic")
+    text = field(0, "str: quotes removed where static")
+    raw = field(1, "str")
+    where = field(2, "Span | _Where")
+    dynamic = field(3, "bool: contains $VAR, $(...), ...")
+
+    def __new__(cls, text, raw, where, dynamic):
+        return tuple.__new__(cls, (text, raw, where, dynamic))
 
     @property
     def span(self) -> Span:
@@ -133,16 +139,21 @@ class Word(NamedTuple):
         return where if isinstance(where, Span) else where.span()
 
 
-class _CommandFields(NamedTuple):
-    name: str  # as written: "apt-get", "/usr/bin/pip3"
-    args: tuple[Word, ...]
-    where: Span | _Where
-    name_where: Span | _Where
-    operator_before: str  # "", "&&", "||", ";", "|", "&", "\n"
-    depth: int  # 0 in the RUN's top-level list, more inside (...), if, $(...), ...
-    assignments: tuple[str, ...] = ()  # VAR=value prefixes
-    end: int = 0  # logical offset just past the command, for insertions
-    program: str = ""  # the base name: ``/usr/bin/pip3`` -> ``pip3`` (rules ask it often)
+class _CommandFields(Record):
+    __slots__ = ()
+    _fields = ("name", "args", "where", "name_where", "operator_before", "depth", "assignments", "end", "program")
+    name = field(0, 'str: as written: "apt-get", "/usr/bin/pip3"')
+    args = field(1, "tuple[Word, ...]")
+    where = field(2, "Span | _Where")
+    name_where = field(3, "Span | _Where")
+    operator_before = field(4, 'str: "", "&&", "||", ";", "|", "&", "\\n"')
+    depth = field(5, "int: 0 in the RUN's top-level list, more inside (...), if, $(...), ...")
+    assignments = field(6, "tuple[str, ...]: VAR=value prefixes")
+    end = field(7, "int: logical offset just past the command, for insertions")
+    program = field(8, "str: the base name: ``/usr/bin/pip3`` -> ``pip3`` (rules ask it often)")
+
+    def __new__(cls, name, args, where, name_where, operator_before, depth, assignments=(), end=0, program=""):
+        return tuple.__new__(cls, (name, args, where, name_where, operator_before, depth, assignments, end, program))
 
 
 _UNSET: Any = object()  # command_fact's "not asked yet": None may be an answer
@@ -228,16 +239,21 @@ class Command(_CommandFields):
         return None
 
 
-class ShellScript(NamedTuple):
-    logical: Logical
-    commands: tuple[Command, ...]
-    ok: bool  # parsed without error nodes
-    end: int  # logical offset after the last statement (before a trailing comment)
-    has_comment: bool = False
-    source: bytes | None = None  # the script's bytes, which ``root`` parses (None: exec form, no shell)
+class ShellScript(Record):
+    __slots__ = ()
+    _fields = ("logical", "commands", "ok", "end", "has_comment", "source", "plain")
+    logical = field(0, "Logical")
+    commands = field(1, "tuple[Command, ...]")
+    ok = field(2, "bool: parsed without error nodes")
+    end = field(3, "int: logical offset after the last statement (before a trailing comment)")
+    has_comment = field(4, "bool")
+    source = field(5, "bytes | None: the script's bytes, which ``root`` parses (None: exec form, no shell)")
     # simple commands joined by && || ; | and nothing else (see _plain_commands): read without a tree,
     # and facts of the tree can be read from the commands
-    plain: bool = False
+    plain = field(6, "bool")
+
+    def __new__(cls, logical, commands, ok, end, has_comment=False, source=None, plain=False):
+        return tuple.__new__(cls, (logical, commands, ok, end, has_comment, source, plain))
 
     @property
     def root(self) -> Any:
@@ -479,7 +495,7 @@ def _tree_script(df: Dockerfile, logical: Logical, src: bytes) -> ShellScript:
             has_comment = True
         elif child.is_named:  # not a trailing ';' or '&': appending goes before those
             end = max(end, walker.char(child.end_byte))
-    # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call per script
+    # tuple.__new__ directly: the record's own __new__ is one more Python call per script
     return _new_tuple(ShellScript, (logical, tuple(walker.commands), not root.has_error, end, has_comment, src, False))
 
 

@@ -4,10 +4,11 @@ Bad input becomes a :class:`SourceError` with a sentence a user can act on; the
 caller names the file.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 import os
-from typing import NamedTuple
+
+from bot.model.records import Record, field
 
 
 BOM = "\ufeff"
@@ -18,10 +19,15 @@ class SourceError(Exception):
     """The file cannot be read as a Dockerfile; the message says why."""
 
 
-class Source(NamedTuple):
-    path: str
-    text: str  # without BOM, line endings as in the file
-    bom: bool = False
+class Source(Record):
+    __slots__ = ()
+    _fields = ("path", "text", "bom")
+    path = field(0, "str")
+    text = field(1, "str: without BOM, line endings as in the file")
+    bom = field(2, "bool")
+
+    def __new__(cls, path: str, text: str, bom: bool = False) -> "Source":
+        return tuple.__new__(cls, (path, text, bom))
 
     def render(self, text: str) -> bytes:
         """Bytes to write back: the same BOM as the original."""

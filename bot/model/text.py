@@ -6,35 +6,40 @@ its UTF-8 BOM; ``\\r\\n`` line endings stay in the text, and columns never count
 the ``\\r``.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 import bisect
 from itertools import accumulate
-from typing import Iterable, NamedTuple
+from typing import Iterable
 
-# Records are NamedTuples, not dataclasses: defining a frozen dataclass costs about a
-# millisecond at import, and `dockerdiet check` imports some fifty records.
+from bot.model.records import Record, field
+
+# Records are tuples written out (bot/model/records.py), not dataclasses or NamedTuples: both
+# cost start-up time to define, and `dockerdiet check` imports some fifty records.
 
 
 _new_tuple = tuple.__new__
 _PLUS_ONE = (1).__add__
 
 
-class Position(NamedTuple):  # ordered as (line, column)
-    line: int
-    column: int
+class Position(Record):  # ordered as (line, column)
+    __slots__ = ()
+    _fields = ("line", "column")
+    line = field(0, "int: 1-based")
+    column = field(1, "int: 1-based, in code points")
+
+    def __new__(cls, line: int, column: int) -> "Position":
+        return tuple.__new__(cls, (line, column))
 
     def __str__(self) -> str:
         return f"{self.line}:{self.column}"
 
 
-class _SpanFields(NamedTuple):
-    start: Position
-    end: Position
-
-
-class Span(_SpanFields):
+class Span(Record):
     __slots__ = ()
+    _fields = ("start", "end")
+    start = field(0, "Position")
+    end = field(1, "Position: exclusive")
 
     def __new__(cls, start: Position, end: Position) -> "Span":
         if end < start:
@@ -61,14 +66,19 @@ class Span(_SpanFields):
         return f"{self.start}-{self.end}"
 
 
-class Edit(NamedTuple):
+class Edit(Record):
     """Replace ``span`` by ``text``; empty text deletes, an empty span inserts.
 
     ``text`` uses ``\\n`` line breaks; :func:`apply_edits` writes the file's own.
     """
 
-    span: Span
-    text: str
+    __slots__ = ()
+    _fields = ("span", "text")
+    span = field(0, "Span")
+    text = field(1, "str")
+
+    def __new__(cls, span: Span, text: str) -> "Edit":
+        return tuple.__new__(cls, (span, text))
 
 
 class LineIndex:
@@ -99,7 +109,7 @@ class LineIndex:
     def position(self, offset: int) -> Position:
         starts = self._starts
         line = bisect.bisect_right(starts, offset) - 1
-        # tuple.__new__ directly: the NamedTuple's own __new__ is one more Python call, and
+        # tuple.__new__ directly: the record's own __new__ is one more Python call, and
         # every span of a parse and of each finding asks for two positions
         return _new_tuple(Position, (line + 1, offset - starts[line] + 1))
 

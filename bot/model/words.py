@@ -5,17 +5,24 @@ Instructions other than RUN take whitespace-separated words with quotes
 This is Dockerfile syntax as BuildKit reads it, with positions kept.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Mapping, NamedTuple
+from typing import Mapping
+
+from bot.model.records import Record, field
 
 
-class RawWord(NamedTuple):
-    text: str  # with quotes removed
-    start: int  # offsets into the logical text the word came from
-    end: int
+class RawWord(Record):
+    __slots__ = ()
+    _fields = ("text", "start", "end")
+    text = field(0, "str: with quotes removed")
+    start = field(1, "int: offset into the logical text the word came from")
+    end = field(2, "int: offset into the logical text the word came from")
+
+    def __new__(cls, text: str, start: int, end: int) -> "RawWord":
+        return tuple.__new__(cls, (text, start, end))
 
 
 def split_words(text: str, escape: str = "\\") -> list[RawWord]:
@@ -30,7 +37,7 @@ _PLAIN_WORD = re.compile(r"[^ \t]+")
 def _split_words(text: str, escape: str) -> tuple[RawWord, ...]:
     if '"' not in text and "'" not in text and escape not in text:
         # the common case, with nothing to unquote: let the regex engine find the words
-        # a list comprehension with tuple.__new__: no generator resume and no NamedTuple __new__ call per word
+        # a list comprehension with tuple.__new__: no generator resume and no RawWord.__new__ call per word
         return tuple([_new_tuple(RawWord, (m.group(), m.start(), m.end())) for m in _PLAIN_WORD.finditer(text)])
     words: list[RawWord] = []
     i, n = 0, len(text)

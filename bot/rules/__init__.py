@@ -111,6 +111,26 @@ OFF_BY_DEFAULT: frozenset[str] = frozenset()
 # The measured family: found in built layers, never by the static check (rules/measured.py).
 MEASURED_PREFIX = "DT7"
 
+# The hadolint codes our rules share (each rule's ``hadolint``), so a .hadolint.yaml's ``ignored:``
+# list or a pragma naming a DL code is read without importing every rule (start-up time: 28M
+# instructions). tests/unit/test_fixed_costs_2.py and tests/rules/test_rule_shortcuts_6.py hold
+# it to the classes.
+HADOLINT: dict[str, tuple[str, ...]] = {
+    "DL1000": ("DT900",),
+    "DL3009": ("DT101", "DT203"),
+    "DL3010": ("DT206",),
+    "DL3015": ("DT102",),
+    "DL3019": ("DT103",),
+    "DL3032": ("DT104",),
+    "DL3036": ("DT104",),
+    "DL3040": ("DT104",),
+    "DL3042": ("DT105",),
+    "DL3046": ("DT208",),
+    "DL3059": ("DT204",),
+    "DL3060": ("DT107",),
+    "DL3067": ("DT403",),
+}
+
 NAMES = {m[:5].upper(): m[6:].replace("_", "-") for m in MODULES}  # id -> name
 _MODULE_OF = {m[:5].upper(): m for m in MODULES}
 _loaded: dict[str, type[Rule]] = {}
@@ -137,26 +157,6 @@ def all_rules() -> list[type[Rule]]:
 
 def by_id() -> dict[str, type[Rule]]:
     return {i: load(i) for i in NAMES}
-
-
-# DL code -> the rules that share it: the rule classes' ``hadolint`` codes, listed here so that a
-# ``# hadolint ignore=DL3008`` pragma is mapped without importing every rule module (start-up
-# time); tests/rules/test_rule_shortcuts_6.py checks the table against the classes.
-HADOLINT: dict[str, tuple[str, ...]] = {
-    "DL1000": ("DT900",),
-    "DL3009": ("DT101", "DT203"),
-    "DL3010": ("DT206",),
-    "DL3015": ("DT102",),
-    "DL3019": ("DT103",),
-    "DL3032": ("DT104",),
-    "DL3036": ("DT104",),
-    "DL3040": ("DT104",),
-    "DL3042": ("DT105",),
-    "DL3046": ("DT208",),
-    "DL3059": ("DT204",),
-    "DL3060": ("DT107",),
-    "DL3067": ("DT403",),
-}
 
 
 def hadolint_map() -> dict[str, set[str]]:

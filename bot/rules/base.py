@@ -6,13 +6,14 @@ environment, compute no sizes (they describe waste with a SizeHint) and never
 match regexes over raw text: they ask :class:`Context`.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 import bisect
-from typing import Any, Callable, ClassVar, Iterator, Mapping, NamedTuple, TypeVar
+from typing import Any, Callable, ClassVar, Iterator, Mapping, TypeVar
 
 from bot.model.dockerfile import Dockerfile, Instruction, Stage
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.records import Record, field
 from bot.model.shell import Command, ShellScript, run_scripts
 from bot.model.text import Span
 from bot.model.stages import apply_variables, variables_at, workdir_at
@@ -27,28 +28,38 @@ _UNKNOWN: Any = object()  # a cache's "not asked yet", where None is an answer
 DOC_HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 
 
-class Valid(NamedTuple):
+class Valid(Record):
     """A Dockerfile on which the rule must stay silent."""
 
-    code: str
-    note: str = ""
+    __slots__ = ()
+    _fields = ("code", "note", "context")
+    code = field(0, "str")
+    note = field(1, "str")
     # build-context files, for rules that look at them: the text, or only the size of a big file
     # (an int: no string of that size is built when the rule's module is imported)
-    context: Mapping[str, str | int] | None = None
+    context = field(2, "Mapping[str, str | int] | None")
+
+    def __new__(cls, code, note="", context=None):
+        return tuple.__new__(cls, (code, note, context))
 
 
-class Invalid(NamedTuple):
+class Invalid(Record):
     """A Dockerfile on which the rule must fire (at ``at`` = "line:col-line:col" if given).
 
     ``fixed`` is the whole file after applying this rule's fixes; it proves the fix.
     """
 
-    code: str
-    fixed: str | None = None
-    at: str | None = None
-    message: str | None = None  # a substring of the message
-    note: str = ""
-    context: Mapping[str, str | int] | None = None  # as Valid's
+    __slots__ = ()
+    _fields = ("code", "fixed", "at", "message", "note", "context")
+    code = field(0, "str")
+    fixed = field(1, "str | None")
+    at = field(2, "str | None")
+    message = field(3, "str | None: a substring of the message")
+    note = field(4, "str")
+    context = field(5, "Mapping[str, str | int] | None: as Valid's")
+
+    def __new__(cls, code, fixed=None, at=None, message=None, note="", context=None):
+        return tuple.__new__(cls, (code, fixed, at, message, note, context))
 
 
 class BuildContext:

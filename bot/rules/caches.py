@@ -10,13 +10,14 @@ per-program cleanup commands too: DT104 reads them there). An entry is data plus
 predicates over a Command.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Fix, Safety, SizeHint
+from bot.model.records import Record, field
 from bot.model.shell import Command, ShellScript, Word
 from bot.model.text import Span
 from bot.rules.edits import append_command
@@ -42,24 +43,32 @@ if TYPE_CHECKING:
     from bot.rules.base import Context
 
 
-class Cache(NamedTuple):
+class Cache(Record):
     """One cache. Paths are absolute or start with ``~/`` (the RUN's home)."""
 
-    key: str  # short id: "go-mod"
-    tool: str  # the family, for messages: "go"
-    label: str  # "Go module cache"
-    kind: str  # the SizeHint kind that prices it
-    env: str  # the environment variable that moves it ("" none)
-    env_suffix: str  # appended to that variable's value: CARGO_HOME + "/registry"
-    defaults: tuple[str, ...]  # where it lives when the variable is unset (every candidate)
-    writes: Callable[[Command], bool]
-    cleans: Callable[[Command], bool]  # the tool's own cleanup (rm of a path is checked apart)
-    disabled: Callable[[Command, dict[str, str]], bool]  # a flag or setting keeps it out
-    cleanup: str  # the command that removes it; {tool} = the program as written
-    safety: Safety  # of appending ``cleanup`` at the end of the RUN
-    programs: frozenset[str]  # names the tool runs under, to spot later uses
-    reused: bool  # a later run of the tool reads it (removing it costs a re-download there)
-    prepares: Callable[[Command], bool] = lambda cmd: False  # only fills the cache for a later run
+    __slots__ = ()
+    _fields = ("key", "tool", "label", "kind", "env", "env_suffix", "defaults", "writes", "cleans", "disabled",
+               "cleanup", "safety", "programs", "reused", "prepares")
+    key = field(0, 'str: short id: "go-mod"')
+    tool = field(1, 'str: the family, for messages: "go"')
+    label = field(2, 'str: "Go module cache"')
+    kind = field(3, "str: the SizeHint kind that prices it")
+    env = field(4, 'str: the environment variable that moves it ("" none)')
+    env_suffix = field(5, 'str: appended to that variable\'s value: CARGO_HOME + "/registry"')
+    defaults = field(6, "tuple[str, ...]: where it lives when the variable is unset (every candidate)")
+    writes = field(7, "Callable[[Command], bool]")
+    cleans = field(8, "Callable[[Command], bool]: the tool's own cleanup (rm of a path is checked apart)")
+    disabled = field(9, "Callable[[Command, dict[str, str]], bool]: a flag or setting keeps it out")
+    cleanup = field(10, "str: the command that removes it; {tool} = the program as written")
+    safety = field(11, "Safety: of appending ``cleanup`` at the end of the RUN")
+    programs = field(12, "frozenset[str]: names the tool runs under, to spot later uses")
+    reused = field(13, "bool: a later run of the tool reads it (removing it costs a re-download there)")
+    prepares = field(14, "Callable[[Command], bool]: only fills the cache for a later run")
+
+    def __new__(cls, key, tool, label, kind, env, env_suffix, defaults, writes, cleans, disabled, cleanup, safety,
+                programs, reused, prepares=lambda cmd: False):
+        return tuple.__new__(cls, (key, tool, label, kind, env, env_suffix, defaults, writes, cleans, disabled,
+                                   cleanup, safety, programs, reused, prepares))
 
 
 def _never(cmd: Command, env: dict[str, str] | None = None) -> bool:
@@ -521,13 +530,18 @@ def cleaned(cache: Cache, later: Iterable[Command], where: tuple[str, ...], home
     return False
 
 
-class Left(NamedTuple):
+class Left(Record):
     """A command of a RUN that leaves these caches in the layer."""
 
-    script: ShellScript
-    index: int  # of the writing command in script.commands
-    command: Command  # unwrapped
-    caches: tuple[Cache, ...]
+    __slots__ = ()
+    _fields = ("script", "index", "command", "caches")
+    script = field(0, "ShellScript")
+    index = field(1, "int: of the writing command in script.commands")
+    command = field(2, "Command: unwrapped")
+    caches = field(3, "tuple[Cache, ...]")
+
+    def __new__(cls, script, index, command, caches):
+        return tuple.__new__(cls, (script, index, command, caches))
 
 
 def left_in_run(scripts: Iterable[ShellScript], caches: Iterable[Cache], env: dict[str, str], home: str,
@@ -578,14 +592,19 @@ def claim(cache: Cache, run: Instruction) -> str:
 
 
 # ------------------------------------------------------------------ the shared check
-class CacheFinding(NamedTuple):
+class CacheFinding(Record):
     """What DT110-DT112 report for one RUN."""
 
-    ins: Instruction
-    lefts: tuple[Left, ...]  # the commands that leave a cache, in order
-    caches: tuple[Cache, ...]  # every cache left by the RUN, in catalogue order
-    fix: Fix | None
-    rerun: str  # "" or the keyword of a later instruction that runs the tool again
+    __slots__ = ()
+    _fields = ("ins", "lefts", "caches", "fix", "rerun")
+    ins = field(0, "Instruction")
+    lefts = field(1, "tuple[Left, ...]: the commands that leave a cache, in order")
+    caches = field(2, "tuple[Cache, ...]: every cache left by the RUN, in catalogue order")
+    fix = field(3, "Fix | None")
+    rerun = field(4, 'str: "" or the keyword of a later instruction that runs the tool again')
+
+    def __new__(cls, ins, lefts, caches, fix, rerun):
+        return tuple.__new__(cls, (ins, lefts, caches, fix, rerun))
 
     @property
     def first(self) -> Left:

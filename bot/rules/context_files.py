@@ -5,22 +5,26 @@ Facts from the build context the engine lists (relative paths with sizes); the
 file sizes, not estimates.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
-
-from typing import Callable, Iterator, NamedTuple
+from typing import Callable, Iterator
 
 from bot.model.dockerfile import Instruction
+from bot.model.records import Record, field
 from bot.rules.base import Context
 from bot.rules.dockerignore import files_under, ignore_file, included_files, parse
 from bot.rules.facts import CopyArgs, copy_args
 
 
-class CopiedFiles(NamedTuple):
-    ins: Instruction
-    args: CopyArgs
-    files: dict[str, int]  # context files this COPY sends into the image, after .dockerignore
-    ignore_path: str
-    ignore_text: str | None
+class CopiedFiles(Record):
+    __slots__ = ()
+    _fields = ("ins", "args", "files", "ignore_path", "ignore_text")
+    ins = field(0, "Instruction")
+    args = field(1, "CopyArgs")
+    files = field(2, "dict[str, int]: context files this COPY sends into the image, after .dockerignore")
+    ignore_path = field(3, "str")
+    ignore_text = field(4, "str | None")
+
+    def __new__(cls, ins, args, files, ignore_path, ignore_text):
+        return tuple.__new__(cls, (ins, args, files, ignore_path, ignore_text))
 
 
 def final_copies(ctx: Context, broad_only: bool,

@@ -8,17 +8,22 @@ matching line wins. So ``node_modules`` excludes only the top-level folder, and
 ``*`` alone excludes everything.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
-
 import re
 from functools import lru_cache
-from typing import Callable, Iterable, Mapping, NamedTuple
+from typing import Callable, Iterable, Mapping
+
+from bot.model.records import Record, field
 
 
-class Pattern(NamedTuple):
-    text: str  # cleaned, without "!"
-    exclusion: bool  # a "!" line
-    regex: re.Pattern[str]
+class Pattern(Record):
+    __slots__ = ()
+    _fields = ("text", "exclusion", "regex")
+    text = field(0, 'str: cleaned, without "!"')
+    exclusion = field(1, 'bool: a "!" line')
+    regex = field(2, "re.Pattern[str]")
+
+    def __new__(cls, text, exclusion, regex):
+        return tuple.__new__(cls, (text, exclusion, regex))
 
 
 def _clean(path: str) -> str:

@@ -1,11 +1,12 @@
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 from functools import lru_cache
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.records import Record, field
 from bot.model.shell import Command, ShellScript, command_fact
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import insert_after
@@ -445,9 +446,14 @@ def _writes_config(ctx: Context, ins: Instruction, kept: dict[tuple[int, str], b
     return found
 
 
-class _Need(NamedTuple):
-    why: str
-    at: int | Command  # the line, or the command on it: its line is worked out only if a reason names it
+class _Need(Record):
+    __slots__ = ()
+    _fields = ("why", "at")
+    why = field(0, "str")
+    at = field(1, "int | Command: the line, or the command on it: its line is worked out only if a reason names it")
+
+    def __new__(cls, why, at):
+        return tuple.__new__(cls, (why, at))
 
     @property
     def line(self) -> int:

@@ -1,10 +1,11 @@
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
-from typing import Callable, Iterator, NamedTuple
+from typing import Callable, Iterator
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.records import Record, field
 from bot.model.shell import Command, ShellScript
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.edits import append_command, delete_instruction
@@ -39,28 +40,38 @@ CONDA = frozenset(("conda", "mamba", "micromamba"))
 REMOVERS = frozenset(("rm", "find"))  # the programs removes() and removes_dir() hold for
 
 
-class Where(NamedTuple):
+class Where(Record):
     """What a check needs to know about the place a command runs."""
 
-    home: str
-    env: dict
-    run: Instruction
-    ctx: Context
+    __slots__ = ()
+    _fields = ("home", "env", "run", "ctx")
+    home = field(0, "str")
+    env = field(1, "dict")
+    run = field(2, "Instruction")
+    ctx = field(3, "Context")
+
+    def __new__(cls, home, env, run, ctx):
+        return tuple.__new__(cls, (home, env, run, ctx))
 
 
-class Kind(NamedTuple):
+class Kind(Record):
     """One sort of leftover files: who writes them, who removes them."""
 
-    name: str  # a hints kind
-    label: str  # for messages: "the apt lists were written ..."
-    creates: Callable[[Command, Where], bool]
-    cleans: Callable[[Command, Where], bool]
-    mounted: Callable[[Where], bool]  # a cache mount keeps them out of the layer
-    claim: Callable[[Instruction], str]
+    __slots__ = ()
+    _fields = ("name", "label", "creates", "cleans", "mounted", "claim", "cleaners", "writes")
+    name = field(0, "str: a hints kind")
+    label = field(1, 'str: for messages: "the apt lists were written ..."')
+    creates = field(2, "Callable[[Command, Where], bool]")
+    cleans = field(3, "Callable[[Command, Where], bool]")
+    mounted = field(4, "Callable[[Where], bool]: a cache mount keeps them out of the layer")
+    claim = field(5, "Callable[[Instruction], str]")
     # every program ``cleans`` can hold for: a script that runs none of them cleans nothing of this kind
-    cleaners: frozenset[str]
+    cleaners = field(6, "frozenset[str]")
     # whether ``creates`` can hold for a command of this program: where no earlier RUN runs one, none wrote the files
-    writes: Callable[[str], bool]
+    writes = field(7, "Callable[[str], bool]")
+
+    def __new__(cls, name, label, creates, cleans, mounted, claim, cleaners, writes):
+        return tuple.__new__(cls, (name, label, creates, cleans, mounted, claim, cleaners, writes))
 
 
 def _sub(cmd: Command, programs, subs) -> bool:
@@ -172,15 +183,20 @@ def is_cleanup(cmd: Command) -> bool:
     )
 
 
-class LaterCleanup(NamedTuple):
+class LaterCleanup(Record):
     """A command that removes files an earlier layer wrote."""
 
-    command: Command
-    kind: str
-    label: str
-    creators: tuple[Instruction, ...]  # nearest first
-    claims: tuple[str, ...]
-    params: dict
+    __slots__ = ()
+    _fields = ("command", "kind", "label", "creators", "claims", "params")
+    command = field(0, "Command")
+    kind = field(1, "str")
+    label = field(2, "str")
+    creators = field(3, "tuple[Instruction, ...]: nearest first")
+    claims = field(4, "tuple[str, ...]")
+    params = field(5, "dict")
+
+    def __new__(cls, command, kind, label, creators, claims, params):
+        return tuple.__new__(cls, (command, kind, label, creators, claims, params))
 
 
 SHELLS = frozenset(("sh", "bash", "dash", "ash", "zsh"))

@@ -1,11 +1,10 @@
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
-
 import re
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.records import Record, field
 from bot.model.shell import Command, ShellScript, Word
 from bot.model.text import Edit, Position, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
@@ -27,13 +26,18 @@ PLUS_X = {"+x": "0755", "a+x": "0755", "ugo+x": "0755", "+rx": "0755", "a+rx": "
 SYMBOLIC_MODE = r"[ugoa]*[-+=][rwxXst]*(,[ugoa]*[-+=][rwxXst]*)*"
 
 
-class Written(NamedTuple):
+class Written(Record):
     """What one COPY/ADD wrote: a folder (``is_dir``) or a single file at ``path``."""
 
-    ins: Instruction
-    path: str
-    is_dir: bool
-    sources: tuple[str, ...]
+    __slots__ = ()
+    _fields = ("ins", "path", "is_dir", "sources")
+    ins = field(0, "Instruction")
+    path = field(1, "str")
+    is_dir = field(2, "bool")
+    sources = field(3, "tuple[str, ...]")
+
+    def __new__(cls, ins, path, is_dir, sources):
+        return tuple.__new__(cls, (ins, path, is_dir, sources))
 
 
 class ChownDuplicatesCopiedFiles(Rule):

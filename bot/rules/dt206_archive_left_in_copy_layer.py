@@ -1,11 +1,10 @@
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
-
 import re
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.records import Record, field
 from bot.model.shell import Command, ShellScript
 from bot.model.text import Edit, Position, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
@@ -28,11 +27,16 @@ _VAR = r"\$\{?([A-Za-z_][A-Za-z0-9_]*)"
 _SAFE_PATH = r"[A-Za-z0-9_./+@%-]+"
 
 
-class Archive(NamedTuple):
-    ins: Instruction  # the COPY/ADD
-    source: str  # as written: a context path or a URL
-    path: str  # where it lands in the image
-    word: tuple[int, int]  # offsets of the source in ins.body
+class Archive(Record):
+    __slots__ = ()
+    _fields = ("ins", "source", "path", "word")
+    ins = field(0, "Instruction: the COPY/ADD")
+    source = field(1, "str: as written: a context path or a URL")
+    path = field(2, "str: where it lands in the image")
+    word = field(3, "tuple[int, int]: offsets of the source in ins.body")
+
+    def __new__(cls, ins, source, path, word):
+        return tuple.__new__(cls, (ins, source, path, word))
 
 
 class ArchiveLeftInCopyLayer(Rule):

@@ -1,10 +1,11 @@
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.records import Record, field
 from bot.model.shell import Command, ShellScript, Word
 from bot.model.text import Span
 from bot.rules.base import Context, Invalid, Rule, Valid
@@ -45,11 +46,16 @@ OS_IMAGES = frozenset("ubuntu debian alpine centos fedora rockylinux almalinux a
 DEV_WORDS = frozenset("dev devel development devcontainer ci build builder builders test tests testing toolchain sdk".split())
 
 
-class Install(NamedTuple):
-    cmd: Command
-    manager: str  # apt | apk | rpm
-    packages: tuple[Word, ...]
-    virtual: str  # apk --virtual name, "" when none
+class Install(Record):
+    __slots__ = ()
+    _fields = ("cmd", "manager", "packages", "virtual")
+    cmd = field(0, "Command")
+    manager = field(1, "str: apt | apk | rpm")
+    packages = field(2, "tuple[Word, ...]")
+    virtual = field(3, 'str: apk --virtual name, "" when none')
+
+    def __new__(cls, cmd, manager, packages, virtual):
+        return tuple.__new__(cls, (cmd, manager, packages, virtual))
 
 
 class BuildPackagesInFinalImage(Rule):

@@ -1,10 +1,11 @@
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.records import Record, field
 from bot.model.shell import Command, ShellScript
 from bot.model.words import expand
 from bot.rules.tool_options import GIT_CLONE_VALUES
@@ -35,11 +36,16 @@ SYSTEM = frozenset(("/", "/usr", "/usr/local", "/usr/src", "/opt", "/tmp", "/var
 TREE_PROGRAMS = frozenset(("git", "unzip", "tar", "bsdtar")) | WRAPPERS
 
 
-class Tree(NamedTuple):
-    path: str  # absolute, normalised
-    source: str  # "git clone" | "tar" | "unzip"
-    url: str  # the clone URL ("" for archives)
-    at: int  # index of the command that made it
+class Tree(Record):
+    __slots__ = ()
+    _fields = ("path", "source", "url", "at")
+    path = field(0, "str: absolute, normalised")
+    source = field(1, 'str: "git clone" | "tar" | "unzip"')
+    url = field(2, 'str: the clone URL ("" for archives)')
+    at = field(3, "int: index of the command that made it")
+
+    def __new__(cls, path, source, url, at):
+        return tuple.__new__(cls, (path, source, url, at))
 
 
 def _clone(cmd: Command, cwd: str, home: str) -> Tree | None:

@@ -1,18 +1,17 @@
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
-
 import posixpath
 import re
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.records import Record, field
 from bot.model.shell import ShellScript
 from bot.model.text import Edit, Position, Span
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.ecosystems import Install, dependency_install, source_free, tool_args
 from bot.rules.edits import indentation
-from bot.rules.facts import short_name, unwrap
+from bot.rules.facts import LazyPattern, short_name, unwrap
 from bot.rules.managers import verb
 
 BROAD_SOURCES = (".", "./", "./.")
@@ -38,10 +37,15 @@ def _copy_span(ins: Instruction) -> Span:
     """The COPY's line, or its keyword when it spans several."""
     return ins.span if ins.span.start.line == ins.span.end.line else Span(ins.span.start, ins.keyword_span.end)
 
-class Broad(NamedTuple):
-    ins: Instruction
-    dest: str
-    flags: str  # "--chown=app:app " etc., as written
+class Broad(Record):
+    __slots__ = ()
+    _fields = ("ins", "dest", "flags")
+    ins = field(0, "Instruction")
+    dest = field(1, "str")
+    flags = field(2, 'str: "--chown=app:app " etc., as written')
+
+    def __new__(cls, ins, dest, flags):
+        return tuple.__new__(cls, (ins, dest, flags))
 
 
 def _broad_copy(ctx: Context, ins: Instruction) -> Broad | None:
@@ -503,8 +507,9 @@ def _covered(name: str, earlier: set[str]) -> bool:
     return any(fnmatch.fnmatch(name, pat) for pat in earlier)
 
 
-_REQ_INCLUDE = re.compile(r"^\s*(-r|--requirement|-c|--constraint)\s*=?\s*(\S+)")
-_REQ_LOCAL = re.compile(r"^\s*(-e|--editable|\.|\.\.|\./|/|file:)")
+# read only when a build context has a requirements file
+_REQ_INCLUDE = LazyPattern(r"^\s*(-r|--requirement|-c|--constraint)\s*=?\s*(\S+)")
+_REQ_LOCAL = LazyPattern(r"^\s*(-e|--editable|\.|\.\.|\./|/|file:)")
 
 
 def _manifests(ctx: Context, inst: Install, earlier: set[str]) -> tuple[list[str], bool, str]:

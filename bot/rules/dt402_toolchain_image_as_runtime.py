@@ -1,12 +1,13 @@
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 import posixpath
 import re
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction, Stage
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
+from bot.model.records import Record, field
 from bot.model.shell import Command
 from bot.model.text import Edit, Position, Span
 from bot.model.words import split_words
@@ -48,10 +49,15 @@ def _message(from_image: str, runtime: str) -> str:
     return f"toolchain `{short_name(short(from_image), 28)}` is the runtime image; use a build stage and a runtime image"
 
 
-class Build(NamedTuple):
-    ecosystem: str
-    ins: Instruction
-    cmd: Command
+class Build(Record):
+    __slots__ = ()
+    _fields = ("ecosystem", "ins", "cmd")
+    ecosystem = field(0, "str")
+    ins = field(1, "Instruction")
+    cmd = field(2, "Command")
+
+    def __new__(cls, ecosystem, ins, cmd):
+        return tuple.__new__(cls, (ecosystem, ins, cmd))
 
 
 def _build_step(ctx: Context, eco: str, ins: Instruction) -> Command | None:

@@ -1,12 +1,11 @@
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
-
 import fnmatch
 from functools import lru_cache
 import re
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 from bot.model import hints
 from bot.model.findings import Finding, Fix, Safety, SizeHint
+from bot.model.records import Record, field
 from bot.rules.base import Context, Invalid, Rule, Valid
 from bot.rules.context_files import final_copies, proposal, size_text, tagged as tagged_files
 from bot.rules.facts import LazyPattern, copy_args
@@ -16,10 +15,15 @@ MIN_BYTES = 256 * 1024
 BIG = 300_000  # examples: the size of a file big enough to report
 
 
-class Kind(NamedTuple):
-    label: str
-    names: tuple[str, ...]  # top-level names, or "**/" + a name at any depth
-    needed_by: tuple[str, ...]  # words in a RUN/CMD that say the image uses them
+class Kind(Record):
+    __slots__ = ()
+    _fields = ("label", "names", "needed_by")
+    label = field(0, "str")
+    names = field(1, 'tuple[str, ...]: top-level names, or "**/" + a name at any depth')
+    needed_by = field(2, "tuple[str, ...]: words in a RUN/CMD that say the image uses them")
+
+    def __new__(cls, label, names, needed_by):
+        return tuple.__new__(cls, (label, names, needed_by))
 
 
 # Venvs, caches, .git, node_modules and build outputs are DT501's.

@@ -1,13 +1,14 @@
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 from bot.model import hints
 from bot.model.dockerfile import Instruction
 from bot.model.findings import Finding, Fix, Safety, Severity, SizeHint
 from bot.model.images import parse_image
+from bot.model.records import Record, field
 from bot.model.shell import Command, ShellScript
 from bot.model.text import Edit, Span
 from bot.rules.apt_lists import later_install_needs_lists, later_unseen_script
@@ -54,11 +55,16 @@ def frontend_has_mounts(syntax: str) -> bool:
     return (int(version.group("major")), int(version.group("minor") or 99)) >= (1, 2)
 
 
-class Manager(NamedTuple):
-    name: str
-    targets: tuple[str, ...]
-    locked: bool = False  # apt, Maven: not safe for two builds in one cache at once
-    ids: tuple[str, ...] = ()  # one per target when stages on different bases must not share it
+class Manager(Record):
+    __slots__ = ()
+    _fields = ("name", "targets", "locked", "ids")
+    name = field(0, "str")
+    targets = field(1, "tuple[str, ...]")
+    locked = field(2, "bool: apt, Maven: not safe for two builds in one cache at once")
+    ids = field(3, "tuple[str, ...]: one per target when stages on different bases must not share it")
+
+    def __new__(cls, name, targets, locked=False, ids=()):
+        return tuple.__new__(cls, (name, targets, locked, ids))
 
 
 LOCKED = ("apt", "maven")  # apt's lock files; Maven's local repository is not concurrency-safe

@@ -6,13 +6,12 @@ DT302), which official image tags have a slimmer variant of the *same* version
 Facts only, never sizes: how much a swap saves is estimate/'s business.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
-
-from typing import NamedTuple
+from __future__ import annotations
 
 import re
 
 from bot.model.images import ImageRef, parse_image
+from bot.model.records import Record, field
 from bot.model.shell import Command, Word, command_fact
 from bot.model.stages import workdir_at
 from bot.rules.facts import PIP_NAME, PYTHON_NAME, operands
@@ -27,9 +26,14 @@ NODE_ALIASES = ("lts", "current", "argon", "boron", "carbon", "dubnium", "erbium
                 "gallium", "hydrogen", "iron", "jod", "krypton")  # fmt: skip
 
 
-class Variant(NamedTuple):
-    tag: str  # the lighter tag of the same version
-    kind: str  # "slim" (same distro, fewer packages) | "jre" (runtime without compiler)
+class Variant(Record):
+    __slots__ = ()
+    _fields = ("tag", "kind")
+    tag = field(0, "str: the lighter tag of the same version")
+    kind = field(1, 'str: "slim" (same distro, fewer packages) | "jre" (runtime without compiler)')
+
+    def __new__(cls, tag, kind):
+        return tuple.__new__(cls, (tag, kind))
 
 
 def _suite_slim(tag: str, version: str, slim_first: bool) -> str | None:
@@ -132,9 +136,14 @@ JAVA_COMPILERS = frozenset(("javac", "mvn", "mvnw", "gradle", "gradlew", "jar", 
 # ---------------------------------------------------------------------------- toolchains
 
 
-class Toolchain(NamedTuple):
-    ecosystem: str  # go | rust | java | node | dotnet | c
-    runtime: str  # a runtime image for the same version ("" when it cannot be told)
+class Toolchain(Record):
+    __slots__ = ()
+    _fields = ("ecosystem", "runtime")
+    ecosystem = field(0, "str: go | rust | java | node | dotnet | c")
+    runtime = field(1, 'str: a runtime image for the same version ("" when it cannot be told)')
+
+    def __new__(cls, ecosystem, runtime):
+        return tuple.__new__(cls, (ecosystem, runtime))
 
 
 def toolchain_of(ref: ImageRef) -> str:
@@ -264,7 +273,7 @@ def _values(args: list[Word], *names: str) -> list[Word] | None:
     return out
 
 
-class Install(NamedTuple):
+class Install(Record):
     """A dependency-install step, and what it needs from the build context.
 
     ``manifests``: files it reads (canonical names: DT301 checks them against the
@@ -276,15 +285,23 @@ class Install(NamedTuple):
     tree; it installs dependencies only on the side.
     """
 
-    ecosystem: str
-    command: Command
-    manifests: tuple[str, ...]
-    lock_choices: tuple[str, ...] = ()
-    optional: tuple[str, ...] = ()  # copied along when they exist (.npmrc, poetry.toml)
-    dep_only: str | None = ""
-    flag_split: str = ""  # a flag that turns this same command into the dependency-only step
-    canonical: str = ""  # the COPY sources to name when the context is unknown
-    builds: bool = False
+    __slots__ = ()
+    _fields = ("ecosystem", "command", "manifests", "lock_choices", "optional", "dep_only", "flag_split", "canonical",
+               "builds")
+    ecosystem = field(0, "str")
+    command = field(1, "Command")
+    manifests = field(2, "tuple[str, ...]")
+    lock_choices = field(3, "tuple[str, ...]")
+    optional = field(4, "tuple[str, ...]: copied along when they exist (.npmrc, poetry.toml)")
+    dep_only = field(5, "str | None")
+    flag_split = field(6, "str: a flag that turns this same command into the dependency-only step")
+    canonical = field(7, "str: the COPY sources to name when the context is unknown")
+    builds = field(8, "bool")
+
+    def __new__(cls, ecosystem, command, manifests, lock_choices=(), optional=(), dep_only="", flag_split="",
+                canonical="", builds=False):
+        return tuple.__new__(cls, (ecosystem, command, manifests, lock_choices, optional, dep_only, flag_split,
+                                   canonical, builds))
 
 
 def _pip(cmd: Command, args: list[Word]) -> Install | None:

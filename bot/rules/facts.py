@@ -4,14 +4,15 @@ Claims name the bytes a finding is about (see SizeHint.claims): rules that talk
 about the same files must build the same claim here.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Collection, Iterable, NamedTuple, Sequence
+from typing import Collection, Iterable, Sequence
 
 from bot.model.dockerfile import Dockerfile, Instruction
 from bot.model.findings import STAGE_CLAIM
+from bot.model.records import Record, field
 from bot.model.shell import Command, ShellScript, Word, _Where, command_fact
 from bot.model.stages import join_path, workdir_at  # noqa: F401  (re-exported for the rules)
 from bot.model.words import split_words
@@ -37,8 +38,8 @@ class LazyPattern:
 APT = frozenset(("apt-get", "apt"))
 PIP = frozenset(("pip", "pip3", "pip2")) | frozenset(f"pip3.{n}" for n in range(6, 16))
 # pip and python as programs: pip, pip3, pip3.12, python3.11 (the command's base name)
-PIP_NAME = re.compile(r"pip(\d+(\.\d+)?)?$")
-PYTHON_NAME = re.compile(r"python(\d+(\.\d+)?)?$")
+PIP_NAME = LazyPattern(r"pip(\d+(\.\d+)?)?$")
+PYTHON_NAME = LazyPattern(r"python(\d+(\.\d+)?)?$")
 APT_LISTS = "/var/lib/apt/lists"
 
 
@@ -123,14 +124,19 @@ def is_url(src: str) -> bool:
     return src.startswith(("http://", "https://", "git@")) or src.startswith("git://")
 
 
-class CopyArgs(NamedTuple):
+class CopyArgs(Record):
     """A COPY/ADD as words: sources, destination, and their positions in ``ins.body``."""
 
-    sources: tuple[str, ...]
-    dest: str
-    source_offsets: tuple[tuple[int, int], ...]  # (start, end) in ins.body, () for exec form
-    heredoc: bool = False
-    dest_offset: tuple[int, int] = (0, 0)
+    __slots__ = ()
+    _fields = ("sources", "dest", "source_offsets", "heredoc", "dest_offset")
+    sources = field(0, "tuple[str, ...]")
+    dest = field(1, "str")
+    source_offsets = field(2, "tuple[tuple[int, int], ...]: (start, end) in ins.body, () for exec form")
+    heredoc = field(3, "bool")
+    dest_offset = field(4, "tuple[int, int]")
+
+    def __new__(cls, sources, dest, source_offsets, heredoc=False, dest_offset=(0, 0)):
+        return tuple.__new__(cls, (sources, dest, source_offsets, heredoc, dest_offset))
 
 
 def copy_args(df: Dockerfile, ins: Instruction) -> CopyArgs | None:
@@ -364,19 +370,29 @@ def single_command(script: ShellScript) -> Command | None:
 # ------------------------------------------------------------------ downloads
 # (DT205 and DT201: files that curl/wget write, and what consumes them)
 
-class Download(NamedTuple):
+class Download(Record):
     """A file that ``curl``/``wget`` writes: ``target`` as written (relative to the
     command's working directory unless absolute); ``static`` when no variable is in it."""
 
-    command: Command
-    url: str
-    target: str
-    static: bool
+    __slots__ = ()
+    _fields = ("command", "url", "target", "static")
+    command = field(0, "Command")
+    url = field(1, "str")
+    target = field(2, "str")
+    static = field(3, "bool")
+
+    def __new__(cls, command, url, target, static):
+        return tuple.__new__(cls, (command, url, target, static))
 
 
-class Option(NamedTuple):
-    name: str  # as written: "-o", "--output" (a cluster gives one per letter)
-    value: Word | None  # a value in the same word keeps that word's place
+class Option(Record):
+    __slots__ = ()
+    _fields = ("name", "value")
+    name = field(0, 'str: as written: "-o", "--output" (a cluster gives one per letter)')
+    value = field(1, "Word | None: a value in the same word keeps that word's place")
+
+    def __new__(cls, name, value):
+        return tuple.__new__(cls, (name, value))
 
 
 def getopt(args: Sequence[Word], table: Getopt) -> tuple[list[Option], list[Word]]:
@@ -680,14 +696,19 @@ GO_FETCHES = frozenset(("get", "install", "mod"))
 GIT_FETCHES = frozenset(("clone", "fetch", "pull", "ls-remote", "submodule"))
 
 
-class Need(NamedTuple):
+class Need(Record):
     """Something a command needs from the image: ``https`` (CA certificates), ``compile``
     (a C compiler), ``cgo`` (go with cgo on), ``pip`` (a pip install, which compiles
     when no wheel fits), ``pybuild`` (a C extension built against Python's headers), ``git``, ``ssh`` (a git clone over ssh), ``xauth`` (xvfb-run), ``gpg`` (a PPA's signing key,
     imported by add-apt-repository with gpg-agent)."""
 
-    kind: str
-    why: str  # the command, short: "`curl https://…`"
+    __slots__ = ()
+    _fields = ("kind", "why")
+    kind = field(0, "str")
+    why = field(1, 'str: the command, short: "`curl https://…`"')
+
+    def __new__(cls, kind, why):
+        return tuple.__new__(cls, (kind, why))
 
 
 def _fetch_urls(cmd: Command) -> list[str]:

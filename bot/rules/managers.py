@@ -2,22 +2,28 @@
 where it keeps its cache and what cleans it. Rules ask ``verb(cmd, "apt") == "install"``
 instead of comparing the words each rule happened to know (``dnf in``, ``aptitude update``)."""
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
-from typing import Mapping, NamedTuple
+from typing import Mapping
 
+from bot.model.records import Record, field
 from bot.model.shell import Command, command_fact
 from bot.rules.facts import PIP, program_args, removes_dir, rm_covers, unwrap
 
 
-class Manager(NamedTuple):
-    family: str  # managers of one family share one cache: one cleans what the other wrote
-    aliases: Mapping[str, str]  # documented alias -> the subcommand it stands for
-    cache_dirs: tuple[str, ...]
-    fetches: frozenset[str]  # subcommands that download repository metadata
-    cleans: frozenset[str]  # `clean` arguments that remove the metadata
-    value_options: frozenset[str]  # global options that take a separate value
-    cleanup: str  # the command a fix appends
+class Manager(Record):
+    __slots__ = ()
+    _fields = ("family", "aliases", "cache_dirs", "fetches", "cleans", "value_options", "cleanup")
+    family = field(0, "str: managers of one family share one cache: one cleans what the other wrote")
+    aliases = field(1, "Mapping[str, str]: documented alias -> the subcommand it stands for")
+    cache_dirs = field(2, "tuple[str, ...]")
+    fetches = field(3, "frozenset[str]: subcommands that download repository metadata")
+    cleans = field(4, "frozenset[str]: `clean` arguments that remove the metadata")
+    value_options = field(5, "frozenset[str]: global options that take a separate value")
+    cleanup = field(6, "str: the command a fix appends")
+
+    def __new__(cls, family, aliases, cache_dirs, fetches, cleans, value_options, cleanup):
+        return tuple.__new__(cls, (family, aliases, cache_dirs, fetches, cleans, value_options, cleanup))
 
 
 # apt-get(8), apt(8): no aliases of their own; `apt` adds full-upgrade for dist-upgrade.

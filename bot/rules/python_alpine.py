@@ -14,10 +14,10 @@ binary) means no proposal: a wrong Alpine proposal breaks an image at run time.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from bot.model.dockerfile import Instruction
 from bot.model.images import ImageRef
+from bot.model.records import Record, field
 from bot.rules.base import Context
 from bot.rules.ecosystems import tool_args
 
@@ -32,9 +32,14 @@ LOCK_LIMIT = 400  # releases looked up per file at most
 ARCH = {"amd64": "x86_64", "arm64": "aarch64", "arm64/v8": "aarch64"}
 
 
-class Evidence(NamedTuple):
-    image: str  # python:3.12-alpine
-    summary: str  # "all 14 pinned requirements have a pure-Python or musllinux wheel (PyPI)"
+class Evidence(Record):
+    __slots__ = ()
+    _fields = ("image", "summary")
+    image = field(0, "str: python:3.12-alpine")
+    summary = field(1, 'str: "all 14 pinned requirements have a pure-Python or musllinux wheel (PyPI)"')
+
+    def __new__(cls, image, summary):
+        return tuple.__new__(cls, (image, summary))
 
 
 def _norm(name: str) -> str:

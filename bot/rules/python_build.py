@@ -9,14 +9,14 @@ installs only the shared libraries that the compiled packages link against, and
 copies the venv and the application directory. Facts only: sizes are estimate/'s.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 import posixpath
 import re
-from typing import NamedTuple
 
 from bot.model.dockerfile import Instruction, Stage
 from bot.model.images import ImageRef
+from bot.model.records import Record, field
 from bot.model.shell import Command
 from bot.rules.base import Context
 from bot.rules.dt207_build_packages_in_final_image import is_build_package
@@ -86,18 +86,26 @@ PATH_TOOLS = frozenset(("mkdir", "rm", "chmod", "cp", "mv", "touch"))
 PATH_OPTIONS_OUTSIDE = ("--user", "-t", "--target", "--prefix", "--root", "--system-site-packages")
 
 
-class Plan(NamedTuple):
+class Plan(Record):
     """What the two stages need: the apt packages of the runtime, the build ones, and
     the -dev packages no table entry covers (then no rewrite is offered)."""
 
-    build_packages: tuple[str, ...]
-    runtime_packages: tuple[str, ...]
-    unknown_dev: tuple[str, ...]
-    compiles: tuple[str, ...]  # pip packages known to compile (full image only)
-    install_runs: tuple[Instruction, ...]  # the RUNs that apt-install build packages
-    uv_sync: bool
-    python_run: Instruction | None = None  # Debian/Ubuntu base: the RUN that installs python3
-    venv_installed: bool = False  # Debian/Ubuntu base: python3-venv is among the packages
+    __slots__ = ()
+    _fields = ("build_packages", "runtime_packages", "unknown_dev", "compiles", "install_runs", "uv_sync",
+               "python_run", "venv_installed")
+    build_packages = field(0, "tuple[str, ...]")
+    runtime_packages = field(1, "tuple[str, ...]")
+    unknown_dev = field(2, "tuple[str, ...]")
+    compiles = field(3, "tuple[str, ...]: pip packages known to compile (full image only)")
+    install_runs = field(4, "tuple[Instruction, ...]: the RUNs that apt-install build packages")
+    uv_sync = field(5, "bool")
+    python_run = field(6, "Instruction | None: Debian/Ubuntu base: the RUN that installs python3")
+    venv_installed = field(7, "bool: Debian/Ubuntu base: python3-venv is among the packages")
+
+    def __new__(cls, build_packages, runtime_packages, unknown_dev, compiles, install_runs, uv_sync, python_run=None,
+                venv_installed=False):
+        return tuple.__new__(cls, (build_packages, runtime_packages, unknown_dev, compiles, install_runs, uv_sync,
+                                   python_run, venv_installed))
 
 
 def is_python_image(ref: ImageRef) -> bool:
@@ -221,12 +229,17 @@ def plan(ctx: Context, chain: list[Stage], ref: ImageRef) -> Plan | None:
                 python_run, venv_installed)  # fmt: skip
 
 
-class Rewrite(NamedTuple):
-    builder_head: str  # lines inserted after the builder's FROM, or after ``after``
-    runtime_lines: list[str]  # the runtime stage's lines before its ENV/COPY/meta
-    copies: list[str]  # COPY --from lines with {stage}
-    reason: str
-    after: Instruction | None = None  # Debian/Ubuntu: the RUN that installs python3
+class Rewrite(Record):
+    __slots__ = ()
+    _fields = ("builder_head", "runtime_lines", "copies", "reason", "after")
+    builder_head = field(0, "str: lines inserted after the builder's FROM, or after ``after``")
+    runtime_lines = field(1, "list[str]: the runtime stage's lines before its ENV/COPY/meta")
+    copies = field(2, "list[str]: COPY --from lines with {stage}")
+    reason = field(3, "str")
+    after = field(4, "Instruction | None: Debian/Ubuntu: the RUN that installs python3")
+
+    def __new__(cls, builder_head, runtime_lines, copies, reason, after=None):
+        return tuple.__new__(cls, (builder_head, runtime_lines, copies, reason, after))
 
 
 def rewrite(ctx: Context, stage: Stage, p: Plan, wd_final: str | None) -> Rewrite | None:

@@ -3,19 +3,25 @@ options take a separate value (``--cache-dir /x``), so a parse never takes that 
 for an operand (a package, a URL, a directory). Data only: ``facts.operands`` does the
 parse. Each table names the documentation it was taken from."""
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
-from typing import NamedTuple
+from bot.model.records import Record, field
+from bot.model.records import Record, field
 
 
-class Getopt(NamedTuple):
+class Getopt(Record):
     """A tool that reads its options as getopt_long does (``facts.getopt`` parses them):
     short options cluster (``-fsSL``); a short option's value is the rest of its word or
     the next word (``-ofile``, ``-o file``), a long one's follows ``=`` or is the next word;
     ``--`` ends the options. The sets name the options that take a value."""
 
-    value_short: frozenset[str]
-    value_long: frozenset[str]
+    __slots__ = ()
+    _fields = ("value_short", "value_long")
+    value_short = field(0, "frozenset[str]")
+    value_long = field(1, "frozenset[str]")
+
+    def __new__(cls, value_short, value_long):
+        return tuple.__new__(cls, (value_short, value_long))
 
 # pip's general options that take a value, allowed before the command too
 # (`pip --cache-dir /x install y`). Source: `pip --help` "General Options" (pip 23.2,

@@ -15,11 +15,12 @@ outside the RUN's lines, a fix that adds or removes instructions, ONBUILD, a Win
 shell) goes the plain way.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
-from typing import NamedTuple, Sequence
+from typing import Sequence
 
 from bot.model.dockerfile import Dockerfile, Instruction, parse
+from bot.model.records import Record, field
 from bot.model.text import Edit
 from bot.rules.base import Context
 
@@ -27,13 +28,18 @@ _BEFORE = "FROM scratch\n"
 _SENTINEL = "RUN :"
 
 
-class EditedRun(NamedTuple):
-    index: int  # the RUN's index, the same in the fixed file (the instructions before it are)
-    ins: Instruction  # the RUN as the fixed file holds it
-    ctx: Context  # a Context of the file the RUN was read in (its scripts parse there)
+class EditedRun(Record):
+    __slots__ = ()
+    _fields = ("index", "ins", "ctx", "ops")
+    index = field(0, "int: the RUN's index, the same in the fixed file (the instructions before it are)")
+    ins = field(1, "Instruction: the RUN as the fixed file holds it")
+    ctx = field(2, "Context: a Context of the file the RUN was read in (its scripts parse there)")
     # the RUN's apt operations and whether it configures apt without recommends, when known
     # without reading its new text (inserted.py; else state._ops reads them from ``ins``)
-    ops: tuple | None = None
+    ops = field(3, "tuple | None")
+
+    def __new__(cls, index, ins, ctx, ops=None):
+        return tuple.__new__(cls, (index, ins, ctx, ops))
 
 
 def run_lines(df: Dockerfile, ins: Instruction) -> tuple[int, int]:

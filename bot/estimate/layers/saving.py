@@ -7,9 +7,7 @@ file as written (``edited.py``); a finding without a fix is priced by following 
 them, its recommends not installed) and says so.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
-
-from typing import NamedTuple
+from __future__ import annotations
 
 from bot.estimate.layers.edited import edited_run
 from bot.estimate.layers.graph import Graph
@@ -18,9 +16,10 @@ from bot.estimate.layers.merged import merged_runs
 from bot.estimate.layers.rebased import new_base
 from bot.estimate.layers.state import Image, simulate
 from bot.model.dockerfile import reparse
-from bot.rules.base import Context
 from bot.model.findings import Finding
+from bot.model.records import Record, field
 from bot.model.text import apply_edits
+from bot.rules.base import Context
 
 MB = 1_000_000
 # `apt-get update` over lists an earlier layer holds rewrites the release files and a
@@ -28,20 +27,30 @@ MB = 1_000_000
 REFRESH_RANGE = (100_000, 500_000)
 
 
-class Prices(NamedTuple):
-    lists: tuple[int, int]  # apt lists of the base's release
-    deb_factor: tuple[float, float]  # layer bytes per Installed-Size byte
+class Prices(Record):
+    __slots__ = ()
+    _fields = ("lists", "deb_factor")
+    lists = field(0, "tuple[int, int]: apt lists of the base's release")
+    deb_factor = field(1, "tuple[float, float]: layer bytes per Installed-Size byte")
+
+    def __new__(cls, lists, deb_factor):
+        return tuple.__new__(cls, (lists, deb_factor))
 
 
-class Delta(NamedTuple):
-    low: int
-    high: int
-    lists: int  # layers holding apt lists: before - after
-    refresh: int
-    debs: tuple[str, ...]  # packages no longer installed
-    added: tuple[str, ...]  # packages the change installs instead
-    deb_bytes: int  # Installed-Size of debs - added
-    unknown: tuple[str, ...]  # packages outside the graph that the change touches
+class Delta(Record):
+    __slots__ = ()
+    _fields = ("low", "high", "lists", "refresh", "debs", "added", "deb_bytes", "unknown")
+    low = field(0, "int")
+    high = field(1, "int")
+    lists = field(2, "int: layers holding apt lists: before - after")
+    refresh = field(3, "int")
+    debs = field(4, "tuple[str, ...]: packages no longer installed")
+    added = field(5, "tuple[str, ...]: packages the change installs instead")
+    deb_bytes = field(6, "int: Installed-Size of debs - added")
+    unknown = field(7, "tuple[str, ...]: packages outside the graph that the change touches")
+
+    def __new__(cls, low, high, lists, refresh, debs, added, deb_bytes, unknown):
+        return tuple.__new__(cls, (low, high, lists, refresh, debs, added, deb_bytes, unknown))
 
 
 # Bytes a package's maintainer scripts write beyond its Installed-Size. ca-certificates:

@@ -6,34 +6,40 @@ follows apt RUN by RUN: lists present or absent, the installed set (starting fro
 base image's), removals that free bytes only in the layer that wrote them.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
-from typing import Iterable, NamedTuple
+from typing import Iterable
 
 from bot.estimate import images
 from bot.estimate.layers.edited import EditedRun
 from bot.estimate.layers.graph import Graph
+from bot.model import hints as K
 from bot.model.dockerfile import Dockerfile, Instruction
+from bot.model.records import Record, field
 from bot.model.shell import Command
 from bot.rules.base import Context
 from bot.rules.dt102_apt_recommends_installed import apt_install, disables_recommends, packages, writes_no_recommends_config
 from bot.rules.facts import APT, apt_lists_claim, cache_claim, removes_apt_lists, unwrap
-from bot.model import hints as K
 
 REMOVE = frozenset(("remove", "purge"))
 
 
-class Image(NamedTuple):
+class Image(Record):
     """What the final image's RUNs leave: packages (each installed once, so a set),
     layers holding apt lists, refreshes over present lists, and per RUN the packages
     outside the graph."""
 
-    debs: frozenset[str]
-    lists: int  # layers that keep a full set of apt lists
-    refresh: int  # layers that keep an `apt-get update` over lists already present
-    unknown: dict  # RUN instruction index -> names not in the graph
-    base_key: str  # the graph's base-image set used ("" when none applies)
-    lists_runs: tuple[int, ...]  # RUNs whose layer keeps apt lists
+    __slots__ = ()
+    _fields = ("debs", "lists", "refresh", "unknown", "base_key", "lists_runs")
+    debs = field(0, "frozenset[str]")
+    lists = field(1, "int: layers that keep a full set of apt lists")
+    refresh = field(2, "int: layers that keep an `apt-get update` over lists already present")
+    unknown = field(3, "dict: RUN instruction index -> names not in the graph")
+    base_key = field(4, 'str: the graph\'s base-image set used ("" when none applies)')
+    lists_runs = field(5, "tuple[int, ...]: RUNs whose layer keeps apt lists")
+
+    def __new__(cls, debs, lists, refresh, unknown, base_key, lists_runs):
+        return tuple.__new__(cls, (debs, lists, refresh, unknown, base_key, lists_runs))
 
 
 def base_key(base_image: str, g: Graph) -> str:

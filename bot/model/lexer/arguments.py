@@ -8,15 +8,15 @@ durations, ``FROM`` stage names, ``ONBUILD`` triggers, a heredoc as a destinatio
 The wording of every reason is BuildKit's.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from bot.model.lexer.flags import UNCHECKED, FlagWord, check_flags
 from bot.model.lexer.heredocs import marker_of
 from bot.model.lexer.shellwords import ShellSyntaxError
 from bot.model.lexer.spaces import GO_SPACE, WORD_BREAK
+from bot.model.records import Record, field
 
 INSTRUCTIONS = frozenset(
     "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD "
@@ -30,15 +30,20 @@ _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0
 # what parse_words must read character by character: quotes, both escape characters, and
 # the ASCII separators U+001C..U+001F that str.split breaks on and Go does not
 _PLAIN_WORDS_BREAKER = "[\\\\`'\"\x1c-\x1f]"
-# the common readings are made with tuple.__new__: the NamedTuple's own __new__ is one more Python call per line
+# the common readings are made with tuple.__new__: the record's own __new__ is one more Python call per line
 _new_tuple = tuple.__new__
 NOT_STRINGS = "when using JSON array syntax, arrays must be comprised of strings only"
 
 
-class Arguments(NamedTuple):
-    words: tuple[str, ...]  # BuildKit's argument list for the instruction
-    json: bool  # exec form
-    error: str | None  # BuildKit's reason for rejecting the instruction
+class Arguments(Record):
+    __slots__ = ()
+    _fields = ("words", "json", "error")
+    words = field(0, "tuple[str, ...]: BuildKit's argument list for the instruction")
+    json = field(1, "bool: exec form")
+    error = field(2, "str | None: BuildKit's reason for rejecting the instruction")
+
+    def __new__(cls, words, json, error):
+        return tuple.__new__(cls, (words, json, error))
 
 
 def json_array(text: str) -> tuple[str, ...] | None:

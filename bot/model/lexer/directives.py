@@ -5,12 +5,13 @@ an ordinary comment, or a comment naming an unknown directive all end the block.
 repeated directive, or an escape other than backslash or backtick, fails the build.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 import re
-from typing import NamedTuple, Sequence
+from typing import Sequence
 
 from bot.model.lexer.spaces import lead
+from bot.model.records import Record, field
 
 KNOWN = ("syntax", "escape", "check")
 # Kept as text: re compiles it on first use, not at import (start-up time).
@@ -18,11 +19,16 @@ KNOWN = ("syntax", "escape", "check")
 _DIRECTIVE = r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z"
 
 
-class Directives(NamedTuple):
-    values: dict[str, str]
-    escape: str
-    count: int  # how many leading lines are directives
-    error: tuple[int, str] | None  # (0-based line, BuildKit's reason)
+class Directives(Record):
+    __slots__ = ()
+    _fields = ("values", "escape", "count", "error")
+    values = field(0, "dict[str, str]")
+    escape = field(1, "str")
+    count = field(2, "int: how many leading lines are directives")
+    error = field(3, "tuple[int, str] | None: (0-based line, BuildKit's reason)")
+
+    def __new__(cls, values, escape, count, error):
+        return tuple.__new__(cls, (values, escape, count, error))
 
 
 def read_directives(lines: Sequence[str]) -> Directives:

@@ -6,17 +6,21 @@ Checking (``BFlags.Parse``): each instruction knows its flags and their types; a
 unknown flag, a repeated single-valued flag or a missing value fails the build.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
-
-from typing import NamedTuple
+from __future__ import annotations
 
 from bot.model.lexer.spaces import GO_SPACE
+from bot.model.records import Record, field
 
 
-class FlagWord(NamedTuple):
-    text: str  # "--name=value" with quotes removed
-    start: int  # offsets into the text the flags were read from
-    end: int
+class FlagWord(Record):
+    __slots__ = ()
+    _fields = ("text", "start", "end")
+    text = field(0, 'str: "--name=value" with quotes removed')
+    start = field(1, "int: offsets into the text the flags were read from")
+    end = field(2, "int")
+
+    def __new__(cls, text, start, end):
+        return tuple.__new__(cls, (text, start, end))
 
 
 def read_flags(text: str, escape: str) -> tuple[list[FlagWord], int]:

@@ -6,21 +6,26 @@ word with quotes removed (``<<eo'f'`` ends at ``eof``; ``<<'one two'`` at ``one 
 ``<<$EOF`` at ``$EOF``; ``<<EOF;`` at ``EOF;``); any quote in it turns expansion off.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from bot.model.lexer.shellwords import ShellSyntaxError, split_words
+from bot.model.records import Record, field
 
 # Patterns kept as text: re compiles (and caches) one on first use, not at import (start-up time).
 _MARKER = r"(\d*)<<(-?)[\t\n\f\r ]*([^<]*)\Z"
 
 
-class Marker(NamedTuple):
-    name: str  # the terminator line
-    strip_tabs: bool  # <<-
-    quoted: bool  # some part was quoted: no expansion inside
+class Marker(Record):
+    __slots__ = ()
+    _fields = ("name", "strip_tabs", "quoted")
+    name = field(0, "str: the terminator line")
+    strip_tabs = field(1, "bool: <<-")
+    quoted = field(2, "bool: some part was quoted: no expansion inside")
+
+    def __new__(cls, name, strip_tabs, quoted):
+        return tuple.__new__(cls, (name, strip_tabs, quoted))
 
 
 def marker_of(word: str) -> Marker | None:

@@ -6,20 +6,26 @@ comment lines and blank lines are skipped; the kept pieces are joined with nothi
 between them, each continuation line with its own leading white space.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles every string annotation (start-up time).
+from __future__ import annotations
 
 from itertools import repeat
-from typing import NamedTuple, Sequence
+from typing import Sequence
 
 from bot.model.lexer.spaces import GO_SPACE
 from bot.model.text import LineIndex
+from bot.model.records import Record, field
 
 _new_tuple = tuple.__new__
 
 
-class PhysicalLine(NamedTuple):
-    start: int  # file offset of the first character
-    content: str  # without the line ending (any trailing \r and \n)
+class PhysicalLine(Record):
+    __slots__ = ()
+    _fields = ("start", "content")
+    start = field(0, "int: file offset of the first character")
+    content = field(1, 'str: without the line ending (any trailing \\r and \\n)')
+
+    def __new__(cls, start, content):
+        return tuple.__new__(cls, (start, content))
 
 
 def physical_lines(text: str, starts: Sequence[int] | None = None,

@@ -283,15 +283,24 @@ class _Assembler:
         self.tail = tail
         # the first line from which the rest of the file is a parsed file's rest: none for a parse
         self.tail_line = tail.first_line if tail is not None else len(contents)
+        # the line of an instruction whose continuation ran through comments and blank lines to
+        # the end of the file: it ends on its own line only because nothing follows it
+        self.open_at_end: int | None = None
 
     def run(self, start: int) -> None:
         n_lines = len(self.contents)
         i = self._read(start, min(self.tail_line, n_lines))
-        while i < n_lines:  # in the end the text shares with the old parse (a reparse)
-            if self.tail.splice(self, i):
-                return  # the rest of the file was taken, moved, from the old parse
-            i = self._read(i, i + 1)
-        self.df._lexed_errors = len(self.df.errors)
+        spliced = False
+        while i < n_lines and not spliced:  # in the end the text shares with the old parse (a reparse)
+            spliced = self.tail.splice(self, i)  # the rest of the file taken, moved, from the old parse
+            if not spliced:
+                i = self._read(i, i + 1)
+        if not spliced:
+            self.df._lexed_errors = len(self.df.errors)
+        if self.open_at_end is not None:
+            # that instruction looked at every later line: a reparse must not resume after it
+            marks = self.df._marks
+            del marks[bisect.bisect_right(marks, self.open_at_end, key=_mark_line):]
 
     def _read(self, i: int, stop: int) -> int:
         """Read the lines from ``i`` on, up to the first one at or past ``stop`` that does
@@ -378,6 +387,7 @@ class _Assembler:
             last = j
             j += 1
         if len(texts) == 1:  # the file ends after the escape character: still one run
+            self.open_at_end = i
             return last, Logical(kept, range(start, start + len(kept) + 1))
         end_offset = starts[last] + len(contents[last])
         # each piece's run of offsets, one after the other (map and chain: no loop step per piece)

@@ -169,6 +169,18 @@ def test_reparse_of_a_reparse_equals_a_full_parse(text, data):
         assert (df._marks, df._lexed_errors) == (want._marks, want._lexed_errors)
 
 
+def test_a_reparse_reads_again_an_escape_left_open_before_comments_to_the_end():
+    """A line ending in the escape, followed only by comments, is an instruction of its own
+    because nothing follows: once a later line stops being a comment, the lines join. Found
+    by the property above (a reparse resumed after the open line and kept its old error)."""
+    first = reparse(parse("FROM a AS s\n"), "\\\n#FROM a AS s\n", 0)
+    fixed = "\\\nx#FROM a AS s\n"
+    for df in (first, parse(first.text)):
+        again, want = reparse(df, fixed, 2), parse(fixed)
+        assert _model(again) == _model(want)
+        assert [e.message for e in again.errors] == ["unknown instruction: x#FROM"]
+
+
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet="ab\n", max_size=12), st.text(alphabet="ab\n", max_size=12), st.text(alphabet="ab\n", max_size=12),
        st.integers(0, 30))

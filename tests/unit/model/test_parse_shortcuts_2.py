@@ -78,6 +78,7 @@ def _plain_continued(self, i, start, kept):
         if cut >= 0:
             pieces[-1] = (pieces[-1][0], pieces[-1][1][:cut])
     if len(pieces) == 1:
+        self.open_at_end = i  # (as the parser: no resuming after this line, see _Assembler.run)
         return last, Logical(kept, range(start, start + len(kept) + 1))
     offsets = []
     for first, text in pieces:

@@ -8,10 +8,13 @@ Only hint params are read (image references, package names, a uid, a URL), never
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Callable, Iterable, Mapping
 from types import MappingProxyType
 
 from bot.estimate import images
+from bot.estimate.quiet import why_kept
+from bot.estimate.rebuild import rebuild_download as _priced_rebuild
 from bot.estimate.tables import TableError, apt_packages, load, waste_models
 from bot.model import hints as K
 from bot.model.findings import Confidence, Finding, SizeEstimate, SizeHint
@@ -84,8 +87,7 @@ class Estimator:
                     est = est._replace(basis=est.basis[:-1] + f"; packages read from {note}.")
                 return _kept(finding, (est, reason))
         if df is not None and hint is not None:
-            from bot.estimate.layers import finding as layered  # lazy: loads the package graph
-
+            layered = _layered()
             if layered.applies(finding):
                 base = str(hint.params.get("base_image", ""))
                 lists = _model("apt_lists", _apt_key(base))
@@ -260,9 +262,16 @@ def _pnpm_lock(ctx: Any, finding: Finding) -> SizeHint:
     return hint._replace(params={**hint.params, "packages": packages, "pnpm_lock": True})
 
 
-def _kept(finding: Finding, result: Result) -> Result:
-    from bot.estimate.quiet import why_kept
+@cache
+def _layered() -> Any:
+    """bot.estimate.layers.finding, imported at the first estimate that may use it (it loads the
+    layer model's modules) and then kept: a `from` import run on each call costs ~9k instructions."""
+    from bot.estimate.layers import finding
 
+    return finding
+
+
+def _kept(finding: Finding, result: Result) -> Result:
     est, reason = result
     extra = why_kept(finding, est)
     return (est._replace(basis=est.basis + extra) if extra and est is not None else est), reason
@@ -596,9 +605,7 @@ def cache_busting(est: Estimator, p: Mapping[str, Any]) -> Result:
 # -- build time (DT601): no image bytes, so never in the image-size totals ----------
 @handles(K.REBUILD_DOWNLOAD)
 def rebuild_download(est: Estimator, p: Mapping[str, Any]) -> Result:
-    from bot.estimate.rebuild import rebuild_download as priced  # lazy: loads the download table
-
-    return priced(est, p)
+    return _priced_rebuild(est, p)  # the download table is loaded at its first apt price
 
 
 # -- layers -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ Only hint params are read (image references, package names, a uid, a URL), never
 
 from __future__ import annotations
 
+import importlib
 from functools import cache
 from typing import Any, Callable, Iterable, Mapping
 from types import MappingProxyType
@@ -87,7 +88,7 @@ class Estimator:
                     est = est._replace(basis=est.basis[:-1] + f"; packages read from {note}.")
                 return _kept(finding, (est, reason))
         if df is not None and hint is not None:
-            layered = _layered()
+            layered = _module("layers.finding")
             if layered.applies(finding):
                 base = str(hint.params.get("base_image", ""))
                 lists = _model("apt_lists", _apt_key(base))
@@ -220,8 +221,7 @@ MANIFEST_KINDS = frozenset((K.PIP_CACHE, K.NPM_CACHE, K.YARN_CACHE))
 
 def _from_manifests(ctx: Any, finding: Finding) -> tuple[SizeHint, str]:
     """The hint with the packages its RUN installs from manifest files, and which files."""
-    from bot.estimate import manifests
-
+    manifests = _module("manifests")
     hint = finding.hint
     assert hint is not None
     run = manifests.run_of(ctx.df, finding.span)
@@ -248,8 +248,7 @@ def _from_manifests(ctx: Any, finding: Finding) -> tuple[SizeHint, str]:
 def _pnpm_lock(ctx: Any, finding: Finding) -> SizeHint:
     """DT601 over ``pnpm install``: the packages of the pnpm-lock.yaml in the build context
     (``pnpm:name@version``, ``pnpm_lock`` set), so the rebuild download can be priced."""
-    from bot.estimate import manifests
-
+    manifests = _module("manifests")
     hint = finding.hint
     assert hint is not None
     run = manifests.run_of(ctx.df, finding.span)
@@ -263,12 +262,11 @@ def _pnpm_lock(ctx: Any, finding: Finding) -> SizeHint:
 
 
 @cache
-def _layered() -> Any:
-    """bot.estimate.layers.finding, imported at the first estimate that may use it (it loads the
-    layer model's modules) and then kept: a `from` import run on each call costs ~9k instructions."""
-    from bot.estimate.layers import finding
-
-    return finding
+def _module(name: str) -> Any:
+    """``bot.estimate.<name>``, imported at the first estimate that uses it (a check loads only the
+    tables it prices with; the layer model loads the package graph's modules) and then kept: a
+    `from` import statement run on each call costs ~9k instructions."""
+    return importlib.import_module(f"bot.estimate.{name}")
 
 
 def _kept(finding: Finding, result: Result) -> Result:
@@ -417,9 +415,7 @@ def rpm_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
 
 @handles(K.PIP_CACHE)
 def pip_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
-    from bot.estimate import wheels
-    from bot.estimate.manifests import py_name
-
+    wheels, py_name = _module("wheels"), _module("manifests").py_name
     names = [n for n in (py_name(x) for x in _strs(p.get("packages"))) if n and not n.startswith(("-", "$", "."))]
     if not names:
         src = ", ".join(_strs(p.get("requirements"))) or "a requirements file"
@@ -471,8 +467,7 @@ def _npm_note(got: Any) -> str:
 
 @handles(K.NPM_CACHE)
 def npm_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
-    from bot.estimate import tarballs
-
+    tarballs = _module("tarballs")
     packages = list(_strs(p.get("packages")))
     if not packages:
         return None, "the npm cache holds what package.json pulls in, which the estimator cannot see"
@@ -498,8 +493,7 @@ def npm_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
 
 @handles(K.YARN_CACHE)
 def yarn_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
-    from bot.estimate import tarballs
-
+    tarballs = _module("tarballs")
     packages = _strs(p.get("packages"))
     if not packages:
         return None, "the yarn cache holds what package.json pulls in, which the estimator cannot see"

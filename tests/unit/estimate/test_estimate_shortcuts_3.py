@@ -1,6 +1,7 @@
 """Work the size estimate skips, round 5 (speed, issue 12): imports kept once instead of run on
 each call, and the byte formatter without its generator; each answers what it replaced."""
 
+import importlib
 import subprocess
 import sys
 
@@ -55,7 +56,8 @@ def test_format_bytes_still_rounds_up_into_the_next_unit_and_keeps_gigabytes():
 def test_the_layer_model_module_is_imported_once_and_is_the_package_s():
     from bot.estimate.layers import finding
 
-    assert estimator._layered() is finding and estimator._layered() is estimator._layered()
+    assert estimator._module("layers.finding") is finding
+    assert estimator._module("wheels") is importlib.import_module("bot.estimate.wheels")
     assert rebuild._apt_model() is rebuild._apt_model()
     from bot.estimate.layers.graph import graph
     from bot.estimate.layers.state import base_key
@@ -65,7 +67,7 @@ def test_the_layer_model_module_is_imported_once_and_is_the_package_s():
 
 def test_apt_findings_price_the_same_before_and_after_the_layer_model_is_kept():
     text = "FROM debian:12\nRUN apt-get update && apt-get install -y curl python3\n"
-    estimator._layered.cache_clear()
+    estimator._module.cache_clear()
     rebuild._apt_model.cache_clear()
     cold = analyse_text("Dockerfile", text, Options(min_saving=0))
     warm = analyse_text("Dockerfile", text, Options(min_saving=0))

@@ -8,10 +8,14 @@ Only hint params are read (image references, package names, a uid, a URL), never
 
 from __future__ import annotations
 
+import importlib
+from functools import cache
 from typing import Any, Callable, Iterable, Mapping
 from types import MappingProxyType
 
 from bot.estimate import images
+from bot.estimate.quiet import why_kept
+from bot.estimate.rebuild import rebuild_download as _priced_rebuild
 from bot.estimate.tables import TableError, apt_packages, load, waste_models
 from bot.model import hints as K
 from bot.model.findings import Confidence, Finding, SizeEstimate, SizeHint
@@ -84,8 +88,7 @@ class Estimator:
                     est = est._replace(basis=est.basis[:-1] + f"; packages read from {note}.")
                 return _kept(finding, (est, reason))
         if df is not None and hint is not None:
-            from bot.estimate.layers import finding as layered  # lazy: loads the package graph
-
+            layered = _module("layers.finding")
             if layered.applies(finding):
                 base = str(hint.params.get("base_image", ""))
                 lists = _model("apt_lists", _apt_key(base))
@@ -218,8 +221,7 @@ MANIFEST_KINDS = frozenset((K.PIP_CACHE, K.NPM_CACHE, K.YARN_CACHE))
 
 def _from_manifests(ctx: Any, finding: Finding) -> tuple[SizeHint, str]:
     """The hint with the packages its RUN installs from manifest files, and which files."""
-    from bot.estimate import manifests
-
+    manifests = _module("manifests")
     hint = finding.hint
     assert hint is not None
     run = manifests.run_of(ctx.df, finding.span)
@@ -246,8 +248,7 @@ def _from_manifests(ctx: Any, finding: Finding) -> tuple[SizeHint, str]:
 def _pnpm_lock(ctx: Any, finding: Finding) -> SizeHint:
     """DT601 over ``pnpm install``: the packages of the pnpm-lock.yaml in the build context
     (``pnpm:name@version``, ``pnpm_lock`` set), so the rebuild download can be priced."""
-    from bot.estimate import manifests
-
+    manifests = _module("manifests")
     hint = finding.hint
     assert hint is not None
     run = manifests.run_of(ctx.df, finding.span)
@@ -260,9 +261,15 @@ def _pnpm_lock(ctx: Any, finding: Finding) -> SizeHint:
     return hint._replace(params={**hint.params, "packages": packages, "pnpm_lock": True})
 
 
-def _kept(finding: Finding, result: Result) -> Result:
-    from bot.estimate.quiet import why_kept
+@cache
+def _module(name: str) -> Any:
+    """``bot.estimate.<name>``, imported at the first estimate that uses it (a check loads only the
+    tables it prices with; the layer model loads the package graph's modules) and then kept: a
+    `from` import statement run on each call costs ~9k instructions."""
+    return importlib.import_module(f"bot.estimate.{name}")
 
+
+def _kept(finding: Finding, result: Result) -> Result:
     est, reason = result
     extra = why_kept(finding, est)
     return (est._replace(basis=est.basis + extra) if extra and est is not None else est), reason
@@ -408,9 +415,7 @@ def rpm_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
 
 @handles(K.PIP_CACHE)
 def pip_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
-    from bot.estimate import wheels
-    from bot.estimate.manifests import py_name
-
+    wheels, py_name = _module("wheels"), _module("manifests").py_name
     names = [n for n in (py_name(x) for x in _strs(p.get("packages"))) if n and not n.startswith(("-", "$", "."))]
     if not names:
         src = ", ".join(_strs(p.get("requirements"))) or "a requirements file"
@@ -462,8 +467,7 @@ def _npm_note(got: Any) -> str:
 
 @handles(K.NPM_CACHE)
 def npm_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
-    from bot.estimate import tarballs
-
+    tarballs = _module("tarballs")
     packages = list(_strs(p.get("packages")))
     if not packages:
         return None, "the npm cache holds what package.json pulls in, which the estimator cannot see"
@@ -489,8 +493,7 @@ def npm_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
 
 @handles(K.YARN_CACHE)
 def yarn_cache(est: Estimator, p: Mapping[str, Any]) -> Result:
-    from bot.estimate import tarballs
-
+    tarballs = _module("tarballs")
     packages = _strs(p.get("packages"))
     if not packages:
         return None, "the yarn cache holds what package.json pulls in, which the estimator cannot see"
@@ -596,9 +599,7 @@ def cache_busting(est: Estimator, p: Mapping[str, Any]) -> Result:
 # -- build time (DT601): no image bytes, so never in the image-size totals ----------
 @handles(K.REBUILD_DOWNLOAD)
 def rebuild_download(est: Estimator, p: Mapping[str, Any]) -> Result:
-    from bot.estimate.rebuild import rebuild_download as priced  # lazy: loads the download table
-
-    return priced(est, p)
+    return _priced_rebuild(est, p)  # the download table is loaded at its first apt price
 
 
 # -- layers -----------------------------------------------------------------------

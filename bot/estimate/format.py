@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from bot.model.findings import SizeEstimate
 
+_UNITS = (("KB", 10**3), ("MB", 10**6), ("GB", 10**9))
+
 
 def format_bytes(n: int) -> str:
     """Decimal units with about two significant digits: 950 KB, 4.2 MB, 20 MB, 1.1 GB."""
     if n < 1_000:
         return f"{n} B" if n else "0 MB"
-    units = (("KB", 10**3), ("MB", 10**6), ("GB", 10**9))
-    i = max(k for k, (_, size) in enumerate(units) if n >= size)
+    i = 0 if n < 10**6 else 1 if n < 10**9 else 2  # the largest unit n reaches
     while True:
-        unit, size = units[i]
+        unit, size = _UNITS[i]
         v = n / size
-        text = f"{v:.1f}" if v < 9.95 else f"{v:.0f}"
-        if text == "1000" and i + 1 < len(units):  # 999.6 KB rounds to 1000 KB: say 1 MB
-            i += 1
-            continue
-        return f"{text.removesuffix('.0')} {unit}"
+        if v < 9.95:
+            text = f"{v:.1f}".removesuffix(".0")
+        else:
+            text = f"{v:.0f}"
+            if text == "1000" and i < 2:  # 999.6 KB rounds to 1000 KB: say 1 MB
+                i += 1
+                continue
+        return f"{text} {unit}"
 
 
 def format_range(low: int, high: int) -> str:

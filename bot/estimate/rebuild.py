@@ -10,6 +10,7 @@ managers, and packages no table knows, are named as not counted.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any, Mapping
 
 from bot.model import hints as K
@@ -24,9 +25,7 @@ CACHE_KINDS = {"pip": K.PIP_CACHE, "npm": K.NPM_CACHE, "yarn": K.YARN_CACHE}  # 
 def _apt(names: tuple[str, ...], recommends: bool, base_image: str) -> tuple[int, int, str] | str:
     """Download bytes of an apt install: the named packages' own .debs (the file's earlier
     installs may have brought the rest) up to them with every dependency the base lacks."""
-    from bot.estimate.layers.graph import graph
-    from bot.estimate.layers.state import base_key
-
+    graph, base_key = _apt_model()
     g = graph()
     if g is None:
         return "no apt download table"
@@ -39,6 +38,16 @@ def _apt(names: tuple[str, ...], recommends: bool, base_image: str) -> tuple[int
     high = max(low, g.deb_bytes(added))
     text = f"apt {len(added)} .deb(s) on {key}" + ("" if len(known) == len(names) else f", {len(names) - len(known)} unknown")
     return low, high, text
+
+
+@cache
+def _apt_model() -> tuple:
+    """The layer model's ``graph`` and ``base_key``, imported at the first apt price (the model's
+    modules load then) and kept: `from` imports run on each call cost ~9k instructions each."""
+    from bot.estimate.layers.graph import graph
+    from bot.estimate.layers.state import base_key
+
+    return graph, base_key
 
 
 def _pnpm(specs: tuple[str, ...]) -> tuple[int, int, str] | str:

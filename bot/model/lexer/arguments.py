@@ -10,6 +10,7 @@ The wording of every reason is BuildKit's.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from bot.model.lexer.flags import UNCHECKED, FlagWord, check_flags
@@ -46,6 +47,20 @@ class Arguments(Record):
         return tuple.__new__(cls, (words, json, error))
 
 
+def _no_constants(name: str):
+    raise ValueError(name)  # Go's encoding/json has no NaN or Infinity
+
+
+@functools.cache
+def _json_decoder():
+    """One decoder for every exec-form line: ``json.loads`` with an argument builds a new
+    JSONDecoder (and its scanner) on each call. Made on first use: only exec-form
+    instructions pay for importing json."""
+    import json
+
+    return json.JSONDecoder(parse_constant=_no_constants)
+
+
 def json_array(text: str) -> tuple[str, ...] | None:
     """The strings of a JSON array, None when ``text`` is not one; raises ValueError for
     a valid array holding anything but strings (BuildKit rejects that outright)."""
@@ -53,13 +68,8 @@ def json_array(text: str) -> tuple[str, ...] | None:
         text = text.lstrip(GO_SPACE)
         if not text.startswith("["):
             return None
-    import json  # only exec-form instructions pay for it
-
-    def no_constants(name: str):
-        raise ValueError(name)  # Go's encoding/json has no NaN or Infinity
-
     try:
-        value = json.loads(text, parse_constant=no_constants)
+        value = _json_decoder().decode(text)
     except ValueError:
         return None
     if not isinstance(value, list):

@@ -27,6 +27,7 @@ from bot.rules.dt201_cleanup_in_later_layer import later_cleanups
 from bot.rules.ecosystems import tool_args
 from bot.rules.facts import _tree, command_dirs, copy_args, downloads, is_archive, is_url, join_path, single_command, unwrap
 from bot.rules.managers import command_kind, verb
+from tests.conftest import requires_corpus
 from tests.rules.test_rule_shortcuts import CORPUS as CORPUS_DIR, _commands, _corpus
 
 # ---------------------------------------------------------------------------- the rule loop's plan
@@ -235,6 +236,7 @@ def test_dt209_a_run_without_tree_programs_makes_no_tree(parts: list[str]) -> No
     _skipped_runs_make_no_tree("FROM debian\nWORKDIR /src\nRUN " + " && ".join(parts) + "\n")
 
 
+@requires_corpus
 def test_dt209_skipped_runs_of_the_corpus_make_no_tree() -> None:
     assert sum(_skipped_runs_make_no_tree(text) for text in _corpus(538)) > 500
 

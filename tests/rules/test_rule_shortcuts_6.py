@@ -14,6 +14,7 @@ from bot.report import text as text_report
 from bot.rules import dt901_unused_suppression as dt901
 from bot.rules.base import Context
 
+from tests.conftest import requires_corpus
 from tests.rules.test_rule_shortcuts import _corpus
 from tests.unit.test_layers import _check_loads, _loaded
 
@@ -53,6 +54,7 @@ def _fresh_rules(ctx: Context, plan) -> list:
             for f in catalogue.load(rule_id)().check(ctx)]
 
 
+@requires_corpus
 def test_one_rule_instance_serves_every_file():
     plan = catalogue.plan(catalogue.static_ids())
     texts = _corpus(300)
@@ -166,6 +168,7 @@ def test_a_report_line_with_kept_sizes_is_the_line_without(findings: list[Findin
         assert text_report.finding_line(f, False, sizes) == text_report.finding_line(f)
 
 
+@requires_corpus
 @pytest.mark.parametrize("colour", [False, True])
 def test_the_corpus_report_renders_as_line_by_line(colour: bool) -> None:
     results = tuple(analyse_text(f"{i}.Dockerfile", t, Options()) for i, t in enumerate(_corpus(80)))

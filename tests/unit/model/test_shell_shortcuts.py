@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from bot.model import shell
 from bot.model.dockerfile import parse
+from tests.conftest import requires_corpus
 
 CORPUS = os.path.join(os.path.dirname(__file__), "../../../../shared/corpus/dockerfiles")
 
@@ -71,6 +72,7 @@ def test_a_plain_script_reads_as_its_tree_does(pieces, lead, tail):
         assert tree.ok and all(c.depth == 0 for c in tree.commands)
 
 
+@requires_corpus
 def test_plain_scripts_of_the_corpus_read_as_their_trees_do():
     """Every RUN of the corpus and the examples: a plain one (most) reads the same both ways."""
     paths = sorted(glob.glob(os.path.join(CORPUS, "*Dockerfile")))

@@ -14,7 +14,13 @@ annotations, and an evaluated one such as ``Sequence[Word]`` costs typing's alia
 
 from __future__ import annotations
 
-from collections import _tuplegetter as _getter  # what namedtuple's fields are (C; a property elsewhere)
+try:  # namedtuple's own field accessor, in C: a private name, so kept with namedtuple's fallback
+    from collections import _tuplegetter as _getter
+except ImportError:  # (an interpreter without it): what collections.namedtuple then uses
+    from operator import itemgetter as _itemgetter
+
+    def _getter(index: int, doc: str | None):
+        return property(_itemgetter(index), doc=doc)
 
 
 def field(index: int, doc: str | None = None):

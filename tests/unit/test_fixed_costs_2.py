@@ -285,3 +285,32 @@ def test_a_check_in_github_format_does_not_import_dataclasses(tmp_path):
     code, warnings, dataclasses_loaded, inspect_loaded = out.stdout.split()
     assert code == "1" and int(warnings) > 0
     assert dataclasses_loaded == inspect_loaded == "False"
+
+
+def test_records_work_without_collections_private_accessor():
+    """``collections._tuplegetter`` is private: without it, fields are properties, as
+    namedtuple's own fallback makes them, and a parse reads the same."""
+    code = (
+        "import collections; del collections._tuplegetter\n"
+        "from bot.model.records import Record, field\n"
+        "from bot.model.dockerfile import parse\n"
+        "class P(Record):\n"
+        "    __slots__ = ()\n"
+        "    _fields = ('a', 'b')\n"
+        "    a = field(0, 'first')\n"
+        "    b = field(1)\n"
+        "    def __new__(cls, a, b=2):\n"
+        "        return tuple.__new__(cls, (a, b))\n"
+        "p = P(1)\n"
+        "assert (p.a, p.b, P.a.__doc__) == (1, 2, 'first') and isinstance(P.__dict__['a'], property)\n"
+        "try:\n"
+        "    p.a = 3\n"
+        "except AttributeError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise SystemExit('a field was writable')\n"
+        "df = parse('FROM a AS b\\nRUN x && y\\n')\n"
+        "print([(i.keyword, i.span.start.line) for i in df.instructions])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[('FROM', 1), ('RUN', 2)]"
